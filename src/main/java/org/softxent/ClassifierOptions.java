@@ -1,0 +1,78 @@
+package org.softxent;
+
+import java.util.Objects;
+
+/**
+ * The options of the linear softmax classifier: the L2 strength and the cross-entropy options of
+ * its loss. Immutable.
+ *
+ * <p>The loss is {@code reduce(CE(X·W + b, labels)) + reg·ΣW²}, so the gradient with respect to W
+ * carries {@code 2·reg·W} (PyTorch's {@code loss += reg * (W * W).sum()} convention; b is not
+ * regularised).
+ */
+public final class ClassifierOptions {
+    private static final ClassifierOptions DEFAULTS = new ClassifierOptions(0.0, CrossEntropyOptions.defaults());
+
+    private final double reg;
+    private final CrossEntropyOptions crossEntropy;
+
+    private ClassifierOptions(double reg, CrossEntropyOptions crossEntropy) {
+        this.reg = reg;
+        this.crossEntropy = crossEntropy;
+    }
+
+    /** No regularisation; mean cross-entropy with PyTorch's defaults. */
+    public static ClassifierOptions defaults() {
+        return DEFAULTS;
+    }
+
+    /**
+     * @param reg the L2 strength, finite and ≥ 0
+     * @throws IllegalArgumentException when negative, NaN or infinite
+     */
+    public ClassifierOptions withReg(double reg) {
+        if (!(reg >= 0.0 && reg < Double.POSITIVE_INFINITY)) {
+            throw new IllegalArgumentException("reg must be finite and >= 0, got " + reg);
+        }
+        return new ClassifierOptions(reg, crossEntropy);
+    }
+
+    /**
+     * The options of the cross-entropy term (class weights, ignore index, label smoothing).
+     *
+     * @param crossEntropy with reduction mean or sum: the classifier's loss is a scalar
+     * @throws IllegalArgumentException when its reduction is {@link Reduction#NONE}
+     */
+    public ClassifierOptions withCrossEntropy(CrossEntropyOptions crossEntropy) {
+        Objects.requireNonNull(crossEntropy, "crossEntropy must not be null");
+        if (crossEntropy.reduction() == Reduction.NONE) {
+            throw new IllegalArgumentException("the classifier's loss is a scalar: reduction must be mean or sum, got none");
+        }
+        return new ClassifierOptions(reg, crossEntropy);
+    }
+
+    public double reg() {
+        return reg;
+    }
+
+    public CrossEntropyOptions crossEntropy() {
+        return crossEntropy;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof ClassifierOptions other
+                && Double.compare(reg, other.reg) == 0
+                && crossEntropy.equals(other.crossEntropy);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(reg, crossEntropy);
+    }
+
+    @Override
+    public String toString() {
+        return "ClassifierOptions[reg=" + reg + ", crossEntropy=" + crossEntropy + "]";
+    }
+}

@@ -1,0 +1,433 @@
+package org.softxent;
+
+import static org.softxent.backend.Checks.requireDistinct;
+import static org.softxent.backend.Checks.requireLabels;
+import static org.softxent.backend.Checks.requireLength;
+import static org.softxent.backend.Checks.requireNonNull;
+import static org.softxent.backend.Checks.requirePositive;
+import static org.softxent.backend.Checks.requireShape;
+
+import java.util.Optional;
+import org.softxent.backend.Backend;
+import org.softxent.backend.BinaryCrossEntropyProblem;
+import org.softxent.backend.ClassifierProblem;
+import org.softxent.backend.CrossEntropyProblem;
+import org.softxent.cpu.CpuBackend;
+import org.softxent.cuda.CudaBackends;
+
+/**
+ * The way in: softmax, cross-entropy losses and their gradients for whole batches, on the GPU or
+ * on the CPU.
+ *
+ * <pre>{@code
+ * try (Softxent sx = Softxent.open(Device.AUTO)) {
+ *     LossResult r = sx.crossEntropy(logits, n, c, labels, CrossEntropyOptions.defaults());
+ *     double loss = r.loss();            // mean over the batch
+ *     float[] dLogits = r.gradLogits();  // [n, c]
+ * }
+ * }</pre>
+ *
+ * <h2>Conventions</h2>
+ * <ul>
+ * <li>Matrices are row-major {@code float[]} with their shape given beside them: logits [rows, cols]
+ *     are N samples by C classes.</li>
+ * <li>Each operation has two forms. The short one allocates its usual outputs. The long one writes
+ *     into arrays the caller passes (to avoid allocation in loops); an output passed as {@code null}
+ *     is not computed. Inputs are never modified; outputs must not be inputs or each other.</li>
+ * <li>Everything is checked before any work: shapes (a {@link ShapeMismatchException} naming the
+ *     argument and the dimensions), empty batches, labels outside [0, C), option lengths, nulls.
+ *     Non-finite inputs are rejected with an {@link IllegalArgumentException} naming the entry;
+ *     logits may be −inf (a masked class: probability exactly 0), never NaN or +inf.</li>
+ * <li>Semantics are PyTorch's ({@code F.softmax}, {@code F.cross_entropy},
+ *     {@code F.binary_cross_entropy_with_logits}): see the README's table.</li>
+ * </ul>
+ *
+ * <p>An engine may be shared by several threads. Close it to release the device.
+ */
+public final class Softxent implements AutoCloseable {
+    private final Backend backend;
+    private final String fallbackReason;
+    private volatile boolean closed;
+
+    private Softxent(Backend backend, String fallbackReason) {
+        this.backend = backend;
+        this.fallbackReason = fallbackReason;
+    }
+
+    /** Opens an engine on the GPU when one is usable, otherwise on the CPU ({@link Device#AUTO}). */
+    public static Softxent open() {
+        return open(Device.AUTO);
+    }
+
+    /**
+     * Opens an engine on the given device.
+     *
+     * @param device {@code AUTO} (the GPU when usable, else the CPU, with {@link #fallbackReason()}),
+     *               {@code CPU}, or {@code GPU}
+     * @throws DeviceUnavailableException for {@code GPU} when no GPU is usable; the message says why
+     */
+    public static Softxent open(Device device) {
+        requireNonNull("device", device);
+        switch (device) {
+            case CPU:
+                return new Softxent(new CpuBackend(), null);
+            case GPU:
+                return new Softxent(CudaBackends.open(), null);
+            default:
+                try {
+                    return new Softxent(CudaBackends.open(), null);
+                } catch (DeviceUnavailableException e) {
+                    return new Softxent(new CpuBackend(), e.getMessage());
+                }
+        }
+    }
+
+    /** The device this engine computes on: {@link Device#CPU} or {@link Device#GPU}. */
+    public Device device() {
+        return backend.device();
+    }
+
+    /** One line for people: the device and how it computes. */
+    public String description() {
+        return backend.description();
+    }
+
+    /** Why {@link Device#AUTO} chose the CPU; empty when it chose the GPU or another device was asked for. */
+    public Optional<String> fallbackReason() {
+        return Optional.ofNullable(fallbackReason);
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Softmax and log-softmax
+
+    /**
+     * Row softmax: out[n, c] = exp(z[n, c] − max) / Σ exp(z[n, ·] − max).
+     *
+     * @param logits [rows, cols], finite or −inf; a row that is all −inf gives NaN, as in PyTorch
+     * @return a new [rows, cols] array
+     */
+    public float[] softmax(float[] logits, int rows, int cols) {
+        return softmax(logits, rows, cols, new float[checkedSize(rows, cols)]);
+    }
+
+    /** As {@link #softmax(float[], int, int)}, into {@code out} [rows, cols]; returns {@code out}. */
+    public float[] softmax(float[] logits, int rows, int cols, float[] out) {
+        checkRowOp("logits", logits, rows, cols, out);
+        backend().softmax(logits, rows, cols, false, out);
+        return out;
+    }
+
+    /**
+     * Row log-softmax: out[n, c] = z[n, c] − logsumexp(z[n, ·]); −inf where the logit is −inf.
+     *
+     * @return a new [rows, cols] array
+     */
+    public float[] logSoftmax(float[] logits, int rows, int cols) {
+        return logSoftmax(logits, rows, cols, new float[checkedSize(rows, cols)]);
+    }
+
+    /** As {@link #logSoftmax(float[], int, int)}, into {@code out} [rows, cols]; returns {@code out}. */
+    public float[] logSoftmax(float[] logits, int rows, int cols, float[] out) {
+        checkRowOp("logits", logits, rows, cols, out);
+        backend().softmax(logits, rows, cols, true, out);
+        return out;
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Cross-entropy
+
+    /**
+     * Cross-entropy from logits and integer labels, with its gradient, as PyTorch's
+     * {@code F.cross_entropy(logits, labels, ...)}.
+     *
+     * @param logits  [rows, cols]
+     * @param labels  [rows], each in [0, cols) or equal to the ignore index
+     * @param options reduction, class weights [cols], ignore index, label smoothing
+     * @return the loss and a new gradient [rows, cols] (probabilities not computed)
+     */
+    public LossResult crossEntropy(float[] logits, int rows, int cols, int[] labels, CrossEntropyOptions options) {
+        return crossEntropy(logits, rows, cols, labels, options, new float[checkedSize(rows, cols)], null);
+    }
+
+    /**
+     * As {@link #crossEntropy(float[], int, int, int[], CrossEntropyOptions)}, writing the gradient
+     * and the row softmax into the caller's arrays.
+     *
+     * @param gradOut  [rows, cols] receives the gradient of the loss with respect to the logits (for
+     *                 reduction none, of the sum of the row losses; zero on ignored rows), or null
+     * @param probsOut [rows, cols] receives the row softmax, or null
+     */
+    public LossResult crossEntropy(float[] logits, int rows, int cols, int[] labels, CrossEntropyOptions options,
+                                   float[] gradOut, float[] probsOut) {
+        requireNonNull("options", options);
+        checkLogits(logits, rows, cols);
+        requireLength("labels", labels, rows, "rows");
+        requireLabels("labels", labels, cols, options.ignoreIndex());
+        return crossEntropy(logits, rows, cols, labels, null, options, gradOut, probsOut);
+    }
+
+    /**
+     * Cross-entropy from logits and probability targets, as PyTorch's
+     * {@code F.cross_entropy(logits, target_probs, ...)}: the row loss is −Σ_c w_c·t_c·log p_c, the
+     * mean divides by N. Targets are used as given (PyTorch does not require them to sum to 1).
+     *
+     * @param targetProbs [rows, cols] finite target probabilities
+     * @param options     reduction, class weights, label smoothing; the ignore index applies to
+     *                    integer labels only and must be left at its default
+     */
+    public LossResult crossEntropyWithTargets(float[] logits, int rows, int cols, float[] targetProbs,
+                                              CrossEntropyOptions options) {
+        return crossEntropyWithTargets(logits, rows, cols, targetProbs, options,
+                new float[checkedSize(rows, cols)], null);
+    }
+
+    /** As {@link #crossEntropyWithTargets(float[], int, int, float[], CrossEntropyOptions)}, into the caller's arrays (null: not computed). */
+    public LossResult crossEntropyWithTargets(float[] logits, int rows, int cols, float[] targetProbs,
+                                              CrossEntropyOptions options, float[] gradOut, float[] probsOut) {
+        requireNonNull("options", options);
+        checkLogits(logits, rows, cols);
+        requireShape("targetProbs", targetProbs, rows, cols);
+        if (options.ignoreIndex() != CrossEntropyOptions.DEFAULT_IGNORE_INDEX) {
+            throw new IllegalArgumentException("ignoreIndex (" + options.ignoreIndex()
+                    + ") applies to integer labels only, not to probability targets");
+        }
+        return crossEntropy(logits, rows, cols, null, targetProbs, options, gradOut, probsOut);
+    }
+
+    private LossResult crossEntropy(float[] logits, int rows, int cols, int[] labels, float[] targetProbs,
+                                    CrossEntropyOptions options, float[] gradOut, float[] probsOut) {
+        if (options.hasClassWeights()) {
+            requireLength("classWeights", options.classWeightsView(), cols, "cols");
+        }
+        checkOptionalShape("gradOut", gradOut, rows, cols);
+        checkOptionalShape("probsOut", probsOut, rows, cols);
+        requireDistinct(new String[] {"logits", "targetProbs", "gradOut", "probsOut"},
+                new Object[] {logits, targetProbs, gradOut, probsOut});
+        float[] losses = options.reduction() == Reduction.NONE ? new float[rows] : null;
+        double loss = backend().crossEntropy(new CrossEntropyProblem(logits, rows, cols, labels, targetProbs,
+                options, gradOut, probsOut, losses));
+        return new LossResult(options.reduction(), loss, losses, gradOut, probsOut);
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Softmax backward and Jacobian
+
+    /**
+     * The softmax backward pass for any upstream gradient (a vector–Jacobian product, never a
+     * materialised Jacobian): dZ = P ⊙ (G − rowsum(G ⊙ P)).
+     *
+     * @param probs     [rows, cols] the softmax output P of the forward pass
+     * @param gradProbs [rows, cols] the upstream gradient G with respect to P
+     * @return a new [rows, cols] array dZ, the gradient with respect to the logits
+     */
+    public float[] softmaxBackward(float[] probs, float[] gradProbs, int rows, int cols) {
+        return softmaxBackward(probs, gradProbs, rows, cols, new float[checkedSize(rows, cols)]);
+    }
+
+    /** As {@link #softmaxBackward(float[], float[], int, int)}, into {@code out} [rows, cols]; returns {@code out}. */
+    public float[] softmaxBackward(float[] probs, float[] gradProbs, int rows, int cols, float[] out) {
+        checkRowOp("probs", probs, rows, cols, out);
+        requireShape("gradProbs", gradProbs, rows, cols);
+        requireDistinct(new String[] {"probs", "gradProbs", "out"}, new Object[] {probs, gradProbs, out});
+        backend().softmaxBackward(probs, gradProbs, rows, cols, out);
+        return out;
+    }
+
+    /**
+     * The explicit softmax Jacobian of every row, J[n, i, j] = p_i·(δ_ij − p_j), for small C (for
+     * teaching and checking; use {@link #softmaxBackward} in real work).
+     *
+     * @param logits [rows, cols]
+     * @return a new [rows, cols, cols] array
+     * @throws IllegalArgumentException when rows·cols·cols exceeds what a Java array holds
+     */
+    public float[] softmaxJacobian(float[] logits, int rows, int cols) {
+        checkLogits(logits, rows, cols);
+        return softmaxJacobian(logits, rows, cols, new float[jacobianSize(rows, cols)]);
+    }
+
+    /** As {@link #softmaxJacobian(float[], int, int)}, into {@code out} [rows, cols, cols]; returns {@code out}. */
+    public float[] softmaxJacobian(float[] logits, int rows, int cols, float[] out) {
+        checkLogits(logits, rows, cols);
+        int size = jacobianSize(rows, cols);
+        requireNonNull("out", out);
+        if (out.length != size) {
+            throw new ShapeMismatchException("out must hold rows × cols × cols = " + rows + " × " + cols + " × "
+                    + cols + " = " + size + " floats, but its length is " + out.length);
+        }
+        requireDistinct(new String[] {"logits", "out"}, new Object[] {logits, out});
+        backend().softmaxJacobian(logits, rows, cols, out);
+        return out;
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Binary cross-entropy
+
+    /**
+     * Sigmoid binary cross-entropy from logits, as PyTorch's
+     * {@code F.binary_cross_entropy_with_logits}: stable for any finite logit.
+     *
+     * @param logits  [rows, cols] finite
+     * @param targets [rows, cols] finite, usually in [0, 1]
+     * @param options reduction (mean over all rows·cols elements), pos_weight [cols]
+     * @return the loss and a new gradient [rows, cols]
+     */
+    public LossResult binaryCrossEntropy(float[] logits, float[] targets, int rows, int cols,
+                                         BinaryCrossEntropyOptions options) {
+        return binaryCrossEntropy(logits, targets, rows, cols, options, new float[checkedSize(rows, cols)], null);
+    }
+
+    /**
+     * As {@link #binaryCrossEntropy(float[], float[], int, int, BinaryCrossEntropyOptions)}, into
+     * the caller's arrays.
+     *
+     * @param gradOut  [rows, cols] the gradient with respect to the logits, or null
+     * @param probsOut [rows, cols] the sigmoid of the logits, or null
+     */
+    public LossResult binaryCrossEntropy(float[] logits, float[] targets, int rows, int cols,
+                                         BinaryCrossEntropyOptions options, float[] gradOut, float[] probsOut) {
+        requireNonNull("options", options);
+        checkLogits(logits, rows, cols);
+        requireShape("targets", targets, rows, cols);
+        if (options.posWeightView() != null) {
+            requireLength("posWeight", options.posWeightView(), cols, "cols");
+        }
+        checkOptionalShape("gradOut", gradOut, rows, cols);
+        checkOptionalShape("probsOut", probsOut, rows, cols);
+        requireDistinct(new String[] {"logits", "targets", "gradOut", "probsOut"},
+                new Object[] {logits, targets, gradOut, probsOut});
+        float[] losses = options.reduction() == Reduction.NONE ? new float[rows * cols] : null;
+        double loss = backend().binaryCrossEntropy(new BinaryCrossEntropyProblem(logits, targets, rows, cols,
+                options, gradOut, probsOut, losses));
+        return new LossResult(options.reduction(), loss, losses, gradOut, probsOut);
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // The linear softmax classifier
+
+    /**
+     * One forward and backward step of the linear softmax classifier: logits = X·W + b, loss =
+     * reduce(CE(logits, labels)) + reg·ΣW². Returns dW, and db when there is a bias; not dX.
+     *
+     * @param x      [rows, features]
+     * @param w      [features, classes]
+     * @param b      [classes], or null for no bias
+     * @param labels [rows], each in [0, classes) or the ignore index
+     */
+    public ClassifierResult classifier(float[] x, float[] w, float[] b, int[] labels, int rows, int features,
+                                       int classes, ClassifierOptions options) {
+        float[] gradW = new float[checkedSize("features", features, "classes", classes)];
+        float[] gradB = b == null ? null : new float[classes];
+        return classifier(x, w, b, labels, rows, features, classes, options, gradW, gradB, null);
+    }
+
+    /**
+     * As {@link #classifier(float[], float[], float[], int[], int, int, int, ClassifierOptions)},
+     * writing the gradients that are asked for into the caller's arrays.
+     *
+     * @param gradW [features, classes] receives dW = Xᵀ·dS + 2·reg·W, or null
+     * @param gradB [classes] receives db = column sums of dS, or null (must be null when b is)
+     * @param gradX [rows, features] receives dX = dS·Wᵀ, or null
+     */
+    public ClassifierResult classifier(float[] x, float[] w, float[] b, int[] labels, int rows, int features,
+                                       int classes, ClassifierOptions options,
+                                       float[] gradW, float[] gradB, float[] gradX) {
+        requireNonNull("options", options);
+        checkedSize("rows", rows, "features", features);
+        checkedSize("features", features, "classes", classes);
+        checkedSize("rows", rows, "classes", classes);
+        requireShape("x", x, rows, features);
+        requireShape("w", w, features, classes);
+        if (b != null) {
+            requireLength("b", b, classes, "classes");
+        } else if (gradB != null) {
+            throw new IllegalArgumentException("gradB was given but b is null: there is no bias to differentiate");
+        }
+        requireLength("labels", labels, rows, "rows");
+        CrossEntropyOptions ce = options.crossEntropy();
+        requireLabels("labels", labels, classes, ce.ignoreIndex());
+        if (ce.hasClassWeights()) {
+            requireLength("classWeights", ce.classWeightsView(), classes, "classes");
+        }
+        checkOptionalShape("gradW", gradW, features, classes);
+        if (gradB != null) {
+            requireLength("gradB", gradB, classes, "classes");
+        }
+        checkOptionalShape("gradX", gradX, rows, features);
+        requireDistinct(new String[] {"x", "w", "b", "gradW", "gradB", "gradX"},
+                new Object[] {x, w, b, gradW, gradB, gradX});
+        double loss = backend().classifier(new ClassifierProblem(x, w, b, labels, rows, features, classes,
+                options, gradW, gradB, gradX));
+        return new ClassifierResult(loss, gradW, gradB, gradX);
+    }
+
+    /** Releases the device (if any). Later calls throw {@link IllegalStateException}. Idempotent. */
+    @Override
+    public void close() {
+        if (!closed) {
+            closed = true;
+            backend.close();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "Softxent[" + description() + (closed ? ", closed" : "") + "]";
+    }
+
+    // ---------------------------------------------------------------------------------------------
+
+    private Backend backend() {
+        if (closed) {
+            throw new IllegalStateException("this Softxent engine is closed");
+        }
+        return backend;
+    }
+
+    /** rows × cols as an array length, after checking both are positive and the product fits. */
+    private static int checkedSize(int rows, int cols) {
+        return checkedSize("rows", rows, "cols", cols);
+    }
+
+    private static int checkedSize(String rowsName, int rows, String colsName, int cols) {
+        requirePositive(rowsName, rows);
+        requirePositive(colsName, cols);
+        long size = (long) rows * cols;
+        if (size > MAX_ARRAY) {
+            throw new IllegalArgumentException(rowsName + " × " + colsName + " = " + rows + " × " + cols + " = " + size
+                    + " is more than a Java array holds (" + MAX_ARRAY + ")");
+        }
+        return (int) size;
+    }
+
+    private static int jacobianSize(int rows, int cols) {
+        checkedSize(rows, cols);
+        long size = (long) rows * cols * cols;
+        if (size > MAX_ARRAY) {
+            throw new IllegalArgumentException("the Jacobian of " + rows + " × " + cols + " logits has rows × cols × cols = "
+                    + size + " entries, more than a Java array holds; it is meant for small C: use softmaxBackward");
+        }
+        return (int) size;
+    }
+
+    private static void checkLogits(float[] logits, int rows, int cols) {
+        checkedSize(rows, cols);
+        requireShape("logits", logits, rows, cols);
+    }
+
+    private static void checkRowOp(String inputName, float[] input, int rows, int cols, float[] out) {
+        checkedSize(rows, cols);
+        requireShape(inputName, input, rows, cols);
+        requireShape("out", out, rows, cols);
+        requireDistinct(new String[] {inputName, "out"}, new Object[] {input, out});
+    }
+
+    private static void checkOptionalShape(String name, float[] array, int rows, int cols) {
+        if (array != null) {
+            requireShape(name, array, rows, cols);
+        }
+    }
+
+    /** The largest array length every JVM allows. */
+    private static final int MAX_ARRAY = Integer.MAX_VALUE - 8;
+}

@@ -1,0 +1,106 @@
+package org.softxent.backend;
+
+import java.util.Objects;
+import org.softxent.ShapeMismatchException;
+
+/**
+ * Argument checks shared by the public API and the backends, so that every path reports the same
+ * problem with the same words: the argument's name, the shape expected and what was found.
+ */
+public final class Checks {
+    private Checks() {
+    }
+
+    /** Throws a NullPointerException naming {@code name} when {@code value} is null. */
+    public static <T> T requireNonNull(String name, T value) {
+        return Objects.requireNonNull(value, () -> name + " must not be null");
+    }
+
+    /** Requires {@code value ≥ 1}: an empty batch or zero classes is an error, not a no-op. */
+    public static void requirePositive(String name, int value) {
+        if (value < 1) {
+            throw new IllegalArgumentException(name + " must be at least 1, got " + value);
+        }
+    }
+
+    /**
+     * Requires {@code array.length == rows × cols}, and that product to fit a Java array.
+     *
+     * @throws ShapeMismatchException naming the array, the expected shape and the length found
+     */
+    public static void requireShape(String name, float[] array, int rows, int cols) {
+        requireNonNull(name, array);
+        long expected = (long) rows * cols;
+        if (array.length != expected) {
+            throw new ShapeMismatchException(name + " must hold rows × cols = " + rows + " × " + cols + " = "
+                    + expected + " floats, but its length is " + array.length);
+        }
+    }
+
+    /** Requires {@code array.length == length} for a vector argument. */
+    public static void requireLength(String name, float[] array, int length, String what) {
+        requireNonNull(name, array);
+        if (array.length != length) {
+            throw new ShapeMismatchException(name + " must have length " + what + " = " + length
+                    + ", but its length is " + array.length);
+        }
+    }
+
+    /** As {@link #requireLength(String, float[], int, String)} for integer labels. */
+    public static void requireLength(String name, int[] array, int length, String what) {
+        requireNonNull(name, array);
+        if (array.length != length) {
+            throw new ShapeMismatchException(name + " must have length " + what + " = " + length
+                    + ", but its length is " + array.length);
+        }
+    }
+
+    /**
+     * Requires every label in [0, classes), except those equal to {@code ignoreIndex}.
+     *
+     * @throws IllegalArgumentException naming the first bad label, its row and the valid range
+     */
+    public static void requireLabels(String name, int[] labels, int classes, int ignoreIndex) {
+        for (int i = 0; i < labels.length; i++) {
+            int y = labels[i];
+            if ((y < 0 || y >= classes) && y != ignoreIndex) {
+                throw new IllegalArgumentException(name + "[" + i + "] = " + y + " is outside [0, " + classes
+                        + ") and is not the ignore index (" + ignoreIndex + ")");
+            }
+        }
+    }
+
+    /** Requires every entry to be finite (no NaN, no ±infinity). */
+    public static void requireFinite(String name, float[] values) {
+        for (int i = 0; i < values.length; i++) {
+            if (!Float.isFinite(values[i])) {
+                throw new IllegalArgumentException(name + "[" + i + "] is " + values[i] + ": it must be finite");
+            }
+        }
+    }
+
+    /**
+     * The error for a non-finite entry found in a [rows, cols] array.
+     *
+     * @param maskAllowed whether −inf is allowed there (a masked class), which the message then says
+     */
+    public static IllegalArgumentException nonFinite(String name, long flatIndex, int cols, float value,
+                                                     boolean maskAllowed) {
+        long row = flatIndex / cols;
+        long col = flatIndex % cols;
+        String rule = maskAllowed ? "it must be finite, or -inf for a masked class" : "it must be finite";
+        return new IllegalArgumentException(name + "[" + row + ", " + col + "] is " + value + ": " + rule);
+    }
+
+    /** Requires distinct output arrays: an output may not also be an input or another output. */
+    public static void requireDistinct(String[] names, Object[] arrays) {
+        for (int i = 0; i < arrays.length; i++) {
+            for (int j = i + 1; j < arrays.length; j++) {
+                if (arrays[i] != null && arrays[i] == arrays[j]) {
+                    throw new IllegalArgumentException(names[i] + " and " + names[j]
+                            + " are the same array: outputs must not share storage with inputs or other outputs");
+                }
+            }
+        }
+    }
+}

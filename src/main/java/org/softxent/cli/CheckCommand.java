@@ -1,0 +1,81 @@
+package org.softxent.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.softxent.Softxent;
+import org.softxent.cli.Conformance.CaseResult;
+import org.softxent.cli.Conformance.Comparison;
+import org.softxent.io.Npy;
+import org.softxent.io.NpyArray;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+@Command(name = "check",
+        description = "Runs conformance cases (folders with case.json and .npy files, as in the golden set) and "
+                + "prints, per case and output, the relative error and PASS or FAIL. Exit status 1 if any fails.")
+final class CheckCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    DeviceOption device;
+
+    @Parameters(arity = "1..*", paramLabel = "DIR",
+            description = "a case folder, or a folder of case folders (in the order of its index.json if it has one).")
+    List<Path> dirs;
+
+    @Option(names = "--out", paramLabel = "DIR",
+            description = "also write each case's computed outputs to DIR/<case>/ (created if missing).")
+    Path out;
+
+    @Override
+    public Integer call() throws IOException {
+        List<Path> cases = new ArrayList<>();
+        for (Path dir : dirs) {
+            cases.addAll(Conformance.caseFolders(dir));
+        }
+        PrintWriter stdout = spec.commandLine().getOut();
+        int failedCases = 0;
+        int outputs = 0;
+        int failedOutputs = 0;
+        try (Softxent sx = device.open(spec.commandLine().getErr())) {
+            stdout.println("device: " + sx.description());
+            for (Path dir : cases) {
+                CaseResult result = Conformance.run(sx, dir);
+                if (result.failure() != null) {
+                    stdout.printf(Locale.ROOT, "%-30s %-12s %-16s FAIL  %s%n", result.name(), "-", "-", result.failure());
+                }
+                for (Comparison c : result.comparisons()) {
+                    outputs++;
+                    failedOutputs += c.passed() ? 0 : 1;
+                    String error = Double.isNaN(c.error()) ? "-"
+                            : String.format(Locale.ROOT, "%s %.2e", c.relative() ? "rel" : "abs", c.error());
+                    stdout.printf(Locale.ROOT, "%-30s %-12s %-16s %s%s%n", result.name(), c.output(), error,
+                            c.passed() ? "PASS" : "FAIL", c.problem() == null ? "" : "  " + c.problem());
+                }
+                failedCases += result.passed() ? 0 : 1;
+                if (out != null && !result.outputs().isEmpty()) {
+                    Path caseOut = out.resolve(result.name());
+                    Files.createDirectories(caseOut);
+                    for (Map.Entry<String, NpyArray> e : result.outputs().entrySet()) {
+                        Npy.write(caseOut.resolve(e.getKey() + ".npy"), e.getValue());
+                    }
+                }
+            }
+        }
+        stdout.printf(Locale.ROOT, "%d cases: %d passed, %d failed (%d outputs compared, %d failed)%n",
+                cases.size(), cases.size() - failedCases, failedCases, outputs, failedOutputs);
+        return failedCases == 0 ? 0 : Main.EXIT_FAILED_CHECK;
+    }
+}

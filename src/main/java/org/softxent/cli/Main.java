@@ -1,0 +1,118 @@
+package org.softxent.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
+import org.softxent.DeviceUnavailableException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.IVersionProvider;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * The command line: {@code java -jar softxent.jar <command> [flags]}.
+ *
+ * <p>Exit status: 0 success; 1 {@code check} found a failing case; 2 bad input (a flag, a file, a
+ * shape, an unusable device), with one line on standard error that names the argument; 3 an
+ * internal error, also one line.
+ */
+@Command(name = "softxent",
+        mixinStandardHelpOptions = true,
+        versionProvider = Main.Version.class,
+        description = "Softmax, cross-entropy losses and their gradients for whole batches, on the GPU or the CPU.%n"
+                + "Inputs and outputs are NumPy .npy files (float32; labels int64 or int32).",
+        subcommands = {
+            SoftmaxCommand.class,
+            CrossEntropyCommand.class,
+            ClassifierCommand.class,
+            SoftmaxBackwardCommand.class,
+            SoftmaxJacobianCommand.class,
+            BinaryCrossEntropyCommand.class,
+            CheckCommand.class,
+            DemoCommand.class,
+            CommandLine.HelpCommand.class
+        })
+public final class Main implements Runnable {
+    static final int EXIT_FAILED_CHECK = 1;
+    static final int EXIT_BAD_INPUT = 2;
+    static final int EXIT_INTERNAL = 3;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new ParameterException(spec.commandLine(), "a command is required");
+    }
+
+    public static void main(String[] args) {
+        System.exit(execute(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args));
+    }
+
+    /** Runs the command line with the given streams and returns the exit status. */
+    static int execute(PrintWriter out, PrintWriter err, String... args) {
+        CommandLine cl = new CommandLine(new Main())
+                .setOut(out)
+                .setErr(err)
+                .setCaseInsensitiveEnumValuesAllowed(true)
+                .setParameterExceptionHandler((ex, arguments) -> {
+                    CommandLine cmd = ex.getCommandLine();
+                    cmd.getErr().println(cmd.getCommandSpec().qualifiedName() + ": " + ex.getMessage()
+                            + " (see '" + cmd.getCommandSpec().qualifiedName() + " --help')");
+                    return EXIT_BAD_INPUT;
+                })
+                .setExecutionExceptionHandler((ex, cmd, parseResult) -> {
+                    cmd.getErr().println(cmd.getCommandSpec().qualifiedName() + ": " + describe(ex));
+                    return exitCode(ex);
+                });
+        try {
+            return cl.execute(args);
+        } catch (OutOfMemoryError e) {
+            err.println("softxent: out of memory: the inputs need a larger Java heap (java -Xmx...)");
+            return EXIT_INTERNAL;
+        } finally {
+            out.flush();
+            err.flush();
+        }
+    }
+
+    private static int exitCode(Exception ex) {
+        if (ex instanceof IllegalArgumentException || ex instanceof IOException || ex instanceof UncheckedIOException
+                || ex instanceof DeviceUnavailableException) {
+            return EXIT_BAD_INPUT;
+        }
+        return EXIT_INTERNAL;
+    }
+
+    private static String describe(Exception ex) {
+        Throwable t = ex instanceof UncheckedIOException ? ex.getCause() : ex;
+        if (t instanceof AccessDeniedException a) {
+            return "permission denied: " + a.getFile();
+        }
+        if (t instanceof FileAlreadyExistsException f) {
+            return "not a directory (a file is in the way): " + f.getFile();
+        }
+        if (t instanceof FileSystemException f) {
+            return f.getFile() + ": " + (f.getReason() == null ? f.getClass().getSimpleName() : f.getReason());
+        }
+        String message = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+        if (exitCode(ex) == EXIT_INTERNAL) {
+            return "internal error: " + t.getClass().getSimpleName() + ": " + message;
+        }
+        return message;
+    }
+
+    /** The version from the jar's manifest. */
+    static final class Version implements IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = Main.class.getPackage().getImplementationVersion();
+            return new String[] {"softxent " + (v == null ? "(development build)" : v)};
+        }
+    }
+}

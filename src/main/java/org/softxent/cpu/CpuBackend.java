@@ -1,0 +1,205 @@
+package org.softxent.cpu;
+
+import org.softxent.BinaryCrossEntropyOptions;
+import org.softxent.Device;
+import org.softxent.Reduction;
+import org.softxent.backend.Backend;
+import org.softxent.backend.BinaryCrossEntropyProblem;
+import org.softxent.backend.Checks;
+import org.softxent.backend.ClassifierProblem;
+import org.softxent.backend.CrossEntropyProblem;
+
+/**
+ * The CPU reference backend: every sum in double precision, rows in parallel on the fork/join
+ * pool, and the same bits whatever the thread count (see {@link Parallel}). Non-finite inputs are
+ * found by a scan before any output is written.
+ */
+public final class CpuBackend implements Backend {
+
+    @Override
+    public Device device() {
+        return Device.CPU;
+    }
+
+    @Override
+    public String description() {
+        return "CPU reference (double accumulation, " + Runtime.getRuntime().availableProcessors() + " threads)";
+    }
+
+    @Override
+    public void softmax(float[] logits, int rows, int cols, boolean log, float[] out) {
+        rejectNonFinite("logits", logits, cols, true);
+        Parallel.forEach(rows, Parallel.rowsPerRange(cols), (long) rows * cols, (from, to) -> {
+            double[] p = Scratch.doubles(cols);
+            for (int r = from; r < to; r++) {
+                int off = r * cols;
+                double lse = RowSoftmax.softmax(logits, off, cols, p);
+                for (int j = 0; j < cols; j++) {
+                    out[off + j] = (float) (log ? logits[off + j] - lse : p[j]);
+                }
+            }
+        });
+    }
+
+    @Override
+    public double crossEntropy(CrossEntropyProblem pr) {
+        int rows = pr.rows();
+        int cols = pr.cols();
+        float[] logits = pr.logits();
+        int[] labels = pr.labels();
+        float[] targets = pr.targetProbs();
+        rejectNonFinite("logits", logits, cols, true);
+        if (targets != null) {
+            rejectNonFinite("targetProbs", targets, cols, false);
+        }
+        CrossEntropyRows ce = labels != null
+                ? CrossEntropyRows.forLabels(labels, cols, pr.options())
+                : CrossEntropyRows.forTargets(rows, cols, pr.options());
+        float[] losses = pr.lossesOut();
+        double sum = Parallel.sum(rows, Parallel.rowsPerRange(cols), (long) rows * cols, (from, to) -> {
+            double[] p = Scratch.doubles(cols);
+            double partial = 0.0;
+            for (int r = from; r < to; r++) {
+                int off = r * cols;
+                double loss = labels != null
+                        ? ce.labelRow(logits, off, labels[r], p, pr.probsOut(), pr.gradOut(), off)
+                        : ce.targetRow(logits, off, targets, p, pr.probsOut(), pr.gradOut(), off);
+                if (losses != null) {
+                    losses[r] = (float) loss;
+                }
+                partial += loss;
+            }
+            return partial;
+        });
+        return ce.reduce(sum);
+    }
+
+    @Override
+    public void softmaxBackward(float[] probs, float[] gradProbs, int rows, int cols, float[] out) {
+        rejectNonFinite("probs", probs, cols, false);
+        rejectNonFinite("gradProbs", gradProbs, cols, false);
+        Parallel.forEach(rows, Parallel.rowsPerRange(cols), (long) rows * cols, (from, to) -> {
+            for (int r = from; r < to; r++) {
+                int off = r * cols;
+                double dot = 0.0;
+                for (int j = 0; j < cols; j++) {
+                    dot += (double) gradProbs[off + j] * probs[off + j];
+                }
+                for (int j = 0; j < cols; j++) {
+                    out[off + j] = (float) (probs[off + j] * (gradProbs[off + j] - dot));
+                }
+            }
+        });
+    }
+
+    @Override
+    public void softmaxJacobian(float[] logits, int rows, int cols, float[] out) {
+        rejectNonFinite("logits", logits, cols, true);
+        long perRow = (long) cols * cols;
+        Parallel.forEach(rows, Parallel.rowsPerRange(perRow), rows * perRow, (from, to) -> {
+            double[] p = Scratch.doubles(cols);
+            for (int r = from; r < to; r++) {
+                RowSoftmax.softmax(logits, r * cols, cols, p);
+                int base = (int) (r * perRow);
+                for (int i = 0; i < cols; i++) {
+                    for (int j = 0; j < cols; j++) {
+                        out[base + i * cols + j] = (float) (p[i] * ((i == j ? 1.0 : 0.0) - p[j]));
+                    }
+                }
+            }
+        });
+    }
+
+    @Override
+    public double binaryCrossEntropy(BinaryCrossEntropyProblem pr) {
+        int rows = pr.rows();
+        int cols = pr.cols();
+        float[] x = pr.logits();
+        float[] t = pr.targets();
+        rejectNonFinite("logits", x, cols, false);
+        rejectNonFinite("targets", t, cols, false);
+        BinaryCrossEntropyOptions options = pr.options();
+        float[] posWeight = options.posWeight();
+        long elements = (long) rows * cols;
+        double gradScale = options.reduction() == Reduction.MEAN ? 1.0 / elements : 1.0;
+        float[] gradOut = pr.gradOut();
+        float[] probsOut = pr.probsOut();
+        float[] losses = pr.lossesOut();
+        double sum = Parallel.sum(rows, Parallel.rowsPerRange(cols), elements, (from, to) -> {
+            double partial = 0.0;
+            for (int i = from * cols; i < to * cols; i++) {
+                double xi = x[i];
+                double ti = t[i];
+                double pw = posWeight == null ? 1.0 : posWeight[i % cols];
+                // loss = (1 − t)·x + L·softplus(−x) with L = 1 + (pw − 1)·t: PyTorch's form, which
+                // never takes exp of a large positive number.
+                double lw = 1.0 + (pw - 1.0) * ti;
+                double softplusNeg = Math.max(-xi, 0.0) + Math.log1p(Math.exp(-Math.abs(xi)));
+                double loss = (1.0 - ti) * xi + lw * softplusNeg;
+                double sigmoid = sigmoid(xi);
+                if (gradOut != null) {
+                    gradOut[i] = (float) (gradScale * (lw * sigmoid - pw * ti));
+                }
+                if (probsOut != null) {
+                    probsOut[i] = (float) sigmoid;
+                }
+                if (losses != null) {
+                    losses[i] = (float) loss;
+                }
+                partial += loss;
+            }
+            return partial;
+        });
+        switch (options.reduction()) {
+            case MEAN:
+                return sum / elements;
+            case SUM:
+                return sum;
+            default:
+                return Double.NaN;
+        }
+    }
+
+    @Override
+    public double classifier(ClassifierProblem problem) {
+        rejectNonFinite("x", problem.x(), problem.features(), false);
+        rejectNonFinite("w", problem.w(), problem.classes(), false);
+        if (problem.b() != null) {
+            rejectNonFinite("b", problem.b(), problem.classes(), false);
+        }
+        return CpuClassifier.run(problem);
+    }
+
+    @Override
+    public void close() {
+        // Nothing held.
+    }
+
+    private static double sigmoid(double x) {
+        if (x >= 0) {
+            return 1.0 / (1.0 + Math.exp(-x));
+        }
+        double e = Math.exp(x);
+        return e / (1.0 + e);
+    }
+
+    /**
+     * Throws {@link Checks#nonFinite} for the first NaN or infinity in {@code values} (viewed as rows
+     * of {@code cols}); with {@code maskAllowed}, −inf is accepted.
+     */
+    static void rejectNonFinite(String name, float[] values, int cols, boolean maskAllowed) {
+        int rows = values.length / cols;
+        long bad = Parallel.first(rows, Parallel.rowsPerRange(cols), values.length, (from, to) -> {
+            for (int i = from * cols; i < to * cols; i++) {
+                float v = values[i];
+                if (!Float.isFinite(v) && !(maskAllowed && v == Float.NEGATIVE_INFINITY)) {
+                    return i;
+                }
+            }
+            return -1;
+        });
+        if (bad >= 0) {
+            throw Checks.nonFinite(name, bad, cols, values[(int) bad], maskAllowed);
+        }
+    }
+}

@@ -1,0 +1,149 @@
+package org.softxent.cpu;
+
+import org.softxent.backend.ClassifierProblem;
+
+/**
+ * The linear softmax classifier on the CPU: logits = X·W + b, the cross-entropy of
+ * {@link CrossEntropyRows}, then dW = Xᵀ·dS + 2·reg·W, db = Σ_rows dS, dX = dS·Wᵀ.
+ *
+ * <p>Rows are processed in chunks of a fixed size, so the N×C logits never need to exist at once;
+ * dW and db accumulate in double across chunks. Every product accumulates in double, in an order
+ * fixed by the shapes alone.
+ */
+final class CpuClassifier {
+    /** Logits per chunk: bounds the two chunk buffers (logits and dS) at 4 MiB each. */
+    private static final int CHUNK_ELEMENTS = 1 << 20;
+
+    /** Output rows that share one pass over the other operand's rows (cache blocking). */
+    private static final int TILE = 16;
+
+    private CpuClassifier() {
+    }
+
+    static double run(ClassifierProblem pr) {
+        final int n = pr.rows();
+        final int d = pr.features();
+        final int c = pr.classes();
+        final float[] x = pr.x();
+        final float[] w = pr.w();
+        final float[] b = pr.b();
+        final int[] labels = pr.labels();
+        final float[] gradW = pr.gradW();
+        final float[] gradB = pr.gradB();
+        final float[] gradX = pr.gradX();
+
+        CrossEntropyRows ce = CrossEntropyRows.forLabels(labels, c, pr.options().crossEntropy());
+        boolean needDs = gradW != null || gradB != null || gradX != null;
+        int chunkRows = Math.max(1, Math.min(n, CHUNK_ELEMENTS / c));
+        float[] logits = new float[chunkRows * c];
+        float[] ds = needDs ? new float[chunkRows * c] : null;
+        double[] dW = gradW != null ? new double[d * c] : null;
+        double[] db = gradB != null ? new double[c] : null;
+        float[] wT = gradX != null ? transpose(w, d, c) : null;
+
+        double lossSum = 0.0;
+        for (int r0 = 0; r0 < n; r0 += chunkRows) {
+            final int first = r0;
+            final int m = Math.min(chunkRows, n - r0);
+
+            // logits = X[chunk]·W + b, rounded to float as a float32 GEMM would hand them on.
+            Parallel.forEach(m, TILE, (long) m * d * c, (from, to) -> {
+                int tileRows = to - from;
+                double[] acc = Scratch.doubles(tileRows * c);
+                for (int i = 0; i < tileRows; i++) {
+                    for (int j = 0; j < c; j++) {
+                        acc[i * c + j] = b == null ? 0.0 : b[j];
+                    }
+                }
+                multiplyAdd(x, (first + from) * d, d, 1, tileRows, d, w, c, acc, 0);
+                for (int i = 0; i < tileRows * c; i++) {
+                    logits[from * c + i] = (float) acc[i];
+                }
+            });
+
+            lossSum += Parallel.sum(m, Parallel.rowsPerRange(c), (long) m * c, (from, to) -> {
+                double[] p = Scratch.doubles(c);
+                double partial = 0.0;
+                for (int i = from; i < to; i++) {
+                    partial += ce.labelRow(logits, i * c, labels[first + i], p, null, ds, i * c);
+                }
+                return partial;
+            });
+
+            if (dW != null) {
+                // dW[k, :] += Σ_i X[i, k]·dS[i, :]; each task owns a band of rows of dW.
+                Parallel.forEach(d, TILE, (long) m * d * c, (from, to) ->
+                        multiplyAdd(x, first * d + from, 1, d, to - from, m, ds, c, dW, from * c));
+            }
+            if (db != null) {
+                for (int i = 0; i < m; i++) {
+                    for (int j = 0; j < c; j++) {
+                        db[j] += ds[i * c + j];
+                    }
+                }
+            }
+            if (gradX != null) {
+                // dX[i, :] = Σ_j dS[i, j]·Wᵀ[j, :]
+                Parallel.forEach(m, TILE, (long) m * d * c, (from, to) -> {
+                    int tileRows = to - from;
+                    double[] acc = Scratch.doubles(tileRows * d);
+                    java.util.Arrays.fill(acc, 0, tileRows * d, 0.0);
+                    multiplyAdd(ds, from * c, c, 1, tileRows, c, wT, d, acc, 0);
+                    for (int i = 0; i < tileRows * d; i++) {
+                        gradX[(first + from) * d + i] = (float) acc[i];
+                    }
+                });
+            }
+        }
+
+        double reg = pr.options().reg();
+        double sumOfSquares = 0.0;
+        for (float v : w) {
+            sumOfSquares += (double) v * v;
+        }
+        if (gradW != null) {
+            for (int i = 0; i < gradW.length; i++) {
+                gradW[i] = (float) (dW[i] + 2.0 * reg * w[i]);
+            }
+        }
+        if (gradB != null) {
+            for (int j = 0; j < c; j++) {
+                gradB[j] = (float) db[j];
+            }
+        }
+        return ce.reduce(lossSum) + reg * sumOfSquares;
+    }
+
+    /**
+     * acc[accOff + i·cols + j] += Σ_k a(i, k)·b[k·cols + j] for i in [0, m), k in [0, inner), where
+     * a(i, k) = a[aOff + i·aRowStride + k·aColStride]. The loop runs k outermost so that one row of
+     * b serves all m output rows while it is in cache, and the innermost loop is a plain axpy the
+     * JIT vectorises. Each output sums over k in increasing order.
+     */
+    private static void multiplyAdd(float[] a, int aOff, int aRowStride, int aColStride, int m, int inner,
+                                    float[] b, int cols, double[] acc, int accOff) {
+        for (int k = 0; k < inner; k++) {
+            int bRow = k * cols;
+            for (int i = 0; i < m; i++) {
+                double av = a[aOff + i * aRowStride + k * aColStride];
+                if (av == 0.0) {
+                    continue;
+                }
+                int out = accOff + i * cols;
+                for (int j = 0; j < cols; j++) {
+                    acc[out + j] += av * b[bRow + j];
+                }
+            }
+        }
+    }
+
+    private static float[] transpose(float[] w, int rows, int cols) {
+        float[] t = new float[w.length];
+        for (int i = 0; i < rows; i++) {
+            for (int j = 0; j < cols; j++) {
+                t[j * rows + i] = w[i * cols + j];
+            }
+        }
+        return t;
+    }
+}

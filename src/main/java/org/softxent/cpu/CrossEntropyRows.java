@@ -1,0 +1,163 @@
+package org.softxent.cpu;
+
+import org.softxent.CrossEntropyOptions;
+import org.softxent.Reduction;
+
+/**
+ * PyTorch's cross-entropy, one row at a time, for one call: the class weights, the label smoothing
+ * and the divisor of the mean are fixed here once, so that the plain loss and the classifier share
+ * exactly the same semantics.
+ *
+ * <p>Every variant is a row loss Σ_c q_c·(−log p_c) for a row target q, whose gradient with respect
+ * to the logits is (Σ_c q_c)·p − q:
+ * <ul>
+ * <li>integer label y: q = (1 − ε)·w_y·onehot(y) + (ε/C)·w (PyTorch weights the smoothing term by
+ *     the class weights too); a row whose label is the ignore index has q = 0;</li>
+ * <li>probability targets t: q = w ⊙ ((1 − ε)·t + ε/C).</li>
+ * </ul>
+ * The mean divides the sum by Σ w_y over the rows not ignored (labels) or by N (targets).
+ */
+final class CrossEntropyRows {
+    private final int cols;
+    private final double[] weights;
+    private final double weightSum;
+    private final int ignoreIndex;
+    private final double keep;
+    private final double uniform;
+    private final double divisor;
+    private final double gradScale;
+    private final Reduction reduction;
+
+    private CrossEntropyRows(int cols, CrossEntropyOptions options, double divisor) {
+        this.cols = cols;
+        float[] w = options.classWeights();
+        this.weights = w == null ? null : toDoubles(w);
+        double sum = cols;
+        if (weights != null) {
+            sum = 0.0;
+            for (double v : weights) {
+                sum += v;
+            }
+        }
+        this.weightSum = sum;
+        this.ignoreIndex = options.ignoreIndex();
+        this.keep = 1.0 - options.labelSmoothing();
+        this.uniform = options.labelSmoothing() / cols;
+        this.reduction = options.reduction();
+        this.divisor = divisor;
+        this.gradScale = reduction == Reduction.MEAN ? 1.0 / divisor : 1.0;
+    }
+
+    /** For integer labels [rows]: the mean's divisor is the weight of the rows not ignored. */
+    static CrossEntropyRows forLabels(int[] labels, int cols, CrossEntropyOptions options) {
+        float[] w = options.classWeights();
+        double divisor = 0.0;
+        for (int y : labels) {
+            if (y != options.ignoreIndex()) {
+                divisor += w == null ? 1.0 : w[y];
+            }
+        }
+        return new CrossEntropyRows(cols, options, divisor);
+    }
+
+    /** For probability targets: the mean's divisor is the number of rows. */
+    static CrossEntropyRows forTargets(int rows, int cols, CrossEntropyOptions options) {
+        return new CrossEntropyRows(cols, options, rows);
+    }
+
+    /** The reduced loss from the sum of the row losses (NaN for reduction none). */
+    double reduce(double sumOfRowLosses) {
+        switch (reduction) {
+            case MEAN:
+                return sumOfRowLosses / divisor;
+            case SUM:
+                return sumOfRowLosses;
+            default:
+                return Double.NaN;
+        }
+    }
+
+    /**
+     * Row {@code row} with integer label {@code label}: writes its softmax into {@code probsOut} and
+     * its gradient (already scaled for the reduction) into {@code gradOut}, either of which may be
+     * null, and returns its unreduced loss. An ignored row writes a zero gradient and returns 0.
+     *
+     * @param p scratch of at least cols doubles
+     */
+    double labelRow(float[] logits, int off, int label, double[] p, float[] probsOut, float[] gradOut, int outOff) {
+        double lse = RowSoftmax.softmax(logits, off, cols, p);
+        writeProbs(p, probsOut, outOff);
+        if (label == ignoreIndex) {
+            if (gradOut != null) {
+                java.util.Arrays.fill(gradOut, outOff, outOff + cols, 0.0f);
+            }
+            return 0.0;
+        }
+        double wy = weight(label);
+        double loss = keep * wy * (lse - logits[off + label]);
+        if (uniform > 0.0) {
+            // Only with smoothing: a masked class (−inf) makes this term +inf, as in PyTorch.
+            double smooth = 0.0;
+            for (int j = 0; j < cols; j++) {
+                smooth += weight(j) * (lse - logits[off + j]);
+            }
+            loss += uniform * smooth;
+        }
+        if (gradOut != null) {
+            double sumQ = keep * wy + uniform * weightSum;
+            for (int j = 0; j < cols; j++) {
+                gradOut[outOff + j] = (float) (gradScale * (sumQ * p[j] - uniform * weight(j)));
+            }
+            gradOut[outOff + label] =
+                    (float) (gradScale * (sumQ * p[label] - uniform * wy - keep * wy));
+        }
+        return loss;
+    }
+
+    /**
+     * Row {@code off / cols} with probability targets at {@code targets[off, off + cols)}; as
+     * {@link #labelRow}. A zero target on a masked class gives a NaN loss (0 · ∞), as in PyTorch.
+     */
+    double targetRow(float[] logits, int off, float[] targets, double[] p, float[] probsOut, float[] gradOut,
+                     int outOff) {
+        double lse = RowSoftmax.softmax(logits, off, cols, p);
+        writeProbs(p, probsOut, outOff);
+        double loss = 0.0;
+        double sumQ = 0.0;
+        for (int j = 0; j < cols; j++) {
+            double q = target(targets[off + j], j);
+            loss += q * (lse - logits[off + j]);
+            sumQ += q;
+        }
+        if (gradOut != null) {
+            for (int j = 0; j < cols; j++) {
+                gradOut[outOff + j] = (float) (gradScale * (sumQ * p[j] - target(targets[off + j], j)));
+            }
+        }
+        return loss;
+    }
+
+    private double target(float t, int j) {
+        return (keep * t + uniform) * weight(j);
+    }
+
+    private double weight(int j) {
+        return weights == null ? 1.0 : weights[j];
+    }
+
+    private void writeProbs(double[] p, float[] probsOut, int outOff) {
+        if (probsOut != null) {
+            for (int j = 0; j < cols; j++) {
+                probsOut[outOff + j] = (float) p[j];
+            }
+        }
+    }
+
+    private static double[] toDoubles(float[] values) {
+        double[] out = new double[values.length];
+        for (int i = 0; i < values.length; i++) {
+            out[i] = values[i];
+        }
+        return out;
+    }
+}
