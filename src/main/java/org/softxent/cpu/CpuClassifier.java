@@ -11,7 +11,7 @@ import org.softxent.backend.ClassifierProblem;
  * fixed by the shapes alone.
  */
 final class CpuClassifier {
-    /** Logits per chunk: bounds the two chunk buffers (logits and dS) at 4 MiB each. */
+    /** Logits per chunk: bounds the chunk buffers at 8 MiB of logits and 4 MiB of dS. */
     private static final int CHUNK_ELEMENTS = 1 << 20;
 
     /** Output rows that share one pass over the other operand's rows (cache blocking). */
@@ -35,7 +35,7 @@ final class CpuClassifier {
         CrossEntropyRows ce = CrossEntropyRows.forLabels(labels, c, pr.options().crossEntropy());
         boolean needDs = gradW != null || gradB != null || gradX != null;
         int chunkRows = Math.max(1, Math.min(n, CHUNK_ELEMENTS / c));
-        float[] logits = new float[chunkRows * c];
+        double[] logits = new double[chunkRows * c];
         float[] ds = needDs ? new float[chunkRows * c] : null;
         double[] dW = gradW != null ? new double[d * c] : null;
         double[] db = gradB != null ? new double[c] : null;
@@ -46,23 +46,18 @@ final class CpuClassifier {
             final int first = r0;
             final int m = Math.min(chunkRows, n - r0);
 
-            // logits = X[chunk]·W + b, rounded to float as a float32 GEMM would hand them on.
+            // logits = X[chunk]·W + b, kept in double.
             Parallel.forEach(m, TILE, (long) m * d * c, (from, to) -> {
-                int tileRows = to - from;
-                double[] acc = Scratch.doubles(tileRows * c);
-                for (int i = 0; i < tileRows; i++) {
+                for (int i = from; i < to; i++) {
                     for (int j = 0; j < c; j++) {
-                        acc[i * c + j] = b == null ? 0.0 : b[j];
+                        logits[i * c + j] = b == null ? 0.0 : b[j];
                     }
                 }
-                multiplyAdd(x, (first + from) * d, d, 1, tileRows, d, w, c, acc, 0);
-                for (int i = 0; i < tileRows * c; i++) {
-                    logits[from * c + i] = (float) acc[i];
-                }
+                multiplyAdd(x, (first + from) * d, d, 1, to - from, d, w, c, logits, from * c);
             });
 
             lossSum += Parallel.sum(m, Parallel.rowsPerRange(c), (long) m * c, (from, to) -> {
-                double[] p = Scratch.doubles(c);
+                double[] p = Scratch.doubles(Scratch.PROBS, c);
                 double partial = 0.0;
                 for (int i = from; i < to; i++) {
                     partial += ce.labelRow(logits, i * c, labels[first + i], p, null, ds, i * c);
@@ -86,7 +81,7 @@ final class CpuClassifier {
                 // dX[i, :] = Σ_j dS[i, j]·Wᵀ[j, :]
                 Parallel.forEach(m, TILE, (long) m * d * c, (from, to) -> {
                     int tileRows = to - from;
-                    double[] acc = Scratch.doubles(tileRows * d);
+                    double[] acc = Scratch.doubles(Scratch.TILE, tileRows * d);
                     java.util.Arrays.fill(acc, 0, tileRows * d, 0.0);
                     multiplyAdd(ds, from * c, c, 1, tileRows, c, wT, d, acc, 0);
                     for (int i = 0; i < tileRows * d; i++) {

@@ -78,13 +78,14 @@ final class CrossEntropyRows {
     }
 
     /**
-     * Row {@code row} with integer label {@code label}: writes its softmax into {@code probsOut} and
-     * its gradient (already scaled for the reduction) into {@code gradOut}, either of which may be
-     * null, and returns its unreduced loss. An ignored row writes a zero gradient and returns 0.
+     * A row of logits {@code logits[off, off + cols)} with integer label {@code label}: writes its
+     * softmax into {@code probsOut} and its gradient (already scaled for the reduction) into
+     * {@code gradOut}, both at {@code outOff} and either of which may be null, and returns its
+     * unreduced loss. An ignored row writes a zero gradient and returns 0.
      *
      * @param p scratch of at least cols doubles
      */
-    double labelRow(float[] logits, int off, int label, double[] p, float[] probsOut, float[] gradOut, int outOff) {
+    double labelRow(double[] logits, int off, int label, double[] p, float[] probsOut, float[] gradOut, int outOff) {
         double lse = RowSoftmax.softmax(logits, off, cols, p);
         writeProbs(p, probsOut, outOff);
         if (label == ignoreIndex) {
@@ -115,23 +116,23 @@ final class CrossEntropyRows {
     }
 
     /**
-     * Row {@code off / cols} with probability targets at {@code targets[off, off + cols)}; as
-     * {@link #labelRow}. A zero target on a masked class gives a NaN loss (0 · ∞), as in PyTorch.
+     * A row with probability targets at {@code targets[outOff, outOff + cols)}; as {@link #labelRow}.
+     * A zero target on a masked class gives a NaN loss (0 · ∞), as in PyTorch.
      */
-    double targetRow(float[] logits, int off, float[] targets, double[] p, float[] probsOut, float[] gradOut,
+    double targetRow(double[] logits, int off, float[] targets, double[] p, float[] probsOut, float[] gradOut,
                      int outOff) {
         double lse = RowSoftmax.softmax(logits, off, cols, p);
         writeProbs(p, probsOut, outOff);
         double loss = 0.0;
         double sumQ = 0.0;
         for (int j = 0; j < cols; j++) {
-            double q = target(targets[off + j], j);
+            double q = target(targets[outOff + j], j);
             loss += q * (lse - logits[off + j]);
             sumQ += q;
         }
         if (gradOut != null) {
             for (int j = 0; j < cols; j++) {
-                gradOut[outOff + j] = (float) (gradScale * (sumQ * p[j] - target(targets[off + j], j)));
+                gradOut[outOff + j] = (float) (gradScale * (sumQ * p[j] - target(targets[outOff + j], j)));
             }
         }
         return loss;

@@ -12,14 +12,14 @@ final class RowSoftmax {
      * log-sum-exp. Shifting by the row maximum keeps exp from overflowing for any finite logits;
      * −inf logits give exactly 0. A row that is all −inf gives NaN, as in PyTorch.
      */
-    static double softmax(float[] z, int off, int cols, double[] p) {
-        float max = Float.NEGATIVE_INFINITY;
+    static double softmax(double[] z, int off, int cols, double[] p) {
+        double max = Double.NEGATIVE_INFINITY;
         for (int j = 0; j < cols; j++) {
             max = Math.max(max, z[off + j]);
         }
         double sum = 0.0;
         for (int j = 0; j < cols; j++) {
-            double e = Math.exp((double) z[off + j] - max);
+            double e = Math.exp(z[off + j] - max);
             p[j] = e;
             sum += e;
         }

@@ -1,22 +1,38 @@
 package org.softxent.cpu;
 
 /**
- * A per-thread row buffer, grown on demand and never shrunk, so that row loops allocate nothing
- * per row. A caller must not hold two of them at once.
+ * Per-thread row buffers, grown on demand and never shrunk, so that row loops allocate nothing
+ * per row. Each slot is one buffer; a caller uses distinct slots for buffers it holds at once.
  */
 final class Scratch {
-    private static final ThreadLocal<double[]> BUFFER = ThreadLocal.withInitial(() -> new double[0]);
+    /** The slot of a row of logits widened to double. */
+    static final int ROW = 0;
+    /** The slot of a row of probabilities. */
+    static final int PROBS = 1;
+    /** The slot of a tile of accumulators. */
+    static final int TILE = 2;
+
+    private static final ThreadLocal<double[][]> BUFFERS = ThreadLocal.withInitial(() -> new double[3][0]);
 
     private Scratch() {
     }
 
-    /** A buffer of at least {@code length} doubles, with unspecified contents. */
-    static double[] doubles(int length) {
-        double[] buffer = BUFFER.get();
-        if (buffer.length < length) {
-            buffer = new double[length];
-            BUFFER.set(buffer);
+    /** The buffer of {@code slot}, at least {@code length} doubles, with unspecified contents. */
+    static double[] doubles(int slot, int length) {
+        double[][] buffers = BUFFERS.get();
+        if (buffers[slot].length < length) {
+            buffers[slot] = new double[length];
         }
-        return buffer;
+        return buffers[slot];
+    }
+
+    /** Row {@code row} of a [rows, cols] float matrix, widened into the {@link #ROW} buffer. */
+    static double[] widen(float[] values, int row, int cols) {
+        double[] z = doubles(ROW, cols);
+        int off = row * cols;
+        for (int j = 0; j < cols; j++) {
+            z[j] = values[off + j];
+        }
+        return z;
     }
 }
