@@ -49,7 +49,8 @@ final class CheckCommand implements Callable<Integer> {
         int failedCases = 0;
         int outputs = 0;
         int failedOutputs = 0;
-        try (Softxent sx = device.open(spec.commandLine().getErr())) {
+        try (Softxent sx = device.open()) {
+            DeviceOption.noteFallback(sx, spec.commandLine().getErr());
             stdout.println("device: " + sx.description());
             for (Path dir : cases) {
                 CaseResult result = Conformance.run(sx, dir);

@@ -38,7 +38,8 @@ final class DemoCommand implements Callable<Integer> {
     public Integer call() {
         out = spec.commandLine().getOut();
         SplittableRandom random = new SplittableRandom(seed);
-        try (Softxent sx = device.open(spec.commandLine().getErr())) {
+        try (Softxent sx = device.open()) {
+            DeviceOption.noteFallback(sx, spec.commandLine().getErr());
             out.println("softxent demo on " + sx.description());
 
             int n = 4096;

@@ -2,6 +2,7 @@ package org.softxent.cli;
 
 import java.io.PrintWriter;
 import org.softxent.Device;
+import org.softxent.DeviceUnavailableException;
 import org.softxent.Softxent;
 import picocli.CommandLine.Option;
 
@@ -12,10 +13,23 @@ final class DeviceOption {
                     + "without fallback (gpu).")
     Device device;
 
-    /** Opens the engine; when auto falls back to the CPU, says so (and why) on {@code err}. */
-    Softxent open(PrintWriter err) {
-        Softxent sx = Softxent.open(device);
-        sx.fallbackReason().ifPresent(why -> err.println("softxent: computing on the CPU: " + why));
+    /**
+     * Opens the engine.
+     *
+     * @throws InputException naming --device when the GPU was asked for and is not usable
+     */
+    Softxent open() {
+        Softxent sx;
+        try {
+            sx = Softxent.open(device);
+        } catch (DeviceUnavailableException e) {
+            throw new InputException("--device " + device + ": " + e.getMessage());
+        }
         return sx;
+    }
+
+    /** When auto fell back to the CPU, says so, and why, on {@code err}. */
+    static void noteFallback(Softxent sx, PrintWriter err) {
+        sx.fallbackReason().ifPresent(why -> err.println("softxent: computed on the CPU: " + why));
     }
 }

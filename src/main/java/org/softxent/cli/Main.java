@@ -23,6 +23,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "softxent",
         mixinStandardHelpOptions = true,
+        scope = CommandLine.ScopeType.INHERIT,
         versionProvider = Main.Version.class,
         description = "Softmax, cross-entropy losses and their gradients for whole batches, on the GPU or the CPU.%n"
                 + "Inputs and outputs are NumPy .npy files (float32; labels int64 or int32).",

@@ -39,7 +39,7 @@ abstract class OperationCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         Inputs in = inputs();
         PrintWriter stdout = spec.commandLine().getOut();
-        try (Softxent sx = device.open(spec.commandLine().getErr())) {
+        try (Softxent sx = device.open()) {
             Map<String, NpyArray> outputs = compute(sx, in);
             Files.createDirectories(out);
             for (Map.Entry<String, NpyArray> e : outputs.entrySet()) {
@@ -51,6 +51,8 @@ abstract class OperationCommand implements Callable<Integer> {
             }
             stdout.println("wrote " + String.join(", ", outputs.keySet().stream().map(k -> k + ".npy").toList())
                     + " to " + out + " (" + sx.description() + ")");
+            // After the work, so that an error is the only line a failing command prints.
+            DeviceOption.noteFallback(sx, spec.commandLine().getErr());
         }
         return 0;
     }
