@@ -1,0 +1,726 @@
+package org.softxent;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.softxent.testing.Close.CLASSIFIER;
+import static org.softxent.testing.Close.LOGITS;
+import static org.softxent.testing.Close.assertClose;
+import static org.softxent.testing.Close.poisoned;
+
+import java.util.Arrays;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.softxent.testing.Oracle;
+import org.softxent.testing.Rng;
+
+/**
+ * What every engine must do, whatever its device: PyTorch's numbers (against an independent
+ * double-precision oracle), the properties that follow from the mathematics, and outputs written
+ * exactly where asked. Subclasses say which engine; validation lives in {@link ValidationContractTest}.
+ * Every output buffer is poisoned with NaN before a run; inputs are fresh random numbers each run
+ * (the seed is in every failure message).
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+public abstract class EngineContractTest {
+    /** Shapes (N, C) from one class to beyond a block's width, tall and wide. */
+    static final int[][] SHAPES = {
+        {1, 1}, {7, 2}, {3, 31}, {5, 32}, {6, 33}, {64, 10}, {2, 1023}, {2, 1024}, {3, 1025}, {2, 32000},
+    };
+
+    protected Softxent sx;
+
+    /** Opens the engine under test, or aborts the class (JUnit assumption) when it is not available here. */
+    protected abstract Softxent open();
+
+    @BeforeAll
+    void openEngine() {
+        sx = open();
+    }
+
+    @AfterAll
+    void closeEngine() {
+        if (sx != null) {
+            sx.close();
+        }
+    }
+
+    // -------------------------------------------------------------------------------------------
+
+    @Nested
+    class Softmax {
+        @Test
+        void matchesTheOracleAndRowsSumToOne() {
+            Rng rng = Rng.fresh();
+            for (int[] s : SHAPES) {
+                int n = s[0];
+                int c = s[1];
+                float[] z = rng.normal(n * c, 3);
+                float[] p = sx.softmax(z, n, c, poisoned(n * c));
+                assertClose(Oracle.softmax(z, n, c), p, LOGITS, "softmax " + n + "x" + c + " " + rng);
+                for (int r = 0; r < n; r++) {
+                    double sum = 0;
+                    for (int j = 0; j < c; j++) {
+                        sum += p[r * c + j];
+                    }
+                    assertEquals(1.0, sum, 1e-5, "row " + r + " of " + n + "x" + c + " " + rng);
+                }
+            }
+        }
+
+        @Test
+        void logSoftmaxMatchesTheOracle() {
+            Rng rng = Rng.fresh();
+            for (int[] s : SHAPES) {
+                int n = s[0];
+                int c = s[1];
+                float[] z = rng.normal(n * c, 3);
+                float[] lp = sx.logSoftmax(z, n, c, poisoned(n * c));
+                assertClose(Oracle.logSoftmax(org.softxent.testing.Close.toDoubles(z), n, c), lp, LOGITS,
+                        "log-softmax " + n + "x" + c + " " + rng);
+            }
+        }
+
+        @Test
+        void masksGiveExactZerosAndTheRestIsTheSoftmaxOfTheUnmaskedClasses() {
+            Rng rng = Rng.fresh();
+            int n = 9;
+            int c = 257;
+            float[] z = rng.normal(n * c, 2);
+            boolean[] masked = new boolean[n * c];
+            for (int r = 0; r < n; r++) {
+                for (int j = 0; j < c; j++) {
+                    masked[r * c + j] = j != r && rng.nextDouble() < 0.5; // keep at least one class per row
+                    if (masked[r * c + j]) {
+                        z[r * c + j] = Float.NEGATIVE_INFINITY;
+                    }
+                }
+            }
+            float[] p = sx.softmax(z, n, c, poisoned(n * c));
+            float[] lp = sx.logSoftmax(z, n, c, poisoned(n * c));
+            for (int r = 0; r < n; r++) {
+                int kept = 0;
+                float[] sub = new float[c];
+                for (int j = 0; j < c; j++) {
+                    if (masked[r * c + j]) {
+                        assertEquals(0.0f, p[r * c + j], "masked probability, " + rng);
+                        assertEquals(Float.NEGATIVE_INFINITY, lp[r * c + j], "masked log-probability, " + rng);
+                    } else {
+                        sub[kept++] = z[r * c + j];
+                    }
+                }
+                float[] expected = sx.softmax(Arrays.copyOf(sub, kept), 1, kept);
+                float[] actual = new float[kept];
+                for (int j = 0, k = 0; j < c; j++) {
+                    if (!masked[r * c + j]) {
+                        actual[k++] = p[r * c + j];
+                    }
+                }
+                assertClose(expected, actual, LOGITS, "row " + r + " against its unmasked classes, " + rng);
+            }
+        }
+
+        @Test
+        void logitsOfMagnitude1e4AreStableAndShiftInvariant() {
+            Rng rng = Rng.fresh();
+            int n = 16;
+            int c = 300;
+            // Multiples of 2^-6 below 2^14: adding 2^14 to them is exact in float32.
+            float[] z = grid(rng.uniform(n * c, -1e4, 1e4), 64);
+            float[] shifted = z.clone();
+            for (int r = 0; r < n; r++) {
+                float k = (r % 2 == 0 ? 1 : -1) * 16384f;
+                for (int j = 0; j < c; j++) {
+                    shifted[r * c + j] += k;
+                }
+            }
+            float[] p = sx.softmax(z, n, c, poisoned(n * c));
+            assertClose(Oracle.softmax(z, n, c), p, LOGITS, "softmax of large logits, " + rng);
+            assertClose(p, sx.softmax(shifted, n, c, poisoned(n * c)), 1e-6, "softmax after a shift, " + rng);
+
+            int[] y = rng.labels(n, c);
+            LossResult a = sx.crossEntropy(z, n, c, y, CrossEntropyOptions.defaults());
+            LossResult b = sx.crossEntropy(shifted, n, c, y, CrossEntropyOptions.defaults());
+            assertTrue(Double.isFinite(a.loss()), "loss of large logits is finite, " + rng);
+            assertClose(a.loss(), b.loss(), 1e-6, "loss after a shift, " + rng);
+            assertClose(a.gradLogits(), b.gradLogits(), 1e-6, "gradient after a shift, " + rng);
+        }
+
+        @Test
+        void wideRowsUpTo100000Classes() {
+            Rng rng = Rng.fresh();
+            for (int c : new int[] {50_257, 100_000}) {
+                int n = 3;
+                float[] z = rng.normal(n * c, 4);
+                int[] y = rng.labels(n, c);
+                float[] grad = poisoned(n * c);
+                float[] probs = poisoned(n * c);
+                LossResult r = sx.crossEntropy(z, n, c, y, CrossEntropyOptions.defaults(), grad, probs);
+                Oracle.Loss ref = Oracle.crossEntropy(z, n, c, y, null, -100, 0, Reduction.MEAN);
+                assertClose(ref.loss(), r.loss(), LOGITS, "loss, C = " + c + ", " + rng);
+                assertClose(ref.grad(), grad, LOGITS, "gradient, C = " + c + ", " + rng);
+                assertClose(ref.probs(), probs, LOGITS, "probabilities, C = " + c + ", " + rng);
+            }
+        }
+
+        @Test
+        void tallBatchesOfThousandsOfRows() {
+            Rng rng = Rng.fresh();
+            int n = 5000;
+            int c = 3;
+            float[] z = rng.normal(n * c, 3);
+            int[] y = rng.labels(n, c);
+            float[] grad = poisoned(n * c);
+            LossResult r = sx.crossEntropy(z, n, c, y, CrossEntropyOptions.defaults(), grad, null);
+            Oracle.Loss ref = Oracle.crossEntropy(z, n, c, y, null, -100, 0, Reduction.MEAN);
+            assertClose(ref.loss(), r.loss(), LOGITS, "loss, " + rng);
+            assertClose(ref.grad(), grad, LOGITS, "gradient, " + rng);
+        }
+    }
+
+    // -------------------------------------------------------------------------------------------
+
+    @Nested
+    class CrossEntropy {
+        @Test
+        void labelsMatchPyTorchForEveryCombinationOfOptions() {
+            Rng rng = Rng.fresh();
+            int[][] shapes = {{1, 1}, {7, 2}, {33, 5}, {12, 33}, {4, 1025}};
+            for (int[] s : shapes) {
+                int n = s[0];
+                int c = s[1];
+                for (Reduction red : Reduction.values()) {
+                    for (boolean weighted : new boolean[] {false, true}) {
+                        for (int ignore : new int[] {-100, Math.min(3, c - 1)}) {
+                            for (double eps : new double[] {0.0, 0.1, 1.0}) {
+                                float[] z = rng.normal(n * c, 3);
+                                int[] y = rng.labels(n, c);
+                                // Some rows carry the ignore index; never all, so the mean is defined.
+                                for (int r = 1; r < n; r += 3) {
+                                    y[r] = ignore;
+                                }
+                                float[] w = weighted ? rng.uniform(c, 0.2, 2.0) : null;
+                                CrossEntropyOptions o = CrossEntropyOptions.defaults().withReduction(red)
+                                        .withClassWeights(w).withIgnoreIndex(ignore).withLabelSmoothing(eps);
+                                String what = n + "x" + c + " " + o + " " + rng;
+                                checkLabels(z, n, c, y, o, Oracle.crossEntropy(z, n, c, y, w, ignore, eps, red), what);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+
+        @Test
+        void probabilityTargetsMatchPyTorch() {
+            Rng rng = Rng.fresh();
+            int[][] shapes = {{1, 1}, {7, 2}, {33, 5}, {4, 1025}};
+            for (int[] s : shapes) {
+                int n = s[0];
+                int c = s[1];
+                for (Reduction red : Reduction.values()) {
+                    for (boolean weighted : new boolean[] {false, true}) {
+                        for (double eps : new double[] {0.0, 0.3}) {
+                            float[] z = rng.normal(n * c, 3);
+                            float[] t = rng.distributions(n, c);
+                            float[] w = weighted ? rng.uniform(c, 0.2, 2.0) : null;
+                            CrossEntropyOptions o = CrossEntropyOptions.defaults().withReduction(red)
+                                    .withClassWeights(w).withLabelSmoothing(eps);
+                            Oracle.Loss ref = Oracle.crossEntropyTargets(z, n, c, t, w, eps, red);
+                            float[] grad = poisoned(n * c);
+                            float[] probs = poisoned(n * c);
+                            LossResult r = sx.crossEntropyWithTargets(z, n, c, t, o, grad, probs);
+                            String what = n + "x" + c + " " + o + " " + rng;
+                            checkLoss(ref, r, what);
+                            assertClose(ref.grad(), grad, LOGITS, "gradient " + what);
+                            assertClose(ref.probs(), probs, LOGITS, "probabilities " + what);
+                        }
+                    }
+                }
+            }
+        }
+
+        @Test
+        void maskedClassesFollowPyTorch() {
+            Rng rng = Rng.fresh();
+            int n = 20;
+            int c = 40;
+            float[] z = rng.normal(n * c, 2);
+            int[] y = rng.labels(n, c);
+            for (int i = 0; i < n * c; i++) {
+                if (i % c != y[i / c] && rng.nextBoolean()) {
+                    z[i] = Float.NEGATIVE_INFINITY;
+                }
+            }
+            // Without smoothing the loss stays finite; with it, −log p of a masked class is +inf, as in PyTorch.
+            for (double eps : new double[] {0.0, 0.1}) {
+                CrossEntropyOptions o = CrossEntropyOptions.defaults().withLabelSmoothing(eps);
+                checkLabels(z, n, c, y, o, Oracle.crossEntropy(z, n, c, y, null, -100, eps, Reduction.MEAN),
+                        "masked, smoothing " + eps + " " + rng);
+            }
+        }
+
+        @Test
+        void sumIsTheDivisorTimesTheMeanAndNoneAddsUpToSum() {
+            Rng rng = Rng.fresh();
+            int n = 50;
+            int c = 17;
+            float[] z = rng.normal(n * c, 2);
+            int[] y = rng.labels(n, c);
+            for (boolean weighted : new boolean[] {false, true}) {
+                float[] w = weighted ? rng.uniform(c, 0.5, 1.5) : null;
+                CrossEntropyOptions o = CrossEntropyOptions.defaults().withClassWeights(w).withLabelSmoothing(0.05);
+                LossResult mean = sx.crossEntropy(z, n, c, y, o);
+                LossResult sum = sx.crossEntropy(z, n, c, y, o.withReduction(Reduction.SUM));
+                LossResult none = sx.crossEntropy(z, n, c, y, o.withReduction(Reduction.NONE));
+                double divisor = 0;
+                for (int label : y) {
+                    divisor += w == null ? 1 : w[label];
+                }
+                String what = (weighted ? "weighted, " : "unweighted, ") + rng;
+                assertClose(sum.loss(), divisor * mean.loss(), 1e-6, "sum = divisor x mean, " + what);
+                double total = 0;
+                for (float l : none.losses()) {
+                    total += l;
+                }
+                assertClose(sum.loss(), total, 1e-6, "none adds up to sum, " + what);
+                assertClose(sum.gradLogits(), none.gradLogits(), 1e-6, "none's gradient is sum's, " + what);
+                float[] scaled = mean.gradLogits().clone();
+                for (int i = 0; i < scaled.length; i++) {
+                    scaled[i] *= (float) divisor;
+                }
+                assertClose(sum.gradLogits(), scaled, 1e-5, "sum's gradient = divisor x mean's, " + what);
+            }
+        }
+
+        @Test
+        void ignoredRowsContributeExactlyNothing() {
+            Rng rng = Rng.fresh();
+            int n = 40;
+            int c = 12;
+            float[] z = rng.normal(n * c, 2);
+            int[] y = rng.labels(n, c);
+            int ignore = -1;
+            boolean[] ignored = new boolean[n];
+            int kept = 0;
+            for (int r = 0; r < n; r++) {
+                ignored[r] = r % 4 == 1;
+                if (ignored[r]) {
+                    y[r] = ignore;
+                } else {
+                    kept++;
+                }
+            }
+            float[] zKept = new float[kept * c];
+            int[] yKept = new int[kept];
+            for (int r = 0, k = 0; r < n; r++) {
+                if (!ignored[r]) {
+                    System.arraycopy(z, r * c, zKept, k * c, c);
+                    yKept[k++] = y[r];
+                }
+            }
+            for (Reduction red : new Reduction[] {Reduction.MEAN, Reduction.SUM}) {
+                CrossEntropyOptions o = CrossEntropyOptions.defaults().withReduction(red).withIgnoreIndex(ignore)
+                        .withClassWeights(rng.uniform(c, 0.5, 2)).withLabelSmoothing(0.2);
+                LossResult all = sx.crossEntropy(z, n, c, y, o);
+                LossResult sub = sx.crossEntropy(zKept, kept, c, yKept, o);
+                String what = red + ", " + rng;
+                assertClose(sub.loss(), all.loss(), 1e-6, "loss without the ignored rows, " + what);
+                for (int r = 0, k = 0; r < n; r++) {
+                    float[] row = Arrays.copyOfRange(all.gradLogits(), r * c, r * c + c);
+                    if (ignored[r]) {
+                        assertArrayEquals(new float[c], row, "ignored row " + r + " has a zero gradient, " + what);
+                    } else {
+                        assertClose(Arrays.copyOfRange(sub.gradLogits(), k * c, k * c + c), row, 1e-6,
+                                "row " + r + ", " + what);
+                        k++;
+                    }
+                }
+            }
+        }
+
+        @Test
+        void allRowsIgnoredGiveANaNMeanAndAZeroGradientAsInPyTorch() {
+            int n = 3;
+            int c = 4;
+            float[] z = Rng.fresh().normal(n * c, 1);
+            int[] y = {-100, -100, -100};
+            LossResult mean = sx.crossEntropy(z, n, c, y, CrossEntropyOptions.defaults(), poisoned(n * c), null);
+            assertTrue(Double.isNaN(mean.loss()), "0/0 mean");
+            assertArrayEquals(new float[n * c], mean.gradLogits());
+            assertEquals(0.0, sx.crossEntropy(z, n, c, y, CrossEntropyOptions.defaults()
+                    .withReduction(Reduction.SUM)).loss());
+        }
+
+        @Test
+        void gradientsAgreeWithTheNumericalCheck() {
+            Rng rng = Rng.fresh();
+            try (Softxent reference = Softxent.open(Device.CPU)) {
+                int n = 6;
+                int c = 9;
+                float[] z = rng.normal(n * c, 2);
+                int[] y = rng.labels(n, c);
+                y[2] = 4;
+                float[] w = rng.uniform(c, 0.5, 1.5);
+                float[] t = rng.distributions(n, c);
+                for (Reduction red : Reduction.values()) {
+                    CrossEntropyOptions o = CrossEntropyOptions.defaults().withReduction(red).withClassWeights(w)
+                            .withIgnoreIndex(4).withLabelSmoothing(0.15);
+                    CrossEntropyOptions scalar = scalarOf(o);
+                    assertGradient(zz -> reference.crossEntropy(zz, n, c, y, scalar, null, null).loss(), z,
+                            sx.crossEntropy(z, n, c, y, o).gradLogits(), "labels " + o + " " + rng);
+                    CrossEntropyOptions soft = o.withIgnoreIndex(CrossEntropyOptions.DEFAULT_IGNORE_INDEX);
+                    CrossEntropyOptions softScalar = scalarOf(soft);
+                    assertGradient(zz -> reference.crossEntropyWithTargets(zz, n, c, t, softScalar, null, null).loss(),
+                            z, sx.crossEntropyWithTargets(z, n, c, t, soft).gradLogits(), "targets " + soft + " " + rng);
+                }
+            }
+        }
+
+        private void checkLabels(float[] z, int n, int c, int[] y, CrossEntropyOptions o, Oracle.Loss ref, String what) {
+            float[] grad = poisoned(n * c);
+            float[] probs = poisoned(n * c);
+            LossResult r = sx.crossEntropy(z, n, c, y, o, grad, probs);
+            checkLoss(ref, r, what);
+            assertClose(ref.grad(), grad, LOGITS, "gradient " + what);
+            assertClose(ref.probs(), probs, LOGITS, "probabilities " + what);
+        }
+    }
+
+    // -------------------------------------------------------------------------------------------
+
+    @Nested
+    class SoftmaxBackwardAndJacobian {
+        @Test
+        void backwardMatchesTheOracleAndTheJacobianProduct() {
+            Rng rng = Rng.fresh();
+            for (int[] s : new int[][] {{1, 1}, {5, 2}, {8, 31}, {4, 33}, {3, 200}}) {
+                int n = s[0];
+                int c = s[1];
+                float[] z = rng.normal(n * c, 2);
+                float[] p = sx.softmax(z, n, c);
+                float[] g = rng.normal(n * c, 1);
+                float[] dz = sx.softmaxBackward(p, g, n, c, poisoned(n * c));
+                double[] expected = new double[n * c];
+                for (int r = 0; r < n; r++) {
+                    double dot = 0;
+                    for (int j = 0; j < c; j++) {
+                        dot += (double) g[r * c + j] * p[r * c + j];
+                    }
+                    for (int j = 0; j < c; j++) {
+                        expected[r * c + j] = p[r * c + j] * (g[r * c + j] - dot);
+                    }
+                }
+                String what = n + "x" + c + " " + rng;
+                assertClose(expected, dz, LOGITS, "backward " + what);
+
+                float[] jac = sx.softmaxJacobian(z, n, c, poisoned(n * c * c));
+                double[] viaJacobian = new double[n * c];
+                for (int r = 0; r < n; r++) {
+                    for (int j = 0; j < c; j++) {
+                        double s2 = 0;
+                        for (int i = 0; i < c; i++) {
+                            s2 += (double) jac[r * c * c + i * c + j] * g[r * c + i];
+                        }
+                        viaJacobian[r * c + j] = s2;
+                    }
+                }
+                assertClose(viaJacobian, dz, 1e-4, "backward = Jᵀg " + what);
+            }
+        }
+
+        @Test
+        void jacobianMatchesItsDefinition() {
+            Rng rng = Rng.fresh();
+            int n = 5;
+            int c = 7;
+            float[] z = rng.normal(n * c, 2);
+            z[3] = Float.NEGATIVE_INFINITY;
+            double[] p = Oracle.softmax(z, n, c);
+            double[] expected = new double[n * c * c];
+            for (int r = 0; r < n; r++) {
+                for (int i = 0; i < c; i++) {
+                    for (int j = 0; j < c; j++) {
+                        expected[r * c * c + i * c + j] = p[r * c + i] * ((i == j ? 1 : 0) - p[r * c + j]);
+                    }
+                }
+            }
+            assertClose(expected, sx.softmaxJacobian(z, n, c), LOGITS, "Jacobian " + rng);
+        }
+    }
+
+    // -------------------------------------------------------------------------------------------
+
+    @Nested
+    class BinaryCrossEntropy {
+        @Test
+        void matchesPyTorchWithAndWithoutPosWeight() {
+            Rng rng = Rng.fresh();
+            for (int[] s : new int[][] {{1, 1}, {64, 1}, {9, 5}, {3, 1000}}) {
+                int n = s[0];
+                int k = s[1];
+                for (Reduction red : Reduction.values()) {
+                    for (boolean weighted : new boolean[] {false, true}) {
+                        float[] x = rng.normal(n * k, 4);
+                        float[] t = rng.uniform(n * k, 0, 1);
+                        for (int i = 0; i < t.length; i += 2) {
+                            t[i] = Math.round(t[i]);
+                        }
+                        float[] pw = weighted ? rng.uniform(k, 0.5, 3) : null;
+                        BinaryCrossEntropyOptions o = BinaryCrossEntropyOptions.defaults().withReduction(red)
+                                .withPosWeight(pw);
+                        Oracle.Loss ref = Oracle.binaryCrossEntropy(x, t, n, k, pw, red);
+                        float[] grad = poisoned(n * k);
+                        float[] probs = poisoned(n * k);
+                        LossResult r = sx.binaryCrossEntropy(x, t, n, k, o, grad, probs);
+                        String what = n + "x" + k + " " + o + " " + rng;
+                        checkLoss(ref, r, what);
+                        assertClose(ref.grad(), grad, LOGITS, "gradient " + what);
+                        assertClose(ref.probs(), probs, LOGITS, "sigmoid " + what);
+                    }
+                }
+            }
+        }
+
+        @Test
+        void isStableForLargeLogits() {
+            float[] x = {-1e4f, -100f, -30f, 0f, 30f, 100f, 1e4f, 88.7f};
+            float[] t = {1f, 1f, 0f, 0.5f, 0f, 1f, 0f, 0.25f};
+            LossResult r = sx.binaryCrossEntropy(x, t, 1, x.length,
+                    BinaryCrossEntropyOptions.defaults().withReduction(Reduction.NONE), poisoned(8), poisoned(8));
+            Oracle.Loss ref = Oracle.binaryCrossEntropy(x, t, 1, x.length, null, Reduction.NONE);
+            assertClose(ref.losses(), r.losses(), LOGITS, "losses");
+            assertClose(ref.grad(), r.gradLogits(), LOGITS, "gradient");
+            assertClose(ref.probs(), r.probs(), LOGITS, "sigmoid");
+            assertEquals(1e4, r.losses()[0], 1e-1, "−log σ(−1e4) = 1e4");
+        }
+
+        @Test
+        void gradientsAgreeWithTheNumericalCheck() {
+            Rng rng = Rng.fresh();
+            try (Softxent reference = Softxent.open(Device.CPU)) {
+                int n = 5;
+                int k = 4;
+                float[] x = rng.normal(n * k, 2);
+                float[] t = rng.uniform(n * k, 0, 1);
+                for (Reduction red : Reduction.values()) {
+                    BinaryCrossEntropyOptions o = BinaryCrossEntropyOptions.defaults().withReduction(red)
+                            .withPosWeight(rng.uniform(k, 0.5, 3));
+                    // For none, the gradient is that of the sum: differentiate the sum, in double.
+                    BinaryCrossEntropyOptions scalar = red == Reduction.NONE ? o.withReduction(Reduction.SUM) : o;
+                    assertGradient(xx -> reference.binaryCrossEntropy(xx, t, n, k, scalar, null, null).loss(), x,
+                            sx.binaryCrossEntropy(x, t, n, k, o).gradLogits(), o + " " + rng);
+                }
+            }
+        }
+    }
+
+    // -------------------------------------------------------------------------------------------
+
+    @Nested
+    class Classifier {
+        @Test
+        void matchesTheOracle() {
+            Rng rng = Rng.fresh();
+            int[][] shapes = {{1, 1, 1}, {7, 3, 2}, {64, 20, 10}, {33, 17, 65}, {300, 40, 5}};
+            for (int[] s : shapes) {
+                int n = s[0];
+                int d = s[1];
+                int c = s[2];
+                for (boolean bias : new boolean[] {false, true}) {
+                    for (double reg : new double[] {0.0, 0.01}) {
+                        float[] x = rng.normal(n * d, 1);
+                        float[] w = rng.normal(d * c, 0.3);
+                        float[] b = bias ? rng.normal(c, 0.1) : null;
+                        int[] y = rng.labels(n, c);
+                        Oracle.Classifier ref = Oracle.classifier(x, w, b, y, n, d, c, reg, null, -100, 0,
+                                Reduction.MEAN);
+                        float[] gw = poisoned(d * c);
+                        float[] gb = bias ? poisoned(c) : null;
+                        float[] gx = poisoned(n * d);
+                        ClassifierResult r = sx.classifier(x, w, b, y, n, d, c,
+                                ClassifierOptions.defaults().withReg(reg), gw, gb, gx);
+                        String what = n + "x" + d + "x" + c + (bias ? " with b" : "") + " reg " + reg + " " + rng;
+                        assertClose(ref.loss(), r.loss(), CLASSIFIER, "loss " + what);
+                        assertClose(ref.gradW(), gw, CLASSIFIER, "dW " + what);
+                        if (bias) {
+                            assertClose(ref.gradB(), gb, CLASSIFIER, "db " + what);
+                        }
+                        assertClose(ref.gradX(), gx, CLASSIFIER, "dX " + what);
+                        assertSame(gw, r.gradW());
+                        assertSame(gx, r.gradX());
+                    }
+                }
+            }
+        }
+
+        @Test
+        void takesTheCrossEntropyOptions() {
+            Rng rng = Rng.fresh();
+            int n = 30;
+            int d = 8;
+            int c = 6;
+            float[] x = rng.normal(n * d, 1);
+            float[] w = rng.normal(d * c, 0.3);
+            float[] b = rng.normal(c, 0.1);
+            int[] y = rng.labels(n, c);
+            y[0] = 2;
+            float[] cw = rng.uniform(c, 0.5, 2);
+            for (Reduction red : new Reduction[] {Reduction.MEAN, Reduction.SUM}) {
+                CrossEntropyOptions ce = CrossEntropyOptions.defaults().withReduction(red).withClassWeights(cw)
+                        .withIgnoreIndex(2).withLabelSmoothing(0.1);
+                Oracle.Classifier ref = Oracle.classifier(x, w, b, y, n, d, c, 0.1, cw, 2, 0.1, red);
+                ClassifierResult r = sx.classifier(x, w, b, y, n, d, c,
+                        ClassifierOptions.defaults().withReg(0.1).withCrossEntropy(ce),
+                        poisoned(d * c), poisoned(c), poisoned(n * d));
+                String what = ce + " " + rng;
+                assertClose(ref.loss(), r.loss(), CLASSIFIER, "loss " + what);
+                assertClose(ref.gradW(), r.gradW(), CLASSIFIER, "dW " + what);
+                assertClose(ref.gradB(), r.gradB(), CLASSIFIER, "db " + what);
+                assertClose(ref.gradX(), r.gradX(), CLASSIFIER, "dX " + what);
+            }
+        }
+
+        @Test
+        void computesOnlyTheGradientsAskedFor() {
+            Rng rng = Rng.fresh();
+            int n = 10;
+            int d = 4;
+            int c = 3;
+            float[] x = rng.normal(n * d, 1);
+            float[] w = rng.normal(d * c, 0.3);
+            float[] b = rng.normal(c, 0.1);
+            int[] y = rng.labels(n, c);
+            ClassifierResult usual = sx.classifier(x, w, b, y, n, d, c, ClassifierOptions.defaults());
+            assertNull(usual.gradX(), "dX is not computed unless asked for");
+            assertEquals(c, usual.gradB().length);
+            ClassifierResult lossOnly = sx.classifier(x, w, b, y, n, d, c, ClassifierOptions.defaults(),
+                    null, null, null);
+            assertNull(lossOnly.gradW());
+            assertEquals(usual.loss(), lossOnly.loss(), 1e-6 * Math.abs(usual.loss()), rng.toString());
+            assertNull(sx.classifier(x, w, null, y, n, d, c, ClassifierOptions.defaults()).gradB(), "no bias, no db");
+        }
+
+        @Test
+        void gradientsAgreeWithTheNumericalCheck() {
+            Rng rng = Rng.fresh();
+            try (Softxent reference = Softxent.open(Device.CPU)) {
+                int n = 7;
+                int d = 5;
+                int c = 4;
+                float[] x = rng.normal(n * d, 1);
+                float[] w = rng.normal(d * c, 0.5);
+                float[] b = rng.normal(c, 0.2);
+                int[] y = rng.labels(n, c);
+                ClassifierOptions o = ClassifierOptions.defaults().withReg(0.05);
+                ClassifierResult r = sx.classifier(x, w, b, y, n, d, c, o, new float[d * c], new float[c],
+                        new float[n * d]);
+                assertGradient(ww -> reference.classifier(x, ww, b, y, n, d, c, o, null, null, null).loss(), w,
+                        r.gradW(), "dW " + rng);
+                assertGradient(bb -> reference.classifier(x, w, bb, y, n, d, c, o, null, null, null).loss(), b,
+                        r.gradB(), "db " + rng);
+                assertGradient(xx -> reference.classifier(xx, w, b, y, n, d, c, o, null, null, null).loss(), x,
+                        r.gradX(), "dX " + rng);
+            }
+        }
+    }
+
+    // -------------------------------------------------------------------------------------------
+
+    @Nested
+    class Outputs {
+        @Test
+        void nullOutputsAreNotComputedAndGivenOnesAreReturned() {
+            Rng rng = Rng.fresh();
+            int n = 5;
+            int c = 8;
+            float[] z = rng.normal(n * c, 2);
+            int[] y = rng.labels(n, c);
+            LossResult bare = sx.crossEntropy(z, n, c, y, CrossEntropyOptions.defaults(), null, null);
+            assertNull(bare.gradLogits());
+            assertNull(bare.probs());
+            float[] grad = poisoned(n * c);
+            float[] probs = poisoned(n * c);
+            LossResult full = sx.crossEntropy(z, n, c, y, CrossEntropyOptions.defaults(), grad, probs);
+            assertSame(grad, full.gradLogits());
+            assertSame(probs, full.probs());
+            assertEquals(full.loss(), bare.loss(), 1e-7 * Math.abs(full.loss()), rng.toString());
+        }
+
+        @Test
+        void inputsAreNeverModified() {
+            Rng rng = Rng.fresh();
+            int n = 6;
+            int c = 5;
+            float[] z = rng.normal(n * c, 2);
+            int[] y = rng.labels(n, c);
+            float[] t = rng.distributions(n, c);
+            float[] zCopy = z.clone();
+            int[] yCopy = y.clone();
+            float[] tCopy = t.clone();
+            sx.softmax(z, n, c);
+            sx.crossEntropy(z, n, c, y, CrossEntropyOptions.defaults().withLabelSmoothing(0.1), poisoned(n * c),
+                    poisoned(n * c));
+            sx.crossEntropyWithTargets(z, n, c, t, CrossEntropyOptions.defaults());
+            sx.softmaxBackward(t, z, n, c);
+            sx.binaryCrossEntropy(z, t, n, c, BinaryCrossEntropyOptions.defaults());
+            assertArrayEquals(zCopy, z);
+            assertArrayEquals(yCopy, y);
+            assertArrayEquals(tCopy, t);
+        }
+
+        @Test
+        void reductionNoneHasPerSampleLossesAndNoScalar() {
+            Rng rng = Rng.fresh();
+            LossResult r = sx.crossEntropy(rng.normal(12, 1), 4, 3, rng.labels(4, 3),
+                    CrossEntropyOptions.defaults().withReduction(Reduction.NONE));
+            assertEquals(4, r.losses().length);
+            org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, r::loss);
+            LossResult m = sx.crossEntropy(rng.normal(12, 1), 4, 3, rng.labels(4, 3), CrossEntropyOptions.defaults());
+            org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, m::losses);
+        }
+    }
+
+    // -------------------------------------------------------------------------------------------
+
+    static void checkLoss(Oracle.Loss ref, LossResult r, String what) {
+        if (r.reduction() == Reduction.NONE) {
+            assertClose(ref.losses(), r.losses(), LOGITS, "losses " + what);
+        } else {
+            assertClose(ref.loss(), r.loss(), LOGITS, "loss " + what);
+        }
+    }
+
+    /** For none, the gradient is that of the sum: the options whose scalar loss to differentiate. */
+    static CrossEntropyOptions scalarOf(CrossEntropyOptions o) {
+        return o.reduction() == Reduction.NONE ? o.withReduction(Reduction.SUM) : o;
+    }
+
+    /** Central differences of a double-precision objective against the engine's gradient. */
+    static void assertGradient(java.util.function.ToDoubleFunction<float[]> f, float[] at, float[] gradient,
+                               String what) {
+        double largest = 0;
+        for (float g : gradient) {
+            largest = Math.max(largest, Math.abs(g));
+        }
+        // Relative to the gradient's own scale: a component 1e-9 of a gradient whose largest is 1
+        // cannot be resolved by any finite difference, and need not be.
+        GradientCheck.Result check = GradientCheck.of(f, at, gradient,
+                GradientCheck.Options.all().withFloor(1e-3 * largest));
+        assertTrue(check.worstRelativeError() < 1e-4, what + ": " + check);
+    }
+
+    /** Rounds to multiples of 1/scale, so that shifts by powers of two stay exact. */
+    static float[] grid(float[] a, int scale) {
+        float[] out = new float[a.length];
+        for (int i = 0; i < a.length; i++) {
+            out[i] = Math.round(a[i] * scale) / (float) scale;
+        }
+        return out;
+    }
+}

@@ -1,0 +1,77 @@
+package org.softxent;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.function.ToDoubleFunction;
+import org.junit.jupiter.api.Test;
+import org.softxent.testing.Rng;
+
+class GradientCheckTest {
+    /** f(x) = Σ sin(x_i)·x_i², whose gradient is known in closed form. */
+    private static final ToDoubleFunction<float[]> F = x -> {
+        double s = 0;
+        for (float v : x) {
+            s += Math.sin(v) * v * v;
+        }
+        return s;
+    };
+
+    private static float[] gradientOfF(float[] x) {
+        float[] g = new float[x.length];
+        for (int i = 0; i < x.length; i++) {
+            g[i] = (float) (Math.cos(x[i]) * x[i] * x[i] + 2 * Math.sin(x[i]) * x[i]);
+        }
+        return g;
+    }
+
+    @Test
+    void acceptsTheRightGradient() {
+        Rng rng = Rng.fresh();
+        float[] x = rng.uniform(50, -3, 3);
+        GradientCheck.Result r = GradientCheck.of(F, x, gradientOfF(x), GradientCheck.Options.all());
+        assertEquals(50, r.coordinates().length);
+        assertTrue(r.worstRelativeError() < 1e-5, r + " " + rng);
+    }
+
+    @Test
+    void findsAWrongCoordinate() {
+        Rng rng = Rng.fresh();
+        float[] x = rng.uniform(20, 1, 3);
+        float[] g = gradientOfF(x);
+        g[7] *= 1.01f;
+        GradientCheck.Result r = GradientCheck.of(F, x, g, GradientCheck.Options.all());
+        assertEquals(7, r.worstCoordinate(), rng.toString());
+        assertTrue(r.worstRelativeError() > 5e-3, r.toString());
+    }
+
+    @Test
+    void samplesDistinctFiniteCoordinatesAndLeavesThePointAlone() {
+        Rng rng = Rng.fresh();
+        float[] x = rng.uniform(1000, -2, 2);
+        x[3] = Float.NEGATIVE_INFINITY;
+        float[] copy = x.clone();
+        GradientCheck.Result r = GradientCheck.of(v -> 0.0, x, new float[1000], GradientCheck.Options.sampled(999, 7));
+        int[] coords = r.coordinates();
+        assertEquals(999, coords.length);
+        for (int i = 1; i < coords.length; i++) {
+            assertTrue(coords[i] > coords[i - 1], "sorted and distinct");
+        }
+        for (int c : coords) {
+            assertTrue(c != 3, "the -inf coordinate is skipped");
+        }
+        assertArrayEquals(copy, x);
+        assertEquals(0.0, r.worstRelativeError());
+    }
+
+    @Test
+    void rejectsBadArguments() {
+        assertThrows(ShapeMismatchException.class,
+                () -> GradientCheck.of(F, new float[3], new float[2], GradientCheck.Options.all()));
+        assertThrows(IllegalArgumentException.class, () -> GradientCheck.Options.sampled(0, 1));
+        assertThrows(IllegalArgumentException.class, () -> GradientCheck.Options.all().withStep(0));
+        assertThrows(IllegalArgumentException.class, () -> GradientCheck.Options.all().withFloor(-1));
+    }
+}

@@ -1,0 +1,92 @@
+package org.softxent;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.concurrent.ForkJoinPool;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.Test;
+import org.softxent.testing.Rng;
+
+/** The entry point itself: device selection, closing, and the CPU reference's determinism. */
+class SoftxentTest {
+
+    @Test
+    void autoSaysWhyItFellBackAndGpuFailsWithTheSameReason() {
+        try (Softxent auto = Softxent.open(Device.AUTO)) {
+            if (auto.device() == Device.CPU) {
+                String why = auto.fallbackReason().orElseThrow();
+                assertFalse(why.isBlank());
+                DeviceUnavailableException e = assertThrows(DeviceUnavailableException.class,
+                        () -> Softxent.open(Device.GPU));
+                assertEquals(why, e.getMessage());
+            } else {
+                assertTrue(auto.fallbackReason().isEmpty());
+            }
+        }
+        try (Softxent cpu = Softxent.open(Device.CPU)) {
+            assertEquals(Device.CPU, cpu.device());
+            assertTrue(cpu.fallbackReason().isEmpty(), "an explicit device is no fallback");
+            assertTrue(cpu.description().startsWith("CPU"));
+        }
+    }
+
+    @Test
+    void aClosedEngineRefusesWorkAndClosingTwiceIsHarmless() {
+        Softxent sx = Softxent.open(Device.CPU);
+        sx.close();
+        sx.close();
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> sx.softmax(new float[] {1, 2}, 1, 2));
+        assertTrue(e.getMessage().contains("closed"));
+    }
+
+    /** The reference must give the same bits whatever the number of threads. */
+    @Test
+    void theCpuReferenceIsDeterministicAcrossThreadCounts() throws Exception {
+        Rng rng = Rng.fresh();
+        int n = 3000;
+        int c = 97;
+        float[] z = rng.normal(n * c, 3);
+        int[] y = rng.labels(n, c);
+        float[] w = rng.uniform(c, 0.5, 2);
+        int d = 40;
+        float[] x = rng.normal(n * d, 1);
+        float[] wm = rng.normal(d * c, 0.2);
+        float[] b = rng.normal(c, 0.1);
+        try (Softxent sx = Softxent.open(Device.CPU)) {
+            Supplier<Object[]> run = () -> {
+                LossResult ce = sx.crossEntropy(z, n, c, y, CrossEntropyOptions.defaults().withClassWeights(w)
+                        .withLabelSmoothing(0.1), new float[n * c], new float[n * c]);
+                LossResult bce = sx.binaryCrossEntropy(z, sx.softmax(z, n, c), n, c,
+                        BinaryCrossEntropyOptions.defaults());
+                ClassifierResult clf = sx.classifier(x, wm, b, y, n, d, c, ClassifierOptions.defaults().withReg(0.1),
+                        new float[d * c], new float[c], new float[n * d]);
+                return new Object[] {ce.loss(), ce.gradLogits(), ce.probs(), bce.loss(), bce.gradLogits(),
+                    clf.loss(), clf.gradW(), clf.gradB(), clf.gradX()};
+            };
+            Object[] one = inPool(1, run);
+            Object[] four = inPool(4, run);
+            for (int i = 0; i < one.length; i++) {
+                if (one[i] instanceof Double) {
+                    assertEquals(Double.doubleToLongBits((Double) one[i]), Double.doubleToLongBits((Double) four[i]),
+                            "output " + i + ", " + rng);
+                } else {
+                    assertArrayEquals((float[]) one[i], (float[]) four[i], "output " + i + ", " + rng);
+                }
+            }
+        }
+    }
+
+    private static Object[] inPool(int threads, Supplier<Object[]> task) throws Exception {
+        ForkJoinPool pool = new ForkJoinPool(threads);
+        try {
+            return pool.submit(task::get).get();
+        } finally {
+            pool.shutdown();
+        }
+    }
+}

@@ -1,0 +1,262 @@
+package org.softxent.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.io.TempDir;
+import org.softxent.io.Npy;
+import org.softxent.io.NpyArray;
+
+/** The command line, run in-process as a user would type it. */
+class CommandLineTest {
+    @TempDir
+    Path tmp;
+
+    record Run(int status, String out, String err) {
+    }
+
+    static Run run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int status = Main.execute(new PrintWriter(out), new PrintWriter(err), args);
+        return new Run(status, out.toString(), err.toString());
+    }
+
+    /** The command line a case folder maps to: op → command, each input and option → its flag. */
+    static List<String> commandLineOf(Path caseDir, Path out) throws IOException {
+        JsonObject spec = JsonParser.parseString(Files.readString(caseDir.resolve("case.json"))).getAsJsonObject();
+        List<String> args = new ArrayList<>();
+        args.add(spec.get("op").getAsString().replace('_', '-'));
+        for (Map.Entry<String, JsonElement> e : spec.getAsJsonObject("inputs").entrySet()) {
+            args.add("--" + e.getKey().replace('_', '-'));
+            args.add(caseDir.resolve(e.getValue().getAsString()).toString());
+        }
+        for (Map.Entry<String, JsonElement> e : spec.getAsJsonObject("options").entrySet()) {
+            if (!e.getKey().equals("reg_convention")) {
+                args.add("--" + e.getKey().replace('_', '-'));
+                args.add(e.getValue().getAsString());
+            }
+        }
+        args.addAll(List.of("--device", "cpu", "--out", out.toString()));
+        return args;
+    }
+
+    @TestFactory
+    Stream<DynamicTest> everyGoldenCaseRunsAsACommandLine() throws IOException {
+        return Conformance.caseFolders(GoldenCasesContract.golden()).stream().map(dir ->
+                DynamicTest.dynamicTest(dir.getFileName().toString(), () -> {
+                    Path out = tmp.resolve(dir.getFileName().toString());
+                    List<String> args = commandLineOf(dir, out);
+                    Run r = run(args.toArray(String[]::new));
+                    assertEquals(0, r.status(), String.join(" ", args) + "\n" + r.err());
+                    JsonObject spec = JsonParser.parseString(Files.readString(dir.resolve("case.json")))
+                            .getAsJsonObject();
+                    double tolerance = spec.get("op").getAsString().equals("classifier")
+                            ? Conformance.CLASSIFIER_TOLERANCE : Conformance.LOGITS_TOLERANCE;
+                    for (Map.Entry<String, JsonElement> e : spec.getAsJsonObject("outputs").entrySet()) {
+                        NpyArray written = Npy.read(out.resolve(e.getKey() + ".npy"));
+                        assertEquals(NpyArray.DType.FLOAT32, written.dtype(), "outputs are float32");
+                        Conformance.Comparison c = Conformance.compare(e.getKey(),
+                                Npy.read(dir.resolve(e.getValue().getAsString())), written, tolerance);
+                        assertTrue(c.passed(), e.getKey() + ": " + c);
+                    }
+                }));
+    }
+
+    @Test
+    void checkPassesTheGoldenCasesAndPrintsEachOutput() {
+        Run r = run("check", GoldenCasesContract.golden().toString(), "--device", "cpu");
+        assertEquals(0, r.status(), r.out() + r.err());
+        assertTrue(r.out().contains("ce_basic"), r.out());
+        assertTrue(r.out().matches("(?s).*ce_basic\\s+grad_logits\\s+rel \\S+\\s+PASS.*"), r.out());
+        assertTrue(r.out().contains("28 cases: 28 passed, 0 failed"), r.out());
+    }
+
+    @Test
+    void checkFailsACaseWhoseReferenceDisagrees() throws IOException {
+        Path source = GoldenCasesContract.golden().resolve("ce_basic");
+        Path broken = tmp.resolve("ce_broken");
+        Files.createDirectories(broken);
+        try (Stream<Path> files = Files.list(source)) {
+            for (Path f : files.toList()) {
+                Files.copy(f, broken.resolve(f.getFileName()));
+            }
+        }
+        NpyArray grad = Npy.read(broken.resolve("grad_logits.npy"));
+        double[] g = grad.doubles().clone();
+        g[5] += 1e-3; // far beyond 1e-5 of the gradient's norm
+        Files.delete(broken.resolve("grad_logits.npy"));
+        Npy.write(broken.resolve("grad_logits.npy"), NpyArray.ofDoubles(g, grad.shape()));
+
+        Run r = run("check", broken.toString(), source.toString(), "--device", "cpu", "--out", tmp.resolve("o").toString());
+        assertEquals(1, r.status(), r.out());
+        assertTrue(r.out().matches("(?s).*ce_broken\\s+grad_logits\\s+rel \\S+\\s+FAIL.*"), r.out());
+        assertTrue(r.out().matches("(?s).*ce_basic\\s+grad_logits\\s+rel \\S+\\s+PASS.*"), r.out());
+        assertTrue(r.out().contains("2 cases: 1 passed, 1 failed"), r.out());
+        assertTrue(Files.exists(tmp.resolve("o/ce_broken/grad_logits.npy")), "--out keeps what was computed");
+    }
+
+    @Test
+    void writesTheOutputsAndPrintsTheLoss() throws IOException {
+        Path in = tmp.resolve("in");
+        Files.createDirectories(in);
+        Npy.write(in.resolve("z.npy"), NpyArray.ofFloats(new float[] {0f, 0f, 0f, 0f}, 2, 2));
+        Npy.write(in.resolve("y.npy"), NpyArray.ofInts(new int[] {0, 1}, 2));
+        Path out = tmp.resolve("new/folder");
+        Run r = run("cross-entropy", "--logits", in.resolve("z.npy").toString(), "--labels", in.resolve("y.npy").toString(),
+                "--out", out.toString(), "--device", "cpu");
+        assertEquals(0, r.status(), r.err());
+        assertTrue(r.out().startsWith("loss 0.693147"), r.out());
+        NpyArray loss = Npy.read(out.resolve("loss.npy"));
+        assertEquals(0, loss.ndim(), "a scalar loss is a 0-d array");
+        assertEquals((float) Math.log(2), loss.floats()[0], 1e-7f);
+        assertArrayEquals(new int[] {2, 2}, Npy.read(out.resolve("probs.npy")).shape());
+
+        Run none = run("cross-entropy", "--logits", in.resolve("z.npy").toString(), "--labels",
+                in.resolve("y.npy").toString(), "--reduction", "NONE", "--out", out.toString(), "--device", "cpu");
+        assertEquals(0, none.status(), none.err());
+        assertArrayEquals(new int[] {2}, Npy.read(out.resolve("loss.npy")).shape());
+    }
+
+    @Test
+    void softmaxAndLogSoftmaxCommands() throws IOException {
+        Npy.write(tmp.resolve("z.npy"), NpyArray.ofFloats(new float[] {0f, (float) Math.log(3)}, 1, 2));
+        assertEquals(0, run("softmax", "--logits", tmp.resolve("z.npy").toString(), "--out", tmp.toString(),
+                "--device", "cpu").status());
+        assertEquals(0.75f, Npy.read(tmp.resolve("probs.npy")).floats()[1], 1e-7f);
+        assertEquals(0, run("softmax", "--log", "--logits", tmp.resolve("z.npy").toString(), "--out", tmp.toString(),
+                "--device", "cpu").status());
+        assertEquals((float) Math.log(0.75), Npy.read(tmp.resolve("log_probs.npy")).floats()[1], 1e-7f);
+    }
+
+    // Bad input: exit status 2, one line on standard error naming the argument, no stack trace.
+
+    private void badInput(String mustName, String... args) {
+        Run r = run(args);
+        assertEquals(2, r.status(), String.join(" ", args) + " -> " + r.out() + r.err());
+        String err = r.err().strip();
+        assertFalse(err.contains("\n"), "one line on standard error: " + err);
+        assertFalse(err.contains("\tat ") || err.contains("Exception"), "no stack trace: " + err);
+        assertTrue(err.contains(mustName), "'" + err + "' should name " + mustName);
+    }
+
+    @Test
+    void badFilesAndArrays() throws IOException {
+        Path z = tmp.resolve("z.npy");
+        Npy.write(z, NpyArray.ofFloats(new float[6], 2, 3));
+        Path y = tmp.resolve("y.npy");
+        Npy.write(y, NpyArray.ofLongs(new long[] {0, 2}, 2));
+        Path out = tmp.resolve("out");
+        String o = out.toString();
+
+        badInput("--logits", "cross-entropy", "--logits", tmp.resolve("missing.npy").toString(), "--labels", y.toString(),
+                "--out", o);
+        Path text = tmp.resolve("text.npy");
+        Files.writeString(text, "not numpy");
+        badInput("--logits", "cross-entropy", "--logits", text.toString(), "--labels", y.toString(), "--out", o);
+        Path doubles = tmp.resolve("d.npy");
+        Npy.write(doubles, NpyArray.ofDoubles(new double[6], 2, 3));
+        badInput("float32", "cross-entropy", "--logits", doubles.toString(), "--labels", y.toString(), "--out", o);
+        Path vector = tmp.resolve("v.npy");
+        Npy.write(vector, NpyArray.ofFloats(new float[6], 6));
+        badInput("--logits", "cross-entropy", "--logits", vector.toString(), "--labels", y.toString(), "--out", o);
+        Path shortLabels = tmp.resolve("y3.npy");
+        Npy.write(shortLabels, NpyArray.ofInts(new int[] {0, 1, 2}, 3));
+        badInput("--labels", "cross-entropy", "--logits", z.toString(), "--labels", shortLabels.toString(), "--out", o);
+        Path floatLabels = tmp.resolve("yf.npy");
+        Npy.write(floatLabels, NpyArray.ofFloats(new float[] {0, 1}, 2));
+        badInput("int64 or int32", "cross-entropy", "--logits", z.toString(), "--labels", floatLabels.toString(),
+                "--out", o);
+        Path outOfRange = tmp.resolve("y9.npy");
+        Npy.write(outOfRange, NpyArray.ofLongs(new long[] {0, 9}, 2));
+        badInput("labels[1] = 9", "cross-entropy", "--logits", z.toString(), "--labels", outOfRange.toString(),
+                "--out", o);
+        Path nan = tmp.resolve("nan.npy");
+        Npy.write(nan, NpyArray.ofFloats(new float[] {0, 0, 0, 0, Float.NaN, 0}, 2, 3));
+        badInput("logits[1, 1]", "cross-entropy", "--logits", nan.toString(), "--labels", y.toString(), "--out", o);
+        Path weights = tmp.resolve("w.npy");
+        Npy.write(weights, NpyArray.ofFloats(new float[2], 2));
+        badInput("--class-weights", "cross-entropy", "--logits", z.toString(), "--labels", y.toString(),
+                "--class-weights", weights.toString(), "--out", o);
+        badInput("--w", "classifier", "--x", z.toString(), "--w", z.toString(), "--labels", y.toString(), "--out", o);
+        badInput("--targets", "binary-cross-entropy", "--logits", z.toString(), "--targets", vector.toString(),
+                "--out", o);
+        badInput("--grad-probs", "softmax-backward", "--logits", z.toString(), "--grad-probs", vector.toString(),
+                "--out", o);
+        Path aFile = tmp.resolve("a-file");
+        Files.writeString(aFile, "x");
+        badInput("a-file", "cross-entropy", "--logits", z.toString(), "--labels", y.toString(), "--out",
+                aFile.resolve("sub").toString());
+        badInput("nothing-here", "check", tmp.resolve("nothing-here").toString());
+    }
+
+    @Test
+    void badFlags() throws IOException {
+        Path z = tmp.resolve("z.npy");
+        Npy.write(z, NpyArray.ofFloats(new float[6], 2, 3));
+        Path y = tmp.resolve("y.npy");
+        Npy.write(y, NpyArray.ofLongs(new long[] {0, 2}, 2));
+        String o = tmp.resolve("out").toString();
+        badInput("--reduction", "cross-entropy", "--logits", z.toString(), "--labels", y.toString(), "--reduction",
+                "avg", "--out", o);
+        badInput("--label-smoothing", "cross-entropy", "--logits", z.toString(), "--labels", y.toString(),
+                "--label-smoothing", "2", "--out", o);
+        badInput("--label-smoothing", "cross-entropy", "--logits", z.toString(), "--labels", y.toString(),
+                "--label-smoothing", "lots", "--out", o);
+        badInput("--device", "cross-entropy", "--logits", z.toString(), "--labels", y.toString(), "--device", "tpu",
+                "--out", o);
+        badInput("--reg", "classifier", "--x", z.toString(), "--w", z.toString(), "--labels", y.toString(), "--reg", "-1",
+                "--out", o);
+        badInput("--reduction", "classifier", "--x", z.toString(), "--w", z.toString(), "--labels", y.toString(),
+                "--reduction", "none", "--out", o);
+        badInput("--ignore-index", "cross-entropy", "--logits", z.toString(), "--target-probs", z.toString(),
+                "--ignore-index", "1", "--out", o);
+        badInput("--labels", "cross-entropy", "--logits", z.toString(), "--labels", y.toString(), "--target-probs",
+                z.toString(), "--out", o);
+        badInput("--logits", "cross-entropy", "--labels", y.toString());
+        badInput("--bogus", "cross-entropy", "--logits", z.toString(), "--labels", y.toString(), "--bogus");
+        badInput("frobnicate", "frobnicate");
+        badInput("command", new String[0]);
+    }
+
+    @Test
+    void gpuWithoutAGpuSaysWhy() throws IOException {
+        Path z = tmp.resolve("z.npy");
+        Npy.write(z, NpyArray.ofFloats(new float[6], 2, 3));
+        Run auto = run("softmax", "--logits", z.toString(), "--out", tmp.toString());
+        org.junit.jupiter.api.Assumptions.assumeTrue(auto.err().contains("computed on the CPU"),
+                "this machine has a usable GPU");
+        assertEquals(0, auto.status());
+        badInput("--device gpu", "softmax", "--logits", z.toString(), "--out", tmp.toString(), "--device", "gpu");
+    }
+
+    @Test
+    void helpAndVersion() {
+        Run help = run("--help");
+        assertEquals(0, help.status());
+        for (String command : new String[] {"cross-entropy", "classifier", "softmax-backward", "softmax-jacobian",
+            "binary-cross-entropy", "check", "softmax"}) {
+            assertTrue(help.out().contains(command), command + " is listed");
+        }
+        assertEquals(0, run("cross-entropy", "--help").status());
+        assertEquals(0, run("--version").status());
+    }
+
+}

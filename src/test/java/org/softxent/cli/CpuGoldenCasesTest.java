@@ -1,0 +1,11 @@
+package org.softxent.cli;
+
+import org.softxent.Device;
+import org.softxent.Softxent;
+
+class CpuGoldenCasesTest extends GoldenCasesContract {
+    @Override
+    Softxent open() {
+        return Softxent.open(Device.CPU);
+    }
+}

@@ -1,0 +1,125 @@
+package org.softxent.io;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.softxent.testing.Rng;
+
+class NpyTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void roundTripsEveryDtypeAndShape() throws IOException {
+        Rng rng = Rng.fresh();
+        float[] f = rng.normal(24, 10);
+        check(NpyArray.ofFloats(f, 2, 3, 4));
+        check(NpyArray.ofDoubles(new double[] {Math.PI, -0.0, Double.NaN, Double.NEGATIVE_INFINITY}, 4));
+        check(NpyArray.ofInts(new int[] {Integer.MIN_VALUE, 0, 7}, 3));
+        check(NpyArray.ofLongs(new long[] {Long.MAX_VALUE, -100}, 2, 1));
+        check(NpyArray.scalar(4.25f));
+        check(NpyArray.ofFloats(new float[0], 0, 5));
+    }
+
+    private void check(NpyArray a) throws IOException {
+        Path p = dir.resolve("a.npy");
+        Npy.write(p, a);
+        byte[] bytes = Files.readAllBytes(p);
+        int headerLength = ByteBuffer.wrap(bytes, 8, 2).order(ByteOrder.LITTLE_ENDIAN).getShort();
+        assertEquals(0, (10 + headerLength) % 64, "the data starts on a 64-byte boundary, as NumPy writes it");
+        NpyArray b = Npy.read(p);
+        assertEquals(a.dtype(), b.dtype());
+        assertArrayEquals(a.shape(), b.shape());
+        assertArrayEquals(a.toDoubles(), b.toDoubles());
+    }
+
+    @Test
+    void readsWhatNumPyWrote() throws IOException {
+        Path golden = Path.of(System.getProperty("softxent.golden", "src/test/resources/golden"));
+        NpyArray logits = Npy.read(golden.resolve("ce_basic/logits.npy"));
+        assertEquals(NpyArray.DType.FLOAT32, logits.dtype());
+        assertArrayEquals(new int[] {64, 10}, logits.shape());
+        assertEquals(1.0367526f, logits.floats()[0]);
+        NpyArray labels = Npy.read(golden.resolve("ce_basic/labels.npy"));
+        assertEquals(NpyArray.DType.INT64, labels.dtype());
+        assertEquals(9L, labels.longs()[1]);
+        NpyArray loss = Npy.read(golden.resolve("ce_basic/loss.npy"));
+        assertEquals(0, loss.ndim());
+        assertEquals(4.70062813, loss.doubles()[0], 1e-8);
+    }
+
+    @Test
+    void numpyReadsWhatWeWrite() throws Exception {
+        Path p = dir.resolve("w.npy");
+        Npy.write(p, NpyArray.ofFloats(new float[] {1.5f, -2f, 3f, 4f, 5f, 6f}, 2, 3));
+        Process python;
+        try {
+            python = new ProcessBuilder("python3", "-c", "import numpy, sys; a = numpy.load(sys.argv[1]); "
+                    + "print(a.dtype, a.shape, a[0, 0], a[1, 2])", p.toString()).redirectErrorStream(true).start();
+        } catch (IOException e) {
+            Assumptions.abort("no python3 here");
+            return;
+        }
+        assertTrue(python.waitFor(60, TimeUnit.SECONDS));
+        String out = new String(python.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        Assumptions.assumeFalse(out.contains("No module named"), "no numpy here");
+        assertEquals("float32 (2, 3) 1.5 6.0", out);
+    }
+
+    @Test
+    void readsBigEndianAndVersion2Headers() throws IOException {
+        Path p = dir.resolve("be.npy");
+        ByteBuffer data = ByteBuffer.allocate(8).order(ByteOrder.BIG_ENDIAN).putFloat(1.25f).putFloat(-3f);
+        Files.write(p, file(2, "{'descr': '>f4', 'fortran_order': False, 'shape': (2,), }", data.array()));
+        NpyArray a = Npy.read(p);
+        assertArrayEquals(new float[] {1.25f, -3f}, a.floats());
+    }
+
+    @Test
+    void rejectsWhatItCannotRead() throws IOException {
+        rejects("not a .npy", "hello world, not numpy".getBytes(StandardCharsets.US_ASCII));
+        rejects("Fortran", file(1, "{'descr': '<f4', 'fortran_order': True, 'shape': (1,), }", new byte[4]));
+        rejects("'<f2' is not supported", file(1, "{'descr': '<f2', 'fortran_order': False, 'shape': (1,), }",
+                new byte[2]));
+        rejects("truncated data", file(1, "{'descr': '<f4', 'fortran_order': False, 'shape': (3, 4), }",
+                new byte[40]));
+        rejects("unreadable .npy header", file(1, "{'shape': (3,), }", new byte[12]));
+        assertThrows(java.nio.file.NoSuchFileException.class, () -> Npy.read(dir.resolve("missing.npy")));
+    }
+
+    private void rejects(String fragment, byte[] content) throws IOException {
+        Path p = dir.resolve("bad.npy");
+        Files.write(p, content);
+        NpyFormatException e = assertThrows(NpyFormatException.class, () -> Npy.read(p));
+        assertTrue(e.getMessage().contains(fragment), e.getMessage());
+    }
+
+    private static byte[] file(int version, String dict, byte[] data) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        byte[] header = (dict + "\n").getBytes(StandardCharsets.US_ASCII);
+        out.writeBytes(new byte[] {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y', (byte) version, 0});
+        ByteBuffer length = ByteBuffer.allocate(version == 1 ? 2 : 4).order(ByteOrder.LITTLE_ENDIAN);
+        if (version == 1) {
+            length.putShort((short) header.length);
+        } else {
+            length.putInt(header.length);
+        }
+        out.writeBytes(length.array());
+        out.writeBytes(header);
+        out.writeBytes(data);
+        return out.toByteArray();
+    }
+}
