@@ -71,19 +71,27 @@ final class Inputs {
         if (a.ndim() != 2) {
             throw bad(name, "expected a 2-D array [N, C], got shape " + a.shapeString());
         }
-        return new Matrix(a.floats(), a.dim(0), a.dim(1), a.shape());
+        return nonEmpty(name, new Matrix(a.floats(), a.dim(0), a.dim(1), a.shape()));
     }
 
     /** A float32 array of 1 or 2 dimensions, a vector [N] being read as [N, 1]. */
     Matrix matrixOrVector(String name) {
         NpyArray a = float32(name);
         if (a.ndim() == 1) {
-            return new Matrix(a.floats(), a.dim(0), 1, a.shape());
+            return nonEmpty(name, new Matrix(a.floats(), a.dim(0), 1, a.shape()));
         }
         if (a.ndim() != 2) {
             throw bad(name, "expected a 1-D or 2-D array, got shape " + a.shapeString());
         }
-        return new Matrix(a.floats(), a.dim(0), a.dim(1), a.shape());
+        return nonEmpty(name, new Matrix(a.floats(), a.dim(0), a.dim(1), a.shape()));
+    }
+
+    private Matrix nonEmpty(String name, Matrix m) {
+        if (m.rows() == 0 || m.cols() == 0) {
+            throw bad(name, "is empty (shape " + NpyArray.shapeString(m.shape()) + "): a batch needs at least one "
+                    + "row and one column");
+        }
+        return m;
     }
 
     /** A float32 array with exactly the shape of {@code like}, which is named {@code likeName}. */

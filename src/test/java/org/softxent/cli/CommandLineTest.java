@@ -200,6 +200,10 @@ class CommandLineTest {
                 "--out", o);
         badInput("--grad-probs", "softmax-backward", "--logits", z.toString(), "--grad-probs", vector.toString(),
                 "--out", o);
+        Path empty = tmp.resolve("empty.npy");
+        Npy.write(empty, NpyArray.ofFloats(new float[0], 0, 3));
+        badInput("--logits", "cross-entropy", "--logits", empty.toString(), "--labels",
+                y.toString(), "--out", o);
         Path aFile = tmp.resolve("a-file");
         Files.writeString(aFile, "x");
         badInput("a-file", "cross-entropy", "--logits", z.toString(), "--labels", y.toString(), "--out",
