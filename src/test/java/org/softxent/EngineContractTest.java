@@ -11,11 +11,9 @@ import static org.softxent.testing.Close.assertClose;
 import static org.softxent.testing.Close.poisoned;
 
 import java.util.Arrays;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
+import org.softxent.testing.EngineTest;
 import org.softxent.testing.Oracle;
 import org.softxent.testing.Rng;
 
@@ -26,29 +24,11 @@ import org.softxent.testing.Rng;
  * Every output buffer is poisoned with NaN before a run; inputs are fresh random numbers each run
  * (the seed is in every failure message).
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-public abstract class EngineContractTest {
+public abstract class EngineContractTest extends EngineTest {
     /** Shapes (N, C) from one class to beyond a block's width, tall and wide. */
     static final int[][] SHAPES = {
         {1, 1}, {7, 2}, {3, 31}, {5, 32}, {6, 33}, {64, 10}, {2, 1023}, {2, 1024}, {3, 1025}, {2, 32000},
     };
-
-    protected Softxent sx;
-
-    /** Opens the engine under test, or aborts the class (JUnit assumption) when it is not available here. */
-    protected abstract Softxent open();
-
-    @BeforeAll
-    void openEngine() {
-        sx = open();
-    }
-
-    @AfterAll
-    void closeEngine() {
-        if (sx != null) {
-            sx.close();
-        }
-    }
 
     // -------------------------------------------------------------------------------------------
 
@@ -236,9 +216,7 @@ public abstract class EngineContractTest {
                             float[] probs = poisoned(n * c);
                             LossResult r = sx.crossEntropyWithTargets(z, n, c, t, o, grad, probs);
                             String what = n + "x" + c + " " + o + " " + rng;
-                            checkLoss(ref, r, what);
-                            assertClose(ref.grad(), grad, LOGITS, "gradient " + what);
-                            assertClose(ref.probs(), probs, LOGITS, "probabilities " + what);
+                            checkAgainst(ref, r, what);
                         }
                     }
                 }
@@ -385,10 +363,7 @@ public abstract class EngineContractTest {
         private void checkLabels(float[] z, int n, int c, int[] y, CrossEntropyOptions o, Oracle.Loss ref, String what) {
             float[] grad = poisoned(n * c);
             float[] probs = poisoned(n * c);
-            LossResult r = sx.crossEntropy(z, n, c, y, o, grad, probs);
-            checkLoss(ref, r, what);
-            assertClose(ref.grad(), grad, LOGITS, "gradient " + what);
-            assertClose(ref.probs(), probs, LOGITS, "probabilities " + what);
+            checkAgainst(ref, sx.crossEntropy(z, n, c, y, o, grad, probs), what);
         }
     }
 
@@ -479,9 +454,7 @@ public abstract class EngineContractTest {
                         float[] probs = poisoned(n * k);
                         LossResult r = sx.binaryCrossEntropy(x, t, n, k, o, grad, probs);
                         String what = n + "x" + k + " " + o + " " + rng;
-                        checkLoss(ref, r, what);
-                        assertClose(ref.grad(), grad, LOGITS, "gradient " + what);
-                        assertClose(ref.probs(), probs, LOGITS, "sigmoid " + what);
+                        checkAgainst(ref, r, what);
                     }
                 }
             }
@@ -688,12 +661,15 @@ public abstract class EngineContractTest {
 
     // -------------------------------------------------------------------------------------------
 
-    static void checkLoss(Oracle.Loss ref, LossResult r, String what) {
+    /** The loss (or per-sample losses), the gradient and the probabilities, against the oracle. */
+    static void checkAgainst(Oracle.Loss ref, LossResult r, String what) {
         if (r.reduction() == Reduction.NONE) {
             assertClose(ref.losses(), r.losses(), LOGITS, "losses " + what);
         } else {
             assertClose(ref.loss(), r.loss(), LOGITS, "loss " + what);
         }
+        assertClose(ref.grad(), r.gradLogits(), LOGITS, "gradient " + what);
+        assertClose(ref.probs(), r.probs(), LOGITS, "probabilities " + what);
     }
 
     /** For none, the gradient is that of the sum: the options whose scalar loss to differentiate. */

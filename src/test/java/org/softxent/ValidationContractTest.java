@@ -5,40 +5,25 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Arrays;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.function.Executable;
+import org.softxent.testing.EngineTest;
 
 /**
  * Every validation rule, on every engine: the exception's type, and a message that names the
  * argument and the shapes. After each rejected call the engine must still compute correctly.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-public abstract class ValidationContractTest {
+public abstract class ValidationContractTest extends EngineTest {
     private static final int N = 4;
     private static final int C = 10;
 
-    protected Softxent sx;
     private final float[] logits = new float[N * C];
     private final int[] labels = {0, 3, 9, 5};
 
-    protected abstract Softxent open();
-
-    @BeforeAll
-    void openEngine() {
-        sx = open();
+    {
         for (int i = 0; i < logits.length; i++) {
             logits[i] = (float) Math.sin(i);
-        }
-    }
-
-    @AfterAll
-    void closeEngine() {
-        if (sx != null) {
-            sx.close();
         }
     }
 

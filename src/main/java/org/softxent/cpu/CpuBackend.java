@@ -151,14 +151,7 @@ public final class CpuBackend implements Backend {
             }
             return partial;
         });
-        switch (options.reduction()) {
-            case MEAN:
-                return sum / elements;
-            case SUM:
-                return sum;
-            default:
-                return Double.NaN;
-        }
+        return CrossEntropyRows.reduce(options.reduction(), sum, elements);
     }
 
     @Override

@@ -67,11 +67,16 @@ final class CrossEntropyRows {
 
     /** The reduced loss from the sum of the row losses (NaN for reduction none). */
     double reduce(double sumOfRowLosses) {
+        return reduce(reduction, sumOfRowLosses, divisor);
+    }
+
+    /** The mean (sum over divisor), the sum, or NaN for none. */
+    static double reduce(Reduction reduction, double sum, double divisor) {
         switch (reduction) {
             case MEAN:
-                return sumOfRowLosses / divisor;
+                return sum / divisor;
             case SUM:
-                return sumOfRowLosses;
+                return sum;
             default:
                 return Double.NaN;
         }

@@ -5,7 +5,7 @@ import org.softxent.Softxent;
 
 class CpuGoldenCasesTest extends GoldenCasesContract {
     @Override
-    Softxent open() {
+    protected Softxent open() {
         return Softxent.open(Device.CPU);
     }
 }

@@ -6,38 +6,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
-import org.junit.jupiter.api.TestInstance;
-import org.softxent.Softxent;
+import org.softxent.testing.EngineTest;
 
 /**
  * Every golden case (PyTorch's float64 answers) on an engine, one test per case, within the golden
  * README's tolerances.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-abstract class GoldenCasesContract {
-    private Softxent sx;
-
-    abstract Softxent open();
-
+abstract class GoldenCasesContract extends EngineTest {
     /** The golden folder, read in place from the source tree. */
     static Path golden() {
         return Path.of(System.getProperty("softxent.golden", "src/test/resources/golden"));
-    }
-
-    @BeforeAll
-    void openEngine() {
-        sx = open();
-    }
-
-    @AfterAll
-    void closeEngine() {
-        if (sx != null) {
-            sx.close();
-        }
     }
 
     @TestFactory

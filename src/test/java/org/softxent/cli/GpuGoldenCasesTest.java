@@ -7,7 +7,7 @@ import org.softxent.testing.GpuTest;
 @GpuTest
 class GpuGoldenCasesTest extends GoldenCasesContract {
     @Override
-    Softxent open() {
+    protected Softxent open() {
         return Softxent.open(Device.GPU);
     }
 }
