@@ -481,16 +481,17 @@ extern "C" __global__ void sx_ce_divisor(int rows, int cols, const int* labels, 
     }
 }
 
-// The reduced loss from per-row float losses: sum in double, in a fixed order, times `multiplier`,
-// divided by *divisor when divisor != NULL. One block (any multiple of 32 threads). The result goes
-// to result[0] (double) and, when result_float != NULL, to result_float[0] (the device API's loss).
-extern "C" __global__ void sx_reduce_rows(int n, const float* values, const double* divisor, double multiplier,
+// The reduced loss from per-row float losses: sum in double, in a fixed order, divided by *divisor
+// when divisor != NULL, plus *addend when addend != NULL (the classifier's reg * sum W^2). One
+// block (any multiple of 32 threads). The result goes to result[0] (double) and, when
+// result_float != NULL, to result_float[0] (the device API's loss).
+extern "C" __global__ void sx_reduce_rows(int n, const float* values, const double* divisor, const double* addend,
                                           double* result, float* result_float) {
     double sum = 0.0;
     for (int i = threadIdx.x; i < n; i += blockDim.x) sum += values[i];
     sum = block_sum_double(sum);
     if (threadIdx.x == 0) {
-        result[0] = (divisor ? sum / *divisor : sum) * multiplier;
+        result[0] = (divisor ? sum / *divisor : sum) + (addend ? *addend : 0.0);
         if (result_float) result_float[0] = (float) result[0];
     }
 }

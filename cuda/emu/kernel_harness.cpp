@@ -137,7 +137,7 @@ void run(const Job& job) {
         });
         if (code >= OP_CE_LABELS && reduction != "none") {
             emu::launch(1, 64, [&] {
-                sx_reduce_rows(rows, row_loss.data(), reduction == "mean" ? divisor.data() : nullptr, 1.0,
+                sx_reduce_rows(rows, row_loss.data(), reduction == "mean" ? divisor.data() : nullptr, nullptr,
                                loss.data(), loss_float.data());
             });
         }

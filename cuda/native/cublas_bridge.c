@@ -61,11 +61,3 @@ __attribute__((constructor)) static void softxent_resolve(void) {
     }
     SOFTXENT_FORWARDED(SOFTXENT_RESOLVE)
 }
-
-/* For CublasLoader: 1 when libcublas.so.13 was found and every entry point resolved. */
-int softxent_bridge_ready(void) {
-    int ready = 1;
-#define SOFTXENT_CHECK(name) ready &= softxent_real_##name != (void *) softxent_unavailable;
-    SOFTXENT_FORWARDED(SOFTXENT_CHECK)
-    return ready;
-}
