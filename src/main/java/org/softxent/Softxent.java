@@ -92,6 +92,19 @@ public final class Softxent implements AutoCloseable {
         return backend.description();
     }
 
+    /**
+     * The device-resident API: the same operations on buffers already in GPU memory.
+     *
+     * @throws IllegalStateException when this engine computes on the CPU
+     */
+    public OnDevice onDevice() {
+        if (backend() instanceof OnDevice gpu) {
+            return gpu;
+        }
+        throw new IllegalStateException("the device-resident API needs the GPU; this engine computes on the CPU"
+                + fallbackReason().map(why -> " (" + why + ")").orElse(""));
+    }
+
     /** Why {@link Device#AUTO} chose the CPU; empty when it chose the GPU or another device was asked for. */
     public Optional<String> fallbackReason() {
         return Optional.ofNullable(fallbackReason);

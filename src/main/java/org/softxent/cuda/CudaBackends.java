@@ -15,18 +15,31 @@ public final class CudaBackends {
     }
 
     /**
-     * Opens the CUDA backend on the first device.
+     * Opens the CUDA engine on the first device.
      *
-     * @throws DeviceUnavailableException with the reason: no driver, no device, or (in this version)
-     *                                    no CUDA engine yet
+     * @throws DeviceUnavailableException with the reason: no driver, no device, a driver too old
+     *                                    for the PTX, no cuBLAS, ...
      */
     public static Backend open() {
-        String why = Probe.REASON;
+        String why = whyNoDevice();
         if (why != null) {
             throw new DeviceUnavailableException(why);
         }
-        throw new DeviceUnavailableException(
-                "a CUDA device is present, but this version of softxent has no CUDA engine yet");
+        try {
+            return new CudaEngine(0);
+        } catch (DeviceUnavailableException e) {
+            throw e;
+        } catch (RuntimeException | LinkageError e) {
+            throw new DeviceUnavailableException("the CUDA engine could not start: " + Cublas.firstLine(e.getMessage()), e);
+        }
+    }
+
+    /**
+     * Null when the CUDA driver initialises and reports a device; otherwise why not. This says
+     * nothing of softxent's own engine (a test uses it to tell "no GPU here" from "the engine fails").
+     */
+    public static String whyNoDevice() {
+        return Probe.REASON;
     }
 
     /** The probe runs once per JVM: JCuda's driver class cannot be initialised twice. */

@@ -1,0 +1,84 @@
+package org.softxent;
+
+import jcuda.driver.CUdeviceptr;
+import jcuda.driver.CUstream;
+
+/**
+ * The device-resident API, for callers who already hold GPU memory (JCuda users, pipelines that
+ * keep activations on the device): the operations of {@link Softxent} on device buffers, with no
+ * host copies and results left on the device. Obtained from {@link Softxent#onDevice()} on a GPU
+ * engine.
+ *
+ * <p>Buffers are {@code CUdeviceptr}s in the engine's CUDA context (the device's primary context),
+ * row-major, float32 unless said otherwise; labels are int32. Each method checks its shapes and
+ * options at once, and that each buffer's allocation holds the bytes the shape needs, then queues
+ * the work on {@link #stream()} and returns without waiting. Outputs may be null (not computed);
+ * an output may overwrite its operation's logits in place.
+ *
+ * <p>What only the data can show (NaN or +inf logits, labels out of range) is found on the device
+ * and reported by {@link #synchronize()}, which waits for the queued work and throws for the first
+ * call that met bad data, naming the call and the entry. Calls on one engine are serialised.
+ */
+public interface OnDevice {
+
+    /** The stream every call is queued on; order your own work against it. */
+    CUstream stream();
+
+    /**
+     * Waits for the queued work.
+     *
+     * @throws IllegalArgumentException for the first call since the last synchronize that met bad
+     *                                  data, naming that call and the first bad entry
+     */
+    void synchronize();
+
+    /** Row softmax of logits [rows, cols] into out [rows, cols] (out may be logits). */
+    void softmax(CUdeviceptr logits, int rows, int cols, CUdeviceptr out);
+
+    /** Row log-softmax of logits [rows, cols] into out [rows, cols] (out may be logits). */
+    void logSoftmax(CUdeviceptr logits, int rows, int cols, CUdeviceptr out);
+
+    /**
+     * Cross-entropy from logits [rows, cols] and int32 labels [rows].
+     *
+     * @param gradOut  [rows, cols] the gradient, or null
+     * @param probsOut [rows, cols] the softmax, or null
+     * @param lossOut  float32 [1] for mean and sum, [rows] for none, or null
+     */
+    void crossEntropy(CUdeviceptr logits, int rows, int cols, CUdeviceptr labels, CrossEntropyOptions options,
+                      CUdeviceptr gradOut, CUdeviceptr probsOut, CUdeviceptr lossOut);
+
+    /** Cross-entropy from logits and probability targets [rows, cols]; outputs as {@link #crossEntropy}. */
+    void crossEntropyWithTargets(CUdeviceptr logits, int rows, int cols, CUdeviceptr targetProbs,
+                                 CrossEntropyOptions options, CUdeviceptr gradOut, CUdeviceptr probsOut,
+                                 CUdeviceptr lossOut);
+
+    /** dZ = P ⊙ (G − rowsum(G ⊙ P)) for probs and gradProbs [rows, cols], into out [rows, cols]. */
+    void softmaxBackward(CUdeviceptr probs, CUdeviceptr gradProbs, int rows, int cols, CUdeviceptr out);
+
+    /** The Jacobians of the softmax of logits [rows, cols] into out [rows, cols, cols]. */
+    void softmaxJacobian(CUdeviceptr logits, int rows, int cols, CUdeviceptr out);
+
+    /**
+     * Sigmoid binary cross-entropy from logits and targets [rows, cols].
+     *
+     * @param lossOut float32 [1] for mean and sum, [rows, cols] for none, or null
+     */
+    void binaryCrossEntropy(CUdeviceptr logits, CUdeviceptr targets, int rows, int cols,
+                            BinaryCrossEntropyOptions options, CUdeviceptr gradOut, CUdeviceptr probsOut,
+                            CUdeviceptr lossOut);
+
+    /**
+     * One step of the linear softmax classifier: x [rows, features], w [features, classes], b
+     * [classes] or null, int32 labels [rows]. Rows are processed in chunks when their logits do not
+     * fit in device memory at once.
+     *
+     * @param gradW   [features, classes] or null
+     * @param gradB   [classes] or null (must be null when b is)
+     * @param gradX   [rows, features] or null
+     * @param lossOut float32 [1], or null
+     */
+    void classifier(CUdeviceptr x, CUdeviceptr w, CUdeviceptr b, CUdeviceptr labels, int rows, int features,
+                    int classes, ClassifierOptions options, CUdeviceptr gradW, CUdeviceptr gradB, CUdeviceptr gradX,
+                    CUdeviceptr lossOut);
+}

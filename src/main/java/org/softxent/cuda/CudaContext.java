@@ -1,0 +1,143 @@
+package org.softxent.cuda;
+
+import static jcuda.driver.JCudaDriver.cuCtxSetCurrent;
+import static jcuda.driver.JCudaDriver.cuDeviceGet;
+import static jcuda.driver.JCudaDriver.cuDeviceGetAttribute;
+import static jcuda.driver.JCudaDriver.cuDeviceGetName;
+import static jcuda.driver.JCudaDriver.cuDevicePrimaryCtxRelease;
+import static jcuda.driver.JCudaDriver.cuDevicePrimaryCtxRetain;
+import static jcuda.driver.JCudaDriver.cuDriverGetVersion;
+import static jcuda.driver.JCudaDriver.cuMemGetInfo;
+import static jcuda.driver.JCudaDriver.cuStreamCreate;
+import static jcuda.driver.JCudaDriver.cuStreamDestroy;
+import static jcuda.driver.JCudaDriver.cuStreamSynchronize;
+
+import java.nio.charset.StandardCharsets;
+import jcuda.driver.CUcontext;
+import jcuda.driver.CUdevice;
+import jcuda.driver.CUdevice_attribute;
+import jcuda.driver.CUresult;
+import jcuda.driver.CUstream;
+import jcuda.driver.CUstream_flags;
+import org.softxent.DeviceException;
+import org.softxent.DeviceOutOfMemoryException;
+
+/**
+ * One device, its primary context (shared with any other user of the device in this process, as
+ * the CUDA runtime shares it) and the engine's stream. Every engine call first makes the context
+ * current on the calling thread, so the engine can be used from any thread.
+ */
+final class CudaContext implements AutoCloseable {
+    final CUdevice device = new CUdevice();
+    final CUcontext context = new CUcontext();
+    final CUstream stream = new CUstream();
+    final String name;
+    final int computeMajor;
+    final int computeMinor;
+    final int driverVersion;
+
+    /** Set once a call fails in a way that leaves the context unusable. */
+    private volatile String poisoned;
+
+    CudaContext(int ordinal) {
+        check(cuDeviceGet(device, ordinal), "cuDeviceGet");
+        check(cuDevicePrimaryCtxRetain(context, device), "cuDevicePrimaryCtxRetain");
+        try {
+            check(cuCtxSetCurrent(context), "cuCtxSetCurrent");
+            check(cuStreamCreate(stream, CUstream_flags.CU_STREAM_NON_BLOCKING), "cuStreamCreate");
+        } catch (RuntimeException e) {
+            cuDevicePrimaryCtxRelease(device);
+            throw e;
+        }
+        byte[] raw = new byte[256];
+        cuDeviceGetName(raw, raw.length, device);
+        int end = 0;
+        while (end < raw.length && raw[end] != 0) {
+            end++;
+        }
+        name = new String(raw, 0, end, StandardCharsets.US_ASCII);
+        computeMajor = attribute(CUdevice_attribute.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR);
+        computeMinor = attribute(CUdevice_attribute.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR);
+        int[] version = new int[1];
+        cuDriverGetVersion(version);
+        driverVersion = version[0];
+    }
+
+    int attribute(int attribute) {
+        int[] value = new int[1];
+        check(cuDeviceGetAttribute(value, attribute, device), "cuDeviceGetAttribute");
+        return value[0];
+    }
+
+    /** Makes the context current on this thread; refuses work once the context is poisoned. */
+    void makeCurrent() {
+        if (poisoned != null) {
+            throw new DeviceException("the CUDA context failed earlier (" + poisoned
+                    + "); close this engine and open another");
+        }
+        check(cuCtxSetCurrent(context), "cuCtxSetCurrent");
+    }
+
+    /** Makes the context current even when poisoned: closing must still free what it can. */
+    void makeCurrentForClose() {
+        cuCtxSetCurrent(context);
+    }
+
+    void synchronize() {
+        check(cuStreamSynchronize(stream), "cuStreamSynchronize");
+    }
+
+    /** Free and total device memory, in bytes. */
+    long[] memoryInfo() {
+        long[] free = new long[1];
+        long[] total = new long[1];
+        check(cuMemGetInfo(free, total), "cuMemGetInfo");
+        return new long[] {free[0], total[0]};
+    }
+
+    /** "CUDA 13.0" from the driver's version number. */
+    String driverCuda() {
+        return "CUDA " + driverVersion / 1000 + "." + driverVersion % 1000 / 10;
+    }
+
+    /**
+     * Throws for a failed driver call. Out of memory becomes {@link DeviceOutOfMemoryException};
+     * errors after which the context cannot go on (illegal address, launch failure, ...) poison it.
+     */
+    void check(int result, String call) {
+        if (result == CUresult.CUDA_SUCCESS) {
+            return;
+        }
+        String error = CUresult.stringFor(result);
+        if (result == CUresult.CUDA_ERROR_OUT_OF_MEMORY) {
+            throw new DeviceOutOfMemoryException(call + ": " + error);
+        }
+        if (isSticky(result)) {
+            poisoned = call + ": " + error;
+        }
+        throw new DeviceException(call + " failed: " + error);
+    }
+
+    private static boolean isSticky(int result) {
+        return result == CUresult.CUDA_ERROR_ILLEGAL_ADDRESS
+                || result == CUresult.CUDA_ERROR_LAUNCH_FAILED
+                || result == CUresult.CUDA_ERROR_ILLEGAL_INSTRUCTION
+                || result == CUresult.CUDA_ERROR_MISALIGNED_ADDRESS
+                || result == CUresult.CUDA_ERROR_HARDWARE_STACK_ERROR
+                || result == CUresult.CUDA_ERROR_INVALID_PC
+                || result == CUresult.CUDA_ERROR_ECC_UNCORRECTABLE;
+    }
+
+    @Override
+    public void close() {
+        cuCtxSetCurrent(context);
+        cuStreamSynchronize(stream);
+        cuStreamDestroy(stream);
+        cuDevicePrimaryCtxRelease(device);
+    }
+
+    @Override
+    public String toString() {
+        return name + " (compute " + computeMajor + "." + computeMinor + ", driver " + driverCuda() + ")";
+    }
+}
