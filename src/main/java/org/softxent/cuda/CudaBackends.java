@@ -25,12 +25,21 @@ public final class CudaBackends {
         if (why != null) {
             throw new DeviceUnavailableException(why);
         }
+        CudaEngine engine;
         try {
-            return new CudaEngine(0);
+            engine = new CudaEngine(0);
         } catch (DeviceUnavailableException e) {
             throw e;
         } catch (RuntimeException | LinkageError e) {
             throw new DeviceUnavailableException("the CUDA engine could not start: " + Cublas.firstLine(e.getMessage()), e);
+        }
+        try {
+            SelfCheck.run(engine);
+            return engine;
+        } catch (RuntimeException e) {
+            engine.close();
+            throw new DeviceUnavailableException("the GPU failed softxent's start-up self-check: "
+                    + Cublas.firstLine(e.getMessage()), e);
         }
     }
 

@@ -1,0 +1,165 @@
+package org.softxent;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.softxent.testing.Close.CLASSIFIER;
+import static org.softxent.testing.Close.LOGITS;
+import static org.softxent.testing.Close.assertClose;
+
+import jcuda.driver.CUdeviceptr;
+import org.junit.jupiter.api.Test;
+import org.softxent.testing.DeviceArrays;
+import org.softxent.testing.EngineTest;
+import org.softxent.testing.GpuTest;
+import org.softxent.testing.Rng;
+
+/**
+ * The device-resident API as a JCuda user meets it: buffers allocated by the caller through JCuda,
+ * operated on, read back, against the CPU reference; bad data reported by synchronize(), naming the
+ * call; buffers too small for their shapes refused before any work.
+ */
+@GpuTest
+class DeviceResidentTest extends EngineTest {
+    @Override
+    protected Softxent open() {
+        return Softxent.open(Device.GPU);
+    }
+
+    private final Softxent cpu = Softxent.open(Device.CPU);
+
+    @Test
+    void everyOperationOnCallerBuffers() {
+        Rng rng = Rng.fresh();
+        OnDevice dev = sx.onDevice();
+        dev.synchronize();
+        int n = 300;
+        int c = 77;
+        float[] z = rng.normal(n * c, 3);
+        int[] y = rng.labels(n, c);
+        CrossEntropyOptions o = CrossEntropyOptions.defaults().withLabelSmoothing(0.1)
+                .withClassWeights(rng.uniform(c, 0.5, 2));
+        float[] refGrad = new float[n * c];
+        float[] refProbs = new float[n * c];
+        LossResult ref = cpu.crossEntropy(z, n, c, y, o, refGrad, refProbs);
+        try (DeviceArrays mem = new DeviceArrays()) {
+            CUdeviceptr dz = mem.of(z);
+            CUdeviceptr dy = mem.of(y);
+            CUdeviceptr grad = mem.poisoned((long) n * c);
+            CUdeviceptr probs = mem.poisoned((long) n * c);
+            CUdeviceptr loss = mem.poisoned(1);
+            dev.crossEntropy(dz, n, c, dy, o, grad, probs, loss);
+            CUdeviceptr sm = mem.poisoned((long) n * c);
+            dev.softmax(dz, n, c, sm);
+            dev.synchronize();
+            assertClose(ref.loss(), DeviceArrays.read(loss, 1)[0], LOGITS, "loss " + rng);
+            assertClose(refGrad, DeviceArrays.read(grad, n * c), LOGITS, "gradient " + rng);
+            assertClose(refProbs, DeviceArrays.read(probs, n * c), LOGITS, "probabilities " + rng);
+            assertClose(refProbs, DeviceArrays.read(sm, n * c), LOGITS, "softmax " + rng);
+
+            // In place: the log-softmax over the logits themselves.
+            dev.logSoftmax(dz, n, c, dz);
+            dev.synchronize();
+            assertClose(cpu.logSoftmax(z, n, c), DeviceArrays.read(dz, n * c), LOGITS, "log-softmax in place " + rng);
+
+            float[] g = rng.normal(n * c, 1);
+            CUdeviceptr dg = mem.of(g);
+            CUdeviceptr dp = mem.of(refProbs);
+            CUdeviceptr back = mem.poisoned((long) n * c);
+            dev.softmaxBackward(dp, dg, n, c, back);
+            dev.synchronize();
+            assertClose(cpu.softmaxBackward(refProbs, g, n, c), DeviceArrays.read(back, n * c), LOGITS, "backward");
+
+            float[] t = rng.uniform(n * c, 0, 1);
+            BinaryCrossEntropyOptions bo = BinaryCrossEntropyOptions.defaults().withReduction(Reduction.SUM);
+            LossResult bref = cpu.binaryCrossEntropy(z, t, n, c, bo);
+            CUdeviceptr bloss = mem.poisoned(1);
+            CUdeviceptr bgrad = mem.poisoned((long) n * c);
+            dev.binaryCrossEntropy(mem.of(z), mem.of(t), n, c, bo, bgrad, null, bloss);
+            dev.synchronize();
+            assertClose(bref.loss(), DeviceArrays.read(bloss, 1)[0], LOGITS, "BCE loss " + rng);
+            assertClose(bref.gradLogits(), DeviceArrays.read(bgrad, n * c), LOGITS, "BCE gradient " + rng);
+        }
+    }
+
+    @Test
+    void theClassifierOnCallerBuffers() {
+        Rng rng = Rng.fresh();
+        OnDevice dev = sx.onDevice();
+        dev.synchronize();
+        int n = 200;
+        int d = 30;
+        int c = 12;
+        float[] x = rng.normal(n * d, 1);
+        float[] w = rng.normal(d * c, 0.2);
+        float[] b = rng.normal(c, 0.1);
+        int[] y = rng.labels(n, c);
+        ClassifierOptions o = ClassifierOptions.defaults().withReg(0.01);
+        ClassifierResult ref = cpu.classifier(x, w, b, y, n, d, c, o, new float[d * c], new float[c], new float[n * d]);
+        try (DeviceArrays mem = new DeviceArrays()) {
+            CUdeviceptr gw = mem.poisoned((long) d * c);
+            CUdeviceptr gb = mem.poisoned(c);
+            CUdeviceptr gx = mem.poisoned((long) n * d);
+            CUdeviceptr loss = mem.poisoned(1);
+            dev.classifier(mem.of(x), mem.of(w), mem.of(b), mem.of(y), n, d, c, o, gw, gb, gx, loss);
+            dev.synchronize();
+            assertClose(ref.loss(), DeviceArrays.read(loss, 1)[0], CLASSIFIER, "loss " + rng);
+            assertClose(ref.gradW(), DeviceArrays.read(gw, d * c), CLASSIFIER, "dW " + rng);
+            assertClose(ref.gradB(), DeviceArrays.read(gb, c), CLASSIFIER, "db " + rng);
+            assertClose(ref.gradX(), DeviceArrays.read(gx, n * d), CLASSIFIER, "dX " + rng);
+        }
+    }
+
+    @Test
+    void badDataIsReportedBySynchronizeNamingTheCall() {
+        OnDevice dev = sx.onDevice();
+        dev.synchronize();
+        int n = 4;
+        int c = 10;
+        float[] z = new float[n * c];
+        z[2 * c + 5] = Float.NaN;
+        try (DeviceArrays mem = new DeviceArrays()) {
+            CUdeviceptr good = mem.of(new float[n * c]);
+            CUdeviceptr bad = mem.of(z);
+            CUdeviceptr labels = mem.of(new int[] {0, 1, 2, 3});
+            CUdeviceptr out = mem.alloc((long) n * c * Float.BYTES);
+            dev.softmax(good, n, c, out);
+            dev.crossEntropy(bad, n, c, labels, CrossEntropyOptions.defaults(), out, null, null);
+            dev.softmax(good, n, c, out);
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, dev::synchronize);
+            assertTrue(e.getMessage().contains("logits[2, 5] is NaN"), e.getMessage());
+            assertTrue(e.getMessage().contains("crossEntropy, call 2 of the 3"), e.getMessage());
+            dev.synchronize(); // reported once; the engine goes on
+
+            CUdeviceptr badLabels = mem.of(new int[] {0, 1, 12, 3});
+            dev.crossEntropy(good, n, c, badLabels, CrossEntropyOptions.defaults(), out, null, null);
+            e = assertThrows(IllegalArgumentException.class, dev::synchronize);
+            assertTrue(e.getMessage().contains("labels[2] = 12 is outside [0, 10)"), e.getMessage());
+        }
+    }
+
+    @Test
+    void buffersTooSmallForTheirShapesAreRefusedBeforeAnyWork() {
+        OnDevice dev = sx.onDevice();
+        try (DeviceArrays mem = new DeviceArrays()) {
+            // 156 bytes before the end of a 2 MiB allocation (a size no allocator rounds).
+            long size = 2L << 20;
+            CUdeviceptr small = mem.alloc(size).withByteOffset(size - 156);
+            CUdeviceptr enough = mem.alloc(40 * Float.BYTES);
+            ShapeMismatchException e = assertThrows(ShapeMismatchException.class, () -> dev.softmax(small, 4, 10, enough));
+            assertTrue(e.getMessage().contains("logits needs 160 bytes"), e.getMessage());
+            assertTrue(e.getMessage().contains("holds 156"), e.getMessage());
+            e = assertThrows(ShapeMismatchException.class, () -> dev.softmax(enough, 4, 10, small));
+            assertTrue(e.getMessage().contains("out needs 160 bytes"), e.getMessage());
+            assertThrows(NullPointerException.class, () -> dev.softmax(null, 4, 10, enough));
+            assertThrows(IllegalArgumentException.class, () -> dev.softmax(enough, 0, 10, enough));
+        }
+    }
+
+    @Test
+    void theCpuEngineHasNoDeviceApi() {
+        IllegalStateException e = assertThrows(IllegalStateException.class, cpu::onDevice);
+        assertTrue(e.getMessage().contains("needs the GPU"), e.getMessage());
+        assertEquals(Device.GPU, sx.device());
+    }
+}
