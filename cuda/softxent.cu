@@ -213,7 +213,7 @@ struct RowLabel {
 
 struct RowState {
     long long base;  // offset of the row's first element
-    float m, inv_s, lse;
+    float m, inv_s, log_s;
     int label;
     float wy, zy, sum_q, scale;
 };
@@ -237,6 +237,12 @@ __device__ __forceinline__ RowLabel row_label(const RowArgs& a, long long row, l
     return l;
 }
 
+// -log p of a logit z: (m - z) + log s rather than (m + log s) - z, so that with logits of 1e4 a
+// small loss is not lost to the rounding of m + log s (m - z is exact for nearby floats).
+__device__ __forceinline__ float neg_log_p(const RowState& r, float z) {
+    return (r.m - z) + r.log_s;
+}
+
 // Per-row quantities the epilogue needs before it writes. For probability targets sum_q is
 // sum_j q_j, computed by the caller; for labels it follows from the label's weight.
 __device__ __forceinline__ RowState row_state(const RowArgs& a, long long base, const RowLabel& l, float m, float s,
@@ -245,7 +251,7 @@ __device__ __forceinline__ RowState row_state(const RowArgs& a, long long base, 
     r.base = base;
     r.m = m;
     r.inv_s = 1.0f / s;
-    r.lse = m + logf(s);
+    r.log_s = logf(s);
     r.label = l.label;
     r.wy = l.wy;
     r.zy = l.zy;
@@ -264,7 +270,7 @@ __device__ __forceinline__ float epilogue(const RowArgs& a, const RowState& r, i
     if (a.op == OP_SOFTMAX) {
         for (int e = 0; e < PACK; ++e) out[e] = p[e];
     } else if (a.op == OP_LOG_SOFTMAX) {
-        for (int e = 0; e < PACK; ++e) out[e] = z[e] - r.lse;
+        for (int e = 0; e < PACK; ++e) out[e] = -neg_log_p(r, z[e]);
     } else if (a.op == OP_CE_LABELS) {
         bool ignored = r.label < 0;  // the ignore index, or an invalid label (reported)
         for (int e = 0; e < PACK; ++e) {
@@ -272,7 +278,7 @@ __device__ __forceinline__ float epilogue(const RowArgs& a, const RowState& r, i
             float q = a.uniform * w + (j + e == r.label ? a.keep * r.wy : 0.0f);
             out[e] = ignored ? 0.0f : r.scale * (r.sum_q * p[e] - q);
             // Only with smoothing: -log p of every class, weighted (a masked class makes it +inf).
-            if (!ignored && a.uniform > 0.0f) loss += a.uniform * w * (r.lse - z[e]);
+            if (!ignored && a.uniform > 0.0f) loss += a.uniform * w * neg_log_p(r, z[e]);
         }
     } else {  // OP_CE_TARGETS
         float t[PACK];
@@ -280,7 +286,7 @@ __device__ __forceinline__ float epilogue(const RowArgs& a, const RowState& r, i
         for (int e = 0; e < PACK; ++e) {
             float q = weight_of(a, j + e) * (a.keep * t[e] + a.uniform);
             out[e] = r.scale * (r.sum_q * p[e] - q);
-            loss += q * (r.lse - z[e]);  // 0 * inf = NaN on a masked class, as in PyTorch
+            loss += q * neg_log_p(r, z[e]);  // 0 * inf = NaN on a masked class, as in PyTorch
         }
     }
     if (a.out) store_pack<PACK>(a.out + r.base + j, out);
@@ -288,10 +294,10 @@ __device__ __forceinline__ float epilogue(const RowArgs& a, const RowState& r, i
     return loss;
 }
 
-// The label's own term of the row loss, (1 - eps) * w_y * (lse - z_y), added once per row.
+// The label's own term of the row loss, (1 - eps) * w_y * (-log p_y), added once per row.
 __device__ __forceinline__ float label_term(const RowArgs& a, const RowState& r) {
     if (a.op != OP_CE_LABELS || r.label < 0) return 0.0f;
-    return a.keep * r.wy * (r.lse - r.zy);
+    return a.keep * r.wy * neg_log_p(r, r.zy);
 }
 
 // Loads PACK logits at column j, adds the bias, and records NaN or +inf.

@@ -131,6 +131,37 @@ public abstract class EngineContractTest extends EngineTest {
             assertClose(a.gradLogits(), b.gradLogits(), 1e-6, "gradient after a shift, " + rng);
         }
 
+        /**
+         * Logits of 1e4 whose label is the clear favourite: the per-row losses are small (1e-2) and
+         * must not drown in the rounding of max + log(sum), which is 1e-3 at that magnitude.
+         */
+        @Test
+        void confidentPredictionsWithLargeLogitsKeepTheirSmallLosses() {
+            Rng rng = Rng.fresh();
+            int n = 32;
+            int c = 100;
+            float[] z = rng.uniform(n * c, -1e4, 1e4);
+            int[] y = new int[n];
+            for (int r = 0; r < n; r++) {
+                int top = 0;
+                for (int j = 1; j < c; j++) {
+                    top = z[r * c + j] > z[r * c + top] ? j : top;
+                }
+                y[r] = rng.nextInt(0, c);
+                z[r * c + y[r]] = z[r * c + top] + (float) (1 + 4 * rng.nextDouble()); // a margin of 1 to 5
+            }
+            LossResult r = sx.crossEntropy(z, n, c, y, CrossEntropyOptions.defaults().withReduction(Reduction.NONE));
+            Oracle.Loss ref = Oracle.crossEntropy(z, n, c, y, null, -100, 0, Reduction.NONE);
+            for (int i = 0; i < n; i++) {
+                assertClose(ref.losses()[i], r.losses()[i], LOGITS, "row " + i + " loss " + rng);
+            }
+            float[] lp = sx.logSoftmax(z, n, c);
+            double[] refLp = Oracle.logSoftmax(org.softxent.testing.Close.toDoubles(z), n, c);
+            for (int i = 0; i < n; i++) {
+                assertClose(refLp[i * c + y[i]], lp[i * c + y[i]], LOGITS, "row " + i + " log p of the label " + rng);
+            }
+        }
+
         @Test
         void wideRowsUpTo100000Classes() {
             Rng rng = Rng.fresh();

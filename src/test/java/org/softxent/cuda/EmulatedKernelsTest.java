@@ -288,6 +288,47 @@ class EmulatedKernelsTest {
         };
     }
 
+    /** Logits of 1e4 with the label a clear favourite: small losses survive float32 (see neg_log_p). */
+    @Test
+    void confidentPredictionsWithLargeLogitsKeepTheirSmallLosses() throws Exception {
+        Rng rng = Rng.fresh();
+        int rows = 6;
+        int cols = 100;
+        float[] z = rng.uniform(rows * cols, -1e4, 1e4);
+        int[] labels = new int[rows];
+        for (int r = 0; r < rows; r++) {
+            int top = 0;
+            for (int j = 1; j < cols; j++) {
+                top = z[r * cols + j] > z[r * cols + top] ? j : top;
+            }
+            labels[r] = rng.nextInt(0, cols);
+            z[r * cols + labels[r]] = z[r * cols + top] + (float) (1 + 4 * rng.nextDouble());
+        }
+        LossResult ref = cpu.crossEntropy(z, rows, cols, labels,
+                CrossEntropyOptions.defaults().withReduction(Reduction.NONE));
+        float[] logSoftmax = cpu.logSoftmax(z, rows, cols);
+        for (String kernel : new String[] {"warp_p1_v4", "warp_p4_v4", "block_p4_v8", "stream_p1"}) {
+            Job ce = new Job(kernel).set("op", "ce_labels").set("kernel", kernel).set("block", 32).set("rows", rows)
+                    .set("cols", cols).set("reduction", "none").floats("logits", z).ints("labels", labels);
+            ce.check = j -> {
+                float[] got = j.outFloats("row_loss");
+                for (int r = 0; r < rows; r++) {
+                    assertClose(ref.losses()[r], got[r], LOGITS, "row " + r + " " + j + " " + rng);
+                }
+            };
+            Job lsm = new Job(kernel).set("op", "log_softmax").set("kernel", kernel).set("block", 32)
+                    .set("rows", rows).set("cols", cols).floats("logits", z);
+            lsm.check = j -> {
+                float[] got = j.outFloats("out");
+                for (int r = 0; r < rows; r++) {
+                    int i = r * cols + labels[r];
+                    assertClose(logSoftmax[i], got[i], LOGITS, "log p of row " + r + "'s label " + j + " " + rng);
+                }
+            };
+        }
+        runJobs();
+    }
+
     @Test
     void badLogitsLabelsAndTargetsAreReportedWithTheirFirstIndex() throws Exception {
         int rows = 5;
