@@ -15,6 +15,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.ToIntFunction;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import jcuda.Pointer;
 import jcuda.driver.CUdeviceptr;
 import jcuda.driver.CUfunction;
@@ -106,14 +108,58 @@ final class Kernels implements AutoCloseable {
         return new RowLaunch(kernel, rows, Math.min(threads, 1024));
     }
 
+    /**
+     * Each kernel's parameter types as the PTX declares them: 'i' (32-bit integer), 'l' (64-bit: a
+     * pointer or a long), 'f' (float), 'd' (double). Launches are checked against them, so that an
+     * argument list that has drifted from its kernel fails with a message instead of corrupting
+     * memory.
+     */
+    static Map<String, String> signatures(String ptx) {
+        Map<String, String> out = new HashMap<>();
+        Matcher entry = ENTRY.matcher(ptx);
+        while (entry.find()) {
+            StringBuilder types = new StringBuilder();
+            Matcher param = PARAM.matcher(entry.group(2));
+            while (param.find()) {
+                String t = param.group(1);
+                types.append(t.equals("f32") ? 'f' : t.equals("f64") ? 'd' : t.endsWith("64") ? 'l' : 'i');
+            }
+            out.put(entry.group(1), types.toString());
+        }
+        return out;
+    }
+
+    private static final Pattern ENTRY = Pattern.compile("\\.entry (\\w+)\\((.*?)\\)", Pattern.DOTALL);
+    private static final Pattern PARAM = Pattern.compile("\\.param \\.(\\w+)");
+
+    /** The type code of a launch argument, as in {@link #signatures}. */
+    static char typeOf(Object a) {
+        if (a == null || a instanceof CUdeviceptr || a instanceof Long) {
+            return 'l';
+        }
+        if (a instanceof Integer) {
+            return 'i';
+        }
+        if (a instanceof Float) {
+            return 'f';
+        }
+        if (a instanceof Double) {
+            return 'd';
+        }
+        throw new IllegalArgumentException("unsupported kernel argument " + a.getClass());
+    }
+
     private final CudaContext cuda;
     private final CUmodule module = new CUmodule();
     private final Map<String, CUfunction> functions = new HashMap<>();
     private final Map<String, Integer> maxThreads = new HashMap<>();
+    private final Map<String, String> signatures;
 
     Kernels(CudaContext cuda) {
         this.cuda = cuda;
-        int result = cuModuleLoadData(module, ptx());
+        String ptx = ptx();
+        signatures = signatures(ptx);
+        int result = cuModuleLoadData(module, ptx);
         if (result != CUresult.CUDA_SUCCESS) {
             throw new DeviceUnavailableException("the driver did not load softxent's PTX ("
                     + CUresult.stringFor(result) + "; it needs a CUDA 12.0 or newer driver, found "
@@ -161,6 +207,14 @@ final class Kernels implements AutoCloseable {
         if (grid > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("a grid of " + grid + " blocks is beyond CUDA's limit");
         }
+        StringBuilder types = new StringBuilder();
+        for (Object a : args) {
+            types.append(typeOf(a));
+        }
+        if (!types.toString().equals(signatures.get(kernel))) {
+            throw new IllegalStateException("launch of " + kernel + " with arguments (" + types
+                    + ") but the kernel takes (" + signatures.get(kernel) + ")");
+        }
         Pointer[] params = new Pointer[args.length];
         for (int i = 0; i < args.length; i++) {
             Object a = args[i];
@@ -174,10 +228,8 @@ final class Kernels implements AutoCloseable {
                 params[i] = Pointer.to(new long[] {v});
             } else if (a instanceof Float v) {
                 params[i] = Pointer.to(new float[] {v});
-            } else if (a instanceof Double v) {
-                params[i] = Pointer.to(new double[] {v});
             } else {
-                throw new IllegalArgumentException("unsupported kernel argument " + a.getClass());
+                params[i] = Pointer.to(new double[] {(Double) a});
             }
         }
         cuda.check(cuLaunchKernel(functions.get(kernel), (int) grid, 1, 1, block, 1, 1, 0, cuda.stream,

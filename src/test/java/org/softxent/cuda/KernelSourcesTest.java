@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.HexFormat;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** The committed PTX against its source, and against the kernels the engine launches. */
@@ -30,5 +31,22 @@ class KernelSourcesTest {
         for (String kernel : Kernels.names()) {
             assertTrue(PTX.contains(".entry " + kernel + "("), kernel + " is in the PTX");
         }
+    }
+
+    @Test
+    void launchesAreCheckedAgainstTheKernelsSignatures() {
+        Map<String, String> signatures = Kernels.signatures(PTX);
+        assertEquals("iiillllliffflllll", signatures.get("sx_rows_stream_p4"));
+        assertEquals("iilliilll", signatures.get("sx_ce_divisor"));
+        assertEquals("lilllflllll", signatures.get("sx_bce"));
+        assertEquals("ildlll", signatures.get("sx_reduce_partials"));
+        for (String kernel : Kernels.names()) {
+            assertTrue(signatures.containsKey(kernel), kernel);
+        }
+        assertEquals('l', Kernels.typeOf(null));
+        assertEquals('l', Kernels.typeOf(3L));
+        assertEquals('i', Kernels.typeOf(3));
+        assertEquals('f', Kernels.typeOf(3f));
+        assertEquals('d', Kernels.typeOf(3d));
     }
 }
