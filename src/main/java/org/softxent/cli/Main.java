@@ -35,6 +35,7 @@ import picocli.CommandLine.Spec;
             SoftmaxJacobianCommand.class,
             BinaryCrossEntropyCommand.class,
             CheckCommand.class,
+            BenchCommand.class,
             DemoCommand.class,
             CommandLine.HelpCommand.class
         })

@@ -76,6 +76,20 @@ final class CudaEngine implements Backend, OnDevice {
         return Device.GPU;
     }
 
+    // For the benchmark (GpuBench): the same context, stream and cuBLAS handle.
+    CudaContext context() {
+        return cuda;
+    }
+
+    Cublas cublas() {
+        return cublas;
+    }
+
+    /** Device memory the engine holds in its buffers now. */
+    synchronized long heldBytes() {
+        return workspace.held();
+    }
+
     @Override
     public String description() {
         return "GPU " + cuda + ", cuBLAS " + cublas.version + (CublasLoader.bridged() ? " via the 12->13 bridge" : "");

@@ -60,6 +60,18 @@ class PackagedJarIT {
         assertTrue(r.out().contains("28 cases: 28 passed, 0 failed"), r.out());
     }
 
+    /** The README's main job. */
+    @Test
+    void runsTheQuickBenchmarkAndSaysWhereItRan() throws Exception {
+        Run r = java("bench", "--quick");
+        assertEquals(0, r.status(), r.out() + r.err());
+        assertTrue(r.out().startsWith("softxent bench on "), r.out());
+        assertTrue(r.out().contains("cross-entropy"), r.out());
+        if (r.out().contains("on CPU")) {
+            assertTrue(r.out().contains("(the CPU, because "), "it says why it used the CPU: " + r.out());
+        }
+    }
+
     @Test
     void runsTheDemo() throws Exception {
         Run r = java("demo");

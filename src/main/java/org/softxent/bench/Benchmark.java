@@ -1,0 +1,344 @@
+package org.softxent.bench;
+
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.function.IntConsumer;
+import org.softxent.BinaryCrossEntropyOptions;
+import org.softxent.ClassifierOptions;
+import org.softxent.CrossEntropyOptions;
+import org.softxent.Device;
+import org.softxent.Softxent;
+import org.softxent.cuda.GpuBench;
+
+/**
+ * The benchmark: softxent's workloads timed on the engine's device next to the ceilings measured in
+ * the same run, each reported with its floor (the bytes it must move at the measured bandwidth, or
+ * the GEMMs alone) and its ratio to it.
+ *
+ * <table>
+ * <caption>Workloads</caption>
+ * <tr><th>workload</th><th>shapes</th><th>floor</th></tr>
+ * <tr><td>cross-entropy (device)</td><td>(65536, 10) (16384, 1000) (4096, 32000) (1024, 128256)</td>
+ *     <td>8 bytes per logit at the device copy bandwidth</td></tr>
+ * <tr><td>softmax backward (device)</td><td>(16384, 1000) (4096, 32000)</td><td>12 bytes per element</td></tr>
+ * <tr><td>classifier (device)</td><td>(65536, 256, 10) (4096, 1024, 1000) (8192, 4096, 32000), FP32 and TF32</td>
+ *     <td>its two GEMMs alone</td></tr>
+ * <tr><td>cross-entropy (host arrays)</td><td>(4096, 32000) (65536, 1000)</td>
+ *     <td>the input bytes at the pinned host-to-device bandwidth</td></tr>
+ * </table>
+ * The CPU runs the two smallest shapes of each (the smallest with {@code --quick}).
+ */
+public final class Benchmark {
+    /** What to run. {@code runs} is per workload (at least 20 on the GPU). */
+    public record Options(boolean quick, int runs, Path json, Path baseline) {
+    }
+
+    static final int[][] CE = {{65_536, 10}, {16_384, 1000}, {4096, 32_000}, {1024, 128_256}};
+    static final int[][] BACKWARD = {{16_384, 1000}, {4096, 32_000}};
+    static final int[][] CLASSIFIER = {{65_536, 256, 10}, {4096, 1024, 1000}, {8192, 4096, 32_000}};
+    static final int[][] HOST_CE = {{4096, 32_000}, {65_536, 1000}};
+
+    private final Softxent sx;
+    private final Options options;
+    private final PrintWriter out;
+    private final Map<String, String> environment = new LinkedHashMap<>();
+    private final Map<String, Double> ceilings = new LinkedHashMap<>();
+    private final List<Result> results = new ArrayList<>();
+    private final SplittableRandom random = new SplittableRandom(2026);
+
+    private Benchmark(Softxent sx, Options options, PrintWriter out) {
+        this.sx = sx;
+        this.options = options;
+        this.out = out;
+    }
+
+    /** Runs the benchmark on {@code sx}'s device, prints the table, writes the JSON when asked. */
+    public static List<Result> run(Softxent sx, Options options, PrintWriter out) throws IOException {
+        Benchmark b = new Benchmark(sx, options, out);
+        b.describe();
+        if (sx.device() == Device.GPU) {
+            b.gpu();
+            if (!options.quick()) {
+                try (Softxent cpu = Softxent.open(Device.CPU)) {
+                    new Benchmark(cpu, options, out).cpuInto(b.results);
+                }
+            }
+        } else {
+            b.cpuInto(b.results);
+        }
+        b.print();
+        if (options.json() != null) {
+            b.writeJson(options.json());
+        }
+        return b.results;
+    }
+
+    private void describe() {
+        environment.put("softxent", String.valueOf(Benchmark.class.getPackage().getImplementationVersion()));
+        environment.put("date", Instant.now().toString());
+        environment.put("engine", sx.description());
+        environment.put("jvm", System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version"));
+        environment.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version") + " "
+                + System.getProperty("os.arch"));
+        environment.put("cpu_threads", String.valueOf(Runtime.getRuntime().availableProcessors()));
+        sx.fallbackReason().ifPresent(why -> environment.put("cpu_because", why));
+    }
+
+    // ---------------------------------------------------------------------------------------------
+
+    private void gpu() {
+        int runs = Math.max(20, options.runs());
+        boolean quick = options.quick();
+        try (GpuBench g = GpuBench.of(sx)) {
+            environment.putAll(g.describe());
+            double copy = g.copyBandwidth(runs);
+            double h2d = g.pinnedBandwidth(true, runs);
+            double d2h = g.pinnedBandwidth(false, runs);
+            ceilings.put("device_copy_GBps", copy);
+            ceilings.put("pinned_h2d_GBps", h2d);
+            ceilings.put("pinned_d2h_GBps", d2h);
+            out.printf(Locale.ROOT, "ceilings: device copy %.0f GB/s (read + written), pinned H2D %.1f GB/s, D2H %.1f GB/s%n",
+                    copy, h2d, d2h);
+            for (int[] s : quick ? new int[][] {CE[0], CE[2]} : CE) {
+                Stats t = g.crossEntropy(s[0], s[1], runs);
+                double bytes = 8.0 * s[0] * s[1];
+                results.add(bandwidthResult("cross-entropy (device)", s, "gpu", t, bytes, copy, "8 B/logit at copy bandwidth"));
+            }
+            for (int[] s : quick ? new int[][] {BACKWARD[1]} : BACKWARD) {
+                Stats t = g.softmaxBackward(s[0], s[1], runs);
+                double bytes = 12.0 * s[0] * s[1];
+                results.add(bandwidthResult("softmax backward (device)", s, "gpu", t, bytes, copy,
+                        "12 B/element at copy bandwidth"));
+            }
+            for (int[] s : quick ? new int[][] {CLASSIFIER[1]} : CLASSIFIER) {
+                for (boolean tf32 : new boolean[] {false, true}) {
+                    Stats gemm = g.gemms(s[0], s[1], s[2], tf32, runs);
+                    GpuBench.ClassifierRun run = g.classifier(s[0], s[1], s[2], tf32, runs);
+                    double flops = 4.0 * s[0] * s[1] * s[2];
+                    results.add(new Result("classifier (device)", shape(s), "gpu", tf32 ? "tf32" : "fp32", run.stats(),
+                            flops / (run.stats().medianMs() * 1e9), "TFLOP/s", gemm.medianMs(),
+                            "its two GEMMs alone (" + fmt(flops / (gemm.medianMs() * 1e9)) + " TFLOP/s)", run.peakBytes()));
+                }
+            }
+            for (int[] s : quick ? new int[][] {HOST_CE[0]} : HOST_CE) {
+                Stats t = hostCrossEntropy(s[0], s[1], runs);
+                double bytes = 4.0 * s[0] * s[1];
+                results.add(bandwidthResult("cross-entropy (host arrays)", s, "gpu", t, bytes, h2d,
+                        "input bytes at pinned H2D bandwidth"));
+            }
+        }
+    }
+
+    private void cpuInto(List<Result> into) {
+        int runs = options.runs();
+        int take = options.quick() ? 1 : 2;
+        for (int[] s : first(CE, take)) {
+            int n = s[0];
+            int c = s[1];
+            float[] z = floats(n * c, 3);
+            int[] y = random.ints(n, 0, c).toArray();
+            float[] grad = new float[n * c];
+            Stats t = wallClock(runs, i -> sx.crossEntropy(z, n, c, y, CrossEntropyOptions.defaults(), grad, null));
+            into.add(bandwidthResult("cross-entropy", s, "cpu", t, 8.0 * n * c, Double.NaN, ""));
+        }
+        for (int[] s : first(BACKWARD, take)) {
+            int n = s[0];
+            int c = s[1];
+            float[] p = sx.softmax(floats(n * c, 3), n, c);
+            float[] g = floats(n * c, 1);
+            float[] dz = new float[n * c];
+            Stats t = wallClock(runs, i -> sx.softmaxBackward(p, g, n, c, dz));
+            into.add(bandwidthResult("softmax backward", s, "cpu", t, 12.0 * n * c, Double.NaN, ""));
+        }
+        for (int[] s : first(CLASSIFIER, take)) {
+            int n = s[0];
+            int d = s[1];
+            int c = s[2];
+            float[] x = floats(n * d, 1);
+            float[] w = floats(d * c, 0.05f);
+            float[] b = floats(c, 0.1f);
+            int[] y = random.ints(n, 0, c).toArray();
+            float[] gw = new float[d * c];
+            float[] gb = new float[c];
+            Stats t = wallClock(runs, i -> sx.classifier(x, w, b, y, n, d, c, ClassifierOptions.defaults(), gw, gb, null));
+            double flops = 4.0 * n * d * c;
+            into.add(new Result("classifier", shape(s), "cpu", "", t, flops / (t.medianMs() * 1e9),
+                    "TFLOP/s", Double.NaN, "", -1));
+        }
+        if (!options.quick()) {
+            // From host arrays is the same call on the CPU; timed at the host-array shapes for comparison.
+            for (int[] s : first(HOST_CE, take)) {
+                Stats t = hostCrossEntropy(s[0], s[1], runs);
+                into.add(bandwidthResult("cross-entropy (host arrays)", s, "cpu", t, 4.0 * s[0] * s[1], Double.NaN, ""));
+            }
+        }
+        out.flush();
+    }
+
+    private Stats hostCrossEntropy(int n, int c, int runs) {
+        float[] z = floats(n * c, 3);
+        int[] y = random.ints(n, 0, c).toArray();
+        float[] grad = new float[n * c];
+        return wallClock(runs, i -> sx.crossEntropy(z, n, c, y, CrossEntropyOptions.defaults(), grad, null));
+    }
+
+    /** Host-side timing: two warm-up calls, then {@code runs} timed ones. */
+    private static Stats wallClock(int runs, IntConsumer op) {
+        for (int i = 0; i < 2; i++) {
+            op.accept(i);
+        }
+        double[] ms = new double[runs];
+        for (int i = 0; i < runs; i++) {
+            long t0 = System.nanoTime();
+            op.accept(i);
+            ms[i] = (System.nanoTime() - t0) / 1e6;
+        }
+        return Stats.of(ms);
+    }
+
+    private static Result bandwidthResult(String workload, int[] s, String device, Stats t, double bytes,
+                                          double floorGBps, String floorWhat) {
+        double floorMs = bytes / (floorGBps * 1e6);
+        return new Result(workload, shape(s), device, "", t, bytes / (t.medianMs() * 1e6), "GB/s", floorMs, floorWhat, -1);
+    }
+
+    // ---------------------------------------------------------------------------------------------
+
+    private void print() {
+        out.println();
+        out.printf(Locale.ROOT, "%-30s %-20s %-4s %-5s %10s %10s %10s %14s %10s %8s%s%n", "workload", "shape", "dev",
+                "math", "median ms", "p10 ms", "p90 ms", "rate", "floor ms", "x floor",
+                options.baseline() != null ? "   torch eager (speed-up)   torch.compile (speed-up)" : "");
+        Map<String, Map<String, Double>> torch = baseline();
+        for (Result r : results) {
+            String rate = fmt(r.rate()) + " " + r.unit();
+            out.printf(Locale.ROOT, "%-30s %-20s %-4s %-5s %10s %10s %10s %14s %10s %8s", r.workload(), r.shape(),
+                    r.device(), r.variant(), fmt(r.stats().medianMs()), fmt(r.stats().p10Ms()), fmt(r.stats().p90Ms()),
+                    rate, Double.isNaN(r.floorMs()) ? "-" : fmt(r.floorMs()),
+                    Double.isNaN(r.floorMs()) ? "-" : String.format(Locale.ROOT, "%.2f", r.ratio()));
+            Map<String, Double> t = torch.getOrDefault(key(r.workload(), r.shape(), r.variant()), Map.of());
+            if (options.baseline() != null && r.device().equals("gpu")) {
+                for (String impl : new String[] {"eager", "compile"}) {
+                    Double ms = t.get(impl);
+                    out.printf(Locale.ROOT, " %13s %-11s", ms == null ? "-" : fmt(ms) + " ms",
+                            ms == null ? "" : String.format(Locale.ROOT, "(%.2fx)", ms / r.stats().medianMs()));
+                }
+            }
+            out.println();
+            if (r.peakBytes() >= 0) {
+                out.printf(Locale.ROOT, "%-30s peak device memory %.0f MiB%n", "", r.peakBytes() / 1048576.0);
+            }
+        }
+        environment.forEach((k, v) -> out.println(k + ": " + v));
+    }
+
+    /**
+     * The PyTorch baseline's median times (see bench/torch_baseline.py), by workload, shape and
+     * variant, then by implementation (eager, compile).
+     */
+    private Map<String, Map<String, Double>> baseline() {
+        Map<String, Map<String, Double>> times = new LinkedHashMap<>();
+        if (options.baseline() == null) {
+            return times;
+        }
+        try {
+            JsonObject json = JsonParser.parseString(Files.readString(options.baseline())).getAsJsonObject();
+            for (JsonElement e : json.getAsJsonArray("results")) {
+                JsonObject r = e.getAsJsonObject();
+                String key = key(r.get("workload").getAsString(), r.get("shape").getAsString(),
+                        r.has("variant") ? r.get("variant").getAsString() : "");
+                String impl = r.has("implementation") ? r.get("implementation").getAsString() : "eager";
+                times.computeIfAbsent(key, k -> new LinkedHashMap<>()).put(impl, r.get("median_ms").getAsDouble());
+            }
+        } catch (IOException | RuntimeException e) {
+            out.println("(baseline " + options.baseline() + " unreadable: " + e.getMessage() + ")");
+        }
+        return times;
+    }
+
+    private static String key(String workload, String shape, String variant) {
+        return workload + "|" + shape + "|" + variant;
+    }
+
+    private void writeJson(Path file) throws IOException {
+        JsonObject json = new JsonObject();
+        JsonObject env = new JsonObject();
+        environment.forEach(env::addProperty);
+        json.add("environment", env);
+        JsonObject ceil = new JsonObject();
+        ceilings.forEach(ceil::addProperty);
+        json.add("ceilings", ceil);
+        JsonArray rows = new JsonArray();
+        for (Result r : results) {
+            JsonObject o = new JsonObject();
+            o.addProperty("workload", r.workload());
+            o.addProperty("shape", r.shape());
+            o.addProperty("device", r.device());
+            o.addProperty("variant", r.variant());
+            o.addProperty("runs", r.stats().runs());
+            o.addProperty("median_ms", r.stats().medianMs());
+            o.addProperty("p10_ms", r.stats().p10Ms());
+            o.addProperty("p90_ms", r.stats().p90Ms());
+            o.addProperty("rate", r.rate());
+            o.addProperty("unit", r.unit());
+            if (!Double.isNaN(r.floorMs())) {
+                o.addProperty("floor_ms", r.floorMs());
+                o.addProperty("floor", r.floorWhat());
+                o.addProperty("ratio_to_floor", r.ratio());
+            }
+            if (r.peakBytes() >= 0) {
+                o.addProperty("peak_device_bytes", r.peakBytes());
+            }
+            rows.add(o);
+        }
+        json.add("results", rows);
+        if (file.getParent() != null) {
+            Files.createDirectories(file.getParent());
+        }
+        Files.writeString(file, new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create()
+                .toJson(json));
+        out.println("wrote " + file);
+    }
+
+    private float[] floats(int n, float scale) {
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) {
+            a[i] = (float) ((random.nextDouble() * 2 - 1) * scale);
+        }
+        return a;
+    }
+
+    private static int[][] first(int[][] shapes, int count) {
+        return java.util.Arrays.copyOf(shapes, Math.min(count, shapes.length));
+    }
+
+    static String shape(int[] s) {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < s.length; i++) {
+            b.append(i == 0 ? "" : " x ").append(s[i]);
+        }
+        return b.toString();
+    }
+
+    private static String fmt(double v) {
+        if (Double.isNaN(v)) {
+            return "-";
+        }
+        return v >= 100 ? String.format(Locale.ROOT, "%.0f", v) : v >= 1 ? String.format(Locale.ROOT, "%.3f", v)
+                : String.format(Locale.ROOT, "%.4f", v);
+    }
+}

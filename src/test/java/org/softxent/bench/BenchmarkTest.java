@@ -1,0 +1,63 @@
+package org.softxent.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.softxent.Device;
+import org.softxent.Softxent;
+
+class BenchmarkTest {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void statsAreNearestRankPercentiles() {
+        double[] samples = new double[20];
+        for (int i = 0; i < 20; i++) {
+            samples[i] = 20 - i; // 20, 19, ..., 1: the order must not matter
+        }
+        Stats s = Stats.of(samples);
+        assertEquals(20, s.runs());
+        assertEquals(10.0, s.medianMs());
+        assertEquals(2.0, s.p10Ms());
+        assertEquals(18.0, s.p90Ms());
+        assertEquals(7.0, Stats.of(new double[] {7}).medianMs());
+        assertThrows(IllegalArgumentException.class, () -> Stats.of(new double[0]));
+    }
+
+    @Test
+    void theQuickCpuRunTimesEachWorkloadAndWritesItsJson() throws Exception {
+        StringWriter text = new StringWriter();
+        Path json = tmp.resolve("out/bench.json");
+        List<Result> results;
+        try (Softxent cpu = Softxent.open(Device.CPU)) {
+            results = Benchmark.run(cpu, new Benchmark.Options(true, 3, json, null), new PrintWriter(text));
+        }
+        assertEquals(List.of("cross-entropy", "softmax backward", "classifier"),
+                results.stream().map(Result::workload).toList());
+        for (Result r : results) {
+            assertEquals("cpu", r.device());
+            assertEquals(3, r.stats().runs());
+            assertTrue(r.stats().p10Ms() <= r.stats().medianMs() && r.stats().medianMs() <= r.stats().p90Ms(), r.toString());
+            assertTrue(r.rate() > 0 && Double.isFinite(r.rate()), r.toString());
+        }
+        assertTrue(text.toString().contains("65536 x 10"), text.toString());
+        JsonObject written = JsonParser.parseString(Files.readString(json)).getAsJsonObject();
+        assertEquals(3, written.getAsJsonArray("results").size());
+        JsonObject first = written.getAsJsonArray("results").get(0).getAsJsonObject();
+        for (String field : new String[] {"workload", "shape", "device", "runs", "median_ms", "p10_ms", "p90_ms", "rate"}) {
+            assertTrue(first.has(field), field);
+        }
+        assertTrue(written.getAsJsonObject("environment").has("jvm"));
+    }
+}
