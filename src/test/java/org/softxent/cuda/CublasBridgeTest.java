@@ -72,8 +72,8 @@ class CublasBridgeTest {
                 fakeDir.resolve("libcublas.so.13").toString(), source.toString()), Map.of());
 
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        String out = run(List.of(java, "-XX:ErrorFile=" + tmp.resolve("hs_err.log"), "-cp",
-                System.getProperty("java.class.path"), BridgeChild.class.getName()),
+        String out = run(List.of(java, "-XX:ErrorFile=" + tmp.resolve("hs_err.log"), "-cp", childClassPath(),
+                BridgeChild.class.getName()),
                 Map.of("LD_LIBRARY_PATH", fakeDir.toString()));
         Map<String, String> got = new LinkedHashMap<>();
         out.lines().filter(l -> l.contains("=")).forEach(l -> got.put(l.substring(0, l.indexOf('=')),
@@ -88,6 +88,25 @@ class CublasBridgeTest {
         assertEquals("130100", got.get("version"), out);
         // transa T = 1, transb N = 0, m, n, k, alpha, A[0], lda, B[0], ldb, beta, ldc
         assertEquals("[1.0, 0.0, 3.0, 4.0, 5.0, 0.75, 2.5, 6.0, -1.5, 7.0, 0.25, 8.0]", got.get("sgemmArgs"), out);
+    }
+
+    /**
+     * Where the child finds its classes and JCublas2's native: the code sources of the classes it
+     * uses, and the jar holding the native (java.class.path alone is not it under the JUnit console
+     * launcher, as on the GPU machine).
+     */
+    private static String childClassPath() throws Exception {
+        Set<String> entries = new java.util.LinkedHashSet<>();
+        for (Class<?> c : new Class<?>[] {BridgeChild.class, CublasLoader.class, jcuda.jcublas.JCublas2.class,
+            jcuda.Pointer.class}) {
+            entries.add(Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI()).toString());
+        }
+        java.net.URL nativeLib = CublasBridgeTest.class.getResource("/lib/libJCublas2-12.6.0-linux-x86_64.so");
+        if (nativeLib != null && nativeLib.getProtocol().equals("jar")) {
+            String jar = nativeLib.getPath().substring(0, nativeLib.getPath().indexOf("!/"));
+            entries.add(Path.of(new java.net.URI(jar)).toString());
+        }
+        return String.join(java.io.File.pathSeparator, entries);
     }
 
     private String run(List<String> command, Map<String, String> env) throws Exception {
