@@ -59,7 +59,8 @@ __device__ __forceinline__ bool non_finite(float v) {
     return v != v || v == SX_INF || v == -SX_INF;
 }
 
-__device__ __forceinline__ float warp_sum(float v) {
+template <class T>
+__device__ __forceinline__ T warp_sum(T v) {
     for (int o = WARP / 2; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
     return v;
 }
@@ -69,22 +70,18 @@ __device__ __forceinline__ float warp_max(float v) {
     return v;
 }
 
-__device__ __forceinline__ double warp_sum_double(double v) {
-    for (int o = WARP / 2; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
-    return v;
-}
-
-// Sum of a double over the whole block, left in every thread (one-dimensional blocks, a multiple
-// of 32 threads, all of which call it).
-__device__ __forceinline__ double block_sum_double(double v) {
-    v = warp_sum_double(v);
-    __shared__ double partial[WARP];
+// Sum over the whole block, left in every thread (one-dimensional blocks, a multiple of 32
+// threads, all of which call it). A 32-slot shared array carries the warps' partial sums.
+template <class T>
+__device__ __forceinline__ T block_sum(T v) {
+    v = warp_sum(v);
+    __shared__ T partial[WARP];
     int lane = threadIdx.x % WARP, warp = threadIdx.x / WARP, warps = blockDim.x / WARP;
     __syncthreads();  // the previous use of `partial` is over
     if (lane == 0) partial[warp] = v;
     __syncthreads();
-    v = lane < warps ? partial[lane] : 0.0;
-    return warp_sum_double(v);
+    v = lane < warps ? partial[lane] : T(0);
+    return warp_sum(v);
 }
 
 // Adds one value to an online-softmax state (max m, sum s of exp(x - m)): one exp per value. A
@@ -115,19 +112,11 @@ __device__ __forceinline__ void warp_merge(float& m, float& s) {
     }
 }
 
-// Reductions over a row's group of threads: a warp (GROUP == WARP) or the whole block (GROUP == 0).
-// Block versions use a 32-slot shared array and leave every thread with the result.
+// Reductions over a row's group of threads: a warp (GROUP == WARP) or the whole block (GROUP == 0),
+// leaving every thread with the result.
 template <int GROUP>
 __device__ __forceinline__ float group_sum(float v) {
-    v = warp_sum(v);
-    if (GROUP == WARP) return v;
-    __shared__ float partial[WARP];
-    int lane = threadIdx.x % WARP, warp = threadIdx.x / WARP, warps = blockDim.x / WARP;
-    __syncthreads();  // the previous use of `partial` is over
-    if (lane == 0) partial[warp] = v;
-    __syncthreads();
-    v = lane < warps ? partial[lane] : 0.0f;
-    return warp_sum(v);
+    return GROUP == WARP ? warp_sum(v) : block_sum(v);
 }
 
 template <int GROUP>
@@ -480,7 +469,7 @@ extern "C" __global__ void sx_ce_divisor(int rows, int cols, const int* labels, 
     } else if (threadIdx.x == 0) {
         sum = rows;
     }
-    sum = block_sum_double(sum);
+    sum = block_sum(sum);
     if (threadIdx.x == 0) {
         *divisor = sum;
         *scale = mean ? (float) (1.0 / sum) : 1.0f;
@@ -495,7 +484,7 @@ extern "C" __global__ void sx_reduce_rows(int n, const float* values, const doub
                                           double* result, float* result_float) {
     double sum = 0.0;
     for (int i = threadIdx.x; i < n; i += blockDim.x) sum += values[i];
-    sum = block_sum_double(sum);
+    sum = block_sum(sum);
     if (threadIdx.x == 0) {
         result[0] = (divisor ? sum / *divisor : sum) + (addend ? *addend : 0.0);
         if (result_float) result_float[0] = (float) result[0];
@@ -508,7 +497,7 @@ extern "C" __global__ void sx_reduce_partials(int n, const double* values, doubl
                                               double* result, float* result_float) {
     double sum = 0.0;
     for (int i = threadIdx.x; i < n; i += blockDim.x) sum += values[i];
-    sum = block_sum_double(sum);
+    sum = block_sum(sum);
     if (threadIdx.x == 0) {
         result[0] = sum * multiplier + (addend ? *addend : 0.0);
         if (result_float) result_float[0] = (float) result[0];
@@ -611,7 +600,7 @@ extern "C" __global__ void sx_bce(long long n, int cols, const float* x, const f
         if (losses) losses[i] = loss;
         sum += loss;
     }
-    sum = block_sum_double(sum);
+    sum = block_sum(sum);
     if (threadIdx.x == 0) partial[blockIdx.x] = sum;
 }
 
@@ -644,6 +633,6 @@ extern "C" __global__ void sx_sum_squares(long long n, const float* v, double* p
         if (non_finite(x)) report(status, STATUS_BAD_A, 1, (unsigned long long) i);
         sum += (double) x * x;
     }
-    sum = block_sum_double(sum);
+    sum = block_sum(sum);
     if (threadIdx.x == 0) partial[blockIdx.x] = sum;
 }

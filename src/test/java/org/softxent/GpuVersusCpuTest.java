@@ -204,25 +204,20 @@ class GpuVersusCpuTest {
 
     /** The loss over n rows that repeat the bank: [mean or sum] or the bank's row losses for none. */
     private static double[] expectedLoss(float[] bankLosses, int[] yBank, CrossEntropyOptions o, int n) {
-        int bank = yBank.length;
         double sum = 0;
-        double divisor = 0;
-        float[] w = o.classWeights();
         for (int r = 0; r < n; r++) {
-            int b = r % bank;
-            sum += bankLosses[b];
-            if (yBank[b] != o.ignoreIndex()) {
-                divisor += w == null ? 1 : w[yBank[b]];
-            }
+            sum += bankLosses[r % yBank.length];
         }
-        return new double[] {o.reduction() == Reduction.MEAN ? sum / divisor : sum};
+        return new double[] {o.reduction() == Reduction.MEAN ? sum / divisor(yBank, o, n) : sum};
     }
 
     /** The gradient of the reduced loss is the per-row gradient (that of the sum) times this. */
     private static float gradScale(int[] yBank, CrossEntropyOptions o, int n) {
-        if (o.reduction() != Reduction.MEAN) {
-            return 1f;
-        }
+        return o.reduction() == Reduction.MEAN ? (float) (1.0 / divisor(yBank, o, n)) : 1f;
+    }
+
+    /** The mean's divisor over n rows that repeat the bank: the weight of the rows not ignored. */
+    private static double divisor(int[] yBank, CrossEntropyOptions o, int n) {
         double divisor = 0;
         float[] w = o.classWeights();
         for (int r = 0; r < n; r++) {
@@ -231,7 +226,7 @@ class GpuVersusCpuTest {
                 divisor += w == null ? 1 : w[y];
             }
         }
-        return (float) (1.0 / divisor);
+        return divisor;
     }
 
     private static long[] sampleRows(Rng rng, int n) {
