@@ -14,7 +14,7 @@ import org.softxent.backend.CrossEntropyProblem;
  * pool, and the same bits whatever the thread count (see {@link Parallel}). Non-finite inputs are
  * found by a scan before any output is written.
  */
-public class CpuBackend implements Backend {
+public final class CpuBackend implements Backend {
 
     @Override
     public Device device() {

@@ -41,6 +41,10 @@ class CommandLineTest {
 
     /** The command line a case folder maps to: op → command, each input and option → its flag. */
     static List<String> commandLineOf(Path caseDir, Path out) throws IOException {
+        return commandLineOf(caseDir, out, "cpu");
+    }
+
+    static List<String> commandLineOf(Path caseDir, Path out, String device) throws IOException {
         JsonObject spec = JsonParser.parseString(Files.readString(caseDir.resolve("case.json"))).getAsJsonObject();
         List<String> args = new ArrayList<>();
         args.add(spec.get("op").getAsString().replace('_', '-'));
@@ -54,16 +58,21 @@ class CommandLineTest {
                 args.add(e.getValue().getAsString());
             }
         }
-        args.addAll(List.of("--device", "cpu", "--out", out.toString()));
+        args.addAll(List.of("--device", device, "--out", out.toString()));
         return args;
     }
 
     @TestFactory
     Stream<DynamicTest> everyGoldenCaseRunsAsACommandLine() throws IOException {
+        return goldenCommandLines(tmp, "cpu");
+    }
+
+    /** Each golden case run as its command line on {@code device}, its outputs compared with the reference. */
+    static Stream<DynamicTest> goldenCommandLines(Path tmp, String device) throws IOException {
         return Conformance.caseFolders(GoldenCasesContract.golden()).stream().map(dir ->
                 DynamicTest.dynamicTest(dir.getFileName().toString(), () -> {
                     Path out = tmp.resolve(dir.getFileName().toString());
-                    List<String> args = commandLineOf(dir, out);
+                    List<String> args = commandLineOf(dir, out, device);
                     Run r = run(args.toArray(String[]::new));
                     assertEquals(0, r.status(), String.join(" ", args) + "\n" + r.err());
                     JsonObject spec = JsonParser.parseString(Files.readString(dir.resolve("case.json")))
