@@ -1,24 +1,31 @@
-// Runs softxent's CUDA kernels on the CPU, for tests on machines without a GPU.
+// Runs softxent's CUDA kernels on the CPU: for the kernel tests (kernel_harness.cpp) and for the
+// simulated CUDA device (cuda/sim), on machines without a GPU.
 //
-// Each CUDA thread of a block is an OS thread; blocks run one after another, so `__shared__`
-// variables can simply be statics. __syncthreads() is a barrier over the block's threads and
-// warp shuffles exchange values through a per-warp slot array between two barriers of the warp's
-// 32 threads. This checks what the kernels compute (indexing, tails, reductions, masks, the
-// online softmax, vector loads), not their speed or the GPU's memory model. The kernels must
-// keep whole warps together around shuffles and whole blocks around __syncthreads, which is what
-// CUDA requires of them anyway.
+// Each CUDA thread of a block is a fiber: a stack of its own, switched cooperatively on one worker
+// OS thread, so a block of 1024 threads costs 1024 stacks, not 1024 OS threads. A fiber runs until
+// it reaches a barrier (__syncthreads, or the two warp barriers around a shuffle), then the next
+// fiber runs; a barrier releases once every thread of its block (or warp) that has not exited has
+// arrived. Blocks are spread over a few worker threads, one block at a time per worker, so
+// `__shared__` variables are `static thread_local`: one copy per worker, shared by the fibers of
+// the block it runs.
+//
+// It is strict where CUDA leaves behaviour undefined, so that a kernel bug is an error here rather
+// than a silent difference on the GPU: threads that wait at different barriers (a __syncthreads in
+// divergent code), a shuffle in a warp with a missing or exited lane, or a mask other than the full
+// warp's, fail the launch with a message. Odd blocks run their threads in reverse order, so a
+// missing __syncthreads between a shared-memory write and another thread's read shows as a wrong
+// result. What it cannot show is the GPU's speed or its memory model (every access here is
+// sequentially consistent).
+//
+// Build: compile cuda/emu/cuda_emu.cpp beside the translation unit that includes the kernels.
 #pragma once
 
-#include <algorithm>
 #include <atomic>
-#include <barrier>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <functional>
-#include <memory>
-#include <thread>
-#include <vector>
+#include <string>
 
 struct dim3 {
     unsigned x = 1, y = 1, z = 1;
@@ -36,69 +43,45 @@ inline float4 make_float4(float x, float y, float z, float w) { return float4{x,
 #define __device__
 #define __host__
 #define __forceinline__ inline
-#define __shared__ static
+#define __launch_bounds__(...)
+#define __restrict__ __restrict
+// One copy per worker thread; a worker runs one block at a time.
+#define __shared__ static thread_local
 
+// The running fiber's indices (set by the scheduler each time it resumes a fiber) and the launch's
+// shape (the same for every worker of a launch).
 inline thread_local dim3 threadIdx;
 inline thread_local dim3 blockIdx;
-inline dim3 blockDim;
-inline dim3 gridDim;
+inline thread_local dim3 blockDim;
+inline thread_local dim3 gridDim;
 
 namespace emu {
 constexpr int kWarp = 32;
 
-struct Warp {
-    std::barrier<> sync{kWarp};
-    unsigned long long slot[kWarp];
-};
-
-inline std::barrier<>* block_barrier = nullptr;
-inline std::vector<std::unique_ptr<Warp>>* warps = nullptr;
-
 /**
- * Runs `kernel` over the grid: the block's threads at once, blocks in turn. The threads are made
- * once per launch and walk the blocks together, a barrier between one block and the next.
+ * Runs `kernel` once per thread of the grid and returns when every block is done: "" on success,
+ * otherwise what went wrong (a divergent barrier, a bad shuffle, an exception from the kernel).
+ * Launches are not reentrant: callers serialise them.
  */
-inline void launch(dim3 grid, dim3 block, const std::function<void()>& kernel) {
-    gridDim = grid;
-    blockDim = block;
-    unsigned threads = block.x;  // the kernels use one-dimensional blocks
-    std::barrier<> barrier(threads);
-    std::vector<std::unique_ptr<Warp>> block_warps;
-    for (unsigned w = 0; w < (threads + kWarp - 1) / kWarp; ++w) block_warps.push_back(std::make_unique<Warp>());
-    block_barrier = &barrier;
-    warps = &block_warps;
-    std::vector<std::thread> pool;
-    pool.reserve(threads);
-    for (unsigned t = 0; t < threads; ++t) {
-        pool.emplace_back([&, t] {
-            threadIdx = dim3(t);
-            for (unsigned b = 0; b < grid.x; ++b) {
-                blockIdx = dim3(b);
-                kernel();
-                // Threads that returned early from the kernel meet the others here.
-                barrier.arrive_and_wait();
-            }
-        });
-    }
-    for (auto& th : pool) th.join();
-}
+std::string launch(dim3 grid, dim3 block, const std::function<void()>& kernel);
+
+/** Waits at the block's barrier. */
+void sync_block();
+
+/** Exchanges 8 bytes with lane (lane ^ lane_mask) of the caller's warp; records misuse. */
+unsigned long long shuffle_xor(unsigned mask, unsigned long long bits, int lane_mask);
 }  // namespace emu
 
-inline void __syncthreads() { emu::block_barrier->arrive_and_wait(); }
+inline void __syncthreads() { emu::sync_block(); }
 
 template <class T>
-inline T __shfl_xor_sync(unsigned /*mask*/, T value, int lane_mask) {
+inline T __shfl_xor_sync(unsigned mask, T value, int lane_mask) {
     static_assert(sizeof(T) <= sizeof(unsigned long long), "shuffle of a wider type");
-    emu::Warp& w = *(*emu::warps)[threadIdx.x / emu::kWarp];
-    int lane = threadIdx.x % emu::kWarp;
     unsigned long long bits = 0;
     std::memcpy(&bits, &value, sizeof(T));
-    w.slot[lane] = bits;
-    w.sync.arrive_and_wait();
-    unsigned long long other = w.slot[lane ^ lane_mask];
-    w.sync.arrive_and_wait();
+    bits = emu::shuffle_xor(mask, bits, lane_mask);
     T result;
-    std::memcpy(&result, &other, sizeof(T));
+    std::memcpy(&result, &bits, sizeof(T));
     return result;
 }
 
@@ -117,5 +100,15 @@ inline unsigned long long atomicMin(unsigned long long* address, unsigned long l
 inline float atomicAdd(float* address, float value) {
     return std::atomic_ref<float>(*address).fetch_add(value);
 }
+
+inline unsigned atomicAdd(unsigned* address, unsigned value) {
+    return std::atomic_ref<unsigned>(*address).fetch_add(value);
+}
+
+inline unsigned long long atomicAdd(unsigned long long* address, unsigned long long value) {
+    return std::atomic_ref<unsigned long long>(*address).fetch_add(value);
+}
+
+inline void __threadfence() { std::atomic_thread_fence(std::memory_order_seq_cst); }
 
 // expf, logf, log1pf, fabsf and fmaxf come from <cmath>'s C library declarations.

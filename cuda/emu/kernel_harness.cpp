@@ -6,7 +6,7 @@
 // The single-block reductions run with 64 threads here (1024 on the GPU): they take any multiple of
 // 32, and the emulator pays for every thread it starts.
 //
-// Build: g++ -std=c++20 -O2 -pthread -I cuda cuda/emu/kernel_harness.cpp -o kernel_harness
+// Build: g++ -std=c++20 -O2 -pthread -I cuda cuda/emu/kernel_harness.cpp cuda/emu/cuda_emu.cpp -o kernel_harness
 #include "../softxent.cu"
 
 #include <cstdio>
@@ -17,6 +17,12 @@
 #include <string>
 
 namespace {
+
+/** Runs a launch on the emulator; a misuse it finds (a divergent barrier, say) fails the job. */
+void launch(dim3 grid, dim3 block, const std::function<void()>& kernel) {
+    std::string error = emu::launch(grid, block, kernel);
+    if (!error.empty()) throw std::runtime_error(error);
+}
 
 using RowKernel = void (*)(int, int, int, const float*, const float*, const int*, const float*, const float*, int,
                            float, float, float, const float*, float*, float*, float*, unsigned long long*);
@@ -97,7 +103,7 @@ void run(const Job& job) {
     const int cols = (int) job.num("cols");
     const long long n = (long long) rows * cols;
     std::vector<unsigned long long> status(4);
-    emu::launch(1, 1, [&] { sx_status_reset(status.data()); });
+    launch(1, 1, [&] { sx_status_reset(status.data()); });
 
     if (op == "softmax" || op == "log_softmax" || op == "ce_labels" || op == "ce_targets") {
         auto logits = read<float>(job, "logits");
@@ -124,19 +130,19 @@ void run(const Job& job) {
             weight_sum = (float) s;
         }
         if (code >= OP_CE_LABELS) {
-            emu::launch(1, 64, [&] {
+            launch(1, 64, [&] {
                 sx_ce_divisor(rows, cols, code == OP_CE_LABELS ? labels.data() : nullptr, or_null(weights), ignore,
                               reduction == "mean", divisor.data(), scale.data(), status.data());
             });
         }
         RowKernel k = kRowKernels.at(kernel);
-        emu::launch(grid_for(kernel, rows), block_for(job, kernel), [&] {
+        launch(grid_for(kernel, rows), block_for(job, kernel), [&] {
             k(code, rows, cols, input, or_null(bias), or_null(labels), or_null(targets), or_null(weights), ignore,
               (float) (1.0 - eps), (float) (eps / cols), weight_sum, code >= OP_CE_LABELS ? scale.data() : nullptr,
               out.data(), or_null(probs), code >= OP_CE_LABELS ? row_loss.data() : nullptr, status.data());
         });
         if (code >= OP_CE_LABELS && reduction != "none") {
-            emu::launch(1, 64, [&] {
+            launch(1, 64, [&] {
                 sx_reduce_rows(rows, row_loss.data(), reduction == "mean" ? divisor.data() : nullptr, nullptr,
                                loss.data(), loss_float.data());
             });
@@ -151,13 +157,13 @@ void run(const Job& job) {
         auto grad = read<float>(job, "grad");
         std::vector<float> out(n);
         BackwardKernel k = kBackwardKernels.at(kernel);
-        emu::launch(grid_for(kernel, rows), block_for(job, kernel),
+        launch(grid_for(kernel, rows), block_for(job, kernel),
                     [&] { k(rows, cols, probs.data(), grad.data(), out.data(), status.data()); });
         write(job, "out", out);
     } else if (op == "jacobian") {
         auto probs = read<float>(job, "probs");
         std::vector<float> out(n * cols);
-        emu::launch((unsigned) job.num("grid", 4), 128, [&] { sx_jacobian(rows, cols, probs.data(), out.data()); });
+        launch((unsigned) job.num("grid", 4), 128, [&] { sx_jacobian(rows, cols, probs.data(), out.data()); });
         write(job, "out", out);
     } else if (op == "bce") {
         auto x = read<float>(job, "logits");
@@ -168,11 +174,11 @@ void run(const Job& job) {
         std::vector<float> grad(n), probs(n), losses(reduction == "none" ? n : 0);
         std::vector<double> partial(grid), loss(1);
         float scale = reduction == "mean" ? (float) (1.0 / (double) n) : 1.0f;
-        emu::launch(grid, 64, [&] {
+        launch(grid, 64, [&] {
             sx_bce(n, cols, x.data(), t.data(), or_null(pw), scale, grad.data(), probs.data(), or_null(losses),
                    partial.data(), status.data());
         });
-        emu::launch(1, 64, [&] {
+        launch(1, 64, [&] {
             sx_reduce_partials((int) grid, partial.data(), reduction == "mean" ? 1.0 / (double) n : 1.0, nullptr,
                                loss.data(), nullptr);
         });
@@ -184,15 +190,15 @@ void run(const Job& job) {
         auto ds = read<float>(job, "logits");
         std::vector<float> db(cols, 0.5f);
         int accumulate = (int) job.num("accumulate");
-        emu::launch((cols + 63) / 64, 64, [&] { sx_column_sums(rows, cols, ds.data(), db.data(), accumulate); });
+        launch((cols + 63) / 64, 64, [&] { sx_column_sums(rows, cols, ds.data(), db.data(), accumulate); });
         write(job, "out", db);
     } else if (op == "sum_squares") {
         auto v = read<float>(job, "logits");
         unsigned grid = (unsigned) job.num("grid", 3);
         std::vector<double> partial(grid), loss(1);
-        emu::launch(grid, 64, [&] { sx_sum_squares(n, v.data(), partial.data(), status.data()); });
+        launch(grid, 64, [&] { sx_sum_squares(n, v.data(), partial.data(), status.data()); });
         std::vector<double> addend(1, 0.25);
-        emu::launch(1, 64, [&] { sx_reduce_partials((int) grid, partial.data(), 1.0, addend.data(), loss.data(), nullptr); });
+        launch(1, 64, [&] { sx_reduce_partials((int) grid, partial.data(), 1.0, addend.data(), loss.data(), nullptr); });
         write(job, "loss", loss);
     } else {
         throw std::runtime_error("unknown op " + op);

@@ -72,10 +72,10 @@ public final class Softxent implements AutoCloseable {
             case CPU:
                 return new Softxent(new CpuBackend(), null);
             case GPU:
-                return new Softxent(CudaBackends.open(), null);
+                return new Softxent(CudaBackends.open(true), null);
             default:
                 try {
-                    return new Softxent(CudaBackends.open(), null);
+                    return new Softxent(CudaBackends.open(false), null);
                 } catch (DeviceUnavailableException e) {
                     return new Softxent(new CpuBackend(), e.getMessage());
                 }

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.concurrent.ForkJoinPool;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
+import org.softxent.cuda.CudaBackends;
 import org.softxent.testing.Rng;
 
 /** The entry point itself: device selection, closing, and the CPU reference's determinism. */
@@ -17,7 +18,14 @@ class SoftxentTest {
     @Test
     void autoSaysWhyItFellBackAndGpuFailsWithTheSameReason() {
         try (Softxent auto = Softxent.open(Device.AUTO)) {
-            if (auto.device() == Device.CPU) {
+            if (auto.device() == Device.CPU && CudaBackends.simulated()) {
+                // Auto never chooses the simulated device; GPU opens it, and says it is simulated.
+                assertTrue(auto.fallbackReason().orElseThrow().contains("softxent's simulated one"),
+                        auto.fallbackReason().toString());
+                try (Softxent gpu = Softxent.open(Device.GPU)) {
+                    assertTrue(gpu.description().contains("simulated"), gpu.description());
+                }
+            } else if (auto.device() == Device.CPU) {
                 String why = auto.fallbackReason().orElseThrow();
                 assertFalse(why.isBlank());
                 DeviceUnavailableException e = assertThrows(DeviceUnavailableException.class,

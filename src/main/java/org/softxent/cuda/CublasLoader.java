@@ -1,26 +1,24 @@
 package org.softxent.cuda;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.util.Locale;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Makes JCublas2 loadable on this machine, once per JVM, before anything touches JCublas2 (whose
  * class cannot be initialised a second time after a failure).
  *
  * <p>JCublas2 12.6's native library needs libcublas.so.12. Where the dynamic linker can load that,
- * nothing is done. Where it cannot but libcublas.so.13 can (a CUDA-13-only machine), softxent's
- * bridge (cuda/native/cublas_bridge.c), whose SONAME is libcublas.so.12, is loaded first, so that
- * JCublas2's dependency resolves to it. Both natives travel in the jar for linux-x86_64.
+ * nothing is done. Where it cannot but a libcublas.so.13 is here (a CUDA-13-only machine), that
+ * library is loaded, then softxent's bridge (cuda/native/cublas_bridge.c), whose soname is
+ * libcublas.so.12, so that JCublas2's dependency resolves to the bridge and the bridge's to cuBLAS
+ * 13. libcublas.so.13 is looked for where the dynamic linker looks, then in
+ * {@code $CUDA_HOME/lib64} and {@code /usr/local/cuda/lib64}. On the simulated device, its own
+ * libcublas.so.13 always serves, through the bridge.
  */
 final class CublasLoader {
-    static final String NATIVE_DIR = "/org/softxent/cuda/native/linux-x86_64/";
-    static final String BRIDGE = "libsoftxent-cublas-bridge.so";
-    static final String PROBE = "libsoftxent-probe.so";
-
     /** Whether the bridge was loaded (for descriptions); set by prepare(), so declared first. */
     private static boolean bridged;
 
@@ -40,29 +38,60 @@ final class CublasLoader {
     }
 
     private static String prepare() {
-        String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
-        String arch = System.getProperty("os.arch", "");
-        if (!os.contains("linux") || !(arch.equals("amd64") || arch.equals("x86_64"))) {
+        if (!Natives.here()) {
             return null; // no bridge here: JCublas2 loads as it would anywhere
         }
-        Path probe;
-        try {
-            probe = extract(PROBE);
-        } catch (IOException e) {
-            return "cannot unpack softxent's native probe: " + e.getMessage();
+        if (DriverLoader.simulated()) {
+            Path cublas = DriverLoader.simulatorDirectory().resolve("libcublas.so.13");
+            if (!Files.isRegularFile(cublas)) {
+                return "the simulated device has no cuBLAS (" + cublas + " is missing)";
+            }
+            return bridgeTo(cublas);
         }
-        if (probe == null) {
+        if (Natives.whyNoProbe() != null) {
             return null; // built without gcc: let JCublas2 try libcublas.so.12 itself
         }
+        if (Natives.canLoad("libcublas.so.12")) {
+            return null;
+        }
+        if (Natives.canLoad("libcublas.so.13")) {
+            return bridgeTo(null);
+        }
+        for (Path candidate : cuda13Candidates()) {
+            if (Files.isRegularFile(candidate)) {
+                return bridgeTo(candidate);
+            }
+        }
+        return "no cuBLAS: neither libcublas.so.12 nor libcublas.so.13 can be loaded (looked where the dynamic linker"
+                + " looks, and in " + String.join(", ", cuda13Candidates().stream().map(p -> p.getParent().toString())
+                .toList()) + ")";
+    }
+
+    /** libcublas.so.13 under $CUDA_HOME/lib64 and /usr/local/cuda/lib64. */
+    static List<Path> cuda13Candidates() {
+        List<Path> out = new ArrayList<>();
+        String home = System.getenv("CUDA_HOME");
+        if (home != null && !home.isBlank()) {
+            out.add(Path.of(home, "lib64", "libcublas.so.13"));
+        }
+        out.add(Path.of("/usr/local/cuda/lib64/libcublas.so.13"));
+        return out;
+    }
+
+    /**
+     * Loads {@code cublas13} by path (when not null; its cublasLt beside it first), then the bridge,
+     * whose dlopen("libcublas.so.13") then finds the library already loaded under that soname.
+     */
+    private static String bridgeTo(Path cublas13) {
         try {
-            System.load(probe.toString());
-            if (NativeProbe.canLoad("libcublas.so.12")) {
-                return null;
+            if (cublas13 != null) {
+                Path lt = cublas13.resolveSibling("libcublasLt.so.13");
+                if (Files.isRegularFile(lt)) {
+                    System.load(lt.toAbsolutePath().toString());
+                }
+                System.load(cublas13.toAbsolutePath().toString());
             }
-            if (!NativeProbe.canLoad("libcublas.so.13")) {
-                return "no cuBLAS: neither libcublas.so.12 nor libcublas.so.13 can be loaded";
-            }
-            Path bridge = extract(BRIDGE);
+            Path bridge = Natives.extract(Natives.BRIDGE);
             if (bridge == null) {
                 return "only libcublas.so.13 is here, and this build of softxent has no cuBLAS 12 -> 13 bridge";
             }
@@ -70,22 +99,7 @@ final class CublasLoader {
             bridged = true;
             return null;
         } catch (IOException | LinkageError e) {
-            return "cannot load softxent's native helpers: " + e.getMessage();
-        }
-    }
-
-    /** Copies a native library from the class path to a private temporary folder; null when absent. */
-    private static Path extract(String name) throws IOException {
-        try (InputStream in = CublasLoader.class.getResourceAsStream(NATIVE_DIR + name)) {
-            if (in == null) {
-                return null;
-            }
-            Path dir = Files.createTempDirectory("softxent-native");
-            Path file = dir.resolve(name);
-            Files.copy(in, file, StandardCopyOption.REPLACE_EXISTING);
-            file.toFile().deleteOnExit();
-            dir.toFile().deleteOnExit();
-            return file;
+            return "cannot load cuBLAS 13 through softxent's bridge: " + e.getMessage();
         }
     }
 }

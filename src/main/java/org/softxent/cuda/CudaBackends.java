@@ -17,13 +17,20 @@ public final class CudaBackends {
     /**
      * Opens the CUDA engine on the first device.
      *
+     * @param simulatedToo whether softxent's simulated device may serve (when it was asked for with
+     *                     the system property softxent.simulatedDevice); {@code Device.AUTO} never
+     *                     lets it
      * @throws DeviceUnavailableException with the reason: no driver, no device, a driver too old
      *                                    for the PTX, no cuBLAS, ...
      */
-    public static Backend open() {
+    public static Backend open(boolean simulatedToo) {
         String why = whyNoDevice();
         if (why != null) {
             throw new DeviceUnavailableException(why);
+        }
+        if (simulated() && !simulatedToo) {
+            throw new DeviceUnavailableException("the only CUDA device here is softxent's simulated one ("
+                    + DriverLoader.PROPERTY + " is set), which Device.AUTO never chooses: ask for Device.GPU");
         }
         CudaEngine engine;
         try {
@@ -51,6 +58,14 @@ public final class CudaBackends {
         return Probe.REASON;
     }
 
+    /**
+     * Whether the CUDA driver is softxent's simulated device (cuda/sim), which runs the kernels on
+     * the CPU for the tests: its results are never GPU results.
+     */
+    public static boolean simulated() {
+        return whyNoDevice() == null && DriverLoader.simulated();
+    }
+
     /** The probe runs once per JVM: JCuda's driver class cannot be initialised twice. */
     private static final class Probe {
         static final String REASON = probe();
@@ -62,6 +77,10 @@ public final class CudaBackends {
      * libcuda.so.1 is missing: that means "no driver", not a crash.
      */
     static String probe() {
+        String why = DriverLoader.whyNot();
+        if (why != null) {
+            return why;
+        }
         try {
             JCudaDriver.setExceptionsEnabled(false);
             int result = JCudaDriver.cuInit(0);

@@ -21,6 +21,7 @@ import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 import org.junit.jupiter.api.io.TempDir;
+import org.softxent.cuda.CudaBackends;
 import org.softxent.io.Npy;
 import org.softxent.io.NpyArray;
 
@@ -251,13 +252,30 @@ class CommandLineTest {
 
     @Test
     void gpuWithoutAGpuSaysWhy() throws IOException {
+        org.junit.jupiter.api.Assumptions.assumeTrue(CudaBackends.whyNoDevice() != null,
+                "this JVM has a CUDA device (a GPU, or the simulated device)");
         Path z = tmp.resolve("z.npy");
         Npy.write(z, NpyArray.ofFloats(new float[6], 2, 3));
         Run auto = run("softmax", "--logits", z.toString(), "--out", tmp.toString());
-        org.junit.jupiter.api.Assumptions.assumeTrue(auto.err().contains("computed on the CPU"),
-                "this machine has a usable GPU");
+        assertTrue(auto.err().contains("computed on the CPU"), auto.err());
         assertEquals(0, auto.status());
         badInput("--device gpu", "softmax", "--logits", z.toString(), "--out", tmp.toString(), "--device", "gpu");
+    }
+
+    /** Auto never computes on the simulated device: it says so, and --device gpu is the way to it. */
+    @Test
+    void autoNeverChoosesTheSimulatedDevice() throws IOException {
+        org.junit.jupiter.api.Assumptions.assumeTrue(CudaBackends.simulated(), "no simulated device in this JVM");
+        Path z = tmp.resolve("z.npy");
+        Npy.write(z, NpyArray.ofFloats(new float[] {1, 2, 3, 4, 5, 7}, 2, 3));
+        Run auto = run("softmax", "--logits", z.toString(), "--out", tmp.toString());
+        assertEquals(0, auto.status(), auto.err());
+        assertTrue(auto.out().contains("(CPU reference"), auto.out());
+        assertTrue(auto.err().contains("computed on the CPU: the only CUDA device here is softxent's simulated one"),
+                auto.err());
+        Run gpu = run("softmax", "--logits", z.toString(), "--out", tmp.toString(), "--device", "gpu");
+        assertEquals(0, gpu.status(), gpu.err());
+        assertTrue(gpu.out().contains("simulated"), "the output names the simulated device: " + gpu.out());
     }
 
     @Test

@@ -32,7 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class CublasBridgeTest {
     private static final Path BRIDGE = Path.of("target", "classes", "org", "softxent", "cuda", "native",
-            "linux-x86_64", CublasLoader.BRIDGE);
+            "linux-x86_64", Natives.BRIDGE);
 
     @TempDir
     Path tmp;

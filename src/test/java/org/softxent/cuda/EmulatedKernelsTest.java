@@ -32,8 +32,8 @@ import org.softxent.Softxent;
 import org.softxent.testing.Rng;
 
 /**
- * The CUDA kernels of cuda/softxent.cu, run on the CPU by cuda/emu (one OS thread per CUDA thread,
- * real barriers and warp shuffles), against the CPU reference: every kernel variant on the shapes
+ * The CUDA kernels of cuda/softxent.cu, run on the CPU by cuda/emu (one fiber per CUDA thread,
+ * strict barriers and warp shuffles), against the CPU reference: every kernel variant on the shapes
  * that exercise its tails, masks, vector loads and partial blocks. This is what can be checked of
  * the kernels on a machine without a GPU; the GPU suite checks them on the device. Needs g++.
  */
@@ -56,7 +56,8 @@ class EmulatedKernelsTest {
         Process gcc;
         try {
             gcc = new ProcessBuilder("g++", "-std=c++20", "-O2", "-pthread", "-Wall", "-Wno-unknown-pragmas",
-                    "-I", SOURCES.toString(), SOURCES.resolve("emu/kernel_harness.cpp").toString(), "-o",
+                    "-I", SOURCES.toString(), SOURCES.resolve("emu/kernel_harness.cpp").toString(),
+                    SOURCES.resolve("emu/cuda_emu.cpp").toString(), "-o",
                     harness.toString()).redirectErrorStream(true).start();
         } catch (IOException e) {
             Assumptions.abort("no g++ to build the kernel emulator: " + e.getMessage());
