@@ -33,11 +33,20 @@ sed "s/^\.version [0-9][0-9.]*\$/.version $isa/" "$tmp/nvcc.ptx" > "$tmp/lowered
 grep -q "^\.version $isa\$" "$tmp/lowered.ptx" || { echo "no .version line in nvcc's PTX" >&2; exit 1; }
 # ptxas rejects any instruction or directive the declared ISA does not have.
 ptxas -arch=sm_75 -o /dev/null "$tmp/lowered.ptx"
+# The registers each kernel gets on sm_90 (an H100 or H200): they bound the threads per block, which
+# the simulated device reports as the driver would (cuda/sim/driver.cpp reads these lines).
+ptxas -arch=sm_90 -v -o /dev/null "$tmp/lowered.ptx" 2>&1 \
+  | awk '/Compiling entry function/ { name = $0; sub(/.*function \047/, "", name); sub(/\047.*/, "", name) }
+         /Used [0-9]+ registers/ { for (i = 1; i <= NF; i++) if ($i == "Used") print "// softxent-registers " name " " $(i + 1) }' \
+  > "$tmp/registers.txt"
+[ -s "$tmp/registers.txt" ] || { echo "ptxas -v reported no registers" >&2; exit 1; }
 mkdir -p "$(dirname "$out")"
 {
   echo "// softxent-source-sha256 $hash"
   echo "// Generated from cuda/softxent.cu by cuda/build-ptx.sh with $(nvcc --version | tail -1);"
   echo "// declared PTX ISA $isa (checked by ptxas) so that CUDA 12.0+ drivers load it. Do not edit."
+  echo "// Registers per thread on sm_90, from ptxas -v:"
+  cat "$tmp/registers.txt"
   cat "$tmp/lowered.ptx"
 } > "$out"
 echo "wrote $out"

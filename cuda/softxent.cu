@@ -84,31 +84,53 @@ __device__ __forceinline__ T block_sum(T v) {
     return warp_sum(v);
 }
 
-// Adds one value to an online-softmax state (max m, sum s of exp(x - m)): one exp per value. A
-// -inf value adds nothing (and must not turn (-inf) - (-inf) into NaN).
-__device__ __forceinline__ void online_add(float& m, float& s, float v) {
+// The softmax sum of a row is kept as (m, c, r): the max m, how many values equal it (c), and the
+// sum of exp(v - m) over the others (r), so that s = c + r. When the max is unique (c = 1), the two
+// quantities that confident predictions need come out exact: 1 - p_max = r / s and log s =
+// log1p(r). Formed from s itself, both would lose everything below float's epsilon (a gradient
+// p_max - 1 of 1e-5 with 1% error, a loss of 1e-9 rounded to 0).
+
+// Adds one value to an online state: one exp per value. A -inf value (a masked class) adds
+// nothing while a finite max exists; (-inf) - (-inf) is never formed.
+__device__ __forceinline__ void online_add(float& m, float& c, float& r, float v) {
     if (v > m) {
-        s = s * expf(m - v) + 1.0f;
+        r = (r + c) * expf(m - v);  // m = -inf: exp(-inf) = 0
+        c = 1.0f;
         m = v;
-    } else if (v != -SX_INF) {
-        s += expf(v - m);
+    } else if (v == m) {
+        c += 1.0f;
+    } else {
+        r += expf(v - m);
     }
 }
 
-// Merges two online-softmax states. A state whose max is -inf holds nothing, and must not turn
-// (-inf) - (-inf) into NaN.
-__device__ __forceinline__ void merge_state(float& m, float& s, float m2, float s2) {
-    float mm = fmaxf(m, m2);
-    if (mm == -SX_INF) return;
-    s = s * expf(m - mm) + s2 * expf(m2 - mm);
-    m = mm;
+// Merges the state (m2, c2, r2) into (m, c, r).
+__device__ __forceinline__ void merge_state(float& m, float& c, float& r, float m2, float c2, float r2) {
+    if (m2 > m) {
+        float t = m;
+        m = m2;
+        m2 = t;
+        t = c;
+        c = c2;
+        c2 = t;
+        t = r;
+        r = r2;
+        r2 = t;
+    }
+    if (m2 == m) {
+        c += c2;
+        r += r2;
+    } else {
+        r += (c2 + r2) * expf(m2 - m);  // m2 = -inf: exp(-inf) = 0
+    }
 }
 
-__device__ __forceinline__ void warp_merge(float& m, float& s) {
+__device__ __forceinline__ void warp_merge(float& m, float& c, float& r) {
     for (int o = WARP / 2; o > 0; o >>= 1) {
         float m2 = __shfl_xor_sync(0xffffffffu, m, o);
-        float s2 = __shfl_xor_sync(0xffffffffu, s, o);
-        merge_state(m, s, m2, s2);
+        float c2 = __shfl_xor_sync(0xffffffffu, c, o);
+        float r2 = __shfl_xor_sync(0xffffffffu, r, o);
+        merge_state(m, c, r, m2, c2, r2);
     }
 }
 
@@ -133,20 +155,46 @@ __device__ __forceinline__ float group_max(float v) {
 }
 
 template <int GROUP>
-__device__ __forceinline__ void group_merge(float& m, float& s) {
-    warp_merge(m, s);
+__device__ __forceinline__ void group_merge(float& m, float& c, float& r) {
+    warp_merge(m, c, r);
     if (GROUP == WARP) return;
-    __shared__ float pm[WARP], ps[WARP];
+    __shared__ float pm[WARP], pc[WARP], pr[WARP];
     int lane = threadIdx.x % WARP, warp = threadIdx.x / WARP, warps = blockDim.x / WARP;
     __syncthreads();
     if (lane == 0) {
         pm[warp] = m;
-        ps[warp] = s;
+        pc[warp] = c;
+        pr[warp] = r;
     }
     __syncthreads();
     m = lane < warps ? pm[lane] : -SX_INF;
-    s = lane < warps ? ps[lane] : 0.0f;
-    warp_merge(m, s);
+    c = lane < warps ? pc[lane] : 0.0f;
+    r = lane < warps ? pr[lane] : 0.0f;
+    warp_merge(m, c, r);
+}
+
+// Two sums at once over the row's group, left in every thread.
+template <int GROUP>
+__device__ __forceinline__ void group_sum2(float& x, float& y) {
+    for (int o = WARP / 2; o > 0; o >>= 1) {
+        x += __shfl_xor_sync(0xffffffffu, x, o);
+        y += __shfl_xor_sync(0xffffffffu, y, o);
+    }
+    if (GROUP == WARP) return;
+    __shared__ float px[WARP], py[WARP];
+    int lane = threadIdx.x % WARP, warp = threadIdx.x / WARP, warps = blockDim.x / WARP;
+    __syncthreads();
+    if (lane == 0) {
+        px[warp] = x;
+        py[warp] = y;
+    }
+    __syncthreads();
+    x = lane < warps ? px[lane] : 0.0f;
+    y = lane < warps ? py[lane] : 0.0f;
+    for (int o = WARP / 2; o > 0; o >>= 1) {
+        x += __shfl_xor_sync(0xffffffffu, x, o);
+        y += __shfl_xor_sync(0xffffffffu, y, o);
+    }
 }
 
 template <int PACK>
@@ -203,8 +251,11 @@ struct RowLabel {
 struct RowState {
     long long base;  // offset of the row's first element
     float m, inv_s, log_s;
+    float rest;   // r of the row's (m, c, r)
+    bool unique;  // c = 1 with a finite max: the one element at m has 1 - p = rest / s
     int label;
     float wy, zy, sum_q, scale;
+    float q_rest;  // probability targets: sum of q_j over the elements below the max
 };
 
 __device__ __forceinline__ float weight_of(const RowArgs& a, int j) {
@@ -232,21 +283,32 @@ __device__ __forceinline__ float neg_log_p(const RowState& r, float z) {
     return (r.m - z) + r.log_s;
 }
 
-// Per-row quantities the epilogue needs before it writes. For probability targets sum_q is
-// sum_j q_j, computed by the caller; for labels it follows from the label's weight.
-__device__ __forceinline__ RowState row_state(const RowArgs& a, long long base, const RowLabel& l, float m, float s,
-                                              float sum_q) {
+// Per-row quantities the epilogue needs before it writes, from the row's (m, c, r). For
+// probability targets sum_q is sum_j q_j and q_rest its part below the max, computed by the
+// caller; for labels both follow from the label's weight.
+__device__ __forceinline__ RowState row_state(const RowArgs& a, long long base, const RowLabel& l, float m, float c,
+                                              float rest, float sum_q, float q_rest) {
     RowState r;
     r.base = base;
     r.m = m;
-    r.inv_s = 1.0f / s;
-    r.log_s = logf(s);
+    r.rest = rest;
+    r.unique = c == 1.0f && m > -SX_INF;
+    r.inv_s = 1.0f / (c + rest);
+    r.log_s = r.unique ? log1pf(rest) : logf(c + rest);
     r.label = l.label;
     r.wy = l.wy;
     r.zy = l.zy;
     r.sum_q = a.op == OP_CE_LABELS ? a.keep * l.wy + a.uniform * a.weight_sum : sum_q;
+    r.q_rest = q_rest;
     r.scale = a.scale ? *a.scale : 1.0f;
     return r;
+}
+
+// The gradient sum_q * p - q of one element. At the row's unique max, p = 1 / s and s = 1 + rest,
+// so it equals (q_rest - q * rest) / s with q_rest = sum_q - q, the target mass elsewhere, formed
+// without the cancellation of sum_q * p - q when p is close to 1.
+__device__ __forceinline__ float gradient(const RowState& r, bool top, float p, float q, float q_rest) {
+    return top ? (q_rest - q * r.rest) * r.inv_s : r.sum_q * p - q;
 }
 
 // Writes the outputs of PACK consecutive elements starting at column j (z already has the bias)
@@ -264,8 +326,12 @@ __device__ __forceinline__ float epilogue(const RowArgs& a, const RowState& r, i
         bool ignored = r.label < 0;  // the ignore index, or an invalid label (reported)
         for (int e = 0; e < PACK; ++e) {
             float w = weight_of(a, j + e);
-            float q = a.uniform * w + (j + e == r.label ? a.keep * r.wy : 0.0f);
-            out[e] = ignored ? 0.0f : r.scale * (r.sum_q * p[e] - q);
+            bool is_label = j + e == r.label;
+            float q = a.uniform * w + (is_label ? a.keep * r.wy : 0.0f);
+            // The target mass off this element: the smoothing of the others, or all of sum_q - q.
+            float q_rest = is_label ? a.uniform * (a.weight_sum - w) : r.sum_q - q;
+            float g = gradient(r, r.unique && z[e] == r.m, p[e], q, q_rest);
+            out[e] = ignored ? 0.0f : r.scale * g;
             // Only with smoothing: -log p of every class, weighted (a masked class makes it +inf).
             if (!ignored && a.uniform > 0.0f) loss += a.uniform * w * neg_log_p(r, z[e]);
         }
@@ -274,7 +340,7 @@ __device__ __forceinline__ float epilogue(const RowArgs& a, const RowState& r, i
         load_pack<PACK>(a.targets + r.base + j, t);
         for (int e = 0; e < PACK; ++e) {
             float q = weight_of(a, j + e) * (a.keep * t[e] + a.uniform);
-            out[e] = r.scale * (r.sum_q * p[e] - q);
+            out[e] = r.scale * gradient(r, r.unique && z[e] == r.m, p[e], q, r.q_rest);
             loss += q * neg_log_p(r, z[e]);  // 0 * inf = NaN on a masked class, as in PyTorch
         }
     }
@@ -299,20 +365,40 @@ __device__ __forceinline__ void load_logits(const RowArgs& a, long long base, in
     }
 }
 
-// Sum of q_j over the row for probability targets (needed before any gradient is written); the
-// group's threads each sum a strided part. Records non-finite targets.
-template <int GROUP, int PACK>
-__device__ __forceinline__ float target_mass(const RowArgs& a, long long base, int first, int stride) {
-    float sum = 0.0f;
-    for (int j = first; j < a.cols; j += stride) {
-        float t[PACK];
+// q_j of probability targets, recording a non-finite target.
+__device__ __forceinline__ float target_q(const RowArgs& a, long long base, int j, float t) {
+    if (non_finite(t)) report(a.status, STATUS_BAD_B, 2, (unsigned long long) (base + j));
+    return weight_of(a, j) * (a.keep * t + a.uniform);
+}
+
+// For probability targets, before any gradient is written: sum_q = sum_j q_j over the row, and
+// q_rest = its part over the elements below the max m (see gradient()). The group's threads each
+// take the columns of their logits v (held in registers, VPT of them, as cached_rows lays them
+// out), or, with v null, read the logits again.
+template <int GROUP, int PACK, int VPT>
+__device__ __forceinline__ void target_mass(const RowArgs& a, long long base, int lane, int group, const float* v,
+                                            float m, float& sum_q, float& q_rest) {
+    sum_q = 0.0f;
+    q_rest = 0.0f;
+    for (int k = 0;; ++k) {
+        int j = (k * group + lane) * PACK;
+        if (j >= a.cols || (v != nullptr && k >= VPT / PACK)) break;
+        float t[PACK], z[PACK];
         load_pack<PACK>(a.targets + base + j, t);
+        if (v != nullptr) {
+            for (int e = 0; e < PACK; ++e) z[e] = v[k * PACK + e];
+        } else {
+            load_pack<PACK>(a.logits + base + j, z);
+            if (a.bias)
+                for (int e = 0; e < PACK; ++e) z[e] += a.bias[j + e];
+        }
         for (int e = 0; e < PACK; ++e) {
-            if (non_finite(t[e])) report(a.status, STATUS_BAD_B, 2, (unsigned long long) (base + j + e));
-            sum += weight_of(a, j + e) * (a.keep * t[e] + a.uniform);
+            float q = target_q(a, base, j + e, t[e]);
+            sum_q += q;
+            if (z[e] < m) q_rest += q;
         }
     }
-    return group_sum<GROUP>(sum);
+    group_sum2<GROUP>(sum_q, q_rest);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -342,13 +428,20 @@ __device__ void cached_rows(const RowArgs& a) {
         for (int e = 0; e < PACK; ++e) m = fmaxf(m, v[k * PACK + e]);
     }
     m = group_max<GROUP>(m);
-    float s = 0.0f;
+    float c = 0.0f, rest = 0.0f;  // the row's (m, c, r): see online_add
 #pragma unroll
-    for (int k = 0; k < VPT; ++k) s += expf(v[k] - m);
-    s = group_sum<GROUP>(s);
+    for (int k = 0; k < VPT; ++k) {
+        if (v[k] == m) {
+            c += 1.0f;  // the padding (-inf) counts only in a row that is all -inf, which is NaN anyway
+        } else {
+            rest += expf(v[k] - m);
+        }
+    }
+    group_sum2<GROUP>(c, rest);
 
-    float sum_q = a.op == OP_CE_TARGETS ? target_mass<GROUP, PACK>(a, base, lane * PACK, group * PACK) : 0.0f;
-    RowState r = row_state(a, base, label, m, s, sum_q);
+    float sum_q = 0.0f, q_rest = 0.0f;
+    if (a.op == OP_CE_TARGETS) target_mass<GROUP, PACK, VPT>(a, base, lane, group, v, m, sum_q, q_rest);
+    RowState r = row_state(a, base, label, m, c, rest, sum_q, q_rest);
     float loss = 0.0f;
 #pragma unroll
     for (int k = 0; k < VPT / PACK; ++k) {
@@ -370,16 +463,17 @@ __device__ void streamed_rows(const RowArgs& a) {
     const int first = threadIdx.x * PACK, stride = blockDim.x * PACK;
     const RowLabel label = row_label(a, row, base);
 
-    float m = -SX_INF, s = 0.0f;
+    float m = -SX_INF, c = 0.0f, rest = 0.0f;
     for (int j = first; j < a.cols; j += stride) {
         float v[PACK];
         load_logits<PACK>(a, base, j, v);
-        for (int e = 0; e < PACK; ++e) online_add(m, s, v[e]);
+        for (int e = 0; e < PACK; ++e) online_add(m, c, rest, v[e]);
     }
-    group_merge<0>(m, s);
+    group_merge<0>(m, c, rest);
 
-    float sum_q = a.op == OP_CE_TARGETS ? target_mass<0, PACK>(a, base, first, stride) : 0.0f;
-    RowState r = row_state(a, base, label, m, s, sum_q);
+    float sum_q = 0.0f, q_rest = 0.0f;
+    if (a.op == OP_CE_TARGETS) target_mass<0, PACK, 0>(a, base, threadIdx.x, blockDim.x, nullptr, m, sum_q, q_rest);
+    RowState r = row_state(a, base, label, m, c, rest, sum_q, q_rest);
     float loss = 0.0f;
     for (int j = first; j < a.cols; j += stride) {
         float v[PACK];
@@ -577,9 +671,12 @@ extern "C" __global__ void sx_jacobian(int rows, int cols, const float* probs, f
 
 // ---------------------------------------------------------------------------------------------
 // Sigmoid binary cross-entropy, elementwise over n = rows * cols elements, grid-stride with a grid
-// fixed by the host: loss = (1 - t) x + L softplus(-x), L = 1 + (pw - 1) t; grad = scale (L sigma(x)
-// - pw t). Each block writes the double sum of its losses to partial[blockIdx.x] (a fixed order,
-// so the total is deterministic); losses (reduction none) gets every element's loss.
+// fixed by the host: loss = pw t softplus(-x) + (1 - t) softplus(x), grad = scale ((1 - t) sigma(x)
+// - pw t sigma(-x)). (The same as (1 - t) x + L softplus(-x) and L sigma(x) - pw t with L = 1 +
+// (pw - 1) t, PyTorch's forms, without their cancellations: a confident logit's loss of 1e-9 and
+// its gradient sigma(x) - 1 survive.) Each block writes the double sum of its losses to
+// partial[blockIdx.x] (a fixed order, so the total is deterministic); losses (reduction none) gets
+// every element's loss.
 extern "C" __global__ void sx_bce(long long n, int cols, const float* x, const float* t, const float* pos_weight,
                                   float scale, float* grad, float* probs, float* losses, double* partial,
                                   unsigned long long* status) {
@@ -590,12 +687,14 @@ extern "C" __global__ void sx_bce(long long n, int cols, const float* x, const f
         if (non_finite(xi)) report(status, STATUS_BAD_A, 1, (unsigned long long) i);
         if (non_finite(ti)) report(status, STATUS_BAD_B, 2, (unsigned long long) i);
         float pw = pos_weight ? pos_weight[i % cols] : 1.0f;
-        float lw = 1.0f + (pw - 1.0f) * ti;
-        float softplus_neg = fmaxf(-xi, 0.0f) + log1pf(expf(-fabsf(xi)));
-        float loss = (1.0f - ti) * xi + lw * softplus_neg;
         float e = expf(-fabsf(xi));
-        float sigmoid = xi >= 0.0f ? 1.0f / (1.0f + e) : e / (1.0f + e);
-        if (grad) grad[i] = scale * (lw * sigmoid - pw * ti);
+        float log1p_e = log1pf(e);
+        float softplus_pos = fmaxf(xi, 0.0f) + log1p_e;   // -log sigma(-x)
+        float softplus_neg = fmaxf(-xi, 0.0f) + log1p_e;  // -log sigma(x)
+        float loss = pw * ti * softplus_neg + (1.0f - ti) * softplus_pos;
+        float big = 1.0f / (1.0f + e), small = e / (1.0f + e);  // sigma(|x|), sigma(-|x|)
+        float sigmoid = xi >= 0.0f ? big : small, sigmoid_neg = xi >= 0.0f ? small : big;
+        if (grad) grad[i] = scale * ((1.0f - ti) * sigmoid - pw * ti * sigmoid_neg);
         if (probs) probs[i] = sigmoid;
         if (losses) losses[i] = loss;
         sum += loss;

@@ -391,6 +391,45 @@ public abstract class EngineContractTest extends EngineTest {
             }
         }
 
+        /**
+         * Rows whose label leads the rest by 8 to 20 (p_y from 1 − 3e-4 to 1 − 2e-9): the loss −log
+         * p_y and the gradient p_y − 1 are tiny, and keep their relative accuracy, however confident
+         * the whole batch is. Formed from p_y or from the softmax sum in float, both would lose it.
+         */
+        @Test
+        void confidentRowsKeepTheirTinyLossesAndGradients() {
+            Rng rng = Rng.fresh();
+            for (int[] s : new int[][] {{16, 2}, {16, 33}, {8, 1500}, {2, 40_000}}) {
+                int n = s[0];
+                int c = s[1];
+                float[] z = rng.normal(n * c, 1);
+                int[] y = rng.labels(n, c);
+                float[] t = new float[n * c];
+                for (int r = 0; r < n; r++) {
+                    float top = Float.NEGATIVE_INFINITY;
+                    for (int j = 0; j < c; j++) {
+                        top = Math.max(top, z[r * c + j]);
+                    }
+                    z[r * c + y[r]] = top + (float) (8 + 12 * rng.nextDouble());
+                    t[r * c + y[r]] = 1f;
+                }
+                for (Reduction red : Reduction.values()) {
+                    CrossEntropyOptions o = CrossEntropyOptions.defaults().withReduction(red);
+                    String what = "confident " + n + "x" + c + " " + red + " " + rng;
+                    checkLabels(z, n, c, y, o, Oracle.crossEntropy(z, n, c, y, null, -100, 0, red), what);
+                    checkAgainst(Oracle.crossEntropyTargets(z, n, c, t, null, 0, red),
+                            sx.crossEntropyWithTargets(z, n, c, t, o, poisoned(n * c), poisoned(n * c)),
+                            "one-hot targets, " + what);
+                }
+                float[] lp = sx.logSoftmax(z, n, c, poisoned(n * c));
+                double[] refLp = Oracle.logSoftmax(org.softxent.testing.Close.toDoubles(z), n, c);
+                for (int r = 0; r < n; r++) {
+                    int i = r * c + y[r];
+                    assertClose(refLp[i], lp[i], LOGITS, "log p of row " + r + "'s label, " + c + " classes " + rng);
+                }
+            }
+        }
+
         private void checkLabels(float[] z, int n, int c, int[] y, CrossEntropyOptions o, Oracle.Loss ref, String what) {
             float[] grad = poisoned(n * c);
             float[] probs = poisoned(n * c);
@@ -488,6 +527,28 @@ public abstract class EngineContractTest extends EngineTest {
                         checkAgainst(ref, r, what);
                     }
                 }
+            }
+        }
+
+        /** Logits of 15 to 30 on the side of their target: losses of 1e-7 to 1e-13 and their gradients survive. */
+        @Test
+        void confidentLogitsKeepTheirTinyLossesAndGradients() {
+            Rng rng = Rng.fresh();
+            int n = 40;
+            int k = 3;
+            float[] x = new float[n * k];
+            float[] t = new float[n * k];
+            for (int i = 0; i < x.length; i++) {
+                boolean positive = rng.nextBoolean();
+                t[i] = positive ? 1f : 0f;
+                x[i] = (float) ((positive ? 1 : -1) * (15 + 15 * rng.nextDouble()));
+            }
+            float[] pw = rng.uniform(k, 0.5, 3);
+            for (Reduction red : Reduction.values()) {
+                BinaryCrossEntropyOptions o = BinaryCrossEntropyOptions.defaults().withReduction(red).withPosWeight(pw);
+                checkAgainst(Oracle.binaryCrossEntropy(x, t, n, k, pw, red),
+                        sx.binaryCrossEntropy(x, t, n, k, o, poisoned(n * k), poisoned(n * k)),
+                        "confident " + red + " " + rng);
             }
         }
 

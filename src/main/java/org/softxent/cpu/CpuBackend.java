@@ -132,14 +132,18 @@ public final class CpuBackend implements Backend {
                 double xi = x[i];
                 double ti = t[i];
                 double pw = posWeight == null ? 1.0 : posWeight[i % cols];
-                // loss = (1 − t)·x + L·softplus(−x) with L = 1 + (pw − 1)·t: PyTorch's form, which
-                // never takes exp of a large positive number.
-                double lw = 1.0 + (pw - 1.0) * ti;
-                double softplusNeg = Math.max(-xi, 0.0) + Math.log1p(Math.exp(-Math.abs(xi)));
-                double loss = (1.0 - ti) * xi + lw * softplusNeg;
-                double sigmoid = sigmoid(xi);
+                // loss = pw·t·softplus(−x) + (1 − t)·softplus(x) and grad = (1 − t)·σ(x) − pw·t·σ(−x):
+                // PyTorch's (1 − t)·x + L·softplus(−x) and L·σ(x) − pw·t (L = 1 + (pw − 1)·t) without
+                // their cancellations, so a confident logit's tiny loss and gradient survive.
+                double e = Math.exp(-Math.abs(xi));
+                double log1pE = Math.log1p(e);
+                double loss = pw * ti * (Math.max(-xi, 0.0) + log1pE) + (1.0 - ti) * (Math.max(xi, 0.0) + log1pE);
+                double big = 1.0 / (1.0 + e);
+                double small = e / (1.0 + e);
+                double sigmoid = xi >= 0 ? big : small;
+                double sigmoidNeg = xi >= 0 ? small : big;
                 if (gradOut != null) {
-                    gradOut[i] = (float) (gradScale * (lw * sigmoid - pw * ti));
+                    gradOut[i] = (float) (gradScale * ((1.0 - ti) * sigmoid - pw * ti * sigmoidNeg));
                 }
                 if (probsOut != null) {
                     probsOut[i] = (float) sigmoid;
@@ -167,14 +171,6 @@ public final class CpuBackend implements Backend {
     @Override
     public void close() {
         // Nothing held.
-    }
-
-    private static double sigmoid(double x) {
-        if (x >= 0) {
-            return 1.0 / (1.0 + Math.exp(-x));
-        }
-        double e = Math.exp(x);
-        return e / (1.0 + e);
     }
 
     /**

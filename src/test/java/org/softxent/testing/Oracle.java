@@ -132,14 +132,14 @@ public final class Oracle {
         for (int i = 0; i < n * k; i++) {
             double xi = x[i];
             double ti = t[i];
-            double logSigmoid = Math.min(xi, 0) - Math.log1p(Math.exp(-Math.abs(xi)));
-            double logWeight = pw == null ? 1 : (pw[i % k] - 1) * ti + 1;
-            losses[i] = (1 - ti) * xi - logWeight * logSigmoid;
+            double weight = pw == null ? 1 : pw[i % k];
+            // −[pw·t·log σ(x) + (1 − t)·log σ(−x)] term by term, each log σ as −softplus: PyTorch's
+            // (1 − t)·x − L·log σ(x) in double would cancel to nothing for losses of 1e-13.
+            losses[i] = weight * ti * softplus(-xi) + (1 - ti) * softplus(xi);
             sum += losses[i];
-            double sigmoid = Math.exp(logSigmoid);
-            // d/dx log σ(x) = 1 − σ(x)
-            grad[i] = ((1 - ti) - logWeight * (1 - sigmoid)) * scale;
-            probs[i] = sigmoid;
+            // d/dx: −pw·t·σ(−x) + (1 − t)·σ(x)
+            grad[i] = ((1 - ti) * sigmoid(xi) - weight * ti * sigmoid(-xi)) * scale;
+            probs[i] = sigmoid(xi);
         }
         return new Loss(red == Reduction.NONE ? Double.NaN : sum * scale, losses, grad, probs);
     }
@@ -196,6 +196,15 @@ public final class Oracle {
         for (int j = 0; j < c; j++) {
             grad[r * c + j] = gLogp[j] - Math.exp(logp[r * c + j]) * sum;
         }
+    }
+
+    /** log(1 + e^v), without overflow or cancellation. */
+    private static double softplus(double v) {
+        return Math.max(v, 0) + Math.log1p(Math.exp(-Math.abs(v)));
+    }
+
+    private static double sigmoid(double v) {
+        return v >= 0 ? 1 / (1 + Math.exp(-v)) : Math.exp(v) / (1 + Math.exp(v));
     }
 
     private static double[] exp(double[] a) {
