@@ -2,6 +2,7 @@ package org.softxent.cli;
 
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -51,6 +52,9 @@ final class Inputs {
             throw new InputException(display.apply(name) + ": file not found: " + file);
         } catch (AccessDeniedException e) {
             throw new InputException(display.apply(name) + ": cannot read " + file + ": permission denied");
+        } catch (FileSystemException e) {
+            throw new InputException(display.apply(name) + " (" + file + "): "
+                    + (e.getReason() == null ? e.getMessage() : e.getReason()));
         } catch (IOException e) {
             throw new InputException(display.apply(name) + " (" + file + "): " + e.getMessage());
         }

@@ -218,6 +218,21 @@ class CommandLineTest {
         badInput("a-file", "cross-entropy", "--logits", z.toString(), "--labels", y.toString(), "--out",
                 aFile.resolve("sub").toString());
         badInput("nothing-here", "check", tmp.resolve("nothing-here").toString());
+        badInput("--logits (" + tmp + "): not a regular file but a directory", "softmax", "--logits", tmp.toString(),
+                "--out", o);
+        Path negative = tmp.resolve("negative.npy");
+        Files.write(negative, npyWithHeader("{'descr': '<f4', 'fortran_order': False, 'shape': (-1, 3), }"));
+        badInput("--logits (" + negative + "): negative dimension -1 in shape (-1, 3)", "softmax", "--logits",
+                negative.toString(), "--out", o);
+    }
+
+    /** A version 1.0 .npy file with the given header dict and 64 zero bytes of data. */
+    static byte[] npyWithHeader(String dict) {
+        byte[] header = (dict + "\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(10 + header.length + 64)
+                .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        b.put(new byte[] {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0}).putShort((short) header.length).put(header);
+        return b.array();
     }
 
     @Test
