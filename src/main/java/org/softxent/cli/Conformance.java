@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -39,8 +40,12 @@ final class Conformance {
     record Comparison(String output, double error, boolean relative, boolean passed, String problem) {
     }
 
-    /** One case: its comparisons, or the reason it could not run. */
-    record CaseResult(String name, List<Comparison> comparisons, String failure, Map<String, NpyArray> outputs) {
+    /**
+     * One case: its comparisons, or the reason it could not run; what it computed, and the files it
+     * read (its inputs and references, with a description of each).
+     */
+    record CaseResult(String name, List<Comparison> comparisons, String failure, Map<String, NpyArray> outputs,
+                      Map<Path, String> files) {
         boolean passed() {
             return failure == null && comparisons.stream().allMatch(Comparison::passed);
         }
@@ -82,6 +87,7 @@ final class Conformance {
     /** Runs one case folder on {@code sx}; any error becomes the case's failure, never an exception. */
     static CaseResult run(Softxent sx, Path caseDir) {
         String name = caseDir.getFileName().toString();
+        Map<Path, String> files = new LinkedHashMap<>();
         try {
             JsonObject spec = JsonParser.parseString(Files.readString(caseDir.resolve("case.json"))).getAsJsonObject();
             String op = spec.get("op").getAsString();
@@ -90,21 +96,24 @@ final class Conformance {
             for (Map.Entry<String, JsonElement> input : spec.getAsJsonObject("inputs").entrySet()) {
                 in.read(input.getKey(), caseDir.resolve(input.getValue().getAsString()));
             }
+            in.files().forEach((file, input) -> files.put(file, "the input " + input + " of case " + name));
             Map<String, NpyArray> outputs = compute(sx, op, in, options);
             double tolerance = op.equals("classifier") ? CLASSIFIER_TOLERANCE : LOGITS_TOLERANCE;
             List<Comparison> comparisons = new ArrayList<>();
             for (Map.Entry<String, JsonElement> expected : spec.getAsJsonObject("outputs").entrySet()) {
                 String output = expected.getKey();
-                NpyArray reference = Npy.read(caseDir.resolve(expected.getValue().getAsString()));
+                Path referenceFile = caseDir.resolve(expected.getValue().getAsString());
+                files.put(referenceFile, "the reference " + output + " of case " + name);
+                NpyArray reference = Npy.read(referenceFile);
                 NpyArray actual = outputs.get(output);
                 comparisons.add(actual == null
                         ? new Comparison(output, Double.NaN, false, false, "not an output of " + op)
                         : compare(output, reference, actual, tolerance));
             }
-            return new CaseResult(name, comparisons, null, outputs);
+            return new CaseResult(name, comparisons, null, outputs, files);
         } catch (IOException | RuntimeException e) {
             String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-            return new CaseResult(name, List.of(), message, Map.of());
+            return new CaseResult(name, List.of(), message, Map.of(), files);
         }
     }
 

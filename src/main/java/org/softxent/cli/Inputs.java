@@ -6,6 +6,7 @@ import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.UnaryOperator;
 import org.softxent.io.Npy;
@@ -22,7 +23,7 @@ final class Inputs {
     }
 
     private final Map<String, NpyArray> arrays = new HashMap<>();
-    private final Map<String, String> files = new HashMap<>();
+    private final Map<String, Path> files = new LinkedHashMap<>();
     private final UnaryOperator<String> display;
 
     private Inputs(UnaryOperator<String> display) {
@@ -46,7 +47,7 @@ final class Inputs {
         }
         try {
             arrays.put(name, Npy.read(file));
-            files.put(name, file.toString());
+            files.put(name, file);
             return this;
         } catch (NoSuchFileException e) {
             throw new InputException(display.apply(name) + ": file not found: " + file);
@@ -62,6 +63,13 @@ final class Inputs {
 
     boolean has(String name) {
         return arrays.containsKey(name);
+    }
+
+    /** The files read, each with the name its user gave it (--logits; logits in a case). */
+    Map<Path, String> files() {
+        Map<Path, String> named = new LinkedHashMap<>();
+        files.forEach((name, file) -> named.put(file, display(name)));
+        return named;
     }
 
     /** How the user named this input, for messages. */
@@ -160,7 +168,7 @@ final class Inputs {
     }
 
     InputException bad(String name, String message) {
-        String file = files.get(name);
+        Path file = files.get(name);
         return new InputException(display(name) + (file == null ? "" : " (" + file + ")") + ": " + message);
     }
 }

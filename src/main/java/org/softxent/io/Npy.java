@@ -89,8 +89,18 @@ public final class Npy {
         }
     }
 
-    /** Writes {@code array} to {@code path}, replacing the file if it exists. */
+    /**
+     * Writes {@code array} to {@code path}, replacing the file if it exists (in place, following
+     * links: the command line writes its outputs through {@code OutputFiles} instead).
+     */
     public static void write(Path path, NpyArray array) throws IOException {
+        try (OutputStream out = Files.newOutputStream(path)) {
+            write(out, array);
+        }
+    }
+
+    /** Writes {@code array} as a .npy file to {@code out}, which stays open. */
+    public static void write(OutputStream out, NpyArray array) throws IOException {
         String dict = "{'descr': '<" + array.dtype().code + "', 'fortran_order': False, 'shape': "
                 + pythonTuple(array.shape()) + ", }";
         int unpadded = MAGIC.length + 2 + 2 + dict.length() + 1;
@@ -99,10 +109,8 @@ public final class Npy {
         ByteBuffer head = ByteBuffer.allocate(MAGIC.length + 4 + header.length()).order(ByteOrder.LITTLE_ENDIAN);
         head.put(MAGIC).put((byte) 1).put((byte) 0).putShort((short) header.length())
                 .put(header.getBytes(StandardCharsets.US_ASCII));
-        try (OutputStream out = Files.newOutputStream(path)) {
-            out.write(head.array());
-            encode(array, out);
-        }
+        out.write(head.array());
+        encode(array, out);
     }
 
     private record Header(NpyArray.DType dtype, ByteOrder order, int[] shape, long elements) {

@@ -142,6 +142,10 @@ class CommandLineTest {
                 in.resolve("y.npy").toString(), "--reduction", "NONE", "--out", out.toString(), "--device", "cpu");
         assertEquals(0, none.status(), none.err());
         assertArrayEquals(new int[] {2}, Npy.read(out.resolve("loss.npy")).shape());
+        try (Stream<Path> files = Files.list(out)) {
+            assertEquals(List.of("grad_logits.npy", "loss.npy", "probs.npy"),
+                    files.map(p -> p.getFileName().toString()).sorted().toList(), "the outputs, and no temporary");
+        }
     }
 
     @Test

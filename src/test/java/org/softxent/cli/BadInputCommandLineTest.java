@@ -1,0 +1,230 @@
+package org.softxent.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.DynamicContainer;
+import org.junit.jupiter.api.DynamicNode;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.io.TempDir;
+import org.softxent.cuda.CudaBackends;
+import org.softxent.io.Npy;
+import org.softxent.io.NpyArray;
+
+/**
+ * The bad-input catalogue of the command line, on every device: each case runs with
+ * {@code --device cpu} and with {@code --device gpu} (skipped where the CUDA driver reports no
+ * device, as {@code @GpuTest} is). For each, the exit status; for bad input, exactly one line on
+ * standard error that names the argument, and no stack trace; that no file appeared, changed or
+ * vanished anywhere under the case's folder (its inputs, the outputs of an earlier run in
+ * {@code --out}, and no temporary left behind); and that the device still computes afterwards.
+ */
+class BadInputCommandLineTest {
+    private static final String[] DEVICES = {"cpu", "gpu"};
+    private static final String GPU_MISSING = CudaBackends.whyNoDevice();
+
+    @TempDir
+    Path tmp;
+
+    private final AtomicInteger folders = new AtomicInteger();
+
+    /** One bad command line: how to build it on a fixture, its exit status, and what its error must name. */
+    record Case(String name, int status, Setup setup, String... mustName) {
+    }
+
+    interface Setup {
+        String[] args(Fixture f) throws Exception;
+    }
+
+    static Case bad(String name, Setup setup, String... mustName) {
+        return new Case(name, Main.EXIT_BAD_INPUT, setup, mustName);
+    }
+
+    @TestFactory
+    Stream<DynamicNode> everyBadCommandLineOnEveryDevice() {
+        return Arrays.stream(DEVICES).map(device -> DynamicContainer.dynamicContainer("--device " + device,
+                cases().stream().map(c -> DynamicTest.dynamicTest(c.name(), () -> check(device, c)))));
+    }
+
+    static List<Case> cases() {
+        List<Case> cases = new ArrayList<>();
+        cases.addAll(outputCases());
+        return cases;
+    }
+
+    /** Where the outputs go: all or nothing, never through a link, never over an input. */
+    static List<Case> outputCases() {
+        return List.of(
+            bad("--out is an empty path", f -> f.command(List.of("softmax", "--logits", f.logits.toString(),
+                    "--out", ""), false), "--out", "empty path"),
+            bad("--out under a file", f -> f.command(List.of("softmax", "--logits", f.logits.toString(),
+                    "--out", f.logits.resolve("sub").toString()), false), "--out", "logits.npy", "not a folder"),
+            bad("a symbolic link at an output name", f -> {
+                Path victim = Files.createDirectories(f.root.resolve("elsewhere")).resolve("victim.npy");
+                Npy.write(victim, NpyArray.scalar(7f));
+                Files.delete(f.out.resolve("probs.npy"));
+                Files.createSymbolicLink(f.out.resolve("probs.npy"), victim);
+                return f.cmd("softmax", "--logits", f.logits);
+            }, "--out", "probs.npy", "symbolic link"),
+            bad("an output would replace its input", f -> {
+                Npy.write(f.out.resolve("probs.npy"), Npy.read(f.logits));
+                return f.cmd("softmax", "--logits", f.out.resolve("probs.npy"));
+            }, "--out", "probs.npy", "would replace the input --logits"),
+            bad("an output would replace a hard link to an input", f -> {
+                Files.delete(f.out.resolve("loss.npy"));
+                Files.createLink(f.out.resolve("loss.npy"), f.labels);
+                return f.cmd("cross-entropy", "--logits", f.logits, "--labels", f.labels);
+            }, "--out", "loss.npy", "would replace the input --labels"),
+            bad("a folder at the last output's name: none of the others is written", f -> {
+                Files.delete(f.out.resolve("probs.npy"));
+                Files.createDirectory(f.out.resolve("probs.npy"));
+                return f.cmd("cross-entropy", "--logits", f.logits, "--labels", f.labels);
+            }, "--out", "probs.npy", "directory"),
+            bad("check --out over the cases' own references", f -> {
+                Path cases = f.root.resolve("cases");
+                return f.command(List.of("check", f.copyOfGoldenCase("ce_basic", cases).toString(), "--out",
+                        cases.toString()), false);
+            }, "--out", "would replace the reference"),
+            bad("check --out: an earlier case's outputs go when a later case's are refused", f -> {
+                // The second case lies where --out would put its own outputs: its references are in the way.
+                Path first = f.copyOfGoldenCase("ce_sum", f.root.resolve("cases"));
+                Path second = f.copyOfGoldenCase("ce_basic", f.fresh);
+                return f.command(List.of("check", first.toString(), second.toString(), "--out", f.fresh.toString()),
+                        false);
+            }, "--out", "ce_basic", "would replace the reference"),
+            bad("check --out with two cases of one name", f -> {
+                Path a = f.copyOfGoldenCase("ce_basic", f.root.resolve("cases"));
+                Path b = f.copyOfGoldenCase("ce_basic", f.root.resolve("more"));
+                return f.command(List.of("check", a.toString(), b.toString(), "--out", f.fresh.toString()), false);
+            }, "--out", "ce_basic", "would both write"));
+    }
+
+    private void check(String device, Case c) throws Exception {
+        Assumptions.assumeTrue(device.equals("cpu") || GPU_MISSING == null, "no GPU: " + GPU_MISSING);
+        Fixture f = new Fixture(Files.createDirectories(tmp.resolve(device + "-" + folders.incrementAndGet())),
+                device);
+        String[] args = c.setup().args(f);
+        String line = String.join(" ", args);
+        Map<String, String> before = snapshot(f.root);
+        CommandLineTest.Run r = CommandLineTest.run(args);
+        assertEquals(c.status(), r.status(), line + " -> " + r.out() + r.err());
+        String said = c.status() == Main.EXIT_BAD_INPUT ? r.err().strip() : r.out();
+        if (c.status() == Main.EXIT_BAD_INPUT) {
+            assertFalse(said.contains("\n"), "one line on standard error: " + said);
+        }
+        assertFalse(said.contains("\tat ") || said.contains("Exception") || said.contains("java."),
+                "no stack trace, no Java class: " + said);
+        for (String name : c.mustName()) {
+            assertTrue(said.contains(name), "'" + said + "' should name " + name);
+        }
+        assertEquals(before, snapshot(f.root), line + ": no file may appear, change or vanish");
+        f.assertTheDeviceStillComputes();
+    }
+
+    /** Every path under {@code root}, without following links, with its type and content. */
+    static Map<String, String> snapshot(Path root) throws IOException {
+        Map<String, String> files = new TreeMap<>();
+        try (Stream<Path> walk = Files.walk(root)) {
+            for (Path p : walk.toList()) {
+                BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+                String what = a.isSymbolicLink() ? "link to " + Files.readSymbolicLink(p)
+                        : a.isDirectory() ? "folder"
+                        : a.isRegularFile() ? "file " + Arrays.hashCode(Files.readAllBytes(p)) + " of " + a.size()
+                        : "other";
+                files.put(root.relativize(p).toString(), what);
+            }
+        }
+        return files;
+    }
+
+    /**
+     * A folder of good inputs (in/), the outputs of an earlier run of every command (out/), and a
+     * name for a folder that does not exist yet (fresh/).
+     */
+    static final class Fixture {
+        final Path root;
+        final String device;
+        final Path in;
+        final Path out;
+        final Path fresh;
+        final Path logits;
+        final Path labels;
+
+        Fixture(Path root, String device) throws IOException {
+            this.root = root;
+            this.device = device;
+            this.in = Files.createDirectories(root.resolve("in"));
+            this.out = Files.createDirectories(root.resolve("out"));
+            this.fresh = root.resolve("fresh");
+            this.logits = write("logits", NpyArray.ofFloats(new float[] {0f, (float) Math.log(3), 1f, 2f, -1f, 0.5f},
+                    2, 3));
+            this.labels = write("labels", NpyArray.ofLongs(new long[] {1, 2}, 2));
+            for (String name : new String[] {"probs", "log_probs", "loss", "grad_logits", "grad_w", "grad_b", "grad_x",
+                "jacobian"}) {
+                Npy.write(out.resolve(name + ".npy"), NpyArray.scalar(42f));
+            }
+        }
+
+        /** Writes an input file in/NAME.npy. */
+        Path write(String name, NpyArray array) throws IOException {
+            Path p = in.resolve(name + ".npy");
+            Npy.write(p, array);
+            return p;
+        }
+
+        /** A command line with --device and --out out/. */
+        String[] cmd(Object... args) {
+            return command(Arrays.stream(args).map(Object::toString).toList(), true);
+        }
+
+        /** A command line with --device, and with --out out/ when asked. */
+        String[] command(List<String> args, boolean withOut) {
+            List<String> all = new ArrayList<>(args);
+            all.addAll(List.of("--device", device));
+            if (withOut) {
+                all.addAll(List.of("--out", out.toString()));
+            }
+            return all.toArray(String[]::new);
+        }
+
+        /** A copy of the golden case NAME in the folder {@code into}. */
+        Path copyOfGoldenCase(String name, Path into) throws IOException {
+            Path source = GoldenCasesContract.golden().resolve(name);
+            Path copy = Files.createDirectories(into.resolve(name));
+            try (Stream<Path> files = Files.list(source)) {
+                for (Path file : files.toList()) {
+                    Files.copy(file, copy.resolve(file.getFileName()));
+                }
+            }
+            return copy;
+        }
+
+        /** After the refusal, the same device computes a softmax right, in a folder of its own. */
+        void assertTheDeviceStillComputes() throws IOException {
+            Path z = root.resolve("after/z.npy");
+            Files.createDirectories(z.getParent());
+            Npy.write(z, NpyArray.ofFloats(new float[] {0f, (float) Math.log(3)}, 1, 2));
+            CommandLineTest.Run r = CommandLineTest.run("softmax", "--logits", z.toString(), "--device", device,
+                    "--out", z.getParent().toString());
+            assertEquals(0, r.status(), r.err());
+            float[] p = Npy.read(z.resolveSibling("probs.npy")).floats();
+            assertEquals(0.25f, p[0], 1e-6f);
+            assertEquals(0.75f, p[1], 1e-6f);
+        }
+    }
+}
