@@ -64,7 +64,56 @@ class BadInputCommandLineTest {
     static List<Case> cases() {
         List<Case> cases = new ArrayList<>();
         cases.addAll(outputCases());
+        cases.addAll(checkCases());
         return cases;
+    }
+
+    /** check: folders that are not case folders are bad input; a case that cannot run FAILs, saying why. */
+    static List<Case> checkCases() {
+        return List.of(
+            bad("check of a file", f -> f.command(List.of("check", f.logits.toString()), false),
+                    "logits.npy: not a folder"),
+            bad("check of nothing", f -> f.command(List.of("check", f.fresh.toString()), false),
+                    "fresh: no such folder"),
+            bad("check of a folder whose index.json is not JSON", f -> {
+                Files.writeString(Files.createDirectories(f.fresh).resolve("index.json"), "[\"ce_basic\",");
+                return f.command(List.of("check", f.fresh.toString()), false);
+            }, "index.json: not valid JSON"),
+            bad("check of a folder whose index.json is not a list of names", f -> {
+                Files.writeString(Files.createDirectories(f.fresh).resolve("index.json"), "{\"cases\": 1}");
+                return f.command(List.of("check", f.fresh.toString()), false);
+            }, "index.json must be a JSON array"),
+            failedCase("an index.json naming a case that is not there", f -> {
+                f.copyOfGoldenCase("ce_sum", f.fresh);
+                Files.writeString(f.fresh.resolve("index.json"), "[\"ce_sum\", \"ce_gone\"]");
+                return f.command(List.of("check", f.fresh.toString()), false);
+            }, "ce_gone", "FAIL", "no such case folder", "1 passed, 1 failed"),
+            failedCase("a case.json that is not JSON", f -> {
+                Path c = f.copyOfGoldenCase("ce_sum", f.fresh);
+                Files.writeString(c.resolve("case.json"), "{\"op\": \"cross_entropy\", ");
+                return f.command(List.of("check", c.toString()), false);
+            }, "ce_sum", "FAIL", "case.json: not valid JSON", "line 1"),
+            failedCase("a case.json without an op", f -> {
+                Path c = f.copyOfGoldenCase("ce_sum", f.fresh);
+                Files.writeString(c.resolve("case.json"), "{\"inputs\": {}, \"outputs\": {}}");
+                return f.command(List.of("check", c.toString()), false);
+            }, "FAIL", "case.json has no \"op\""),
+            failedCase("a case.json whose option has the wrong type", f -> {
+                Path c = f.copyOfGoldenCase("ce_smoothing", f.fresh);
+                Files.writeString(c.resolve("case.json"), Files.readString(c.resolve("case.json"))
+                        .replaceFirst("\"label_smoothing\": [0-9.]+", "\"label_smoothing\": \"a little\""));
+                return f.command(List.of("check", c.toString()), false);
+            }, "FAIL", "case.json: options.label_smoothing must be a number, got \"a little\""),
+            failedCase("a case whose input file is missing", f -> {
+                Path c = f.copyOfGoldenCase("ce_sum", f.fresh);
+                Files.delete(c.resolve("labels.npy"));
+                return f.command(List.of("check", c.toString()), false);
+            }, "FAIL", "labels: file not found"));
+    }
+
+    /** A check whose case FAILs (status 1) with a reason on standard output. */
+    static Case failedCase(String name, Setup setup, String... mustSay) {
+        return new Case(name, Main.EXIT_FAILED_CHECK, setup, mustSay);
     }
 
     /** Where the outputs go: all or nothing, never through a link, never over an input. */
