@@ -8,6 +8,7 @@ import com.google.gson.JsonParser;
 import com.google.gson.JsonPrimitive;
 import java.io.IOException;
 import java.math.BigDecimal;
+import java.nio.charset.CharacterCodingException;
 import java.nio.file.Path;
 import org.softxent.io.RegularFiles;
 
@@ -30,7 +31,12 @@ final class JsonFiles {
 
     /** The JSON document in {@code file}, which must be a regular file. */
     static JsonElement read(Path file, String what) throws IOException {
-        String text = RegularFiles.readString(file);
+        String text;
+        try {
+            text = RegularFiles.readString(file);
+        } catch (CharacterCodingException e) {
+            throw new FormatException(what + ": not valid JSON (not UTF-8 text)");
+        }
         try {
             return JsonParser.parseString(text);
         } catch (JsonParseException e) {

@@ -81,10 +81,10 @@ final class OutputFiles implements AutoCloseable {
     }
 
     /** Checks before any work that {@code file} can be written, as {@link #stage(Path, Content)} will. */
-    void checkFile(Path file) throws IOException {
+    void checkFile(Path file) {
         requireNonEmpty(file);
-        checkTarget(file);
         checkFolder(folderOf(file));
+        checkTarget(file);
     }
 
     /** Registers a file the command reads, which no output may replace; {@code name} is how its user named it. */
@@ -201,12 +201,14 @@ final class OutputFiles implements AutoCloseable {
     }
 
     /** Refuses an output name that is a link, not a regular file, or the same file as an input. */
-    private void checkTarget(Path file) throws IOException {
+    private void checkTarget(Path file) {
         BasicFileAttributes a;
         try {
             a = Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
         } catch (NoSuchFileException e) {
             return;
+        } catch (IOException e) {
+            throw new InputException(flag + ": cannot write " + file + ": " + reason(e));
         }
         if (a.isSymbolicLink()) {
             throw new InputException(flag + ": " + file + " is a symbolic link, and softxent does not write through "

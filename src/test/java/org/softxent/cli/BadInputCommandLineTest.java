@@ -43,16 +43,25 @@ class BadInputCommandLineTest {
 
     private final AtomicInteger folders = new AtomicInteger();
 
-    /** One bad command line: how to build it on a fixture, its exit status, and what its error must name. */
-    record Case(String name, int status, Setup setup, String... mustName) {
+    /**
+     * One bad command line: how to build it on a fixture, its exit status, whether it is refused
+     * before any work (nothing on standard output), and what its error must name.
+     */
+    record Case(String name, int status, boolean beforeAnyWork, Setup setup, String... mustName) {
     }
 
     interface Setup {
         String[] args(Fixture f) throws Exception;
     }
 
+    /** Bad input, refused before any work. */
     static Case bad(String name, Setup setup, String... mustName) {
-        return new Case(name, Main.EXIT_BAD_INPUT, setup, mustName);
+        return new Case(name, Main.EXIT_BAD_INPUT, true, setup, mustName);
+    }
+
+    /** Bad input found once some work is done (check has printed some cases). */
+    static Case badAfterWork(String name, Setup setup, String... mustName) {
+        return new Case(name, Main.EXIT_BAD_INPUT, false, setup, mustName);
     }
 
     @TestFactory
@@ -65,7 +74,34 @@ class BadInputCommandLineTest {
         List<Case> cases = new ArrayList<>();
         cases.addAll(outputCases());
         cases.addAll(checkCases());
+        cases.addAll(benchCases());
         return cases;
+    }
+
+    /** bench: every file a flag names is checked before the run, which takes minutes. */
+    static List<Case> benchCases() {
+        return List.of(
+            bad("bench --baseline that is not there", f -> f.command(List.of("bench", "--quick", "--baseline",
+                    f.fresh.resolve("torch.json").toString()), false), "--baseline", "file not found"),
+            bad("bench --baseline that is not JSON", f -> f.command(List.of("bench", "--quick", "--baseline",
+                    f.logits.toString()), false), "--baseline", "not valid JSON"),
+            bad("bench --baseline without median times", f -> {
+                Path torch = f.in.resolve("torch.json");
+                Files.writeString(torch, "{\"results\": [{\"workload\": \"cross-entropy\", \"shape\": \"8 x 8\"}]}");
+                return f.command(List.of("bench", "--quick", "--baseline", torch.toString()), false);
+            }, "--baseline", "results[0] has no \"median_ms\""),
+            bad("bench --json under a file", f -> f.command(List.of("bench", "--quick", "--json",
+                    f.logits.resolve("bench.json").toString()), false), "--json", "not a folder"),
+            bad("bench --json onto a folder", f -> f.command(List.of("bench", "--quick", "--json", f.out.toString()),
+                    false), "--json", "directory"),
+            bad("bench --json onto a symbolic link", f -> {
+                Path link = f.out.resolve("bench.json");
+                Files.createSymbolicLink(link, f.logits);
+                return f.command(List.of("bench", "--quick", "--json", link.toString()), false);
+            }, "--json", "symbolic link"),
+            bad("bench --json \"\"", f -> f.command(List.of("bench", "--quick", "--json", ""), false),
+                    "--json", "empty path"),
+            bad("bench --runs 0", f -> f.command(List.of("bench", "--runs", "0"), false), "--runs"));
     }
 
     /** check: folders that are not case folders are bad input; a case that cannot run FAILs, saying why. */
@@ -113,7 +149,7 @@ class BadInputCommandLineTest {
 
     /** A check whose case FAILs (status 1) with a reason on standard output. */
     static Case failedCase(String name, Setup setup, String... mustSay) {
-        return new Case(name, Main.EXIT_FAILED_CHECK, setup, mustSay);
+        return new Case(name, Main.EXIT_FAILED_CHECK, false, setup, mustSay);
     }
 
     /** Where the outputs go: all or nothing, never through a link, never over an input. */
@@ -144,12 +180,12 @@ class BadInputCommandLineTest {
                 Files.createDirectory(f.out.resolve("probs.npy"));
                 return f.cmd("cross-entropy", "--logits", f.logits, "--labels", f.labels);
             }, "--out", "probs.npy", "directory"),
-            bad("check --out over the cases' own references", f -> {
+            badAfterWork("check --out over the cases' own references", f -> {
                 Path cases = f.root.resolve("cases");
                 return f.command(List.of("check", f.copyOfGoldenCase("ce_basic", cases).toString(), "--out",
                         cases.toString()), false);
             }, "--out", "would replace the reference"),
-            bad("check --out: an earlier case's outputs go when a later case's are refused", f -> {
+            badAfterWork("check --out: an earlier case's outputs go when a later case's are refused", f -> {
                 // The second case lies where --out would put its own outputs: its references are in the way.
                 Path first = f.copyOfGoldenCase("ce_sum", f.root.resolve("cases"));
                 Path second = f.copyOfGoldenCase("ce_basic", f.fresh);
@@ -175,6 +211,9 @@ class BadInputCommandLineTest {
         String said = c.status() == Main.EXIT_BAD_INPUT ? r.err().strip() : r.out();
         if (c.status() == Main.EXIT_BAD_INPUT) {
             assertFalse(said.contains("\n"), "one line on standard error: " + said);
+        }
+        if (c.beforeAnyWork()) {
+            assertEquals("", r.out(), "refused before any work: " + said);
         }
         assertFalse(said.contains("\tat ") || said.contains("Exception") || said.contains("java."),
                 "no stack trace, no Java class: " + said);

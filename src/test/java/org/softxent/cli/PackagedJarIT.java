@@ -74,8 +74,14 @@ class PackagedJarIT {
     /** The README's main job. */
     @Test
     void runsTheQuickBenchmarkAndSaysWhereItRan() throws Exception {
-        Run r = java("bench", "--quick");
+        Path json = tmp.resolve("results/bench.json");
+        Run r = java("bench", "--quick", "--json", json.toString());
         assertEquals(0, r.status(), r.out() + r.err());
+        assertTrue(com.google.gson.JsonParser.parseString(Files.readString(json)).getAsJsonObject()
+                .getAsJsonArray("results").size() > 0, "--json holds the results");
+        try (java.util.stream.Stream<Path> files = Files.list(json.getParent())) {
+            assertEquals(List.of(json), files.toList(), "and nothing else: no temporary");
+        }
         assertTrue(r.out().startsWith("softxent bench on "), r.out());
         assertTrue(r.out().contains("cross-entropy"), r.out());
         if (r.out().contains("on CPU")) {
