@@ -107,7 +107,7 @@ final class Conformance {
                         "case.json: inputs." + input.getKey())));
             }
             in.files().forEach((file, input) -> files.put(file, "the input " + input + " of case " + name));
-            Map<String, NpyArray> outputs = compute(sx, op, in, options);
+            Map<String, NpyArray> outputs = in.naming(() -> compute(sx, op, in, options));
             double tolerance = op.equals("classifier") ? CLASSIFIER_TOLERANCE : LOGITS_TOLERANCE;
             List<Comparison> comparisons = new ArrayList<>();
             for (Map.Entry<String, JsonElement> expected : JsonFiles.object(JsonFiles.member(spec, "outputs",

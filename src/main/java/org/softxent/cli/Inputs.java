@@ -7,8 +7,11 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.function.UnaryOperator;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.softxent.io.Npy;
 import org.softxent.io.NpyArray;
 
@@ -166,6 +169,36 @@ final class Inputs {
         }
         return a;
     }
+
+    /** A computation over these inputs that may reject one of them. */
+    interface Computation<T> {
+        T run() throws IOException;
+    }
+
+    /**
+     * Runs {@code computation}, reporting an argument the engine rejects under the name its user
+     * gave it: the engine names arguments as the API does ({@code targetProbs[3, 1] is NaN}), where
+     * the user passed {@code --target-probs} (or {@code target_probs} in a case).
+     */
+    <T> T naming(Computation<T> computation) throws IOException {
+        try {
+            return computation.run();
+        } catch (InputException e) {
+            throw e;
+        } catch (IllegalArgumentException e) {
+            Matcher api = API_NAME.matcher(e.getMessage() == null ? "" : e.getMessage());
+            if (api.lookingAt()) {
+                String name = api.group(1).replaceAll("([A-Z])", "_$1").toLowerCase(Locale.ROOT);
+                if (has(name)) {
+                    throw bad(name, e.getMessage());
+                }
+            }
+            throw e;
+        }
+    }
+
+    /** The argument an API message starts with: logits, targetProbs, gradProbs, classWeights, ... */
+    private static final Pattern API_NAME = Pattern.compile("([a-z][A-Za-z]*)[\\[ ]");
 
     InputException bad(String name, String message) {
         Path file = files.get(name);

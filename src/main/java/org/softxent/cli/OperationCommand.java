@@ -42,7 +42,7 @@ abstract class OperationCommand implements Callable<Integer> {
         in.files().forEach((file, name) -> files.protect(file, "the input " + name));
         PrintWriter stdout = spec.commandLine().getOut();
         try (Softxent sx = device.open(); files) {
-            Map<String, NpyArray> outputs = compute(sx, in);
+            Map<String, NpyArray> outputs = in.naming(() -> compute(sx, in));
             files.stage(out, outputs);
             files.commit();
             NpyArray loss = outputs.get("loss");

@@ -2,6 +2,7 @@ package org.softxent.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -9,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -72,6 +74,9 @@ class BadInputCommandLineTest {
 
     static List<Case> cases() {
         List<Case> cases = new ArrayList<>();
+        cases.addAll(inputFileCases());
+        cases.addAll(inputValueCases());
+        cases.addAll(flagCases());
         cases.addAll(outputCases());
         cases.addAll(checkCases());
         cases.addAll(benchCases());
@@ -152,6 +157,143 @@ class BadInputCommandLineTest {
         return new Case(name, Main.EXIT_FAILED_CHECK, false, setup, mustSay);
     }
 
+    /** Input files that are not what a .npy input must be. */
+    static List<Case> inputFileCases() {
+        return List.of(
+            bad("--logits is not there", f -> f.cmd("softmax", "--logits", f.in.resolve("missing.npy")),
+                    "--logits", "file not found"),
+            bad("--logits is not a .npy file", f -> {
+                Path text = f.in.resolve("text.npy");
+                Files.writeString(text, "not numpy");
+                return f.cmd("softmax", "--logits", text);
+            }, "--logits", "not a .npy file"),
+            bad("--logits is a folder", f -> f.cmd("softmax", "--logits", f.in), "--logits", "a directory"),
+            bad("--logits is a named pipe: refused at once, never read", f -> {
+                Path fifo = f.in.resolve("fifo.npy");
+                Process mkfifo = new ProcessBuilder("mkfifo", fifo.toString()).start();
+                assertEquals(0, mkfifo.waitFor(), "mkfifo");
+                return f.cmd("softmax", "--logits", fifo);
+            }, "--logits", "named pipe"),
+            bad("--logits is truncated", f -> f.cmd("softmax", "--logits", f.raw("short",
+                    "{'descr': '<f4', 'fortran_order': False, 'shape': (40, 3), }")), "--logits", "truncated data"),
+            bad("--logits has a negative dimension", f -> f.cmd("softmax", "--logits", f.raw("negative",
+                    "{'descr': '<f4', 'fortran_order': False, 'shape': (-2, 3), }")), "--logits", "negative dimension -2"),
+            bad("--logits has a repeated key in its header", f -> f.cmd("softmax", "--logits", f.raw("repeated",
+                    "{'descr': '<f4', 'descr': '<f8', 'fortran_order': False, 'shape': (2, 3), }")),
+                    "--logits", "repeated key 'descr'"),
+            bad("--logits is Fortran-ordered", f -> f.cmd("softmax", "--logits", f.raw("fortran",
+                    "{'descr': '<f4', 'fortran_order': True, 'shape': (2, 3), }")), "--logits", "Fortran"),
+            bad("--logits is float64", f -> f.cmd("softmax", "--logits", f.write("doubles",
+                    NpyArray.ofDoubles(new double[6], 2, 3))), "--logits", "float32"),
+            bad("--logits is 1-D", f -> f.cmd("cross-entropy", "--logits", f.write("vector",
+                    NpyArray.ofFloats(new float[6], 6)), "--labels", f.labels), "--logits", "2-D"),
+            bad("--logits is empty", f -> f.cmd("cross-entropy", "--logits", f.write("empty",
+                    NpyArray.ofFloats(new float[0], 0, 3)), "--labels", f.labels), "--logits", "empty"),
+            bad("--labels of the wrong length", f -> f.cmd("cross-entropy", "--logits", f.logits, "--labels",
+                    f.write("y3", NpyArray.ofInts(new int[] {0, 1, 2}, 3))), "--labels", "(N,) = (2,)"),
+            bad("--labels of floats", f -> f.cmd("cross-entropy", "--logits", f.logits, "--labels",
+                    f.write("yf", NpyArray.ofFloats(new float[] {0, 1}, 2))), "--labels", "int64 or int32"),
+            bad("--labels too large for an int", f -> f.cmd("cross-entropy", "--logits", f.logits, "--labels",
+                    f.write("ybig", NpyArray.ofLongs(new long[] {0, 1L << 40}, 2))), "--labels", "does not fit an int"),
+            bad("--target-probs of the wrong shape", f -> f.cmd("cross-entropy", "--logits", f.logits,
+                    "--target-probs", f.write("t", NpyArray.ofFloats(new float[3], 1, 3))), "--target-probs",
+                    "the shape of --logits"),
+            bad("--class-weights of the wrong length", f -> f.cmd("cross-entropy", "--logits", f.logits, "--labels",
+                    f.labels, "--class-weights", f.write("cw", NpyArray.ofFloats(new float[2], 2))),
+                    "--class-weights", "(C,) = (3,)"),
+            bad("classifier: --w of the wrong rows", f -> f.cmd("classifier", "--x", f.x(), "--w", f.logits,
+                    "--labels", f.labels), "--w", "D = 4"),
+            bad("classifier: --b of the wrong length", f -> f.cmd("classifier", "--x", f.x(), "--w", f.w(), "--b",
+                    f.write("b", NpyArray.ofFloats(new float[2], 2)), "--labels", f.labels), "--b", "(C,) = (3,)"),
+            bad("binary-cross-entropy: --targets of the wrong shape", f -> f.cmd("binary-cross-entropy", "--logits",
+                    f.logits, "--targets", f.write("t", NpyArray.ofFloats(new float[6], 3, 2))), "--targets",
+                    "the shape of --logits"),
+            bad("binary-cross-entropy: --pos-weight of the wrong length", f -> f.cmd("binary-cross-entropy",
+                    "--logits", f.logits, "--targets", f.logits, "--pos-weight",
+                    f.write("pw", NpyArray.ofFloats(new float[2], 2))), "--pos-weight", "(K,) = (3,)"),
+            bad("softmax-backward: --grad-probs of the wrong shape", f -> f.cmd("softmax-backward", "--logits",
+                    f.logits, "--grad-probs", f.write("g", NpyArray.ofFloats(new float[6], 6))), "--grad-probs",
+                    "the shape of --logits"),
+            bad("softmax-jacobian: logits too wide for a Jacobian", f -> f.cmd("softmax-jacobian", "--logits",
+                    f.write("wide", NpyArray.ofFloats(new float[46_341], 1, 46_341))), "--logits", "Jacobian"));
+    }
+
+    /** Values the operations refuse, reported under the flag that passed them. */
+    static List<Case> inputValueCases() {
+        return List.of(
+            bad("a label out of range", f -> f.cmd("cross-entropy", "--logits", f.logits, "--labels",
+                    f.write("y9", NpyArray.ofLongs(new long[] {0, 9}, 2))), "--labels", "labels[1] = 9"),
+            bad("a negative label that is not the ignore index", f -> f.cmd("cross-entropy", "--logits", f.logits,
+                    "--labels", f.write("yneg", NpyArray.ofLongs(new long[] {-1, 0}, 2))), "--labels", "labels[0] = -1"),
+            bad("NaN in --logits", f -> f.cmd("cross-entropy", "--logits", f.logitsWith(4, Float.NaN), "--labels",
+                    f.labels), "--logits", "logits[1, 1] is NaN"),
+            bad("+inf in --logits", f -> f.cmd("softmax", "--logits", f.logitsWith(2, Float.POSITIVE_INFINITY)),
+                    "--logits", "logits[0, 2] is Infinity"),
+            bad("NaN in --logits of the Jacobian", f -> f.cmd("softmax-jacobian", "--logits",
+                    f.logitsWith(0, Float.NaN)), "--logits", "logits[0, 0] is NaN"),
+            bad("NaN in --target-probs", f -> f.cmd("cross-entropy", "--logits", f.logits, "--target-probs",
+                    f.write("tnan", NpyArray.ofFloats(new float[] {0, 0, Float.NaN, 1, 0, 0}, 2, 3))),
+                    "--target-probs", "targetProbs[0, 2] is NaN"),
+            bad("NaN in --class-weights", f -> f.cmd("cross-entropy", "--logits", f.logits, "--labels", f.labels,
+                    "--class-weights", f.write("cwnan", NpyArray.ofFloats(new float[] {1, Float.NaN, 1}, 3))),
+                    "--class-weights", "classWeights[1] is NaN"),
+            bad("classifier: NaN in --x", f -> f.cmd("classifier", "--x", f.write("xnan", NpyArray.ofFloats(
+                    new float[] {0, 0, 0, 0, 0, 0, Float.NaN, 0}, 2, 4)), "--w", f.w(), "--labels", f.labels),
+                    "--x", "x[1, 2] is NaN"),
+            bad("classifier: +inf in --w", f -> {
+                float[] w = new float[12];
+                w[5] = Float.POSITIVE_INFINITY;
+                return f.cmd("classifier", "--x", f.x(), "--w", f.write("winf", NpyArray.ofFloats(w, 4, 3)),
+                        "--labels", f.labels);
+            }, "--w", "w[1, 2] is Infinity"),
+            bad("binary-cross-entropy: NaN in --targets", f -> f.cmd("binary-cross-entropy", "--logits", f.logits,
+                    "--targets", f.write("btnan", NpyArray.ofFloats(new float[] {0, Float.NaN, 0, 0, 0, 0}, 2, 3))),
+                    "--targets", "targets[0, 1] is NaN"),
+            bad("binary-cross-entropy: -inf in --logits", f -> f.cmd("binary-cross-entropy", "--logits",
+                    f.logitsWith(3, Float.NEGATIVE_INFINITY), "--targets", f.logits), "--logits",
+                    "logits[1, 0] is -Infinity"),
+            bad("binary-cross-entropy: +inf in --pos-weight", f -> f.cmd("binary-cross-entropy", "--logits",
+                    f.logits, "--targets", f.logits, "--pos-weight",
+                    f.write("pwinf", NpyArray.ofFloats(new float[] {1, 1, Float.POSITIVE_INFINITY}, 3))),
+                    "--pos-weight", "posWeight[2] is Infinity"),
+            bad("softmax-backward: a row of --logits all -inf, named as --logits (not probs)", f -> {
+                float inf = Float.NEGATIVE_INFINITY;
+                return f.cmd("softmax-backward", "--logits", f.write("masked", NpyArray.ofFloats(
+                        new float[] {0, 1, 2, inf, inf, inf}, 2, 3)), "--grad-probs", f.logits);
+            }, "--logits", "row 1 is all -inf"),
+            bad("softmax-backward: NaN in --grad-probs", f -> f.cmd("softmax-backward", "--logits", f.logits,
+                    "--grad-probs", f.logitsWith(1, Float.NaN)), "--grad-probs", "gradProbs[0, 1] is NaN"));
+    }
+
+    /** Flags and commands. */
+    static List<Case> flagCases() {
+        return List.of(
+            bad("both --labels and --target-probs", f -> f.cmd("cross-entropy", "--logits", f.logits, "--labels",
+                    f.labels, "--target-probs", f.logits), "--labels", "--target-probs"),
+            bad("neither --labels nor --target-probs", f -> f.cmd("cross-entropy", "--logits", f.logits),
+                    "--labels", "--target-probs"),
+            bad("--ignore-index with --target-probs", f -> f.cmd("cross-entropy", "--logits", f.logits,
+                    "--target-probs", f.logits, "--ignore-index", "1"), "--ignore-index"),
+            bad("--label-smoothing 2", f -> f.cmd("cross-entropy", "--logits", f.logits, "--labels", f.labels,
+                    "--label-smoothing", "2"), "--label-smoothing", "[0, 1]"),
+            bad("--label-smoothing NaN", f -> f.cmd("cross-entropy", "--logits", f.logits, "--labels", f.labels,
+                    "--label-smoothing", "NaN"), "--label-smoothing"),
+            bad("--label-smoothing that is not a number", f -> f.cmd("cross-entropy", "--logits", f.logits,
+                    "--labels", f.labels, "--label-smoothing", "lots"), "--label-smoothing", "lots"),
+            bad("--reduction avg", f -> f.cmd("cross-entropy", "--logits", f.logits, "--labels", f.labels,
+                    "--reduction", "avg"), "--reduction", "avg"),
+            bad("classifier: --reg -1", f -> f.cmd("classifier", "--x", f.x(), "--w", f.w(), "--labels", f.labels,
+                    "--reg", "-1"), "--reg", "-1"),
+            bad("classifier: --reduction none", f -> f.cmd("classifier", "--x", f.x(), "--w", f.w(), "--labels",
+                    f.labels, "--reduction", "none"), "--reduction", "none"),
+            bad("a required flag left out", f -> f.cmd("softmax"), "--logits"),
+            bad("an unknown flag", f -> f.cmd("softmax", "--logits", f.logits, "--bogus"), "--bogus"),
+            bad("--device tpu", f -> new String[] {"softmax", "--logits", f.logits.toString(), "--device", "tpu"},
+                    "--device", "tpu"),
+            bad("an unknown command", f -> f.command(List.of("frobnicate"), false), "frobnicate"),
+            bad("no command", f -> new String[0], "a command is required"));
+    }
+
     /** Where the outputs go: all or nothing, never through a link, never over an input. */
     static List<Case> outputCases() {
         return List.of(
@@ -206,7 +348,8 @@ class BadInputCommandLineTest {
         String[] args = c.setup().args(f);
         String line = String.join(" ", args);
         Map<String, String> before = snapshot(f.root);
-        CommandLineTest.Run r = CommandLineTest.run(args);
+        // Preemptively: a command that blocks (on a pipe, say) fails the case instead of hanging the build.
+        CommandLineTest.Run r = assertTimeoutPreemptively(Duration.ofMinutes(2), () -> CommandLineTest.run(args), line);
         assertEquals(c.status(), r.status(), line + " -> " + r.out() + r.err());
         String said = c.status() == Main.EXIT_BAD_INPUT ? r.err().strip() : r.out();
         if (c.status() == Main.EXIT_BAD_INPUT) {
@@ -266,6 +409,31 @@ class BadInputCommandLineTest {
                 "jacobian"}) {
                 Npy.write(out.resolve(name + ".npy"), NpyArray.scalar(42f));
             }
+        }
+
+        /** in/NAME.npy: the fixture's logits with entry {@code index} replaced. */
+        Path logitsWith(int index, float value) throws IOException {
+            float[] z = Npy.read(logits).floats().clone();
+            z[index] = value;
+            return write("logits_" + index, NpyArray.ofFloats(z, 2, 3));
+        }
+
+        /** Inputs x [2, 4] of the classifier. */
+        Path x() throws IOException {
+            return write("x", NpyArray.ofFloats(new float[] {1, 2, 3, 4, -1, 0, 1, 0.5f}, 2, 4));
+        }
+
+        /** Weights w [4, 3] of the classifier. */
+        Path w() throws IOException {
+            return write("w", NpyArray.ofFloats(new float[12], 4, 3));
+        }
+
+        /** in/NAME.npy: a .npy file with this header dict and 24 bytes of data. */
+        Path raw(String name, String dict) throws IOException {
+            Path p = in.resolve(name + ".npy");
+            byte[] file = CommandLineTest.npyWithHeader(dict);
+            Files.write(p, Arrays.copyOf(file, file.length - 64 + 24));
+            return p;
         }
 
         /** Writes an input file in/NAME.npy. */
