@@ -23,7 +23,8 @@ import java.util.function.ToDoubleFunction;
  * of order h⁴ rather than h². Each difference divides by the distance between the float values
  * actually evaluated. The relative error is |a − n| / max(|a|, |n|, floor), where the floor (by
  * default 1e-6 of the largest |analytic| component) keeps components that are negligible next to
- * the gradient's scale from dominating. Non-finite coordinates (masked −inf logits) are skipped.
+ * the gradient's scale from dominating. Non-finite coordinates (masked −inf logits) are skipped; a
+ * point with nothing left to check gives a result that says so and passes no tolerance.
  * Use an objective computed in double (the CPU engine's losses are): a float32 objective's rounding
  * would swamp the differences.
  */
@@ -90,12 +91,15 @@ public final class GradientCheck {
 
     /** The coordinates checked and, for each, the analytic and numerical derivatives and their error. */
     public static final class Result {
+        private final int pointLength;
         private final int[] coordinates;
         private final double[] analytic;
         private final double[] numeric;
         private final double[] relativeErrors;
 
-        private Result(int[] coordinates, double[] analytic, double[] numeric, double[] relativeErrors) {
+        private Result(int pointLength, int[] coordinates, double[] analytic, double[] numeric,
+                       double[] relativeErrors) {
+            this.pointLength = pointLength;
             this.coordinates = coordinates;
             this.analytic = analytic;
             this.numeric = numeric;
@@ -119,10 +123,18 @@ public final class GradientCheck {
             return relativeErrors.clone();
         }
 
-        /** The largest relative error (0 when no coordinate was checked). */
+        /**
+         * The largest relative error; NaN when no coordinate was checked (an empty point, or one
+         * whose every coordinate is −inf), so that no tolerance accepts a check of nothing.
+         */
         public double worstRelativeError() {
             int w = worstIndex();
-            return w < 0 ? 0.0 : relativeErrors[w];
+            return w < 0 ? Double.NaN : relativeErrors[w];
+        }
+
+        /** Whether at least one coordinate was checked. */
+        public boolean checkedAny() {
+            return coordinates.length > 0;
         }
 
         /** The coordinate with the largest relative error, or −1 when none was checked. */
@@ -143,6 +155,10 @@ public final class GradientCheck {
 
         @Override
         public String toString() {
+            if (!checkedAny()) {
+                return "nothing checked: " + (pointLength == 0 ? "the point is empty"
+                        : "none of the point's " + pointLength + " coordinates is finite");
+            }
             return coordinates.length + " coordinates checked, worst relative error "
                     + String.format(java.util.Locale.ROOT, "%.3g", worstRelativeError())
                     + " at coordinate " + worstCoordinate();
@@ -191,7 +207,7 @@ public final class GradientCheck {
             double diff = Math.abs(analytic[k] - numeric[k]);
             errors[k] = diff == 0.0 ? 0.0 : diff / scale;
         }
-        return new Result(coords, analytic, numeric, errors);
+        return new Result(point.length, coords, analytic, numeric, errors);
     }
 
     /** (f(x + h·e_i) − f(x − h·e_i)) over the distance between the float values evaluated; x is restored. */

@@ -417,8 +417,9 @@ public final class Softxent implements AutoCloseable {
         checkedSize(rows, cols);
         long size = (long) rows * cols * cols;
         if (size > MAX_ARRAY) {
-            throw new IllegalArgumentException("the Jacobian of " + rows + " × " + cols + " logits has rows × cols × cols = "
-                    + size + " entries, more than a Java array holds; it is meant for small C: use softmaxBackward");
+            throw new IllegalArgumentException("logits of " + rows + " × " + cols + " have a Jacobian of rows × cols × "
+                    + "cols = " + size + " entries, more than a Java array holds; it is meant for small C: use "
+                    + "softmaxBackward");
         }
         return (int) size;
     }

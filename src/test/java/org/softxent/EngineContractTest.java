@@ -753,6 +753,169 @@ public abstract class EngineContractTest extends EngineTest {
 
     // -------------------------------------------------------------------------------------------
 
+    /**
+     * Logits of every magnitude a float holds. The expected values are analytic (a row of C equal
+     * logits has p = 1/C, log p = −log C and a loss of log C whatever their value), or computed in
+     * the shifted form (z − max) − log Σ exp(z_j − max), which is exact in double when the logits lie
+     * a few ulps apart; never as (max + log Σ) − z, whose rounding at 1e12 is already 1e-4.
+     */
+    @Nested
+    class Magnitudes {
+        /** Row lengths for every kernel shape: a warp per row, a block per row, the streamed rows. */
+        private static final int[] COLS = {1, 2, 3, 10, 33, 1000, 1025, 4096};
+
+        @Test
+        void aRowOfEqualLogitsHasProbability1OverCAndLossLogCAtEveryFiniteValue() {
+            Rng rng = Rng.fresh();
+            float[] values = everyMagnitude(rng);
+            int n = values.length;
+            for (int c : COLS) {
+                float[] z = new float[n * c];
+                for (int r = 0; r < n; r++) {
+                    Arrays.fill(z, r * c, r * c + c, values[r]);
+                }
+                double logC = Math.log(c);
+                String what = "C = " + c + ", " + rng;
+                assertEachRow(sx.softmax(z, n, c, poisoned(n * c)), c, values, 1.0 / c, "softmax, " + what);
+                assertEachRow(sx.logSoftmax(z, n, c, poisoned(n * c)), c, values, -logC, "log-softmax, " + what);
+
+                int[] y = rng.labels(n, c);
+                CrossEntropyOptions none = CrossEntropyOptions.defaults().withReduction(Reduction.NONE);
+                float[] grad = poisoned(n * c);
+                float[] probs = poisoned(n * c);
+                LossResult r = sx.crossEntropy(z, n, c, y, none, grad, probs);
+                assertEachRow(r.losses(), 1, values, logC, "loss with labels, " + what);
+                assertEachRow(probs, c, values, 1.0 / c, "probabilities, " + what);
+                double[] expectedGrad = new double[n * c];
+                for (int i = 0; i < n; i++) {
+                    Arrays.fill(expectedGrad, i * c, i * c + c, 1.0 / c);
+                    expectedGrad[i * c + y[i]] -= 1.0;
+                }
+                assertClose(expectedGrad, grad, LOGITS, "gradient with labels, " + what);
+                assertClose(logC, sx.crossEntropy(z, n, c, y, CrossEntropyOptions.defaults()).loss(), LOGITS,
+                        "mean loss, " + what);
+                assertClose(n * logC, sx.crossEntropy(z, n, c, y,
+                        CrossEntropyOptions.defaults().withReduction(Reduction.SUM)).loss(), LOGITS, "sum loss, " + what);
+                assertEachRow(sx.crossEntropy(z, n, c, y, none.withLabelSmoothing(0.1)).losses(), 1, values, logC,
+                        "loss with smoothing 0.1, " + what);
+
+                // −Σ t_j·log(1/C) = log C·Σ t_j, whatever the targets.
+                float[] t = rng.distributions(n, c);
+                float[] targetLosses = sx.crossEntropyWithTargets(z, n, c, t, none).losses();
+                for (int i = 0; i < n; i++) {
+                    double sumT = 0;
+                    for (int j = 0; j < c; j++) {
+                        sumT += t[i * c + j];
+                    }
+                    assertClose(logC * sumT, targetLosses[i], LOGITS,
+                            "loss with probability targets, row of " + values[i] + ", " + what);
+                }
+
+                // The classifier with X = I and W = the logits: X·W + b is the rows above, exactly.
+                float[] x = new float[n * n];
+                for (int i = 0; i < n; i++) {
+                    x[i * n + i] = 1f;
+                }
+                float[] gradW = poisoned(n * c);
+                ClassifierResult clf = sx.classifier(x, z, null, y, n, n, c, ClassifierOptions.defaults(),
+                        gradW, null, null);
+                assertClose(logC, clf.loss(), LOGITS, "classifier loss, " + what);
+                for (int i = 0; i < expectedGrad.length; i++) {
+                    expectedGrad[i] /= n;
+                }
+                assertClose(expectedGrad, gradW, CLASSIFIER, "classifier dW = dS, " + what);
+            }
+        }
+
+        @Test
+        void rowsMixingAHugeLogitWithLogitsAFewUlpsBelowItGiveTheExactLoss() {
+            Rng rng = Rng.fresh();
+            int n = 256;
+            for (int c : new int[] {2, 5, 37, 1025}) {
+                float[] z = new float[n * c];
+                float[] tops = new float[n];
+                for (int r = 0; r < n; r++) {
+                    // A random magnitude from 2^10 to FLT_MAX, either sign.
+                    float top = (float) Math.scalb((rng.nextBoolean() ? 1 : -1) * (1 + rng.nextDouble()),
+                            rng.nextInt(10, 128));
+                    top = Float.isFinite(top) ? top : Float.MAX_VALUE;
+                    tops[r] = top;
+                    for (int j = 0; j < c; j++) {
+                        float v = top;
+                        // Ties with the top are frequent, and where log Σ is smallest next to the top.
+                        for (int k = j == 0 ? 0 : rng.nextInt(0, 4); k > 0 && Float.isFinite(Math.nextDown(v)); k--) {
+                            v = Math.nextDown(v);
+                        }
+                        z[r * c + j] = v;
+                    }
+                }
+                int[] y = rng.labels(n, c);
+                double eps = 0.1;
+                double[] lossNone = new double[n];
+                double[] lossSmoothed = new double[n];
+                double[] logp = new double[n * c];
+                for (int r = 0; r < n; r++) {
+                    double max = tops[r];
+                    double sum = 0;
+                    for (int j = 0; j < c; j++) {
+                        sum += Math.exp((double) z[r * c + j] - max); // exact differences: a few ulps apart
+                    }
+                    double smooth = 0;
+                    for (int j = 0; j < c; j++) {
+                        logp[r * c + j] = ((double) z[r * c + j] - max) - Math.log(sum);
+                        smooth -= logp[r * c + j];
+                    }
+                    lossNone[r] = -logp[r * c + y[r]];
+                    lossSmoothed[r] = (1 - eps) * lossNone[r] + eps / c * smooth;
+                }
+                CrossEntropyOptions none = CrossEntropyOptions.defaults().withReduction(Reduction.NONE);
+                float[] losses = sx.crossEntropy(z, n, c, y, none, poisoned(n * c), poisoned(n * c)).losses();
+                float[] smoothed = sx.crossEntropy(z, n, c, y, none.withLabelSmoothing(eps)).losses();
+                float[] lp = sx.logSoftmax(z, n, c, poisoned(n * c));
+                for (int r = 0; r < n; r++) {
+                    String what = "row " + r + " (top " + tops[r] + "), C = " + c + ", " + rng;
+                    assertClose(lossNone[r], losses[r], LOGITS, "loss, " + what);
+                    assertClose(lossSmoothed[r], smoothed[r], LOGITS, "smoothed loss, " + what);
+                    assertClose(Arrays.copyOfRange(logp, r * c, r * c + c), Arrays.copyOfRange(lp, r * c, r * c + c),
+                            LOGITS, "log-softmax, " + what);
+                }
+            }
+        }
+
+        /**
+         * Every binade of the floats, each sign, a random mantissa in each; with the edges (0, the
+         * smallest subnormal and normal, FLT_MAX) and the values of the bug report.
+         */
+        private float[] everyMagnitude(Rng rng) {
+            float[] edges = {0f, -0f, Float.MIN_VALUE, Float.MIN_NORMAL, Float.MAX_VALUE, Math.nextDown(Float.MAX_VALUE),
+                3e38f, 1e30f, 1e20f, 1e12f, 1e4f, 1f};
+            float[] values = new float[2 * edges.length + 2 * (127 + 149 + 1)];
+            int k = 0;
+            for (float e : edges) {
+                values[k++] = e;
+                values[k++] = -e;
+            }
+            for (int exponent = -149; exponent <= 127; exponent++) {
+                float v = Math.scalb((float) (1 + 0.99 * rng.nextDouble()), exponent);
+                values[k++] = v;
+                values[k++] = -v;
+            }
+            return values;
+        }
+
+        /** Each entry of each row of {@code c} equals {@code expected}, within the logits' tolerance. */
+        private void assertEachRow(float[] out, int c, float[] rowValues, double expected, String what) {
+            for (int i = 0; i < out.length; i++) {
+                double err = Math.abs(out[i] - expected);
+                assertTrue(err <= LOGITS * Math.abs(expected) || err <= 1e-6,
+                        what + ": " + out[i] + " at [" + i / c + ", " + i % c + "] (a row of "
+                                + rowValues[i / c] + "), expected " + expected);
+            }
+        }
+    }
+
+    // -------------------------------------------------------------------------------------------
+
     /** The loss (or per-sample losses), the gradient and the probabilities, against the oracle. */
     static void checkAgainst(Oracle.Loss ref, LossResult r, String what) {
         if (r.reduction() == Reduction.NONE) {

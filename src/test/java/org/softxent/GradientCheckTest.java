@@ -2,6 +2,7 @@ package org.softxent;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -64,6 +65,21 @@ class GradientCheckTest {
         }
         assertArrayEquals(copy, x);
         assertEquals(0.0, r.worstRelativeError());
+    }
+
+    @Test
+    void aPointWithNothingToCheckSaysSoAndPassesNoTolerance() {
+        float[] masked = {Float.NEGATIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.NEGATIVE_INFINITY};
+        GradientCheck.Result allMasked = GradientCheck.of(F, masked, new float[3], GradientCheck.Options.all());
+        assertFalse(allMasked.checkedAny());
+        assertEquals(0, allMasked.coordinates().length);
+        assertFalse(allMasked.worstRelativeError() < 1e-4, "a check of nothing must not pass");
+        assertEquals(-1, allMasked.worstCoordinate());
+        assertEquals("nothing checked: none of the point's 3 coordinates is finite", allMasked.toString());
+
+        GradientCheck.Result empty = GradientCheck.of(F, new float[0], new float[0], GradientCheck.Options.sampled(5, 1));
+        assertFalse(empty.worstRelativeError() <= 1.0, "a check of nothing must not pass");
+        assertEquals("nothing checked: the point is empty", empty.toString());
     }
 
     @Test

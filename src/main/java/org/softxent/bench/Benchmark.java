@@ -2,13 +2,8 @@ package org.softxent.bench;
 
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
-import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -43,8 +38,16 @@ import org.softxent.cuda.GpuBench;
  * The CPU runs the two smallest shapes of each (the smallest with {@code --quick}).
  */
 public final class Benchmark {
-    /** What to run. {@code runs} is per workload (at least 20 on the GPU). */
-    public record Options(boolean quick, int runs, Path json, Path baseline) {
+    /**
+     * What to run. {@code runs} is per workload (at least 20 on the GPU). {@code baseline}, or null:
+     * PyTorch's median times to print alongside, by {@link #key} and then by implementation (eager,
+     * compile), as read from bench/torch_baseline.py's JSON.
+     */
+    public record Options(boolean quick, int runs, Map<String, Map<String, Double>> baseline) {
+    }
+
+    /** What a run measured: the results, and all of it (environment, ceilings, results) as JSON. */
+    public record Report(List<Result> results, String json) {
     }
 
     static final int[][] CE = {{65_536, 10}, {16_384, 1000}, {4096, 32_000}, {1024, 128_256}};
@@ -66,8 +69,8 @@ public final class Benchmark {
         this.out = out;
     }
 
-    /** Runs the benchmark on {@code sx}'s device, prints the table, writes the JSON when asked. */
-    public static List<Result> run(Softxent sx, Options options, PrintWriter out) throws IOException {
+    /** Runs the benchmark on {@code sx}'s device, prints the table, and returns the results and their JSON. */
+    public static Report run(Softxent sx, Options options, PrintWriter out) {
         Benchmark b = new Benchmark(sx, options, out);
         b.describe();
         if (sx.device() == Device.GPU) {
@@ -81,10 +84,7 @@ public final class Benchmark {
             b.cpuInto(b.results);
         }
         b.print();
-        if (options.json() != null) {
-            b.writeJson(options.json());
-        }
-        return b.results;
+        return new Report(List.copyOf(b.results), b.json());
     }
 
     private void describe() {
@@ -223,7 +223,7 @@ public final class Benchmark {
         out.printf(Locale.ROOT, "%-30s %-20s %-4s %-5s %10s %10s %10s %14s %10s %8s%s%n", "workload", "shape", "dev",
                 "math", "median ms", "p10 ms", "p90 ms", "rate", "floor ms", "x floor",
                 options.baseline() != null ? "   torch eager (speed-up)   torch.compile (speed-up)" : "");
-        Map<String, Map<String, Double>> torch = baseline();
+        Map<String, Map<String, Double>> torch = options.baseline() == null ? Map.of() : options.baseline();
         for (Result r : results) {
             String rate = fmt(r.rate()) + " " + r.unit();
             out.printf(Locale.ROOT, "%-30s %-20s %-4s %-5s %10s %10s %10s %14s %10s %8s", r.workload(), r.shape(),
@@ -246,35 +246,12 @@ public final class Benchmark {
         environment.forEach((k, v) -> out.println(k + ": " + v));
     }
 
-    /**
-     * The PyTorch baseline's median times (see bench/torch_baseline.py), by workload, shape and
-     * variant, then by implementation (eager, compile).
-     */
-    private Map<String, Map<String, Double>> baseline() {
-        Map<String, Map<String, Double>> times = new LinkedHashMap<>();
-        if (options.baseline() == null) {
-            return times;
-        }
-        try {
-            JsonObject json = JsonParser.parseString(Files.readString(options.baseline())).getAsJsonObject();
-            for (JsonElement e : json.getAsJsonArray("results")) {
-                JsonObject r = e.getAsJsonObject();
-                String key = key(r.get("workload").getAsString(), r.get("shape").getAsString(),
-                        r.has("variant") ? r.get("variant").getAsString() : "");
-                String impl = r.has("implementation") ? r.get("implementation").getAsString() : "eager";
-                times.computeIfAbsent(key, k -> new LinkedHashMap<>()).put(impl, r.get("median_ms").getAsDouble());
-            }
-        } catch (IOException | RuntimeException e) {
-            out.println("(baseline " + options.baseline() + " unreadable: " + e.getMessage() + ")");
-        }
-        return times;
-    }
-
-    private static String key(String workload, String shape, String variant) {
+    /** How a workload, shape and variant are keyed in {@link Options#baseline()}. */
+    public static String key(String workload, String shape, String variant) {
         return workload + "|" + shape + "|" + variant;
     }
 
-    private void writeJson(Path file) throws IOException {
+    private String json() {
         JsonObject json = new JsonObject();
         JsonObject env = new JsonObject();
         environment.forEach(env::addProperty);
@@ -306,12 +283,7 @@ public final class Benchmark {
             rows.add(o);
         }
         json.add("results", rows);
-        if (file.getParent() != null) {
-            Files.createDirectories(file.getParent());
-        }
-        Files.writeString(file, new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create()
-                .toJson(json));
-        out.println("wrote " + file);
+        return new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create().toJson(json);
     }
 
     private float[] floats(int n, float scale) {

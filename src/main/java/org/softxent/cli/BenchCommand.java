@@ -1,7 +1,13 @@
 package org.softxent.cli;
 
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
 import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import org.softxent.Softxent;
 import org.softxent.bench.Benchmark;
@@ -38,15 +44,59 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        // Everything a flag names is checked before the run, which takes minutes.
         if (runs < 1) {
             throw new InputException("--runs must be at least 1, got " + runs);
         }
-        try (Softxent sx = device.open()) {
-            spec.commandLine().getOut().println("softxent bench on " + sx.description()
+        Map<String, Map<String, Double>> torch = baseline == null ? null : readBaseline(baseline);
+        OutputFiles files = new OutputFiles("--json");
+        if (json != null) {
+            files.checkFile(json);
+        }
+        PrintWriter stdout = spec.commandLine().getOut();
+        try (Softxent sx = device.open(); files) {
+            stdout.println("softxent bench on " + sx.description()
                     + sx.fallbackReason().map(why -> " (the CPU, because " + why + ")").orElse(""));
-            Benchmark.run(sx, new Benchmark.Options(quick, quick ? Math.min(runs, 5) : runs, json, baseline),
-                    spec.commandLine().getOut());
+            Benchmark.Report report = Benchmark.run(sx,
+                    new Benchmark.Options(quick, quick ? Math.min(runs, 5) : runs, torch), stdout);
+            if (json != null) {
+                files.stage(json, out -> out.write(report.json().getBytes(StandardCharsets.UTF_8)));
+                files.commit();
+                stdout.println("wrote " + json);
+            }
         }
         return 0;
+    }
+
+    /**
+     * bench/torch_baseline.py's JSON: {"results": [{"workload", "shape", "variant"?,
+     * "implementation"?, "median_ms"}, ...]}, as PyTorch's median times by {@link Benchmark#key}
+     * and implementation (eager unless it says compile).
+     *
+     * @throws InputException naming --baseline and what is wrong with the file
+     */
+    static Map<String, Map<String, Double>> readBaseline(Path file) {
+        String what = "--baseline (" + file + ")";
+        Map<String, Map<String, Double>> times = new LinkedHashMap<>();
+        try {
+            JsonArray results = JsonFiles.array(JsonFiles.member(JsonFiles.object(JsonFiles.read(file, what), what),
+                    "results", what), what + ": results");
+            for (int i = 0; i < results.size(); i++) {
+                String at = what + ": results[" + i + "]";
+                JsonObject r = JsonFiles.object(results.get(i), at);
+                String key = Benchmark.key(JsonFiles.string(JsonFiles.member(r, "workload", at), at + ".workload"),
+                        JsonFiles.string(JsonFiles.member(r, "shape", at), at + ".shape"),
+                        r.has("variant") ? JsonFiles.string(r.get("variant"), at + ".variant") : "");
+                String implementation = r.has("implementation")
+                        ? JsonFiles.string(r.get("implementation"), at + ".implementation") : "eager";
+                times.computeIfAbsent(key, k -> new LinkedHashMap<>()).put(implementation,
+                        JsonFiles.number(JsonFiles.member(r, "median_ms", at), at + ".median_ms"));
+            }
+        } catch (JsonFiles.FormatException e) {
+            throw new InputException(e.getMessage());
+        } catch (IOException e) {
+            throw new InputException(what + ": " + Main.describe(e));
+        }
+        return times;
     }
 }

@@ -2,9 +2,9 @@ package org.softxent.cli;
 
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -12,8 +12,6 @@ import java.util.concurrent.Callable;
 import org.softxent.Softxent;
 import org.softxent.cli.Conformance.CaseResult;
 import org.softxent.cli.Conformance.Comparison;
-import org.softxent.io.Npy;
-import org.softxent.io.NpyArray;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -36,7 +34,8 @@ final class CheckCommand implements Callable<Integer> {
     List<Path> dirs;
 
     @Option(names = "--out", paramLabel = "DIR",
-            description = "also write each case's computed outputs to DIR/<case>/ (created if missing).")
+            description = "also write each case's computed outputs to DIR/<case>/ (created if missing), all or "
+                    + "nothing.")
     Path out;
 
     @Override
@@ -45,11 +44,23 @@ final class CheckCommand implements Callable<Integer> {
         for (Path dir : dirs) {
             cases.addAll(Conformance.caseFolders(dir));
         }
+        OutputFiles files = new OutputFiles("--out");
+        if (out != null) {
+            files.checkFolder(out);
+            Map<String, Path> named = new HashMap<>();
+            for (Path dir : cases) {
+                Path other = named.put(dir.getFileName().toString(), dir);
+                if (other != null) {
+                    throw new InputException("--out: the cases " + other + " and " + dir + " would both write to "
+                            + out.resolve(dir.getFileName().toString()));
+                }
+            }
+        }
         PrintWriter stdout = spec.commandLine().getOut();
         int failedCases = 0;
         int outputs = 0;
         int failedOutputs = 0;
-        try (Softxent sx = device.open()) {
+        try (Softxent sx = device.open(); files) {
             DeviceOption.noteFallback(sx, spec.commandLine().getErr());
             stdout.println("device: " + sx.description());
             for (Path dir : cases) {
@@ -67,13 +78,11 @@ final class CheckCommand implements Callable<Integer> {
                 }
                 failedCases += result.passed() ? 0 : 1;
                 if (out != null && !result.outputs().isEmpty()) {
-                    Path caseOut = out.resolve(result.name());
-                    Files.createDirectories(caseOut);
-                    for (Map.Entry<String, NpyArray> e : result.outputs().entrySet()) {
-                        Npy.write(caseOut.resolve(e.getKey() + ".npy"), e.getValue());
-                    }
+                    result.files().forEach(files::protect);
+                    files.stage(out.resolve(result.name()), result.outputs());
                 }
             }
+            files.commit();
         }
         stdout.printf(Locale.ROOT, "%d cases: %d passed, %d failed (%d outputs compared, %d failed)%n",
                 cases.size(), cases.size() - failedCases, failedCases, outputs, failedOutputs);

@@ -2,13 +2,12 @@ package org.softxent.cli;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParseException;
-import com.google.gson.JsonParser;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -39,8 +38,12 @@ final class Conformance {
     record Comparison(String output, double error, boolean relative, boolean passed, String problem) {
     }
 
-    /** One case: its comparisons, or the reason it could not run. */
-    record CaseResult(String name, List<Comparison> comparisons, String failure, Map<String, NpyArray> outputs) {
+    /**
+     * One case: its comparisons, or the reason it could not run; what it computed, and the files it
+     * read (its inputs and references, with a description of each).
+     */
+    record CaseResult(String name, List<Comparison> comparisons, String failure, Map<String, NpyArray> outputs,
+                      Map<Path, String> files) {
         boolean passed() {
             return failure == null && comparisons.stream().allMatch(Comparison::passed);
         }
@@ -60,13 +63,19 @@ final class Conformance {
             return List.of(dir);
         }
         if (!Files.isDirectory(dir)) {
-            throw new InputException(dir + ": no such directory");
+            throw new InputException(dir + (Files.exists(dir) ? ": not a folder (check takes case folders, or folders "
+                    + "of them)" : ": no such folder"));
         }
         Path index = dir.resolve("index.json");
         List<Path> cases = new ArrayList<>();
-        if (Files.isRegularFile(index)) {
-            for (JsonElement e : JsonParser.parseString(Files.readString(index)).getAsJsonArray()) {
-                cases.add(dir.resolve(e.getAsString()));
+        if (Files.exists(index)) {
+            try {
+                String what = index.toString();
+                for (JsonElement e : JsonFiles.array(JsonFiles.read(index, what), what)) {
+                    cases.add(dir.resolve(JsonFiles.string(e, what + ": each entry (a case folder)")));
+                }
+            } catch (JsonFiles.FormatException e) {
+                throw new InputException(e.getMessage());
             }
         } else {
             try (Stream<Path> children = Files.list(dir)) {
@@ -82,29 +91,40 @@ final class Conformance {
     /** Runs one case folder on {@code sx}; any error becomes the case's failure, never an exception. */
     static CaseResult run(Softxent sx, Path caseDir) {
         String name = caseDir.getFileName().toString();
+        Map<Path, String> files = new LinkedHashMap<>();
         try {
-            JsonObject spec = JsonParser.parseString(Files.readString(caseDir.resolve("case.json"))).getAsJsonObject();
-            String op = spec.get("op").getAsString();
-            JsonObject options = spec.has("options") ? spec.getAsJsonObject("options") : new JsonObject();
-            Inputs in = Inputs.forCase();
-            for (Map.Entry<String, JsonElement> input : spec.getAsJsonObject("inputs").entrySet()) {
-                in.read(input.getKey(), caseDir.resolve(input.getValue().getAsString()));
+            if (!Files.isDirectory(caseDir)) {
+                throw new InputException("no such case folder: " + caseDir);
             }
-            Map<String, NpyArray> outputs = compute(sx, op, in, options);
+            JsonObject spec = JsonFiles.object(JsonFiles.read(caseDir.resolve("case.json"), "case.json"), "case.json");
+            String op = JsonFiles.string(JsonFiles.member(spec, "op", "case.json"), "case.json: op");
+            JsonObject options = spec.has("options")
+                    ? JsonFiles.object(spec.get("options"), "case.json: options") : new JsonObject();
+            Inputs in = Inputs.forCase();
+            for (Map.Entry<String, JsonElement> input : JsonFiles.object(JsonFiles.member(spec, "inputs", "case.json"),
+                    "case.json: inputs").entrySet()) {
+                in.read(input.getKey(), caseDir.resolve(JsonFiles.string(input.getValue(),
+                        "case.json: inputs." + input.getKey())));
+            }
+            in.files().forEach((file, input) -> files.put(file, "the input " + input + " of case " + name));
+            Map<String, NpyArray> outputs = in.naming(() -> compute(sx, op, in, options));
             double tolerance = op.equals("classifier") ? CLASSIFIER_TOLERANCE : LOGITS_TOLERANCE;
             List<Comparison> comparisons = new ArrayList<>();
-            for (Map.Entry<String, JsonElement> expected : spec.getAsJsonObject("outputs").entrySet()) {
+            for (Map.Entry<String, JsonElement> expected : JsonFiles.object(JsonFiles.member(spec, "outputs",
+                    "case.json"), "case.json: outputs").entrySet()) {
                 String output = expected.getKey();
-                NpyArray reference = Npy.read(caseDir.resolve(expected.getValue().getAsString()));
+                Path referenceFile = caseDir.resolve(JsonFiles.string(expected.getValue(),
+                        "case.json: outputs." + output));
+                files.put(referenceFile, "the reference " + output + " of case " + name);
+                NpyArray reference = Npy.read(referenceFile);
                 NpyArray actual = outputs.get(output);
                 comparisons.add(actual == null
                         ? new Comparison(output, Double.NaN, false, false, "not an output of " + op)
                         : compare(output, reference, actual, tolerance));
             }
-            return new CaseResult(name, comparisons, null, outputs);
+            return new CaseResult(name, comparisons, null, outputs, files);
         } catch (IOException | RuntimeException e) {
-            String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-            return new CaseResult(name, List.of(), message, Map.of());
+            return new CaseResult(name, List.of(), Main.describe(e), Map.of(), files);
         }
     }
 
@@ -140,20 +160,24 @@ final class Conformance {
 
     private static final Set<String> CROSS_ENTROPY_OPTIONS = Set.of("reduction", "label_smoothing", "ignore_index");
 
-    private static Map<String, NpyArray> compute(Softxent sx, String op, Inputs in, JsonObject options) {
+    private static Map<String, NpyArray> compute(Softxent sx, String op, Inputs in, JsonObject options)
+            throws IOException {
         switch (op) {
             case "cross_entropy":
                 allowOnly(options, CROSS_ENTROPY_OPTIONS);
                 return Operations.crossEntropy(sx, in, crossEntropyOptions(options));
             case "classifier": {
                 allowOnly(options, Set.of("reg", "reg_convention", "reduction", "label_smoothing", "ignore_index"));
-                if (options.has("reg_convention")
-                        && !options.get("reg_convention").getAsString().equals("loss += reg * sum(W*W)")) {
-                    throw new IllegalArgumentException("unsupported reg_convention '"
-                            + options.get("reg_convention").getAsString() + "'");
+                if (options.has("reg_convention")) {
+                    String convention = JsonFiles.string(options.get("reg_convention"),
+                            "case.json: options.reg_convention");
+                    if (!convention.equals("loss += reg * sum(W*W)")) {
+                        throw new IllegalArgumentException("unsupported reg_convention '" + convention + "'");
+                    }
                 }
                 ClassifierOptions c = ClassifierOptions.defaults()
-                        .withReg(options.has("reg") ? options.get("reg").getAsDouble() : 0.0)
+                        .withReg(options.has("reg") ? JsonFiles.number(options.get("reg"), "case.json: options.reg")
+                                : 0.0)
                         .withCrossEntropy(crossEntropyOptions(options));
                 return Operations.classifier(sx, in, c);
             }
@@ -176,26 +200,29 @@ final class Conformance {
         }
     }
 
-    private static CrossEntropyOptions crossEntropyOptions(JsonObject options) {
+    private static CrossEntropyOptions crossEntropyOptions(JsonObject options) throws IOException {
         CrossEntropyOptions o = CrossEntropyOptions.defaults().withReduction(reduction(options));
         if (options.has("label_smoothing")) {
-            o = o.withLabelSmoothing(options.get("label_smoothing").getAsDouble());
+            o = o.withLabelSmoothing(JsonFiles.number(options.get("label_smoothing"),
+                    "case.json: options.label_smoothing"));
         }
         if (options.has("ignore_index")) {
-            o = o.withIgnoreIndex(options.get("ignore_index").getAsInt());
+            o = o.withIgnoreIndex(JsonFiles.integer(options.get("ignore_index"), "case.json: options.ignore_index"));
         }
         return o;
     }
 
-    private static Reduction reduction(JsonObject options) {
-        return options.has("reduction") ? Reduction.parse(options.get("reduction").getAsString()) : Reduction.MEAN;
+    private static Reduction reduction(JsonObject options) throws IOException {
+        return options.has("reduction")
+                ? Reduction.parse(JsonFiles.string(options.get("reduction"), "case.json: options.reduction"))
+                : Reduction.MEAN;
     }
 
     /** An option this runner does not know would change the semantics silently: refuse it. */
     private static void allowOnly(JsonObject options, Set<String> known) {
         for (String key : options.keySet()) {
             if (!known.contains(key)) {
-                throw new JsonParseException("unsupported option '" + key + "'");
+                throw new IllegalArgumentException("unsupported option '" + key + "'");
             }
         }
     }

@@ -2,11 +2,16 @@ package org.softxent.cli;
 
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.function.UnaryOperator;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.softxent.io.Npy;
 import org.softxent.io.NpyArray;
 
@@ -21,7 +26,7 @@ final class Inputs {
     }
 
     private final Map<String, NpyArray> arrays = new HashMap<>();
-    private final Map<String, String> files = new HashMap<>();
+    private final Map<String, Path> files = new LinkedHashMap<>();
     private final UnaryOperator<String> display;
 
     private Inputs(UnaryOperator<String> display) {
@@ -45,12 +50,15 @@ final class Inputs {
         }
         try {
             arrays.put(name, Npy.read(file));
-            files.put(name, file.toString());
+            files.put(name, file);
             return this;
         } catch (NoSuchFileException e) {
             throw new InputException(display.apply(name) + ": file not found: " + file);
         } catch (AccessDeniedException e) {
             throw new InputException(display.apply(name) + ": cannot read " + file + ": permission denied");
+        } catch (FileSystemException e) {
+            throw new InputException(display.apply(name) + " (" + file + "): "
+                    + (e.getReason() == null ? e.getMessage() : e.getReason()));
         } catch (IOException e) {
             throw new InputException(display.apply(name) + " (" + file + "): " + e.getMessage());
         }
@@ -58,6 +66,13 @@ final class Inputs {
 
     boolean has(String name) {
         return arrays.containsKey(name);
+    }
+
+    /** The files read, each with the name its user gave it (--logits; logits in a case). */
+    Map<Path, String> files() {
+        Map<Path, String> named = new LinkedHashMap<>();
+        files.forEach((name, file) -> named.put(file, display(name)));
+        return named;
     }
 
     /** How the user named this input, for messages. */
@@ -155,8 +170,38 @@ final class Inputs {
         return a;
     }
 
+    /** A computation over these inputs that may reject one of them. */
+    interface Computation<T> {
+        T run() throws IOException;
+    }
+
+    /**
+     * Runs {@code computation}, reporting an argument the engine rejects under the name its user
+     * gave it: the engine names arguments as the API does ({@code targetProbs[3, 1] is NaN}), where
+     * the user passed {@code --target-probs} (or {@code target_probs} in a case).
+     */
+    <T> T naming(Computation<T> computation) throws IOException {
+        try {
+            return computation.run();
+        } catch (InputException e) {
+            throw e;
+        } catch (IllegalArgumentException e) {
+            Matcher api = API_NAME.matcher(e.getMessage() == null ? "" : e.getMessage());
+            if (api.lookingAt()) {
+                String name = api.group(1).replaceAll("([A-Z])", "_$1").toLowerCase(Locale.ROOT);
+                if (has(name)) {
+                    throw bad(name, e.getMessage());
+                }
+            }
+            throw e;
+        }
+    }
+
+    /** The argument an API message starts with: logits, targetProbs, gradProbs, classWeights, ... */
+    private static final Pattern API_NAME = Pattern.compile("([a-z][A-Za-z]*)[\\[ ]");
+
     InputException bad(String name, String message) {
-        String file = files.get(name);
+        Path file = files.get(name);
         return new InputException(display(name) + (file == null ? "" : " (" + file + ")") + ": " + message);
     }
 }

@@ -6,6 +6,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
+import java.nio.file.NoSuchFileException;
 import org.softxent.DeviceUnavailableException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -91,8 +92,15 @@ public final class Main implements Runnable {
         return EXIT_INTERNAL;
     }
 
-    private static String describe(Exception ex) {
+    /**
+     * An error in words for its one line: the file and what is wrong with it for an I/O error
+     * (never a Java class name), the message for bad input, and "internal error: ..." otherwise.
+     */
+    static String describe(Exception ex) {
         Throwable t = ex instanceof UncheckedIOException ? ex.getCause() : ex;
+        if (t instanceof NoSuchFileException f) {
+            return "file not found: " + f.getFile();
+        }
         if (t instanceof AccessDeniedException a) {
             return "permission denied: " + a.getFile();
         }
@@ -100,7 +108,7 @@ public final class Main implements Runnable {
             return "not a directory (a file is in the way): " + f.getFile();
         }
         if (t instanceof FileSystemException f) {
-            return f.getFile() + ": " + (f.getReason() == null ? f.getClass().getSimpleName() : f.getReason());
+            return f.getFile() + ": " + (f.getReason() == null ? "cannot be used" : f.getReason());
         }
         String message = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
         if (exitCode(ex) == EXIT_INTERNAL) {

@@ -2,13 +2,11 @@ package org.softxent.cli;
 
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.function.Supplier;
 import org.softxent.Softxent;
-import org.softxent.io.Npy;
 import org.softxent.io.NpyArray;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -17,7 +15,8 @@ import picocli.CommandLine.Spec;
 
 /**
  * A per-operation command: read the input files, compute on the chosen device, write one .npy
- * file per output into {@code --out}, and print the loss when there is a scalar one.
+ * file per output into {@code --out}, all or nothing (see {@link OutputFiles}), and print the loss
+ * when there is a scalar one.
  */
 abstract class OperationCommand implements Callable<Integer> {
     @Spec
@@ -37,14 +36,15 @@ abstract class OperationCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        OutputFiles files = new OutputFiles("--out");
+        files.checkFolder(out);
         Inputs in = inputs();
+        in.files().forEach((file, name) -> files.protect(file, "the input " + name));
         PrintWriter stdout = spec.commandLine().getOut();
-        try (Softxent sx = device.open()) {
-            Map<String, NpyArray> outputs = compute(sx, in);
-            Files.createDirectories(out);
-            for (Map.Entry<String, NpyArray> e : outputs.entrySet()) {
-                Npy.write(out.resolve(e.getKey() + ".npy"), e.getValue());
-            }
+        try (Softxent sx = device.open(); files) {
+            Map<String, NpyArray> outputs = in.naming(() -> compute(sx, in));
+            files.stage(out, outputs);
+            files.commit();
             NpyArray loss = outputs.get("loss");
             if (loss != null && loss.ndim() == 0) {
                 stdout.printf("loss %.9g%n", loss.floats()[0]);

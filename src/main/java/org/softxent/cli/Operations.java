@@ -90,10 +90,24 @@ final class Operations {
         return outputs;
     }
 
-    /** Inputs logits [N, C] and grad_probs [N, C]; outputs probs and grad_logits [N, C]. */
+    /**
+     * Inputs logits [N, C] and grad_probs [N, C]; outputs probs and grad_logits [N, C]. A row of
+     * logits that is all −inf is refused: its softmax is NaN (0/0), and the backward pass takes
+     * finite probabilities only.
+     */
     static Map<String, NpyArray> softmaxBackward(Softxent sx, Inputs in) {
         Matrix z = in.matrix("logits");
         float[] g = in.sameShape("grad_probs", z, "logits");
+        for (int r = 0; r < z.rows(); r++) {
+            int j = 0;
+            while (j < z.cols() && z.data()[r * z.cols() + j] == Float.NEGATIVE_INFINITY) {
+                j++;
+            }
+            if (j == z.cols()) {
+                throw in.bad("logits", "row " + r + " is all -inf: its softmax is NaN (0/0), and the backward pass "
+                        + "needs finite probabilities");
+            }
+        }
         float[] probs = sx.softmax(z.data(), z.rows(), z.cols());
         float[] grad = sx.softmaxBackward(probs, g, z.rows(), z.cols());
         Map<String, NpyArray> outputs = new LinkedHashMap<>();

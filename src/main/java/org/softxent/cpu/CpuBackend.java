@@ -30,12 +30,12 @@ public final class CpuBackend implements Backend {
     public void softmax(float[] logits, int rows, int cols, boolean log, float[] out) {
         rejectNonFinite("logits", logits, cols, true);
         Parallel.forEach(rows, Parallel.rowsPerRange(cols), (long) rows * cols, (from, to) -> {
-            double[] p = Scratch.doubles(Scratch.PROBS, cols);
+            RowSoftmax row = new RowSoftmax(cols);
             for (int r = from; r < to; r++) {
                 double[] z = Scratch.widen(logits, r, cols);
-                double lse = RowSoftmax.softmax(z, 0, cols, p);
+                double[] p = row.of(z, 0, cols);
                 for (int j = 0; j < cols; j++) {
-                    out[r * cols + j] = (float) (log ? z[j] - lse : p[j]);
+                    out[r * cols + j] = (float) (log ? row.logProb(z[j]) : p[j]);
                 }
             }
         });
@@ -57,14 +57,14 @@ public final class CpuBackend implements Backend {
                 : CrossEntropyRows.forTargets(rows, cols, pr.options());
         float[] losses = pr.lossesOut();
         double sum = Parallel.sum(rows, Parallel.rowsPerRange(cols), (long) rows * cols, (from, to) -> {
-            double[] p = Scratch.doubles(Scratch.PROBS, cols);
+            RowSoftmax row = new RowSoftmax(cols);
             double partial = 0.0;
             for (int r = from; r < to; r++) {
                 double[] z = Scratch.widen(logits, r, cols);
                 int off = r * cols;
                 double loss = labels != null
-                        ? ce.labelRow(z, 0, labels[r], p, pr.probsOut(), pr.gradOut(), off)
-                        : ce.targetRow(z, 0, targets, p, pr.probsOut(), pr.gradOut(), off);
+                        ? ce.labelRow(row, z, 0, labels[r], pr.probsOut(), pr.gradOut(), off)
+                        : ce.targetRow(row, z, 0, targets, pr.probsOut(), pr.gradOut(), off);
                 if (losses != null) {
                     losses[r] = (float) loss;
                 }
@@ -98,9 +98,9 @@ public final class CpuBackend implements Backend {
         rejectNonFinite("logits", logits, cols, true);
         long perRow = (long) cols * cols;
         Parallel.forEach(rows, Parallel.rowsPerRange(perRow), rows * perRow, (from, to) -> {
-            double[] p = Scratch.doubles(Scratch.PROBS, cols);
+            RowSoftmax row = new RowSoftmax(cols);
             for (int r = from; r < to; r++) {
-                RowSoftmax.softmax(Scratch.widen(logits, r, cols), 0, cols, p);
+                double[] p = row.of(Scratch.widen(logits, r, cols), 0, cols);
                 int base = (int) (r * perRow);
                 for (int i = 0; i < cols; i++) {
                     for (int j = 0; j < cols; j++) {

@@ -57,10 +57,10 @@ final class CpuClassifier {
             });
 
             lossSum += Parallel.sum(m, Parallel.rowsPerRange(c), (long) m * c, (from, to) -> {
-                double[] p = Scratch.doubles(Scratch.PROBS, c);
+                RowSoftmax row = new RowSoftmax(c);
                 double partial = 0.0;
                 for (int i = from; i < to; i++) {
-                    partial += ce.labelRow(logits, i * c, labels[first + i], p, null, ds, i * c);
+                    partial += ce.labelRow(row, logits, i * c, labels[first + i], null, ds, i * c);
                 }
                 return partial;
             });

@@ -88,10 +88,11 @@ final class CrossEntropyRows {
      * {@code gradOut}, both at {@code outOff} and either of which may be null, and returns its
      * unreduced loss. An ignored row writes a zero gradient and returns 0.
      *
-     * @param p scratch of at least cols doubles
+     * @param row the calling thread's row softmax for rows of at least cols
      */
-    double labelRow(double[] logits, int off, int label, double[] p, float[] probsOut, float[] gradOut, int outOff) {
-        double lse = RowSoftmax.softmax(logits, off, cols, p);
+    double labelRow(RowSoftmax row, double[] logits, int off, int label, float[] probsOut, float[] gradOut,
+                    int outOff) {
+        double[] p = row.of(logits, off, cols);
         writeProbs(p, probsOut, outOff);
         if (label == ignoreIndex) {
             if (gradOut != null) {
@@ -100,12 +101,12 @@ final class CrossEntropyRows {
             return 0.0;
         }
         double wy = weight(label);
-        double loss = keep * wy * (lse - logits[off + label]);
+        double loss = keep * wy * row.negLogProb(logits[off + label]);
         if (uniform > 0.0) {
             // Only with smoothing: a masked class (−inf) makes this term +inf, as in PyTorch.
             double smooth = 0.0;
             for (int j = 0; j < cols; j++) {
-                smooth += weight(j) * (lse - logits[off + j]);
+                smooth += weight(j) * row.negLogProb(logits[off + j]);
             }
             loss += uniform * smooth;
         }
@@ -124,15 +125,15 @@ final class CrossEntropyRows {
      * A row with probability targets at {@code targets[outOff, outOff + cols)}; as {@link #labelRow}.
      * A zero target on a masked class gives a NaN loss (0 · ∞), as in PyTorch.
      */
-    double targetRow(double[] logits, int off, float[] targets, double[] p, float[] probsOut, float[] gradOut,
+    double targetRow(RowSoftmax row, double[] logits, int off, float[] targets, float[] probsOut, float[] gradOut,
                      int outOff) {
-        double lse = RowSoftmax.softmax(logits, off, cols, p);
+        double[] p = row.of(logits, off, cols);
         writeProbs(p, probsOut, outOff);
         double loss = 0.0;
         double sumQ = 0.0;
         for (int j = 0; j < cols; j++) {
             double q = target(targets[outOff + j], j);
-            loss += q * (lse - logits[off + j]);
+            loss += q * row.negLogProb(logits[off + j]);
             sumQ += q;
         }
         if (gradOut != null) {

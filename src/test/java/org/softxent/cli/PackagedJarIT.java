@@ -10,10 +10,16 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.jar.JarFile;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
+import org.softxent.io.Npy;
+import org.softxent.io.NpyArray;
 
 /** The runnable jar, run as a user runs it: {@code java -jar target/softxent.jar ...}. */
 class PackagedJarIT {
@@ -26,10 +32,15 @@ class PackagedJarIT {
     }
 
     private Run java(String... args) throws Exception {
-        List<String> command = new ArrayList<>();
+        List<String> all = new ArrayList<>(List.of("-jar", JAR.toString()));
+        all.addAll(List.of(args));
+        return run(List.of(), all.toArray(String[]::new));
+    }
+
+    /** The jar run after {@code prefix}, a command that ends by running its arguments. */
+    private Run run(List<String> prefix, String... args) throws Exception {
+        List<String> command = new ArrayList<>(prefix);
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.add("-jar");
-        command.add(JAR.toString());
         command.addAll(List.of(args));
         Path out = tmp.resolve("stdout");
         Path err = tmp.resolve("stderr");
@@ -63,8 +74,14 @@ class PackagedJarIT {
     /** The README's main job. */
     @Test
     void runsTheQuickBenchmarkAndSaysWhereItRan() throws Exception {
-        Run r = java("bench", "--quick");
+        Path json = tmp.resolve("results/bench.json");
+        Run r = java("bench", "--quick", "--json", json.toString());
         assertEquals(0, r.status(), r.out() + r.err());
+        assertTrue(com.google.gson.JsonParser.parseString(Files.readString(json)).getAsJsonObject()
+                .getAsJsonArray("results").size() > 0, "--json holds the results");
+        try (java.util.stream.Stream<Path> files = Files.list(json.getParent())) {
+            assertEquals(List.of(json), files.toList(), "and nothing else: no temporary");
+        }
         assertTrue(r.out().startsWith("softxent bench on "), r.out());
         assertTrue(r.out().contains("cross-entropy"), r.out());
         if (r.out().contains("on CPU")) {
@@ -86,6 +103,39 @@ class PackagedJarIT {
         assertEquals(2, r.status());
         assertEquals(1, r.err().strip().lines().count(), r.err());
         assertTrue(r.err().contains("--logits: file not found"), r.err());
+    }
+
+    /**
+     * A disk that fills up half way (here a limit on the size of any file the process writes, which
+     * fails the write as a full disk does): before, loss.npy was replaced and grad_logits.npy left
+     * truncated. Now nothing in --out changes and the error names the file.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"cpu", "gpu"})
+    void aWriteThatFailsHalfWayLeavesTheOutputsAsTheyWereAndNamesTheFile(String device) throws Exception {
+        String noGpu = org.softxent.cuda.CudaBackends.whyNoDevice();
+        Assumptions.assumeTrue(device.equals("cpu") || noGpu == null, "no GPU: " + noGpu);
+        Assumptions.assumeTrue(Files.isExecutable(Path.of("/bin/bash")), "no bash here");
+        int n = 128;
+        int c = 256;
+        Path work = tmp.resolve("work");
+        Path in = Files.createDirectories(work.resolve("in"));
+        Npy.write(in.resolve("z.npy"), NpyArray.ofFloats(new float[n * c], n, c));
+        Npy.write(in.resolve("y.npy"), NpyArray.ofLongs(new long[n], n));
+        Path out = Files.createDirectories(work.resolve("out"));
+        for (String name : new String[] {"loss", "grad_logits", "probs"}) {
+            Npy.write(out.resolve(name + ".npy"), NpyArray.scalar(42f));
+        }
+        Map<String, String> before = BadInputCommandLineTest.snapshot(work);
+        // 48 KiB: loss.npy fits, the 128 KiB gradient does not. -XX:-UsePerfData: the JVM writes no file of its own.
+        Run r = run(List.of("/bin/bash", "-c", "ulimit -f 48 && exec \"$0\" \"$@\""), "-XX:-UsePerfData", "-jar",
+                JAR.toString(), "cross-entropy", "--logits", in.resolve("z.npy").toString(), "--labels",
+                in.resolve("y.npy").toString(), "--out", out.toString(), "--device", device);
+        assertEquals(2, r.status(), r.out() + r.err());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+        assertTrue(r.err().contains("--out: cannot write " + out.resolve("grad_logits.npy") + ": File too large"),
+                r.err());
+        assertEquals(before, BadInputCommandLineTest.snapshot(work), "no output appeared, changed or stayed half-written");
     }
 
     @Test

@@ -3,6 +3,7 @@ package org.softxent.io;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
@@ -12,6 +13,8 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -65,18 +68,25 @@ class NpyTest {
     void numpyReadsWhatWeWrite() throws Exception {
         Path p = dir.resolve("w.npy");
         Npy.write(p, NpyArray.ofFloats(new float[] {1.5f, -2f, 3f, 4f, 5f, 6f}, 2, 3));
+        assertEquals("float32 (2, 3) 1.5 6.0", numpy("a = numpy.load(sys.argv[1]); print(a.dtype, a.shape, a[0, 0], "
+                + "a[1, 2])", List.of(p.toString())));
+    }
+
+    /** What a Python script prints, with numpy and sys imported and the given arguments; skips without NumPy. */
+    private static String numpy(String script, List<String> args) throws Exception {
+        List<String> command = new ArrayList<>(List.of("python3", "-c", "import numpy, sys\n" + script));
+        command.addAll(args);
         Process python;
         try {
-            python = new ProcessBuilder("python3", "-c", "import numpy, sys; a = numpy.load(sys.argv[1]); "
-                    + "print(a.dtype, a.shape, a[0, 0], a[1, 2])", p.toString()).redirectErrorStream(true).start();
+            python = new ProcessBuilder(command).redirectErrorStream(true).start();
         } catch (IOException e) {
             Assumptions.abort("no python3 here");
-            return;
+            return null;
         }
         assertTrue(python.waitFor(60, TimeUnit.SECONDS));
         String out = new String(python.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
         Assumptions.assumeFalse(out.contains("No module named"), "no numpy here");
-        assertEquals("float32 (2, 3) 1.5 6.0", out);
+        return out;
     }
 
     @Test
@@ -96,8 +106,96 @@ class NpyTest {
                 new byte[2]));
         rejects("truncated data", file(1, "{'descr': '<f4', 'fortran_order': False, 'shape': (3, 4), }",
                 new byte[40]));
-        rejects("unreadable .npy header", file(1, "{'shape': (3,), }", new byte[12]));
+        rejects("has no 'descr'", file(1, "{'shape': (3,), 'fortran_order': False}", new byte[12]));
         assertThrows(java.nio.file.NoSuchFileException.class, () -> Npy.read(dir.resolve("missing.npy")));
+    }
+
+    /** Headers NumPy refuses (numpy.lib.format), and a repeated key, whose meaning NumPy leaves to chance. */
+    @Test
+    void readsHeadersAsStrictlyAsNumPy() throws IOException {
+        byte[] data = new byte[8];
+        rejects("negative dimension -2 in shape (-2,)", header("'shape': (-2,)"));
+        rejects("repeated key 'descr'", file(1, "{'descr': '<f4', 'descr': '<f8', 'fortran_order': False, "
+                + "'shape': (2,), }", data));
+        rejects("unexpected key 'x'", header("'shape': (2,), 'x': 1"));
+        rejects("'fortran_order' in the .npy header is not True or False",
+                file(1, "{'descr': '<f4', 'fortran_order': 0, 'shape': (2,), }", data));
+        rejects("'shape' in the .npy header is not a tuple", header("'shape': (2)"));
+        rejects("'shape' in the .npy header is not a tuple", header("'shape': 2"));
+        rejects("'descr' in the .npy header is not a string", file(1, "{'descr': 4, 'fortran_order': False, "
+                + "'shape': (2,), }", data));
+        for (String shape : new String[] {"[2]", "(2.0,)", "(True,)", "(02,)", "(,)", "(2,,)"}) {
+            rejects("unreadable .npy header", header("'shape': " + shape));
+        }
+        rejects("unreadable .npy header", file(1, "{'descr': '<f4', 'fortran_order': False, 'shape': (2,)} junk",
+                data));
+        rejects("unreadable .npy header", file(3, "{'descr': '<f4', 'fortran_order': False, 'shape': (2L,), }",
+                data));
+        rejects("dtype 'float32' is not supported", file(1, "{'descr': 'float32', 'fortran_order': False, "
+                + "'shape': (2,), }", data));
+        rejects("NumPy reads at most 10000", file(2, "{'descr': '<f4', 'fortran_order': False, 'shape': (2,), }"
+                + " ".repeat(10_000), data));
+
+        // What NumPy writes, and what it still reads: Python 2's longs in versions 1 and 2, any spacing,
+        // double quotes, no byte order, no trailing comma.
+        for (byte[] ok : new byte[][] {
+            file(1, "{'descr': '<f4', 'fortran_order': False, 'shape': (2L,), }", data),
+            file(3, "{ \"descr\" : '|f4' ,\n'fortran_order':False,'shape':( 1 , 2 ) }", data),
+            file(1, "{'shape': (2,), 'fortran_order': False, 'descr': 'f4'}", data),
+        }) {
+            Path p = dir.resolve("ok.npy");
+            Files.write(p, ok);
+            assertEquals(2, Npy.read(p).size());
+        }
+    }
+
+    /** NumPy itself, where it is installed, refuses every header {@link #readsHeadersAsStrictlyAsNumPy} does. */
+    @Test
+    void numpyRefusesWhatWeRefuse() throws Exception {
+        String[] refused = {"'shape': (-2,)", "'shape': (2,), 'x': 1", "'shape': (2)", "'shape': [2]",
+            "'shape': (2.0,)", "'shape': (02,)", "'shape': (,)"};
+        List<String> files = new ArrayList<>();
+        for (int i = 0; i < refused.length; i++) {
+            Path p = dir.resolve("refused" + i + ".npy");
+            Files.write(p, header(refused[i]));
+            assertThrows(NpyFormatException.class, () -> Npy.read(p), refused[i]);
+            files.add(p.toString());
+        }
+        Path good = dir.resolve("good.npy");
+        Files.write(good, header("'shape': (2,)"));
+        files.add(good.toString());
+        // The last file is one both read: proof that the files reached NumPy.
+        assertEquals("read " + good, numpy("""
+                for f in sys.argv[1:]:
+                    try:
+                        numpy.load(f)
+                        print('read', f)
+                    except Exception:
+                        pass
+                """, files), "NumPy read a header softxent refuses");
+    }
+
+    @Test
+    void refusesAPipeAtOnceAndADirectory() throws Exception {
+        Path fifo = dir.resolve("fifo.npy");
+        Process mkfifo;
+        try {
+            mkfifo = new ProcessBuilder("mkfifo", fifo.toString()).start();
+        } catch (IOException e) {
+            Assumptions.abort("no mkfifo here");
+            return;
+        }
+        assertTrue(mkfifo.waitFor(30, TimeUnit.SECONDS) && mkfifo.exitValue() == 0, "mkfifo");
+        java.nio.file.FileSystemException e = assertTimeoutPreemptively(java.time.Duration.ofSeconds(10),
+                () -> assertThrows(java.nio.file.FileSystemException.class, () -> Npy.read(fifo)));
+        assertTrue(e.getReason().contains("not a regular file but a named pipe"), e.getMessage());
+        e = assertThrows(java.nio.file.FileSystemException.class, () -> Npy.read(dir));
+        assertEquals("not a regular file but a directory", e.getReason());
+    }
+
+    /** A version 1.0 float32 file whose header is descr, fortran_order and then {@code rest}. */
+    private static byte[] header(String rest) {
+        return file(1, "{'descr': '<f4', 'fortran_order': False, " + rest + ", }", new byte[8]);
     }
 
     private void rejects(String fragment, byte[] content) throws IOException {

@@ -31,9 +31,10 @@ public final class Oracle {
             for (int j = 0; j < c; j++) {
                 s += Math.exp(z[r * c + j] - m);
             }
-            double lse = m + Math.log(s);
+            // (z − m) − log s, as PyTorch's log_softmax: z − (m + log s) would round log s away at large m.
+            double logS = Math.log(s);
             for (int j = 0; j < c; j++) {
-                out[r * c + j] = z[r * c + j] - lse;
+                out[r * c + j] = (z[r * c + j] - m) - logS;
             }
         }
         return out;

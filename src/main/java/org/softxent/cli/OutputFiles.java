@@ -1,0 +1,261 @@
+package org.softxent.cli;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import org.softxent.io.Npy;
+import org.softxent.io.NpyArray;
+
+/**
+ * The output files of one command, written all or nothing; every command that writes files goes
+ * through here ({@code --out} of the operations and of {@code check}, {@code bench --json}).
+ *
+ * <p>Each output is first written to a temporary file in its own folder, so that the final rename
+ * stays on one file system. The temporary is created new (O_EXCL) and without following links, so
+ * that nothing planted in the folder can redirect it, and is synced to disk once written. Only
+ * when every output is complete are they renamed (atomically, one by one) onto their names, so a
+ * reader never sees a half-written file. On any failure the temporaries are removed, with the
+ * folders this created if they are empty, and the error names the file that could not be written.
+ *
+ * <p>An output name is refused, before anything is written and again just before the renames,
+ * when it is a symbolic link (softxent never writes through one), something other than a regular
+ * file, or the same file as an input of the command (which the output would replace). Errors are
+ * {@link InputException}s that start with the flag that named the output.
+ */
+final class OutputFiles implements AutoCloseable {
+    /** Writes one file's content. */
+    interface Content {
+        void writeTo(OutputStream out) throws IOException;
+    }
+
+    private final String flag;
+    /** The files the command reads, and how its user named each one. */
+    private final Map<Path, String> inputs = new LinkedHashMap<>();
+    /** Each output's final name and its temporary, in the order they were staged. */
+    private final Map<Path, Path> staged = new LinkedHashMap<>();
+    /** The folders this created, outermost first. */
+    private final List<Path> createdFolders = new ArrayList<>();
+    private boolean committed;
+
+    /** @param flag the argument that names the outputs, for messages: "--out", "--json" */
+    OutputFiles(String flag) {
+        this.flag = flag;
+    }
+
+    /**
+     * Checks before any work that {@code folder} can take outputs: a path that is not empty and is a
+     * folder, or can be created as one in a writable folder.
+     */
+    void checkFolder(Path folder) {
+        requireNonEmpty(folder);
+        Path existing = folder.toAbsolutePath();
+        while (existing != null && !Files.exists(existing)) {
+            existing = existing.getParent();
+        }
+        if (existing == null) {
+            return;
+        }
+        if (!Files.isDirectory(existing)) {
+            throw new InputException(flag + ": " + existing + " is not a folder"
+                    + (existing.equals(folder.toAbsolutePath()) ? "" : " (a file is in the way of " + folder + ")"));
+        }
+        if (!Files.isWritable(existing)) {
+            throw new InputException(flag + ": cannot write in " + existing + ": permission denied");
+        }
+    }
+
+    /** Checks before any work that {@code file} can be written, as {@link #stage(Path, Content)} will. */
+    void checkFile(Path file) {
+        requireNonEmpty(file);
+        checkFolder(folderOf(file));
+        checkTarget(file);
+    }
+
+    /** Registers a file the command reads, which no output may replace; {@code name} is how its user named it. */
+    void protect(Path input, String name) {
+        inputs.put(input, name);
+    }
+
+    /** Stages each array as {@code folder/<name>.npy}, creating the folder when it is missing. */
+    void stage(Path folder, Map<String, NpyArray> arrays) throws IOException {
+        Map<Path, NpyArray> files = new LinkedHashMap<>();
+        arrays.forEach((name, array) -> files.put(folder.resolve(name + ".npy"), array));
+        for (Path file : files.keySet()) {
+            checkTarget(file);
+        }
+        for (Map.Entry<Path, NpyArray> e : files.entrySet()) {
+            write(e.getKey(), out -> Npy.write(out, e.getValue()));
+        }
+    }
+
+    /** Stages one file, creating its folder when it is missing. */
+    void stage(Path file, Content content) throws IOException {
+        checkTarget(file);
+        write(file, content);
+    }
+
+    /**
+     * Renames every staged output onto its name, once each name has been checked again. Only a
+     * change to a folder while the command runs can make a rename fail; the outputs already renamed
+     * then stay, the others are removed on {@link #close()}, and the error names the file.
+     */
+    void commit() throws IOException {
+        for (Path file : staged.keySet()) {
+            checkTarget(file);
+        }
+        for (Map.Entry<Path, Path> e : staged.entrySet()) {
+            try {
+                Files.move(e.getValue(), e.getKey(), StandardCopyOption.ATOMIC_MOVE);
+            } catch (IOException x) {
+                throw cannotWrite(e.getKey(), x);
+            }
+        }
+        committed = true;
+    }
+
+    /** Removes whatever was not committed: the temporaries, then the folders this created while empty. */
+    @Override
+    public void close() {
+        for (Path temporary : staged.values()) {
+            try {
+                Files.deleteIfExists(temporary);
+            } catch (IOException ignored) {
+                // Best effort: the error that brought us here is the one to report.
+            }
+        }
+        if (!committed) {
+            for (int i = createdFolders.size() - 1; i >= 0; i--) {
+                try {
+                    Files.deleteIfExists(createdFolders.get(i));
+                } catch (IOException ignored) {
+                    // Not empty, or not ours any more: leave it.
+                }
+            }
+        }
+    }
+
+    private void write(Path file, Content content) throws IOException {
+        if (staged.containsKey(file)) {
+            throw new IllegalStateException(file + " is staged twice");
+        }
+        Path folder = folderOf(file);
+        createFolders(folder);
+        Path temporary = null;
+        try {
+            for (int attempt = 0; temporary == null; attempt++) {
+                Path candidate = folder.resolve("." + file.getFileName() + "."
+                        + Long.toHexString(ThreadLocalRandom.current().nextLong()) + ".tmp");
+                try (FileChannel channel = FileChannel.open(candidate, StandardOpenOption.CREATE_NEW,
+                        StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
+                    temporary = candidate;
+                    staged.put(file, temporary);
+                    candidate.toFile().deleteOnExit(); // and when the command is interrupted
+                    content.writeTo(Channels.newOutputStream(channel));
+                    channel.force(true);
+                } catch (FileAlreadyExistsException taken) {
+                    if (attempt == 9) {
+                        throw taken;
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw cannotWrite(file, e);
+        }
+    }
+
+    /** Creates {@code folder} and its missing parents, remembering which it created. */
+    private void createFolders(Path folder) {
+        List<Path> missing = new ArrayList<>();
+        for (Path p = folder.toAbsolutePath(); p != null && !Files.exists(p); p = p.getParent()) {
+            missing.add(0, p);
+        }
+        for (Path p : missing) {
+            try {
+                Files.createDirectory(p);
+                createdFolders.add(p);
+            } catch (FileAlreadyExistsException e) {
+                if (!Files.isDirectory(p)) {
+                    throw new InputException(flag + ": " + p + " is not a folder (a file is in the way of "
+                            + folder + ")");
+                }
+            } catch (IOException e) {
+                throw new InputException(flag + ": cannot create the folder " + p + ": " + reason(e));
+            }
+        }
+    }
+
+    /** Refuses an output name that is a link, not a regular file, or the same file as an input. */
+    private void checkTarget(Path file) {
+        BasicFileAttributes a;
+        try {
+            a = Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        } catch (NoSuchFileException e) {
+            return;
+        } catch (IOException e) {
+            throw new InputException(flag + ": cannot write " + file + ": " + reason(e));
+        }
+        if (a.isSymbolicLink()) {
+            throw new InputException(flag + ": " + file + " is a symbolic link, and softxent does not write through "
+                    + "links: remove it, or choose another " + flag);
+        }
+        if (!a.isRegularFile()) {
+            throw new InputException(flag + ": " + file + " is " + (a.isDirectory() ? "a directory" : "not a regular "
+                    + "file") + ", in the way of an output: remove it, or choose another " + flag);
+        }
+        for (Map.Entry<Path, String> input : inputs.entrySet()) {
+            if (sameFile(file, input.getKey())) {
+                throw new InputException(flag + ": writing " + file + " would replace " + input.getValue()
+                        + " (" + input.getKey() + "): choose another " + flag);
+            }
+        }
+    }
+
+    private static boolean sameFile(Path a, Path b) {
+        try {
+            return Files.isSameFile(a, b);
+        } catch (IOException e) {
+            return false; // an input that is gone cannot be replaced
+        }
+    }
+
+    private void requireNonEmpty(Path path) {
+        if (path.toString().isEmpty()) {
+            throw new InputException(flag + ": an empty path (for the current folder, give " + flag + " .)");
+        }
+    }
+
+    private InputException cannotWrite(Path file, IOException e) {
+        return new InputException(flag + ": cannot write " + file + ": " + reason(e));
+    }
+
+    private static String reason(IOException e) {
+        if (e instanceof AccessDeniedException) {
+            return "permission denied";
+        }
+        if (e instanceof FileSystemException f && f.getReason() != null) {
+            return f.getReason();
+        }
+        return e.getMessage() == null ? "an I/O error" : e.getMessage();
+    }
+
+    private static Path folderOf(Path file) {
+        Path parent = file.toAbsolutePath().getParent();
+        return parent == null ? file.toAbsolutePath().getRoot() : parent;
+    }
+}
