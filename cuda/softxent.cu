@@ -1,22 +1,24 @@
 // softxent's CUDA kernels: row softmax and log-softmax, the fused cross-entropy pass (loss and
 // gradient in one read of the logits), the softmax backward pass, the explicit Jacobian, sigmoid
-// binary cross-entropy, and the small reductions the losses and the classifier need.
+// binary cross-entropy, and the small steps around the classifier's matrix products.
 //
-// Compiled to PTX by nvcc during the build (see pom.xml) and loaded by JCuda with cuModuleLoadData;
-// the same source is compiled at run time with NVRTC where the driver is too old for that PTX. It
-// also compiles as plain C++ against cuda/emu/cuda_emu.h, which runs it on the CPU for the tests.
+// Built into PTX by cuda/build-ptx.sh (the committed src/main/resources/org/softxent/cuda/softxent.ptx)
+// and loaded by JCuda with cuModuleLoadData. The same source also compiles as plain C++ against
+// cuda/emu/cuda_emu.h, which runs it on the CPU: the kernel tests and the simulated CUDA device.
 //
 // Conventions
+// - Each kernel takes one argument, a struct of its parameters (RowArgs, ...). The host mirrors
+//   each struct as a Java record (org.softxent.cuda.*Kernel), packed in the same C layout;
+//   ContractTest reads both sides and checks that names, types and order agree.
 // - Matrices are row-major float32 [rows, cols]; every element offset is 64-bit (rows * cols may
 //   exceed 2^31).
-// - Row kernels come in three shapes. WARP: one warp per row, the row held in registers (cols up
-//   to 32 * VPT). BLOCK: one block per row, the row in registers (cols up to blockDim * VPT).
-//   STREAM: one block per row, any width: an online max/sum pass, then a second read to write.
-//   PACK = 4 uses 128-bit loads and stores; the host picks it only when cols % 4 == 0 and every
-//   row-major pointer of the call is 16-byte aligned.
-// - Bad data found on the device (NaN or +inf logits, non-finite targets, labels out of range) is
-//   recorded in a status block (see STATUS_*) that the host reads back with the loss.
-// - The semantics are PyTorch's; cuda/../src/main/java/org/softxent/cpu is the reference.
+// - Global memory is read and written through ld/st helpers only (ld_once, st_once for data
+//   touched once, with streaming cache hints), so that the emulator checks every access against
+//   the live allocations.
+// - Bad data found on the device (NaN or +inf inputs, labels out of range) is recorded in the
+//   call's Status block, which the host reads back with the loss: once per warp, after the warp's
+//   loads are all in flight.
+// - The semantics are PyTorch's; src/main/java/org/softxent/cpu is the reference.
 
 #ifdef __CUDACC__
 #define SX_INF __int_as_float(0x7f800000)
@@ -26,32 +28,202 @@
 #endif
 
 #define WARP 32
+#define FULL_MASK 0xffffffffu
 
-// Operations of the row kernels.
-#define OP_SOFTMAX 0
-#define OP_LOG_SOFTMAX 1
-#define OP_CE_LABELS 2
-#define OP_CE_TARGETS 3
+// =============================================================================================
+// The host <-> kernel contract. ContractTest checks every #define and struct of this section
+// against its Java mirror (org.softxent.cuda.Contract and the *Kernel records).
 
-// Status block: unsigned long long[4] = {flags, first bad index of input A (logits, probs),
-// first bad index of input B (targets, upstream gradient), first bad label row}.
-#define STATUS_BAD_A 1ull
-#define STATUS_BAD_B 2ull
-#define STATUS_BAD_LABEL 4ull
+// What a row kernel computes.
+#define SX_OP_SOFTMAX 0
+#define SX_OP_LOG_SOFTMAX 1
+#define SX_OP_CE_LABELS 2
+#define SX_OP_CE_TARGETS 3
+
+// How a loss is reduced.
+#define SX_REDUCE_NONE 0
+#define SX_REDUCE_SUM 1
+#define SX_REDUCE_MEAN 2
+
+// How many inputs (operands) of one call a Status block can tell apart.
+#define SX_OPERANDS 8
+
+// What a call's kernels found, and its scalars: one block per call, set to zero by the host
+// before the call's first kernel (a zero block means nothing found yet).
+struct Status {
+    unsigned long long bad;                 // bit k: operand k held a bad value
+    unsigned long long first[SX_OPERANDS];  // for each operand, ~(flat index of its first bad value)
+    double loss;                            // the call's reduced loss
+    double divisor;                         // the mean's divisor (sum of the weights of the rows kept)
+    double extra;                           // added to the loss: the classifier's reg * sum W^2
+    float scale;                            // the gradient's factor: 1 / divisor for the mean, else 1
+    unsigned ticket;                        // blocks of the running kernel done; back to 0 after it
+};
+
+// Row softmax, log-softmax and the fused cross-entropy, one row per warp or block.
+struct RowArgs {
+    int op, rows, cols, reduction;
+    const float* logits;   // [rows, cols]
+    const float* bias;     // [cols], added to every row, or null
+    const int* labels;     // [rows] (SX_OP_CE_LABELS)
+    const float* targets;  // [rows, cols] (SX_OP_CE_TARGETS)
+    const float* weights;  // [cols] class weights, or null
+    int ignore_index;
+    float keep;        // 1 - label smoothing
+    float uniform;     // label smoothing / cols
+    float weight_sum;  // sum of the class weights (cols without weights)
+    double divisor;    // the mean's divisor when the host knows it (> 0); 0: the divisor kernel's
+    long long row_offset;  // added to the rows a bad value is reported at (the classifier's chunks)
+    float* out;        // [rows, cols]: the op's output (the gradient for cross-entropy), or null
+    float* probs;      // [rows, cols] the softmax (cross-entropy), or null
+    float* row_loss;   // [rows] each row's loss, or null
+    double* partial;   // [gridDim.x] per-block loss sums for the reduced loss, or null
+    float* loss_out;   // the reduced loss as float, or null
+    Status* status;
+    int logits_operand, labels_operand;  // the Status operands the logits and labels/targets are
+};
+
+// Before a cross-entropy with labels: the mean's divisor and the gradient's scale (one block).
+struct DivisorArgs {
+    int rows, cols, ignore_index, reduction;
+    const int* labels;
+    const float* weights;
+    Status* status;
+    int labels_operand;
+};
+
+// The loss from per-row losses: sum / divisor (mean) or sum, plus status->extra (one block).
+struct ReduceArgs {
+    int rows, reduction;
+    const float* row_loss;
+    Status* status;
+    float* loss_out;
+};
+
+// Softmax backward: out = p * (g - sum_j g_j p_j), one row per warp or block.
+struct BackwardArgs {
+    int rows, cols;
+    const float* probs;
+    const float* grad;
+    float* out;
+    Status* status;  // probs report as operand 0, grad as operand 1
+};
+
+// The explicit Jacobian: out[n, i, j] = p_i (delta_ij - p_j).
+struct JacobianArgs {
+    int rows, cols;
+    const float* probs;
+    float* out;
+};
+
+// Sigmoid binary cross-entropy over n = rows * cols elements.
+struct BceArgs {
+    long long n;
+    int cols, reduction;
+    const float* logits;
+    const float* targets;
+    const float* pos_weight;  // [cols], or null
+    float* grad;
+    float* probs;
+    float* losses;     // [n] (reduction none), or null
+    double* partial;   // [gridDim.x]
+    float* loss_out;   // the reduced loss as float, or null
+    Status* status;    // logits report as operand 0, targets as operand 1
+};
+
+// A check that n values are finite (reported as `operand`, in rows of `cols`), and optionally
+// factor * sum of their squares into status->extra (the classifier's reg term).
+struct SquaresArgs {
+    long long n;
+    int operand, add_to_extra;
+    double factor;
+    const float* values;
+    double* partial;  // [gridDim.x]
+    Status* status;
+};
+
+// db[j] = (db[j] +) sum over the rows of ds[i, j].
+struct ColumnSumsArgs {
+    int rows, cols, accumulate;
+    const float* ds;
+    float* db;
+};
+
+// dst = alpha * src over n elements.
+struct ScaleArgs {
+    long long n;
+    float alpha;
+    const float* src;
+    float* dst;
+};
+
+// =============================================================================================
 
 namespace {
 
 // ---------------------------------------------------------------------------------------------
-// Small helpers
+// Global memory, through these only (see the conventions above). ld_once / st_once carry the
+// streaming hints for data read or written once per call, so that it does not evict what is
+// reused (labels, weights, the bias).
 
-__device__ __forceinline__ void report(unsigned long long* status, unsigned long long flag, int slot,
-                                       unsigned long long index) {
-    atomicOr(&status[0], flag);
-    atomicMin(&status[slot], index);
+#ifdef __CUDACC__
+template <class T>
+__device__ __forceinline__ T ld(const T* p) {
+    return *p;
+}
+template <class T>
+__device__ __forceinline__ void st(T* p, T v) {
+    *p = v;
+}
+__device__ __forceinline__ float ld_once(const float* p) { return __ldcs(p); }
+__device__ __forceinline__ float4 ld_once4(const float* p) { return __ldcs(reinterpret_cast<const float4*>(p)); }
+__device__ __forceinline__ void st_once(float* p, float v) { __stcs(p, v); }
+__device__ __forceinline__ void st_once4(float* p, float4 v) { __stcs(reinterpret_cast<float4*>(p), v); }
+#else
+template <class T>
+inline T ld(const T* p) {
+    emu::check_access(p, sizeof(T), false);
+    return *p;
+}
+template <class T>
+inline void st(T* p, T v) {
+    emu::check_access(p, sizeof(T), true);
+    *p = v;
+}
+inline float ld_once(const float* p) { return ld(p); }
+inline float4 ld_once4(const float* p) { return ld(reinterpret_cast<const float4*>(p)); }
+inline void st_once(float* p, float v) { st(p, v); }
+inline void st_once4(float* p, float4 v) { st(reinterpret_cast<float4*>(p), v); }
+#endif
+
+template <int PACK>
+__device__ __forceinline__ void load_pack(const float* p, float* v) {
+    if (PACK == 4) {
+        float4 q = ld_once4(p);
+        v[0] = q.x;
+        v[1] = q.y;
+        v[2] = q.z;
+        v[3] = q.w;
+    } else {
+        v[0] = ld_once(p);
+    }
 }
 
-// Logits may be -inf (a masked class); NaN and +inf are errors.
-__device__ __forceinline__ bool bad_logit(float v) {
+template <int PACK>
+__device__ __forceinline__ void store_pack(float* p, const float* v) {
+    if (PACK == 4) {
+        st_once4(p, make_float4(v[0], v[1], v[2], v[3]));
+    } else {
+        st_once(p, v[0]);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reductions
+
+constexpr unsigned long long NONE = ~0ull;  // "no bad value" as a flat index
+
+__device__ __forceinline__ bool bad_logit(float v) {  // -inf is a masked class; NaN and +inf are errors
     return v != v || v == SX_INF;
 }
 
@@ -61,16 +233,16 @@ __device__ __forceinline__ bool non_finite(float v) {
 
 template <class T>
 __device__ __forceinline__ T warp_sum(T v) {
-    for (int o = WARP / 2; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
+    for (int o = WARP / 2; o > 0; o >>= 1) v += __shfl_xor_sync(FULL_MASK, v, o);
     return v;
 }
 
 __device__ __forceinline__ float warp_max(float v) {
-    for (int o = WARP / 2; o > 0; o >>= 1) v = fmaxf(v, __shfl_xor_sync(0xffffffffu, v, o));
+    for (int o = WARP / 2; o > 0; o >>= 1) v = fmaxf(v, __shfl_xor_sync(FULL_MASK, v, o));
     return v;
 }
 
-// Sum over the whole block, left in every thread (one-dimensional blocks, a multiple of 32
+// Sum over the whole block, left in every thread (one-dimensional blocks of a multiple of 32
 // threads, all of which call it). A 32-slot shared array carries the warps' partial sums.
 template <class T>
 __device__ __forceinline__ T block_sum(T v) {
@@ -84,11 +256,56 @@ __device__ __forceinline__ T block_sum(T v) {
     return warp_sum(v);
 }
 
+// Records that `operand` held a bad value, the first at flat index `first` (NONE: this thread
+// found none). Called by every thread of a warp together, after the warp's loads: the common case
+// costs one vote, a bad warp one shuffle reduction and one atomic pair.
+__device__ __forceinline__ void report(Status* status, int operand, unsigned long long first) {
+    if (!__any_sync(FULL_MASK, first != NONE)) return;
+    for (int o = WARP / 2; o > 0; o >>= 1) {
+        unsigned long long other = __shfl_xor_sync(FULL_MASK, first, o);
+        first = other < first ? other : first;
+    }
+    if (threadIdx.x % WARP == 0) {
+        atomicOr(&status->bad, 1ull << operand);
+        atomicMax(&status->first[operand], ~first);  // the smallest index has the largest complement
+    }
+}
+
+// The last-block pattern: each block leaves its double sum in partial[blockIdx.x]; the block that
+// finishes last sums them in block order (deterministic, no float atomics) and returns true with
+// the total in `total` (every thread of that block). Resets the ticket for the next kernel.
+__device__ __forceinline__ bool last_block_total(double block_total, double* partial, Status* status, double& total) {
+    __shared__ bool last;
+    if (threadIdx.x == 0) {
+        st(partial + blockIdx.x, block_total);
+        __threadfence();  // the partial is visible before the ticket says so
+        last = atomicAdd(&status->ticket, 1u) == gridDim.x - 1;
+    }
+    __syncthreads();
+    if (!last) return false;
+    __threadfence();
+    double sum = 0.0;
+    for (unsigned b = threadIdx.x; b < gridDim.x; b += blockDim.x) sum += ld(partial + b);
+    total = block_sum(sum);
+    if (threadIdx.x == 0) st(&status->ticket, 0u);
+    return true;
+}
+
+// The reduced loss from the sum of the losses, with the call's extra term; into the Status block
+// and, as float, loss_out.
+__device__ __forceinline__ void finish_loss(int reduction, double sum, double divisor, Status* status, float* loss_out) {
+    if (threadIdx.x != 0) return;
+    double loss = (reduction == SX_REDUCE_MEAN ? sum / divisor : sum) + ld(&status->extra);
+    st(&status->loss, loss);
+    if (loss_out) st(loss_out, (float) loss);
+}
+
+// ---------------------------------------------------------------------------------------------
 // The softmax sum of a row is kept as (m, c, r): the max m, how many values equal it (c), and the
 // sum of exp(v - m) over the others (r), so that s = c + r. When the max is unique (c = 1), the two
-// quantities that confident predictions need come out exact: 1 - p_max = r / s and log s =
-// log1p(r). Formed from s itself, both would lose everything below float's epsilon (a gradient
-// p_max - 1 of 1e-5 with 1% error, a loss of 1e-9 rounded to 0).
+// quantities confident predictions need come out exact: 1 - p_max = r / s and log s = log1p(r).
+// Formed from s itself, both would lose everything below float's epsilon (a gradient p_max - 1 of
+// 1e-5 with 1% error, a loss of 1e-9 rounded to 0).
 
 // Adds one value to an online state: one exp per value. A -inf value (a masked class) adds
 // nothing while a finite max exists; (-inf) - (-inf) is never formed.
@@ -125,22 +342,8 @@ __device__ __forceinline__ void merge_state(float& m, float& c, float& r, float 
     }
 }
 
-__device__ __forceinline__ void warp_merge(float& m, float& c, float& r) {
-    for (int o = WARP / 2; o > 0; o >>= 1) {
-        float m2 = __shfl_xor_sync(0xffffffffu, m, o);
-        float c2 = __shfl_xor_sync(0xffffffffu, c, o);
-        float r2 = __shfl_xor_sync(0xffffffffu, r, o);
-        merge_state(m, c, r, m2, c2, r2);
-    }
-}
-
 // Reductions over a row's group of threads: a warp (GROUP == WARP) or the whole block (GROUP == 0),
 // leaving every thread with the result.
-template <int GROUP>
-__device__ __forceinline__ float group_sum(float v) {
-    return GROUP == WARP ? warp_sum(v) : block_sum(v);
-}
-
 template <int GROUP>
 __device__ __forceinline__ float group_max(float v) {
     v = warp_max(v);
@@ -154,10 +357,48 @@ __device__ __forceinline__ float group_max(float v) {
     return warp_max(v);
 }
 
+// Two sums at once over the row's group.
 template <int GROUP>
-__device__ __forceinline__ void group_merge(float& m, float& c, float& r) {
-    warp_merge(m, c, r);
+__device__ __forceinline__ void group_sum2(float& x, float& y) {
+    for (int o = WARP / 2; o > 0; o >>= 1) {
+        x += __shfl_xor_sync(FULL_MASK, x, o);
+        y += __shfl_xor_sync(FULL_MASK, y, o);
+    }
     if (GROUP == WARP) return;
+    __shared__ float px[WARP], py[WARP];
+    int lane = threadIdx.x % WARP, warp = threadIdx.x / WARP, warps = blockDim.x / WARP;
+    __syncthreads();
+    if (lane == 0) {
+        px[warp] = x;
+        py[warp] = y;
+    }
+    __syncthreads();
+    x = lane < warps ? px[lane] : 0.0f;
+    y = lane < warps ? py[lane] : 0.0f;
+    for (int o = WARP / 2; o > 0; o >>= 1) {
+        x += __shfl_xor_sync(FULL_MASK, x, o);
+        y += __shfl_xor_sync(FULL_MASK, y, o);
+    }
+}
+
+template <int GROUP>
+__device__ __forceinline__ float group_sum(float v) {
+    float unused = 0.0f;
+    group_sum2<GROUP>(v, unused);
+    return v;
+}
+
+__device__ __forceinline__ void warp_merge(float& m, float& c, float& r) {
+    for (int o = WARP / 2; o > 0; o >>= 1) {
+        float m2 = __shfl_xor_sync(FULL_MASK, m, o);
+        float c2 = __shfl_xor_sync(FULL_MASK, c, o);
+        float r2 = __shfl_xor_sync(FULL_MASK, r, o);
+        merge_state(m, c, r, m2, c2, r2);
+    }
+}
+
+__device__ __forceinline__ void block_merge(float& m, float& c, float& r) {
+    warp_merge(m, c, r);
     __shared__ float pm[WARP], pc[WARP], pr[WARP];
     int lane = threadIdx.x % WARP, warp = threadIdx.x / WARP, warps = blockDim.x / WARP;
     __syncthreads();
@@ -173,78 +414,15 @@ __device__ __forceinline__ void group_merge(float& m, float& c, float& r) {
     warp_merge(m, c, r);
 }
 
-// Two sums at once over the row's group, left in every thread.
-template <int GROUP>
-__device__ __forceinline__ void group_sum2(float& x, float& y) {
-    for (int o = WARP / 2; o > 0; o >>= 1) {
-        x += __shfl_xor_sync(0xffffffffu, x, o);
-        y += __shfl_xor_sync(0xffffffffu, y, o);
-    }
-    if (GROUP == WARP) return;
-    __shared__ float px[WARP], py[WARP];
-    int lane = threadIdx.x % WARP, warp = threadIdx.x / WARP, warps = blockDim.x / WARP;
-    __syncthreads();
-    if (lane == 0) {
-        px[warp] = x;
-        py[warp] = y;
-    }
-    __syncthreads();
-    x = lane < warps ? px[lane] : 0.0f;
-    y = lane < warps ? py[lane] : 0.0f;
-    for (int o = WARP / 2; o > 0; o >>= 1) {
-        x += __shfl_xor_sync(0xffffffffu, x, o);
-        y += __shfl_xor_sync(0xffffffffu, y, o);
-    }
-}
-
-template <int PACK>
-__device__ __forceinline__ void load_pack(const float* p, float* v) {
-    if (PACK == 4) {
-        float4 q = *reinterpret_cast<const float4*>(p);
-        v[0] = q.x;
-        v[1] = q.y;
-        v[2] = q.z;
-        v[3] = q.w;
-    } else {
-        v[0] = p[0];
-    }
-}
-
-template <int PACK>
-__device__ __forceinline__ void store_pack(float* p, const float* v) {
-    if (PACK == 4) {
-        *reinterpret_cast<float4*>(p) = make_float4(v[0], v[1], v[2], v[3]);
-    } else {
-        p[0] = v[0];
-    }
-}
-
 // ---------------------------------------------------------------------------------------------
-// What a row kernel does once the row's max and sum are known: the same for every kernel shape.
-
-struct RowArgs {
-    int op, rows, cols;
-    const float* logits;
-    const float* bias;
-    const int* labels;
-    const float* targets;
-    const float* weights;
-    int ignore_index;
-    float keep;        // 1 - label smoothing
-    float uniform;     // label smoothing / cols
-    float weight_sum;  // sum of the class weights (cols without weights)
-    const float* scale;
-    float* out;
-    float* probs;
-    float* row_loss;
-    unsigned long long* status;
-};
+// What a row kernel does once the row's (m, c, r) is known: the same for every kernel shape.
 
 // A cross-entropy row's label, its class weight and its logit (with the bias). Every row kernel
 // reads these before its first reduction, that is before any thread of the row writes: outputs may
 // overwrite the logits in place (the classifier's dS does).
 struct RowLabel {
     int label;  // -1 when the row is ignored (or its label is invalid, which is reported)
+    bool invalid;
     float wy, zy;
 };
 
@@ -259,21 +437,25 @@ struct RowState {
 };
 
 __device__ __forceinline__ float weight_of(const RowArgs& a, int j) {
-    return a.weights ? a.weights[j] : 1.0f;
+    return a.weights ? ld(a.weights + j) : 1.0f;
+}
+
+__device__ __forceinline__ float bias_of(const RowArgs& a, int j) {
+    return a.bias ? ld(a.bias + j) : 0.0f;
 }
 
 __device__ __forceinline__ RowLabel row_label(const RowArgs& a, long long row, long long base) {
-    RowLabel l = {-1, 0.0f, 0.0f};
-    if (a.op != OP_CE_LABELS) return l;
-    int y = a.labels[row];
+    RowLabel l = {-1, false, 0.0f, 0.0f};
+    if (a.op != SX_OP_CE_LABELS) return l;
+    int y = ld(a.labels + row);
     if (y == a.ignore_index) return l;
     if (y < 0 || y >= a.cols) {
-        if (threadIdx.x % WARP == 0) report(a.status, STATUS_BAD_LABEL, 3, (unsigned long long) row);
+        l.invalid = true;
         return l;
     }
     l.label = y;
     l.wy = weight_of(a, y);
-    l.zy = a.logits[base + y] + (a.bias ? a.bias[y] : 0.0f);
+    l.zy = ld(a.logits + base + y) + bias_of(a, y);
     return l;
 }
 
@@ -287,7 +469,7 @@ __device__ __forceinline__ float neg_log_p(const RowState& r, float z) {
 // probability targets sum_q is sum_j q_j and q_rest its part below the max, computed by the
 // caller; for labels both follow from the label's weight.
 __device__ __forceinline__ RowState row_state(const RowArgs& a, long long base, const RowLabel& l, float m, float c,
-                                              float rest, float sum_q, float q_rest) {
+                                              float rest, float sum_q, float q_rest, float scale) {
     RowState r;
     r.base = base;
     r.m = m;
@@ -298,9 +480,9 @@ __device__ __forceinline__ RowState row_state(const RowArgs& a, long long base, 
     r.label = l.label;
     r.wy = l.wy;
     r.zy = l.zy;
-    r.sum_q = a.op == OP_CE_LABELS ? a.keep * l.wy + a.uniform * a.weight_sum : sum_q;
+    r.sum_q = a.op == SX_OP_CE_LABELS ? a.keep * l.wy + a.uniform * a.weight_sum : sum_q;
     r.q_rest = q_rest;
-    r.scale = a.scale ? *a.scale : 1.0f;
+    r.scale = scale;
     return r;
 }
 
@@ -318,11 +500,11 @@ __device__ __forceinline__ float epilogue(const RowArgs& a, const RowState& r, i
     float out[PACK], p[PACK];
     float loss = 0.0f;
     for (int e = 0; e < PACK; ++e) p[e] = expf(z[e] - r.m) * r.inv_s;
-    if (a.op == OP_SOFTMAX) {
+    if (a.op == SX_OP_SOFTMAX) {
         for (int e = 0; e < PACK; ++e) out[e] = p[e];
-    } else if (a.op == OP_LOG_SOFTMAX) {
+    } else if (a.op == SX_OP_LOG_SOFTMAX) {
         for (int e = 0; e < PACK; ++e) out[e] = -neg_log_p(r, z[e]);
-    } else if (a.op == OP_CE_LABELS) {
+    } else if (a.op == SX_OP_CE_LABELS) {
         bool ignored = r.label < 0;  // the ignore index, or an invalid label (reported)
         for (int e = 0; e < PACK; ++e) {
             float w = weight_of(a, j + e);
@@ -335,7 +517,7 @@ __device__ __forceinline__ float epilogue(const RowArgs& a, const RowState& r, i
             // Only with smoothing: -log p of every class, weighted (a masked class makes it +inf).
             if (!ignored && a.uniform > 0.0f) loss += a.uniform * w * neg_log_p(r, z[e]);
         }
-    } else {  // OP_CE_TARGETS
+    } else {  // SX_OP_CE_TARGETS
         float t[PACK];
         load_pack<PACK>(a.targets + r.base + j, t);
         for (int e = 0; e < PACK; ++e) {
@@ -351,33 +533,17 @@ __device__ __forceinline__ float epilogue(const RowArgs& a, const RowState& r, i
 
 // The label's own term of the row loss, (1 - eps) * w_y * (-log p_y), added once per row.
 __device__ __forceinline__ float label_term(const RowArgs& a, const RowState& r) {
-    if (a.op != OP_CE_LABELS || r.label < 0) return 0.0f;
+    if (a.op != SX_OP_CE_LABELS || r.label < 0) return 0.0f;
     return a.keep * r.wy * neg_log_p(r, r.zy);
-}
-
-// Loads PACK logits at column j, adds the bias, and records NaN or +inf.
-template <int PACK>
-__device__ __forceinline__ void load_logits(const RowArgs& a, long long base, int j, float* v) {
-    load_pack<PACK>(a.logits + base + j, v);
-    for (int e = 0; e < PACK; ++e) {
-        if (bad_logit(v[e])) report(a.status, STATUS_BAD_A, 1, (unsigned long long) (base + j + e));
-        if (a.bias) v[e] += a.bias[j + e];
-    }
-}
-
-// q_j of probability targets, recording a non-finite target.
-__device__ __forceinline__ float target_q(const RowArgs& a, long long base, int j, float t) {
-    if (non_finite(t)) report(a.status, STATUS_BAD_B, 2, (unsigned long long) (base + j));
-    return weight_of(a, j) * (a.keep * t + a.uniform);
 }
 
 // For probability targets, before any gradient is written: sum_q = sum_j q_j over the row, and
 // q_rest = its part over the elements below the max m (see gradient()). The group's threads each
 // take the columns of their logits v (held in registers, VPT of them, as cached_rows lays them
-// out), or, with v null, read the logits again.
+// out), or, with v null, read the logits again. Keeps the first non-finite target in `bad`.
 template <int GROUP, int PACK, int VPT>
 __device__ __forceinline__ void target_mass(const RowArgs& a, long long base, int lane, int group, const float* v,
-                                            float m, float& sum_q, float& q_rest) {
+                                            float m, float& sum_q, float& q_rest, unsigned long long& bad) {
     sum_q = 0.0f;
     q_rest = 0.0f;
     for (int k = 0;; ++k) {
@@ -389,11 +555,11 @@ __device__ __forceinline__ void target_mass(const RowArgs& a, long long base, in
             for (int e = 0; e < PACK; ++e) z[e] = v[k * PACK + e];
         } else {
             load_pack<PACK>(a.logits + base + j, z);
-            if (a.bias)
-                for (int e = 0; e < PACK; ++e) z[e] += a.bias[j + e];
+            for (int e = 0; e < PACK; ++e) z[e] += bias_of(a, j + e);
         }
         for (int e = 0; e < PACK; ++e) {
-            float q = target_q(a, base, j + e, t[e]);
+            if (non_finite(t[e]) && bad == NONE) bad = (unsigned long long) (base + j + e);
+            float q = weight_of(a, j + e) * (a.keep * t[e] + a.uniform);
             sum_q += q;
             if (z[e] < m) q_rest += q;
         }
@@ -401,255 +567,284 @@ __device__ __forceinline__ void target_mass(const RowArgs& a, long long base, in
     group_sum2<GROUP>(sum_q, q_rest);
 }
 
+// The gradient's factor of a cross-entropy call: 1 / divisor for the mean, else 1.
+__device__ __forceinline__ float gradient_scale(const RowArgs& a) {
+    if (a.op < SX_OP_CE_LABELS) return 1.0f;
+    if (a.divisor > 0.0) return a.reduction == SX_REDUCE_MEAN ? (float) (1.0 / a.divisor) : 1.0f;
+    return ld(&a.status->scale);
+}
+
+// After a block's rows: the reduced loss, when asked for (the last block finishes it).
+__device__ __forceinline__ void finish_rows(const RowArgs& a, double block_loss) {
+    if (a.partial == nullptr) return;
+    double total;
+    double sum = block_sum(block_loss);
+    if (last_block_total(sum, a.partial, a.status, total)) {
+        double divisor = a.divisor > 0.0 ? a.divisor : ld(&a.status->divisor);
+        finish_loss(a.reduction, total, divisor, a.status, a.loss_out);
+    }
+}
+
+// The flat index of a row's element as reported: the row shifted by the call's row offset.
+__device__ __forceinline__ unsigned long long reported(const RowArgs& a, long long base, int j) {
+    return (unsigned long long) (base + a.row_offset * a.cols + j);
+}
+
 // ---------------------------------------------------------------------------------------------
-// Row kernels, row held in registers: WARP (GROUP = 32) or BLOCK (GROUP = 0) per row.
+// Row kernels, the row held in registers: WARP (GROUP = 32: a warp per row) or BLOCK (GROUP = 0: a
+// block per row). Each group takes rows in turn (grid-stride), so the host can size the grid to
+// what the device holds at once. A thread first issues all its loads, then looks for bad values.
 
 template <int GROUP, int PACK, int VPT>
 __device__ void cached_rows(const RowArgs& a) {
     const int group = GROUP == WARP ? WARP : blockDim.x;
     const int lane = GROUP == WARP ? threadIdx.x % WARP : threadIdx.x;
-    const long long row = GROUP == WARP
-            ? (long long) blockIdx.x * (blockDim.x / WARP) + threadIdx.x / WARP
-            : (long long) blockIdx.x;
-    if (row >= a.rows) return;  // whole warps (WARP) or whole blocks (BLOCK) leave together
-    const long long base = row * (long long) a.cols;
-    const RowLabel label = row_label(a, row, base);
+    const long long first_row = GROUP == WARP ? (long long) blockIdx.x * (blockDim.x / WARP) + threadIdx.x / WARP
+                                              : (long long) blockIdx.x;
+    const long long row_stride = GROUP == WARP ? (long long) gridDim.x * (blockDim.x / WARP) : gridDim.x;
+    double block_loss = 0.0;
+    // A row's whole group leaves the loop together: its votes, shuffles and barriers stay uniform.
+    for (long long row = first_row; row < a.rows; row += row_stride) {
+        const long long base = row * (long long) a.cols;
+        const RowLabel label = row_label(a, row, base);
 
-    float v[VPT];  // fully unrolled loops keep it in registers
-    float m = -SX_INF;
+        float v[VPT];  // fully unrolled loops keep it in registers
 #pragma unroll
-    for (int k = 0; k < VPT / PACK; ++k) {
-        int j = (k * group + lane) * PACK;
-        if (j < a.cols) {
-            load_logits<PACK>(a, base, j, v + k * PACK);
-        } else {
-            for (int e = 0; e < PACK; ++e) v[k * PACK + e] = -SX_INF;
+        for (int k = 0; k < VPT / PACK; ++k) {
+            int j = (k * group + lane) * PACK;
+            if (j < a.cols) {
+                load_pack<PACK>(a.logits + base + j, v + k * PACK);
+            } else {
+                for (int e = 0; e < PACK; ++e) v[k * PACK + e] = -SX_INF;
+            }
         }
-        for (int e = 0; e < PACK; ++e) m = fmaxf(m, v[k * PACK + e]);
-    }
-    m = group_max<GROUP>(m);
-    float c = 0.0f, rest = 0.0f;  // the row's (m, c, r): see online_add
+        // Only now, with every load issued: the first bad value, as its place in v (VPT: none).
+        int first_bad = VPT;
 #pragma unroll
-    for (int k = 0; k < VPT; ++k) {
-        if (v[k] == m) {
-            c += 1.0f;  // the padding (-inf) counts only in a row that is all -inf, which is NaN anyway
-        } else {
-            rest += expf(v[k] - m);
+        for (int i = VPT - 1; i >= 0; --i) {
+            if (bad_logit(v[i])) first_bad = i;  // the padding is -inf, never bad
         }
-    }
-    group_sum2<GROUP>(c, rest);
+        report(a.status, a.logits_operand,
+               first_bad == VPT ? NONE : reported(a, base, ((first_bad / PACK) * group + lane) * PACK + first_bad % PACK));
+        if (a.bias) {
+#pragma unroll
+            for (int k = 0; k < VPT / PACK; ++k) {
+                int j = (k * group + lane) * PACK;
+                if (j < a.cols)
+                    for (int e = 0; e < PACK; ++e) v[k * PACK + e] += ld(a.bias + j + e);
+            }
+        }
+        float m = -SX_INF;
+#pragma unroll
+        for (int k = 0; k < VPT; ++k) m = fmaxf(m, v[k]);
+        report(a.status, a.labels_operand, label.invalid ? (unsigned long long) (row + a.row_offset) : NONE);
+        m = group_max<GROUP>(m);
+        float c = 0.0f, rest = 0.0f;  // the row's (m, c, r): see online_add
+#pragma unroll
+        for (int k = 0; k < VPT; ++k) {
+            if (v[k] == m) {
+                c += 1.0f;  // the padding (-inf) counts only in a row that is all -inf, which is NaN anyway
+            } else {
+                rest += expf(v[k] - m);
+            }
+        }
+        group_sum2<GROUP>(c, rest);
 
-    float sum_q = 0.0f, q_rest = 0.0f;
-    if (a.op == OP_CE_TARGETS) target_mass<GROUP, PACK, VPT>(a, base, lane, group, v, m, sum_q, q_rest);
-    RowState r = row_state(a, base, label, m, c, rest, sum_q, q_rest);
-    float loss = 0.0f;
+        float sum_q = 0.0f, q_rest = 0.0f;
+        if (a.op == SX_OP_CE_TARGETS) {
+            unsigned long long bad_t = NONE;
+            target_mass<GROUP, PACK, VPT>(a, base, lane, group, v, m, sum_q, q_rest, bad_t);
+            report(a.status, a.labels_operand, bad_t);
+        }
+        RowState r = row_state(a, base, label, m, c, rest, sum_q, q_rest, gradient_scale(a));
+        float loss = 0.0f;
 #pragma unroll
-    for (int k = 0; k < VPT / PACK; ++k) {
-        int j = (k * group + lane) * PACK;
-        if (j < a.cols) loss += epilogue<PACK>(a, r, j, v + k * PACK);
+        for (int k = 0; k < VPT / PACK; ++k) {
+            int j = (k * group + lane) * PACK;
+            if (j < a.cols) loss += epilogue<PACK>(a, r, j, v + k * PACK);
+        }
+        if (a.op >= SX_OP_CE_LABELS) {
+            loss = group_sum<GROUP>(loss);
+            if (lane == 0) {
+                loss += label_term(a, r);
+                if (a.row_loss) st(a.row_loss + row, loss);
+                block_loss += loss;
+            }
+        }
     }
-    if (a.op >= OP_CE_LABELS) {
-        loss = group_sum<GROUP>(loss);
-        if (lane == 0 && a.row_loss) a.row_loss[row] = loss + label_term(a, r);
-    }
+    finish_rows(a, block_loss);
 }
 
-// Row kernel for any width: one block per row, an online max/sum pass, then a second read.
+// Row kernel for any width: one block per row, an online (m, c, r) pass, then a second read.
 template <int PACK>
 __device__ void streamed_rows(const RowArgs& a) {
-    const long long row = blockIdx.x;
-    if (row >= a.rows) return;
-    const long long base = row * (long long) a.cols;
     const int first = threadIdx.x * PACK, stride = blockDim.x * PACK;
-    const RowLabel label = row_label(a, row, base);
+    double block_loss = 0.0;
+    for (long long row = blockIdx.x; row < a.rows; row += gridDim.x) {
+        const long long base = row * (long long) a.cols;
+        const RowLabel label = row_label(a, row, base);
+        unsigned long long bad = NONE;
+        float m = -SX_INF, c = 0.0f, rest = 0.0f;
+        for (int j = first; j < a.cols; j += stride) {
+            float v[PACK];
+            load_pack<PACK>(a.logits + base + j, v);
+            for (int e = 0; e < PACK; ++e) {
+                if (bad_logit(v[e]) && bad == NONE) bad = reported(a, base, j + e);
+                online_add(m, c, rest, v[e] + bias_of(a, j + e));
+            }
+        }
+        report(a.status, a.logits_operand, bad);
+        report(a.status, a.labels_operand, label.invalid ? (unsigned long long) (row + a.row_offset) : NONE);
+        block_merge(m, c, rest);
 
-    float m = -SX_INF, c = 0.0f, rest = 0.0f;
-    for (int j = first; j < a.cols; j += stride) {
-        float v[PACK];
-        load_logits<PACK>(a, base, j, v);
-        for (int e = 0; e < PACK; ++e) online_add(m, c, rest, v[e]);
+        float sum_q = 0.0f, q_rest = 0.0f;
+        if (a.op == SX_OP_CE_TARGETS) {
+            unsigned long long bad_t = NONE;
+            target_mass<0, PACK, 0>(a, base, threadIdx.x, blockDim.x, nullptr, m, sum_q, q_rest, bad_t);
+            report(a.status, a.labels_operand, bad_t);
+        }
+        RowState r = row_state(a, base, label, m, c, rest, sum_q, q_rest, gradient_scale(a));
+        float loss = 0.0f;
+        for (int j = first; j < a.cols; j += stride) {
+            float v[PACK];
+            load_pack<PACK>(a.logits + base + j, v);
+            for (int e = 0; e < PACK; ++e) v[e] += bias_of(a, j + e);
+            loss += epilogue<PACK>(a, r, j, v);
+        }
+        if (a.op >= SX_OP_CE_LABELS) {
+            loss = group_sum<0>(loss);
+            if (threadIdx.x == 0) {
+                loss += label_term(a, r);
+                if (a.row_loss) st(a.row_loss + row, loss);
+                block_loss += loss;
+            }
+        }
     }
-    group_merge<0>(m, c, rest);
-
-    float sum_q = 0.0f, q_rest = 0.0f;
-    if (a.op == OP_CE_TARGETS) target_mass<0, PACK, 0>(a, base, threadIdx.x, blockDim.x, nullptr, m, sum_q, q_rest);
-    RowState r = row_state(a, base, label, m, c, rest, sum_q, q_rest);
-    float loss = 0.0f;
-    for (int j = first; j < a.cols; j += stride) {
-        float v[PACK];
-        load_pack<PACK>(a.logits + base + j, v);
-        if (a.bias)
-            for (int e = 0; e < PACK; ++e) v[e] += a.bias[j + e];
-        loss += epilogue<PACK>(a, r, j, v);
-    }
-    if (a.op >= OP_CE_LABELS) {
-        loss = group_sum<0>(loss);
-        if (threadIdx.x == 0 && a.row_loss) a.row_loss[row] = loss + label_term(a, r);
-    }
+    finish_rows(a, block_loss);
 }
 
 }  // namespace
 
-// ---------------------------------------------------------------------------------------------
+// =============================================================================================
 // Entry points. Names: sx_rows_<shape>_p<PACK>_v<VPT>. Launch shapes (the host's side of the
-// contract, see CudaKernels.java):
-//   warp:   blockDim.x = 128 (4 rows per block), gridDim.x = ceil(rows / 4); cols <= 32 * VPT
-//   block:  blockDim.x = any multiple of 32 up to 1024, gridDim.x = rows; cols <= blockDim.x * VPT
-//   stream: blockDim.x = any multiple of 32 up to 1024, gridDim.x = rows; any cols
+// contract, org.softxent.cuda.RowKernel):
+//   warp:   blockDim.x = 128 (4 rows at a time), any gridDim.x; cols <= 32 * VPT
+//   block:  blockDim.x = any multiple of 32 up to 1024, any gridDim.x; cols <= blockDim.x * VPT
+//   stream: blockDim.x = any multiple of 32 up to 1024, any gridDim.x; any cols
+// PACK = 4 uses 128-bit loads and stores: the host picks it only when cols % 4 == 0 and every
+// row-major pointer of the call is 16-byte aligned. The 128-bit block kernel of 32 values per
+// thread is bounded to 64 registers so that 1024 threads fit an SM: one read of rows up to 32,768
+// wide.
 
-#define SX_ROW_PARAMS                                                                                  \
-    int op, int rows, int cols, const float* logits, const float* bias, const int* labels,              \
-        const float* targets, const float* weights, int ignore_index, float keep, float uniform,        \
-        float weight_sum, const float* scale, float* out, float* probs, float* row_loss,                \
-        unsigned long long* status
-#define SX_ROW_ARGS                                                                                    \
-    RowArgs {                                                                                          \
-        op, rows, cols, logits, bias, labels, targets, weights, ignore_index, keep, uniform,            \
-            weight_sum, scale, out, probs, row_loss, status                                             \
+#define SX_CACHED(shape, group, pack, vpt, bounds)                                                     \
+    extern "C" __global__ void bounds sx_rows_##shape##_p##pack##_v##vpt(const RowArgs a) {            \
+        cached_rows<group, pack, vpt>(a);                                                              \
     }
+#define SX_ANY
+#define SX_FULL_BLOCK __launch_bounds__(1024, 1)
 
-#define SX_CACHED(shape, group, pack, vpt)                                                             \
-    extern "C" __global__ void sx_rows_##shape##_p##pack##_v##vpt(SX_ROW_PARAMS) {                     \
-        cached_rows<group, pack, vpt>(SX_ROW_ARGS);                                                    \
-    }
+SX_CACHED(warp, WARP, 1, 1, SX_ANY)
+SX_CACHED(warp, WARP, 1, 2, SX_ANY)
+SX_CACHED(warp, WARP, 1, 4, SX_ANY)
+SX_CACHED(warp, WARP, 1, 8, SX_ANY)
+SX_CACHED(warp, WARP, 1, 16, SX_ANY)
+SX_CACHED(warp, WARP, 1, 32, SX_ANY)
+SX_CACHED(warp, WARP, 4, 4, SX_ANY)
+SX_CACHED(warp, WARP, 4, 8, SX_ANY)
+SX_CACHED(warp, WARP, 4, 16, SX_ANY)
+SX_CACHED(warp, WARP, 4, 32, SX_ANY)
+SX_CACHED(block, 0, 1, 8, SX_ANY)
+SX_CACHED(block, 0, 1, 16, SX_ANY)
+SX_CACHED(block, 0, 1, 32, SX_ANY)
+SX_CACHED(block, 0, 4, 8, SX_ANY)
+SX_CACHED(block, 0, 4, 16, SX_ANY)
+SX_CACHED(block, 0, 4, 32, SX_FULL_BLOCK)
 
-SX_CACHED(warp, WARP, 1, 1)
-SX_CACHED(warp, WARP, 1, 2)
-SX_CACHED(warp, WARP, 1, 4)
-SX_CACHED(warp, WARP, 1, 8)
-SX_CACHED(warp, WARP, 1, 16)
-SX_CACHED(warp, WARP, 1, 32)
-SX_CACHED(warp, WARP, 4, 4)
-SX_CACHED(warp, WARP, 4, 8)
-SX_CACHED(warp, WARP, 4, 16)
-SX_CACHED(warp, WARP, 4, 32)
-SX_CACHED(block, 0, 1, 8)
-SX_CACHED(block, 0, 1, 16)
-SX_CACHED(block, 0, 1, 32)
-SX_CACHED(block, 0, 4, 8)
-SX_CACHED(block, 0, 4, 16)
-SX_CACHED(block, 0, 4, 32)
-
-extern "C" __global__ void sx_rows_stream_p1(SX_ROW_PARAMS) { streamed_rows<1>(SX_ROW_ARGS); }
-extern "C" __global__ void sx_rows_stream_p4(SX_ROW_PARAMS) { streamed_rows<4>(SX_ROW_ARGS); }
+extern "C" __global__ void sx_rows_stream_p1(const RowArgs a) { streamed_rows<1>(a); }
+extern "C" __global__ void sx_rows_stream_p4(const RowArgs a) { streamed_rows<4>(a); }
 
 // ---------------------------------------------------------------------------------------------
-// Before a cross-entropy row kernel: the divisor of the mean and the gradient's scale, on the
-// device, so no host round trip sits between the two kernels. One block of 1024 threads; the sum
-// runs in double in an order fixed by the shape, so it is deterministic. labels == NULL (probability
-// targets) makes the divisor `rows`. Resets the status block, then records labels outside
-// [0, cols) that are not the ignore index.
-// out[0] = divisor (double), scale[0] = 1 / divisor for the mean, else 1.
-extern "C" __global__ void sx_ce_divisor(int rows, int cols, const int* labels, const float* weights,
-                                         int ignore_index, int mean, double* divisor, float* scale,
-                                         unsigned long long* status) {
-    // It also starts the call's status block, saving a launch.
-    if (threadIdx.x == 0) {
-        status[0] = 0;
-        status[1] = status[2] = status[3] = ~0ull;
-    }
-    __syncthreads();
+// Before a cross-entropy with labels: the mean's divisor (the sum of the class weights of the rows
+// not ignored) and the gradient's scale, on the device, so that no host round trip sits between
+// it and the row kernel. One block; the sum runs in double in an order fixed by the shape. Records
+// labels outside [0, cols) that are not the ignore index.
+extern "C" __global__ void sx_divisor(const DivisorArgs a) {
     double sum = 0.0;
-    if (labels) {
-        for (int i = threadIdx.x; i < rows; i += blockDim.x) {
-            int y = labels[i];
-            if (y == ignore_index) continue;
-            if (y < 0 || y >= cols) {
-                report(status, STATUS_BAD_LABEL, 3, (unsigned long long) i);
-                continue;
-            }
-            sum += weights ? (double) weights[y] : 1.0;
+    unsigned long long bad = NONE;
+    int rounds = (a.rows + blockDim.x - 1) / blockDim.x;
+    for (int k = 0; k < rounds; ++k) {
+        int i = k * blockDim.x + threadIdx.x;
+        if (i >= a.rows) continue;
+        int y = ld(a.labels + i);
+        if (y == a.ignore_index) continue;
+        if (y < 0 || y >= a.cols) {
+            if (bad == NONE) bad = (unsigned long long) i;
+            continue;
         }
-    } else if (threadIdx.x == 0) {
-        sum = rows;
+        sum += a.weights ? (double) ld(a.weights + y) : 1.0;
     }
+    report(a.status, a.labels_operand, bad);
     sum = block_sum(sum);
     if (threadIdx.x == 0) {
-        *divisor = sum;
-        *scale = mean ? (float) (1.0 / sum) : 1.0f;
+        st(&a.status->divisor, sum);
+        st(&a.status->scale, a.reduction == SX_REDUCE_MEAN ? (float) (1.0 / sum) : 1.0f);
     }
 }
 
-// The reduced loss from per-row float losses: sum in double, in a fixed order, divided by *divisor
-// when divisor != NULL, plus *addend when addend != NULL (the classifier's reg * sum W^2). One
-// block (any multiple of 32 threads). The result goes to result[0] (double) and, when
-// result_float != NULL, to result_float[0] (the device API's loss).
-extern "C" __global__ void sx_reduce_rows(int n, const float* values, const double* divisor, const double* addend,
-                                          double* result, float* result_float) {
+// The loss from per-row float losses (the classifier's, after its chunks): one block, the sum in
+// double in a fixed order, divided by the divisor for the mean, plus status->extra.
+extern "C" __global__ void sx_reduce_rows(const ReduceArgs a) {
     double sum = 0.0;
-    for (int i = threadIdx.x; i < n; i += blockDim.x) sum += values[i];
+    for (int i = threadIdx.x; i < a.rows; i += blockDim.x) sum += ld(a.row_loss + i);
     sum = block_sum(sum);
-    if (threadIdx.x == 0) {
-        result[0] = (divisor ? sum / *divisor : sum) + (addend ? *addend : 0.0);
-        if (result_float) result_float[0] = (float) result[0];
-    }
-}
-
-// As sx_reduce_rows, for double partial sums (one per block of another kernel), plus `addend`
-// (the classifier adds reg * sum W^2 this way, as a double on the device).
-extern "C" __global__ void sx_reduce_partials(int n, const double* values, double multiplier, const double* addend,
-                                              double* result, float* result_float) {
-    double sum = 0.0;
-    for (int i = threadIdx.x; i < n; i += blockDim.x) sum += values[i];
-    sum = block_sum(sum);
-    if (threadIdx.x == 0) {
-        result[0] = sum * multiplier + (addend ? *addend : 0.0);
-        if (result_float) result_float[0] = (float) result[0];
-    }
-}
-
-// Resets a status block: no flags, no bad index yet.
-extern "C" __global__ void sx_status_reset(unsigned long long* status) {
-    if (threadIdx.x == 0) {
-        status[0] = 0;
-        status[1] = ~0ull;
-        status[2] = ~0ull;
-        status[3] = ~0ull;
-    }
+    finish_loss(a.reduction, sum, a.reduction == SX_REDUCE_MEAN ? ld(&a.status->divisor) : 1.0, a.status, a.loss_out);
 }
 
 // ---------------------------------------------------------------------------------------------
-// Softmax backward: out = p * (g - sum_j g_j p_j), one warp (WARP) or one block (BLOCK) per row;
-// two reads of P and G (the second mostly from cache). Records non-finite P (A) and G (B).
+// Softmax backward: out = p * (g - sum_j g_j p_j), one warp (WARP) or one block (BLOCK) per row,
+// rows in turn; two reads of P and G (the second mostly from cache). The dot product and g - dot
+// are formed in double: with a confident row (p near one-hot), g - dot is a small difference of
+// large terms, which float would lose.
 
 namespace {
 template <int GROUP, int PACK>
-__device__ void backward_rows(int rows, int cols, const float* probs, const float* grad, float* out,
-                              unsigned long long* status) {
+__device__ void backward_rows(const BackwardArgs& a) {
     const int group = GROUP == WARP ? WARP : blockDim.x;
     const int lane = GROUP == WARP ? threadIdx.x % WARP : threadIdx.x;
-    const long long row = GROUP == WARP
-            ? (long long) blockIdx.x * (blockDim.x / WARP) + threadIdx.x / WARP
-            : (long long) blockIdx.x;
-    if (row >= rows) return;
-    const long long base = row * (long long) cols;
-    float dot = 0.0f;
-    for (int j = lane * PACK; j < cols; j += group * PACK) {
-        float p[PACK], g[PACK];
-        load_pack<PACK>(probs + base + j, p);
-        load_pack<PACK>(grad + base + j, g);
-        for (int e = 0; e < PACK; ++e) {
-            if (non_finite(p[e])) report(status, STATUS_BAD_A, 1, (unsigned long long) (base + j + e));
-            if (non_finite(g[e])) report(status, STATUS_BAD_B, 2, (unsigned long long) (base + j + e));
-            dot += g[e] * p[e];
+    const long long first_row = GROUP == WARP ? (long long) blockIdx.x * (blockDim.x / WARP) + threadIdx.x / WARP
+                                              : (long long) blockIdx.x;
+    const long long row_stride = GROUP == WARP ? (long long) gridDim.x * (blockDim.x / WARP) : gridDim.x;
+    for (long long row = first_row; row < a.rows; row += row_stride) {
+        const long long base = row * (long long) a.cols;
+        unsigned long long bad_p = NONE, bad_g = NONE;
+        double dot = 0.0;
+        for (int j = lane * PACK; j < a.cols; j += group * PACK) {
+            float p[PACK], g[PACK];
+            load_pack<PACK>(a.probs + base + j, p);
+            load_pack<PACK>(a.grad + base + j, g);
+            for (int e = 0; e < PACK; ++e) {
+                if (non_finite(p[e]) && bad_p == NONE) bad_p = (unsigned long long) (base + j + e);
+                if (non_finite(g[e]) && bad_g == NONE) bad_g = (unsigned long long) (base + j + e);
+                dot += (double) g[e] * p[e];
+            }
         }
-    }
-    dot = group_sum<GROUP>(dot);
-    for (int j = lane * PACK; j < cols; j += group * PACK) {
-        float p[PACK], g[PACK], o[PACK];
-        load_pack<PACK>(probs + base + j, p);
-        load_pack<PACK>(grad + base + j, g);
-        for (int e = 0; e < PACK; ++e) o[e] = p[e] * (g[e] - dot);
-        store_pack<PACK>(out + base + j, o);
+        report(a.status, 0, bad_p);
+        report(a.status, 1, bad_g);
+        dot = GROUP == WARP ? warp_sum(dot) : block_sum(dot);
+        for (int j = lane * PACK; j < a.cols; j += group * PACK) {
+            float p[PACK], g[PACK], o[PACK];
+            load_pack<PACK>(a.probs + base + j, p);
+            load_pack<PACK>(a.grad + base + j, g);
+            for (int e = 0; e < PACK; ++e) o[e] = (float) (p[e] * ((double) g[e] - dot));
+            store_pack<PACK>(a.out + base + j, o);
+        }
     }
 }
 }  // namespace
 
 #define SX_BACKWARD(shape, group, pack)                                                                \
-    extern "C" __global__ void sx_backward_##shape##_p##pack(int rows, int cols, const float* probs,    \
-                                                              const float* grad, float* out,            \
-                                                              unsigned long long* status) {             \
-        backward_rows<group, pack>(rows, cols, probs, grad, out, status);                              \
+    extern "C" __global__ void sx_backward_##shape##_p##pack(const BackwardArgs a) {                   \
+        backward_rows<group, pack>(a);                                                                 \
     }
 SX_BACKWARD(warp, WARP, 1)
 SX_BACKWARD(warp, WARP, 4)
@@ -658,35 +853,36 @@ SX_BACKWARD(block, 0, 4)
 
 // The explicit Jacobian from probabilities p [rows, cols]: out[n, i, j] = p_i (delta_ij - p_j).
 // One thread per output element, grid-stride.
-extern "C" __global__ void sx_jacobian(int rows, int cols, const float* probs, float* out) {
-    long long total = (long long) rows * cols * cols;
+extern "C" __global__ void sx_jacobian(const JacobianArgs a) {
+    long long total = (long long) a.rows * a.cols * a.cols;
     for (long long k = (long long) blockIdx.x * blockDim.x + threadIdx.x; k < total;
          k += (long long) gridDim.x * blockDim.x) {
-        long long n = k / ((long long) cols * cols);
-        int i = (int) (k / cols % cols), j = (int) (k % cols);
-        float pi = probs[n * cols + i], pj = probs[n * cols + j];
-        out[k] = pi * ((i == j ? 1.0f : 0.0f) - pj);
+        long long n = k / ((long long) a.cols * a.cols);
+        int i = (int) (k / a.cols % a.cols), j = (int) (k % a.cols);
+        float pi = ld(a.probs + n * a.cols + i), pj = ld(a.probs + n * a.cols + j);
+        st_once(a.out + k, pi * ((i == j ? 1.0f : 0.0f) - pj));
     }
 }
 
 // ---------------------------------------------------------------------------------------------
-// Sigmoid binary cross-entropy, elementwise over n = rows * cols elements, grid-stride with a grid
-// fixed by the host: loss = pw t softplus(-x) + (1 - t) softplus(x), grad = scale ((1 - t) sigma(x)
-// - pw t sigma(-x)). (The same as (1 - t) x + L softplus(-x) and L sigma(x) - pw t with L = 1 +
-// (pw - 1) t, PyTorch's forms, without their cancellations: a confident logit's loss of 1e-9 and
-// its gradient sigma(x) - 1 survive.) Each block writes the double sum of its losses to
-// partial[blockIdx.x] (a fixed order, so the total is deterministic); losses (reduction none) gets
-// every element's loss.
-extern "C" __global__ void sx_bce(long long n, int cols, const float* x, const float* t, const float* pos_weight,
-                                  float scale, float* grad, float* probs, float* losses, double* partial,
-                                  unsigned long long* status) {
+// Sigmoid binary cross-entropy, elementwise, grid-stride: loss = pw t softplus(-x) + (1 - t)
+// softplus(x), grad = scale ((1 - t) sigma(x) - pw t sigma(-x)). (The same as (1 - t) x + L
+// softplus(-x) and L sigma(x) - pw t with L = 1 + (pw - 1) t, PyTorch's forms, without their
+// cancellations: a confident logit's loss of 1e-9 and its gradient sigma(x) - 1 survive.) The
+// last block reduces the loss.
+extern "C" __global__ void sx_bce(const BceArgs a) {
+    const float scale = a.reduction == SX_REDUCE_MEAN ? (float) (1.0 / (double) a.n) : 1.0f;
     double sum = 0.0;
-    for (long long i = (long long) blockIdx.x * blockDim.x + threadIdx.x; i < n;
-         i += (long long) gridDim.x * blockDim.x) {
-        float xi = x[i], ti = t[i];
-        if (non_finite(xi)) report(status, STATUS_BAD_A, 1, (unsigned long long) i);
-        if (non_finite(ti)) report(status, STATUS_BAD_B, 2, (unsigned long long) i);
-        float pw = pos_weight ? pos_weight[i % cols] : 1.0f;
+    unsigned long long bad_x = NONE, bad_t = NONE;
+    long long stride = (long long) gridDim.x * blockDim.x;
+    long long rounds = (a.n + stride - 1) / stride;  // the same for every thread: report() is warp-wide
+    for (long long k = 0; k < rounds; ++k) {
+        long long i = k * stride + (long long) blockIdx.x * blockDim.x + threadIdx.x;
+        if (i >= a.n) continue;
+        float xi = ld_once(a.logits + i), ti = ld_once(a.targets + i);
+        if (non_finite(xi) && bad_x == NONE) bad_x = (unsigned long long) i;
+        if (non_finite(ti) && bad_t == NONE) bad_t = (unsigned long long) i;
+        float pw = a.pos_weight ? ld(a.pos_weight + i % a.cols) : 1.0f;
         float e = expf(-fabsf(xi));
         float log1p_e = log1pf(e);
         float softplus_pos = fmaxf(xi, 0.0f) + log1p_e;   // -log sigma(-x)
@@ -694,44 +890,55 @@ extern "C" __global__ void sx_bce(long long n, int cols, const float* x, const f
         float loss = pw * ti * softplus_neg + (1.0f - ti) * softplus_pos;
         float big = 1.0f / (1.0f + e), small = e / (1.0f + e);  // sigma(|x|), sigma(-|x|)
         float sigmoid = xi >= 0.0f ? big : small, sigmoid_neg = xi >= 0.0f ? small : big;
-        if (grad) grad[i] = scale * ((1.0f - ti) * sigmoid - pw * ti * sigmoid_neg);
-        if (probs) probs[i] = sigmoid;
-        if (losses) losses[i] = loss;
+        if (a.grad) st_once(a.grad + i, scale * ((1.0f - ti) * sigmoid - pw * ti * sigmoid_neg));
+        if (a.probs) st_once(a.probs + i, sigmoid);
+        if (a.losses) st_once(a.losses + i, loss);
         sum += loss;
     }
-    sum = block_sum(sum);
-    if (threadIdx.x == 0) partial[blockIdx.x] = sum;
+    report(a.status, 0, bad_x);
+    report(a.status, 1, bad_t);
+    double total;
+    if (last_block_total(block_sum(sum), a.partial, a.status, total)) {
+        finish_loss(a.reduction, total, (double) a.n, a.status, a.loss_out);
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
-// The classifier's small steps around its GEMMs.
+// The classifier's small steps around its products.
 
 // db[j] (+)= sum over rows of ds[i, j]: one thread per column, rows in order (deterministic).
-extern "C" __global__ void sx_column_sums(int rows, int cols, const float* ds, float* db, int accumulate) {
+extern "C" __global__ void sx_column_sums(const ColumnSumsArgs a) {
     int j = blockIdx.x * blockDim.x + threadIdx.x;
-    if (j >= cols) return;
+    if (j >= a.cols) return;
     double sum = 0.0;
-    for (long long i = 0; i < rows; ++i) sum += ds[i * cols + j];
-    db[j] = accumulate ? db[j] + (float) sum : (float) sum;
+    for (long long i = 0; i < a.rows; ++i) sum += ld(a.ds + i * a.cols + j);
+    st(a.db + j, a.accumulate ? ld(a.db + j) + (float) sum : (float) sum);
 }
 
-// dst = alpha * src over n elements (dW starts as 2 reg W before the GEMM adds X^T dS).
-extern "C" __global__ void sx_scale_copy(long long n, const float* src, float alpha, float* dst) {
-    for (long long i = (long long) blockIdx.x * blockDim.x + threadIdx.x; i < n;
+// dst = alpha * src over n elements (dW starts as 2 reg W before the product adds X^T dS).
+extern "C" __global__ void sx_scale(const ScaleArgs a) {
+    for (long long i = (long long) blockIdx.x * blockDim.x + threadIdx.x; i < a.n;
          i += (long long) gridDim.x * blockDim.x)
-        dst[i] = alpha * src[i];
+        st(a.dst + i, a.alpha * ld(a.src + i));
 }
 
-// partial[blockIdx.x] = sum of squares of its elements, in double (the classifier's reg term);
-// records non-finite entries (A) so that X, W and b are checked on the device.
-extern "C" __global__ void sx_sum_squares(long long n, const float* v, double* partial, unsigned long long* status) {
+// Checks that X, W or b is finite, and with add_to_extra puts factor * sum of squares (the reg
+// term, reg * sum W^2) into status->extra: the last block sums the blocks' double partials.
+extern "C" __global__ void sx_sum_squares(const SquaresArgs a) {
     double sum = 0.0;
-    for (long long i = (long long) blockIdx.x * blockDim.x + threadIdx.x; i < n;
-         i += (long long) gridDim.x * blockDim.x) {
-        float x = v[i];
-        if (non_finite(x)) report(status, STATUS_BAD_A, 1, (unsigned long long) i);
+    unsigned long long bad = NONE;
+    long long stride = (long long) gridDim.x * blockDim.x;
+    long long rounds = (a.n + stride - 1) / stride;
+    for (long long k = 0; k < rounds; ++k) {
+        long long i = k * stride + (long long) blockIdx.x * blockDim.x + threadIdx.x;
+        if (i >= a.n) continue;
+        float x = ld_once(a.values + i);
+        if (non_finite(x) && bad == NONE) bad = (unsigned long long) i;
         sum += (double) x * x;
     }
-    sum = block_sum(sum);
-    if (threadIdx.x == 0) partial[blockIdx.x] = sum;
+    report(a.status, a.operand, bad);
+    double total;
+    if (last_block_total(block_sum(sum), a.partial, a.status, total) && a.add_to_extra && threadIdx.x == 0) {
+        st(&a.status->extra, a.factor * total);
+    }
 }

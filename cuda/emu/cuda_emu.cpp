@@ -193,7 +193,7 @@ struct Worker {
         yield();
     }
 
-    /** Records a misuse; the fiber then stops, and the block is abandoned. */
+    /** Records a misuse (the first of the block); the fiber then stops, and the block is abandoned. */
     [[noreturn]] void misuse(const std::string& what) {
         if (error.empty()) {
             char where[96];
@@ -366,15 +366,54 @@ void sync_block() {
     w->arrive(w->block_barrier, w->live);
 }
 
+namespace {
+void require_full_warp(Worker* w, unsigned mask, const char* what) {
+    if (mask != 0xffffffffu) w->misuse(std::string(what) + " with a partial mask (this emulator supports the full warp only)");
+    if (w->warp_live[w->current / kWarp] != kWarp) {
+        w->misuse(std::string(what) + " in a warp with fewer than 32 running lanes (the block is not a multiple of 32 "
+                  "threads, or a lane has exited)");
+    }
+}
+
+std::atomic<AccessChecker> checker{nullptr};
+}  // namespace
+
+void set_access_checker(AccessChecker c) { checker = c; }
+
+void check_access(const void* p, size_t bytes, bool write) {
+    Worker* w = current_worker;
+    uintptr_t address = reinterpret_cast<uintptr_t>(p);
+    if (address % bytes != 0 && (bytes == 4 || bytes == 8 || bytes == 16)) {
+        char what[96];
+        std::snprintf(what, sizeof what, "a misaligned %zu-byte %s at %#lx", bytes, write ? "store" : "load",
+                      (unsigned long) address);
+        w->misuse(what);
+    }
+    AccessChecker c = checker.load(std::memory_order_relaxed);
+    if (c == nullptr) return;
+    std::string where = c(p, bytes);
+    if (!where.empty()) w->misuse(std::string(write ? "a store to " : "a load from ") + where);
+}
+
+bool vote_any(unsigned mask, bool predicate) {
+    Worker* w = current_worker;
+    require_full_warp(w, mask, "a vote");
+    unsigned t = w->current, warp = t / kWarp;
+    Barrier& barrier = w->warp_barrier[warp];
+    unsigned long long* slots = w->slots[barrier.generation % 2];
+    slots[t] = predicate ? 1 : 0;
+    w->arrive(barrier, w->warp_live[warp]);
+    for (unsigned lane = 0; lane < kWarp; ++lane) {
+        if (slots[warp * kWarp + lane]) return true;
+    }
+    return false;
+}
+
 unsigned long long shuffle_xor(unsigned mask, unsigned long long bits, int lane_mask) {
     Worker* w = current_worker;
     unsigned t = w->current;
     unsigned warp = t / kWarp;
-    if (mask != 0xffffffffu) w->misuse("a shuffle with a partial mask (this emulator supports the full warp only)");
-    if (w->warp_live[warp] != kWarp) {
-        w->misuse("a shuffle in a warp with fewer than 32 running lanes (the block is not a multiple of 32 "
-                  "threads, or a lane has exited)");
-    }
+    require_full_warp(w, mask, "a shuffle");
     unsigned source = warp * kWarp + ((t % kWarp) ^ (unsigned) (lane_mask & (kWarp - 1)));
     // Two sets of slots, alternating: a lane can write the next shuffle's slot only after every
     // lane has arrived at that shuffle's barrier, that is after every lane has read this one.

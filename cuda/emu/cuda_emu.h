@@ -68,6 +68,21 @@ std::string launch(dim3 grid, dim3 block, const std::function<void()>& kernel);
 /** Waits at the block's barrier. */
 void sync_block();
 
+/** Whether any of the warp's lanes has `predicate` (a warp-wide vote). */
+bool vote_any(unsigned mask, bool predicate);
+
+/**
+ * Checks one global-memory access of the running kernel (the kernels make every one through
+ * their ld/st helpers): a 16-byte access must be 16-byte aligned, and `access_checker`, when set
+ * (the simulated device sets it to its allocation table), says whether [p, p + bytes) may be
+ * touched. A bad access fails the launch, naming the thread and the address.
+ */
+void check_access(const void* p, size_t bytes, bool write);
+
+/** Returns "" when [p, p + bytes) lies in live device memory, else where it lies instead. */
+using AccessChecker = std::string (*)(const void* p, size_t bytes);
+void set_access_checker(AccessChecker checker);
+
 /** Exchanges 8 bytes with lane (lane ^ lane_mask) of the caller's warp; records misuse. */
 unsigned long long shuffle_xor(unsigned mask, unsigned long long bits, int lane_mask);
 }  // namespace emu
@@ -85,6 +100,8 @@ inline T __shfl_xor_sync(unsigned mask, T value, int lane_mask) {
     return result;
 }
 
+inline bool __any_sync(unsigned mask, bool predicate) { return emu::vote_any(mask, predicate); }
+
 inline unsigned long long atomicOr(unsigned long long* address, unsigned long long value) {
     return std::atomic_ref<unsigned long long>(*address).fetch_or(value);
 }
@@ -93,6 +110,14 @@ inline unsigned long long atomicMin(unsigned long long* address, unsigned long l
     std::atomic_ref<unsigned long long> ref(*address);
     unsigned long long old = ref.load();
     while (value < old && !ref.compare_exchange_weak(old, value)) {
+    }
+    return old;
+}
+
+inline unsigned long long atomicMax(unsigned long long* address, unsigned long long value) {
+    std::atomic_ref<unsigned long long> ref(*address);
+    unsigned long long old = ref.load();
+    while (value > old && !ref.compare_exchange_weak(old, value)) {
     }
     return old;
 }

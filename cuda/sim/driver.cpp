@@ -33,6 +33,11 @@
 
 #include "sim.h"
 
+namespace emu {  // from cuda/emu/cuda_emu.h, whose CUDA macros this file does not want
+using AccessChecker = std::string (*)(const void* p, size_t bytes);
+void set_access_checker(AccessChecker checker);
+}  // namespace emu
+
 namespace sim {
 namespace {
 
@@ -454,6 +459,23 @@ int max_threads_for(int registers) {
 // ---------------------------------------------------------------------------------------------
 // Running a kernel (from a stream's queue)
 
+/** Where a kernel's access lies when not in live device memory ("" when it does). Runs on the
+ * emulator's workers while the driver's lock is held by the thread that runs the kernel, so the
+ * allocation table does not change under it. */
+std::string check_kernel_access(const void* p, size_t bytes) {
+    thread_local uintptr_t cached_base = 1, cached_end = 0;  // the allocation the last access hit
+    uintptr_t address = reinterpret_cast<uintptr_t>(p);
+    if (address >= cached_base && address + bytes <= cached_end) return "";
+    uintptr_t base;
+    const DeviceAllocation* a = find_device(address, &base);
+    if (a != nullptr && address + bytes <= base + a->bytes) {
+        cached_base = base;
+        cached_end = base + a->bytes;
+        return "";
+    }
+    return describe_outside(address, bytes);
+}
+
 void run_kernel(Context* c, const Function* f, emu_dim::Dim grid, emu_dim::Dim block,
                 const std::vector<std::vector<unsigned char>>& args, CUresult injected) {
     const Kernel* k = f->kernel;
@@ -461,30 +483,18 @@ void run_kernel(Context* c, const Function* f, emu_dim::Dim grid, emu_dim::Dim b
         set_fault(c, injected, "kernel " + k->name + " failed (a failure injected by the test)");
         return;
     }
-    std::vector<std::pair<uintptr_t, const DeviceAllocation*>> touched;
-    for (size_t i = 0; i < k->params.size(); ++i) {
-        if (!k->params[i].pointer) continue;
-        uintptr_t p;
-        std::memcpy(&p, args[i].data(), sizeof p);
-        if (p == 0) continue;
-        uintptr_t base;
-        const DeviceAllocation* a = find_device(p, &base);
-        if (a == nullptr) {
-            set_fault(c, CUDA_ERROR_ILLEGAL_ADDRESS, "kernel " + k->name + ", argument " + k->params[i].name + " ("
-                      + std::to_string(i) + "): " + describe_outside(p, 1));
-            return;
-        }
-        touched.emplace_back(base, a);
-    }
+    emu::set_access_checker(&check_kernel_access);
     std::string error = k->run(grid, block, args);
     if (!error.empty()) {
-        set_fault(c, CUDA_ERROR_LAUNCH_FAILED, "kernel " + k->name + ": " + error);
+        bool access = error.rfind("a load", 0) == 0 || error.rfind("a store", 0) == 0 || error.rfind("a misaligned", 0) == 0;
+        set_fault(c, access ? CUDA_ERROR_ILLEGAL_ADDRESS : CUDA_ERROR_LAUNCH_FAILED, "kernel " + k->name + ": " + error);
         return;
     }
-    for (auto& [base, a] : touched) {
-        std::string where = trampled_guard(base, *a);
+    // Every access went through the checked helpers; the guards catch one that did not.
+    for (auto& [base, a] : device_memory) {
+        std::string where = trampled_guard(base, a);
         if (!where.empty()) {
-            repaint_guards(*a);
+            repaint_guards(a);
             set_fault(c, CUDA_ERROR_ILLEGAL_ADDRESS, "kernel " + k->name + " wrote " + where);
             return;
         }

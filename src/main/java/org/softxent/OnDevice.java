@@ -6,8 +6,8 @@ import jcuda.driver.CUstream;
 /**
  * The device-resident API, for callers who already hold GPU memory (JCuda users, pipelines that
  * keep activations on the device): the operations of {@link Softxent} on device buffers, with no
- * host copies and results left on the device. Obtained from {@link Softxent#onDevice()} on a GPU
- * engine.
+ * host copies and results left on the device. Obtained from {@link Softxent#onDevice()} (the
+ * engine's own stream) or {@link Softxent#onDevice(CUstream)} (a stream of yours) on a GPU engine.
  *
  * <p>Buffers are {@code CUdeviceptr}s in the engine's CUDA context (the device's primary context),
  * row-major, float32 unless said otherwise; labels are int32. Each method checks its shapes and
@@ -21,11 +21,16 @@ import jcuda.driver.CUstream;
  */
 public interface OnDevice {
 
-    /** The stream every call is queued on; order your own work against it. */
+    /**
+     * The stream every call is queued on. The engine's own stream does not synchronise with the
+     * legacy default stream or any other: work you queued elsewhere that a call reads (an upload,
+     * say) must be ordered before it (a cuStreamSynchronize, or an event the stream waits on), or
+     * use {@link Softxent#onDevice(CUstream)} with your stream.
+     */
     CUstream stream();
 
     /**
-     * Waits for the queued work.
+     * Waits for the engine's queued work (on every stream it used).
      *
      * @throws IllegalArgumentException for the first call since the last synchronize that met bad
      *                                  data, naming that call and the first bad entry

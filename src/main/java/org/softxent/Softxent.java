@@ -2,7 +2,6 @@ package org.softxent;
 
 import static org.softxent.backend.Checks.requireDistinct;
 import static org.softxent.backend.Checks.requireLabels;
-import static org.softxent.backend.Checks.requireLength;
 import static org.softxent.backend.Checks.requireNonNull;
 import static org.softxent.backend.Checks.requirePositive;
 import static org.softxent.backend.Checks.requireShape;
@@ -12,6 +11,8 @@ import org.softxent.backend.Backend;
 import org.softxent.backend.BinaryCrossEntropyProblem;
 import org.softxent.backend.ClassifierProblem;
 import org.softxent.backend.CrossEntropyProblem;
+import org.softxent.backend.Operand;
+import org.softxent.backend.Rules;
 import org.softxent.cpu.CpuBackend;
 import org.softxent.cuda.CudaBackends;
 
@@ -93,12 +94,27 @@ public final class Softxent implements AutoCloseable {
     }
 
     /**
-     * The device-resident API: the same operations on buffers already in GPU memory.
+     * The device-resident API: the same operations on buffers already in GPU memory, queued on the
+     * engine's own stream.
      *
      * @throws IllegalStateException when this engine computes on the CPU
      */
     public OnDevice onDevice() {
-        if (backend() instanceof OnDevice gpu) {
+        return onDevice(null);
+    }
+
+    /**
+     * The device-resident API on a stream of the caller's (a {@code CUstream} of the engine's CUDA
+     * context, the device's primary context): calls are queued on it, after the work the caller
+     * queued there before, so no further ordering is needed against that work. The engine's calls
+     * still run in the order they were made, whatever their streams (a call on another stream than
+     * the last call's waits for that one's work, on the device). Null: the engine's own stream.
+     *
+     * @throws IllegalStateException when this engine computes on the CPU
+     */
+    public OnDevice onDevice(jcuda.driver.CUstream stream) {
+        OnDevice gpu = CudaBackends.onDevice(backend(), stream);
+        if (gpu != null) {
             return gpu;
         }
         throw new IllegalStateException("the device-resident API needs the GPU; this engine computes on the CPU"
@@ -172,9 +188,9 @@ public final class Softxent implements AutoCloseable {
      */
     public LossResult crossEntropy(float[] logits, int rows, int cols, int[] labels, CrossEntropyOptions options,
                                    float[] gradOut, float[] probsOut) {
-        requireNonNull("options", options);
-        checkLogits(logits, rows, cols);
-        requireLength("labels", labels, rows, "rows");
+        checkedSize(rows, cols);
+        Rules.crossEntropy(rows, cols, Operand.of("logits", logits), Operand.of("labels", labels), null, options,
+                Operand.of("gradOut", gradOut), Operand.of("probsOut", probsOut));
         requireLabels("labels", labels, cols, options.ignoreIndex());
         return crossEntropy(logits, rows, cols, labels, null, options, gradOut, probsOut);
     }
@@ -197,23 +213,14 @@ public final class Softxent implements AutoCloseable {
     /** As {@link #crossEntropyWithTargets(float[], int, int, float[], CrossEntropyOptions)}, into the caller's arrays (null: not computed). */
     public LossResult crossEntropyWithTargets(float[] logits, int rows, int cols, float[] targetProbs,
                                               CrossEntropyOptions options, float[] gradOut, float[] probsOut) {
-        requireNonNull("options", options);
-        checkLogits(logits, rows, cols);
-        requireShape("targetProbs", targetProbs, rows, cols);
-        if (options.ignoreIndex() != CrossEntropyOptions.DEFAULT_IGNORE_INDEX) {
-            throw new IllegalArgumentException("ignoreIndex (" + options.ignoreIndex()
-                    + ") applies to integer labels only, not to probability targets");
-        }
+        checkedSize(rows, cols);
+        Rules.crossEntropy(rows, cols, Operand.of("logits", logits), null, Operand.of("targetProbs", targetProbs),
+                options, Operand.of("gradOut", gradOut), Operand.of("probsOut", probsOut));
         return crossEntropy(logits, rows, cols, null, targetProbs, options, gradOut, probsOut);
     }
 
     private LossResult crossEntropy(float[] logits, int rows, int cols, int[] labels, float[] targetProbs,
                                     CrossEntropyOptions options, float[] gradOut, float[] probsOut) {
-        if (options.hasClassWeights()) {
-            requireLength("classWeights", options.classWeightsView(), cols, "cols");
-        }
-        checkOptionalShape("gradOut", gradOut, rows, cols);
-        checkOptionalShape("probsOut", probsOut, rows, cols);
         requireDistinct(new String[] {"logits", "targetProbs", "gradOut", "probsOut"},
                 new Object[] {logits, targetProbs, gradOut, probsOut});
         float[] losses = options.reduction() == Reduction.NONE ? new float[rows] : null;
@@ -239,8 +246,9 @@ public final class Softxent implements AutoCloseable {
 
     /** As {@link #softmaxBackward(float[], float[], int, int)}, into {@code out} [rows, cols]; returns {@code out}. */
     public float[] softmaxBackward(float[] probs, float[] gradProbs, int rows, int cols, float[] out) {
-        checkRowOp("probs", probs, rows, cols, out);
-        requireShape("gradProbs", gradProbs, rows, cols);
+        checkedSize(rows, cols);
+        Rules.softmaxBackward(rows, cols, Operand.of("probs", probs), Operand.of("gradProbs", gradProbs),
+                Operand.of("out", out));
         requireDistinct(new String[] {"probs", "gradProbs", "out"}, new Object[] {probs, gradProbs, out});
         backend().softmaxBackward(probs, gradProbs, rows, cols, out);
         return out;
@@ -261,13 +269,8 @@ public final class Softxent implements AutoCloseable {
 
     /** As {@link #softmaxJacobian(float[], int, int)}, into {@code out} [rows, cols, cols]; returns {@code out}. */
     public float[] softmaxJacobian(float[] logits, int rows, int cols, float[] out) {
-        checkLogits(logits, rows, cols);
-        int size = jacobianSize(rows, cols);
-        requireNonNull("out", out);
-        if (out.length != size) {
-            throw new ShapeMismatchException("out must hold rows × cols × cols = " + rows + " × " + cols + " × "
-                    + cols + " = " + size + " floats, but its length is " + out.length);
-        }
+        jacobianSize(rows, cols);
+        Rules.softmaxJacobian(rows, cols, Operand.of("logits", logits), Operand.of("out", out));
         requireDistinct(new String[] {"logits", "out"}, new Object[] {logits, out});
         backend().softmaxJacobian(logits, rows, cols, out);
         return out;
@@ -299,14 +302,9 @@ public final class Softxent implements AutoCloseable {
      */
     public LossResult binaryCrossEntropy(float[] logits, float[] targets, int rows, int cols,
                                          BinaryCrossEntropyOptions options, float[] gradOut, float[] probsOut) {
-        requireNonNull("options", options);
-        checkLogits(logits, rows, cols);
-        requireShape("targets", targets, rows, cols);
-        if (options.posWeightView() != null) {
-            requireLength("posWeight", options.posWeightView(), cols, "cols");
-        }
-        checkOptionalShape("gradOut", gradOut, rows, cols);
-        checkOptionalShape("probsOut", probsOut, rows, cols);
+        checkedSize(rows, cols);
+        Rules.binaryCrossEntropy(rows, cols, Operand.of("logits", logits), Operand.of("targets", targets), options,
+                Operand.of("gradOut", gradOut), Operand.of("probsOut", probsOut));
         requireDistinct(new String[] {"logits", "targets", "gradOut", "probsOut"},
                 new Object[] {logits, targets, gradOut, probsOut});
         float[] losses = options.reduction() == Reduction.NONE ? new float[rows * cols] : null;
@@ -345,28 +343,13 @@ public final class Softxent implements AutoCloseable {
     public ClassifierResult classifier(float[] x, float[] w, float[] b, int[] labels, int rows, int features,
                                        int classes, ClassifierOptions options,
                                        float[] gradW, float[] gradB, float[] gradX) {
-        requireNonNull("options", options);
         checkedSize("rows", rows, "features", features);
         checkedSize("features", features, "classes", classes);
         checkedSize("rows", rows, "classes", classes);
-        requireShape("x", x, rows, features);
-        requireShape("w", w, features, classes);
-        if (b != null) {
-            requireLength("b", b, classes, "classes");
-        } else if (gradB != null) {
-            throw new IllegalArgumentException("gradB was given but b is null: there is no bias to differentiate");
-        }
-        requireLength("labels", labels, rows, "rows");
-        CrossEntropyOptions ce = options.crossEntropy();
-        requireLabels("labels", labels, classes, ce.ignoreIndex());
-        if (ce.hasClassWeights()) {
-            requireLength("classWeights", ce.classWeightsView(), classes, "classes");
-        }
-        checkOptionalShape("gradW", gradW, features, classes);
-        if (gradB != null) {
-            requireLength("gradB", gradB, classes, "classes");
-        }
-        checkOptionalShape("gradX", gradX, rows, features);
+        Rules.classifier(rows, features, classes, Operand.of("x", x), Operand.of("w", w), Operand.of("b", b),
+                Operand.of("labels", labels), options, Operand.of("gradW", gradW), Operand.of("gradB", gradB),
+                Operand.of("gradX", gradX));
+        requireLabels("labels", labels, classes, options.crossEntropy().ignoreIndex());
         requireDistinct(new String[] {"x", "w", "b", "gradW", "gradB", "gradX"},
                 new Object[] {x, w, b, gradW, gradB, gradX});
         double loss = backend().classifier(new ClassifierProblem(x, w, b, labels, rows, features, classes,
@@ -431,15 +414,8 @@ public final class Softxent implements AutoCloseable {
 
     private static void checkRowOp(String inputName, float[] input, int rows, int cols, float[] out) {
         checkedSize(rows, cols);
-        requireShape(inputName, input, rows, cols);
-        requireShape("out", out, rows, cols);
+        Rules.softmax(rows, cols, Operand.of(inputName, input), Operand.of("out", out));
         requireDistinct(new String[] {inputName, "out"}, new Object[] {input, out});
-    }
-
-    private static void checkOptionalShape(String name, float[] array, int rows, int cols) {
-        if (array != null) {
-            requireShape(name, array, rows, cols);
-        }
     }
 
     /** The largest array length every JVM allows. */

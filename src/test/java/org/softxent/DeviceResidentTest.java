@@ -147,10 +147,12 @@ class DeviceResidentTest extends EngineTest {
             CUdeviceptr small = mem.alloc(size).withByteOffset(size - 156);
             CUdeviceptr enough = mem.alloc(40 * Float.BYTES);
             ShapeMismatchException e = assertThrows(ShapeMismatchException.class, () -> dev.softmax(small, 4, 10, enough));
-            assertTrue(e.getMessage().contains("logits needs 160 bytes"), e.getMessage());
+            assertTrue(e.getMessage().contains("logits must hold rows × cols = 4 × 10 = 40 floats (160 bytes"),
+                    e.getMessage());
             assertTrue(e.getMessage().contains("holds 156"), e.getMessage());
             e = assertThrows(ShapeMismatchException.class, () -> dev.softmax(enough, 4, 10, small));
-            assertTrue(e.getMessage().contains("out needs 160 bytes"), e.getMessage());
+            assertTrue(e.getMessage().contains("out must hold rows × cols = 4 × 10 = 40 floats (160 bytes"),
+                    e.getMessage());
             assertThrows(NullPointerException.class, () -> dev.softmax(null, 4, 10, enough));
             assertThrows(IllegalArgumentException.class, () -> dev.softmax(enough, 0, 10, enough));
         }

@@ -441,6 +441,33 @@ public abstract class EngineContractTest extends EngineTest {
 
     @Nested
     class SoftmaxBackwardAndJacobian {
+        /** Near one-hot probabilities: g − Σ p·g is a tiny difference of large terms, and keeps its accuracy. */
+        @Test
+        void confidentRowsKeepTheirTinyBackward() {
+            Rng rng = Rng.fresh();
+            for (int c : new int[] {2, 40, 3000}) {
+                int n = 6;
+                float[] z = rng.normal(n * c, 1);
+                for (int r = 0; r < n; r++) {
+                    z[r * c + rng.nextInt(0, c)] += (float) (12 + 6 * rng.nextDouble());
+                }
+                float[] p = sx.softmax(z, n, c);
+                float[] g = rng.normal(n * c, 1);
+                double[] expected = new double[n * c];
+                for (int r = 0; r < n; r++) {
+                    double dot = 0;
+                    for (int j = 0; j < c; j++) {
+                        dot += (double) g[r * c + j] * p[r * c + j];
+                    }
+                    for (int j = 0; j < c; j++) {
+                        expected[r * c + j] = p[r * c + j] * (g[r * c + j] - dot);
+                    }
+                }
+                assertClose(expected, sx.softmaxBackward(p, g, n, c, poisoned(n * c)), LOGITS,
+                        "confident backward, " + c + " classes " + rng);
+            }
+        }
+
         @Test
         void backwardMatchesTheOracleAndTheJacobianProduct() {
             Rng rng = Rng.fresh();

@@ -17,7 +17,6 @@ import org.softxent.ClassifierOptions;
 import org.softxent.CrossEntropyOptions;
 import org.softxent.Device;
 import org.softxent.Softxent;
-import org.softxent.cuda.GpuBench;
 
 /**
  * The benchmark: softxent's workloads timed on the engine's device next to the ceilings measured in
@@ -103,7 +102,7 @@ public final class Benchmark {
     private void gpu() {
         int runs = Math.max(20, options.runs());
         boolean quick = options.quick();
-        try (GpuBench g = GpuBench.of(sx)) {
+        try (GpuWorkloads g = new GpuWorkloads(sx)) {
             environment.putAll(g.describe());
             double copy = g.copyBandwidth(runs);
             double h2d = g.pinnedBandwidth(true, runs);
@@ -127,7 +126,7 @@ public final class Benchmark {
             for (int[] s : quick ? new int[][] {CLASSIFIER[1]} : CLASSIFIER) {
                 for (boolean tf32 : new boolean[] {false, true}) {
                     Stats gemm = g.gemms(s[0], s[1], s[2], tf32, runs);
-                    GpuBench.ClassifierRun run = g.classifier(s[0], s[1], s[2], tf32, runs);
+                    GpuWorkloads.ClassifierRun run = g.classifier(s[0], s[1], s[2], tf32, runs);
                     double flops = 4.0 * s[0] * s[1] * s[2];
                     results.add(new Result("classifier (device)", shape(s), "gpu", tf32 ? "tf32" : "fp32", run.stats(),
                             flops / (run.stats().medianMs() * 1e9), "TFLOP/s", gemm.medianMs(),

@@ -9,6 +9,7 @@ import static jcuda.jcublas.JCublas2.cublasSgemm;
 
 import jcuda.Pointer;
 import jcuda.driver.CUdeviceptr;
+import jcuda.driver.CUstream;
 import jcuda.jcublas.cublasHandle;
 import jcuda.jcublas.cublasMath;
 import jcuda.jcublas.cublasOperation;
@@ -18,7 +19,7 @@ import org.softxent.DeviceException;
 import org.softxent.DeviceUnavailableException;
 
 /**
- * cuBLAS through JCublas2: one handle bound to the engine's stream, and the classifier's three
+ * cuBLAS through JCublas2: one handle, on the stream of the call, and the classifier's three
  * products on row-major data. cuBLAS is column-major; a row-major [r, c] matrix is a column-major
  * [c, r] one, so each product is computed transposed, with no copies:
  * <ul>
@@ -31,7 +32,7 @@ final class Cublas implements AutoCloseable {
     private final cublasHandle handle = new cublasHandle();
     final int version;
 
-    Cublas(CudaContext cuda) {
+    Cublas() {
         String why = CublasLoader.whyUnavailable();
         if (why != null) {
             throw new DeviceUnavailableException(why);
@@ -44,7 +45,16 @@ final class Cublas implements AutoCloseable {
         int[] v = new int[1];
         check(cublasGetVersion(handle, v), "cublasGetVersion");
         version = v[0];
-        check(cublasSetStream(handle, new cudaStream_t(cuda.stream)), "cublasSetStream");
+    }
+
+    private CUstream stream;
+
+    /** The stream the products that follow are queued on. */
+    void on(CUstream s) {
+        if (stream == null || !CudaContext.sameStream(stream, s)) {
+            check(cublasSetStream(handle, new cudaStream_t(s)), "cublasSetStream");
+            stream = s;
+        }
     }
 
     /** TF32 tensor cores for the products that follow, or the default (full FP32) math. */

@@ -4,7 +4,9 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import jcuda.driver.CUresult;
 import jcuda.driver.JCudaDriver;
+import jcuda.driver.CUstream;
 import org.softxent.DeviceUnavailableException;
+import org.softxent.OnDevice;
 import org.softxent.backend.Backend;
 
 /**
@@ -48,6 +50,25 @@ public final class CudaBackends {
             throw new DeviceUnavailableException("the GPU failed softxent's start-up self-check: "
                     + Cublas.firstLine(e.getMessage()), e);
         }
+    }
+
+    /**
+     * The device-resident API of a GPU backend, on {@code stream} (null: the engine's own), or null
+     * when {@code backend} is not the CUDA engine.
+     */
+    public static OnDevice onDevice(Backend backend, CUstream stream) {
+        if (!(backend instanceof CudaEngine engine)) {
+            return null;
+        }
+        return stream == null ? engine.onDevice() : engine.onDevice(stream);
+    }
+
+    /**
+     * What engines reported leaked since the last call: memory still open when an engine closed,
+     * or dropped without being closed (each was freed). One line each; tests look here.
+     */
+    public static java.util.List<String> takeLeakReports() {
+        return MemoryTracker.takeReports();
     }
 
     /**

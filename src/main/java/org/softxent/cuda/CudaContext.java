@@ -11,11 +11,17 @@ import static jcuda.driver.JCudaDriver.cuMemGetInfo;
 import static jcuda.driver.JCudaDriver.cuStreamCreate;
 import static jcuda.driver.JCudaDriver.cuStreamDestroy;
 import static jcuda.driver.JCudaDriver.cuStreamSynchronize;
+import static jcuda.driver.JCudaDriver.cuStreamWaitEvent;
+import static jcuda.driver.JCudaDriver.cuEventCreate;
+import static jcuda.driver.JCudaDriver.cuEventDestroy;
+import static jcuda.driver.JCudaDriver.cuEventRecord;
 
 import java.nio.charset.StandardCharsets;
 import jcuda.driver.CUcontext;
 import jcuda.driver.CUdevice;
 import jcuda.driver.CUdevice_attribute;
+import jcuda.driver.CUevent;
+import jcuda.driver.CUevent_flags;
 import jcuda.driver.CUresult;
 import jcuda.driver.CUstream;
 import jcuda.driver.CUstream_flags;
@@ -24,8 +30,14 @@ import org.softxent.DeviceOutOfMemoryException;
 
 /**
  * One device, its primary context (shared with any other user of the device in this process, as
- * the CUDA runtime shares it) and the engine's stream. Every engine call first makes the context
- * current on the calling thread, so the engine can be used from any thread.
+ * the CUDA runtime shares it), the engine's stream, and the order of the engine's work across
+ * streams. Every engine call first makes the context current on the calling thread, so the engine
+ * can be used from any thread.
+ *
+ * <p>A call may run on a stream of the caller's ({@link #enter}); the engine's calls still run in
+ * the order they were made, whatever their streams: when a call's stream differs from the last
+ * call's, it first waits (an event, on the device) for the work queued on that one. So the last
+ * stream used holds the end of all the engine's work, and synchronising it waits for everything.
  */
 final class CudaContext implements AutoCloseable {
     final CUdevice device = new CUdevice();
@@ -39,12 +51,17 @@ final class CudaContext implements AutoCloseable {
     /** Set once a call fails in a way that leaves the context unusable. */
     private volatile String poisoned;
 
+    /** The stream of the engine's last call, and the event that orders the next call after it. */
+    private CUstream last = stream;
+    private final CUevent chain = new CUevent();
+
     CudaContext(int ordinal) {
         check(cuDeviceGet(device, ordinal), "cuDeviceGet");
         check(cuDevicePrimaryCtxRetain(context, device), "cuDevicePrimaryCtxRetain");
         try {
             check(cuCtxSetCurrent(context), "cuCtxSetCurrent");
             check(cuStreamCreate(stream, CUstream_flags.CU_STREAM_NON_BLOCKING), "cuStreamCreate");
+            check(cuEventCreate(chain, CUevent_flags.CU_EVENT_DISABLE_TIMING), "cuEventCreate");
         } catch (RuntimeException e) {
             cuDevicePrimaryCtxRelease(device);
             throw e;
@@ -83,8 +100,27 @@ final class CudaContext implements AutoCloseable {
         cuCtxSetCurrent(context);
     }
 
-    void synchronize() {
-        check(cuStreamSynchronize(stream), "cuStreamSynchronize");
+    /**
+     * The stream a call runs on: {@code requested}, made to wait first for the engine's work queued
+     * on another stream by the calls before.
+     */
+    CUstream enter(CUstream requested) {
+        if (!sameStream(requested, last)) {
+            check(cuEventRecord(chain, last), "cuEventRecord");
+            check(cuStreamWaitEvent(requested, chain, 0), "cuStreamWaitEvent");
+            last = requested;
+        }
+        return requested;
+    }
+
+    /** Waits for all the work the engine has queued, on whichever streams. */
+    void synchronizeAll() {
+        check(cuStreamSynchronize(last), "cuStreamSynchronize");
+    }
+
+    /** Whether two handles name one stream (JCuda compares their native handles). */
+    static boolean sameStream(CUstream a, CUstream b) {
+        return java.util.Objects.equals(a, b);
     }
 
     /** Free and total device memory, in bytes. */
@@ -131,7 +167,9 @@ final class CudaContext implements AutoCloseable {
     @Override
     public void close() {
         cuCtxSetCurrent(context);
+        cuStreamSynchronize(last);
         cuStreamSynchronize(stream);
+        cuEventDestroy(chain);
         cuStreamDestroy(stream);
         cuDevicePrimaryCtxRelease(device);
     }

@@ -1,18 +1,17 @@
 package org.softxent.cuda;
 
-import org.softxent.ClassifierOptions;
 import org.softxent.CrossEntropyOptions;
 import org.softxent.backend.Backend;
-import org.softxent.backend.ClassifierProblem;
 import org.softxent.backend.CrossEntropyProblem;
 import org.softxent.cpu.CpuBackend;
 
 /**
  * A few small problems run on a new CUDA engine and on the CPU reference before the engine is
- * used: a row kernel with a mask, class weights and smoothing, and a classifier step through
- * cuBLAS. A driver that JIT-compiles the PTX wrongly, or a cuBLAS that answers wrongly (through the
- * bridge or not), is then an unusable GPU with a reason (and {@code auto} falls back to the CPU)
- * rather than wrong numbers. It costs a few milliseconds at open.
+ * used (a row kernel with a mask, class weights and smoothing), and on cuBLAS before the
+ * classifier first uses it (each of its three products). A driver that JIT-compiles the PTX
+ * wrongly is then an unusable GPU with a reason (and {@code auto} falls back to the CPU), a cuBLAS
+ * that answers wrongly (through the bridge or not) a classifier that says why it cannot run,
+ * rather than wrong numbers. Each costs a few milliseconds.
  */
 final class SelfCheck {
     private static final double TOLERANCE = 1e-4;
@@ -39,25 +38,52 @@ final class SelfCheck {
         logits[5] = Float.NEGATIVE_INFINITY;
         crossEntropy(gpu, cpu, "masked cross-entropy", logits, n, c, labels, weighted);
 
+    }
+
+    /** The classifier's three products on small matrices: logits = X·W, dW = Xᵀ·dS, dX = dS·Wᵀ. */
+    interface Products {
+        /** Returns {logits [n, c], dW [d, c], dX [n, d]} for x [n, d], w [d, c] and ds [n, c]. */
+        float[][] compute(float[] x, float[] w, float[] ds, int n, int d, int c);
+    }
+
+    /**
+     * Checks a cuBLAS before the classifier uses it: each product (and so each transpose) against
+     * the CPU. Shapes are uneven, so that a leading dimension taken for another shows.
+     */
+    static void products(Products products) {
+        int n = 7;
         int d = 5;
-        float[] x = new float[n * d];
-        float[] w = new float[d * c];
-        for (int i = 0; i < x.length; i++) {
-            x[i] = (float) Math.cos(1.3 * i);
+        int c = 11;
+        float[] x = pattern(n * d, 1.3, 1);
+        float[] w = pattern(d * c, 0.37, 0.2);
+        float[] ds = pattern(n * c, 0.91, 0.5);
+        float[][] got = products.compute(x, w, ds, n, d, c);
+        compare("X·W (cuBLAS)", product(x, false, n, d, w, false, c), got[0]);
+        compare("Xᵀ·dS (cuBLAS)", product(x, true, d, n, ds, false, c), got[1]);
+        compare("dS·Wᵀ (cuBLAS)", product(ds, false, n, c, w, true, d), got[2]);
+    }
+
+    private static float[] pattern(int size, double step, double scale) {
+        float[] a = new float[size];
+        for (int i = 0; i < size; i++) {
+            a[i] = (float) (scale * Math.sin(step * i + 0.3));
         }
-        for (int i = 0; i < w.length; i++) {
-            w[i] = (float) (0.2 * Math.sin(0.37 * i));
+        return a;
+    }
+
+    /** op(a) [m, k] · op(b) [k, cols] in double, row-major; op transposes when asked. */
+    private static float[] product(float[] a, boolean ta, int m, int k, float[] b, boolean tb, int cols) {
+        float[] out = new float[m * cols];
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < cols; j++) {
+                double s = 0;
+                for (int p = 0; p < k; p++) {
+                    s += (double) (ta ? a[p * m + i] : a[i * k + p]) * (tb ? b[j * k + p] : b[p * cols + j]);
+                }
+                out[i * cols + j] = (float) s;
+            }
         }
-        int[] classes = {1, 2, 3, 4, 5, 6};
-        ClassifierOptions clf = ClassifierOptions.defaults().withReg(0.01);
-        float[] gpuW = new float[d * c];
-        float[] cpuW = new float[d * c];
-        float[] gpuX = new float[n * d];
-        float[] cpuX = new float[n * d];
-        gpu.classifier(new ClassifierProblem(x, w, null, classes, n, d, c, clf, gpuW, null, gpuX));
-        cpu.classifier(new ClassifierProblem(x, w, null, classes, n, d, c, clf, cpuW, null, cpuX));
-        compare("classifier dW (cuBLAS)", cpuW, gpuW);
-        compare("classifier dX (cuBLAS)", cpuX, gpuX);
+        return out;
     }
 
     private static void crossEntropy(Backend gpu, Backend cpu, String what, float[] logits, int n, int c, int[] labels,

@@ -10,9 +10,9 @@ import java.util.HexFormat;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** The committed PTX against its source, and against the kernels the engine launches. */
+/** The committed PTX against its source: current, loadable by CUDA 12 drivers, one struct per kernel. */
 class KernelSourcesTest {
-    private static final String PTX = Kernels.ptx();
+    private static final String PTX = Module.ptx();
 
     @Test
     void theCommittedPtxIsGeneratedFromTheCurrentSource() throws Exception {
@@ -25,28 +25,24 @@ class KernelSourcesTest {
     }
 
     @Test
-    void thePtxLoadsOnCuda12DriversAndHoldsEveryKernelTheEngineLaunches() {
+    void thePtxLoadsOnCuda12DriversAndRecordsItsRegisters() {
         assertTrue(PTX.contains("\n.version 8.0\n"), "PTX ISA 8.0: CUDA 12.0 and newer drivers load it");
         assertTrue(PTX.contains("\n.target sm_75\n"), "compiled for compute capability 7.5 and up");
-        for (String kernel : Kernels.names()) {
-            assertTrue(PTX.contains(".entry " + kernel + "("), kernel + " is in the PTX");
+        Map<String, Integer> kernels = Module.structSizes(PTX);
+        assertTrue(kernels.size() >= 20, kernels.keySet().toString());
+        for (String kernel : kernels.keySet()) {
+            assertTrue(PTX.contains("// softxent-registers " + kernel + " "), kernel + "'s sm_90 registers are recorded");
         }
     }
 
     @Test
-    void launchesAreCheckedAgainstTheKernelsSignatures() {
-        Map<String, String> signatures = Kernels.signatures(PTX);
-        assertEquals("iiillllliffflllll", signatures.get("sx_rows_stream_p4"));
-        assertEquals("iilliilll", signatures.get("sx_ce_divisor"));
-        assertEquals("lilllflllll", signatures.get("sx_bce"));
-        assertEquals("ildlll", signatures.get("sx_reduce_partials"));
-        for (String kernel : Kernels.names()) {
-            assertTrue(signatures.containsKey(kernel), kernel);
-        }
-        assertEquals('l', Kernels.typeOf(null));
-        assertEquals('l', Kernels.typeOf(3L));
-        assertEquals('i', Kernels.typeOf(3));
-        assertEquals('f', Kernels.typeOf(3f));
-        assertEquals('d', Kernels.typeOf(3d));
+    void everyKernelTakesOneStructOfItsLaunchersSize() {
+        Map<String, Integer> sizes = Module.structSizes(PTX);
+        assertEquals(KernelArgs.layout(RowKernel.class).size(), sizes.get("sx_rows_stream_p4"));
+        assertEquals(KernelArgs.layout(RowKernel.class).size(), sizes.get("sx_rows_warp_p1_v1"));
+        assertEquals(KernelArgs.layout(DivisorKernel.class).size(), sizes.get("sx_divisor"));
+        assertEquals(KernelArgs.layout(BceKernel.class).size(), sizes.get("sx_bce"));
+        assertEquals(KernelArgs.layout(BackwardKernel.class).size(), sizes.get("sx_backward_block_p4"));
+        assertEquals(KernelArgs.layout(ScaleKernel.class).size(), sizes.get("sx_scale"));
     }
 }

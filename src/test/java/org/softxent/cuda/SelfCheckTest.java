@@ -84,15 +84,38 @@ class SelfCheckTest {
 
     @Test
     void catchesAWrongMatrixProduct() {
-        Backend wrong = new Spoiled() {
-            @Override
-            public double classifier(ClassifierProblem p) {
-                double loss = super.classifier(p);
-                p.gradW()[0] *= 2;
-                return loss;
+        // Right products but dX, for which W is read as if stored transposed: a flipped transpose.
+        SelfCheck.Products wrong = (x, w, ds, n, d, c) -> {
+            float[][] out = {new float[n * c], new float[d * c], new float[n * d]};
+            for (int i = 0; i < n; i++) {
+                for (int j = 0; j < c; j++) {
+                    for (int p = 0; p < d; p++) {
+                        out[0][i * c + j] += x[i * d + p] * w[p * c + j];
+                        out[1][p * c + j] += x[i * d + p] * ds[i * c + j];
+                        out[2][i * d + p] += ds[i * c + j] * w[j * d + p]; // W read as if it were [c, d]
+                    }
+                }
             }
+            return out;
         };
-        IllegalStateException e = assertThrows(IllegalStateException.class, () -> SelfCheck.run(wrong));
-        assertTrue(e.getMessage().contains("classifier dW"), e.getMessage());
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> SelfCheck.products(wrong));
+        assertTrue(e.getMessage().contains("dS·Wᵀ (cuBLAS)"), e.getMessage());
+    }
+
+    @Test
+    void acceptsRightProducts() {
+        assertDoesNotThrow(() -> SelfCheck.products((x, w, ds, n, d, c) -> {
+            float[][] out = {new float[n * c], new float[d * c], new float[n * d]};
+            for (int i = 0; i < n; i++) {
+                for (int j = 0; j < c; j++) {
+                    for (int p = 0; p < d; p++) {
+                        out[0][i * c + j] += x[i * d + p] * w[p * c + j];
+                        out[1][p * c + j] += x[i * d + p] * ds[i * c + j];
+                        out[2][i * d + p] += ds[i * c + j] * w[p * c + j];
+                    }
+                }
+            }
+            return out;
+        }));
     }
 }

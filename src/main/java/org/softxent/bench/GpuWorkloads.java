@@ -1,11 +1,6 @@
-package org.softxent.cuda;
+package org.softxent.bench;
 
 import static jcuda.driver.JCudaDriver.cuCtxSynchronize;
-import static jcuda.driver.JCudaDriver.cuEventCreate;
-import static jcuda.driver.JCudaDriver.cuEventDestroy;
-import static jcuda.driver.JCudaDriver.cuEventElapsedTime;
-import static jcuda.driver.JCudaDriver.cuEventRecord;
-import static jcuda.driver.JCudaDriver.cuEventSynchronize;
 import static jcuda.driver.JCudaDriver.cuMemAlloc;
 import static jcuda.driver.JCudaDriver.cuMemAllocHost;
 import static jcuda.driver.JCudaDriver.cuMemFree;
@@ -22,15 +17,15 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.function.IntConsumer;
 import jcuda.Pointer;
-import jcuda.driver.CUdevice_attribute;
 import jcuda.driver.CUdeviceptr;
-import jcuda.driver.CUevent;
-import jcuda.driver.CUevent_flags;
+import jcuda.driver.CUresult;
+import jcuda.driver.CUstream;
 import org.softxent.ClassifierOptions;
 import org.softxent.CrossEntropyOptions;
+import org.softxent.DeviceException;
 import org.softxent.OnDevice;
 import org.softxent.Softxent;
-import org.softxent.bench.Stats;
+import org.softxent.cuda.GpuProbe;
 
 /**
  * The GPU half of the benchmark: the ceilings (device copy bandwidth, pinned transfers, the
@@ -38,71 +33,51 @@ import org.softxent.bench.Stats;
  * engine's stream after a warm-up. Inputs are random, and each workload rotates among enough
  * copies of them that the L2 cache cannot hold them between calls.
  */
-public final class GpuBench implements AutoCloseable {
+final class GpuWorkloads implements AutoCloseable {
     /** Input sets of a workload together exceed this (four times H100's 50 MB L2). */
     static final long ROTATION_BYTES = 200L << 20;
 
     private final Softxent sx;
-    private final CudaEngine engine;
-    private final CudaContext cuda;
-    private final CUevent start = new CUevent();
-    private final CUevent stop = new CUevent();
+    private final GpuProbe probe;
+    private final CUstream stream;
     private final List<CUdeviceptr> allocations = new ArrayList<>();
     private final SplittableRandom random = new SplittableRandom(2026);
 
-    private GpuBench(Softxent sx, CudaEngine engine) {
+    GpuWorkloads(Softxent sx) {
         this.sx = sx;
-        this.engine = engine;
-        this.cuda = engine.context();
-        cuda.makeCurrent();
-        cuda.check(cuEventCreate(start, CUevent_flags.CU_EVENT_DEFAULT), "cuEventCreate");
-        cuda.check(cuEventCreate(stop, CUevent_flags.CU_EVENT_DEFAULT), "cuEventCreate");
-    }
-
-    /** The GPU benchmark of a GPU engine. */
-    public static GpuBench of(Softxent sx) {
-        OnDevice device = sx.onDevice();
-        if (!(device instanceof CudaEngine engine)) {
-            throw new IllegalStateException("not softxent's CUDA engine");
-        }
-        return new GpuBench(sx, engine);
+        this.probe = GpuProbe.of(sx);
+        this.stream = probe.stream();
+        probe.makeCurrent();
     }
 
     /** What the run was made on: device, compute capability, driver, cuBLAS. */
-    public Map<String, String> describe() {
-        Map<String, String> d = new LinkedHashMap<>();
-        d.put("device", cuda.name);
-        d.put("compute_capability", cuda.computeMajor + "." + cuda.computeMinor);
-        d.put("multiprocessors", String.valueOf(cuda.attribute(CUdevice_attribute.CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT)));
-        d.put("memory_bytes", String.valueOf(cuda.memoryInfo()[1]));
-        d.put("driver_cuda", cuda.driverCuda());
-        d.put("cublas", String.valueOf(engine.cublas().version) + (CublasLoader.bridged() ? " (through the 12->13 bridge)" : ""));
-        return d;
+    Map<String, String> describe() {
+        return probe.describe();
     }
 
     // ---------------------------------------------------------------------------------------------
     // Ceilings
 
     /** Device-to-device copy bandwidth in GB/s, counting bytes read plus bytes written. */
-    public double copyBandwidth(int runs) {
-        long bytes = 1L << 30;
+    double copyBandwidth(int runs) {
+        long bytes = Math.min(1L << 30, probe.memoryInfo()[1] / 16);
         CUdeviceptr a = alloc(bytes);
         CUdeviceptr b = alloc(bytes);
-        Stats s = time(3, runs, i -> cuda.check(cuMemcpyDtoDAsync(b, a, bytes, cuda.stream), "cuMemcpyDtoDAsync"));
+        Stats s = time(3, runs, i -> check(cuMemcpyDtoDAsync(b, a, bytes, stream), "cuMemcpyDtoDAsync"));
         free(a, b);
         return 2.0 * bytes / (s.medianMs() * 1e6);
     }
 
     /** Pinned host-to-device (or device-to-host) bandwidth in GB/s. */
-    public double pinnedBandwidth(boolean toDevice, int runs) {
-        long bytes = 256L << 20;
+    double pinnedBandwidth(boolean toDevice, int runs) {
+        long bytes = Math.min(256L << 20, probe.memoryInfo()[1] / 16);
         Pointer host = new Pointer();
-        cuda.check(cuMemAllocHost(host, bytes), "cuMemAllocHost");
+        check(cuMemAllocHost(host, bytes), "cuMemAllocHost");
         CUdeviceptr device = alloc(bytes);
         try {
-            Stats s = time(2, runs, i -> cuda.check(toDevice
-                    ? cuMemcpyHtoDAsync(device, host, bytes, cuda.stream)
-                    : cuMemcpyDtoHAsync(host, device, bytes, cuda.stream), "cuMemcpyAsync"));
+            Stats s = time(2, runs, i -> check(toDevice
+                    ? cuMemcpyHtoDAsync(device, host, bytes, stream)
+                    : cuMemcpyDtoHAsync(host, device, bytes, stream), "cuMemcpyAsync"));
             return bytes / (s.medianMs() * 1e6);
         } finally {
             free(device);
@@ -111,20 +86,14 @@ public final class GpuBench implements AutoCloseable {
     }
 
     /** The classifier's two GEMMs alone (logits = X·W, dW = Xᵀ·dS), in FP32 or TF32. */
-    public Stats gemms(int n, int d, int c, boolean tf32, int runs) {
+    Stats gemms(int n, int d, int c, boolean tf32, int runs) {
         CUdeviceptr x = randomFloats((long) n * d, 1f);
         CUdeviceptr w = randomFloats((long) d * c, 0.05f);
         CUdeviceptr logits = alloc((long) n * c * Float.BYTES);
         CUdeviceptr dw = alloc((long) d * c * Float.BYTES);
-        Cublas cublas = engine.cublas();
-        cublas.tf32(tf32);
         try {
-            return time(3, runs, i -> {
-                cublas.logits(x, w, logits, n, d, c);
-                cublas.gradW(logits, x, dw, n, d, c, 0f);
-            });
+            return time(3, runs, i -> probe.products(x, w, logits, dw, n, d, c, tf32));
         } finally {
-            cublas.tf32(false);
             free(x, w, logits, dw);
         }
     }
@@ -133,7 +102,7 @@ public final class GpuBench implements AutoCloseable {
     // Workloads
 
     /** Fused cross-entropy, device-resident: loss and gradient, integer labels, mean. */
-    public Stats crossEntropy(int n, int c, int runs) {
+    Stats crossEntropy(int n, int c, int runs) {
         OnDevice dev = sx.onDevice();
         long bytes = (long) n * c * Float.BYTES;
         int sets = sets(bytes);
@@ -156,7 +125,7 @@ public final class GpuBench implements AutoCloseable {
     }
 
     /** Softmax backward, device-resident: dZ from P and G. */
-    public Stats softmaxBackward(int n, int c, int runs) {
+    Stats softmaxBackward(int n, int c, int runs) {
         OnDevice dev = sx.onDevice();
         long bytes = (long) n * c * Float.BYTES;
         int sets = sets(2 * bytes);
@@ -177,11 +146,11 @@ public final class GpuBench implements AutoCloseable {
     }
 
     /** The measured timing and the peak device memory of a classifier step. */
-    public record ClassifierRun(Stats stats, long inputsAndOutputs, long peakBytes) {
+    record ClassifierRun(Stats stats, long inputsAndOutputs, long peakBytes) {
     }
 
     /** The classifier, device-resident: loss, dW and db (no dX), FP32 or TF32. */
-    public ClassifierRun classifier(int n, int d, int c, boolean tf32, int runs) {
+    ClassifierRun classifier(int n, int d, int c, boolean tf32, int runs) {
         OnDevice dev = sx.onDevice();
         long xBytes = (long) n * d * Float.BYTES;
         int sets = sets(xBytes);
@@ -196,12 +165,12 @@ public final class GpuBench implements AutoCloseable {
         ClassifierOptions o = ClassifierOptions.defaults().withTf32(tf32);
         try {
             dev.synchronize();
-            long freeBefore = cuda.memoryInfo()[0];
+            long freeBefore = probe.memoryInfo()[0];
             dev.classifier(x[0], w, b, labels, n, d, c, o, dw, db, null, loss);
             dev.synchronize();
-            long engineGrowth = Math.max(0, freeBefore - cuda.memoryInfo()[0]);
+            long engineGrowth = Math.max(0, freeBefore - probe.memoryInfo()[0]);
             Stats s = time(3, runs, i -> dev.classifier(x[i % sets], w, b, labels, n, d, c, o, dw, db, null, loss));
-            return new ClassifierRun(s, inOut, inOut + engine.heldBytes() + engineGrowth);
+            return new ClassifierRun(s, inOut, inOut + probe.heldBytes() + engineGrowth);
         } finally {
             dev.synchronize();
             free(x);
@@ -211,23 +180,19 @@ public final class GpuBench implements AutoCloseable {
 
     // ---------------------------------------------------------------------------------------------
 
-    /** Runs {@code op} warmup times, then times each of {@code runs} runs with events on the stream. */
+    /** Runs {@code op} warmup times, then times each of {@code runs} runs with events on the engine's stream. */
     private Stats time(int warmup, int runs, IntConsumer op) {
-        for (int i = 0; i < warmup; i++) {
-            op.accept(i);
+        return Stats.of(probe.time(warmup, runs, op));
+    }
+
+    private static void check(int result, String call) {
+        if (result != CUresult.CUDA_SUCCESS) {
+            throw new DeviceException(call + " failed: " + CUresult.stringFor(result));
         }
-        cuda.synchronize();
-        double[] ms = new double[runs];
-        float[] elapsed = new float[1];
-        for (int i = 0; i < runs; i++) {
-            cuda.check(cuEventRecord(start, cuda.stream), "cuEventRecord");
-            op.accept(warmup + i);
-            cuda.check(cuEventRecord(stop, cuda.stream), "cuEventRecord");
-            cuda.check(cuEventSynchronize(stop), "cuEventSynchronize");
-            cuda.check(cuEventElapsedTime(elapsed, start, stop), "cuEventElapsedTime");
-            ms[i] = elapsed[0];
-        }
-        return Stats.of(ms);
+    }
+
+    private static void synchronize() {
+        check(cuCtxSynchronize(), "cuCtxSynchronize");
     }
 
     /** How many copies of a workload's inputs it rotates among. */
@@ -237,7 +202,7 @@ public final class GpuBench implements AutoCloseable {
 
     private CUdeviceptr alloc(long bytes) {
         CUdeviceptr p = new CUdeviceptr();
-        cuda.check(cuMemAlloc(p, bytes), "cuMemAlloc");
+        check(cuMemAlloc(p, bytes), "cuMemAlloc");
         allocations.add(p);
         return p;
     }
@@ -250,19 +215,19 @@ public final class GpuBench implements AutoCloseable {
             for (int i = 0; i < n; i++) {
                 chunk[i] = (float) ((random.nextDouble() * 2 - 1) * scale);
             }
-            cuda.check(cuMemcpyHtoD(p.withByteOffset(first * Float.BYTES), Pointer.to(chunk), (long) n * Float.BYTES),
+            check(cuMemcpyHtoD(p.withByteOffset(first * Float.BYTES), Pointer.to(chunk), (long) n * Float.BYTES),
                     "cuMemcpyHtoD");
         }
         // The copies above ran on the legacy stream: wait for them before the engine's stream reads.
-        cuda.check(cuCtxSynchronize(), "cuCtxSynchronize");
+        check(cuCtxSynchronize(), "cuCtxSynchronize");
         return p;
     }
 
     private CUdeviceptr randomLabels(int n, int c) {
         int[] labels = random.ints(n, 0, c).toArray();
         CUdeviceptr p = alloc((long) n * Integer.BYTES);
-        cuda.check(cuMemcpyHtoD(p, Pointer.to(labels), (long) n * Integer.BYTES), "cuMemcpyHtoD");
-        cuda.check(cuCtxSynchronize(), "cuCtxSynchronize");
+        check(cuMemcpyHtoD(p, Pointer.to(labels), (long) n * Integer.BYTES), "cuMemcpyHtoD");
+        check(cuCtxSynchronize(), "cuCtxSynchronize");
         return p;
     }
 
@@ -272,14 +237,14 @@ public final class GpuBench implements AutoCloseable {
         out[0] = first;
         for (int s = 1; s < sets; s++) {
             out[s] = alloc(bytes);
-            cuda.check(cuMemcpyDtoDAsync(out[s], first, bytes, cuda.stream), "cuMemcpyDtoDAsync");
+            check(cuMemcpyDtoDAsync(out[s], first, bytes, stream), "cuMemcpyDtoDAsync");
         }
-        cuda.synchronize();
+        synchronize();
         return out;
     }
 
     private void free(CUdeviceptr... pointers) {
-        cuda.synchronize();
+        synchronize();
         for (CUdeviceptr p : pointers) {
             if (allocations.remove(p)) {
                 cuMemFree(p);
@@ -289,10 +254,8 @@ public final class GpuBench implements AutoCloseable {
 
     @Override
     public void close() {
-        cuda.synchronize();
+        synchronize();
         allocations.forEach(p -> cuMemFree(p));
         allocations.clear();
-        cuEventDestroy(start);
-        cuEventDestroy(stop);
     }
 }

@@ -1,0 +1,249 @@
+package org.softxent.cuda;
+
+import static jcuda.driver.JCudaDriver.cuMemGetInfo;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Supplier;
+import jcuda.driver.CUdeviceptr;
+import jcuda.driver.CUstream;
+import org.softxent.BinaryCrossEntropyOptions;
+import org.softxent.ClassifierOptions;
+import org.softxent.CrossEntropyOptions;
+import org.softxent.Reduction;
+import org.softxent.cuda.StatusRing.Operand;
+import org.softxent.cuda.StatusRing.Slot;
+import org.softxent.cuda.Workspace.Use;
+
+/**
+ * What each operation queues on the device, on device memory and one stream: its status slot, its
+ * kernels (through their launchers) and products, in order, and the copy of the slot back. Both of
+ * the engine's APIs end here; arguments are checked already.
+ */
+final class DeviceOps {
+    /** The classifier's logits are computed in chunks of rows of at most this many bytes. */
+    static final long CLASSIFIER_CHUNK_BYTES = 1L << 30;
+
+    private final CudaContext cuda;
+    private final Module module;
+    private final Workspace workspace;
+    private final StatusRing status;
+    private final Transfers transfers;
+    private final Supplier<Cublas> cublas;
+
+    DeviceOps(CudaContext cuda, Module module, Workspace workspace, StatusRing status, Transfers transfers,
+              Supplier<Cublas> cublas) {
+        this.cuda = cuda;
+        this.module = module;
+        this.workspace = workspace;
+        this.status = status;
+        this.transfers = transfers;
+        this.cublas = cublas;
+    }
+
+    /** Row softmax or log-softmax of logits [rows, cols] into out. */
+    Slot softmax(String call, boolean log, CUdeviceptr logits, int rows, int cols, CUdeviceptr out, CUstream s) {
+        Slot slot = status.take(call, s, List.of(Operand.values("logits", logits, cols, true)));
+        RowKernel.softmax(log, logits, rows, cols, out, slot.status())
+                .launch(module, rowShape(rows, cols, logits, out), s);
+        status.end(slot, s);
+        return slot;
+    }
+
+    /**
+     * Cross-entropy of logits [rows, cols] with labels [rows] or targets [rows, cols]: the mean's
+     * divisor on the device (labels), the fused row kernel, the loss reduced by its last block.
+     *
+     * @param rowLoss [rows] the row losses (reduction none), else null
+     * @param lossOut the reduced loss as float (mean, sum), or null
+     */
+    Slot crossEntropy(String call, CUdeviceptr logits, int rows, int cols, CUdeviceptr labels, CUdeviceptr targets,
+                      CrossEntropyOptions o, CUdeviceptr grad, CUdeviceptr probs, CUdeviceptr rowLoss,
+                      CUdeviceptr lossOut, CUstream s) {
+        Operand second = targets != null ? Operand.values("targetProbs", targets, cols, false)
+                : Operand.labels("labels", labels, cols, o.ignoreIndex());
+        Slot slot = status.take(call, s, List.of(Operand.values("logits", logits, cols, true), second));
+        CUdeviceptr weights = classWeights(o, s, call);
+        int reduction = reduction(o.reduction());
+        if (targets == null) {
+            new DivisorKernel(rows, cols, o.ignoreIndex(), reduction, labels, weights, slot.status(), 1).launch(module, s);
+        }
+        RowKernel.Shape shape = rowShape(rows, cols, logits, targets, grad, probs);
+        CUdeviceptr partial = reduction == Contract.REDUCE_NONE ? null
+                : workspace.get(Use.PARTIAL, shape.grid() * (long) Double.BYTES, call).pointer();
+        double eps = o.labelSmoothing();
+        new RowKernel(targets != null ? Contract.OP_CE_TARGETS : Contract.OP_CE_LABELS, rows, cols, reduction, logits,
+                null, labels, targets, weights, o.ignoreIndex(), (float) (1.0 - eps), (float) (eps / cols),
+                (float) weightSum(o, cols), targets != null ? rows : 0, 0, grad, probs, rowLoss, partial, lossOut,
+                slot.status(), 0, 1).launch(module, shape, s);
+        status.end(slot, s);
+        return slot;
+    }
+
+    /** dZ = P ⊙ (G − rowsum(G ⊙ P)) for probs and gradProbs [rows, cols] into out. */
+    Slot softmaxBackward(CUdeviceptr probs, CUdeviceptr gradProbs, int rows, int cols, CUdeviceptr out, CUstream s) {
+        Slot slot = status.take("softmaxBackward", s, List.of(Operand.values("probs", probs, cols, false),
+                Operand.values("gradProbs", gradProbs, cols, false)));
+        new BackwardKernel(rows, cols, probs, gradProbs, out, slot.status())
+                .launch(module, aligned(cols, probs, gradProbs, out), s);
+        status.end(slot, s);
+        return slot;
+    }
+
+    /** The Jacobians of the softmax of logits [rows, cols] into out [rows, cols, cols]. */
+    Slot softmaxJacobian(CUdeviceptr logits, int rows, int cols, CUdeviceptr out, CUstream s) {
+        String call = "softmaxJacobian of " + rows + " × " + cols;
+        CUdeviceptr probs = workspace.get(Use.PROBS, (long) rows * cols * Float.BYTES, call).pointer();
+        Slot slot = softmax("softmaxJacobian", false, logits, rows, cols, probs, s);
+        new JacobianKernel(rows, cols, probs, out).launch(module, s);
+        return slot;
+    }
+
+    /**
+     * Sigmoid binary cross-entropy of logits and targets [rows, cols].
+     *
+     * @param losses [rows, cols] the element losses (reduction none), else null
+     */
+    Slot binaryCrossEntropy(CUdeviceptr x, CUdeviceptr t, int rows, int cols, BinaryCrossEntropyOptions o,
+                            CUdeviceptr grad, CUdeviceptr probs, CUdeviceptr losses, CUdeviceptr lossOut, CUstream s) {
+        String call = "binaryCrossEntropy of " + rows + " × " + cols;
+        Slot slot = status.take("binaryCrossEntropy", s, List.of(Operand.values("logits", x, cols, false),
+                Operand.values("targets", t, cols, false)));
+        CUdeviceptr pw = upload(Use.WEIGHTS, o.posWeight(), s, call);
+        long n = (long) rows * cols;
+        CUdeviceptr partial = workspace.get(Use.PARTIAL, BceKernel.blocks(module, n) * (long) Double.BYTES, call).pointer();
+        new BceKernel(n, cols, reduction(o.reduction()), x, t, pw, grad, probs, losses, partial, lossOut, slot.status())
+                .launch(module, s);
+        status.end(slot, s);
+        return slot;
+    }
+
+    /**
+     * The classifier: X, W and b checked on the device, the reg term and the mean's divisor; then,
+     * in chunks of rows whose logits fit the chunk budget: logits = X·W (cuBLAS), the fused
+     * cross-entropy with the bias added on the fly and dS written over the logits in place, dW +=
+     * Xᵀ·dS and dX = dS·Wᵀ (cuBLAS), db += column sums of dS; the loss reduced last. One status
+     * slot for the whole call, whatever the number of chunks.
+     */
+    Slot classifier(CUdeviceptr x, CUdeviceptr w, CUdeviceptr b, CUdeviceptr labels, int n, int d, int c,
+                    ClassifierOptions options, CUdeviceptr gradW, CUdeviceptr gradB, CUdeviceptr gradX,
+                    CUdeviceptr lossOut, CUstream s) {
+        String call = "classifier of " + n + " × " + d + " inputs and " + c + " classes";
+        Cublas products = cublas.get(); // before any work: the classifier needs cuBLAS
+        CrossEntropyOptions ce = options.crossEntropy();
+        List<Operand> operands = new ArrayList<>(List.of(Operand.values("x", x, d, false),
+                Operand.values("w", w, c, false), Operand.values("b", b, c, false),
+                Operand.values("logits x·w + b", null, c, false), Operand.labels("labels", labels, c, ce.ignoreIndex())));
+        Slot slot = status.take("classifier", s, operands);
+        long squaresBlocks = SquaresKernel.blocks(module, Math.max((long) n * d, (long) d * c));
+        CUdeviceptr partial = workspace.get(Use.PARTIAL, squaresBlocks * Double.BYTES, call).pointer();
+        new SquaresKernel((long) n * d, 0, 0, 0, x, partial, slot.status()).launch(module, s);
+        if (b != null) {
+            new SquaresKernel(c, 2, 0, 0, b, partial, slot.status()).launch(module, s);
+        }
+        double reg = options.reg();
+        new SquaresKernel((long) d * c, 1, 1, reg, w, partial, slot.status()).launch(module, s);
+        CUdeviceptr weights = classWeights(ce, s, call);
+        int reduction = reduction(ce.reduction());
+        new DivisorKernel(n, c, ce.ignoreIndex(), reduction, labels, weights, slot.status(), 4).launch(module, s);
+        if (gradW != null && reg > 0) {
+            new ScaleKernel((long) d * c, (float) (2 * reg), w, gradW).launch(module, s);
+        }
+
+        long chunkRows = Math.max(1, Math.min(n, chunkBytes() / ((long) c * Float.BYTES)));
+        CUdeviceptr logits = workspace.get(Use.CHUNK_LOGITS, chunkRows * c * Float.BYTES, call).pointer();
+        CUdeviceptr rowLoss = workspace.get(Use.ROW_LOSS, (long) n * Float.BYTES, call).pointer();
+        double eps = ce.labelSmoothing();
+        products.on(s);
+        products.tf32(options.tf32());
+        try {
+            for (long r0 = 0; r0 < n; r0 += chunkRows) {
+                int m = (int) Math.min(chunkRows, n - r0);
+                CUdeviceptr xChunk = x.withByteOffset(r0 * d * Float.BYTES);
+                products.logits(xChunk, w, logits, m, d, c);
+                new RowKernel(Contract.OP_CE_LABELS, m, c, reduction, logits, b, labels.withByteOffset(r0 * Integer.BYTES),
+                        null, weights, ce.ignoreIndex(), (float) (1.0 - eps), (float) (eps / c),
+                        (float) weightSum(ce, c), 0, r0, logits, null, rowLoss.withByteOffset(r0 * Float.BYTES), null,
+                        null, slot.status(), 3, 4).launch(module, rowShape(m, c, logits, b), s);
+                if (gradW != null) {
+                    products.gradW(logits, xChunk, gradW, m, d, c, r0 > 0 || reg > 0 ? 1f : 0f);
+                }
+                if (gradB != null) {
+                    new ColumnSumsKernel(m, c, r0 > 0 ? 1 : 0, logits, gradB).launch(module, s);
+                }
+                if (gradX != null) {
+                    products.gradX(logits, w, gradX.withByteOffset(r0 * d * Float.BYTES), m, d, c);
+                }
+            }
+        } finally {
+            products.tf32(false);
+        }
+        new ReduceKernel(n, reduction, rowLoss, slot.status(), lossOut).launch(module, s);
+        status.end(slot, s);
+        return slot;
+    }
+
+    /**
+     * The bytes of logits a classifier chunk may take: {@link #CLASSIFIER_CHUNK_BYTES}, or a
+     * quarter of the device's free memory when that is less.
+     */
+    private long chunkBytes() {
+        long[] free = new long[1];
+        long[] total = new long[1];
+        cuda.check(cuMemGetInfo(free, total), "cuMemGetInfo");
+        return Math.max(1L << 16, Math.min(CLASSIFIER_CHUNK_BYTES, free[0] / 4));
+    }
+
+    // ---------------------------------------------------------------------------------------------
+
+    private RowKernel.Shape rowShape(int rows, int cols, CUdeviceptr... buffers) {
+        return RowKernel.shape(rows, cols, aligned(cols, buffers), module::maxThreads, module.multiprocessors());
+    }
+
+    /** The class weights on the device (an engine buffer), or null. */
+    private CUdeviceptr classWeights(CrossEntropyOptions o, CUstream s, String call) {
+        return upload(Use.WEIGHTS, o.classWeights(), s, call);
+    }
+
+    private CUdeviceptr upload(Use use, float[] values, CUstream s, String call) {
+        if (values == null) {
+            return null;
+        }
+        CUdeviceptr p = workspace.get(use, (long) values.length * Float.BYTES, call).pointer();
+        transfers.upload(values, p, s);
+        return p;
+    }
+
+    private static double weightSum(CrossEntropyOptions o, int cols) {
+        float[] w = o.classWeights();
+        if (w == null) {
+            return cols;
+        }
+        double sum = 0;
+        for (float v : w) {
+            sum += v;
+        }
+        return sum;
+    }
+
+    static int reduction(Reduction r) {
+        return switch (r) {
+            case NONE -> Contract.REDUCE_NONE;
+            case SUM -> Contract.REDUCE_SUM;
+            case MEAN -> Contract.REDUCE_MEAN;
+        };
+    }
+
+    /** Whether 128-bit accesses are allowed: cols a multiple of 4 and every (non-null) buffer 16-byte aligned. */
+    static boolean aligned(int cols, CUdeviceptr... buffers) {
+        if (cols % 4 != 0) {
+            return false;
+        }
+        for (CUdeviceptr p : buffers) {
+            if (p != null && DevicePointers.address(p) % 16 != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+}
