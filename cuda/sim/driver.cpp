@@ -257,6 +257,16 @@ void flush(Stream* s) {
     }
 }
 
+/** Runs a stream's work up to the record of `e` numbered `target` (not what was queued after it). */
+void flush_until(Stream* s, const Event* e, unsigned long long target) {
+    while (!s->queue.empty() && e->completed < target) {
+        Op op = std::move(s->queue.front());
+        s->queue.pop_front();
+        if (s->context->sticky != CUDA_SUCCESS && !op.marker) continue;
+        op.run();
+    }
+}
+
 void flush_all(Context* c) {
     flush(&c->legacy);
     for (Stream* s : c->streams) flush(s);
@@ -324,7 +334,11 @@ std::string leak_lines(Context* c) {
 void destroy(Context* c) {
     flush_all(c);
     std::string leaks = leak_lines(c);
-    if (!leaks.empty()) {
+    // A context that failed (a sticky error) cannot free anything; its release frees it all, as
+    // the driver's does: what it held then is not a leak.
+    if (!leaks.empty() && c->sticky != CUDA_SUCCESS) {
+        log_error("note: a failed context was released with what it held");
+    } else if (!leaks.empty()) {
         leaks_log += leaks;
         std::fprintf(stderr, "softxent simulated device: released with resources still held:\n%s", leaks.c_str());
     }
@@ -1060,7 +1074,7 @@ CUresult cuEventDestroy_v2(CUevent event) {
     NEED_CONTEXT("cuEventDestroy");
     Event* e = event_of(event);
     if (e == nullptr) return refuse(CUDA_ERROR_INVALID_HANDLE, "cuEventDestroy: not a live event (destroyed twice?)");
-    if (e->completed < e->recorded) flush(e->stream);
+    flush_all(current);  // queued waits on it run before it goes
     current->events.erase(e);
     delete e;
     return CUDA_SUCCESS;
@@ -1088,7 +1102,7 @@ CUresult cuEventSynchronize(CUevent event) {
     NEED_CONTEXT("cuEventSynchronize");
     Event* e = event_of(event);
     if (e == nullptr) return refuse(CUDA_ERROR_INVALID_HANDLE, "cuEventSynchronize: not a live event");
-    if (e->completed < e->recorded) flush(e->stream);
+    if (e->completed < e->recorded) flush_until(e->stream, e, e->recorded);
     return current->sticky;
 }
 
@@ -1121,7 +1135,7 @@ CUresult cuStreamWaitEvent(CUstream stream, CUevent event, unsigned flags) {
     unsigned long long target = e->recorded;
     Stream* source = e->stream;
     push(s, Op{"cuStreamWaitEvent", [e, target, source] {
-        if (e->completed < target && source != nullptr) flush(source);
+        if (e->completed < target && source != nullptr) flush_until(source, e, target);
     }, true});
     return CUDA_SUCCESS;
 }
@@ -1328,6 +1342,11 @@ extern "C" {
 JNIEXPORT void JNICALL Java_org_softxent_testing_SimulatedDevice_failAllocation(JNIEnv*, jclass, jint nth) {
     LOCKED;
     fail_allocation_in = nth;
+}
+
+JNIEXPORT jint JNICALL Java_org_softxent_testing_SimulatedDevice_allocationsBeforeFailure(JNIEnv*, jclass) {
+    LOCKED;
+    return (jint) fail_allocation_in;
 }
 
 JNIEXPORT void JNICALL Java_org_softxent_testing_SimulatedDevice_failLaunch(JNIEnv*, jclass, jint nth, jint result) {

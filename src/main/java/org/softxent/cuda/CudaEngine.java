@@ -3,6 +3,7 @@ package org.softxent.cuda;
 import jcuda.driver.CUdeviceptr;
 import jcuda.driver.CUstream;
 import org.softxent.Device;
+import org.softxent.DeviceOutOfMemoryException;
 import org.softxent.DeviceUnavailableException;
 import org.softxent.OnDevice;
 import org.softxent.Reduction;
@@ -95,6 +96,10 @@ final class CudaEngine implements Backend {
             try {
                 cublas = new Cublas();
                 SelfCheck.products(this::products);
+            } catch (DeviceOutOfMemoryException e) {
+                closeQuietly(cublas);
+                cublas = null;
+                throw e; // a passing shortage: the next classifier call tries again
             } catch (RuntimeException | LinkageError e) {
                 if (cublas != null) {
                     closeQuietly(cublas);

@@ -2,7 +2,6 @@ package org.softxent.cuda;
 
 import static jcuda.driver.JCudaDriver.cuMemGetInfo;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Supplier;
 import jcuda.driver.CUdeviceptr;
@@ -43,9 +42,24 @@ final class DeviceOps {
 
     /** Row softmax or log-softmax of logits [rows, cols] into out. */
     Slot softmax(String call, boolean log, CUdeviceptr logits, int rows, int cols, CUdeviceptr out, CUstream s) {
-        Slot slot = status.take(call, s, List.of(Operand.values("logits", logits, cols, true)));
-        RowKernel.softmax(log, logits, rows, cols, out, slot.status())
-                .launch(module, rowShape(rows, cols, logits, out), s);
+        RowKernel.Shape shape = rowShape(rows, cols, logits, out);
+        return queue(call, s, List.of(Operand.values("logits", logits, cols, true)), slot ->
+                RowKernel.softmax(log, logits, rows, cols, out, slot.status()).launch(module, shape, s));
+    }
+
+    /**
+     * Takes a status slot for a call, queues its work, then the slot's copy back. The call's
+     * buffers are allocated before: a failure (out of memory, a refused launch) then leaves no
+     * slot pending without its copy.
+     */
+    private Slot queue(String call, CUstream s, List<Operand> operands, java.util.function.Consumer<Slot> work) {
+        Slot slot = status.take(call, s, operands);
+        try {
+            work.accept(slot);
+        } catch (RuntimeException | Error e) {
+            status.abort(slot);
+            throw e;
+        }
         status.end(slot, s);
         return slot;
     }
@@ -62,41 +76,41 @@ final class DeviceOps {
                       CUdeviceptr lossOut, CUstream s) {
         Operand second = targets != null ? Operand.values("targetProbs", targets, cols, false)
                 : Operand.labels("labels", labels, cols, o.ignoreIndex());
-        Slot slot = status.take(call, s, List.of(Operand.values("logits", logits, cols, true), second));
-        CUdeviceptr weights = classWeights(o, s, call);
         int reduction = reduction(o.reduction());
-        if (targets == null) {
-            new DivisorKernel(rows, cols, o.ignoreIndex(), reduction, labels, weights, slot.status(), 1).launch(module, s);
-        }
         RowKernel.Shape shape = rowShape(rows, cols, logits, targets, grad, probs);
         CUdeviceptr partial = reduction == Contract.REDUCE_NONE ? null
                 : workspace.get(Use.PARTIAL, shape.grid() * (long) Double.BYTES, call).pointer();
+        CUdeviceptr weights = classWeights(o, s, call);
         double eps = o.labelSmoothing();
-        new RowKernel(targets != null ? Contract.OP_CE_TARGETS : Contract.OP_CE_LABELS, rows, cols, reduction, logits,
-                null, labels, targets, weights, o.ignoreIndex(), (float) (1.0 - eps), (float) (eps / cols),
-                (float) weightSum(o, cols), targets != null ? rows : 0, 0, grad, probs, rowLoss, partial, lossOut,
-                slot.status(), 0, 1).launch(module, shape, s);
-        status.end(slot, s);
-        return slot;
+        return queue(call, s, List.of(Operand.values("logits", logits, cols, true), second), slot -> {
+            if (targets == null) {
+                new DivisorKernel(rows, cols, o.ignoreIndex(), reduction, labels, weights, slot.status(), 1)
+                        .launch(module, s);
+            }
+            new RowKernel(targets != null ? Contract.OP_CE_TARGETS : Contract.OP_CE_LABELS, rows, cols, reduction,
+                    logits, null, labels, targets, weights, o.ignoreIndex(), (float) (1.0 - eps), (float) (eps / cols),
+                    (float) weightSum(o, cols), targets != null ? rows : 0, 0, grad, probs, rowLoss, partial, lossOut,
+                    slot.status(), 0, 1).launch(module, shape, s);
+        });
     }
 
     /** dZ = P ⊙ (G − rowsum(G ⊙ P)) for probs and gradProbs [rows, cols] into out. */
     Slot softmaxBackward(CUdeviceptr probs, CUdeviceptr gradProbs, int rows, int cols, CUdeviceptr out, CUstream s) {
-        Slot slot = status.take("softmaxBackward", s, List.of(Operand.values("probs", probs, cols, false),
-                Operand.values("gradProbs", gradProbs, cols, false)));
-        new BackwardKernel(rows, cols, probs, gradProbs, out, slot.status())
-                .launch(module, aligned(cols, probs, gradProbs, out), s);
-        status.end(slot, s);
-        return slot;
+        return queue("softmaxBackward", s, List.of(Operand.values("probs", probs, cols, false),
+                Operand.values("gradProbs", gradProbs, cols, false)), slot ->
+                new BackwardKernel(rows, cols, probs, gradProbs, out, slot.status())
+                        .launch(module, aligned(cols, probs, gradProbs, out), s));
     }
 
     /** The Jacobians of the softmax of logits [rows, cols] into out [rows, cols, cols]. */
     Slot softmaxJacobian(CUdeviceptr logits, int rows, int cols, CUdeviceptr out, CUstream s) {
         String call = "softmaxJacobian of " + rows + " × " + cols;
         CUdeviceptr probs = workspace.get(Use.PROBS, (long) rows * cols * Float.BYTES, call).pointer();
-        Slot slot = softmax("softmaxJacobian", false, logits, rows, cols, probs, s);
-        new JacobianKernel(rows, cols, probs, out).launch(module, s);
-        return slot;
+        RowKernel.Shape shape = rowShape(rows, cols, logits, probs);
+        return queue("softmaxJacobian", s, List.of(Operand.values("logits", logits, cols, true)), slot -> {
+            RowKernel.softmax(false, logits, rows, cols, probs, slot.status()).launch(module, shape, s);
+            new JacobianKernel(rows, cols, probs, out).launch(module, s);
+        });
     }
 
     /**
@@ -107,15 +121,13 @@ final class DeviceOps {
     Slot binaryCrossEntropy(CUdeviceptr x, CUdeviceptr t, int rows, int cols, BinaryCrossEntropyOptions o,
                             CUdeviceptr grad, CUdeviceptr probs, CUdeviceptr losses, CUdeviceptr lossOut, CUstream s) {
         String call = "binaryCrossEntropy of " + rows + " × " + cols;
-        Slot slot = status.take("binaryCrossEntropy", s, List.of(Operand.values("logits", x, cols, false),
-                Operand.values("targets", t, cols, false)));
-        CUdeviceptr pw = upload(Use.WEIGHTS, o.posWeight(), s, call);
         long n = (long) rows * cols;
         CUdeviceptr partial = workspace.get(Use.PARTIAL, BceKernel.blocks(module, n) * (long) Double.BYTES, call).pointer();
-        new BceKernel(n, cols, reduction(o.reduction()), x, t, pw, grad, probs, losses, partial, lossOut, slot.status())
-                .launch(module, s);
-        status.end(slot, s);
-        return slot;
+        CUdeviceptr pw = upload(Use.WEIGHTS, o.posWeight(), s, call);
+        return queue("binaryCrossEntropy", s, List.of(Operand.values("logits", x, cols, false),
+                Operand.values("targets", t, cols, false)), slot ->
+                new BceKernel(n, cols, reduction(o.reduction()), x, t, pw, grad, probs, losses, partial, lossOut,
+                        slot.status()).launch(module, s));
     }
 
     /**
@@ -131,56 +143,55 @@ final class DeviceOps {
         String call = "classifier of " + n + " × " + d + " inputs and " + c + " classes";
         Cublas products = cublas.get(); // before any work: the classifier needs cuBLAS
         CrossEntropyOptions ce = options.crossEntropy();
-        List<Operand> operands = new ArrayList<>(List.of(Operand.values("x", x, d, false),
-                Operand.values("w", w, c, false), Operand.values("b", b, c, false),
-                Operand.values("logits x·w + b", null, c, false), Operand.labels("labels", labels, c, ce.ignoreIndex())));
-        Slot slot = status.take("classifier", s, operands);
         long squaresBlocks = SquaresKernel.blocks(module, Math.max((long) n * d, (long) d * c));
         CUdeviceptr partial = workspace.get(Use.PARTIAL, squaresBlocks * Double.BYTES, call).pointer();
-        new SquaresKernel((long) n * d, 0, 0, 0, x, partial, slot.status()).launch(module, s);
-        if (b != null) {
-            new SquaresKernel(c, 2, 0, 0, b, partial, slot.status()).launch(module, s);
-        }
-        double reg = options.reg();
-        new SquaresKernel((long) d * c, 1, 1, reg, w, partial, slot.status()).launch(module, s);
-        CUdeviceptr weights = classWeights(ce, s, call);
-        int reduction = reduction(ce.reduction());
-        new DivisorKernel(n, c, ce.ignoreIndex(), reduction, labels, weights, slot.status(), 4).launch(module, s);
-        if (gradW != null && reg > 0) {
-            new ScaleKernel((long) d * c, (float) (2 * reg), w, gradW).launch(module, s);
-        }
-
         long chunkRows = Math.max(1, Math.min(n, chunkBytes() / ((long) c * Float.BYTES)));
         CUdeviceptr logits = workspace.get(Use.CHUNK_LOGITS, chunkRows * c * Float.BYTES, call).pointer();
         CUdeviceptr rowLoss = workspace.get(Use.ROW_LOSS, (long) n * Float.BYTES, call).pointer();
-        double eps = ce.labelSmoothing();
-        products.on(s);
-        products.tf32(options.tf32());
-        try {
-            for (long r0 = 0; r0 < n; r0 += chunkRows) {
-                int m = (int) Math.min(chunkRows, n - r0);
-                CUdeviceptr xChunk = x.withByteOffset(r0 * d * Float.BYTES);
-                products.logits(xChunk, w, logits, m, d, c);
-                new RowKernel(Contract.OP_CE_LABELS, m, c, reduction, logits, b, labels.withByteOffset(r0 * Integer.BYTES),
-                        null, weights, ce.ignoreIndex(), (float) (1.0 - eps), (float) (eps / c),
-                        (float) weightSum(ce, c), 0, r0, logits, null, rowLoss.withByteOffset(r0 * Float.BYTES), null,
-                        null, slot.status(), 3, 4).launch(module, rowShape(m, c, logits, b), s);
-                if (gradW != null) {
-                    products.gradW(logits, xChunk, gradW, m, d, c, r0 > 0 || reg > 0 ? 1f : 0f);
-                }
-                if (gradB != null) {
-                    new ColumnSumsKernel(m, c, r0 > 0 ? 1 : 0, logits, gradB).launch(module, s);
-                }
-                if (gradX != null) {
-                    products.gradX(logits, w, gradX.withByteOffset(r0 * d * Float.BYTES), m, d, c);
-                }
+        CUdeviceptr weights = classWeights(ce, s, call);
+        List<Operand> operands = List.of(Operand.values("x", x, d, false), Operand.values("w", w, c, false),
+                Operand.values("b", b, c, false), Operand.values("logits x·w + b", null, c, false),
+                Operand.labels("labels", labels, c, ce.ignoreIndex()));
+        return queue("classifier", s, operands, slot -> {
+            new SquaresKernel((long) n * d, 0, 0, 0, x, partial, slot.status()).launch(module, s);
+            if (b != null) {
+                new SquaresKernel(c, 2, 0, 0, b, partial, slot.status()).launch(module, s);
             }
-        } finally {
-            products.tf32(false);
-        }
-        new ReduceKernel(n, reduction, rowLoss, slot.status(), lossOut).launch(module, s);
-        status.end(slot, s);
-        return slot;
+            double reg = options.reg();
+            new SquaresKernel((long) d * c, 1, 1, reg, w, partial, slot.status()).launch(module, s);
+            int reduction = reduction(ce.reduction());
+            new DivisorKernel(n, c, ce.ignoreIndex(), reduction, labels, weights, slot.status(), 4).launch(module, s);
+            if (gradW != null && reg > 0) {
+                new ScaleKernel((long) d * c, (float) (2 * reg), w, gradW).launch(module, s);
+            }
+            double eps = ce.labelSmoothing();
+            products.on(s);
+            products.tf32(options.tf32());
+            try {
+                for (long r0 = 0; r0 < n; r0 += chunkRows) {
+                    int m = (int) Math.min(chunkRows, n - r0);
+                    CUdeviceptr xChunk = x.withByteOffset(r0 * d * Float.BYTES);
+                    products.logits(xChunk, w, logits, m, d, c);
+                    new RowKernel(Contract.OP_CE_LABELS, m, c, reduction, logits, b,
+                            labels.withByteOffset(r0 * Integer.BYTES), null, weights, ce.ignoreIndex(),
+                            (float) (1.0 - eps), (float) (eps / c), (float) weightSum(ce, c), 0, r0, logits, null,
+                            rowLoss.withByteOffset(r0 * Float.BYTES), null, null, slot.status(), 3, 4)
+                            .launch(module, rowShape(m, c, logits, b), s);
+                    if (gradW != null) {
+                        products.gradW(logits, xChunk, gradW, m, d, c, r0 > 0 || reg > 0 ? 1f : 0f);
+                    }
+                    if (gradB != null) {
+                        new ColumnSumsKernel(m, c, r0 > 0 ? 1 : 0, logits, gradB).launch(module, s);
+                    }
+                    if (gradX != null) {
+                        products.gradX(logits, w, gradX.withByteOffset(r0 * d * Float.BYTES), m, d, c);
+                    }
+                }
+            } finally {
+                products.tf32(false);
+            }
+            new ReduceKernel(n, reduction, rowLoss, slot.status(), lossOut).launch(module, s);
+        });
     }
 
     /**

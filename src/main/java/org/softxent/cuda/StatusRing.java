@@ -136,6 +136,11 @@ final class StatusRing implements AutoCloseable {
         }
     }
 
+    /** Gives back the slot of a call whose work could not all be queued (it reports nothing). */
+    void abort(Slot slot) {
+        pending.removeIf(p -> p.slot().index() == slot.index());
+    }
+
     /** Forgets the pending calls without reading them (after the context failed). */
     void abandon() {
         pending.clear();

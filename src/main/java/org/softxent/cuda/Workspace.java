@@ -70,12 +70,15 @@ final class Workspace implements AutoCloseable {
         return buffers.values().stream().mapToLong(Memory::bytes).sum();
     }
 
-    /** Frees every buffer (after the queued work is done). */
+    /** Frees every buffer, after the queued work is done (or has failed: freeing goes on). */
     void release() {
         if (!buffers.isEmpty()) {
-            cuda.synchronizeAll();
-            buffers.values().forEach(Memory::close);
-            buffers.clear();
+            try {
+                cuda.synchronizeAll();
+            } finally {
+                buffers.values().forEach(Memory::close);
+                buffers.clear();
+            }
         }
     }
 

@@ -23,6 +23,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.softxent.testing.ChildJvm;
 
 /**
  * The cuBLAS 12 -> 13 bridge (cuda/native/cublas_bridge.c), without a GPU: calling an entry point
@@ -68,16 +69,12 @@ class CublasBridgeTest {
         try (InputStream in = CublasBridgeTest.class.getResourceAsStream("/bridge/fake_cublas13.c")) {
             Files.copy(in, source);
         }
-        run(List.of("gcc", "-shared", "-fPIC", "-O2", "-Wl,-soname,libcublas.so.13", "-o",
+        ChildJvm.exec(List.of("gcc", "-shared", "-fPIC", "-O2", "-Wl,-soname,libcublas.so.13", "-o",
                 fakeDir.resolve("libcublas.so.13").toString(), source.toString()), Map.of());
 
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        String out = run(List.of(java, "-XX:ErrorFile=" + tmp.resolve("hs_err.log"), "-cp", childClassPath(),
-                BridgeChild.class.getName()),
-                Map.of("LD_LIBRARY_PATH", fakeDir.toString()));
-        Map<String, String> got = new LinkedHashMap<>();
-        out.lines().filter(l -> l.contains("=")).forEach(l -> got.put(l.substring(0, l.indexOf('=')),
-                l.substring(l.indexOf('=') + 1)));
+        Map<String, String> got = ChildJvm.run(BridgeChild.class, Map.of(),
+                Map.of("LD_LIBRARY_PATH", fakeDir.toString()), tmp.resolve("hs_err.log"));
+        String out = got.get("(output)");
         Assumptions.assumeFalse(got.get("why") != null && got.get("why").contains("neither"),
                 "this machine has a real libcublas.so.12, so the bridge is not used: " + out);
         assertEquals("null", got.get("why"), out);
@@ -90,43 +87,8 @@ class CublasBridgeTest {
         assertEquals("[1.0, 0.0, 3.0, 4.0, 5.0, 0.75, 2.5, 6.0, -1.5, 7.0, 0.25, 8.0]", got.get("sgemmArgs"), out);
     }
 
-    /**
-     * Where the child finds its classes and JCublas2's native: the code sources of the classes it
-     * uses, and the jar holding the native (java.class.path alone is not it under the JUnit console
-     * launcher, as on the GPU machine).
-     */
-    private static String childClassPath() throws Exception {
-        Set<String> entries = new java.util.LinkedHashSet<>();
-        for (Class<?> c : new Class<?>[] {BridgeChild.class, CublasLoader.class, jcuda.jcublas.JCublas2.class,
-            jcuda.Pointer.class}) {
-            entries.add(Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI()).toString());
-        }
-        java.net.URL nativeLib = CublasBridgeTest.class.getResource("/lib/libJCublas2-12.6.0-linux-x86_64.so");
-        if (nativeLib != null && nativeLib.getProtocol().equals("jar")) {
-            String jar = nativeLib.getPath().substring(0, nativeLib.getPath().indexOf("!/"));
-            entries.add(Path.of(new java.net.URI(jar)).toString());
-        }
-        return String.join(java.io.File.pathSeparator, entries);
-    }
-
-    private String run(List<String> command, Map<String, String> env) throws Exception {
-        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
-        pb.environment().putAll(env);
-        Process p;
-        try {
-            p = pb.start();
-        } catch (IOException e) {
-            Assumptions.abort(command.get(0) + " is not here: " + e.getMessage());
-            return "";
-        }
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(2, TimeUnit.MINUTES));
-        assertEquals(0, p.exitValue(), String.join(" ", command) + "\n" + out);
-        return out;
-    }
-
     private Set<String> symbols(Path library, String which) throws Exception {
-        String out = run(List.of("nm", "-D", which, library.toString()), Map.of());
+        String out = ChildJvm.exec(List.of("nm", "-D", which, library.toString()), Map.of());
         return out.lines().map(l -> l.substring(l.lastIndexOf(' ') + 1)).collect(Collectors.toCollection(TreeSet::new));
     }
 

@@ -25,6 +25,9 @@ public final class SimulatedDevice {
     /** The {@code nth} device or pinned allocation from now (1: the next) fails as out of memory; 0: none. */
     public static native void failAllocation(int nth);
 
+    /** How many allocations are left before the one set to fail (0: it failed, or none is set). */
+    public static native int allocationsBeforeFailure();
+
     /** The {@code nth} kernel launch from now fails with {@code result} (a CUresult); 0: none. */
     public static native void failLaunch(int nth, int result);
 
