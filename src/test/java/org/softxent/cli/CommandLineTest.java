@@ -181,18 +181,6 @@ class CommandLineTest {
         return b.array();
     }
 
-    @Test
-    void gpuWithoutAGpuSaysWhy() throws IOException {
-        org.junit.jupiter.api.Assumptions.assumeTrue(CudaBackends.whyNoDevice() != null,
-                "this JVM has a CUDA device (a GPU, or the simulated device)");
-        Path z = tmp.resolve("z.npy");
-        Npy.write(z, NpyArray.ofFloats(new float[6], 2, 3));
-        Run auto = run("softmax", "--logits", z.toString(), "--out", tmp.toString());
-        assertTrue(auto.err().contains("computed on the CPU"), auto.err());
-        assertEquals(0, auto.status());
-        badInput("--device gpu", "softmax", "--logits", z.toString(), "--out", tmp.toString(), "--device", "gpu");
-    }
-
     /** Auto never computes on the simulated device: it says so, and --device gpu is the way to it. */
     @Test
     void autoNeverChoosesTheSimulatedDevice() throws IOException {

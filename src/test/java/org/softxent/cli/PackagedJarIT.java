@@ -50,6 +50,51 @@ class PackagedJarIT {
                 Files.readString(err, StandardCharsets.UTF_8));
     }
 
+    /**
+     * The system property that lends the jar the simulated CUDA device where the tests use it (it
+     * serves only where the machine has no driver of its own; the jar does not hold it).
+     */
+    private static String simulatedDevice() {
+        return "-Dsoftxent.simulatedDevice=" + System.getProperty("softxent.simulatedDevice", "");
+    }
+
+    /** Without the simulated device, on a machine with no CUDA driver, --device gpu says why, in one line. */
+    @Test
+    void gpuWithoutAGpuSaysWhy() throws Exception {
+        Path z = tmp.resolve("z.npy");
+        Npy.write(z, NpyArray.ofFloats(new float[] {1, 2, 3, 4, 5, 6}, 2, 3));
+        Run auto = java("softmax", "--logits", z.toString(), "--out", tmp.toString());
+        assertEquals(0, auto.status(), auto.err());
+        Run gpu = java("softmax", "--logits", z.toString(), "--out", tmp.toString(), "--device", "gpu");
+        if (auto.err().contains("computed on the CPU: no CUDA driver")) {
+            assertEquals(2, gpu.status(), gpu.out() + gpu.err());
+            assertEquals(1, gpu.err().strip().lines().count(), gpu.err());
+            assertTrue(gpu.err().contains("--device gpu: no CUDA driver (libcuda.so.1 not found)"), gpu.err());
+        } else {
+            assertEquals(0, gpu.status(), "this machine has a GPU: " + gpu.err());
+            assertTrue(gpu.out().contains("(GPU "), gpu.out());
+        }
+    }
+
+    /** With the simulated device, --device gpu computes on it and says so; auto keeps to the CPU. */
+    @Test
+    void theSimulatedDeviceServesOnlyWhenAskedForAndSaysSo() throws Exception {
+        Path z = tmp.resolve("z.npy");
+        Npy.write(z, NpyArray.ofFloats(new float[] {1, 2, 3, 4, 5, 6}, 2, 3));
+        Run gpu = run(List.of(), simulatedDevice(), "-jar", JAR.toString(), "softmax", "--logits", z.toString(),
+                "--out", tmp.toString(), "--device", "gpu");
+        assertEquals(0, gpu.status(), gpu.err());
+        Run auto = run(List.of(), simulatedDevice(), "-jar", JAR.toString(), "softmax", "--logits", z.toString(),
+                "--out", tmp.toString());
+        assertEquals(0, auto.status(), auto.err());
+        if (gpu.out().contains("simulated")) {
+            assertTrue(auto.out().contains("(CPU reference"), auto.out());
+            assertTrue(auto.err().contains("softxent's simulated one"), auto.err());
+        } else {
+            assertTrue(gpu.out().contains("(GPU "), "a real GPU takes precedence: " + gpu.out());
+        }
+    }
+
     @Test
     void holdsItsDependenciesAndOnlyTheNativesItUses() throws IOException {
         try (JarFile jar = new JarFile(JAR.toFile())) {
@@ -113,8 +158,6 @@ class PackagedJarIT {
     @ParameterizedTest
     @ValueSource(strings = {"cpu", "gpu"})
     void aWriteThatFailsHalfWayLeavesTheOutputsAsTheyWereAndNamesTheFile(String device) throws Exception {
-        String noGpu = org.softxent.cuda.CudaBackends.whyNoDevice();
-        Assumptions.assumeTrue(device.equals("cpu") || noGpu == null, "no GPU: " + noGpu);
         Assumptions.assumeTrue(Files.isExecutable(Path.of("/bin/bash")), "no bash here");
         int n = 128;
         int c = 256;
@@ -128,8 +171,8 @@ class PackagedJarIT {
         }
         Map<String, String> before = BadInputCommandLineTest.snapshot(work);
         // 48 KiB: loss.npy fits, the 128 KiB gradient does not. -XX:-UsePerfData: the JVM writes no file of its own.
-        Run r = run(List.of("/bin/bash", "-c", "ulimit -f 48 && exec \"$0\" \"$@\""), "-XX:-UsePerfData", "-jar",
-                JAR.toString(), "cross-entropy", "--logits", in.resolve("z.npy").toString(), "--labels",
+        Run r = run(List.of("/bin/bash", "-c", "ulimit -f 48 && exec \"$0\" \"$@\""), "-XX:-UsePerfData",
+                simulatedDevice(), "-jar", JAR.toString(), "cross-entropy", "--logits", in.resolve("z.npy").toString(), "--labels",
                 in.resolve("y.npy").toString(), "--out", out.toString(), "--device", device);
         assertEquals(2, r.status(), r.out() + r.err());
         assertEquals(1, r.err().strip().lines().count(), r.err());

@@ -14,8 +14,9 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * in use, a test fails when the device refused a call or found a fault that the test did not
  * expect (and take with {@link SimulatedDevice#takeErrors()}), and a test class fails when, with
  * every engine closed, device or pinned memory is still held or the context's release reported a
- * leak. A double free, a launch outside the device's limits or an allocation never freed is then
- * a failing test, wherever it happens.
+ * leak, or an engine reported memory it left open ({@code CudaBackends.takeLeakReports()}, on any
+ * device). A double free, a launch outside the device's limits or an allocation never freed is
+ * then a failing test, wherever it happens.
  */
 public final class SimulatedDeviceGuard implements AfterEachCallback, AfterAllCallback {
 
@@ -33,6 +34,10 @@ public final class SimulatedDeviceGuard implements AfterEachCallback, AfterAllCa
 
     @Override
     public void afterAll(ExtensionContext context) {
+        java.util.List<String> engineLeaks = org.softxent.cuda.CudaBackends.takeLeakReports();
+        if (!engineLeaks.isEmpty()) {
+            fail("after " + context.getDisplayName() + ", GPU engines reported leaks: " + engineLeaks);
+        }
         if (!SimulatedDevice.active()) {
             return;
         }
