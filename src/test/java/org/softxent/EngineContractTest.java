@@ -10,9 +10,15 @@ import static org.softxent.testing.Close.LOGITS;
 import static org.softxent.testing.Close.assertClose;
 import static org.softxent.testing.Close.poisoned;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.softxent.testing.EngineTest;
 import org.softxent.testing.Oracle;
 import org.softxent.testing.Rng;
@@ -198,60 +204,45 @@ public abstract class EngineContractTest extends EngineTest {
 
     @Nested
     class CrossEntropy {
-        @Test
-        void labelsMatchPyTorchForEveryCombinationOfOptions() {
-            Rng rng = Rng.fresh();
-            int[][] shapes = {{1, 1}, {7, 2}, {33, 5}, {12, 33}, {4, 1025}};
-            for (int[] s : shapes) {
-                int n = s[0];
-                int c = s[1];
-                for (Reduction red : Reduction.values()) {
-                    for (boolean weighted : new boolean[] {false, true}) {
-                        for (int ignore : new int[] {-100, Math.min(3, c - 1)}) {
-                            for (double eps : new double[] {0.0, 0.1, 1.0}) {
-                                float[] z = rng.normal(n * c, 3);
-                                int[] y = rng.labels(n, c);
-                                // Some rows carry the ignore index; never all, so the mean is defined.
-                                for (int r = 1; r < n; r += 3) {
-                                    y[r] = ignore;
-                                }
-                                float[] w = weighted ? rng.uniform(c, 0.2, 2.0) : null;
-                                CrossEntropyOptions o = CrossEntropyOptions.defaults().withReduction(red)
-                                        .withClassWeights(w).withIgnoreIndex(ignore).withLabelSmoothing(eps);
-                                String what = n + "x" + c + " " + o + " " + rng;
-                                checkLabels(z, n, c, y, o, Oracle.crossEntropy(z, n, c, y, w, ignore, eps, red), what);
-                            }
-                        }
-                    }
-                }
-            }
+        /** Every combination of shape, reduction, class weights, ignore index and smoothing. */
+        static Stream<Arguments> labelOptions() {
+            return grid(new int[][] {{1, 1}, {7, 2}, {33, 5}, {12, 33}, {4, 1025}}, Reduction.values(),
+                    new Boolean[] {false, true}, new Boolean[] {false, true}, new Double[] {0.0, 0.1, 1.0});
         }
 
-        @Test
-        void probabilityTargetsMatchPyTorch() {
+        @ParameterizedTest(name = "{0}x{1} {2} weighted={3} ignoring={4} smoothing={5}")
+        @MethodSource("labelOptions")
+        void labelsMatchPyTorch(int n, int c, Reduction red, boolean weighted, boolean ignoring, double eps) {
             Rng rng = Rng.fresh();
-            int[][] shapes = {{1, 1}, {7, 2}, {33, 5}, {4, 1025}};
-            for (int[] s : shapes) {
-                int n = s[0];
-                int c = s[1];
-                for (Reduction red : Reduction.values()) {
-                    for (boolean weighted : new boolean[] {false, true}) {
-                        for (double eps : new double[] {0.0, 0.3}) {
-                            float[] z = rng.normal(n * c, 3);
-                            float[] t = rng.distributions(n, c);
-                            float[] w = weighted ? rng.uniform(c, 0.2, 2.0) : null;
-                            CrossEntropyOptions o = CrossEntropyOptions.defaults().withReduction(red)
-                                    .withClassWeights(w).withLabelSmoothing(eps);
-                            Oracle.Loss ref = Oracle.crossEntropyTargets(z, n, c, t, w, eps, red);
-                            float[] grad = poisoned(n * c);
-                            float[] probs = poisoned(n * c);
-                            LossResult r = sx.crossEntropyWithTargets(z, n, c, t, o, grad, probs);
-                            String what = n + "x" + c + " " + o + " " + rng;
-                            checkAgainst(ref, r, what);
-                        }
-                    }
-                }
+            int ignore = ignoring ? Math.min(3, c - 1) : CrossEntropyOptions.DEFAULT_IGNORE_INDEX;
+            float[] z = rng.normal(n * c, 3);
+            int[] y = rng.labels(n, c);
+            // Some rows carry the ignore index; never all, so the mean is defined.
+            for (int r = 1; r < n; r += 3) {
+                y[r] = ignore;
             }
+            float[] w = weighted ? rng.uniform(c, 0.2, 2.0) : null;
+            CrossEntropyOptions o = CrossEntropyOptions.defaults().withReduction(red).withClassWeights(w)
+                    .withIgnoreIndex(ignore).withLabelSmoothing(eps);
+            checkLabels(z, n, c, y, o, Oracle.crossEntropy(z, n, c, y, w, ignore, eps, red), n + "x" + c + " " + o + " " + rng);
+        }
+
+        static Stream<Arguments> targetOptions() {
+            return grid(new int[][] {{1, 1}, {7, 2}, {33, 5}, {4, 1025}}, Reduction.values(), new Boolean[] {false, true},
+                    new Double[] {0.0, 0.3});
+        }
+
+        @ParameterizedTest(name = "{0}x{1} {2} weighted={3} smoothing={4}")
+        @MethodSource("targetOptions")
+        void probabilityTargetsMatchPyTorch(int n, int c, Reduction red, boolean weighted, double eps) {
+            Rng rng = Rng.fresh();
+            float[] z = rng.normal(n * c, 3);
+            float[] t = rng.distributions(n, c);
+            float[] w = weighted ? rng.uniform(c, 0.2, 2.0) : null;
+            CrossEntropyOptions o = CrossEntropyOptions.defaults().withReduction(red).withClassWeights(w)
+                    .withLabelSmoothing(eps);
+            LossResult r = sx.crossEntropyWithTargets(z, n, c, t, o, poisoned(n * c), poisoned(n * c));
+            checkAgainst(Oracle.crossEntropyTargets(z, n, c, t, w, eps, red), r, n + "x" + c + " " + o + " " + rng);
         }
 
         @Test
@@ -530,31 +521,23 @@ public abstract class EngineContractTest extends EngineTest {
 
     @Nested
     class BinaryCrossEntropy {
-        @Test
-        void matchesPyTorchWithAndWithoutPosWeight() {
+        static Stream<Arguments> options() {
+            return grid(new int[][] {{1, 1}, {64, 1}, {9, 5}, {3, 1000}}, Reduction.values(), new Boolean[] {false, true});
+        }
+
+        @ParameterizedTest(name = "{0}x{1} {2} posWeight={3}")
+        @MethodSource("options")
+        void matchesPyTorch(int n, int k, Reduction red, boolean weighted) {
             Rng rng = Rng.fresh();
-            for (int[] s : new int[][] {{1, 1}, {64, 1}, {9, 5}, {3, 1000}}) {
-                int n = s[0];
-                int k = s[1];
-                for (Reduction red : Reduction.values()) {
-                    for (boolean weighted : new boolean[] {false, true}) {
-                        float[] x = rng.normal(n * k, 4);
-                        float[] t = rng.uniform(n * k, 0, 1);
-                        for (int i = 0; i < t.length; i += 2) {
-                            t[i] = Math.round(t[i]);
-                        }
-                        float[] pw = weighted ? rng.uniform(k, 0.5, 3) : null;
-                        BinaryCrossEntropyOptions o = BinaryCrossEntropyOptions.defaults().withReduction(red)
-                                .withPosWeight(pw);
-                        Oracle.Loss ref = Oracle.binaryCrossEntropy(x, t, n, k, pw, red);
-                        float[] grad = poisoned(n * k);
-                        float[] probs = poisoned(n * k);
-                        LossResult r = sx.binaryCrossEntropy(x, t, n, k, o, grad, probs);
-                        String what = n + "x" + k + " " + o + " " + rng;
-                        checkAgainst(ref, r, what);
-                    }
-                }
+            float[] x = rng.normal(n * k, 4);
+            float[] t = rng.uniform(n * k, 0, 1);
+            for (int i = 0; i < t.length; i += 2) {
+                t[i] = Math.round(t[i]);
             }
+            float[] pw = weighted ? rng.uniform(k, 0.5, 3) : null;
+            BinaryCrossEntropyOptions o = BinaryCrossEntropyOptions.defaults().withReduction(red).withPosWeight(pw);
+            LossResult r = sx.binaryCrossEntropy(x, t, n, k, o, poisoned(n * k), poisoned(n * k));
+            checkAgainst(Oracle.binaryCrossEntropy(x, t, n, k, pw, red), r, n + "x" + k + " " + o + " " + rng);
         }
 
         /** Logits of 15 to 30 on the side of their target: losses of 1e-7 to 1e-13 and their gradients survive. */
@@ -616,39 +599,33 @@ public abstract class EngineContractTest extends EngineTest {
 
     @Nested
     class Classifier {
-        @Test
-        void matchesTheOracle() {
+        static Stream<Arguments> shapes() {
+            return grid(new int[][] {{1, 1, 1}, {7, 3, 2}, {64, 20, 10}, {33, 17, 65}, {300, 40, 5}},
+                    new Boolean[] {false, true}, new Double[] {0.0, 0.01});
+        }
+
+        @ParameterizedTest(name = "{0}x{1}x{2} bias={3} reg={4}")
+        @MethodSource("shapes")
+        void matchesTheOracle(int n, int d, int c, boolean bias, double reg) {
             Rng rng = Rng.fresh();
-            int[][] shapes = {{1, 1, 1}, {7, 3, 2}, {64, 20, 10}, {33, 17, 65}, {300, 40, 5}};
-            for (int[] s : shapes) {
-                int n = s[0];
-                int d = s[1];
-                int c = s[2];
-                for (boolean bias : new boolean[] {false, true}) {
-                    for (double reg : new double[] {0.0, 0.01}) {
-                        float[] x = rng.normal(n * d, 1);
-                        float[] w = rng.normal(d * c, 0.3);
-                        float[] b = bias ? rng.normal(c, 0.1) : null;
-                        int[] y = rng.labels(n, c);
-                        Oracle.Classifier ref = Oracle.classifier(x, w, b, y, n, d, c, reg, null, -100, 0,
-                                Reduction.MEAN);
-                        float[] gw = poisoned(d * c);
-                        float[] gb = bias ? poisoned(c) : null;
-                        float[] gx = poisoned(n * d);
-                        ClassifierResult r = sx.classifier(x, w, b, y, n, d, c,
-                                ClassifierOptions.defaults().withReg(reg), gw, gb, gx);
-                        String what = n + "x" + d + "x" + c + (bias ? " with b" : "") + " reg " + reg + " " + rng;
-                        assertClose(ref.loss(), r.loss(), CLASSIFIER, "loss " + what);
-                        assertClose(ref.gradW(), gw, CLASSIFIER, "dW " + what);
-                        if (bias) {
-                            assertClose(ref.gradB(), gb, CLASSIFIER, "db " + what);
-                        }
-                        assertClose(ref.gradX(), gx, CLASSIFIER, "dX " + what);
-                        assertSame(gw, r.gradW());
-                        assertSame(gx, r.gradX());
-                    }
-                }
+            float[] x = rng.normal(n * d, 1);
+            float[] w = rng.normal(d * c, 0.3);
+            float[] b = bias ? rng.normal(c, 0.1) : null;
+            int[] y = rng.labels(n, c);
+            Oracle.Classifier ref = Oracle.classifier(x, w, b, y, n, d, c, reg, null, -100, 0, Reduction.MEAN);
+            float[] gw = poisoned(d * c);
+            float[] gb = bias ? poisoned(c) : null;
+            float[] gx = poisoned(n * d);
+            ClassifierResult r = sx.classifier(x, w, b, y, n, d, c, ClassifierOptions.defaults().withReg(reg), gw, gb, gx);
+            String what = n + "x" + d + "x" + c + (bias ? " with b" : "") + " reg " + reg + " " + rng;
+            assertClose(ref.loss(), r.loss(), CLASSIFIER, "loss " + what);
+            assertClose(ref.gradW(), gw, CLASSIFIER, "dW " + what);
+            if (bias) {
+                assertClose(ref.gradB(), gb, CLASSIFIER, "db " + what);
             }
+            assertClose(ref.gradX(), gx, CLASSIFIER, "dX " + what);
+            assertSame(gw, r.gradW());
+            assertSame(gx, r.gradX());
         }
 
         @Test
@@ -944,6 +921,29 @@ public abstract class EngineContractTest extends EngineTest {
     // -------------------------------------------------------------------------------------------
 
     /** The loss (or per-sample losses), the gradient and the probabilities, against the oracle. */
+    /**
+     * Every combination of a shape (its dimensions become the first arguments) with one value of
+     * each option list, in order: the parameterized tests' option grids, said once.
+     */
+    static Stream<Arguments> grid(int[][] shapes, Object[]... options) {
+        List<Object[]> rows = new ArrayList<>();
+        for (int[] shape : shapes) {
+            rows.add(Arrays.stream(shape).boxed().toArray());
+        }
+        for (Object[] values : options) {
+            List<Object[]> next = new ArrayList<>();
+            for (Object[] row : rows) {
+                for (Object v : values) {
+                    Object[] longer = Arrays.copyOf(row, row.length + 1);
+                    longer[row.length] = v;
+                    next.add(longer);
+                }
+            }
+            rows = next;
+        }
+        return rows.stream().map(Arguments::of);
+    }
+
     static void checkAgainst(Oracle.Loss ref, LossResult r, String what) {
         if (r.reduction() == Reduction.NONE) {
             assertClose(ref.losses(), r.losses(), LOGITS, "losses " + what);
