@@ -17,6 +17,7 @@ import org.softxent.ClassifierOptions;
 import org.softxent.CrossEntropyOptions;
 import org.softxent.Device;
 import org.softxent.Softxent;
+import org.softxent.cuda.CudaBackends;
 
 /**
  * The benchmark: softxent's workloads timed on the engine's device next to the ceilings measured in
@@ -100,10 +101,17 @@ public final class Benchmark {
     // ---------------------------------------------------------------------------------------------
 
     private void gpu() {
-        int runs = Math.max(20, options.runs());
-        boolean quick = options.quick();
+        // On the simulated device (the CPU emulating a GPU, for tests): a smoke run on scaled-down
+        // shapes, labelled as such. Its figures are never GPU figures.
+        boolean simulated = CudaBackends.simulated();
+        int runs = simulated ? 3 : Math.max(20, options.runs());
+        boolean quick = options.quick() || simulated;
         try (GpuWorkloads g = new GpuWorkloads(sx)) {
             environment.putAll(g.describe());
+            if (simulated) {
+                out.println("SIMULATED DEVICE: the CPU emulating a GPU, on shapes scaled down; these figures are not"
+                        + " GPU figures");
+            }
             double copy = g.copyBandwidth(runs);
             double h2d = g.pinnedBandwidth(true, runs);
             double d2h = g.pinnedBandwidth(false, runs);
@@ -112,18 +120,18 @@ public final class Benchmark {
             ceilings.put("pinned_d2h_GBps", d2h);
             out.printf(Locale.ROOT, "ceilings: device copy %.0f GB/s (read + written), pinned H2D %.1f GB/s, D2H %.1f GB/s%n",
                     copy, h2d, d2h);
-            for (int[] s : quick ? new int[][] {CE[0], CE[2]} : CE) {
+            for (int[] s : scaled(quick ? new int[][] {CE[0], CE[2]} : CE, simulated)) {
                 Stats t = g.crossEntropy(s[0], s[1], runs);
                 double bytes = 8.0 * s[0] * s[1];
                 results.add(bandwidthResult("cross-entropy (device)", s, "gpu", t, bytes, copy, "8 B/logit at copy bandwidth"));
             }
-            for (int[] s : quick ? new int[][] {BACKWARD[1]} : BACKWARD) {
+            for (int[] s : scaled(quick ? new int[][] {BACKWARD[1]} : BACKWARD, simulated)) {
                 Stats t = g.softmaxBackward(s[0], s[1], runs);
                 double bytes = 12.0 * s[0] * s[1];
                 results.add(bandwidthResult("softmax backward (device)", s, "gpu", t, bytes, copy,
                         "12 B/element at copy bandwidth"));
             }
-            for (int[] s : quick ? new int[][] {CLASSIFIER[1]} : CLASSIFIER) {
+            for (int[] s : scaled(quick ? new int[][] {CLASSIFIER[1]} : CLASSIFIER, simulated)) {
                 for (boolean tf32 : new boolean[] {false, true}) {
                     Stats gemm = g.gemms(s[0], s[1], s[2], tf32, runs);
                     GpuWorkloads.ClassifierRun run = g.classifier(s[0], s[1], s[2], tf32, runs);
@@ -133,13 +141,29 @@ public final class Benchmark {
                             "its two GEMMs alone (" + fmt(flops / (gemm.medianMs() * 1e9)) + " TFLOP/s)", run.peakBytes()));
                 }
             }
-            for (int[] s : quick ? new int[][] {HOST_CE[0]} : HOST_CE) {
+            for (int[] s : scaled(quick ? new int[][] {HOST_CE[0]} : HOST_CE, simulated)) {
                 Stats t = hostCrossEntropy(s[0], s[1], runs);
                 double bytes = 4.0 * s[0] * s[1];
                 results.add(bandwidthResult("cross-entropy (host arrays)", s, "gpu", t, bytes, h2d,
                         "input bytes at pinned H2D bandwidth"));
             }
         }
+    }
+
+    /** The shapes, or, on the simulated device, with rows (and features) divided by 256 (and 16). */
+    private static int[][] scaled(int[][] shapes, boolean simulated) {
+        if (!simulated) {
+            return shapes;
+        }
+        int[][] out = new int[shapes.length][];
+        for (int i = 0; i < shapes.length; i++) {
+            out[i] = shapes[i].clone();
+            out[i][0] = Math.max(4, out[i][0] / 256);
+            if (out[i].length == 3) {
+                out[i][1] = Math.max(4, out[i][1] / 16);
+            }
+        }
+        return out;
     }
 
     private void cpuInto(List<Result> into) {

@@ -25,6 +25,7 @@ import org.softxent.CrossEntropyOptions;
 import org.softxent.DeviceException;
 import org.softxent.OnDevice;
 import org.softxent.Softxent;
+import org.softxent.cuda.CudaBackends;
 import org.softxent.cuda.GpuProbe;
 
 /**
@@ -60,7 +61,7 @@ final class GpuWorkloads implements AutoCloseable {
 
     /** Device-to-device copy bandwidth in GB/s, counting bytes read plus bytes written. */
     double copyBandwidth(int runs) {
-        long bytes = Math.min(1L << 30, probe.memoryInfo()[1] / 16);
+        long bytes = Math.min(CudaBackends.simulated() ? 16L << 20 : 1L << 30, probe.memoryInfo()[1] / 16);
         CUdeviceptr a = alloc(bytes);
         CUdeviceptr b = alloc(bytes);
         Stats s = time(3, runs, i -> check(cuMemcpyDtoDAsync(b, a, bytes, stream), "cuMemcpyDtoDAsync"));
@@ -70,7 +71,7 @@ final class GpuWorkloads implements AutoCloseable {
 
     /** Pinned host-to-device (or device-to-host) bandwidth in GB/s. */
     double pinnedBandwidth(boolean toDevice, int runs) {
-        long bytes = Math.min(256L << 20, probe.memoryInfo()[1] / 16);
+        long bytes = Math.min(CudaBackends.simulated() ? 16L << 20 : 256L << 20, probe.memoryInfo()[1] / 16);
         Pointer host = new Pointer();
         check(cuMemAllocHost(host, bytes), "cuMemAllocHost");
         CUdeviceptr device = alloc(bytes);
