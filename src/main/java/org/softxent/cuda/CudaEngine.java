@@ -34,6 +34,31 @@ final class CudaEngine implements Backend {
     private Cublas cublas;
     private String noCublas;
     private boolean closed;
+    private final java.lang.ref.Cleaner.Cleanable dropped;
+
+    private static final java.lang.ref.Cleaner CLEANER = java.lang.ref.Cleaner.create();
+
+    /** What the cleaner does for an engine dropped without close(): report, free, release the context. */
+    private record Dropped(CudaContext cuda, MemoryTracker memory, Module module, Transfers transfers,
+                           Cublas[] cublas, boolean[] closed) implements Runnable {
+        @Override
+        public void run() {
+            if (!closed[0]) {
+                MemoryTracker.reportLeak("a GPU engine (" + cuda + ") was dropped without close()");
+                cuda.makeCurrentForClose();
+                for (AutoCloseable c : new AutoCloseable[] {transfers, cublas[0], module}) {
+                    closeQuietly(c);
+                }
+                memory.closeAll();
+                cuda.close();
+            }
+        }
+    }
+
+    /** cuBLAS once opened, where the cleaner finds it. */
+    private final Cublas[] cublasRef = new Cublas[1];
+
+    private final boolean[] closedFlag = {false};
 
     CudaEngine(int ordinal) {
         cuda = new CudaContext(ordinal);
@@ -60,6 +85,7 @@ final class CudaEngine implements Backend {
         workspace = new Workspace(tracker);
         ops = new DeviceOps(cuda, module, workspace, status, transfers, this::cublas);
         onDevice = new DeviceApi(this, cuda.stream);
+        dropped = CLEANER.register(this, new Dropped(cuda, memory, module, transfers, cublasRef, closedFlag));
     }
 
     @Override
@@ -95,15 +121,18 @@ final class CudaEngine implements Backend {
             }
             try {
                 cublas = new Cublas();
+                cublasRef[0] = cublas;
                 SelfCheck.products(this::products);
             } catch (DeviceOutOfMemoryException e) {
                 closeQuietly(cublas);
                 cublas = null;
+                cublasRef[0] = null;
                 throw e; // a passing shortage: the next classifier call tries again
             } catch (RuntimeException | LinkageError e) {
                 if (cublas != null) {
                     closeQuietly(cublas);
                     cublas = null;
+                    cublasRef[0] = null;
                 }
                 noCublas = "the classifier needs cuBLAS, which is not usable here: " + Cublas.firstLine(e.getMessage());
                 throw new DeviceUnavailableException(noCublas, e);
@@ -274,6 +303,8 @@ final class CudaEngine implements Backend {
             return;
         }
         closed = true;
+        closedFlag[0] = true;
+        dropped.clean();
         cuda.makeCurrentForClose();
         try {
             cuda.synchronizeAll();

@@ -57,7 +57,10 @@ final class KernelArgs {
             int size = t == int.class || t == float.class ? 4 : 8;
             offset = (offset + size - 1) / size * size;
             try {
-                fields.add(new Field(c.getName(), t, offset, lookup.unreflect(c.getAccessor())));
+                // Typed (Record) -> primitive or pointer, so that packing boxes nothing.
+                MethodHandle getter = lookup.unreflect(c.getAccessor())
+                        .asType(java.lang.invoke.MethodType.methodType(t, Record.class));
+                fields.add(new Field(c.getName(), t, offset, getter));
             } catch (IllegalAccessException e) {
                 throw new IllegalStateException(e);
             }
@@ -75,17 +78,18 @@ final class KernelArgs {
         }
         try {
             for (Field f : layout.fields()) {
-                Object v = f.getter().invoke(args);
+                MethodHandle g = f.getter();
                 if (f.type() == int.class) {
-                    into.putInt(f.offset(), (Integer) v);
+                    into.putInt(f.offset(), (int) g.invokeExact(args));
                 } else if (f.type() == float.class) {
-                    into.putFloat(f.offset(), (Float) v);
+                    into.putFloat(f.offset(), (float) g.invokeExact(args));
                 } else if (f.type() == long.class) {
-                    into.putLong(f.offset(), (Long) v);
+                    into.putLong(f.offset(), (long) g.invokeExact(args));
                 } else if (f.type() == double.class) {
-                    into.putDouble(f.offset(), (Double) v);
+                    into.putDouble(f.offset(), (double) g.invokeExact(args));
                 } else {
-                    into.putLong(f.offset(), v == null ? 0L : DevicePointers.address((CUdeviceptr) v));
+                    CUdeviceptr p = (CUdeviceptr) g.invokeExact(args);
+                    into.putLong(f.offset(), p == null ? 0L : DevicePointers.address(p));
                 }
             }
         } catch (RuntimeException | Error e) {

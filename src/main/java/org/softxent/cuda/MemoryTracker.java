@@ -81,6 +81,11 @@ final class MemoryTracker {
     }
 
     private static void report(String leak) {
+        reportLeak(leak);
+    }
+
+    /** Records a leak (for {@link #takeReports()}) and logs it as a warning; what leaked was freed. */
+    static void reportLeak(String leak) {
         REPORTS.add(leak);
         LOG.log(System.Logger.Level.WARNING, "softxent: leaked " + leak + "; freed");
     }

@@ -66,6 +66,28 @@ class MemoryTest {
         }
     }
 
+    @Test
+    void anEngineDroppedWithoutCloseIsReportedAndReleased() throws Exception {
+        CudaBackends.takeLeakReports();
+        openAndDrop();
+        List<String> leaks = new ArrayList<>();
+        for (int i = 0; i < 100 && leaks.stream().noneMatch(l -> l.startsWith("a GPU engine")); i++) {
+            System.gc();
+            Thread.sleep(20);
+            leaks.addAll(CudaBackends.takeLeakReports());
+        }
+        // The engine, and each of its buffers (each owner has a cleaner of its own), in any order.
+        assertTrue(leaks.stream().anyMatch(l -> l.startsWith("a GPU engine") && l.endsWith("was dropped without close()")),
+                leaks.toString());
+        Thread.sleep(100);
+        CudaBackends.takeLeakReports();
+    }
+
+    private static void openAndDrop() {
+        CudaEngine engine = (CudaEngine) CudaBackends.open(true);
+        engine.softmax(new float[] {1, 2}, 1, 2, false, new float[2]);
+    }
+
     private static void dropOne(CudaEngine engine) {
         Memory.device(engine.memory, 512, "a dropped buffer");
     }
