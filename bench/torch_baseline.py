@@ -9,6 +9,7 @@ Runs softxent's benchmark workloads with PyTorch on the same GPU and writes the 
   softmax backward (device)    aten._softmax_backward_data (what autograd runs for softmax)
   classifier (device)          X @ W + b, cross_entropy, backward (dW, db; X needs no grad), FP32 and TF32
   cross-entropy (host arrays)  NumPy in, torch.from_numpy(...).cuda(), forward + backward, .cpu().numpy() out
+  cross-entropy sweep (device) the fused cross-entropy's shapes over C = 10 .. 262,144 at N x C = 2^27; eager and compile
 
 Timing: CUDA events after a warm-up, the median (and p10/p90) of at least 20 runs, rotating among
 enough input sets that the 50 MB L2 cannot hold them. Needs PyTorch with CUDA; only the GPU
@@ -30,6 +31,8 @@ CE = [(65536, 10), (16384, 1000), (4096, 32000), (1024, 128256)]
 BACKWARD = [(16384, 1000), (4096, 32000)]
 CLASSIFIER = [(65536, 256, 10), (4096, 1024, 1000), (8192, 4096, 32000)]
 HOST_CE = [(4096, 32000), (65536, 1000)]
+SWEEP_COLS = [10, 32, 100, 320, 1000, 3200, 10000, 32000, 100000, 128256, 262144]
+SWEEP_ELEMENTS = 1 << 27
 ROTATION_BYTES = 200 << 20
 
 
@@ -111,6 +114,18 @@ def main():
         add("cross-entropy (device)", (n, c), "", "compile",
             time_cuda(lambda i: compiled_step(zs[i % k], y), runs, warmup=10))
         del zs
+
+    if not args.quick:
+        for c in SWEEP_COLS:
+            n = max(1, SWEEP_ELEMENTS // c)
+            k = sets(n * c * 4)
+            zs = [torch.randn(n, c, device=dev, generator=gen).mul_(3).requires_grad_() for _ in range(k)]
+            y = torch.randint(0, c, (n,), device=dev, generator=gen)
+            add("cross-entropy sweep (device)", (n, c), "", "eager",
+                time_cuda(lambda i: cross_entropy_step(zs[i % k], y), runs))
+            add("cross-entropy sweep (device)", (n, c), "", "compile",
+                time_cuda(lambda i: compiled_step(zs[i % k], y), runs, warmup=10))
+            del zs
 
     for n, c in ([BACKWARD[1]] if args.quick else BACKWARD):
         k = sets(n * c * 8)

@@ -46,14 +46,21 @@ public final class Benchmark {
     public record Options(boolean quick, int runs, Map<String, Map<String, Double>> baseline) {
     }
 
-    /** What a run measured: the results, and all of it (environment, ceilings, results) as JSON. */
-    public record Report(List<Result> results, String json) {
+    /**
+     * What a run measured: the results, all of it (environment, ceilings, results) as JSON, and the
+     * picture of the cross-entropy sweep over the row width (a PNG), or null when it did not run.
+     */
+    public record Report(List<Result> results, String json, byte[] sweepPicture) {
     }
 
     static final int[][] CE = {{65_536, 10}, {16_384, 1000}, {4096, 32_000}, {1024, 128_256}};
     static final int[][] BACKWARD = {{16_384, 1000}, {4096, 32_000}};
     static final int[][] CLASSIFIER = {{65_536, 256, 10}, {4096, 1024, 1000}, {8192, 4096, 32_000}};
     static final int[][] HOST_CE = {{4096, 32_000}, {65_536, 1000}};
+    /** The sweep's row widths, at N × C = {@link #SWEEP_ELEMENTS} (N at least 1). */
+    static final int[] SWEEP_COLS = {10, 32, 100, 320, 1000, 3200, 10_000, 32_000, 100_000, 128_256, 262_144};
+    static final long SWEEP_ELEMENTS = 1L << 27;
+    static final String SWEEP = "cross-entropy sweep (device)";
 
     private final Softxent sx;
     private final Options options;
@@ -61,6 +68,7 @@ public final class Benchmark {
     private final Map<String, String> environment = new LinkedHashMap<>();
     private final Map<String, Double> ceilings = new LinkedHashMap<>();
     private final List<Result> results = new ArrayList<>();
+    private byte[] sweepPicture;
     private final SplittableRandom random = new SplittableRandom(2026);
 
     private Benchmark(Softxent sx, Options options, PrintWriter out) {
@@ -84,7 +92,7 @@ public final class Benchmark {
             b.cpuInto(b.results);
         }
         b.print();
-        return new Report(List.copyOf(b.results), b.json());
+        return new Report(List.copyOf(b.results), b.json(), b.sweepPicture);
     }
 
     private void describe() {
@@ -141,6 +149,9 @@ public final class Benchmark {
                             "its two GEMMs alone (" + fmt(flops / (gemm.medianMs() * 1e9)) + " TFLOP/s)", run.peakBytes()));
                 }
             }
+            if (!options.quick() || simulated) {
+                sweep(g, copy, runs, simulated ? 1L << 14 : SWEEP_ELEMENTS);
+            }
             for (int[] s : scaled(quick ? new int[][] {HOST_CE[0]} : HOST_CE, simulated)) {
                 Stats t = hostCrossEntropy(s[0], s[1], runs);
                 double bytes = 4.0 * s[0] * s[1];
@@ -148,6 +159,25 @@ public final class Benchmark {
                         "input bytes at pinned H2D bandwidth"));
             }
         }
+    }
+
+    /**
+     * The fused cross-entropy over row widths from 10 to 262,144 at a fixed number of logits, and
+     * its picture with PyTorch's figures for the same shapes (when given) and the copy ceiling.
+     */
+    private void sweep(GpuWorkloads g, double copy, int runs, long elements) {
+        List<Result> sweep = new ArrayList<>();
+        for (int c : SWEEP_COLS) {
+            int[] s = {(int) Math.max(1, elements / c), c};
+            Stats t = g.crossEntropy(s[0], s[1], runs);
+            sweep.add(bandwidthResult(SWEEP, s, "gpu", t, 8.0 * s[0] * s[1], copy, "8 B/logit at copy bandwidth"));
+        }
+        results.addAll(sweep);
+        String device = environment.getOrDefault("device", "GPU");
+        boolean simulated = Boolean.parseBoolean(environment.getOrDefault("simulated", "false"));
+        sweepPicture = SweepPicture.png(String.format(Locale.ROOT, "fused cross-entropy + gradient, N × C = %,d logits",
+                elements), (simulated ? "SIMULATED, NOT GPU FIGURES: " : "") + device,
+                SweepPicture.series(sweep, options.baseline()), copy);
     }
 
     /** The shapes, or, on the simulated device, with rows (and features) divided by 256 (and 16). */

@@ -52,6 +52,7 @@ final class BenchCommand implements Callable<Integer> {
         OutputFiles files = new OutputFiles("--json");
         if (json != null) {
             files.checkFile(json);
+            files.checkFile(sweepPicture(json));
         }
         PrintWriter stdout = spec.commandLine().getOut();
         try (Softxent sx = device.open(); files) {
@@ -61,11 +62,22 @@ final class BenchCommand implements Callable<Integer> {
                     new Benchmark.Options(quick, quick ? Math.min(runs, 5) : runs, torch), stdout);
             if (json != null) {
                 files.stage(json, out -> out.write(report.json().getBytes(StandardCharsets.UTF_8)));
+                Path picture = sweepPicture(json);
+                if (report.sweepPicture() != null) {
+                    files.stage(picture, out -> out.write(report.sweepPicture()));
+                }
                 files.commit();
-                stdout.println("wrote " + json);
+                stdout.println("wrote " + json + (report.sweepPicture() != null ? " and " + picture : ""));
             }
         }
         return 0;
+    }
+
+    /** Where the sweep's picture goes: beside the JSON, as NAME-sweep.png. */
+    static Path sweepPicture(Path json) {
+        String name = json.getFileName().toString();
+        String stem = name.endsWith(".json") ? name.substring(0, name.length() - 5) : name;
+        return json.resolveSibling(stem + "-sweep.png");
     }
 
     /**

@@ -54,4 +54,31 @@ class BenchmarkTest {
         }
         assertTrue(written.getAsJsonObject("environment").has("jvm"));
     }
+
+    /** The sweep's picture: a PNG of the stated size whose series are drawn where their figures say. */
+    @Test
+    void theSweepPictureIsAPngWithEverySeriesDrawn() throws Exception {
+        List<SweepPicture.Point> ours = List.of(new SweepPicture.Point(10, 100), new SweepPicture.Point(1000, 2000),
+                new SweepPicture.Point(262_144, 3500));
+        List<SweepPicture.Point> theirs = List.of(new SweepPicture.Point(10, 50), new SweepPicture.Point(262_144, 900));
+        java.util.Map<String, List<SweepPicture.Point>> series = new java.util.LinkedHashMap<>();
+        series.put("softxent", ours);
+        series.put("PyTorch eager", theirs);
+        byte[] png = SweepPicture.png("title", "device", series, 4000);
+        java.awt.image.BufferedImage image = javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(png));
+        assertEquals(900, image.getWidth());
+        assertEquals(560, image.getHeight());
+        long colored = 0;
+        for (int x = 0; x < image.getWidth(); x++) {
+            for (int y = 0; y < image.getHeight(); y++) {
+                int rgb = image.getRGB(x, y) & 0xffffff;
+                if (rgb == 0x1f77b4 || rgb == 0xff7f0e) {
+                    colored++;
+                }
+            }
+        }
+        assertTrue(colored > 500, "both series are drawn: " + colored + " pixels of their colours");
+        assertEquals(5000.0, SweepPicture.niceCeiling(4200));
+        assertEquals(2.0, SweepPicture.niceCeiling(1.5));
+    }
 }

@@ -30,4 +30,23 @@ class GpuCommandLineTest {
     Stream<DynamicTest> everyGoldenCaseRunsAsACommandLineOnTheGpu() throws IOException {
         return CommandLineTest.goldenCommandLines(tmp, "gpu");
     }
+
+    /** bench on the simulated device: a labelled smoke run, with the sweep and its picture beside the JSON. */
+    @Test
+    void benchOnTheSimulatedDeviceSaysSoAndDrawsTheSweep() throws IOException {
+        org.junit.jupiter.api.Assumptions.assumeTrue(org.softxent.testing.SimulatedDevice.active(),
+                "on a GPU the quick run has no sweep, and the full one takes minutes");
+        Path json = tmp.resolve("b.json");
+        CommandLineTest.Run r = CommandLineTest.run("bench", "--quick", "--device", "gpu", "--json", json.toString());
+        assertEquals(0, r.status(), r.out() + r.err());
+        assertTrue(r.out().contains("SIMULATED DEVICE: the CPU emulating a GPU"), r.out());
+        com.google.gson.JsonObject written = com.google.gson.JsonParser.parseString(java.nio.file.Files.readString(json))
+                .getAsJsonObject();
+        assertEquals("true", written.getAsJsonObject("environment").get("simulated").getAsString());
+        long sweep = java.util.stream.StreamSupport.stream(written.getAsJsonArray("results").spliterator(), false)
+                .filter(e -> e.getAsJsonObject().get("workload").getAsString().equals("cross-entropy sweep (device)"))
+                .count();
+        assertEquals(11, sweep);
+        assertTrue(javax.imageio.ImageIO.read(tmp.resolve("b-sweep.png").toFile()).getWidth() > 0);
+    }
 }
