@@ -95,6 +95,7 @@ struct DivisorArgs {
 // The loss from per-row losses: sum / divisor (mean) or sum, plus status->extra (one block).
 struct ReduceArgs {
     int rows, reduction;
+    double divisor;  // the mean's divisor when the host knows it (> 0); 0: the divisor kernel's
     const float* row_loss;
     Status* status;
     float* loss_out;
@@ -797,7 +798,7 @@ extern "C" __global__ void sx_reduce_rows(const ReduceArgs a) {
     double sum = 0.0;
     for (int i = threadIdx.x; i < a.rows; i += blockDim.x) sum += ld(a.row_loss + i);
     sum = block_sum(sum);
-    finish_loss(a.reduction, sum, a.reduction == SX_REDUCE_MEAN ? ld(&a.status->divisor) : 1.0, a.status, a.loss_out);
+    finish_loss(a.reduction, sum, a.divisor > 0.0 ? a.divisor : ld(&a.status->divisor), a.status, a.loss_out);
 }
 
 // ---------------------------------------------------------------------------------------------

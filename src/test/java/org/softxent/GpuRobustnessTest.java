@@ -322,6 +322,46 @@ class GpuRobustnessTest {
     }
 
     /**
+     * Host arrays larger than a staging chunk (8 MiB of logits) go through the pipeline in several
+     * chunks, uploads, kernels and downloads overlapping on three streams: the answers match the
+     * CPU's, and the gradient has the very bits the device-resident API computes in one pass.
+     */
+    @Test
+    void arraysOfManyChunksMatchTheCpuAndTheDeviceApi() {
+        Rng rng = Rng.fresh();
+        int n = 2100;
+        int c = 3000; // 24 MiB of logits: 3 chunks, 2 staging buffers each way
+        float[] z = rng.normal(n * c, 3);
+        int[] y = rng.labels(n, c);
+        float[] t = rng.distributions(n, c);
+        try (Softxent gpu = Softxent.open(Device.GPU); DeviceArrays mem = new DeviceArrays()) {
+            for (Reduction red : Reduction.values()) {
+                CrossEntropyOptions o = CrossEntropyOptions.defaults().withReduction(red).withLabelSmoothing(0.1);
+                String what = n + " x " + c + " " + o + " " + rng;
+                float[] grad = poisoned(n * c);
+                float[] probs = poisoned(n * c);
+                LossResult g = gpu.crossEntropy(z, n, c, y, o, grad, probs);
+                LossResult r = cpu.crossEntropy(z, n, c, y, o, new float[n * c], new float[n * c]);
+                assertClose(r.gradLogits(), grad, LOGITS, "gradient " + what);
+                assertClose(r.probs(), probs, LOGITS, "probabilities " + what);
+                if (red == Reduction.NONE) {
+                    assertClose(r.losses(), g.losses(), LOGITS, "losses " + what);
+                } else {
+                    assertClose(r.loss(), g.loss(), LOGITS, "loss " + what);
+                }
+                CUdeviceptr dGrad = mem.poisoned((long) n * c);
+                gpu.onDevice().crossEntropy(mem.of(z), n, c, mem.of(y), o, dGrad, null, null);
+                gpu.onDevice().synchronize();
+                assertArrayEquals(grad, DeviceArrays.read(dGrad, 0, n * c), "the same bits as one pass, " + what);
+            }
+            LossResult gt = gpu.crossEntropyWithTargets(z, n, c, t, CrossEntropyOptions.defaults(), poisoned(n * c), null);
+            LossResult rt = cpu.crossEntropyWithTargets(z, n, c, t, CrossEntropyOptions.defaults(), new float[n * c], null);
+            assertClose(rt.gradLogits(), gt.gradLogits(), LOGITS, "targets gradient " + rng);
+            assertClose(rt.loss(), gt.loss(), LOGITS, "targets loss " + rng);
+        }
+    }
+
+    /**
      * A call on the caller's stream comes after the caller's work on it, with no other wait: here an
      * upload from pinned memory, queued just before. (On the engine's own stream the same call
      * would race with the upload: the simulated device, which runs a stream's work only when

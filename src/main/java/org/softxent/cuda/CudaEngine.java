@@ -33,6 +33,8 @@ final class CudaEngine implements Backend {
     private final OnDevice onDevice;
     private Cublas cublas;
     private String noCublas;
+    /** The array API's cross-entropy pipeline, made at its first call. */
+    private StagedCrossEntropy staged;
     private boolean closed;
     private final java.lang.ref.Cleaner.Cleanable dropped;
 
@@ -186,24 +188,34 @@ final class CudaEngine implements Backend {
         finish(s, o, out);
     }
 
+    /**
+     * Host arrays through {@link StagedCrossEntropy}: uploads, kernels and downloads overlap, chunk
+     * by chunk.
+     */
     @Override
     public synchronized double crossEntropy(CrossEntropyProblem p) {
         CUstream s = enter();
         String call = "crossEntropy of " + p.rows() + " × " + p.cols() + " logits";
         long n = (long) p.rows() * p.cols();
-        CUdeviceptr z = upload(Use.LOGITS, p.logits(), s, call);
+        CUdeviceptr z = buffer(Use.LOGITS, n, call);
         CUdeviceptr labels = null;
         if (p.labels() != null) {
             labels = buffer(Use.LABELS, p.labels().length, call);
             transfers.upload(p.labels(), labels, s);
         }
-        CUdeviceptr targets = p.targetProbs() == null ? null : upload(Use.TARGETS, p.targetProbs(), s, call);
+        CUdeviceptr targets = p.targetProbs() == null ? null : buffer(Use.TARGETS, n, call);
         CUdeviceptr grad = p.gradOut() == null ? null : buffer(Use.OUT, n, call);
         CUdeviceptr probs = p.probsOut() == null ? null : buffer(Use.PROBS, n, call);
         CUdeviceptr losses = p.lossesOut() == null ? null : buffer(Use.ROW_LOSS, p.rows(), call);
+        if (staged == null) {
+            staged = new StagedCrossEntropy(memory);
+        }
+        DeviceOps.Chunks chunks = staged.call(p.cols(), s, p.logits(), p.targetProbs(), z, targets, grad, probs,
+                p.gradOut(), p.probsOut());
         Slot slot = ops.crossEntropy("crossEntropy", z, p.rows(), p.cols(), labels, targets, p.options(), grad, probs,
-                losses, null, s);
-        finish(s, grad, p.gradOut(), probs, p.probsOut(), losses, p.lossesOut());
+                losses, null, s, chunks);
+        staged.finish(chunks);
+        finish(s, losses, p.lossesOut());
         return p.options().reduction() == Reduction.NONE ? Double.NaN : status.loss(slot);
     }
 
@@ -312,7 +324,7 @@ final class CudaEngine implements Backend {
             // A failed context still frees what it can.
         }
         status.abandon();
-        for (AutoCloseable c : new AutoCloseable[] {status, transfers, workspace, cublas, module}) {
+        for (AutoCloseable c : new AutoCloseable[] {staged, status, transfers, workspace, cublas, module}) {
             closeQuietly(c);
         }
         memory.closeAll();

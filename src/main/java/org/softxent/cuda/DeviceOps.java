@@ -74,23 +74,73 @@ final class DeviceOps {
     Slot crossEntropy(String call, CUdeviceptr logits, int rows, int cols, CUdeviceptr labels, CUdeviceptr targets,
                       CrossEntropyOptions o, CUdeviceptr grad, CUdeviceptr probs, CUdeviceptr rowLoss,
                       CUdeviceptr lossOut, CUstream s) {
+        return crossEntropy(call, logits, rows, cols, labels, targets, o, grad, probs, rowLoss, lossOut, s, null);
+    }
+
+    /**
+     * A cross-entropy whose rows come in chunks (the array API's, overlapping its copies with the
+     * work): {@link #before} runs ahead of each chunk's kernel, on the host, {@link #after} right
+     * after it is queued.
+     */
+    interface Chunks {
+        /** Rows per chunk. */
+        int rows();
+
+        /** Before the kernel of rows [first, first + count): e.g. make the stream wait for their upload. */
+        void before(int first, int count);
+
+        /** After it: e.g. queue the download of their gradient. */
+        void after(int first, int count);
+    }
+
+    /**
+     * As {@link #crossEntropy(String, CUdeviceptr, int, int, CUdeviceptr, CUdeviceptr,
+     * CrossEntropyOptions, CUdeviceptr, CUdeviceptr, CUdeviceptr, CUdeviceptr, CUstream)}, the rows
+     * in {@code chunks} when given: one row kernel per chunk, the row losses kept, and the loss
+     * reduced from them at the end.
+     */
+    Slot crossEntropy(String call, CUdeviceptr logits, int rows, int cols, CUdeviceptr labels, CUdeviceptr targets,
+                      CrossEntropyOptions o, CUdeviceptr grad, CUdeviceptr probs, CUdeviceptr rowLoss,
+                      CUdeviceptr lossOut, CUstream s, Chunks chunks) {
         Operand second = targets != null ? Operand.values("targetProbs", targets, cols, false)
                 : Operand.labels("labels", labels, cols, o.ignoreIndex());
         int reduction = reduction(o.reduction());
         RowKernel.Shape shape = rowShape(rows, cols, logits, targets, grad, probs);
-        CUdeviceptr partial = reduction == Contract.REDUCE_NONE ? null
+        CUdeviceptr partial = reduction == Contract.REDUCE_NONE || chunks != null ? null
                 : workspace.get(Use.PARTIAL, shape.grid() * (long) Double.BYTES, call).pointer();
+        CUdeviceptr losses = chunks == null || rowLoss != null ? rowLoss
+                : workspace.get(Use.ROW_LOSS, (long) rows * Float.BYTES, call).pointer();
         CUdeviceptr weights = classWeights(o, s, call);
         double eps = o.labelSmoothing();
+        int op = targets != null ? Contract.OP_CE_TARGETS : Contract.OP_CE_LABELS;
         return queue(call, s, List.of(Operand.values("logits", logits, cols, true), second), slot -> {
             if (targets == null) {
                 new DivisorKernel(rows, cols, o.ignoreIndex(), reduction, labels, weights, slot.status(), 1)
                         .launch(module, s);
             }
-            new RowKernel(targets != null ? Contract.OP_CE_TARGETS : Contract.OP_CE_LABELS, rows, cols, reduction,
-                    logits, null, labels, targets, weights, o.ignoreIndex(), (float) (1.0 - eps), (float) (eps / cols),
-                    (float) weightSum(o, cols), targets != null ? rows : 0, 0, grad, probs, rowLoss, partial, lossOut,
-                    slot.status(), 0, 1).launch(module, shape, s);
+            int step = chunks == null ? rows : chunks.rows();
+            for (int r0 = 0; r0 < rows; r0 += step) {
+                int m = Math.min(step, rows - r0);
+                long at = (long) r0 * cols * Float.BYTES;
+                if (chunks != null) {
+                    chunks.before(r0, m);
+                }
+                new RowKernel(op, m, cols, reduction, logits.withByteOffset(at), null,
+                        labels == null ? null : labels.withByteOffset((long) r0 * Integer.BYTES),
+                        targets == null ? null : targets.withByteOffset(at), weights, o.ignoreIndex(),
+                        (float) (1.0 - eps), (float) (eps / cols), (float) weightSum(o, cols), targets != null ? rows : 0,
+                        r0, grad == null ? null : grad.withByteOffset(at), probs == null ? null : probs.withByteOffset(at),
+                        losses == null ? null : losses.withByteOffset((long) r0 * Float.BYTES), partial,
+                        partial == null ? null : lossOut, slot.status(), 0, 1)
+                        .launch(module, chunks == null ? shape : rowShape(m, cols, logits, targets, grad, probs), s);
+                if (chunks != null) {
+                    chunks.after(r0, m);
+                }
+            }
+            if (chunks != null && reduction != Contract.REDUCE_NONE) {
+                new ReduceKernel(rows, reduction, targets != null ? rows : 0, losses, slot.status(), lossOut)
+                        .launch(module, s);
+            }
         });
     }
 
@@ -190,7 +240,7 @@ final class DeviceOps {
             } finally {
                 products.tf32(false);
             }
-            new ReduceKernel(n, reduction, rowLoss, slot.status(), lossOut).launch(module, s);
+            new ReduceKernel(n, reduction, 0, rowLoss, slot.status(), lossOut).launch(module, s);
         });
     }
 

@@ -86,12 +86,13 @@ final class Transfers implements AutoCloseable {
         }
     }
 
-    private interface Part {
+    /** A piece of a copy: [offset, offset + count) of the elements. */
+    interface Part {
         void copy(int offset, int count);
     }
 
     /** Runs {@code part} over [0, count) in pieces, in parallel when there is enough to copy. */
-    private static void split(int count, Part part) {
+    static void split(int count, Part part) {
         int threads = Math.min(Runtime.getRuntime().availableProcessors(), count * 4 / PARALLEL_BYTES);
         if (threads <= 1) {
             part.copy(0, count);
