@@ -42,23 +42,23 @@ final class CudaEngine implements Backend {
 
     /** What the cleaner does for an engine dropped without close(): report, free, release the context. */
     private record Dropped(CudaContext cuda, MemoryTracker memory, Module module, Transfers transfers,
-                           Cublas[] cublas, boolean[] closed) implements Runnable {
+                           java.util.List<AutoCloseable> lazy, boolean[] closed) implements Runnable {
         @Override
         public void run() {
             if (!closed[0]) {
                 MemoryTracker.reportLeak("a GPU engine (" + cuda + ") was dropped without close()");
                 cuda.makeCurrentForClose();
-                for (AutoCloseable c : new AutoCloseable[] {transfers, cublas[0], module}) {
-                    closeQuietly(c);
-                }
+                lazy.forEach(CudaEngine::closeQuietly);
+                closeQuietly(transfers);
+                closeQuietly(module);
                 memory.closeAll();
                 cuda.close();
             }
         }
     }
 
-    /** cuBLAS once opened, where the cleaner finds it. */
-    private final Cublas[] cublasRef = new Cublas[1];
+    /** What the engine opened when first needed (cuBLAS, the staging pipeline), where the cleaner finds it. */
+    private final java.util.List<AutoCloseable> lazy = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     private final boolean[] closedFlag = {false};
 
@@ -87,7 +87,7 @@ final class CudaEngine implements Backend {
         workspace = new Workspace(tracker);
         ops = new DeviceOps(cuda, module, workspace, status, transfers, this::cublas);
         onDevice = new DeviceApi(this, cuda.stream);
-        dropped = CLEANER.register(this, new Dropped(cuda, memory, module, transfers, cublasRef, closedFlag));
+        dropped = CLEANER.register(this, new Dropped(cuda, memory, module, transfers, lazy, closedFlag));
     }
 
     @Override
@@ -123,18 +123,18 @@ final class CudaEngine implements Backend {
             }
             try {
                 cublas = new Cublas();
-                cublasRef[0] = cublas;
+                lazy.add(cublas);
                 SelfCheck.products(this::products);
             } catch (DeviceOutOfMemoryException e) {
+                lazy.remove(cublas);
                 closeQuietly(cublas);
                 cublas = null;
-                cublasRef[0] = null;
                 throw e; // a passing shortage: the next classifier call tries again
             } catch (RuntimeException | LinkageError e) {
                 if (cublas != null) {
+                    lazy.remove(cublas);
                     closeQuietly(cublas);
                     cublas = null;
-                    cublasRef[0] = null;
                 }
                 noCublas = "the classifier needs cuBLAS, which is not usable here: " + Cublas.firstLine(e.getMessage());
                 throw new DeviceUnavailableException(noCublas, e);
@@ -209,6 +209,7 @@ final class CudaEngine implements Backend {
         CUdeviceptr losses = p.lossesOut() == null ? null : buffer(Use.ROW_LOSS, p.rows(), call);
         if (staged == null) {
             staged = new StagedCrossEntropy(memory);
+            lazy.add(staged);
         }
         DeviceOps.Chunks chunks = staged.call(p.cols(), s, p.logits(), p.targetProbs(), z, targets, grad, probs,
                 p.gradOut(), p.probsOut());
