@@ -94,7 +94,9 @@ struct DivisorArgs {
 
 // The loss from per-row losses: sum / divisor (mean) or sum, plus status->extra (one block).
 struct ReduceArgs {
-    int rows, reduction;
+    long long rows;  // losses to sum (a binary classifier chunk's are rows * outputs)
+    int reduction;
+    int carry;       // 1: add the sum to status->loss and stop (a chunk); 0: finish, carried sums included
     double divisor;  // the mean's divisor when the host knows it (> 0); 0: the divisor kernel's
     const float* row_loss;
     Status* status;
@@ -119,17 +121,21 @@ struct JacobianArgs {
 
 // Sigmoid binary cross-entropy over n = rows * cols elements.
 struct BceArgs {
-    long long n;
+    long long n;       // elements in this launch: whole rows of cols
     int cols, reduction;
     const float* logits;
+    const float* bias;        // [cols], added to every row's logits, or null (the binary classifier)
     const float* targets;
     const float* pos_weight;  // [cols], or null
+    double divisor;    // the mean's divisor when it is not n (> 0: the binary classifier's N * K)
+    long long offset;  // added to the indices bad values are reported at (the classifier's chunks)
     float* grad;
     float* probs;
-    float* losses;     // [n] (reduction none), or null
-    double* partial;   // [gridDim.x]
+    float* losses;     // [n] (reduction none, or the classifier's element losses), or null
+    double* partial;   // [gridDim.x] per-block sums for the reduced loss, or null: not reduced here
     float* loss_out;   // the reduced loss as float, or null
-    Status* status;    // logits report as operand 0, targets as operand 1
+    Status* status;
+    int logits_operand, targets_operand;  // the Status operands of the logits and the targets
 };
 
 // A check that n values are finite (reported as `operand`, in rows of `cols`), and optionally
@@ -794,10 +800,18 @@ extern "C" __global__ void sx_divisor(const DivisorArgs a) {
 
 // The loss from per-row float losses (the classifier's, after its chunks): one block, the sum in
 // double in a fixed order, divided by the divisor for the mean, plus status->extra.
+// status->loss starts at 0 in a fresh slot, so chunks can carry their sums in it until the last
+// launch finishes: the binary classifier's element losses need only a chunk's room, not n * k.
 extern "C" __global__ void sx_reduce_rows(const ReduceArgs a) {
     double sum = 0.0;
-    for (int i = threadIdx.x; i < a.rows; i += blockDim.x) sum += ld(a.row_loss + i);
+    for (long long i = threadIdx.x; i < a.rows; i += blockDim.x) sum += ld(a.row_loss + i);
     sum = block_sum(sum);
+    if (threadIdx.x != 0) return;
+    sum += ld(&a.status->loss);
+    if (a.carry) {
+        st(&a.status->loss, sum);
+        return;
+    }
     finish_loss(a.reduction, sum, a.divisor > 0.0 ? a.divisor : ld(&a.status->divisor), a.status, a.loss_out);
 }
 
@@ -872,7 +886,8 @@ extern "C" __global__ void sx_jacobian(const JacobianArgs a) {
 // cancellations: a confident logit's loss of 1e-9 and its gradient sigma(x) - 1 survive.) The
 // last block reduces the loss.
 extern "C" __global__ void sx_bce(const BceArgs a) {
-    const float scale = a.reduction == SX_REDUCE_MEAN ? (float) (1.0 / (double) a.n) : 1.0f;
+    const double divisor = a.divisor > 0.0 ? a.divisor : (double) a.n;
+    const float scale = a.reduction == SX_REDUCE_MEAN ? (float) (1.0 / divisor) : 1.0f;
     double sum = 0.0;
     unsigned long long bad_x = NONE, bad_t = NONE;
     long long stride = (long long) gridDim.x * blockDim.x;
@@ -881,8 +896,9 @@ extern "C" __global__ void sx_bce(const BceArgs a) {
         long long i = k * stride + (long long) blockIdx.x * blockDim.x + threadIdx.x;
         if (i >= a.n) continue;
         float xi = ld_once(a.logits + i), ti = ld_once(a.targets + i);
-        if (non_finite(xi) && bad_x == NONE) bad_x = (unsigned long long) i;
-        if (non_finite(ti) && bad_t == NONE) bad_t = (unsigned long long) i;
+        if (a.bias) xi += ld(a.bias + i % a.cols);
+        if (non_finite(xi) && bad_x == NONE) bad_x = (unsigned long long) (i + a.offset);
+        if (non_finite(ti) && bad_t == NONE) bad_t = (unsigned long long) (i + a.offset);
         float pw = a.pos_weight ? ld(a.pos_weight + i % a.cols) : 1.0f;
         float e = expf(-fabsf(xi));
         float log1p_e = log1pf(e);
@@ -891,16 +907,19 @@ extern "C" __global__ void sx_bce(const BceArgs a) {
         float loss = pw * ti * softplus_neg + (1.0f - ti) * softplus_pos;
         float big = 1.0f / (1.0f + e), small = e / (1.0f + e);  // sigma(|x|), sigma(-|x|)
         float sigmoid = xi >= 0.0f ? big : small, sigmoid_neg = xi >= 0.0f ? small : big;
+        // grad may be the logits themselves (the classifier's dS over its logits): each element is
+        // read before it is written, by the same thread.
         if (a.grad) st_once(a.grad + i, scale * ((1.0f - ti) * sigmoid - pw * ti * sigmoid_neg));
         if (a.probs) st_once(a.probs + i, sigmoid);
         if (a.losses) st_once(a.losses + i, loss);
         sum += loss;
     }
-    report(a.status, 0, bad_x);
-    report(a.status, 1, bad_t);
+    report(a.status, a.logits_operand, bad_x);
+    report(a.status, a.targets_operand, bad_t);
+    if (a.partial == nullptr) return;  // the same for every thread: the caller reduces the losses
     double total;
     if (last_block_total(block_sum(sum), a.partial, a.status, total)) {
-        finish_loss(a.reduction, total, (double) a.n, a.status, a.loss_out);
+        finish_loss(a.reduction, total, divisor, a.status, a.loss_out);
     }
 }
 

@@ -86,4 +86,19 @@ public interface OnDevice {
     void classifier(CUdeviceptr x, CUdeviceptr w, CUdeviceptr b, CUdeviceptr labels, int rows, int features,
                     int classes, ClassifierOptions options, CUdeviceptr gradW, CUdeviceptr gradB, CUdeviceptr gradX,
                     CUdeviceptr lossOut);
+
+    /**
+     * One step of the linear sigmoid classifier: x [rows, features], w [features, outputs], b
+     * [outputs] or null, float32 targets [rows, outputs]; the BCE options as in
+     * {@link Softxent#binaryClassifier}. Rows are processed in chunks when their logits do not fit in
+     * device memory at once.
+     *
+     * @param gradW   [features, outputs] or null
+     * @param gradB   [outputs] or null (must be null when b is)
+     * @param gradX   [rows, features] or null
+     * @param lossOut float32 [1], or null
+     */
+    void binaryClassifier(CUdeviceptr x, CUdeviceptr w, CUdeviceptr b, CUdeviceptr targets, int rows, int features,
+                          int outputs, BinaryClassifierOptions options, CUdeviceptr gradW, CUdeviceptr gradB,
+                          CUdeviceptr gradX, CUdeviceptr lossOut);
 }

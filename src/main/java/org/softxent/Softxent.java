@@ -8,6 +8,7 @@ import static org.softxent.backend.Checks.requireShape;
 
 import java.util.Optional;
 import org.softxent.backend.Backend;
+import org.softxent.backend.BinaryClassifierProblem;
 import org.softxent.backend.BinaryCrossEntropyProblem;
 import org.softxent.backend.ClassifierProblem;
 import org.softxent.backend.CrossEntropyProblem;
@@ -353,6 +354,52 @@ public final class Softxent implements AutoCloseable {
         requireDistinct(new String[] {"x", "w", "b", "gradW", "gradB", "gradX"},
                 new Object[] {x, w, b, gradW, gradB, gradX});
         double loss = backend().classifier(new ClassifierProblem(x, w, b, labels, rows, features, classes,
+                options, gradW, gradB, gradX));
+        return new ClassifierResult(loss, gradW, gradB, gradX);
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // The linear sigmoid classifier
+
+    /**
+     * One forward and backward step of the linear sigmoid classifier (logistic regression with K
+     * independent outputs; K = 1 for binary classification): logits = X·W + b, loss =
+     * reduce(BCE(logits, targets)) + reg·ΣW², the BCE as PyTorch's
+     * {@code binary_cross_entropy_with_logits} (the mean over all N·K elements, pos_weight [K]).
+     * Returns dW, and db when there is a bias; not dX.
+     *
+     * @param x       [rows, features]
+     * @param w       [features, outputs]
+     * @param b       [outputs], or null for no bias
+     * @param targets [rows, outputs] finite, usually 0 or 1
+     */
+    public ClassifierResult binaryClassifier(float[] x, float[] w, float[] b, float[] targets, int rows, int features,
+                                             int outputs, BinaryClassifierOptions options) {
+        float[] gradW = new float[checkedSize("features", features, "outputs", outputs)];
+        float[] gradB = b == null ? null : new float[outputs];
+        return binaryClassifier(x, w, b, targets, rows, features, outputs, options, gradW, gradB, null);
+    }
+
+    /**
+     * As {@link #binaryClassifier(float[], float[], float[], float[], int, int, int, BinaryClassifierOptions)},
+     * writing the gradients that are asked for into the caller's arrays.
+     *
+     * @param gradW [features, outputs] receives dW = Xᵀ·dS + 2·reg·W, or null
+     * @param gradB [outputs] receives db = column sums of dS, or null (must be null when b is)
+     * @param gradX [rows, features] receives dX = dS·Wᵀ, or null
+     */
+    public ClassifierResult binaryClassifier(float[] x, float[] w, float[] b, float[] targets, int rows, int features,
+                                             int outputs, BinaryClassifierOptions options,
+                                             float[] gradW, float[] gradB, float[] gradX) {
+        checkedSize("rows", rows, "features", features);
+        checkedSize("features", features, "outputs", outputs);
+        checkedSize("rows", rows, "outputs", outputs);
+        Rules.binaryClassifier(rows, features, outputs, Operand.of("x", x), Operand.of("w", w), Operand.of("b", b),
+                Operand.of("targets", targets), options, Operand.of("gradW", gradW), Operand.of("gradB", gradB),
+                Operand.of("gradX", gradX));
+        requireDistinct(new String[] {"x", "w", "b", "targets", "gradW", "gradB", "gradX"},
+                new Object[] {x, w, b, targets, gradW, gradB, gradX});
+        double loss = backend().binaryClassifier(new BinaryClassifierProblem(x, w, b, targets, rows, features, outputs,
                 options, gradW, gradB, gradX));
         return new ClassifierResult(loss, gradW, gradB, gradX);
     }

@@ -111,6 +111,36 @@ class DeviceResidentTest extends EngineTest {
     }
 
     @Test
+    void theBinaryClassifierOnCallerBuffers() {
+        Rng rng = Rng.fresh();
+        OnDevice dev = sx.onDevice();
+        dev.synchronize();
+        int n = 150;
+        int d = 20;
+        int k = 3;
+        float[] x = rng.normal(n * d, 1);
+        float[] w = rng.normal(d * k, 0.2);
+        float[] b = rng.normal(k, 0.1);
+        float[] t = rng.uniform(n * k, 0, 1);
+        BinaryClassifierOptions o = BinaryClassifierOptions.defaults().withReg(0.01).withBinaryCrossEntropy(
+                BinaryCrossEntropyOptions.defaults().withPosWeight(rng.uniform(k, 0.5, 2)));
+        ClassifierResult ref = cpu.binaryClassifier(x, w, b, t, n, d, k, o, new float[d * k], new float[k],
+                new float[n * d]);
+        try (DeviceArrays mem = new DeviceArrays()) {
+            CUdeviceptr gw = mem.poisoned((long) d * k);
+            CUdeviceptr gb = mem.poisoned(k);
+            CUdeviceptr gx = mem.poisoned((long) n * d);
+            CUdeviceptr loss = mem.poisoned(1);
+            dev.binaryClassifier(mem.of(x), mem.of(w), mem.of(b), mem.of(t), n, d, k, o, gw, gb, gx, loss);
+            dev.synchronize();
+            assertClose(ref.loss(), DeviceArrays.read(loss, 1)[0], CLASSIFIER, "loss " + rng);
+            assertClose(ref.gradW(), DeviceArrays.read(gw, d * k), CLASSIFIER, "dW " + rng);
+            assertClose(ref.gradB(), DeviceArrays.read(gb, k), CLASSIFIER, "db " + rng);
+            assertClose(ref.gradX(), DeviceArrays.read(gx, n * d), CLASSIFIER, "dX " + rng);
+        }
+    }
+
+    @Test
     void badDataIsReportedBySynchronizeNamingTheCall() {
         OnDevice dev = sx.onDevice();
         dev.synchronize();

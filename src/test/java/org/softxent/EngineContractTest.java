@@ -702,6 +702,88 @@ public abstract class EngineContractTest extends EngineTest {
     // -------------------------------------------------------------------------------------------
 
     @Nested
+    class BinaryClassifier {
+        static Stream<Arguments> shapes() {
+            return grid(new int[][] {{1, 1, 1}, {9, 3, 1}, {64, 20, 4}, {33, 17, 65}, {300, 40, 1}},
+                    new Boolean[] {false, true}, new Double[] {0.0, 0.01}, new Boolean[] {false, true});
+        }
+
+        @ParameterizedTest(name = "{0}x{1}x{2} bias={3} reg={4} posWeight={5}")
+        @MethodSource("shapes")
+        void matchesTheOracle(int n, int d, int k, boolean bias, double reg, boolean weighted) {
+            Rng rng = Rng.fresh();
+            float[] x = rng.normal(n * d, 1);
+            float[] w = rng.normal(d * k, 0.3);
+            float[] b = bias ? rng.normal(k, 0.1) : null;
+            float[] t = rng.uniform(n * k, 0, 1);
+            float[] pw = weighted ? rng.uniform(k, 0.5, 3) : null;
+            for (Reduction red : new Reduction[] {Reduction.MEAN, Reduction.SUM}) {
+                Oracle.Classifier ref = Oracle.binaryClassifier(x, w, b, t, n, d, k, reg, pw, red);
+                BinaryCrossEntropyOptions bce = BinaryCrossEntropyOptions.defaults().withReduction(red);
+                BinaryClassifierOptions o = BinaryClassifierOptions.defaults().withReg(reg)
+                        .withBinaryCrossEntropy(weighted ? bce.withPosWeight(pw) : bce);
+                float[] gw = poisoned(d * k);
+                float[] gb = bias ? poisoned(k) : null;
+                float[] gx = poisoned(n * d);
+                ClassifierResult r = sx.binaryClassifier(x, w, b, t, n, d, k, o, gw, gb, gx);
+                String what = n + "x" + d + "x" + k + (bias ? " with b" : "") + " " + o + " " + rng;
+                assertClose(ref.loss(), r.loss(), CLASSIFIER, "loss " + what);
+                assertClose(ref.gradW(), gw, CLASSIFIER, "dW " + what);
+                if (bias) {
+                    assertClose(ref.gradB(), gb, CLASSIFIER, "db " + what);
+                }
+                assertClose(ref.gradX(), gx, CLASSIFIER, "dX " + what);
+                assertSame(gw, r.gradW());
+            }
+        }
+
+        @Test
+        void computesOnlyTheGradientsAskedFor() {
+            Rng rng = Rng.fresh();
+            int n = 10;
+            int d = 4;
+            float[] x = rng.normal(n * d, 1);
+            float[] w = rng.normal(d, 0.3);
+            float[] b = rng.normal(1, 0.1);
+            float[] t = rng.uniform(n, 0, 1);
+            BinaryClassifierOptions o = BinaryClassifierOptions.defaults();
+            ClassifierResult usual = sx.binaryClassifier(x, w, b, t, n, d, 1, o);
+            assertNull(usual.gradX(), "dX is not computed unless asked for");
+            assertEquals(1, usual.gradB().length);
+            ClassifierResult lossOnly = sx.binaryClassifier(x, w, b, t, n, d, 1, o, null, null, null);
+            assertNull(lossOnly.gradW());
+            assertEquals(usual.loss(), lossOnly.loss(), 1e-6 * Math.abs(usual.loss()), rng.toString());
+            assertNull(sx.binaryClassifier(x, w, null, t, n, d, 1, o).gradB(), "no bias, no db");
+        }
+
+        @Test
+        void gradientsAgreeWithTheNumericalCheck() {
+            Rng rng = Rng.fresh();
+            try (Softxent reference = Softxent.open(Device.CPU)) {
+                int n = 8;
+                int d = 5;
+                int k = 3;
+                float[] x = rng.normal(n * d, 1);
+                float[] w = rng.normal(d * k, 0.5);
+                float[] b = rng.normal(k, 0.2);
+                float[] t = rng.uniform(n * k, 0, 1);
+                BinaryClassifierOptions o = BinaryClassifierOptions.defaults().withReg(0.05).withBinaryCrossEntropy(
+                        BinaryCrossEntropyOptions.defaults().withPosWeight(rng.uniform(k, 0.5, 3)));
+                ClassifierResult r = sx.binaryClassifier(x, w, b, t, n, d, k, o, new float[d * k], new float[k],
+                        new float[n * d]);
+                assertGradient(ww -> reference.binaryClassifier(x, ww, b, t, n, d, k, o, null, null, null).loss(),
+                        w, r.gradW(), "dW " + rng);
+                assertGradient(bb -> reference.binaryClassifier(x, w, bb, t, n, d, k, o, null, null, null).loss(),
+                        b, r.gradB(), "db " + rng);
+                assertGradient(xx -> reference.binaryClassifier(xx, w, b, t, n, d, k, o, null, null, null).loss(),
+                        x, r.gradX(), "dX " + rng);
+            }
+        }
+    }
+
+    // -------------------------------------------------------------------------------------------
+
+    @Nested
     class Outputs {
         @Test
         void nullOutputsAreNotComputedAndGivenOnesAreReturned() {

@@ -322,6 +322,54 @@ class GpuRobustnessTest {
     }
 
     /**
+     * The binary classifier in chunks too: its answers match the CPU's, and a NaN in the targets of
+     * a late chunk is reported at its place in the whole batch, not in its chunk.
+     */
+    @Test
+    void theBinaryClassifierInChunks() {
+        assumeTrue(SimulatedDevice.active(), "a small device memory needs the simulated device");
+        Rng rng = Rng.fresh();
+        long memory = SimulatedDevice.memoryBytes();
+        int n = 300;
+        int d = 8;
+        int k = 2_000;
+        float[] x = rng.normal(n * d, 1);
+        float[] w = rng.normal(d * k, 0.1);
+        float[] b = rng.normal(k, 0.1);
+        float[] t = rng.uniform(n * k, 0, 1);
+        BinaryClassifierOptions o = BinaryClassifierOptions.defaults().withReg(1e-3).withBinaryCrossEntropy(
+                BinaryCrossEntropyOptions.defaults().withPosWeight(rng.uniform(k, 0.5, 2)));
+        try (Softxent gpu = Softxent.open(Device.GPU); DeviceArrays mem = new DeviceArrays()) {
+            float[] tBad = t.clone();
+            tBad[250 * k + 1234] = Float.NaN;
+            CUdeviceptr dx = mem.of(x);
+            CUdeviceptr dw = mem.of(w);
+            CUdeviceptr dt = mem.of(tBad);
+            CUdeviceptr dgw = mem.alloc(4L * d * k);
+            // Room for the array API's copies (X, W, b, targets, dW, db, dX), then about 0.75 MiB: a
+            // chunk budget of some 12 rows of 2,000 logits and their element losses, so some 25 chunks.
+            long staged = 4L * (2L * d * k + 2L * n * d + 2L * k + (long) n * k) + (256 << 10);
+            SimulatedDevice.setMemoryBytes(SimulatedDevice.deviceBytesInUse() + staged + (1L << 19));
+            ClassifierResult g = gpu.binaryClassifier(x, w, b, t, n, d, k, o, poisoned(d * k), poisoned(k),
+                    poisoned(n * d));
+            ClassifierResult r = cpu.binaryClassifier(x, w, b, t, n, d, k, o, new float[d * k], new float[k],
+                    new float[n * d]);
+            String what = n + " x " + d + " x " + k + " in chunks, " + rng;
+            assertClose(r.loss(), g.loss(), CLASSIFIER, "loss " + what);
+            assertClose(r.gradW(), g.gradW(), CLASSIFIER, "dW " + what);
+            assertClose(r.gradB(), g.gradB(), CLASSIFIER, "db " + what);
+            assertClose(r.gradX(), g.gradX(), CLASSIFIER, "dX " + what);
+
+            OnDevice dev = gpu.onDevice();
+            dev.binaryClassifier(dx, dw, null, dt, n, d, k, o, dgw, null, null, null);
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, dev::synchronize);
+            assertTrue(e.getMessage().contains("targets[250, 1234] is NaN"), e.getMessage());
+        } finally {
+            SimulatedDevice.setMemoryBytes(memory);
+        }
+    }
+
+    /**
      * Host arrays larger than a staging chunk (8 MiB of logits) go through the pipeline in several
      * chunks, uploads, kernels and downloads overlapping on three streams: the answers match the
      * CPU's, and the gradient has the very bits the device-resident API computes in one pass.

@@ -211,7 +211,14 @@ public abstract class ValidationContractTest extends EngineTest {
             refused("classifier w of the wrong shape", sme, a -> sx.classifier(a.in(N * 2), a.in(3 * C), null,
                     a.labels(), N, 2, C, o), "w", "2 × 10", "30"),
             refused("classifier b of the wrong length", sme, a -> sx.classifier(a.in(N * 2), a.in(2 * C), a.in(9),
-                    a.labels(), N, 2, C, o), "b", "classes = 10", "9"));
+                    a.labels(), N, 2, C, o), "b", "classes = 10", "9"),
+            refused("binary classifier targets of the wrong shape", sme, a -> sx.binaryClassifier(a.in(N * 2),
+                    a.in(2 * 3), null, a.in(N * 2), N, 2, 3, BinaryClassifierOptions.defaults()), "targets",
+                    "4 × 3", "8"),
+            refused("binary classifier pos_weight of the wrong length", sme, a -> sx.binaryClassifier(a.in(N * 2),
+                    a.in(2 * 3), null, a.in(N * 3), N, 2, 3, BinaryClassifierOptions.defaults().withBinaryCrossEntropy(
+                    BinaryCrossEntropyOptions.defaults().withPosWeight(new float[] {1, 2}))), "posWeight",
+                    "outputs = 3", "2"));
     }
 
     private List<Case> outputCases() {
@@ -298,7 +305,10 @@ public abstract class ValidationContractTest extends EngineTest {
                     a.labels(), N, 2, C, o, a.out(2 * C), null, a.out(N * 2)), "w[1, 2]"),
             found("-inf in the classifier's b", a -> sx.classifier(a.in(N * 2), a.in(2 * C),
                     a.in(C, 4, Float.NEGATIVE_INFINITY), a.labels(), N, 2, C, o, a.out(2 * C), a.out(C), null),
-                    "b[0, 4]"));
+                    "b[0, 4]"),
+            found("NaN in the binary classifier's targets", a -> sx.binaryClassifier(a.in(N * 2), a.in(2 * 3), null,
+                    a.in(N * 3, 4, Float.NaN), N, 2, 3, BinaryClassifierOptions.defaults(), a.out(2 * 3), null,
+                    a.out(N * 2)), "targets[1, 1]"));
     }
 
     private List<Case> optionCases() {
@@ -316,6 +326,9 @@ public abstract class ValidationContractTest extends EngineTest {
             refused("a NaN L2 strength", iae, a -> ClassifierOptions.defaults().withReg(Double.NaN), "reg"),
             refused("reduction none for the classifier", iae, a -> ClassifierOptions.defaults()
                     .withCrossEntropy(defaults().withReduction(Reduction.NONE)), "reduction", "none"),
+            refused("reduction none for the binary classifier", iae, a -> BinaryClassifierOptions.defaults()
+                    .withBinaryCrossEntropy(BinaryCrossEntropyOptions.defaults().withReduction(Reduction.NONE)),
+                    "reduction", "none"),
             refused("an ignore index with probability targets", iae, a -> sx.crossEntropyWithTargets(a.logits(), N, C,
                     a.in(N * C), defaults().withIgnoreIndex(1), a.out(N * C), null), "ignoreIndex",
                     "integer labels only"),

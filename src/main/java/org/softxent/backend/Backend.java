@@ -44,6 +44,9 @@ public interface Backend extends AutoCloseable {
     /** The linear softmax classifier's loss and the gradients asked for; returns the loss. */
     double classifier(ClassifierProblem problem);
 
+    /** The linear sigmoid classifier's loss and the gradients asked for; returns the loss. */
+    double binaryClassifier(BinaryClassifierProblem problem);
+
     /** Releases what the backend holds (device memory, contexts). Idempotent. */
     @Override
     void close();

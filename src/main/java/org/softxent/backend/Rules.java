@@ -3,6 +3,7 @@ package org.softxent.backend;
 import static org.softxent.backend.Checks.requireNonNull;
 import static org.softxent.backend.Checks.requirePositive;
 
+import org.softxent.BinaryClassifierOptions;
 import org.softxent.BinaryCrossEntropyOptions;
 import org.softxent.ClassifierOptions;
 import org.softxent.CrossEntropyOptions;
@@ -100,6 +101,40 @@ public final class Rules {
         }
         if (gradB.present()) {
             vector(classes, "classes", gradB);
+        }
+        if (gradX.present()) {
+            shape("rows", rows, "features", features, gradX);
+        }
+    }
+
+    /**
+     * The binary classifier: x [rows, features], w [features, outputs], b [outputs] or absent,
+     * targets [rows, outputs]; the optional gradients as for {@link #classifier}.
+     */
+    public static void binaryClassifier(int rows, int features, int outputs, Operand x, Operand w, Operand b,
+                                        Operand targets, BinaryClassifierOptions options, Operand gradW,
+                                        Operand gradB, Operand gradX) {
+        requireNonNull("options", options);
+        dimensions("rows", rows, "features", features);
+        dimensions("features", features, "outputs", outputs);
+        dimensions("rows", rows, "outputs", outputs);
+        shape("rows", rows, "features", features, x);
+        shape("features", features, "outputs", outputs, w);
+        if (b.present()) {
+            vector(outputs, "outputs", b);
+        } else if (gradB.present()) {
+            throw new IllegalArgumentException("gradB was given but b is null: there is no bias to differentiate");
+        }
+        shape("rows", rows, "outputs", outputs, targets);
+        float[] posWeight = options.binaryCrossEntropy().posWeight();
+        if (posWeight != null) {
+            Checks.requireLength("posWeight", posWeight, outputs, "outputs");
+        }
+        if (gradW.present()) {
+            shape("features", features, "outputs", outputs, gradW);
+        }
+        if (gradB.present()) {
+            vector(outputs, "outputs", gradB);
         }
         if (gradX.present()) {
             shape("rows", rows, "features", features, gradX);

@@ -4,6 +4,7 @@ import org.softxent.BinaryCrossEntropyOptions;
 import org.softxent.Device;
 import org.softxent.Reduction;
 import org.softxent.backend.Backend;
+import org.softxent.backend.BinaryClassifierProblem;
 import org.softxent.backend.BinaryCrossEntropyProblem;
 import org.softxent.backend.Checks;
 import org.softxent.backend.ClassifierProblem;
@@ -129,24 +130,10 @@ public final class CpuBackend implements Backend {
         double sum = Parallel.sum(rows, Parallel.rowsPerRange(cols), elements, (from, to) -> {
             double partial = 0.0;
             for (int i = from * cols; i < to * cols; i++) {
-                double xi = x[i];
-                double ti = t[i];
                 double pw = posWeight == null ? 1.0 : posWeight[i % cols];
-                // loss = pw·t·softplus(−x) + (1 − t)·softplus(x) and grad = (1 − t)·σ(x) − pw·t·σ(−x):
-                // PyTorch's (1 − t)·x + L·softplus(−x) and L·σ(x) − pw·t (L = 1 + (pw − 1)·t) without
-                // their cancellations, so a confident logit's tiny loss and gradient survive.
-                double e = Math.exp(-Math.abs(xi));
-                double log1pE = Math.log1p(e);
-                double loss = pw * ti * (Math.max(-xi, 0.0) + log1pE) + (1.0 - ti) * (Math.max(xi, 0.0) + log1pE);
-                double big = 1.0 / (1.0 + e);
-                double small = e / (1.0 + e);
-                double sigmoid = xi >= 0 ? big : small;
-                double sigmoidNeg = xi >= 0 ? small : big;
-                if (gradOut != null) {
-                    gradOut[i] = (float) (gradScale * ((1.0 - ti) * sigmoid - pw * ti * sigmoidNeg));
-                }
+                double loss = SigmoidLoss.element(x[i], t[i], pw, gradScale, gradOut, i);
                 if (probsOut != null) {
-                    probsOut[i] = (float) sigmoid;
+                    probsOut[i] = (float) SigmoidLoss.sigmoid(x[i]);
                 }
                 if (losses != null) {
                     losses[i] = (float) loss;
@@ -165,6 +152,17 @@ public final class CpuBackend implements Backend {
         if (problem.b() != null) {
             rejectNonFinite("b", problem.b(), problem.classes(), false);
         }
+        return CpuClassifier.run(problem);
+    }
+
+    @Override
+    public double binaryClassifier(BinaryClassifierProblem problem) {
+        rejectNonFinite("x", problem.x(), problem.features(), false);
+        rejectNonFinite("w", problem.w(), problem.outputs(), false);
+        if (problem.b() != null) {
+            rejectNonFinite("b", problem.b(), problem.outputs(), false);
+        }
+        rejectNonFinite("targets", problem.targets(), problem.outputs(), false);
         return CpuClassifier.run(problem);
     }
 

@@ -1,10 +1,14 @@
 package org.softxent.cpu;
 
+import org.softxent.BinaryCrossEntropyOptions;
+import org.softxent.Reduction;
+import org.softxent.backend.BinaryClassifierProblem;
 import org.softxent.backend.ClassifierProblem;
 
 /**
- * The linear softmax classifier on the CPU: logits = X·W + b, the cross-entropy of
- * {@link CrossEntropyRows}, then dW = Xᵀ·dS + 2·reg·W, db = Σ_rows dS, dX = dS·Wᵀ.
+ * The linear classifiers on the CPU: logits = X·W + b, the cross-entropy of
+ * {@link CrossEntropyRows} (softmax) or the {@link SigmoidLoss} of each element (sigmoid), then
+ * dW = Xᵀ·dS + 2·reg·W, db = Σ_rows dS, dX = dS·Wᵀ.
  *
  * <p>Rows are processed in chunks of a fixed size, so the N×C logits never need to exist at once;
  * dW and db accumulate in double across chunks. Every product accumulates in double, in an order
@@ -21,18 +25,56 @@ final class CpuClassifier {
     }
 
     static double run(ClassifierProblem pr) {
-        final int n = pr.rows();
-        final int d = pr.features();
         final int c = pr.classes();
-        final float[] x = pr.x();
-        final float[] w = pr.w();
-        final float[] b = pr.b();
         final int[] labels = pr.labels();
-        final float[] gradW = pr.gradW();
-        final float[] gradB = pr.gradB();
-        final float[] gradX = pr.gradX();
-
         CrossEntropyRows ce = CrossEntropyRows.forLabels(labels, c, pr.options().crossEntropy());
+        double lossSum = linear(pr.x(), pr.w(), pr.b(), pr.rows(), pr.features(), c, pr.options().reg(),
+                pr.gradW(), pr.gradB(), pr.gradX(), (logits, first, m, ds) ->
+                        Parallel.sum(m, Parallel.rowsPerRange(c), (long) m * c, (from, to) -> {
+                            RowSoftmax row = new RowSoftmax(c);
+                            double partial = 0.0;
+                            for (int i = from; i < to; i++) {
+                                partial += ce.labelRow(row, logits, i * c, labels[first + i], null, ds, i * c);
+                            }
+                            return partial;
+                        }));
+        return ce.reduce(lossSum) + regTerm(pr.options().reg(), pr.w());
+    }
+
+    /** The linear sigmoid classifier: the same products around {@link SigmoidLoss} of each element. */
+    static double run(BinaryClassifierProblem pr) {
+        final int k = pr.outputs();
+        final float[] targets = pr.targets();
+        BinaryCrossEntropyOptions bce = pr.options().binaryCrossEntropy();
+        final float[] posWeight = bce.posWeight();
+        long elements = (long) pr.rows() * k;
+        final double gradScale = bce.reduction() == Reduction.MEAN ? 1.0 / elements : 1.0;
+        double lossSum = linear(pr.x(), pr.w(), pr.b(), pr.rows(), pr.features(), k, pr.options().reg(),
+                pr.gradW(), pr.gradB(), pr.gradX(), (logits, first, m, ds) ->
+                        Parallel.sum(m, Parallel.rowsPerRange(k), (long) m * k, (from, to) -> {
+                            double partial = 0.0;
+                            for (int i = from * k; i < to * k; i++) {
+                                double pw = posWeight == null ? 1.0 : posWeight[i % k];
+                                partial += SigmoidLoss.element(logits[i], targets[first * k + i], pw, gradScale,
+                                        ds, i);
+                            }
+                            return partial;
+                        }));
+        return CrossEntropyRows.reduce(bce.reduction(), lossSum, elements) + regTerm(pr.options().reg(), pr.w());
+    }
+
+    /** The loss of the rows [first, first + m) of a chunk from their logits [m, c]; dS into ds when not null. */
+    private interface ChunkLoss {
+        double apply(double[] logits, int first, int m, float[] ds);
+    }
+
+    /**
+     * The products both classifiers share, chunk by chunk: logits = X·W + b, the chunk's loss and
+     * dS, then dW += Xᵀ·dS, db += Σ dS, dX = dS·Wᵀ. Returns the sum of the chunks' losses; writes
+     * gradW (with 2·reg·W), gradB and gradX when they are not null.
+     */
+    private static double linear(float[] x, float[] w, float[] b, int n, int d, int c, double reg,
+                                 float[] gradW, float[] gradB, float[] gradX, ChunkLoss loss) {
         boolean needDs = gradW != null || gradB != null || gradX != null;
         int chunkRows = Math.max(1, Math.min(n, CHUNK_ELEMENTS / c));
         double[] logits = new double[chunkRows * c];
@@ -56,14 +98,7 @@ final class CpuClassifier {
                 multiplyAdd(x, (first + from) * d, d, 1, to - from, d, w, c, logits, from * c);
             });
 
-            lossSum += Parallel.sum(m, Parallel.rowsPerRange(c), (long) m * c, (from, to) -> {
-                RowSoftmax row = new RowSoftmax(c);
-                double partial = 0.0;
-                for (int i = from; i < to; i++) {
-                    partial += ce.labelRow(row, logits, i * c, labels[first + i], null, ds, i * c);
-                }
-                return partial;
-            });
+            lossSum += loss.apply(logits, first, m, ds);
 
             if (dW != null) {
                 // dW[k, :] += Σ_i X[i, k]·dS[i, :]; each task owns a band of rows of dW.
@@ -91,11 +126,6 @@ final class CpuClassifier {
             }
         }
 
-        double reg = pr.options().reg();
-        double sumOfSquares = 0.0;
-        for (float v : w) {
-            sumOfSquares += (double) v * v;
-        }
         if (gradW != null) {
             for (int i = 0; i < gradW.length; i++) {
                 gradW[i] = (float) (dW[i] + 2.0 * reg * w[i]);
@@ -106,7 +136,16 @@ final class CpuClassifier {
                 gradB[j] = (float) db[j];
             }
         }
-        return ce.reduce(lossSum) + reg * sumOfSquares;
+        return lossSum;
+    }
+
+    /** reg·ΣW², summed in double. */
+    private static double regTerm(double reg, float[] w) {
+        double sumOfSquares = 0.0;
+        for (float v : w) {
+            sumOfSquares += (double) v * v;
+        }
+        return reg * sumOfSquares;
     }
 
     /**

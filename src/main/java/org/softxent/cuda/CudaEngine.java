@@ -8,6 +8,7 @@ import org.softxent.DeviceUnavailableException;
 import org.softxent.OnDevice;
 import org.softxent.Reduction;
 import org.softxent.backend.Backend;
+import org.softxent.backend.BinaryClassifierProblem;
 import org.softxent.backend.BinaryCrossEntropyProblem;
 import org.softxent.backend.ClassifierProblem;
 import org.softxent.backend.CrossEntropyProblem;
@@ -273,6 +274,26 @@ final class CudaEngine implements Backend {
         CUdeviceptr gradB = p.gradB() == null ? null : buffer(Use.GRAD_B, c, call);
         CUdeviceptr gradX = p.gradX() == null ? null : buffer(Use.GRAD_X, (long) n * d, call);
         Slot slot = ops.classifier(x, w, b, labels, n, d, c, p.options(), gradW, gradB, gradX, null, s);
+        finish(s, gradW, p.gradW(), gradB, p.gradB(), gradX, p.gradX());
+        return status.loss(slot);
+    }
+
+    @Override
+    public synchronized double binaryClassifier(BinaryClassifierProblem p) {
+        CUstream s = enter();
+        int n = p.rows();
+        int d = p.features();
+        int k = p.outputs();
+        String call = "binaryClassifier of " + n + " × " + d + " inputs and " + k + " outputs";
+        cublas(); // says why not before anything is uploaded
+        CUdeviceptr x = upload(Use.X, p.x(), s, call);
+        CUdeviceptr w = upload(Use.W, p.w(), s, call);
+        CUdeviceptr b = p.b() == null ? null : upload(Use.BIAS, p.b(), s, call);
+        CUdeviceptr targets = upload(Use.TARGETS, p.targets(), s, call);
+        CUdeviceptr gradW = p.gradW() == null ? null : buffer(Use.GRAD_W, (long) d * k, call);
+        CUdeviceptr gradB = p.gradB() == null ? null : buffer(Use.GRAD_B, k, call);
+        CUdeviceptr gradX = p.gradX() == null ? null : buffer(Use.GRAD_X, (long) n * d, call);
+        Slot slot = ops.binaryClassifier(x, w, b, targets, n, d, k, p.options(), gradW, gradB, gradX, null, s);
         finish(s, gradW, p.gradW(), gradB, p.gradB(), gradX, p.gradX());
         return status.loss(slot);
     }

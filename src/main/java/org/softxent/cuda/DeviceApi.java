@@ -5,6 +5,7 @@ import static jcuda.driver.JCudaDriver.cuMemGetAddressRange;
 import jcuda.driver.CUdeviceptr;
 import jcuda.driver.CUresult;
 import jcuda.driver.CUstream;
+import org.softxent.BinaryClassifierOptions;
 import org.softxent.BinaryCrossEntropyOptions;
 import org.softxent.ClassifierOptions;
 import org.softxent.CrossEntropyOptions;
@@ -139,6 +140,21 @@ final class DeviceApi implements OnDevice {
             optional(floats("lossOut", lossOut), 1, "hold 1 float");
             engine.ops.classifier(x, w, b, labels, rows, features, classes, options, gradW, gradB, gradX, lossOut,
                     engine.cuda.enter(stream));
+        }
+    }
+
+    @Override
+    public void binaryClassifier(CUdeviceptr x, CUdeviceptr w, CUdeviceptr b, CUdeviceptr targets, int rows,
+                                 int features, int outputs, BinaryClassifierOptions options, CUdeviceptr gradW,
+                                 CUdeviceptr gradB, CUdeviceptr gradX, CUdeviceptr lossOut) {
+        synchronized (engine) {
+            engine.begin();
+            Rules.binaryClassifier(rows, features, outputs, floats("x", x), floats("w", w), floats("b", b),
+                    floats("targets", targets), options, floats("gradW", gradW), floats("gradB", gradB),
+                    floats("gradX", gradX));
+            optional(floats("lossOut", lossOut), 1, "hold 1 float");
+            engine.ops.binaryClassifier(x, w, b, targets, rows, features, outputs, options, gradW, gradB, gradX,
+                    lossOut, engine.cuda.enter(stream));
         }
     }
 

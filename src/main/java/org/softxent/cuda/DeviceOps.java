@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.function.Supplier;
 import jcuda.driver.CUdeviceptr;
 import jcuda.driver.CUstream;
+import org.softxent.BinaryClassifierOptions;
 import org.softxent.BinaryCrossEntropyOptions;
 import org.softxent.ClassifierOptions;
 import org.softxent.CrossEntropyOptions;
@@ -138,7 +139,7 @@ final class DeviceOps {
                 }
             }
             if (chunks != null && reduction != Contract.REDUCE_NONE) {
-                new ReduceKernel(rows, reduction, targets != null ? rows : 0, losses, slot.status(), lossOut)
+                new ReduceKernel(rows, reduction, 0, targets != null ? rows : 0, losses, slot.status(), lossOut)
                         .launch(module, s);
             }
         });
@@ -176,7 +177,7 @@ final class DeviceOps {
         CUdeviceptr pw = upload(Use.WEIGHTS, o.posWeight(), s, call);
         return queue("binaryCrossEntropy", s, List.of(Operand.values("logits", x, cols, false),
                 Operand.values("targets", t, cols, false)), slot ->
-                new BceKernel(n, cols, reduction(o.reduction()), x, t, pw, grad, probs, losses, partial, lossOut,
+                BceKernel.of(n, cols, reduction(o.reduction()), x, t, pw, grad, probs, losses, partial, lossOut,
                         slot.status()).launch(module, s));
     }
 
@@ -191,44 +192,103 @@ final class DeviceOps {
                     ClassifierOptions options, CUdeviceptr gradW, CUdeviceptr gradB, CUdeviceptr gradX,
                     CUdeviceptr lossOut, CUstream s) {
         String call = "classifier of " + n + " × " + d + " inputs and " + c + " classes";
-        Cublas products = cublas.get(); // before any work: the classifier needs cuBLAS
         CrossEntropyOptions ce = options.crossEntropy();
-        long squaresBlocks = SquaresKernel.blocks(module, Math.max((long) n * d, (long) d * c));
-        CUdeviceptr partial = workspace.get(Use.PARTIAL, squaresBlocks * Double.BYTES, call).pointer();
-        long chunkRows = Math.max(1, Math.min(n, chunkBytes() / ((long) c * Float.BYTES)));
-        CUdeviceptr logits = workspace.get(Use.CHUNK_LOGITS, chunkRows * c * Float.BYTES, call).pointer();
-        CUdeviceptr rowLoss = workspace.get(Use.ROW_LOSS, (long) n * Float.BYTES, call).pointer();
         CUdeviceptr weights = classWeights(ce, s, call);
+        int reduction = reduction(ce.reduction());
+        double eps = ce.labelSmoothing();
+        Linear linear = new Linear(call, "classifier", n, d, c, options.reg(), options.tf32(), reduction,
+                Operand.labels("labels", labels, c, ce.ignoreIndex()), false, 0);
+        return run(linear, x, w, b, gradW, gradB, gradX, lossOut, s,
+                slot -> new DivisorKernel(n, c, ce.ignoreIndex(), reduction, labels, weights, slot.status(), 4)
+                        .launch(module, s),
+                (slot, logits, r0, m, rowLoss) -> new RowKernel(Contract.OP_CE_LABELS, m, c, reduction, logits, b,
+                        labels.withByteOffset(r0 * Integer.BYTES), null, weights, ce.ignoreIndex(),
+                        (float) (1.0 - eps), (float) (eps / c), (float) weightSum(ce, c), 0, r0, logits, null,
+                        rowLoss.withByteOffset(r0 * Float.BYTES), null, null, slot.status(), 3, 4)
+                        .launch(module, rowShape(m, c, logits, b), s));
+    }
+
+    /**
+     * The binary classifier: as {@link #classifier}, with the sigmoid binary cross-entropy of each
+     * element against targets [n, k] in place of the softmax cross-entropy; the mean over all n·k
+     * elements, as PyTorch's.
+     */
+    Slot binaryClassifier(CUdeviceptr x, CUdeviceptr w, CUdeviceptr b, CUdeviceptr targets, int n, int d, int k,
+                          BinaryClassifierOptions options, CUdeviceptr gradW, CUdeviceptr gradB, CUdeviceptr gradX,
+                          CUdeviceptr lossOut, CUstream s) {
+        String call = "binaryClassifier of " + n + " × " + d + " inputs and " + k + " outputs";
+        BinaryCrossEntropyOptions bce = options.binaryCrossEntropy();
+        CUdeviceptr pw = upload(Use.WEIGHTS, bce.posWeight(), s, call);
+        int reduction = reduction(bce.reduction());
+        long elements = (long) n * k;
+        Linear linear = new Linear(call, "binaryClassifier", n, d, k, options.reg(), options.tf32(), reduction,
+                Operand.values("targets", targets, k, false), true, elements);
+        // Each chunk's element losses are summed into the status block as soon as they are written,
+        // so they need a chunk's room, not n·k floats.
+        return run(linear, x, w, b, gradW, gradB, gradX, lossOut, s, slot -> { },
+                (slot, logits, r0, m, elementLoss) -> {
+                    new BceKernel((long) m * k, k, reduction, logits, b, targets.withByteOffset(r0 * k * Float.BYTES),
+                            pw, elements, r0 * k, logits, null, elementLoss, null, null, slot.status(), 3, 4)
+                            .launch(module, s);
+                    new ReduceKernel((long) m * k, reduction, 1, elements, elementLoss, slot.status(), null)
+                            .launch(module, s);
+                });
+    }
+
+    /**
+     * The loss kernels of one chunk of rows [r0, r0 + m): dS over the logits, and the losses into
+     * losses (per row, at the rows' places; or per element, the chunk's own, summed before the next).
+     */
+    private interface ChunkLoss {
+        void launch(Slot slot, CUdeviceptr logits, long r0, int m, CUdeviceptr losses);
+    }
+
+    /**
+     * What both linear classifiers share: the checks of X, W and b, the reg term, the chunks with
+     * their products, and the final reduction of the losses (n row losses, or with elementLosses a
+     * chunk's m·c element losses carried chunk by chunk; divided by divisor for the mean when it is
+     * > 0, else by the divisor kernel's).
+     */
+    private record Linear(String call, String name, int n, int d, int c, double reg, boolean tf32, int reduction,
+                          Operand targets, boolean elementLosses, double divisor) {
+    }
+
+    private Slot run(Linear l, CUdeviceptr x, CUdeviceptr w, CUdeviceptr b, CUdeviceptr gradW, CUdeviceptr gradB,
+                     CUdeviceptr gradX, CUdeviceptr lossOut, CUstream s,
+                     java.util.function.Consumer<Slot> divisorKernel, ChunkLoss loss) {
+        Cublas products = cublas.get(); // before any work: the classifier needs cuBLAS
+        int n = l.n();
+        int d = l.d();
+        int c = l.c();
+        long squaresBlocks = SquaresKernel.blocks(module, Math.max((long) n * d, (long) d * c));
+        CUdeviceptr partial = workspace.get(Use.PARTIAL, squaresBlocks * Double.BYTES, l.call()).pointer();
+        long perRow = (l.elementLosses() ? 2L : 1L) * c * Float.BYTES;
+        long chunkRows = Math.max(1, Math.min(n, chunkBytes() / perRow));
+        CUdeviceptr logits = workspace.get(Use.CHUNK_LOGITS, chunkRows * c * Float.BYTES, l.call()).pointer();
+        long lossCount = l.elementLosses() ? chunkRows * c : n;
+        CUdeviceptr losses = workspace.get(Use.ROW_LOSS, lossCount * Float.BYTES, l.call()).pointer();
         List<Operand> operands = List.of(Operand.values("x", x, d, false), Operand.values("w", w, c, false),
-                Operand.values("b", b, c, false), Operand.values("logits x·w + b", null, c, false),
-                Operand.labels("labels", labels, c, ce.ignoreIndex()));
-        return queue("classifier", s, operands, slot -> {
+                Operand.values("b", b, c, false), Operand.values("logits x·w + b", null, c, false), l.targets());
+        return queue(l.name(), s, operands, slot -> {
             new SquaresKernel((long) n * d, 0, 0, 0, x, partial, slot.status()).launch(module, s);
             if (b != null) {
                 new SquaresKernel(c, 2, 0, 0, b, partial, slot.status()).launch(module, s);
             }
-            double reg = options.reg();
-            new SquaresKernel((long) d * c, 1, 1, reg, w, partial, slot.status()).launch(module, s);
-            int reduction = reduction(ce.reduction());
-            new DivisorKernel(n, c, ce.ignoreIndex(), reduction, labels, weights, slot.status(), 4).launch(module, s);
-            if (gradW != null && reg > 0) {
-                new ScaleKernel((long) d * c, (float) (2 * reg), w, gradW).launch(module, s);
+            new SquaresKernel((long) d * c, 1, 1, l.reg(), w, partial, slot.status()).launch(module, s);
+            divisorKernel.accept(slot);
+            if (gradW != null && l.reg() > 0) {
+                new ScaleKernel((long) d * c, (float) (2 * l.reg()), w, gradW).launch(module, s);
             }
-            double eps = ce.labelSmoothing();
             products.on(s);
-            products.tf32(options.tf32());
+            products.tf32(l.tf32());
             try {
                 for (long r0 = 0; r0 < n; r0 += chunkRows) {
                     int m = (int) Math.min(chunkRows, n - r0);
                     CUdeviceptr xChunk = x.withByteOffset(r0 * d * Float.BYTES);
                     products.logits(xChunk, w, logits, m, d, c);
-                    new RowKernel(Contract.OP_CE_LABELS, m, c, reduction, logits, b,
-                            labels.withByteOffset(r0 * Integer.BYTES), null, weights, ce.ignoreIndex(),
-                            (float) (1.0 - eps), (float) (eps / c), (float) weightSum(ce, c), 0, r0, logits, null,
-                            rowLoss.withByteOffset(r0 * Float.BYTES), null, null, slot.status(), 3, 4)
-                            .launch(module, rowShape(m, c, logits, b), s);
+                    loss.launch(slot, logits, r0, m, losses);
                     if (gradW != null) {
-                        products.gradW(logits, xChunk, gradW, m, d, c, r0 > 0 || reg > 0 ? 1f : 0f);
+                        products.gradW(logits, xChunk, gradW, m, d, c, r0 > 0 || l.reg() > 0 ? 1f : 0f);
                     }
                     if (gradB != null) {
                         new ColumnSumsKernel(m, c, r0 > 0 ? 1 : 0, logits, gradB).launch(module, s);
@@ -240,7 +300,8 @@ final class DeviceOps {
             } finally {
                 products.tf32(false);
             }
-            new ReduceKernel(n, reduction, 0, rowLoss, slot.status(), lossOut).launch(module, s);
+            new ReduceKernel(l.elementLosses() ? 0 : n, l.reduction(), 0, l.divisor(), losses, slot.status(), lossOut)
+                    .launch(module, s);
         });
     }
 

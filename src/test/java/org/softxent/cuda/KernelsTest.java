@@ -329,7 +329,7 @@ class KernelsTest {
             CUdeviceptr losses = reduction == Reduction.NONE ? mem.poisoned(n) : null;
             CUdeviceptr st = status();
             // Three blocks of 64: the last-block reduction over more than one partial.
-            engine.module.launch("sx_bce", 3, 64, stream, new BceKernel(n, cols, DeviceOps.reduction(reduction),
+            engine.module.launch("sx_bce", 3, 64, stream, BceKernel.of(n, cols, DeviceOps.reduction(reduction),
                     mem.of(x), mem.of(t), mem.of(pw), dg, dp, losses, mem.alloc(3L * Double.BYTES), null, st));
             String what = o + " " + rng;
             assertClose(grad, DeviceArrays.read(dg, (int) n), LOGITS, "gradient " + what);

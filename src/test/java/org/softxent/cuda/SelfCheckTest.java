@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import org.junit.jupiter.api.Test;
 import org.softxent.Device;
 import org.softxent.backend.Backend;
+import org.softxent.backend.BinaryClassifierProblem;
 import org.softxent.backend.BinaryCrossEntropyProblem;
 import org.softxent.backend.ClassifierProblem;
 import org.softxent.backend.CrossEntropyProblem;
@@ -56,6 +57,11 @@ class SelfCheckTest {
         @Override
         public double classifier(ClassifierProblem p) {
             return cpu.classifier(p);
+        }
+
+        @Override
+        public double binaryClassifier(BinaryClassifierProblem p) {
+            return cpu.binaryClassifier(p);
         }
 
         @Override

@@ -125,6 +125,14 @@ public final class Oracle {
 
     /** F.binary_cross_entropy_with_logits(x, t, pos_weight=pw, reduction=red). */
     public static Loss binaryCrossEntropy(float[] x, float[] t, int n, int k, float[] pw, Reduction red) {
+        double[] logits = new double[x.length];
+        for (int i = 0; i < x.length; i++) {
+            logits[i] = x[i];
+        }
+        return binaryCrossEntropy(logits, t, n, k, pw, red);
+    }
+
+    private static Loss binaryCrossEntropy(double[] x, float[] t, int n, int k, float[] pw, Reduction red) {
         double scale = red == Reduction.MEAN ? 1.0 / ((double) n * k) : 1.0;
         double[] losses = new double[n * k];
         double[] grad = new double[n * k];
@@ -148,6 +156,18 @@ public final class Oracle {
     /** logits = x·w + b in double; loss = CE (mean, PyTorch defaults or the given options) + reg·Σw². */
     public static Classifier classifier(float[] x, float[] w, float[] b, int[] y, int n, int d, int c, double reg,
                                         float[] classWeights, int ignore, double eps, Reduction red) {
+        Loss ce = crossEntropy(logits(x, w, b, n, d, c), n, c, y, classWeights, ignore, eps, red);
+        return backward(x, w, ce, n, d, c, reg);
+    }
+
+    /** logits = x·w + b in double; loss = BCE with logits (pos_weight, reduction over all n·k) + reg·Σw². */
+    public static Classifier binaryClassifier(float[] x, float[] w, float[] b, float[] t, int n, int d, int k,
+                                              double reg, float[] posWeight, Reduction red) {
+        Loss bce = binaryCrossEntropy(logits(x, w, b, n, d, k), t, n, k, posWeight, red);
+        return backward(x, w, bce, n, d, k, reg);
+    }
+
+    private static double[] logits(float[] x, float[] w, float[] b, int n, int d, int c) {
         double[] logits = new double[n * c];
         for (int r = 0; r < n; r++) {
             for (int j = 0; j < c; j++) {
@@ -158,8 +178,12 @@ public final class Oracle {
                 logits[r * c + j] = s;
             }
         }
-        Loss ce = crossEntropy(logits, n, c, y, classWeights, ignore, eps, red);
-        double[] ds = ce.grad();
+        return logits;
+    }
+
+    /** dW = xᵀ·dS + 2·reg·w, db = Σ dS, dX = dS·wᵀ from the loss's gradient dS; the loss gains reg·Σw². */
+    private static Classifier backward(float[] x, float[] w, Loss loss, int n, int d, int c, double reg) {
+        double[] ds = loss.grad();
         double[] gradW = new double[d * c];
         double[] gradB = new double[c];
         double[] gradX = new double[n * d];
@@ -186,7 +210,7 @@ public final class Oracle {
                 gradX[r * d + q] = s;
             }
         }
-        return new Classifier(ce.loss() + reg * squares, gradW, gradB, gradX);
+        return new Classifier(loss.loss() + reg * squares, gradW, gradB, gradX);
     }
 
     private static void logSoftmaxBackward(double[] logp, int r, int c, double[] gLogp, double[] grad) {

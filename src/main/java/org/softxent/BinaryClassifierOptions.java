@@ -1,0 +1,92 @@
+package org.softxent;
+
+import java.util.Objects;
+
+/**
+ * The options of the linear sigmoid classifier (logistic regression with K independent outputs):
+ * the L2 strength and the binary cross-entropy options of its loss. Immutable.
+ *
+ * <p>The loss is {@code reduce(BCE(X·W + b, targets)) + reg·ΣW²}, the mean taken over all N·K
+ * elements as PyTorch's {@code binary_cross_entropy_with_logits}, so the gradient with respect to W
+ * carries {@code 2·reg·W}; b is not regularised.
+ */
+public final class BinaryClassifierOptions {
+    private static final BinaryClassifierOptions DEFAULTS =
+            new BinaryClassifierOptions(0.0, BinaryCrossEntropyOptions.defaults(), false);
+
+    private final double reg;
+    private final BinaryCrossEntropyOptions binaryCrossEntropy;
+    private final boolean tf32;
+
+    private BinaryClassifierOptions(double reg, BinaryCrossEntropyOptions binaryCrossEntropy, boolean tf32) {
+        this.reg = reg;
+        this.binaryCrossEntropy = binaryCrossEntropy;
+        this.tf32 = tf32;
+    }
+
+    /** No regularisation; the mean binary cross-entropy, no positive weight. */
+    public static BinaryClassifierOptions defaults() {
+        return DEFAULTS;
+    }
+
+    /**
+     * @param reg the L2 strength, finite and ≥ 0
+     * @throws IllegalArgumentException when negative, NaN or infinite
+     */
+    public BinaryClassifierOptions withReg(double reg) {
+        if (!(reg >= 0.0 && reg < Double.POSITIVE_INFINITY)) {
+            throw new IllegalArgumentException("reg must be finite and >= 0, got " + reg);
+        }
+        return new BinaryClassifierOptions(reg, binaryCrossEntropy, tf32);
+    }
+
+    /**
+     * The options of the loss term (its reduction and pos_weight [K]).
+     *
+     * @param binaryCrossEntropy with reduction mean or sum: the classifier's loss is a scalar
+     * @throws IllegalArgumentException when its reduction is {@link Reduction#NONE}
+     */
+    public BinaryClassifierOptions withBinaryCrossEntropy(BinaryCrossEntropyOptions binaryCrossEntropy) {
+        Objects.requireNonNull(binaryCrossEntropy, "binaryCrossEntropy must not be null");
+        if (binaryCrossEntropy.reduction() == Reduction.NONE) {
+            throw new IllegalArgumentException("the classifier's loss is a scalar: reduction must be mean or sum, got none");
+        }
+        return new BinaryClassifierOptions(reg, binaryCrossEntropy, tf32);
+    }
+
+    /** As {@link ClassifierOptions#withTf32}: TF32 tensor cores for the GPU's products; the CPU ignores it. */
+    public BinaryClassifierOptions withTf32(boolean tf32) {
+        return new BinaryClassifierOptions(reg, binaryCrossEntropy, tf32);
+    }
+
+    public double reg() {
+        return reg;
+    }
+
+    public BinaryCrossEntropyOptions binaryCrossEntropy() {
+        return binaryCrossEntropy;
+    }
+
+    public boolean tf32() {
+        return tf32;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof BinaryClassifierOptions other
+                && Double.compare(reg, other.reg) == 0
+                && binaryCrossEntropy.equals(other.binaryCrossEntropy)
+                && tf32 == other.tf32;
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(reg, binaryCrossEntropy, tf32);
+    }
+
+    @Override
+    public String toString() {
+        return "BinaryClassifierOptions[reg=" + reg + ", binaryCrossEntropy=" + binaryCrossEntropy + ", tf32=" + tf32
+                + "]";
+    }
+}

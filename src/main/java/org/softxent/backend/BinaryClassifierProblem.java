@@ -1,0 +1,19 @@
+package org.softxent.backend;
+
+import org.softxent.BinaryClassifierOptions;
+
+/**
+ * One step of the linear sigmoid classifier, already checked by the API.
+ *
+ * @param x       [rows, features] inputs
+ * @param w       [features, outputs] weights
+ * @param b       [outputs] bias, or null
+ * @param targets [rows, outputs] targets, usually 0 or 1
+ * @param gradW   [features, outputs] dW = Xᵀ·dS + 2·reg·W, or null when not asked for
+ * @param gradB   [outputs] db = column sums of dS, or null
+ * @param gradX   [rows, features] dX = dS·Wᵀ, or null
+ */
+public record BinaryClassifierProblem(float[] x, float[] w, float[] b, float[] targets, int rows, int features,
+                                      int outputs, BinaryClassifierOptions options, float[] gradW, float[] gradB,
+                                      float[] gradX) {
+}
