@@ -164,6 +164,25 @@ struct ScaleArgs {
     float* dst;
 };
 
+// A minibatch: dst row r = src row indices[r], rows of `cols` 4-byte words (features or labels).
+struct GatherArgs {
+    long long count, src_rows;
+    int cols;
+    const int* indices;    // [count], each in [0, src_rows)
+    const unsigned* src;   // [src_rows, cols]
+    unsigned* dst;         // [count, cols]
+    Status* status;        // a bad index is reported as operand 0
+};
+
+// A momentum SGD step over n parameters: v = momentum * v + g, param -= lr * v.
+struct SgdArgs {
+    long long n;
+    float lr, momentum;
+    float* param;
+    const float* grad;
+    float* velocity;  // null when momentum is 0
+};
+
 // =============================================================================================
 
 namespace {
@@ -960,5 +979,40 @@ extern "C" __global__ void sx_sum_squares(const SquaresArgs a) {
     double total;
     if (last_block_total(block_sum(sum), a.partial, a.status, total) && a.add_to_extra && threadIdx.x == 0) {
         st(&a.status->extra, a.factor * total);
+    }
+}
+
+// Copies the rows a minibatch draws, so that the step after it reads them contiguously and the
+// data set stays where it was uploaded. Words, not floats: labels travel the same way, and a copy
+// needs no arithmetic. One thread per word, 64-bit offsets (src may hold more than 2^31 words);
+// an index outside [0, src_rows) is reported and its row left as it was.
+extern "C" __global__ void sx_gather_rows(const GatherArgs a) {
+    unsigned long long bad = NONE;
+    const long long words = a.count * a.cols;
+    const long long stride = (long long) gridDim.x * blockDim.x;
+    for (long long e = (long long) blockIdx.x * blockDim.x + threadIdx.x; e < words; e += stride) {
+        const long long r = e / a.cols;
+        const long long i = ld(a.indices + r);
+        if (i < 0 || i >= a.src_rows) {
+            if (bad == NONE) bad = (unsigned long long) r;
+            continue;
+        }
+        st(a.dst + e, ld(a.src + i * a.cols + (e - r * a.cols)));
+    }
+    report(a.status, 0, bad);
+}
+
+// PyTorch's SGD with momentum (no dampening, no Nesterov): the velocity is the running sum the
+// step follows, so the first step is lr * g as without momentum. The learning rate is an argument,
+// so a schedule costs the host nothing but the launch it makes anyway.
+extern "C" __global__ void sx_sgd_update(const SgdArgs a) {
+    for (long long i = (long long) blockIdx.x * blockDim.x + threadIdx.x; i < a.n;
+         i += (long long) gridDim.x * blockDim.x) {
+        float v = ld(a.grad + i);
+        if (a.velocity) {
+            v += a.momentum * ld(a.velocity + i);
+            st(a.velocity + i, v);
+        }
+        st(a.param + i, ld(a.param + i) - a.lr * v);
     }
 }

@@ -134,7 +134,7 @@ class ContractTest {
             }
             records++;
         }
-        assertEquals(9, records);
+        assertEquals(11, records);
     }
 
     @Test

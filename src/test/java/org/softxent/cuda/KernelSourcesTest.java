@@ -44,5 +44,7 @@ class KernelSourcesTest {
         assertEquals(KernelArgs.layout(BceKernel.class).size(), sizes.get("sx_bce"));
         assertEquals(KernelArgs.layout(BackwardKernel.class).size(), sizes.get("sx_backward_block_p4"));
         assertEquals(KernelArgs.layout(ScaleKernel.class).size(), sizes.get("sx_scale"));
+        assertEquals(KernelArgs.layout(GatherKernel.class).size(), sizes.get("sx_gather_rows"));
+        assertEquals(KernelArgs.layout(SgdKernel.class).size(), sizes.get("sx_sgd_update"));
     }
 }

@@ -387,6 +387,73 @@ class KernelsTest {
         assertEquals(rows * cols - 2L, ~word(st, Contract.STATUS_FIRST + 8));
     }
 
+    @Test
+    void gatherCopiesTheRowsItIsToldAndReportsABadIndex() {
+        Rng rng = Rng.fresh();
+        int srcRows = 50;
+        int cols = 7;
+        float[] x = rng.normal(srcRows * cols, 1);
+        int[] labels = rng.labels(srcRows, 1000);
+        int count = 33; // more than a warp, fewer than the rows: some rows twice, some never
+        int[] idx = new int[count];
+        for (int r = 0; r < count; r++) {
+            idx[r] = rng.nextInt(0, srcRows);
+        }
+        CUdeviceptr indices = mem.of(idx);
+        CUdeviceptr rows = mem.poisoned((long) count * cols);
+        CUdeviceptr picked = mem.of(new int[count]);
+        new GatherKernel(count, srcRows, cols, indices, mem.of(x), rows, status()).launch(engine.module, stream);
+        new GatherKernel(count, srcRows, 1, indices, mem.of(labels), picked, status()).launch(engine.module, stream);
+        float[] got = DeviceArrays.read(rows, count * cols);
+        int[] gotLabels = DeviceArrays.readInts(picked, count);
+        for (int r = 0; r < count; r++) {
+            for (int j = 0; j < cols; j++) {
+                assertEquals(x[idx[r] * cols + j], got[r * cols + j], "row " + r + " (index " + idx[r] + ") " + rng);
+            }
+            assertEquals(labels[idx[r]], gotLabels[r], "label " + r + " " + rng);
+        }
+        int[] bad = idx.clone();
+        bad[20] = srcRows;
+        bad[25] = -1;
+        CUdeviceptr st = status();
+        new GatherKernel(count, srcRows, cols, mem.of(bad), mem.of(x), mem.poisoned((long) count * cols), st)
+                .launch(engine.module, stream);
+        assertEquals(1L, word(st, Contract.STATUS_BAD), "operand 0 (the indices) held a bad value");
+        assertEquals(20L, ~word(st, Contract.STATUS_FIRST), "the first bad index is at row 20");
+    }
+
+    @Test
+    void sgdStepsWithAndWithoutMomentum() {
+        Rng rng = Rng.fresh();
+        int n = 1000;
+        float[] w = rng.normal(n, 1);
+        float[] g1 = rng.normal(n, 1);
+        float[] g2 = rng.normal(n, 1);
+        float lr = 0.1f;
+        float momentum = 0.9f;
+        CUdeviceptr plain = mem.of(w);
+        CUdeviceptr heavy = mem.of(w);
+        CUdeviceptr velocity = mem.of(new float[n]);
+        for (float[] g : new float[][] {g1, g2}) {
+            CUdeviceptr grad = mem.of(g);
+            new SgdKernel(n, lr, 0f, plain, grad, null).launch(engine.module, stream);
+            new SgdKernel(n, lr, momentum, heavy, grad, velocity).launch(engine.module, stream);
+        }
+        double[] expectPlain = new double[n];
+        double[] expectHeavy = new double[n];
+        double[] expectVelocity = new double[n];
+        for (int i = 0; i < n; i++) {
+            expectPlain[i] = w[i] - lr * ((double) g1[i] + g2[i]);
+            double v1 = g1[i];
+            double v2 = momentum * v1 + g2[i];
+            expectVelocity[i] = v2;
+            expectHeavy[i] = w[i] - lr * v1 - lr * v2;
+        }
+        assertClose(expectPlain, DeviceArrays.read(plain, n), 1e-6, "plain SGD " + rng);
+        assertClose(expectHeavy, DeviceArrays.read(heavy, n), 1e-6, "momentum SGD " + rng);
+        assertClose(expectVelocity, DeviceArrays.read(velocity, n), 1e-6, "velocity " + rng);
+    }
+
     private static float[] withBias(float[] z, float[] bias, int rows, int cols) {
         if (bias == null) {
             return z;

@@ -79,6 +79,14 @@ public final class DeviceArrays implements AutoCloseable {
         return read(p, 0, count);
     }
 
+    /** The first count ints of a device buffer (after the context's work is done). */
+    public static int[] readInts(CUdeviceptr p, int count) {
+        check(cuCtxSynchronize(), "cuCtxSynchronize");
+        int[] out = new int[count];
+        check(cuMemcpyDtoH(Pointer.to(out), p, (long) count * Integer.BYTES), "cuMemcpyDtoH");
+        return out;
+    }
+
     /**
      * Fills rows [bank, rows) of a [rows, cols] buffer (or int vector with cols = 1) by repeating its
      * first {@code bank} rows: row r becomes a copy of row r % bank. Doubling copies, so it is fast
