@@ -101,4 +101,43 @@ public interface OnDevice {
     void binaryClassifier(CUdeviceptr x, CUdeviceptr w, CUdeviceptr b, CUdeviceptr targets, int rows, int features,
                           int outputs, BinaryClassifierOptions options, CUdeviceptr gradW, CUdeviceptr gradB,
                           CUdeviceptr gradX, CUdeviceptr lossOut);
+
+    // ---- what a training loop on the device needs besides the steps ----
+
+    /**
+     * Device memory owned by you, in this engine's context, for data and state kept on the device
+     * (a training set, weights, optimizer state). Close it when done; its contents start undefined.
+     *
+     * @param use what it holds, named in leak reports and out-of-memory messages
+     * @throws DeviceOutOfMemoryException when the device has not the memory
+     */
+    DeviceBuffer allocate(long bytes, String use);
+
+    /** Queues a copy of src into dst [src.length]; src may be reused as soon as this returns. */
+    void upload(float[] src, CUdeviceptr dst);
+
+    /** Queues a copy of the int32 src into dst [src.length]; src may be reused as soon as this returns. */
+    void upload(int[] src, CUdeviceptr dst);
+
+    /**
+     * Copies src [dst.length] into dst after the work queued before it, then returns as
+     * {@link #synchronize()} does (throwing for bad data the queued calls met).
+     */
+    void download(CUdeviceptr src, float[] dst);
+
+    /**
+     * A minibatch: dst [count, cols] = the rows of src [srcRows, cols] that the int32 indices
+     * [count] name, copied as 4-byte words (float features or int32 labels alike). An index outside
+     * [0, srcRows) is reported by {@link #synchronize()}, naming its place.
+     */
+    void gatherRows(CUdeviceptr src, long srcRows, int cols, CUdeviceptr indices, int count, CUdeviceptr dst);
+
+    /**
+     * One step of SGD with momentum, as PyTorch's (no dampening, no Nesterov), over n floats:
+     * velocity = momentum·velocity + grad, then param −= lr·velocity. Modifies param and velocity.
+     *
+     * @param velocity [n] the optimizer's state (zeros before the first step), or null for plain SGD
+     * @param momentum in [0, 1); ignored without a velocity
+     */
+    void sgdUpdate(CUdeviceptr param, CUdeviceptr grad, CUdeviceptr velocity, long n, float lr, float momentum);
 }

@@ -140,6 +140,58 @@ class DeviceResidentTest extends EngineTest {
         }
     }
 
+    /** What a training loop needs: owned memory, copies, a minibatch gather and the SGD step. */
+    @Test
+    void aMinibatchStepOnOwnedMemory() {
+        Rng rng = Rng.fresh();
+        OnDevice dev = sx.onDevice();
+        int n = 40;
+        int d = 6;
+        int batch = 9;
+        float[] x = rng.normal(n * d, 1);
+        float[] w = rng.normal(d, 1);
+        int[] idx = new int[batch];
+        for (int i = 0; i < batch; i++) {
+            idx[i] = rng.nextInt(0, n);
+        }
+        try (DeviceBuffer dx = dev.allocate(4L * n * d, "x");
+             DeviceBuffer rows = dev.allocate(4L * batch * d, "batch");
+             DeviceBuffer indices = dev.allocate(4L * batch, "indices");
+             DeviceBuffer dw = dev.allocate(4L * d, "w");
+             DeviceBuffer grad = dev.allocate(4L * d, "grad");
+             DeviceBuffer velocity = dev.allocate(4L * d, "velocity")) {
+            dev.upload(x, dx.pointer());
+            dev.upload(idx, indices.pointer());
+            dev.gatherRows(dx.pointer(), n, d, indices.pointer(), batch, rows.pointer());
+            float[] got = new float[batch * d];
+            dev.download(rows.pointer(), got);
+            for (int r = 0; r < batch; r++) {
+                for (int j = 0; j < d; j++) {
+                    assertEquals(x[idx[r] * d + j], got[r * d + j], "row " + r + " " + rng);
+                }
+            }
+            float[] g = rng.normal(d, 1);
+            dev.upload(w, dw.pointer());
+            dev.upload(g, grad.pointer());
+            dev.upload(new float[d], velocity.pointer());
+            dev.sgdUpdate(dw.pointer(), grad.pointer(), velocity.pointer(), d, 0.5f, 0.9f);
+            float[] stepped = new float[d];
+            dev.download(dw.pointer(), stepped);
+            for (int j = 0; j < d; j++) {
+                assertEquals(w[j] - 0.5f * g[j], stepped[j], 1e-6f, "SGD " + rng);
+            }
+
+            idx[4] = n + 3;
+            dev.upload(idx, indices.pointer());
+            dev.gatherRows(dx.pointer(), n, d, indices.pointer(), batch, rows.pointer());
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, dev::synchronize);
+            assertTrue(e.getMessage().contains("indices[4] = 43 is outside [0, 40)"), e.getMessage());
+            assertThrows(ShapeMismatchException.class,
+                    () -> dev.gatherRows(dx.pointer(), n, d, indices.pointer(), batch + 1, rows.pointer()));
+            assertThrows(ShapeMismatchException.class, () -> dev.upload(new float[d + 1], dw.pointer()));
+        }
+    }
+
     @Test
     void badDataIsReportedBySynchronizeNamingTheCall() {
         OnDevice dev = sx.onDevice();

@@ -168,6 +168,11 @@ final class CudaEngine implements Backend {
         }
     }
 
+    /** Whether {@link #close} ran (its memory is then freed already). */
+    boolean isClosed() {
+        return closed;
+    }
+
     /** Makes the context current for a call; refuses work on a closed engine. */
     void begin() {
         if (closed) {

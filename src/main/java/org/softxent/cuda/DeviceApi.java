@@ -1,7 +1,10 @@
 package org.softxent.cuda;
 
 import static jcuda.driver.JCudaDriver.cuMemGetAddressRange;
+import static jcuda.driver.JCudaDriver.cuMemcpyDtoHAsync;
+import static jcuda.driver.JCudaDriver.cuMemcpyHtoDAsync;
 
+import jcuda.Pointer;
 import jcuda.driver.CUdeviceptr;
 import jcuda.driver.CUresult;
 import jcuda.driver.CUstream;
@@ -9,6 +12,7 @@ import org.softxent.BinaryClassifierOptions;
 import org.softxent.BinaryCrossEntropyOptions;
 import org.softxent.ClassifierOptions;
 import org.softxent.CrossEntropyOptions;
+import org.softxent.DeviceBuffer;
 import org.softxent.OnDevice;
 import org.softxent.Reduction;
 import org.softxent.ShapeMismatchException;
@@ -155,6 +159,112 @@ final class DeviceApi implements OnDevice {
             optional(floats("lossOut", lossOut), 1, "hold 1 float");
             engine.ops.binaryClassifier(x, w, b, targets, rows, features, outputs, options, gradW, gradB, gradX,
                     lossOut, engine.cuda.enter(stream));
+        }
+    }
+
+    @Override
+    public DeviceBuffer allocate(long bytes, String use) {
+        Checks.requireNonNull("use", use);
+        if (bytes < 1) {
+            throw new IllegalArgumentException("a device buffer for " + use + " needs at least 1 byte, got " + bytes);
+        }
+        synchronized (engine) {
+            engine.begin();
+            return new Owned(engine, Memory.device(engine.memory, bytes, use));
+        }
+    }
+
+    @Override
+    public void upload(float[] src, CUdeviceptr dst) {
+        Checks.requireNonNull("src", src);
+        copyIn(floats("dst", dst), Pointer.to(src), src.length, Float.BYTES);
+    }
+
+    @Override
+    public void upload(int[] src, CUdeviceptr dst) {
+        Checks.requireNonNull("src", src);
+        copyIn(ints("dst", dst), Pointer.to(src), src.length, Integer.BYTES);
+    }
+
+    private void copyIn(Operand dst, Pointer src, int count, int bytes) {
+        synchronized (engine) {
+            engine.begin();
+            dst.require(count, "hold the array's " + count + " elements");
+            CUstream s = engine.cuda.enter(stream);
+            // From pageable memory the call returns once the array is copied out: the caller may reuse it.
+            engine.cuda.check(cuMemcpyHtoDAsync(((Span) dst).pointer(), src, (long) count * bytes, s),
+                    "cuMemcpyHtoDAsync");
+        }
+    }
+
+    @Override
+    public void download(CUdeviceptr src, float[] dst) {
+        Checks.requireNonNull("dst", dst);
+        synchronized (engine) {
+            engine.begin();
+            floats("src", src).require(dst.length, "hold the array's " + dst.length + " floats");
+            CUstream s = engine.cuda.enter(stream);
+            engine.cuda.check(cuMemcpyDtoHAsync(Pointer.to(dst), src, (long) dst.length * Float.BYTES, s),
+                    "cuMemcpyDtoHAsync");
+            engine.status.drain();
+        }
+    }
+
+    @Override
+    public void gatherRows(CUdeviceptr src, long srcRows, int cols, CUdeviceptr indices, int count, CUdeviceptr dst) {
+        synchronized (engine) {
+            engine.begin();
+            if (srcRows < 1 || srcRows > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException("srcRows must be in [1, 2^31 - 1] (int32 indices), got " + srcRows);
+            }
+            Rules.dimensions("count", count, "cols", cols);
+            ints("indices", indices).require(count, "hold count = " + count + " ints");
+            ints("src", src).require(srcRows * cols, "hold srcRows × cols = " + srcRows + " × " + cols + " words");
+            ints("dst", dst).require((long) count * cols, "hold count × cols = " + count + " × " + cols + " words");
+            engine.ops.gatherRows(src, srcRows, cols, indices, count, dst, engine.cuda.enter(stream));
+        }
+    }
+
+    @Override
+    public void sgdUpdate(CUdeviceptr param, CUdeviceptr grad, CUdeviceptr velocity, long n, float lr, float momentum) {
+        synchronized (engine) {
+            engine.begin();
+            if (n < 1) {
+                throw new IllegalArgumentException("n must be at least 1, got " + n);
+            }
+            if (!Float.isFinite(lr) || !(momentum >= 0f && momentum < 1f)) {
+                throw new IllegalArgumentException("lr must be finite and momentum in [0, 1), got lr " + lr
+                        + ", momentum " + momentum);
+            }
+            String shape = "hold n = " + n + " floats";
+            floats("param", param).require(n, shape);
+            floats("grad", grad).require(n, shape);
+            optional(floats("velocity", velocity), n, shape);
+            engine.ops.sgdUpdate(param, grad, velocity, n, lr, momentum, engine.cuda.enter(stream));
+        }
+    }
+
+    /** A device allocation of the engine's, owned by the caller; closing waits for the engine's work. */
+    private record Owned(CudaEngine engine, Memory memory) implements DeviceBuffer {
+        @Override
+        public CUdeviceptr pointer() {
+            return memory.pointer();
+        }
+
+        @Override
+        public long bytes() {
+            return memory.bytes();
+        }
+
+        @Override
+        public void close() {
+            synchronized (engine) {
+                if (!engine.isClosed()) {
+                    engine.begin();
+                    engine.cuda.synchronizeAll();
+                }
+                memory.close();
+            }
         }
     }
 

@@ -48,6 +48,19 @@ final class DeviceOps {
                 RowKernel.softmax(log, logits, rows, cols, out, slot.status()).launch(module, shape, s));
     }
 
+    /** dst [count, cols] = the rows of src [srcRows, cols] that indices [count] name (4-byte words). */
+    Slot gatherRows(CUdeviceptr src, long srcRows, int cols, CUdeviceptr indices, int count, CUdeviceptr dst,
+                    CUstream s) {
+        return queue("gatherRows", s, List.of(Operand.indices("indices", indices, (int) srcRows)), slot ->
+                new GatherKernel(count, srcRows, cols, indices, src, dst, slot.status()).launch(module, s));
+    }
+
+    /** velocity = momentum·velocity + grad, param −= lr·velocity over n floats (velocity null: no momentum). */
+    void sgdUpdate(CUdeviceptr param, CUdeviceptr grad, CUdeviceptr velocity, long n, float lr, float momentum,
+                   CUstream s) {
+        new SgdKernel(n, lr, velocity == null ? 0f : momentum, param, grad, velocity).launch(module, s);
+    }
+
     /**
      * Takes a status slot for a call, queues its work, then the slot's copy back. The call's
      * buffers are allocated before: a failure (out of memory, a refused launch) then leaves no

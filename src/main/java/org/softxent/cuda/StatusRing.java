@@ -31,7 +31,9 @@ final class StatusRing implements AutoCloseable {
         /** Float values in rows of {@code cols}: NaN or +inf (or -inf where masks are not allowed). */
         VALUES,
         /** Integer labels: outside [0, classes) and not the ignore index. */
-        LABELS
+        LABELS,
+        /** Row indices: outside [0, classes), the rows they index. */
+        INDICES
     }
 
     /**
@@ -47,6 +49,10 @@ final class StatusRing implements AutoCloseable {
 
         static Operand labels(String name, CUdeviceptr buffer, int classes, int ignoreIndex) {
             return new Operand(name, Kind.LABELS, buffer, 1, false, classes, ignoreIndex);
+        }
+
+        static Operand indices(String name, CUdeviceptr buffer, int rows) {
+            return new Operand(name, Kind.INDICES, buffer, 1, false, rows, 0);
         }
     }
 
@@ -148,12 +154,13 @@ final class StatusRing implements AutoCloseable {
     }
 
     private static IllegalArgumentException error(Operand o, long index, String where) {
-        if (o.kind() == Kind.LABELS) {
+        if (o.kind() != Kind.VALUES) {
             int[] label = new int[1];
             int result = cuMemcpyDtoH(Pointer.to(label), o.buffer().withByteOffset(index * Integer.BYTES), Integer.BYTES);
             String value = result == 0 ? String.valueOf(label[0]) : "a value";
             return new IllegalArgumentException(o.name() + "[" + index + "] = " + value + " is outside [0, " + o.classes()
-                    + ") and is not the ignore index (" + o.ignoreIndex() + ")" + where);
+                    + ")" + (o.kind() == Kind.LABELS ? " and is not the ignore index (" + o.ignoreIndex() + ")" : "")
+                    + where);
         }
         if (o.buffer() == null) {  // an intermediate (the classifier's logits): its value is gone
             return new IllegalArgumentException(o.name() + "[" + index / o.cols() + ", " + index % o.cols()
