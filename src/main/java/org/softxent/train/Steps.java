@@ -1,0 +1,34 @@
+package org.softxent.train;
+
+import java.util.function.LongToDoubleFunction;
+
+/**
+ * The training arithmetic on one engine, over the training rows (standardised) given when it was
+ * made: the full objective and its gradient for L-BFGS, and SGD epochs with the weights and the
+ * optimizer's state kept where the engine computes (the host's arrays, or the device's memory).
+ * W is [features, outputs] and b [outputs], as in the classifier.
+ */
+interface Steps extends AutoCloseable {
+    /** The objective over every training row at (w, b), its gradients into gw and gb. */
+    double objective(float[] w, float[] b, float[] gw, float[] gb);
+
+    /** Sets SGD's weights and zeroes its velocity. */
+    void start(float[] w, float[] b);
+
+    /**
+     * One SGD epoch: minibatches of the rows in {@code order}, step {@code first + i} taking the
+     * learning rate {@code rate(first + i)}.
+     *
+     * @return the mean of the minibatch objectives, weighted by their rows
+     */
+    double epoch(int[] order, long first, LongToDoubleFunction rate);
+
+    /** SGD's current weights into w and b. */
+    void weights(float[] w, float[] b);
+
+    /** What computes: "CPU ..." or the GPU, and how the data is held. */
+    String description();
+
+    @Override
+    void close();
+}

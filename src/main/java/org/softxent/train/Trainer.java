@@ -1,0 +1,277 @@
+package org.softxent.train;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+import java.util.SplittableRandom;
+import org.softxent.Device;
+import org.softxent.DeviceOutOfMemoryException;
+import org.softxent.ShapeMismatchException;
+import org.softxent.Softxent;
+
+/**
+ * The training both regressions share: the checks of the data, the validation split, the feature
+ * scaling, the optimizer's loop with its history and early stopping, on the engine given.
+ */
+final class Trainer {
+    /** The training metrics of each epoch use at most this many rows. */
+    static final int METRIC_ROWS = 20_000;
+
+    private final LinearModel.Kind kind;
+    private final TrainingOptions o;
+
+    Trainer(LinearModel.Kind kind, TrainingOptions o) {
+        this.kind = kind;
+        this.o = Objects.requireNonNull(o, "options must not be null");
+    }
+
+    TrainingResult fit(Softxent sx, float[] x, int[] labels, int rows, int features, TrainingListener listener) {
+        Objects.requireNonNull(sx, "sx must not be null");
+        Objects.requireNonNull(x, "x must not be null");
+        Objects.requireNonNull(labels, "labels must not be null");
+        if (rows < 1 || features < 1) {
+            throw new IllegalArgumentException("rows and features must be at least 1, got rows " + rows
+                    + ", features " + features);
+        }
+        if ((long) rows * features != x.length) {
+            throw new ShapeMismatchException("x must hold rows × features = " + rows + " × " + features + " = "
+                    + (long) rows * features + " floats, got " + x.length);
+        }
+        if (labels.length != rows) {
+            throw new ShapeMismatchException("labels must hold rows = " + rows + " ints, got " + labels.length);
+        }
+        for (int i = 0; i < x.length; i++) {
+            if (!Float.isFinite(x[i])) {
+                throw new IllegalArgumentException("x[" + i / features + ", " + i % features + "] = " + x[i]
+                        + ": features must be finite");
+            }
+        }
+        int classes = Labels.classes(labels);
+        if (kind == LinearModel.Kind.LOGISTIC) {
+            if (classes != 2) {
+                int r = 0;
+                while (labels[r] <= 1) {
+                    r++;
+                }
+                throw new IllegalArgumentException("labels[" + r + "] = " + labels[r] + ": logistic regression takes "
+                        + "labels 0 and 1 (SoftmaxRegression takes more classes)");
+            }
+            if (o.classWeights() != null) {
+                throw new IllegalArgumentException("classWeights apply to SoftmaxRegression; logistic regression "
+                        + "weighs its positive class by positiveWeight");
+            }
+        } else if (o.classWeights() != null && o.classWeights().length != classes) {
+            throw new ShapeMismatchException("classWeights must hold one weight per class, classes = " + classes
+                    + ", got " + o.classWeights().length);
+        }
+
+        Split split = o.validationFraction() > 0 ? Split.stratified(labels, classes, o.validationFraction(), o.seed())
+                : new Split(identity(rows), new int[0]);
+        int n = split.kept().length;
+        int[] y = Split.rows(labels, split.kept());
+        if (Labels.counts(y, classes).length == 0 || n == 0) {
+            throw new IllegalArgumentException("no training rows are left after the validation split");
+        }
+        Scaling scaling = Scaling.of(x, rows, features, split.kept(), o.standardize());
+        float[] xt = scaling.apply(Split.rows(x, features, split.kept()), features);
+        float[] xv = scaling.apply(Split.rows(x, features, split.heldOut()), features);
+        int[] yv = Split.rows(labels, split.heldOut());
+        SplittableRandom random = new SplittableRandom(o.seed() ^ 0x5DEECE66DL);
+        int[] sample = sample(n, random);
+        float[] xs = sample == null ? xt : Split.rows(xt, features, sample);
+        int[] ys = sample == null ? y : Split.rows(y, sample);
+
+        Problem problem = Problem.of(kind, xt, y, n, features, classes, o);
+        int outputs = problem.outputs();
+        try (Steps steps = steps(sx, problem)) {
+            Loop loop = new Loop(scaling, features, classes, outputs, xs, ys, xv, yv, listener);
+            String reason;
+            try {
+                reason = o.optimizer() == TrainingOptions.Optimizer.LBFGS ? loop.lbfgs(steps) : loop.sgd(steps, n, random);
+            } catch (IllegalArgumentException e) {
+                // The data was checked above: a non-finite value now comes from the weights.
+                throw new IllegalStateException("training diverged after " + loop.history.size() + " epochs ("
+                        + e.getMessage() + "): lower the learning rate or raise l2", e);
+            }
+            return new TrainingResult(loop.model(loop.best), loop.history, reason, loop.bestEpoch,
+                    scaling.constant(), steps.description(), n, split.heldOut().length);
+        }
+    }
+
+    private Steps steps(Softxent sx, Problem p) {
+        if (sx.device() == Device.GPU) {
+            try {
+                return new DeviceSteps(sx.onDevice(), sx.description(), p, o.batchSize(), o.momentum(), o.lossEvery());
+            } catch (DeviceOutOfMemoryException e) {
+                return new HostSteps(sx, p, o.batchSize(), o.momentum(), "the training set does not fit in device "
+                        + "memory, so each step's rows are copied to it: " + e.getMessage());
+            }
+        }
+        return new HostSteps(sx, p, o.batchSize(), o.momentum(), null);
+    }
+
+    private static int[] identity(int n) {
+        int[] a = new int[n];
+        Arrays.setAll(a, i -> i);
+        return a;
+    }
+
+    /** A fixed sample of the training rows for the per-epoch metrics, or null for all of them. */
+    private static int[] sample(int n, SplittableRandom random) {
+        if (n <= METRIC_ROWS) {
+            return null;
+        }
+        int[] order = identity(n);
+        Split.shuffle(order, random);
+        int[] s = Arrays.copyOf(order, METRIC_ROWS);
+        Arrays.sort(s);
+        return s;
+    }
+
+    /** The state of one run: the history, the best weights so far, and the metrics' data. */
+    private final class Loop {
+        final Scaling scaling;
+        final int features;
+        final int classes;
+        final int outputs;
+        final float[] xs;
+        final int[] ys;
+        final float[] xv;
+        final int[] yv;
+        final TrainingListener listener;
+        final List<Epoch> history = new ArrayList<>();
+        final long started = System.nanoTime();
+        float[] best;
+        int bestEpoch;
+        double bestLoss = Double.POSITIVE_INFINITY;
+
+        Loop(Scaling scaling, int features, int classes, int outputs, float[] xs, int[] ys, float[] xv, int[] yv,
+             TrainingListener listener) {
+            this.scaling = scaling;
+            this.features = features;
+            this.classes = classes;
+            this.outputs = outputs;
+            this.xs = xs;
+            this.ys = ys;
+            this.xv = xv;
+            this.yv = yv;
+            this.listener = listener;
+        }
+
+        /** The model of parameters [W (features × outputs), b (outputs)], on the original features. */
+        LinearModel model(float[] params) {
+            int size = features * outputs;
+            return new LinearModel(kind, features, classes, Arrays.copyOf(params, size),
+                    Arrays.copyOfRange(params, size, size + outputs), scaling.mean(), scaling.scale());
+        }
+
+        /** Records an epoch; returns false when early stopping says to stop. */
+        boolean record(int epoch, double objective, double rate, float[] params) {
+            // The metrics on data already scaled: a model with the identity scaling.
+            int size = features * outputs;
+            float[] zero = new float[features];
+            float[] one = new float[features];
+            Arrays.fill(one, 1f);
+            LinearModel scaled = new LinearModel(kind, features, classes, Arrays.copyOf(params, size),
+                    Arrays.copyOfRange(params, size, size + outputs), zero, one);
+            Evaluation train = scaled.evaluate(xs, ys, ys.length);
+            Evaluation val = yv.length == 0 ? null : scaled.evaluate(xv, yv, yv.length);
+            Epoch e = new Epoch(epoch, objective, train.logLoss(), train.accuracy(),
+                    val == null ? Double.NaN : val.logLoss(), val == null ? Double.NaN : val.accuracy(), rate,
+                    (System.nanoTime() - started) / 1e9);
+            history.add(e);
+            if (listener != null) {
+                listener.epoch(e, o.epochs());
+            }
+            double watched = val == null ? objective : val.logLoss();
+            if (bestEpoch == 0 || watched < bestLoss - o.tolerance() * Math.abs(bestLoss)) {
+                bestLoss = watched;
+                best = params.clone();
+                bestEpoch = epoch;
+                return true;
+            }
+            if (val == null) {
+                best = params.clone(); // without validation, the last weights
+                bestEpoch = epoch;
+            }
+            return val == null || epoch - bestEpoch < o.patience();
+        }
+
+        String lbfgs(Steps steps) {
+            int size = features * outputs;
+            float[] w = new float[size];
+            float[] b = new float[outputs];
+            float[] gw = new float[size];
+            float[] gb = new float[outputs];
+            double[] params = new double[size + outputs];
+            best = toFloats(params);
+            String reason = Lbfgs.minimize((at, grad) -> {
+                for (int i = 0; i < size; i++) {
+                    w[i] = (float) at[i];
+                }
+                for (int j = 0; j < outputs; j++) {
+                    b[j] = (float) at[size + j];
+                }
+                double f;
+                try {
+                    f = steps.objective(w, b, gw, gb);
+                } catch (IllegalArgumentException tooFar) { // a trial step so long that logits overflow
+                    return Double.POSITIVE_INFINITY;
+                }
+                for (int i = 0; i < size; i++) {
+                    grad[i] = gw[i];
+                }
+                for (int j = 0; j < outputs; j++) {
+                    grad[size + j] = gb[j];
+                }
+                return f;
+            }, params, o.epochs(), o.tolerance(), (k, f, step, at) -> record(k, f, step, toFloats(at)));
+            return reason != null ? reason : "stopped early: the validation loss did not improve for "
+                    + o.patience() + " iterations (the best weights, of iteration " + bestEpoch + ", are kept)";
+        }
+
+        String sgd(Steps steps, int n, SplittableRandom random) {
+            int size = features * outputs;
+            float[] w = new float[size];
+            float[] b = new float[outputs];
+            steps.start(w, b);
+            long perEpoch = (n + Math.min(o.batchSize(), n) - 1) / Math.min(o.batchSize(), n);
+            long total = perEpoch * o.epochs();
+            int[] order = identity(n);
+            for (int epoch = 1; epoch <= o.epochs(); epoch++) {
+                Split.shuffle(order, random);
+                long first = (epoch - 1) * perEpoch;
+                double loss = steps.epoch(order, first, s -> o.learningRate(s, total));
+                steps.weights(w, b);
+                float[] params = Arrays.copyOf(w, size + outputs);
+                System.arraycopy(b, 0, params, size, outputs);
+                if (!Double.isFinite(loss) || !finite(params)) {
+                    throw new IllegalArgumentException("the epoch's loss is " + loss);
+                }
+                if (!record(epoch, loss, o.learningRate(first + perEpoch - 1, total), params)) {
+                    return "stopped early: the validation loss did not improve for " + o.patience()
+                            + " epochs (the best weights, of epoch " + bestEpoch + ", are kept)";
+                }
+            }
+            return "ran every epoch (" + o.epochs() + ")";
+        }
+    }
+
+    private static boolean finite(float[] a) {
+        for (float v : a) {
+            if (!Float.isFinite(v)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static float[] toFloats(double[] a) {
+        float[] out = new float[a.length];
+        for (int i = 0; i < a.length; i++) {
+            out[i] = (float) a[i];
+        }
+        return out;
+    }
+}

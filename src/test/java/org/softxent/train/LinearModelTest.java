@@ -1,0 +1,126 @@
+package org.softxent.train;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.softxent.io.Npy;
+import org.softxent.io.NpyArray;
+import org.softxent.testing.Rng;
+
+/** The trained model on its own: its predictions, its evaluation, and its files. */
+class LinearModelTest {
+    @TempDir
+    Path dir;
+
+    private static LinearModel model(Rng rng, LinearModel.Kind kind, int f, int c) {
+        int k = kind == LinearModel.Kind.SOFTMAX ? c : 1;
+        return new LinearModel(kind, f, c, rng.normal(f * k, 1), rng.normal(k, 1), rng.normal(f, 1),
+                rng.uniform(f, 0.5, 2));
+    }
+
+    @Test
+    void predictionsFollowTheFormulaOfTheFiles() {
+        Rng rng = Rng.fresh();
+        int f = 5;
+        int c = 4;
+        int n = 30;
+        LinearModel m = model(rng, LinearModel.Kind.SOFTMAX, f, c);
+        float[] x = rng.normal(n * f, 2);
+        float[] p = m.predictProba(x, n);
+        int[] predicted = m.predict(x, n);
+        float[] w = m.w();
+        for (int r = 0; r < n; r++) {
+            double[] z = new double[c];
+            double max = Double.NEGATIVE_INFINITY;
+            for (int j = 0; j < c; j++) {
+                z[j] = m.b()[j];
+                for (int q = 0; q < f; q++) {
+                    z[j] += (x[r * f + q] - m.mean()[q]) / m.scale()[q] * w[q * c + j];
+                }
+                max = Math.max(max, z[j]);
+            }
+            double sum = 0;
+            for (double v : z) {
+                sum += Math.exp(v - max);
+            }
+            int best = 0;
+            for (int j = 0; j < c; j++) {
+                assertEquals(Math.exp(z[j] - max) / sum, p[r * c + j], 1e-6, "row " + r + " " + rng);
+                best = z[j] > z[best] ? j : best;
+            }
+            assertEquals(best, predicted[r], rng.toString());
+        }
+        int[] labels = rng.labels(n, c);
+        Evaluation e = m.evaluate(x, labels, n);
+        int right = 0;
+        double loss = 0;
+        for (int r = 0; r < n; r++) {
+            right += predicted[r] == labels[r] ? 1 : 0;
+            loss -= Math.log(p[r * c + labels[r]]);
+        }
+        assertEquals((double) right / n, e.accuracy(), 1e-12);
+        assertEquals(loss / n, e.logLoss(), 1e-5 * loss / n);
+        int total = 0;
+        for (int[] row : e.confusion()) {
+            for (int v : row) {
+                total += v;
+            }
+        }
+        assertEquals(n, total);
+    }
+
+    @Test
+    void savedModelsLoadTheSameAndNumPyReadsThem() throws Exception {
+        Rng rng = Rng.fresh();
+        for (LinearModel.Kind kind : LinearModel.Kind.values()) {
+            LinearModel m = model(rng, kind, 6, kind == LinearModel.Kind.SOFTMAX ? 3 : 2);
+            Path folder = dir.resolve(kind.name());
+            m.save(folder);
+            LinearModel back = LinearModel.load(folder);
+            assertEquals(m.kind(), back.kind());
+            assertArrayEquals(m.w(), back.w());
+            assertArrayEquals(m.b(), back.b());
+            assertArrayEquals(m.mean(), back.mean());
+            assertArrayEquals(m.scale(), back.scale());
+            float[] x = rng.normal(4 * 6, 1);
+            assertArrayEquals(m.predictProba(x, 4), back.predictProba(x, 4));
+            NpyArray w = Npy.read(folder.resolve("w.npy"));
+            assertArrayEquals(new int[] {6, m.outputs()}, w.shape());
+        }
+    }
+
+    @Test
+    void aModelOfAnotherVersionOrNoModelIsRefused() throws Exception {
+        Rng rng = Rng.fresh();
+        LinearModel m = model(rng, LinearModel.Kind.SOFTMAX, 3, 2);
+        m.save(dir);
+        Path json = dir.resolve("model.json");
+        Files.writeString(json, Files.readString(json).replace("\"version\": 1", "\"version\": 2"));
+        ModelFormatException e = assertThrows(ModelFormatException.class, () -> LinearModel.load(dir));
+        assertTrue(e.getMessage().contains("version 2") && e.getMessage().contains("reads version 1"), e.getMessage());
+        Files.delete(json);
+        e = assertThrows(ModelFormatException.class, () -> LinearModel.load(dir));
+        assertTrue(e.getMessage().contains("no model.json"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> m.evaluate(new float[3], new int[] {2}, 1));
+    }
+
+    @Test
+    void theSplitIsStratifiedAndDrawnFromTheSeed() {
+        int[] labels = new int[400];
+        for (int i = 0; i < labels.length; i++) {
+            labels[i] = i % 10 < 7 ? 0 : i % 10 < 9 ? 1 : 2; // 70 %, 20 %, 10 %
+        }
+        Split s = Split.stratified(labels, 3, 0.25, 7);
+        assertEquals(100, s.heldOut().length);
+        int[] counts = Labels.counts(Split.rows(labels, s.heldOut()), 3);
+        assertArrayEquals(new int[] {70, 20, 10}, counts);
+        assertArrayEquals(s.heldOut(), Split.stratified(labels, 3, 0.25, 7).heldOut());
+        assertTrue(!java.util.Arrays.equals(s.heldOut(), Split.stratified(labels, 3, 0.25, 8).heldOut()));
+    }
+}

@@ -1,0 +1,173 @@
+package org.softxent.train;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.softxent.Device;
+import org.softxent.Softxent;
+import org.softxent.io.Csv;
+import org.softxent.testing.EngineTest;
+import org.softxent.testing.Rng;
+
+/**
+ * What training must do on every engine: scikit-learn's accuracy on the digits with the default
+ * options, SGD close behind, logistic regression with its positive weight, and the same model as
+ * the CPU reference's from the same seed (bit for bit on the CPU, within a tolerance elsewhere).
+ */
+public abstract class TrainingContractTest extends EngineTest {
+    static Csv.Table digits;
+
+    @BeforeAll
+    static void readDigits() throws IOException {
+        digits = Csv.read(Path.of("src/test/resources/data/digits.csv.gz"), -1);
+    }
+
+    /** A stratified 75/25 split of the digits, as the command line's default. */
+    record Data(float[] x, int[] y, float[] xTest, int[] yTest) {
+        static Data split(long seed) {
+            Split s = Split.stratified(digits.labels(), 10, 0.25, seed);
+            return new Data(Split.rows(digits.x(), 64, s.kept()), Split.rows(digits.labels(), s.kept()),
+                    Split.rows(digits.x(), 64, s.heldOut()), Split.rows(digits.labels(), s.heldOut()));
+        }
+
+        /** The same with labels 1 for the digits 5 to 9. */
+        Data binary() {
+            return new Data(x, high(y), xTest, high(yTest));
+        }
+
+        private static int[] high(int[] y) {
+            int[] out = new int[y.length];
+            for (int i = 0; i < y.length; i++) {
+                out[i] = y[i] >= 5 ? 1 : 0;
+            }
+            return out;
+        }
+    }
+
+    @Test
+    void theDefaultsReachScikitLearnsAccuracyOnTheDigits() {
+        double sum = 0;
+        StringBuilder seen = new StringBuilder();
+        for (long seed = 0; seed < 5; seed++) {
+            Data d = Data.split(seed);
+            TrainingResult r = new SoftmaxRegression(TrainingOptions.defaults().withSeed(seed))
+                    .fit(sx, d.x(), d.y(), d.y().length, 64);
+            double accuracy = r.model().evaluate(d.xTest(), d.yTest(), d.yTest().length).accuracy();
+            seen.append(String.format(" seed %d: %.4f (%s)", seed, accuracy, r.stopReason()));
+            assertTrue(accuracy >= 0.95, "each seed at least 0.95:" + seen);
+            sum += accuracy;
+        }
+        assertTrue(sum / 5 >= 0.965, "a mean of at least 0.965 over seeds 0-4:" + seen);
+    }
+
+    @Test
+    void sgdWithMomentumLearnsTheDigitsToo() {
+        Data d = Data.split(1);
+        TrainingOptions o = TrainingOptions.defaults().withOptimizer(TrainingOptions.Optimizer.SGD).withEpochs(30)
+                .withSeed(1).withLossEvery(7);
+        TrainingResult r = new SoftmaxRegression(o).fit(sx, d.x(), d.y(), d.y().length, 64);
+        double accuracy = r.model().evaluate(d.xTest(), d.yTest(), d.yTest().length).accuracy();
+        assertTrue(accuracy >= 0.95, "SGD's accuracy " + accuracy + " (" + r.stopReason() + ")");
+        Epoch first = r.history().get(0);
+        Epoch last = r.history().get(r.history().size() - 1);
+        assertTrue(last.objective() < first.objective(), "the loss falls: " + first + " then " + last);
+        assertTrue(last.learningRate() < first.learningRate(), "the cosine schedule lowers the rate");
+    }
+
+    @Test
+    void logisticRegressionWeighsItsPositiveClass() {
+        Data d = Data.split(2).binary();
+        TrainingOptions o = TrainingOptions.defaults().withSeed(2);
+        LinearModel plain = new LogisticRegression(o).fit(sx, d.x(), d.y(), d.y().length, 64).model();
+        Evaluation e = plain.evaluate(d.xTest(), d.yTest(), d.yTest().length);
+        assertTrue(e.accuracy() >= 0.85, "digits 5-9 against 0-4: " + e);
+        LinearModel weighted = new LogisticRegression(o.withPositiveWeight(8)).fit(sx, d.x(), d.y(), d.y().length, 64)
+                .model();
+        int[][] c0 = e.confusion();
+        int[][] c1 = weighted.evaluate(d.xTest(), d.yTest(), d.yTest().length).confusion();
+        assertTrue(c1[1][1] >= c0[1][1] && c1[0][1] > c0[0][1],
+                "a heavier positive class is predicted more often: " + java.util.Arrays.deepToString(c0) + " then "
+                        + java.util.Arrays.deepToString(c1));
+        float[] p = plain.predictProba(java.util.Arrays.copyOf(d.xTest(), 3 * 64), 3);
+        assertEquals(1.0, p[0] + p[1], 1e-6);
+    }
+
+    /** How close this engine's model must be to the CPU reference's from the same seed. */
+    protected abstract double modelTolerance();
+
+    @Test
+    void theSameSeedGivesTheReferencesModel() {
+        Rng rng = Rng.fresh();
+        int n = 300;
+        int f = 12;
+        int c = 4;
+        float[] x = rng.normal(n * f, 1);
+        int[] y = rng.labels(n, c);
+        for (TrainingOptions.Optimizer opt : TrainingOptions.Optimizer.values()) {
+            TrainingOptions o = TrainingOptions.defaults().withOptimizer(opt).withEpochs(15).withBatchSize(32)
+                    .withSeed(rng.seed());
+            LinearModel here = new SoftmaxRegression(o).fit(sx, x, y, n, f).model();
+            LinearModel again = new SoftmaxRegression(o).fit(sx, x, y, n, f).model();
+            try (Softxent cpu = Softxent.open(Device.CPU)) {
+                LinearModel reference = new SoftmaxRegression(o).fit(cpu, x, y, n, f).model();
+                float[] p = here.predictProba(x, n);
+                float[] q = reference.predictProba(x, n);
+                double worst = 0;
+                for (int i = 0; i < p.length; i++) {
+                    worst = Math.max(worst, Math.abs(p[i] - q[i]));
+                }
+                assertTrue(worst <= modelTolerance(), opt + ": probabilities differ from the CPU's by " + worst
+                        + " " + rng);
+            }
+            if (sx.device() == Device.CPU) {
+                assertArrayEquals(here.w(), again.w(), opt + ": bit for bit " + rng);
+                assertArrayEquals(here.b(), again.b(), opt + ": bit for bit " + rng);
+            }
+        }
+    }
+
+    @Test
+    void badDataIsRefusedClearly() {
+        Rng rng = Rng.fresh();
+        int n = 20;
+        int f = 3;
+        float[] x = rng.normal(n * f, 1);
+        int[] y = rng.labels(n, 3);
+        y[0] = 0;
+        y[1] = 1;
+        SoftmaxRegression softmax = new SoftmaxRegression(TrainingOptions.defaults().withEpochs(3));
+        int[] negative = y.clone();
+        negative[5] = -1;
+        assertMessage(IllegalArgumentException.class, () -> softmax.fit(sx, x, negative, n, f), "labels[5] = -1");
+        assertMessage(IllegalArgumentException.class, () -> softmax.fit(sx, x, new int[n], n, f),
+                "at least two classes");
+        float[] nan = x.clone();
+        nan[7] = Float.NaN;
+        assertMessage(IllegalArgumentException.class, () -> softmax.fit(sx, nan, y, n, f), "x[2, 1] = NaN");
+        float[] constant = new float[n * f];
+        java.util.Arrays.fill(constant, 3f);
+        assertMessage(IllegalArgumentException.class, () -> softmax.fit(sx, constant, y, n, f),
+                "every feature is constant");
+        int[] three = y.clone();
+        three[4] = 2;
+        assertMessage(IllegalArgumentException.class,
+                () -> new LogisticRegression(TrainingOptions.defaults()).fit(sx, x, three, n, f), "labels 0 and 1");
+        assertMessage(org.softxent.ShapeMismatchException.class, () -> new SoftmaxRegression(
+                TrainingOptions.defaults().withClassWeights(new float[] {1, 2})).fit(sx, x, y, n, f), "classes = 3");
+        assertMessage(org.softxent.ShapeMismatchException.class, () -> softmax.fit(sx, x, y, n, f + 1), "x must hold");
+        // and the engine still works
+        assertTrue(softmax.fit(sx, x, y, n, f).history().size() > 0);
+    }
+
+    static void assertMessage(Class<? extends Throwable> type, org.junit.jupiter.api.function.Executable call,
+                              String fragment) {
+        Throwable e = assertThrows(type, call);
+        assertTrue(e.getMessage().contains(fragment), "'" + e.getMessage() + "' should say '" + fragment + "'");
+    }
+}
