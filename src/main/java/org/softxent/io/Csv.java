@@ -23,8 +23,12 @@ public final class Csv {
     private Csv() {
     }
 
+    /** Read every column as a feature: a file without labels. */
+    public static final int NO_LABEL = Integer.MIN_VALUE;
+
     /**
-     * @param labelColumn the label's column from 0, or −1 for the last
+     * @param labelColumn the label's column from 0, −1 for the last, or {@link #NO_LABEL} (the
+     *                    table's labels are then null)
      * @throws IOException naming the line and column of a value that is not a number, a label that
      *                     is not an integer, or a row of another width
      */
@@ -47,11 +51,11 @@ public final class Csv {
                 String[] cells = line.split(",", -1);
                 if (width < 0) {
                     width = cells.length;
-                    if (width < 2) {
+                    if (width < (labelColumn == NO_LABEL ? 1 : 2)) {
                         throw new IOException(file + " line " + number + ": a row needs at least one feature and a "
                                 + "label, got " + width + " column");
                     }
-                    label = labelColumn < 0 ? width - 1 : labelColumn;
+                    label = labelColumn == NO_LABEL ? -1 : labelColumn < 0 ? width - 1 : labelColumn;
                     if (label >= width) {
                         throw new IOException(file + " has " + width + " columns: there is no label column "
                                 + labelColumn + " (columns count from 0)");
@@ -60,7 +64,7 @@ public final class Csv {
                     throw new IOException(file + " line " + number + ": " + cells.length + " columns, but the first "
                             + "row has " + width);
                 }
-                float[] x = new float[width - 1];
+                float[] x = new float[label < 0 ? width : width - 1];
                 for (int c = 0, q = 0; c < width; c++) {
                     String cell = cells[c].strip();
                     if (c == label) {
@@ -75,15 +79,42 @@ public final class Csv {
         if (rows.isEmpty()) {
             throw new IOException(file + " holds no rows");
         }
-        int features = width - 1;
+        int features = label < 0 ? width : width - 1;
         float[] x = new float[rows.size() * features];
         for (int r = 0; r < rows.size(); r++) {
             System.arraycopy(rows.get(r), 0, x, r * features, features);
         }
-        return new Table(x, labels.stream().mapToInt(Integer::intValue).toArray(), rows.size(), features);
+        return new Table(x, label < 0 ? null : labels.stream().mapToInt(Integer::intValue).toArray(), rows.size(),
+                features);
+    }
+
+    /** The number of columns of the file's first non-blank line (0 when it has none). */
+    public static int width(Path file) throws IOException {
+        RegularFiles.require(file);
+        try (InputStream raw = Files.newInputStream(file);
+             InputStream in = file.toString().endsWith(".gz") ? new GZIPInputStream(raw) : raw;
+             BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = reader.readLine()) != null) {
+                if (!line.isBlank()) {
+                    return line.split(",", -1).length;
+                }
+            }
+            return 0;
+        }
     }
 
     private static float parseFeature(String cell, Path file, int line, int column) throws IOException {
+        switch (cell.toLowerCase(java.util.Locale.ROOT)) { // NumPy's and pandas' spellings
+            case "nan":
+                return Float.NaN;
+            case "inf", "+inf", "infinity":
+                return Float.POSITIVE_INFINITY;
+            case "-inf", "-infinity":
+                return Float.NEGATIVE_INFINITY;
+            default:
+                break;
+        }
         try {
             return Float.parseFloat(cell);
         } catch (NumberFormatException e) {

@@ -236,14 +236,18 @@ public final class LinearModel {
 
     // ---------------------------------------------------------------------------------------------
 
-    /** Writes the model into dir (created if need be), each file whole or not at all. */
-    public void save(Path dir) throws IOException {
-        Files.createDirectories(dir);
-        int k = outputs();
-        Npy.write(dir.resolve("w.npy"), NpyArray.ofFloats(w, features, k));
-        Npy.write(dir.resolve("b.npy"), NpyArray.ofFloats(b, k));
-        Npy.write(dir.resolve("mean.npy"), NpyArray.ofFloats(mean, features));
-        Npy.write(dir.resolve("scale.npy"), NpyArray.ofFloats(scale, features));
+    /** The arrays of the saved form, by file name without ".npy": w, b, mean, scale (float32). */
+    public java.util.Map<String, NpyArray> arrays() {
+        java.util.Map<String, NpyArray> files = new java.util.LinkedHashMap<>();
+        files.put("w", NpyArray.ofFloats(w.clone(), features, outputs()));
+        files.put("b", NpyArray.ofFloats(b.clone(), outputs()));
+        files.put("mean", NpyArray.ofFloats(mean.clone(), features));
+        files.put("scale", NpyArray.ofFloats(scale.clone(), features));
+        return files;
+    }
+
+    /** The text of model.json. */
+    public String metadata() {
         JsonObject json = new JsonObject();
         json.addProperty("format", FORMAT);
         json.addProperty("version", FORMAT_VERSION);
@@ -253,8 +257,23 @@ public final class LinearModel {
         json.addProperty("probabilities", kind == Kind.SOFTMAX ? "softmax(((x - mean) / scale) @ w + b)"
                 : "p1 = sigmoid(((x - mean) / scale) @ w + b)");
         Gson gson = new GsonBuilder().setPrettyPrinting().create();
+        return gson.toJson(json) + "\n";
+    }
+
+    /**
+     * Writes the model into dir (created if need be): each file is written aside and renamed onto
+     * its name, so none is ever half-written; model.json comes last.
+     */
+    public void save(Path dir) throws IOException {
+        Files.createDirectories(dir);
+        for (java.util.Map.Entry<String, NpyArray> e : arrays().entrySet()) {
+            Path tmp = dir.resolve(e.getKey() + ".npy.tmp");
+            Npy.write(tmp, e.getValue());
+            Files.move(tmp, dir.resolve(e.getKey() + ".npy"), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        }
         Path tmp = dir.resolve("model.json.tmp");
-        Files.writeString(tmp, gson.toJson(json) + "\n", StandardCharsets.UTF_8);
+        Files.writeString(tmp, metadata(), StandardCharsets.UTF_8);
         Files.move(tmp, dir.resolve("model.json"), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
                 java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     }

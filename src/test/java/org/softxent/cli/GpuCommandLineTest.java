@@ -49,4 +49,13 @@ class GpuCommandLineTest {
         assertEquals(11, sweep);
         assertTrue(javax.imageio.ImageIO.read(tmp.resolve("b-sweep.png").toFile()).getWidth() > 0);
     }
+
+    @org.junit.jupiter.api.Test
+    void trainsTheDigitsOnTheGpu(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+        CommandLineTest.Run r = CommandLineTest.run("train", "--data", TrainCommandTest.DIGITS, "--out",
+                dir.resolve("m").toString(), "--device", "gpu", "--seed", "4");
+        org.junit.jupiter.api.Assertions.assertEquals(0, r.status(), r.err());
+        org.junit.jupiter.api.Assertions.assertTrue(r.out().contains("device-resident"), r.out());
+        org.junit.jupiter.api.Assertions.assertTrue(TrainCommandTest.lastAccuracy(r, "test accuracy") >= 0.95, r.out());
+    }
 }

@@ -1,0 +1,54 @@
+package org.softxent.cli;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.softxent.io.Csv;
+import org.softxent.io.NpyArray;
+import org.softxent.train.LinearModel;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(name = "predict",
+        description = "Applies a trained model (train's --out) to a data set: writes probabilities.npy [N, C] "
+                + "(float32) and classes.npy [N] (int64) into --out. A CSV may have the label column or not.")
+final class PredictCommand implements Callable<Integer> {
+    @Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--model", required = true, paramLabel = "DIR", description = "the folder train wrote.")
+    Path model;
+
+    @Mixin
+    DataFlags data;
+
+    @Option(names = "--out", required = true, paramLabel = "DIR", description = "the folder for the predictions.")
+    Path out;
+
+    @Override
+    public Integer call() throws Exception {
+        LinearModel m = ModelFolder.load(model);
+        try (OutputFiles files = new OutputFiles("--out")) {
+            files.checkFolder(out);
+            files.protect(data.data, "--data");
+            Csv.Table t = data.read(m.features(), false);
+            float[] p = m.predictProba(t.x(), t.rows());
+            int[] c = m.predict(t.x(), t.rows());
+            long[] classes = new long[c.length];
+            for (int i = 0; i < c.length; i++) {
+                classes[i] = c[i];
+            }
+            Map<String, NpyArray> arrays = new LinkedHashMap<>();
+            arrays.put("probabilities", NpyArray.ofFloats(p, t.rows(), m.classes()));
+            arrays.put("classes", NpyArray.ofLongs(classes, t.rows()));
+            files.stage(out, arrays);
+            files.commit();
+            spec.commandLine().getOut().println("wrote " + out.resolve("probabilities.npy") + " [" + t.rows() + ", "
+                    + m.classes() + "] and " + out.resolve("classes.npy") + " [" + t.rows() + "]");
+            return 0;
+        }
+    }
+}
