@@ -119,6 +119,20 @@ final class TrainCommand implements Callable<Integer> {
                 classes = Math.max(classes, t.labels()[r] + 1);
             }
             Split split = Split.stratified(t.labels(), classes, testFraction, seed);
+            int[] inAll = new int[classes];
+            for (int label : t.labels()) {
+                inAll[label]++;
+            }
+            int[] inTraining = new int[classes];
+            for (int r : split.kept()) {
+                inTraining[t.labels()[r]]++;
+            }
+            for (int c = 0; c < classes; c++) {
+                if (inAll[c] > 0 && inTraining[c] == 0) {
+                    throw new InputException("--test-fraction " + testFraction + ": class " + c + " has " + inAll[c]
+                            + " row(s), all held out for the test: the model could not learn it");
+                }
+            }
             if (split.heldOut().length == 0 || split.kept().length == 0) {
                 throw new InputException("--test-fraction " + testFraction + " of " + t.rows()
                         + " rows leaves no test or no training rows");

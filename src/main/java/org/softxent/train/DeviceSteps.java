@@ -43,7 +43,8 @@ final class DeviceSteps implements Steps {
         this.p = p;
         this.batch = Math.min(batch, p.rows());
         this.momentum = (float) momentum;
-        this.lossEvery = lossEvery;
+        // No more loss slots than an epoch has steps: a larger k would only hold memory.
+        this.lossEvery = (int) Math.min(lossEvery, (p.rows() + this.batch - 1L) / this.batch);
         long n = p.rows();
         long d = p.features();
         long k = p.outputs();
@@ -59,7 +60,7 @@ final class DeviceSteps implements Steps {
             xb = buffer(4L * this.batch * d, "a minibatch's rows");
             yb = buffer(4L * this.batch, "a minibatch's labels");
             order = buffer(4 * n, "the epoch's order");
-            losses = buffer(4L * lossEvery, "the steps' losses");
+            losses = buffer(4L * this.lossEvery, "the steps' losses");
             dev.upload(p.x(), x);
             if (p.logistic()) {
                 dev.upload(p.targets(), y);

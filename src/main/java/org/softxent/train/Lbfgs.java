@@ -43,6 +43,8 @@ final class Lbfgs {
         double[] d = new double[n];
         double[] xNew = new double[n];
         double[] gNew = new double[n];
+        double[] sNew = new double[n];
+        double[] yNew = new double[n];
         for (int k = 1; k <= maxIterations; k++) {
             // d = −H·g by the two-loop recursion, H0 = γ·I with γ = s·y / y·y of the newest pair
             System.arraycopy(g, 0, d, 0, n);
@@ -87,14 +89,17 @@ final class Lbfgs {
                 }
                 step *= 0.5;
             }
-            int slot = (newest + 1) % MEMORY;
+            // The pair is formed aside: a rejected one must not overwrite the oldest pair still in use.
             double sy = 0;
             for (int i = 0; i < n; i++) {
-                s[slot][i] = xNew[i] - x[i];
-                y[slot][i] = gNew[i] - g[i];
-                sy += s[slot][i] * y[slot][i];
+                sNew[i] = xNew[i] - x[i];
+                yNew[i] = gNew[i] - g[i];
+                sy += sNew[i] * yNew[i];
             }
-            if (sy > 1e-12 * Math.sqrt(dot(s[slot], s[slot]) * dot(y[slot], y[slot]))) {
+            if (sy > 1e-12 * Math.sqrt(dot(sNew, sNew) * dot(yNew, yNew))) {
+                int slot = (newest + 1) % MEMORY;
+                System.arraycopy(sNew, 0, s[slot], 0, n);
+                System.arraycopy(yNew, 0, y[slot], 0, n);
                 rho[slot] = 1 / sy;
                 newest = slot;
                 stored = Math.min(stored + 1, MEMORY);

@@ -39,7 +39,7 @@ public final class SoftmaxRegression {
      * @param listener told of each epoch, or null
      * @throws IllegalArgumentException for a non-finite feature, a negative label, a single class,
      *                                  every feature constant, or class weights of the wrong length
-     * @throws IllegalStateException    when training diverges (a learning rate too high)
+     * @throws IllegalArgumentException also when training diverges (a learning rate too high), saying so
      */
     public TrainingResult fit(Softxent sx, float[] x, int[] labels, int rows, int features,
                               TrainingListener listener) {

@@ -70,8 +70,13 @@ final class Trainer {
                 : new Split(identity(rows), new int[0]);
         int n = split.kept().length;
         int[] y = Split.rows(labels, split.kept());
-        if (Labels.counts(y, classes).length == 0 || n == 0) {
-            throw new IllegalArgumentException("no training rows are left after the validation split");
+        int present = 0;
+        for (int count : Labels.counts(y, classes)) {
+            present += count > 0 ? 1 : 0;
+        }
+        if (present < 2) {
+            throw new IllegalArgumentException("the validation split leaves " + present + " class among the "
+                    + n + " training rows: a classifier needs at least two (lower validationFraction)");
         }
         Scaling scaling = Scaling.of(x, rows, features, split.kept(), o.standardize());
         float[] xt = scaling.apply(Split.rows(x, features, split.kept()), features);
@@ -90,13 +95,22 @@ final class Trainer {
             try {
                 reason = o.optimizer() == TrainingOptions.Optimizer.LBFGS ? loop.lbfgs(steps) : loop.sgd(steps, n, random);
             } catch (IllegalArgumentException e) {
-                // The data was checked above: a non-finite value now comes from the weights.
-                throw new IllegalStateException("training diverged after " + loop.history.size() + " epochs ("
+                if (!fromTheWeights(e)) {
+                    throw e;
+                }
+                // The data was checked above: a non-finite W, b or logit comes from the optimizer.
+                throw new IllegalArgumentException("training diverged after " + loop.history.size() + " epochs ("
                         + e.getMessage() + "): lower the learning rate or raise l2", e);
             }
             return new TrainingResult(loop.model(loop.best), loop.history, reason, loop.bestEpoch,
                     scaling.constant(), steps.description(), n, split.heldOut().length);
         }
+    }
+
+    /** Whether an engine refused a non-finite W, b or logit (what a diverging optimizer makes). */
+    static boolean fromTheWeights(IllegalArgumentException e) {
+        String m = String.valueOf(e.getMessage());
+        return m.startsWith("w[") || m.startsWith("b[") || m.startsWith("logits") || m.startsWith("the epoch's loss");
     }
 
     private Steps steps(Softxent sx, Problem p) {
@@ -185,7 +199,8 @@ final class Trainer {
                 listener.epoch(e, o.epochs());
             }
             double watched = val == null ? objective : val.logLoss();
-            if (bestEpoch == 0 || watched < bestLoss - o.tolerance() * Math.abs(bestLoss)) {
+            if (bestEpoch == 0 || !Double.isFinite(bestLoss)
+                    || watched < bestLoss - o.tolerance() * Math.abs(bestLoss)) {
                 bestLoss = watched;
                 best = params.clone();
                 bestEpoch = epoch;
@@ -217,6 +232,9 @@ final class Trainer {
                 try {
                     f = steps.objective(w, b, gw, gb);
                 } catch (IllegalArgumentException tooFar) { // a trial step so long that logits overflow
+                    if (!fromTheWeights(tooFar)) {
+                        throw tooFar;
+                    }
                     return Double.POSITIVE_INFINITY;
                 }
                 for (int i = 0; i < size; i++) {

@@ -161,6 +161,9 @@ public abstract class TrainingContractTest extends EngineTest {
         assertMessage(org.softxent.ShapeMismatchException.class, () -> new SoftmaxRegression(
                 TrainingOptions.defaults().withClassWeights(new float[] {1, 2})).fit(sx, x, y, n, f), "classes = 3");
         assertMessage(org.softxent.ShapeMismatchException.class, () -> softmax.fit(sx, x, y, n, f + 1), "x must hold");
+        assertMessage(IllegalArgumentException.class, () -> new SoftmaxRegression(TrainingOptions.defaults()
+                .withOptimizer(TrainingOptions.Optimizer.SGD).withLearningRate(1e38).withEpochs(3))
+                .fit(sx, x, y, n, f), "diverged");
         // and the engine still works
         assertTrue(softmax.fit(sx, x, y, n, f).history().size() > 0);
     }
