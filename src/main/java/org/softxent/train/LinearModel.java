@@ -158,16 +158,9 @@ public final class LinearModel {
                 p[2 * r] = (float) (1 - one);
                 p[2 * r + 1] = (float) one;
             } else {
-                double max = Double.NEGATIVE_INFINITY;
+                double log = logSumExp(z, r);
                 for (int j = 0; j < classes; j++) {
-                    max = Math.max(max, z[r * classes + j]);
-                }
-                double sum = 0;
-                for (int j = 0; j < classes; j++) {
-                    sum += Math.exp(z[r * classes + j] - max);
-                }
-                for (int j = 0; j < classes; j++) {
-                    p[r * classes + j] = (float) (Math.exp(z[r * classes + j] - max) / sum);
+                    p[r * classes + j] = (float) Math.exp(z[r * classes + j] - log);
                 }
             }
         }
@@ -223,6 +216,11 @@ public final class LinearModel {
             double v = y == 1 ? -z[r] : z[r]; // −log σ(±z) = softplus(∓z)
             return Math.max(v, 0) + Math.log1p(Math.exp(-Math.abs(v)));
         }
+        return logSumExp(z, r) - z[r * classes + y];
+    }
+
+    /** log Σ_j exp(z[r, j]) of a softmax model's row r, shifted by its max so that nothing overflows. */
+    private double logSumExp(double[] z, int r) {
         double max = Double.NEGATIVE_INFINITY;
         for (int j = 0; j < classes; j++) {
             max = Math.max(max, z[r * classes + j]);
@@ -231,7 +229,7 @@ public final class LinearModel {
         for (int j = 0; j < classes; j++) {
             sum += Math.exp(z[r * classes + j] - max);
         }
-        return max + Math.log(sum) - z[r * classes + y];
+        return max + Math.log(sum);
     }
 
     // ---------------------------------------------------------------------------------------------
