@@ -84,6 +84,16 @@ public final class Softxent implements AutoCloseable {
         }
     }
 
+    /**
+     * Opens an engine on one GPU of several: {@code gpuOrdinal} numbers the CUDA devices this process
+     * sees (0 first; as {@code CUDA_VISIBLE_DEVICES} and Spark's task resources name them).
+     *
+     * @throws DeviceUnavailableException when no GPU is usable or there is no device with that ordinal
+     */
+    public static Softxent openGpu(int gpuOrdinal) {
+        return new Softxent(CudaBackends.open(true, gpuOrdinal), null);
+    }
+
     /** The device this engine computes on: {@link Device#CPU} or {@link Device#GPU}. */
     public Device device() {
         return backend.device();

@@ -43,6 +43,20 @@ class SoftxentTest {
     }
 
     @Test
+    void aGpuOrdinalThatDoesNotExistIsRefusedByName() {
+        DeviceUnavailableException e = assertThrows(DeviceUnavailableException.class, () -> Softxent.openGpu(7));
+        if (CudaBackends.whyNoDevice() == null) {
+            assertTrue(e.getMessage().contains("no CUDA device 7"), e.getMessage());
+            try (Softxent first = Softxent.openGpu(0)) {
+                assertEquals(Device.GPU, first.device());
+            }
+        } else {
+            assertEquals(CudaBackends.whyNoDevice(), e.getMessage());
+        }
+        assertThrows(DeviceUnavailableException.class, () -> Softxent.openGpu(-1));
+    }
+
+    @Test
     void aClosedEngineRefusesWorkAndClosingTwiceIsHarmless() {
         Softxent sx = Softxent.open(Device.CPU);
         sx.close();

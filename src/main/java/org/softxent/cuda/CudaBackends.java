@@ -16,8 +16,14 @@ public final class CudaBackends {
     private CudaBackends() {
     }
 
+    /** Opens the CUDA engine on the first device; see {@link #open(boolean, int)}. */
+    public static Backend open(boolean simulatedToo) {
+        return open(simulatedToo, 0);
+    }
+
     /**
-     * Opens the CUDA engine on the first device.
+     * Opens the CUDA engine on the device with the given ordinal (as CUDA numbers the devices this
+     * process sees).
      *
      * @param simulatedToo whether softxent's simulated device may serve (when it was asked for with
      *                     the system property softxent.simulatedDevice); {@code Device.AUTO} never
@@ -25,7 +31,7 @@ public final class CudaBackends {
      * @throws DeviceUnavailableException with the reason: no driver, no device, a driver too old
      *                                    for the PTX, no cuBLAS, ...
      */
-    public static Backend open(boolean simulatedToo) {
+    public static Backend open(boolean simulatedToo, int ordinal) {
         String why = whyNoDevice();
         if (why != null) {
             throw new DeviceUnavailableException(why);
@@ -34,9 +40,14 @@ public final class CudaBackends {
             throw new DeviceUnavailableException("the only CUDA device here is softxent's simulated one ("
                     + DriverLoader.PROPERTY + " is set), which Device.AUTO never chooses: ask for Device.GPU");
         }
+        int count = deviceCount();
+        if (ordinal < 0 || ordinal >= count) {
+            throw new DeviceUnavailableException("there is no CUDA device " + ordinal + ": this process sees "
+                    + count + (count == 1 ? " device (ordinal 0)" : " devices (ordinals 0 to " + (count - 1) + ")"));
+        }
         CudaEngine engine;
         try {
-            engine = new CudaEngine(0);
+            engine = new CudaEngine(ordinal);
         } catch (DeviceUnavailableException e) {
             throw e;
         } catch (RuntimeException | LinkageError e) {
@@ -50,6 +61,12 @@ public final class CudaBackends {
             throw new DeviceUnavailableException("the GPU failed softxent's start-up self-check: "
                     + Cublas.firstLine(e.getMessage()), e);
         }
+    }
+
+    private static int deviceCount() {
+        int[] count = {0};
+        int status = JCudaDriver.cuDeviceGetCount(count);
+        return status == CUresult.CUDA_SUCCESS ? count[0] : 0;
     }
 
     /**
