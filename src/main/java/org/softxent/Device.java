@@ -8,7 +8,11 @@ import java.util.Locale;
 public enum Device {
     /** The GPU when a usable one is present, otherwise the CPU; {@link Softxent#fallbackReason()} says why. */
     AUTO,
-    /** The CPU reference path: double accumulation, deterministic, rows in parallel. */
+    /**
+     * The CPU: rows in parallel, softmax and losses in double, the classifiers' matrix products by
+     * OpenBLAS in float (in Java, in double, where OpenBLAS cannot load; the engine's description
+     * says which). {@link Softxent#openReference()} opens the exact reference instead.
+     */
     CPU,
     /** The GPU; opening fails with {@link DeviceUnavailableException} when none is usable. */
     GPU;

@@ -72,16 +72,26 @@ public final class Softxent implements AutoCloseable {
         requireNonNull("device", device);
         switch (device) {
             case CPU:
-                return new Softxent(new CpuBackend(), null);
+                return new Softxent(CpuBackend.fast(), null);
             case GPU:
                 return new Softxent(CudaBackends.open(true), null);
             default:
                 try {
                     return new Softxent(CudaBackends.open(false), null);
                 } catch (DeviceUnavailableException e) {
-                    return new Softxent(new CpuBackend(), e.getMessage());
+                    return new Softxent(CpuBackend.fast(), e.getMessage());
                 }
         }
+    }
+
+    /**
+     * Opens the exact CPU reference: every product and sum accumulated in double, the same bits
+     * whatever the number of threads. It is what softxent checks GPU results against; its
+     * classifiers are 10–30× slower than those of {@link Device#CPU}, whose matrix products are
+     * OpenBLAS's float sgemm.
+     */
+    public static Softxent openReference() {
+        return new Softxent(CpuBackend.reference(), null);
     }
 
     /**

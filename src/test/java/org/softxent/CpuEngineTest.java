@@ -1,6 +1,6 @@
 package org.softxent;
 
-/** The engine contract on the CPU reference backend. */
+/** The engine contract on the CPU engine (its classifiers' products by OpenBLAS where it loads). */
 class CpuEngineTest extends EngineContractTest {
     @Override
     protected Softxent open() {

@@ -1,6 +1,6 @@
 package org.softxent;
 
-/** The validation contract on the CPU reference backend. */
+/** The validation contract on the CPU engine. */
 class CpuValidationTest extends ValidationContractTest {
     @Override
     protected Softxent open() {

@@ -43,6 +43,18 @@ class SoftxentTest {
     }
 
     @Test
+    void theCpuEngineMultipliesWithOpenBlasWhereItShipsAndTheReferenceSaysItIsExact() {
+        try (Softxent cpu = Softxent.open(Device.CPU); Softxent reference = Softxent.openReference()) {
+            if ("amd64".equals(System.getProperty("os.arch")) && "Linux".equals(System.getProperty("os.name"))) {
+                assertTrue(cpu.description().contains("OpenBLAS"), cpu.description());
+            }
+            assertTrue(reference.description().startsWith("CPU reference (double accumulation"),
+                    reference.description());
+            assertEquals(Device.CPU, reference.device());
+        }
+    }
+
+    @Test
     void aGpuOrdinalThatDoesNotExistIsRefusedByName() {
         DeviceUnavailableException e = assertThrows(DeviceUnavailableException.class, () -> Softxent.openGpu(7));
         if (CudaBackends.whyNoDevice() == null) {
@@ -79,7 +91,7 @@ class SoftxentTest {
         float[] x = rng.normal(n * d, 1);
         float[] wm = rng.normal(d * c, 0.2);
         float[] b = rng.normal(c, 0.1);
-        try (Softxent sx = Softxent.open(Device.CPU)) {
+        try (Softxent sx = Softxent.openReference()) {
             Supplier<Object[]> run = () -> {
                 LossResult ce = sx.crossEntropy(z, n, c, y, CrossEntropyOptions.defaults().withClassWeights(w)
                         .withLabelSmoothing(0.1), new float[n * c], new float[n * c]);

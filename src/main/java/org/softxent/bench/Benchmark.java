@@ -35,13 +35,17 @@ import org.softxent.cuda.CudaBackends;
  * <tr><td>cross-entropy (host arrays)</td><td>(4096, 32000) (65536, 1000)</td>
  *     <td>the input bytes at the pinned host-to-device bandwidth</td></tr>
  * </table>
- * The CPU runs the two smallest shapes of each (the smallest with {@code --quick}).
+ * The CPU runs the two smallest shapes of each (the smallest with {@code --quick}). Without
+ * {@code --quick}, both devices also run the {@link TrainingWorkload training workload} on a
+ * synthetic set sized for the device: {@value #TRAIN_ROWS_CPU} rows on the CPU,
+ * {@value #TRAIN_ROWS_GPU} on the GPU, × 256 features × 10 classes.
  */
 public final class Benchmark {
     /**
      * What to run. {@code runs} is per workload (at least 20 on the GPU). {@code baseline}, or null:
-     * PyTorch's median times to print alongside, by {@link #key} and then by implementation (eager,
-     * compile), as read from bench/torch_baseline.py's JSON.
+     * the alternatives' median times to print alongside, by {@link #key} and then by implementation
+     * (PyTorch's eager and compile beside the GPU's rows, as bench/torch_baseline.py writes them;
+     * numpy beside the CPU's, as bench/numpy_baseline.py writes them).
      */
     public record Options(boolean quick, int runs, Map<String, Map<String, Double>> baseline) {
     }
@@ -61,6 +65,12 @@ public final class Benchmark {
     static final int[] SWEEP_COLS = {10, 32, 100, 320, 1000, 3200, 10_000, 32_000, 100_000, 128_256, 262_144};
     static final long SWEEP_ELEMENTS = 1L << 27;
     static final String SWEEP = "cross-entropy sweep (device)";
+    static final int TRAIN_ROWS_CPU = 131_072;
+    static final int TRAIN_ROWS_GPU = 1_048_576;
+    static final int[] TRAIN_SHAPE = {256, 10};
+    /** The implementations printed beside each device's rows. */
+    private static final Map<String, String[]> BESIDE = Map.of("gpu", new String[] {"eager", "compile"},
+            "cpu", new String[] {"numpy"});
 
     private final Softxent sx;
     private final Options options;
@@ -158,6 +168,13 @@ public final class Benchmark {
                 results.add(bandwidthResult("cross-entropy (host arrays)", s, "gpu", t, bytes, h2d,
                         "input bytes at pinned H2D bandwidth"));
             }
+            if (!quick) {
+                training(TRAIN_ROWS_GPU, "gpu", 5);
+            } else if (simulated) {
+                int[] s = scaled(new int[][] {{TRAIN_ROWS_GPU, TRAIN_SHAPE[0], TRAIN_SHAPE[1]}}, true)[0];
+                TrainingWorkload small = new TrainingWorkload(sx, s[0], s[1], s[2], 2026);
+                results.add(small.sgd("gpu", 2));
+            }
         }
     }
 
@@ -238,8 +255,20 @@ public final class Benchmark {
                 Stats t = hostCrossEntropy(s[0], s[1], runs);
                 into.add(bandwidthResult("cross-entropy (host arrays)", s, "cpu", t, 4.0 * s[0] * s[1], Double.NaN, ""));
             }
+            trainingInto(TRAIN_ROWS_CPU, "cpu", 3, into);
         }
         out.flush();
+    }
+
+    private void training(int rows, String device, int epochs) {
+        trainingInto(rows, device, epochs, results);
+    }
+
+    /** The training workload: SGD epochs (samples per second) and L-BFGS's time to the loss. */
+    private void trainingInto(int rows, String device, int epochs, List<Result> into) {
+        TrainingWorkload t = new TrainingWorkload(sx, rows, TRAIN_SHAPE[0], TRAIN_SHAPE[1], 2026);
+        into.add(t.sgd(device, epochs));
+        into.add(t.lbfgs(device));
     }
 
     private Stats hostCrossEntropy(int n, int c, int runs) {
@@ -275,7 +304,8 @@ public final class Benchmark {
         out.println();
         out.printf(Locale.ROOT, "%-30s %-20s %-4s %-5s %10s %10s %10s %14s %10s %8s%s%n", "workload", "shape", "dev",
                 "math", "median ms", "p10 ms", "p90 ms", "rate", "floor ms", "x floor",
-                options.baseline() != null ? "   torch eager (speed-up)   torch.compile (speed-up)" : "");
+                options.baseline() != null ? "   beside: torch eager, torch.compile (GPU) or numpy (CPU), ms (speed-up)"
+                        : "");
         Map<String, Map<String, Double>> torch = options.baseline() == null ? Map.of() : options.baseline();
         for (Result r : results) {
             String rate = fmt(r.rate()) + " " + r.unit();
@@ -284,8 +314,8 @@ public final class Benchmark {
                     rate, Double.isNaN(r.floorMs()) ? "-" : fmt(r.floorMs()),
                     Double.isNaN(r.floorMs()) ? "-" : String.format(Locale.ROOT, "%.2f", r.ratio()));
             Map<String, Double> t = torch.getOrDefault(key(r.workload(), r.shape(), r.variant()), Map.of());
-            if (options.baseline() != null && r.device().equals("gpu")) {
-                for (String impl : new String[] {"eager", "compile"}) {
+            if (options.baseline() != null) {
+                for (String impl : BESIDE.getOrDefault(r.device(), new String[0])) {
                     Double ms = t.get(impl);
                     out.printf(Locale.ROOT, " %13s %-11s", ms == null ? "-" : fmt(ms) + " ms",
                             ms == null ? "" : String.format(Locale.ROOT, "(%.2fx)", ms / r.stats().medianMs()));

@@ -39,8 +39,9 @@ final class BenchCommand implements Callable<Integer> {
     Path json;
 
     @Option(names = "--baseline", paramLabel = "FILE",
-            description = "a JSON of bench/torch_baseline.py to print side by side (median times and speed-up).")
-    Path baseline;
+            description = "a JSON of bench/torch_baseline.py (GPU) or bench/numpy_baseline.py (CPU) to print side by"
+                    + " side (median times and speed-up); may be given more than once.")
+    java.util.List<Path> baselines;
 
     @Override
     public Integer call() throws IOException {
@@ -48,7 +49,16 @@ final class BenchCommand implements Callable<Integer> {
         if (runs < 1) {
             throw new InputException("--runs must be at least 1, got " + runs);
         }
-        Map<String, Map<String, Double>> torch = baseline == null ? null : readBaseline(baseline);
+        Map<String, Map<String, Double>> torch = baselines == null ? null : new java.util.LinkedHashMap<>();
+        if (baselines != null) {
+            for (Path baseline : baselines) {
+                readBaseline(baseline).forEach((key, times) -> torch.merge(key, times, (a, b) -> {
+                    Map<String, Double> both = new java.util.LinkedHashMap<>(a);
+                    both.putAll(b);
+                    return both;
+                }));
+            }
+        }
         OutputFiles files = new OutputFiles("--json");
         if (json != null) {
             files.checkFile(json);

@@ -1,5 +1,6 @@
 package org.softxent.cpu;
 
+import org.bytedeco.javacpp.FloatPointer;
 import org.softxent.BinaryCrossEntropyOptions;
 import org.softxent.Reduction;
 import org.softxent.backend.BinaryClassifierProblem;
@@ -10,9 +11,11 @@ import org.softxent.backend.ClassifierProblem;
  * {@link CrossEntropyRows} (softmax) or the {@link SigmoidLoss} of each element (sigmoid), then
  * dW = Xᵀ·dS + 2·reg·W, db = Σ_rows dS, dX = dS·Wᵀ.
  *
- * <p>Rows are processed in chunks of a fixed size, so the N×C logits never need to exist at once;
- * dW and db accumulate in double across chunks. Every product accumulates in double, in an order
- * fixed by the shapes alone.
+ * <p>Rows are processed in chunks of a fixed size, so the N×C logits never need to exist at once.
+ * The products come in two kinds. Exact: every product accumulates in double, in an order fixed by
+ * the shapes alone, and dW, db accumulate in double across chunks (the reference). Fast: OpenBLAS's
+ * sgemm ({@link Blas}) in float, as NumPy and PyTorch compute them, dW accumulating in float across
+ * chunks; the softmax, the loss and db stay in double either way.
  */
 final class CpuClassifier {
     /** Logits per chunk: bounds the chunk buffers at 8 MiB of logits and 4 MiB of dS. */
@@ -21,16 +24,23 @@ final class CpuClassifier {
     /** Output rows that share one pass over the other operand's rows (cache blocking). */
     private static final int TILE = 16;
 
+    /**
+     * Floats per operand chunk on the BLAS path: bounds the native copies of X and dX at 16 MiB
+     * each while keeping every GEMM large enough to run at full speed.
+     */
+    private static final int BLAS_CHUNK_ELEMENTS = 1 << 22;
+
     private CpuClassifier() {
     }
 
-    static double run(ClassifierProblem pr) {
+    /** The softmax classifier; {@code blas}: the products by {@link Blas}, else exact. */
+    static double run(ClassifierProblem pr, boolean blas) {
         final int c = pr.classes();
         final int[] labels = pr.labels();
         CrossEntropyRows ce = CrossEntropyRows.forLabels(labels, c, pr.options().crossEntropy());
-        double lossSum = linear(pr.x(), pr.w(), pr.b(), pr.rows(), pr.features(), c, pr.options().reg(),
+        double lossSum = linear(blas, pr.x(), pr.w(), pr.b(), pr.rows(), pr.features(), c, pr.options().reg(),
                 pr.gradW(), pr.gradB(), pr.gradX(), (logits, first, m, ds) ->
-                        Parallel.sum(m, Parallel.rowsPerRange(c), (long) m * c, (from, to) -> {
+                        Parallel.sum(m, Parallel.rowsPerRange(c), blas ? 0 : (long) m * c, (from, to) -> {
                             RowSoftmax row = new RowSoftmax(c);
                             double partial = 0.0;
                             for (int i = from; i < to; i++) {
@@ -42,16 +52,16 @@ final class CpuClassifier {
     }
 
     /** The linear sigmoid classifier: the same products around {@link SigmoidLoss} of each element. */
-    static double run(BinaryClassifierProblem pr) {
+    static double run(BinaryClassifierProblem pr, boolean blas) {
         final int k = pr.outputs();
         final float[] targets = pr.targets();
         BinaryCrossEntropyOptions bce = pr.options().binaryCrossEntropy();
         final float[] posWeight = bce.posWeight();
         long elements = (long) pr.rows() * k;
         final double gradScale = bce.reduction() == Reduction.MEAN ? 1.0 / elements : 1.0;
-        double lossSum = linear(pr.x(), pr.w(), pr.b(), pr.rows(), pr.features(), k, pr.options().reg(),
+        double lossSum = linear(blas, pr.x(), pr.w(), pr.b(), pr.rows(), pr.features(), k, pr.options().reg(),
                 pr.gradW(), pr.gradB(), pr.gradX(), (logits, first, m, ds) ->
-                        Parallel.sum(m, Parallel.rowsPerRange(k), (long) m * k, (from, to) -> {
+                        Parallel.sum(m, Parallel.rowsPerRange(k), blas ? 0 : (long) m * k, (from, to) -> {
                             double partial = 0.0;
                             for (int i = from * k; i < to * k; i++) {
                                 double pw = posWeight == null ? 1.0 : posWeight[i % k];
@@ -73,8 +83,15 @@ final class CpuClassifier {
      * dS, then dW += Xᵀ·dS, db += Σ dS, dX = dS·Wᵀ. Returns the sum of the chunks' losses; writes
      * gradW (with 2·reg·W), gradB and gradX when they are not null.
      */
-    private static double linear(float[] x, float[] w, float[] b, int n, int d, int c, double reg,
+    private static double linear(boolean blas, float[] x, float[] w, float[] b, int n, int d, int c, double reg,
                                  float[] gradW, float[] gradB, float[] gradX, ChunkLoss loss) {
+        return blas ? linearBlas(x, w, b, n, d, c, reg, gradW, gradB, gradX, loss)
+                : linearExact(x, w, b, n, d, c, reg, gradW, gradB, gradX, loss);
+    }
+
+    /** {@link #linear} with the products in double, in Java. */
+    private static double linearExact(float[] x, float[] w, float[] b, int n, int d, int c, double reg,
+                                      float[] gradW, float[] gradB, float[] gradX, ChunkLoss loss) {
         boolean needDs = gradW != null || gradB != null || gradX != null;
         int chunkRows = Math.max(1, Math.min(n, CHUNK_ELEMENTS / c));
         double[] logits = new double[chunkRows * c];
@@ -137,6 +154,94 @@ final class CpuClassifier {
             }
         }
         return lossSum;
+    }
+
+    /**
+     * {@link #linear} with the products by OpenBLAS: per chunk of rows, X[chunk] is copied into
+     * native memory once and serves both logits = X·W and dW += Xᵀ·dS; dS goes back into the
+     * logits' native buffer for dW and dX = dS·Wᵀ.
+     *
+     * <p>The work between the products (the softmax and loss of the chunk) runs on the calling
+     * thread, not the fork/join pool: after each product OpenBLAS's threads spin for a while
+     * waiting for the next one, and pool threads competing with them for the cores ran that work
+     * 2–10× slower than one thread alone.
+     */
+    private static double linearBlas(float[] x, float[] w, float[] b, int n, int d, int c, double reg,
+                                     float[] gradW, float[] gradB, float[] gradX, ChunkLoss loss) {
+        boolean needDs = gradW != null || gradB != null || gradX != null;
+        int chunkRows = Math.max(1, Math.min(n, BLAS_CHUNK_ELEMENTS / Math.max(d, c)));
+        float[] logitsF = new float[chunkRows * c];
+        double[] logits = new double[chunkRows * c];
+        float[] ds = needDs ? new float[chunkRows * c] : null;
+        double[] db = gradB != null ? new double[c] : null;
+        FloatPointer xc = null;
+        FloatPointer wn = null;
+        FloatPointer lc = null;
+        FloatPointer gw = null;
+        FloatPointer dxc = null;
+        try {
+            xc = new FloatPointer((long) chunkRows * d);
+            wn = new FloatPointer(w);
+            lc = new FloatPointer((long) chunkRows * c);
+            gw = gradW != null ? new FloatPointer((long) d * c) : null;
+            dxc = gradX != null ? new FloatPointer((long) chunkRows * d) : null;
+
+            double lossSum = 0.0;
+            for (int r0 = 0; r0 < n; r0 += chunkRows) {
+                final int first = r0;
+                final int m = Math.min(chunkRows, n - r0);
+                xc.put(x, first * d, m * d);
+                Blas.gemm(m, c, d, xc, wn, false, 0f, lc);
+                lc.get(logitsF, 0, m * c);
+                for (int i = 0; i < m; i++) {
+                    for (int j = 0; j < c; j++) {
+                        logits[i * c + j] = (double) logitsF[i * c + j] + (b == null ? 0.0 : b[j]);
+                    }
+                }
+
+                lossSum += loss.apply(logits, first, m, ds);
+
+                if (!needDs) {
+                    continue;
+                }
+                if (gw != null || dxc != null) {
+                    lc.put(ds, 0, m * c);
+                }
+                if (gw != null) {
+                    Blas.gemmTransA(m, d, c, xc, lc, first == 0 ? 0f : 1f, gw);
+                }
+                if (db != null) {
+                    for (int i = 0; i < m; i++) {
+                        for (int j = 0; j < c; j++) {
+                            db[j] += ds[i * c + j];
+                        }
+                    }
+                }
+                if (dxc != null) {
+                    Blas.gemm(m, d, c, lc, wn, true, 0f, dxc);
+                    dxc.get(gradX, first * d, m * d);
+                }
+            }
+
+            if (gradW != null) {
+                gw.get(gradW, 0, d * c);
+                for (int i = 0; i < gradW.length; i++) {
+                    gradW[i] = (float) (gradW[i] + 2.0 * reg * w[i]);
+                }
+            }
+            if (gradB != null) {
+                for (int j = 0; j < c; j++) {
+                    gradB[j] = (float) db[j];
+                }
+            }
+            return lossSum;
+        } finally {
+            for (FloatPointer p : new FloatPointer[] {xc, wn, lc, gw, dxc}) {
+                if (p != null) {
+                    p.close();
+                }
+            }
+        }
     }
 
     /** reg·ΣW², summed in double. */
