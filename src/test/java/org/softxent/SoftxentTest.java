@@ -54,6 +54,43 @@ class SoftxentTest {
         }
     }
 
+    /**
+     * The CPU engine's OpenBLAS path on a shape that takes several lanes and several chunks per
+     * lane (4,096 features: 1,024 rows a chunk): it agrees with the reference, and gives the same
+     * bits twice.
+     */
+    @Test
+    void theCpuEngineAgreesWithTheReferenceAcrossLanesAndChunks() {
+        Rng rng = Rng.fresh();
+        int n = 2500;
+        int d = 4096;
+        int c = 3;
+        float[] x = rng.normal(n * d, 1);
+        float[] w = rng.normal(d * c, 0.02);
+        float[] b = rng.normal(c, 0.1);
+        int[] y = rng.labels(n, c);
+        ClassifierOptions o = ClassifierOptions.defaults().withReg(0.01);
+        try (Softxent cpu = Softxent.open(Device.CPU); Softxent reference = Softxent.openReference()) {
+            ClassifierResult ref = reference.classifier(x, w, b, y, n, d, c, o, new float[d * c], new float[c],
+                    new float[n * d]);
+            ClassifierResult one = cpu.classifier(x, w, b, y, n, d, c, o, poison(d * c), poison(c), poison(n * d));
+            ClassifierResult two = cpu.classifier(x, w, b, y, n, d, c, o, poison(d * c), poison(c), poison(n * d));
+            org.softxent.testing.Close.assertClose(ref.loss(), one.loss(), 1e-5, "loss " + rng);
+            org.softxent.testing.Close.assertClose(ref.gradW(), one.gradW(), 1e-4, "dW " + rng);
+            org.softxent.testing.Close.assertClose(ref.gradB(), one.gradB(), 1e-5, "db " + rng);
+            org.softxent.testing.Close.assertClose(ref.gradX(), one.gradX(), 1e-5, "dX " + rng);
+            assertEquals(Double.doubleToLongBits(one.loss()), Double.doubleToLongBits(two.loss()), "loss bits " + rng);
+            assertArrayEquals(one.gradW(), two.gradW(), "dW bits " + rng);
+            assertArrayEquals(one.gradX(), two.gradX(), "dX bits " + rng);
+        }
+    }
+
+    private static float[] poison(int length) {
+        float[] a = new float[length];
+        java.util.Arrays.fill(a, Float.NaN);
+        return a;
+    }
+
     @Test
     void aGpuOrdinalThatDoesNotExistIsRefusedByName() {
         DeviceUnavailableException e = assertThrows(DeviceUnavailableException.class, () -> Softxent.openGpu(7));

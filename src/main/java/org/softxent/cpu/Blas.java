@@ -14,6 +14,9 @@ import org.bytedeco.openblas.global.openblas_nolapack;
  * computes its products in Java instead. The system property {@value #PROPERTY}{@code =false}
  * turns it off.
  *
+ * <p>OpenBLAS is set to one thread (a process-wide setting): the engine calls it from one thread
+ * per core, each on its own rows.
+ *
  * <p>Operands live in native memory ({@link FloatPointer}): JavaCPP's overloads on {@code float[]}
  * copy each array in and out at every call, which costs more than the product for thin matrices.
  */
@@ -32,7 +35,10 @@ final class Blas {
         } else {
             try {
                 Loader.load(openblas_nolapack.class);
-                name = openblas_nolapack.OPENBLAS_VERSION.trim() + " (" + threads() + " threads)";
+                // One thread per call: the engine runs one call per core, each on its own rows
+                // (see CpuClassifier), rather than OpenBLAS's threads, which spin between calls.
+                openblas_nolapack.blas_set_num_threads(1);
+                name = openblas_nolapack.OPENBLAS_VERSION.trim();
             } catch (LinkageError | RuntimeException e) {
                 String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
                 int newline = message.indexOf('\n');
@@ -51,14 +57,14 @@ final class Blas {
         return WHY_NOT;
     }
 
-    /** "OpenBLAS 0.3.30 (2 threads)", or null when not loaded. */
+    /** "OpenBLAS 0.3.30", or null when not loaded. */
     static String name() {
         return NAME;
     }
 
-    private static String threads() {
-        int n = openblas_nolapack.blas_get_num_threads();
-        return n > 0 ? Integer.toString(n) : Integer.toString(Runtime.getRuntime().availableProcessors());
+    /** How many single-threaded products may run at once: one per core. */
+    static int lanes() {
+        return Runtime.getRuntime().availableProcessors();
     }
 
     /**

@@ -43,7 +43,7 @@ public final class CpuBackend implements Backend {
             return new CpuBackend(false, "CPU (products in Java, double accumulation: " + why + "; "
                     + threads() + " threads)");
         }
-        return new CpuBackend(true, "CPU (products by " + Blas.name() + ", float accumulation; the rest in double, "
+        return new CpuBackend(true, "CPU (products by " + Blas.name() + ", float accumulation; the rest in double; "
                 + threads() + " threads)");
     }
 

@@ -30,6 +30,9 @@ final class CpuClassifier {
      */
     private static final int BLAS_CHUNK_ELEMENTS = 1 << 22;
 
+    /** Multiply-adds below which a call runs in one lane: not worth a second thread. */
+    private static final long BLAS_LANE_MIN_MACS = 1L << 21;
+
     private CpuClassifier() {
     }
 
@@ -157,90 +160,130 @@ final class CpuClassifier {
     }
 
     /**
-     * {@link #linear} with the products by OpenBLAS: per chunk of rows, X[chunk] is copied into
-     * native memory once and serves both logits = X·W and dW += Xᵀ·dS; dS goes back into the
-     * logits' native buffer for dW and dX = dS·Wᵀ.
+     * {@link #linear} with the products by OpenBLAS. The rows are split into one contiguous lane
+     * per core; each lane runs on its own thread with OpenBLAS single-threaded ({@link Blas}), and
+     * walks its rows in chunks: X[chunk] copied into native memory once serves logits = X·W and
+     * dW_lane += Xᵀ·dS; dS goes back into the logits' native buffer for dW and dX = dS·Wᵀ. The
+     * lanes' dW and db are added in lane order at the end, so a given machine gives the same bits
+     * at every call.
      *
-     * <p>The work between the products (the softmax and loss of the chunk) runs on the calling
-     * thread, not the fork/join pool: after each product OpenBLAS's threads spin for a while
-     * waiting for the next one, and pool threads competing with them for the cores ran that work
-     * 2–10× slower than one thread alone.
+     * <p>Why lanes rather than OpenBLAS's own threads: between two products comes the softmax and
+     * loss of the chunk, in Java; OpenBLAS's threads spin for a while after each product, and
+     * pool threads competing with them ran that work several times slower. With one thread per
+     * lane, every core does both the products and the Java work of its rows.
      */
     private static double linearBlas(float[] x, float[] w, float[] b, int n, int d, int c, double reg,
                                      float[] gradW, float[] gradB, float[] gradX, ChunkLoss loss) {
-        boolean needDs = gradW != null || gradB != null || gradX != null;
-        int chunkRows = Math.max(1, Math.min(n, BLAS_CHUNK_ELEMENTS / Math.max(d, c)));
-        float[] logitsF = new float[chunkRows * c];
-        double[] logits = new double[chunkRows * c];
-        float[] ds = needDs ? new float[chunkRows * c] : null;
-        double[] db = gradB != null ? new double[c] : null;
-        FloatPointer xc = null;
-        FloatPointer wn = null;
-        FloatPointer lc = null;
-        FloatPointer gw = null;
-        FloatPointer dxc = null;
+        int lanes = (int) Math.max(1, Math.min(Blas.lanes(), (long) n * d * c / BLAS_LANE_MIN_MACS));
+        lanes = Math.min(lanes, n);
+        int rowsPerLane = (n + lanes - 1) / lanes;
+        Lane[] lane = new Lane[(n + rowsPerLane - 1) / rowsPerLane];
+        FloatPointer wn = new FloatPointer(w);
         try {
-            xc = new FloatPointer((long) chunkRows * d);
-            wn = new FloatPointer(w);
-            lc = new FloatPointer((long) chunkRows * c);
-            gw = gradW != null ? new FloatPointer((long) d * c) : null;
-            dxc = gradX != null ? new FloatPointer((long) chunkRows * d) : null;
+            java.util.stream.IntStream ids = java.util.stream.IntStream.range(0, lane.length);
+            (lane.length > 1 ? ids.parallel() : ids).forEach(i -> {
+                int from = i * rowsPerLane;
+                lane[i] = new Lane(x, b, from, Math.min(n, from + rowsPerLane), d, c, wn, gradW != null,
+                        gradB != null, gradX, loss);
+            });
+        } finally {
+            wn.close();
+        }
+        double lossSum = 0.0;
+        for (Lane l : lane) {
+            lossSum += l.loss;
+        }
+        if (gradW != null) {
+            double[] dW = new double[d * c];
+            for (Lane l : lane) {
+                for (int i = 0; i < dW.length; i++) {
+                    dW[i] += l.dW[i];
+                }
+            }
+            for (int i = 0; i < gradW.length; i++) {
+                gradW[i] = (float) (dW[i] + 2.0 * reg * w[i]);
+            }
+        }
+        if (gradB != null) {
+            for (int j = 0; j < c; j++) {
+                double sum = 0.0;
+                for (Lane l : lane) {
+                    sum += l.db[j];
+                }
+                gradB[j] = (float) sum;
+            }
+        }
+        return lossSum;
+    }
 
+    /** One lane of {@link #linearBlas}: rows [from, to), its loss, and its share of dW and db. */
+    private static final class Lane {
+        final double loss;
+        final float[] dW;
+        final double[] db;
+
+        Lane(float[] x, float[] b, int from, int to, int d, int c, FloatPointer wn, boolean wantW, boolean wantB,
+             float[] gradX, ChunkLoss chunkLoss) {
+            boolean needDs = wantW || wantB || gradX != null;
+            int chunkRows = Math.max(1, Math.min(to - from, BLAS_CHUNK_ELEMENTS / Math.max(d, c)));
+            float[] logitsF = new float[chunkRows * c];
+            double[] logits = new double[chunkRows * c];
+            float[] ds = needDs ? new float[chunkRows * c] : null;
+            db = wantB ? new double[c] : null;
+            dW = wantW ? new float[d * c] : null;
+            FloatPointer xc = null;
+            FloatPointer lc = null;
+            FloatPointer gw = null;
+            FloatPointer dxc = null;
             double lossSum = 0.0;
-            for (int r0 = 0; r0 < n; r0 += chunkRows) {
-                final int first = r0;
-                final int m = Math.min(chunkRows, n - r0);
-                xc.put(x, first * d, m * d);
-                Blas.gemm(m, c, d, xc, wn, false, 0f, lc);
-                lc.get(logitsF, 0, m * c);
-                for (int i = 0; i < m; i++) {
-                    for (int j = 0; j < c; j++) {
-                        logits[i * c + j] = (double) logitsF[i * c + j] + (b == null ? 0.0 : b[j]);
-                    }
-                }
-
-                lossSum += loss.apply(logits, first, m, ds);
-
-                if (!needDs) {
-                    continue;
-                }
-                if (gw != null || dxc != null) {
-                    lc.put(ds, 0, m * c);
-                }
-                if (gw != null) {
-                    Blas.gemmTransA(m, d, c, xc, lc, first == 0 ? 0f : 1f, gw);
-                }
-                if (db != null) {
+            try {
+                xc = new FloatPointer((long) chunkRows * d);
+                lc = new FloatPointer((long) chunkRows * c);
+                gw = wantW ? new FloatPointer((long) d * c) : null;
+                dxc = gradX != null ? new FloatPointer((long) chunkRows * d) : null;
+                for (int first = from; first < to; first += chunkRows) {
+                    int m = Math.min(chunkRows, to - first);
+                    xc.put(x, first * d, m * d);
+                    Blas.gemm(m, c, d, xc, wn, false, 0f, lc);
+                    lc.get(logitsF, 0, m * c);
                     for (int i = 0; i < m; i++) {
                         for (int j = 0; j < c; j++) {
-                            db[j] += ds[i * c + j];
+                            logits[i * c + j] = (double) logitsF[i * c + j] + (b == null ? 0.0 : b[j]);
                         }
                     }
+                    lossSum += chunkLoss.apply(logits, first, m, ds);
+                    if (!needDs) {
+                        continue;
+                    }
+                    if (gw != null || dxc != null) {
+                        lc.put(ds, 0, m * c);
+                    }
+                    if (gw != null) {
+                        Blas.gemmTransA(m, d, c, xc, lc, first == from ? 0f : 1f, gw);
+                    }
+                    if (db != null) {
+                        for (int i = 0; i < m; i++) {
+                            for (int j = 0; j < c; j++) {
+                                db[j] += ds[i * c + j];
+                            }
+                        }
+                    }
+                    if (dxc != null) {
+                        Blas.gemm(m, d, c, lc, wn, true, 0f, dxc);
+                        dxc.get(gradX, first * d, m * d);
+                    }
                 }
-                if (dxc != null) {
-                    Blas.gemm(m, d, c, lc, wn, true, 0f, dxc);
-                    dxc.get(gradX, first * d, m * d);
+                if (gw != null) {
+                    gw.get(dW, 0, d * c);
+                }
+            } finally {
+                for (FloatPointer p : new FloatPointer[] {xc, lc, gw, dxc}) {
+                    if (p != null) {
+                        p.close();
+                    }
                 }
             }
-
-            if (gradW != null) {
-                gw.get(gradW, 0, d * c);
-                for (int i = 0; i < gradW.length; i++) {
-                    gradW[i] = (float) (gradW[i] + 2.0 * reg * w[i]);
-                }
-            }
-            if (gradB != null) {
-                for (int j = 0; j < c; j++) {
-                    gradB[j] = (float) db[j];
-                }
-            }
-            return lossSum;
-        } finally {
-            for (FloatPointer p : new FloatPointer[] {xc, wn, lc, gw, dxc}) {
-                if (p != null) {
-                    p.close();
-                }
-            }
+            loss = lossSum;
         }
     }
 
