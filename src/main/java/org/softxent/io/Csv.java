@@ -80,6 +80,10 @@ public final class Csv {
             throw new IOException(file + " holds no rows");
         }
         int features = label < 0 ? width : width - 1;
+        if ((long) rows.size() * features > Integer.MAX_VALUE - 8) {
+            throw new IOException(file + " holds " + rows.size() + " rows × " + features
+                    + " features, more than one Java array holds; split it or use .npy files");
+        }
         float[] x = new float[rows.size() * features];
         for (int r = 0; r < rows.size(); r++) {
             System.arraycopy(rows.get(r), 0, x, r * features, features);

@@ -116,6 +116,10 @@ public final class LinearModel {
     double[] logits(float[] x, int rows) {
         checkRows(x, rows);
         int k = outputs();
+        if ((long) rows * Math.max(k, classes) > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("the outputs of " + rows + " rows × " + classes
+                    + " classes exceed one Java array; predict fewer rows at a time");
+        }
         double[] z = new double[rows * k];
         double[] row = new double[features];
         for (int r = 0; r < rows; r++) {
