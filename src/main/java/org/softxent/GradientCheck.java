@@ -25,7 +25,7 @@ import java.util.function.ToDoubleFunction;
  * default 1e-6 of the largest |analytic| component) keeps components that are negligible next to
  * the gradient's scale from dominating. Non-finite coordinates (masked −inf logits) are skipped; a
  * point with nothing left to check gives a result that says so and passes no tolerance.
- * Use an objective computed in double (the CPU engine's losses are): a float32 objective's rounding
+ * Use an objective computed in double (the CPU reference's losses are: {@link Softxent#openReference()}): a float32 objective's rounding
  * would swamp the differences.
  */
 public final class GradientCheck {

@@ -3,7 +3,7 @@ package org.softxent.backend;
 import org.softxent.Device;
 
 /**
- * The contract every compute backend implements: the CPU reference and the CUDA engine.
+ * The contract every compute backend implements: the CPU engine, its exact reference and the CUDA engine.
  *
  * <p>The public API ({@link org.softxent.Softxent}) checks shapes, lengths, labels and options and
  * allocates the outputs before it calls a backend, so a backend may assume all of that. What only
@@ -17,7 +17,7 @@ public interface Backend extends AutoCloseable {
     /** {@link Device#CPU} or {@link Device#GPU}. */
     Device device();
 
-    /** One line for people: what computes, e.g. "CPU reference (4 threads)". */
+    /** One line for people: what computes, e.g. "CPU reference (double accumulation, 4 threads)". */
     String description();
 
     /**

@@ -11,14 +11,16 @@ import org.softxent.backend.ClassifierProblem;
 import org.softxent.backend.CrossEntropyProblem;
 
 /**
- * The CPU backends. Both compute rows in parallel on the fork/join pool, every softmax, loss and
- * reduction in double, and find non-finite inputs by a scan before any output is written. They
- * differ in the classifiers' matrix products:
+ * The CPU backends. Both compute rows in parallel on the fork/join pool, every softmax and loss
+ * in double, and find non-finite inputs by a scan before any output is written. They differ in
+ * the classifiers' matrix products:
  * <ul>
  *   <li>{@link #reference()}: in double, in Java, the same bits whatever the thread count (see
  *       {@link Parallel}): the exact reference the GPU is checked against;</li>
  *   <li>{@link #fast()}: OpenBLAS's sgemm in float ({@link Blas}), as NumPy and PyTorch compute
- *       them, 10–30× faster; where OpenBLAS cannot load, the products are the reference's and
+ *       them (dW accumulating in float across chunks of rows), 10–30× faster; the same bits at
+ *       every call on a given machine, not across machines (OpenBLAS picks its kernels for the
+ *       CPU). Where OpenBLAS cannot load, the products are the reference's and
  *       {@link #description()} says why.</li>
  * </ul>
  */

@@ -25,13 +25,16 @@ final class CpuClassifier {
     private static final int TILE = 16;
 
     /**
-     * Floats per operand chunk on the BLAS path: bounds the native copies of X and dX at 16 MiB
-     * each while keeping every GEMM large enough to run at full speed.
+     * Floats of X per chunk on the BLAS path: bounds the native copies of X and dX at 16 MiB each
+     * while keeping every product large enough to run at full speed.
      */
     private static final int BLAS_CHUNK_ELEMENTS = 1 << 22;
 
-    /** Multiply-adds below which a call runs in one lane: not worth a second thread. */
-    private static final long BLAS_LANE_MIN_MACS = 1L << 21;
+    /** Floats of X per block of rows (the first phase's unit of work): 1 MiB. */
+    private static final int BLAS_BLOCK_ELEMENTS = 1 << 18;
+
+    /** Bands of features dW is split into (of at least 128 features each: narrower ran slower). */
+    private static final int BANDS = 8;
 
     private CpuClassifier() {
     }
@@ -160,130 +163,130 @@ final class CpuClassifier {
     }
 
     /**
-     * {@link #linear} with the products by OpenBLAS. The rows are split into one contiguous lane
-     * per core; each lane runs on its own thread with OpenBLAS single-threaded ({@link Blas}), and
-     * walks its rows in chunks: X[chunk] copied into native memory once serves logits = X·W and
-     * dW_lane += Xᵀ·dS; dS goes back into the logits' native buffer for dW and dX = dS·Wᵀ. The
-     * lanes' dW and db are added in lane order at the end, so a given machine gives the same bits
-     * at every call.
-     *
-     * <p>Why lanes rather than OpenBLAS's own threads: between two products comes the softmax and
-     * loss of the chunk, in Java; OpenBLAS's threads spin for a while after each product, and
-     * pool threads competing with them ran that work several times slower. With one thread per
-     * lane, every core does both the products and the Java work of its rows.
+     * {@link #linear} with the products by OpenBLAS, chunk by chunk of rows, each chunk in two
+     * parallel phases:
+     * <ol>
+     *   <li>by blocks of rows: copy X[block] into the chunk's native buffer, logits = X·W + b, the
+     *       block's softmax and loss in Java, dS into the chunk's native dS, and dX = dS·Wᵀ;</li>
+     *   <li>by bands of features: dW[band] += X[chunk, band]ᵀ·dS, each band into its own rows of
+     *       the one dW (no per-thread copies of dW to add up).</li>
+     * </ol>
+     * OpenBLAS runs single-threaded ({@link Blas}); the blocks and bands are the parallelism, so
+     * each core does both the products and the Java work of its rows. (OpenBLAS's own threads spin
+     * after each product, and fork/join threads competing with them ran the Java work several
+     * times slower.) Blocks and bands are sized from the shape alone, and the blocks' losses and
+     * db are added in block order, so a machine gives the same bits whatever its thread count.
      */
     private static double linearBlas(float[] x, float[] w, float[] b, int n, int d, int c, double reg,
                                      float[] gradW, float[] gradB, float[] gradX, ChunkLoss loss) {
-        int lanes = (int) Math.max(1, Math.min(Blas.lanes(), (long) n * d * c / BLAS_LANE_MIN_MACS));
-        lanes = Math.min(lanes, n);
-        int rowsPerLane = (n + lanes - 1) / lanes;
-        Lane[] lane = new Lane[(n + rowsPerLane - 1) / rowsPerLane];
-        FloatPointer wn = new FloatPointer(w);
+        boolean needDs = gradW != null || gradB != null || gradX != null;
+        int blockRows = Math.max(16, BLAS_BLOCK_ELEMENTS / Math.max(d, c));
+        int chunkRows = Math.max(1, BLAS_CHUNK_ELEMENTS / Math.max(d, c)) / blockRows * blockRows;
+        chunkRows = Math.min(n, Math.max(blockRows, chunkRows));
+        int bandCols = Math.max(128, (d + BANDS - 1) / BANDS);
+        int bands = (d + bandCols - 1) / bandCols;
+        int blocksPerChunk = (chunkRows + blockRows - 1) / blockRows;
+        double[] blockLoss = new double[blocksPerChunk];
+        double[][] blockDb = gradB != null ? new double[blocksPerChunk][c] : null;
+        double[] db = gradB != null ? new double[c] : null;
+        FloatPointer wn = null;
+        FloatPointer xc = null;
+        FloatPointer dsc = null;
+        FloatPointer dxc = null;
+        FloatPointer gw = null;
         try {
-            java.util.stream.IntStream ids = java.util.stream.IntStream.range(0, lane.length);
-            (lane.length > 1 ? ids.parallel() : ids).forEach(i -> {
-                int from = i * rowsPerLane;
-                lane[i] = new Lane(x, b, from, Math.min(n, from + rowsPerLane), d, c, wn, gradW != null,
-                        gradB != null, gradX, loss);
-            });
-        } finally {
-            wn.close();
-        }
-        double lossSum = 0.0;
-        for (Lane l : lane) {
-            lossSum += l.loss;
-        }
-        if (gradW != null) {
-            double[] dW = new double[d * c];
-            for (Lane l : lane) {
-                for (int i = 0; i < dW.length; i++) {
-                    dW[i] += l.dW[i];
-                }
-            }
-            for (int i = 0; i < gradW.length; i++) {
-                gradW[i] = (float) (dW[i] + 2.0 * reg * w[i]);
-            }
-        }
-        if (gradB != null) {
-            for (int j = 0; j < c; j++) {
-                double sum = 0.0;
-                for (Lane l : lane) {
-                    sum += l.db[j];
-                }
-                gradB[j] = (float) sum;
-            }
-        }
-        return lossSum;
-    }
-
-    /** One lane of {@link #linearBlas}: rows [from, to), its loss, and its share of dW and db. */
-    private static final class Lane {
-        final double loss;
-        final float[] dW;
-        final double[] db;
-
-        Lane(float[] x, float[] b, int from, int to, int d, int c, FloatPointer wn, boolean wantW, boolean wantB,
-             float[] gradX, ChunkLoss chunkLoss) {
-            boolean needDs = wantW || wantB || gradX != null;
-            int chunkRows = Math.max(1, Math.min(to - from, BLAS_CHUNK_ELEMENTS / Math.max(d, c)));
-            float[] logitsF = new float[chunkRows * c];
-            double[] logits = new double[chunkRows * c];
-            float[] ds = needDs ? new float[chunkRows * c] : null;
-            db = wantB ? new double[c] : null;
-            dW = wantW ? new float[d * c] : null;
-            FloatPointer xc = null;
-            FloatPointer lc = null;
-            FloatPointer gw = null;
-            FloatPointer dxc = null;
+            wn = new FloatPointer(w);
+            xc = new FloatPointer((long) chunkRows * d);
+            dsc = new FloatPointer((long) chunkRows * c);
+            dxc = gradX != null ? new FloatPointer((long) chunkRows * d) : null;
+            gw = gradW != null ? new FloatPointer((long) d * c) : null;
+            final FloatPointer wnf = wn;
+            final FloatPointer xcf = xc;
+            final FloatPointer dscf = dsc;
+            final FloatPointer dxcf = dxc;
+            final FloatPointer gwf = gw;
             double lossSum = 0.0;
-            try {
-                xc = new FloatPointer((long) chunkRows * d);
-                lc = new FloatPointer((long) chunkRows * c);
-                gw = wantW ? new FloatPointer((long) d * c) : null;
-                dxc = gradX != null ? new FloatPointer((long) chunkRows * d) : null;
-                for (int first = from; first < to; first += chunkRows) {
-                    int m = Math.min(chunkRows, to - first);
-                    xc.put(x, first * d, m * d);
-                    Blas.gemm(m, c, d, xc, wn, false, 0f, lc);
-                    lc.get(logitsF, 0, m * c);
-                    for (int i = 0; i < m; i++) {
-                        for (int j = 0; j < c; j++) {
-                            logits[i * c + j] = (double) logitsF[i * c + j] + (b == null ? 0.0 : b[j]);
+            for (int r0 = 0; r0 < n; r0 += chunkRows) {
+                final int first = r0;
+                final int m = Math.min(chunkRows, n - r0);
+                int blocks = (m + blockRows - 1) / blockRows;
+                Parallel.each(blocks, j -> {
+                    int i0 = j * blockRows;
+                    int mb = Math.min(blockRows, m - i0);
+                    FloatPointer xb = xcf.getPointer((long) i0 * d);
+                    FloatPointer sb = dscf.getPointer((long) i0 * c);
+                    xb.put(x, (first + i0) * d, mb * d);
+                    Blas.gemm(mb, c, d, xb, wnf, false, 0f, sb);
+                    float[] logitsF = new float[mb * c];
+                    sb.get(logitsF, 0, mb * c);
+                    double[] logits = new double[mb * c];
+                    for (int i = 0; i < mb; i++) {
+                        for (int k = 0; k < c; k++) {
+                            float v = logitsF[i * c + k];
+                            if (!Float.isFinite(v)) {
+                                throw new IllegalArgumentException("logits x·w + b overflow float at row "
+                                        + (first + i0 + i) + ", class " + k + " (" + v + "): scale the features"
+                                        + " or the weights down");
+                            }
+                            logits[i * c + k] = (double) v + (b == null ? 0.0 : b[k]);
                         }
                     }
-                    lossSum += chunkLoss.apply(logits, first, m, ds);
+                    float[] ds = needDs ? new float[mb * c] : null;
+                    blockLoss[j] = loss.apply(logits, first + i0, mb, ds);
                     if (!needDs) {
-                        continue;
+                        return;
                     }
-                    if (gw != null || dxc != null) {
-                        lc.put(ds, 0, m * c);
-                    }
-                    if (gw != null) {
-                        Blas.gemmTransA(m, d, c, xc, lc, first == from ? 0f : 1f, gw);
-                    }
-                    if (db != null) {
-                        for (int i = 0; i < m; i++) {
-                            for (int j = 0; j < c; j++) {
-                                db[j] += ds[i * c + j];
+                    sb.put(ds, 0, mb * c);
+                    if (blockDb != null) {
+                        double[] part = blockDb[j];
+                        java.util.Arrays.fill(part, 0.0);
+                        for (int i = 0; i < mb; i++) {
+                            for (int k = 0; k < c; k++) {
+                                part[k] += ds[i * c + k];
                             }
                         }
                     }
-                    if (dxc != null) {
-                        Blas.gemm(m, d, c, lc, wn, true, 0f, dxc);
-                        dxc.get(gradX, first * d, m * d);
+                    if (dxcf != null) {
+                        FloatPointer xo = dxcf.getPointer((long) i0 * d);
+                        Blas.gemm(mb, d, c, sb, wnf, true, 0f, xo);
+                        xo.get(gradX, (first + i0) * d, mb * d);
+                    }
+                });
+                for (int j = 0; j < blocks; j++) {
+                    lossSum += blockLoss[j];
+                    if (db != null) {
+                        for (int k = 0; k < c; k++) {
+                            db[k] += blockDb[j][k];
+                        }
                     }
                 }
-                if (gw != null) {
-                    gw.get(dW, 0, d * c);
-                }
-            } finally {
-                for (FloatPointer p : new FloatPointer[] {xc, lc, gw, dxc}) {
-                    if (p != null) {
-                        p.close();
-                    }
+                if (gwf != null) {
+                    Parallel.each(bands, band -> {
+                        int k0 = band * bandCols;
+                        int kb = Math.min(bandCols, d - k0);
+                        Blas.gemmTransA(m, kb, c, xcf.getPointer(k0), d, dscf, first == 0 ? 0f : 1f,
+                                gwf.getPointer((long) k0 * c));
+                    });
                 }
             }
-            loss = lossSum;
+            if (gradW != null) {
+                gw.get(gradW, 0, d * c);
+                for (int i = 0; i < gradW.length; i++) {
+                    gradW[i] = (float) (gradW[i] + 2.0 * reg * w[i]);
+                }
+            }
+            if (gradB != null) {
+                for (int k = 0; k < c; k++) {
+                    gradB[k] = (float) db[k];
+                }
+            }
+            return lossSum;
+        } finally {
+            for (FloatPointer p : new FloatPointer[] {wn, xc, dsc, dxc, gw}) {
+                if (p != null) {
+                    p.close();
+                }
+            }
         }
     }
 

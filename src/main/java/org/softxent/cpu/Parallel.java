@@ -7,8 +7,8 @@ import java.util.stream.IntStream;
  * calling thread (the common pool, unless the caller runs inside another pool).
  *
  * <p>The split depends only on {@code count} and {@code grain}, never on the number of threads,
- * and partial results are combined in range order: the CPU backend returns the same bits whatever
- * the parallelism. That is what makes it usable as a reference.
+ * and partial results are combined in range order: the CPU reference returns the same bits
+ * whatever the parallelism. That is what makes it usable as a reference.
  */
 final class Parallel {
     /** Work below this many elements is not worth handing to other threads. */
@@ -64,6 +64,48 @@ final class Parallel {
                 .filter(i -> i >= 0)
                 .min()
                 .orElse(-1);
+    }
+
+    /**
+     * Runs {@code body(0)} .. {@code body(count - 1)} on the calling thread and the common pool's
+     * threads, each taking the next index as it finishes one, and returns only when every started
+     * call has finished, even when some failed: a caller may then free what they used. After a
+     * failure no new index is started; the first failure is rethrown, the others suppressed.
+     */
+    static void each(int count, java.util.function.IntConsumer body) {
+        if (count == 1) {
+            body.accept(0);
+            return;
+        }
+        java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
+        Runnable worker = () -> {
+            for (int i = next.getAndIncrement(); i < count && failure.get() == null; i = next.getAndIncrement()) {
+                try {
+                    body.accept(i);
+                } catch (RuntimeException | Error e) {
+                    if (!failure.compareAndSet(null, e)) {
+                        failure.get().addSuppressed(e);
+                    }
+                }
+            }
+        };
+        int helpers = Math.min(count, java.util.concurrent.ForkJoinPool.getCommonPoolParallelism() + 1) - 1;
+        java.util.List<java.util.concurrent.ForkJoinTask<?>> forked = new java.util.ArrayList<>();
+        for (int h = 0; h < helpers; h++) {
+            forked.add(java.util.concurrent.ForkJoinTask.adapt(worker).fork());
+        }
+        worker.run();
+        for (java.util.concurrent.ForkJoinTask<?> t : forked) {
+            t.join();
+        }
+        Throwable first = failure.get();
+        if (first instanceof RuntimeException r) {
+            throw r;
+        }
+        if (first instanceof Error e) {
+            throw e;
+        }
     }
 
     private static int ranges(int count, int grain) {
