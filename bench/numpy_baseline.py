@@ -113,7 +113,6 @@ def main():
         b = rng.standard_normal(c, dtype=np.float32) * 0.1
         y = rng.integers(0, c, n)
         add("classifier", (n, d, c), time_wall(lambda: classifier_step(x, w, b, y), runs))
-        add("classifier: X @ W alone", (n, d, c), time_wall(lambda: x @ w, runs))
 
     if not args.quick:
         n, d, c = TRAIN

@@ -10,6 +10,6 @@ quick=()
 if [ "${1:-}" = "--quick" ]; then quick=(--quick); shift; fi
 out=${1:-bench/results/cpu-run}
 mkdir -p "$out"
-python3 bench/numpy_baseline.py "${quick[@]}" --json "$out/numpy.json" | tee "$out/numpy.txt"
-java -jar target/softxent.jar bench --device cpu "${quick[@]}" --baseline "$out/numpy.json" \
+python3 bench/numpy_baseline.py ${quick[@]+"${quick[@]}"} --json "$out/numpy.json" | tee "$out/numpy.txt"
+java -jar target/softxent.jar bench --device cpu ${quick[@]+"${quick[@]}"} --baseline "$out/numpy.json" \
   --json "$out/softxent.json" | tee "$out/bench.txt"

@@ -55,17 +55,15 @@ class SoftxentTest {
     }
 
     /**
-     * The CPU engine's OpenBLAS path on a shape that takes three chunks of rows (4,096 features:
-     * 1,024 rows a chunk, the last one short), 16 blocks of rows a chunk and 8 bands of features
-     * (the split follows the shape, whatever the cores): both classifiers agree with the
-     * reference and give the same bits twice.
+     * The CPU engine's OpenBLAS path over several chunks of rows, the last one short, and 16 blocks
+     * of rows a chunk (the split follows the shape, whatever the cores): with 3 classes, dW from
+     * per-block partials (4,096 features: 1,024 rows a chunk); with 600, from 4 bands of features
+     * (6,976 rows a chunk). Both classifiers agree with the reference and give the same bits twice.
      */
-    @Test
-    void theCpuEngineAgreesWithTheReferenceAcrossLanesAndChunks() {
+    @org.junit.jupiter.params.ParameterizedTest(name = "{0} x {1} x {2}")
+    @org.junit.jupiter.params.provider.CsvSource({"2500, 4096, 3", "7000, 512, 600"})
+    void theCpuEngineAgreesWithTheReferenceAcrossChunksBlocksAndBands(int n, int d, int c) {
         Rng rng = Rng.fresh();
-        int n = 2500;
-        int d = 4096;
-        int c = 3;
         float[] x = rng.normal(n * d, 1);
         float[] w = rng.normal(d * c, 0.02);
         float[] b = rng.normal(c, 0.1);

@@ -34,7 +34,14 @@ final class CpuClassifier {
     private static final int BLAS_BLOCK_ELEMENTS = 1 << 18;
 
     /** Bands of features dW is split into (of at least 128 features each: narrower ran slower). */
-    private static final int BANDS = 8;
+    private static final int BANDS = 4;
+
+    /**
+     * Floats of per-block dW partials a chunk may hold: below it, each block adds its own
+     * X[block]ᵀ·dS while X[block] is still in cache (a thin dW, few classes: the product is bound by
+     * reading X, and this reads it once); above it, the bands of phase 2.
+     */
+    private static final int BLAS_PARTIALS_ELEMENTS = 1 << 22;
 
     private CpuClassifier() {
     }
@@ -167,9 +174,12 @@ final class CpuClassifier {
      * parallel phases:
      * <ol>
      *   <li>by blocks of rows: copy X[block] into the chunk's native buffer, logits = X·W + b, the
-     *       block's softmax and loss in Java, dS into the chunk's native dS, and dX = dS·Wᵀ;</li>
-     *   <li>by bands of features: dW[band] += X[chunk, band]ᵀ·dS, each band into its own rows of
-     *       the one dW (no per-thread copies of dW to add up).</li>
+     *       block's softmax and loss in Java, dS into the chunk's native dS, and dX = dS·Wᵀ; when
+     *       dW is thin (the chunk's per-block partials fit {@link #BLAS_PARTIALS_ELEMENTS}), also
+     *       the block's X[block]ᵀ·dS while X[block] is in cache, the partials added in block order
+     *       in double;</li>
+     *   <li>otherwise, by bands of features: dW[band] += X[chunk, band]ᵀ·dS, each band into its own
+     *       rows of the one dW (no per-thread copies of dW to add up).</li>
      * </ol>
      * OpenBLAS runs single-threaded ({@link Blas}); the blocks and bands are the parallelism, so
      * each core does both the products and the Java work of its rows. (OpenBLAS's own threads spin
@@ -189,6 +199,10 @@ final class CpuClassifier {
         double[] blockLoss = new double[blocksPerChunk];
         double[][] blockDb = gradB != null ? new double[blocksPerChunk][c] : null;
         double[] db = gradB != null ? new double[c] : null;
+        boolean fused = gradW != null && (long) blocksPerChunk * d * c <= BLAS_PARTIALS_ELEMENTS;
+        double[] dWsum = fused ? new double[d * c] : null;
+        float[] partial = fused ? new float[d * c] : null;
+        FloatPointer pw = null;
         FloatPointer wn = null;
         FloatPointer xc = null;
         FloatPointer dsc = null;
@@ -199,7 +213,9 @@ final class CpuClassifier {
             xc = new FloatPointer((long) chunkRows * d);
             dsc = new FloatPointer((long) chunkRows * c);
             dxc = gradX != null ? new FloatPointer((long) chunkRows * d) : null;
-            gw = gradW != null ? new FloatPointer((long) d * c) : null;
+            gw = gradW != null && !fused ? new FloatPointer((long) d * c) : null;
+            pw = fused ? new FloatPointer((long) blocksPerChunk * d * c) : null;
+            final FloatPointer pwf = pw;
             final FloatPointer wnf = wn;
             final FloatPointer xcf = xc;
             final FloatPointer dscf = dsc;
@@ -217,9 +233,10 @@ final class CpuClassifier {
                     FloatPointer sb = dscf.getPointer((long) i0 * c);
                     xb.put(x, (first + i0) * d, mb * d);
                     Blas.gemm(mb, c, d, xb, wnf, false, 0f, sb);
-                    float[] logitsF = new float[mb * c];
+                    // Per-thread buffers: fresh arrays of a block's size cost more to zero than to fill.
+                    float[] logitsF = Scratch.floats(Scratch.FLOAT_LOGITS, mb * c);
                     sb.get(logitsF, 0, mb * c);
-                    double[] logits = new double[mb * c];
+                    double[] logits = Scratch.doubles(Scratch.LOGITS, mb * c);
                     for (int i = 0; i < mb; i++) {
                         for (int k = 0; k < c; k++) {
                             float v = logitsF[i * c + k];
@@ -231,12 +248,15 @@ final class CpuClassifier {
                             logits[i * c + k] = (double) v + (b == null ? 0.0 : b[k]);
                         }
                     }
-                    float[] ds = needDs ? new float[mb * c] : null;
+                    float[] ds = needDs ? Scratch.floats(Scratch.FLOAT_DS, mb * c) : null;
                     blockLoss[j] = loss.apply(logits, first + i0, mb, ds);
                     if (!needDs) {
                         return;
                     }
                     sb.put(ds, 0, mb * c);
+                    if (pwf != null) {
+                        Blas.gemmTransA(mb, d, c, xb, d, sb, 0f, pwf.getPointer((long) j * d * c));
+                    }
                     if (blockDb != null) {
                         double[] part = blockDb[j];
                         java.util.Arrays.fill(part, 0.0);
@@ -253,6 +273,12 @@ final class CpuClassifier {
                     }
                 });
                 for (int j = 0; j < blocks; j++) {
+                    if (pwf != null) {
+                        pwf.getPointer((long) j * d * c).get(partial, 0, d * c);
+                        for (int i = 0; i < partial.length; i++) {
+                            dWsum[i] += partial[i];
+                        }
+                    }
                     lossSum += blockLoss[j];
                     if (db != null) {
                         for (int k = 0; k < c; k++) {
@@ -269,7 +295,11 @@ final class CpuClassifier {
                     });
                 }
             }
-            if (gradW != null) {
+            if (gradW != null && fused) {
+                for (int i = 0; i < gradW.length; i++) {
+                    gradW[i] = (float) (dWsum[i] + 2.0 * reg * w[i]);
+                }
+            } else if (gradW != null) {
                 gw.get(gradW, 0, d * c);
                 for (int i = 0; i < gradW.length; i++) {
                     gradW[i] = (float) (gradW[i] + 2.0 * reg * w[i]);
@@ -282,7 +312,7 @@ final class CpuClassifier {
             }
             return lossSum;
         } finally {
-            for (FloatPointer p : new FloatPointer[] {wn, xc, dsc, dxc, gw}) {
+            for (FloatPointer p : new FloatPointer[] {wn, xc, dsc, dxc, gw, pw}) {
                 if (p != null) {
                     p.close();
                 }

@@ -11,8 +11,16 @@ final class Scratch {
     static final int PROBS = 1;
     /** The slot of a tile of accumulators. */
     static final int TILE = 2;
+    /** The slot of a block of logits (the OpenBLAS path). */
+    static final int LOGITS = 3;
 
-    private static final ThreadLocal<double[][]> BUFFERS = ThreadLocal.withInitial(() -> new double[3][0]);
+    /** The float slot of a block's logits as OpenBLAS wrote them. */
+    static final int FLOAT_LOGITS = 0;
+    /** The float slot of a block's dS. */
+    static final int FLOAT_DS = 1;
+
+    private static final ThreadLocal<double[][]> BUFFERS = ThreadLocal.withInitial(() -> new double[4][0]);
+    private static final ThreadLocal<float[][]> FLOATS = ThreadLocal.withInitial(() -> new float[2][0]);
 
     private Scratch() {
     }
@@ -22,6 +30,15 @@ final class Scratch {
         double[][] buffers = BUFFERS.get();
         if (buffers[slot].length < length) {
             buffers[slot] = new double[length];
+        }
+        return buffers[slot];
+    }
+
+    /** The float buffer of {@code slot}, at least {@code length} floats, with unspecified contents. */
+    static float[] floats(int slot, int length) {
+        float[][] buffers = FLOATS.get();
+        if (buffers[slot].length < length) {
+            buffers[slot] = new float[length];
         }
         return buffers[slot];
     }

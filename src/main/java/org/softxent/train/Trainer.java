@@ -156,6 +156,8 @@ final class Trainer {
         final TrainingListener listener;
         final List<Epoch> history = new ArrayList<>();
         final long started = System.nanoTime();
+        /** Time spent computing the epochs' metrics, left out of {@link Epoch#seconds()}. */
+        long metricNanos;
         float[] best;
         int bestEpoch;
         double bestLoss = Double.POSITIVE_INFINITY;
@@ -182,6 +184,7 @@ final class Trainer {
 
         /** Records an epoch; returns false when early stopping says to stop. */
         boolean record(int epoch, double objective, double rate, float[] params) {
+            long metricsFrom = System.nanoTime();
             // The metrics on data already scaled: a model with the identity scaling.
             int size = features * outputs;
             float[] zero = new float[features];
@@ -191,9 +194,11 @@ final class Trainer {
                     Arrays.copyOfRange(params, size, size + outputs), zero, one);
             Evaluation train = scaled.evaluate(xs, ys, ys.length);
             Evaluation val = yv.length == 0 ? null : scaled.evaluate(xv, yv, yv.length);
+            long now = System.nanoTime();
+            metricNanos += now - metricsFrom;
             Epoch e = new Epoch(epoch, objective, train.logLoss(), train.accuracy(),
                     val == null ? Double.NaN : val.logLoss(), val == null ? Double.NaN : val.accuracy(), rate,
-                    (System.nanoTime() - started) / 1e9);
+                    (now - started - metricNanos) / 1e9);
             history.add(e);
             if (listener != null) {
                 listener.epoch(e, o.epochs());
