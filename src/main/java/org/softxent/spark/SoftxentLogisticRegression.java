@@ -46,9 +46,10 @@ import scala.Tuple2;
  * penalised; coefficients are returned in the original space and, for the multinomial family, the
  * intercepts centred. A feature of standard deviation 0 gets the coefficient 0.
  *
- * <p>Extras from softxent: {@code classWeights} (the row weight becomes wᵢ·cw_{yᵢ}, and the mean
- * divides by Σ wᵢ·cw_{yᵢ}; with label smoothing, PyTorch's weighted smoothing for the multinomial
- * family) and {@code labelSmoothing} (PyTorch's; for the binomial family the target becomes
+ * <p>Extras from softxent: {@code classWeights} (everywhere, the feature statistics and the start
+ * included, the row weight becomes wᵢ·cw_{yᵢ} and the mean divides by Σ wᵢ·cw_{yᵢ}: without label
+ * smoothing the fit is the one of weightCol = wᵢ·cw_{yᵢ}; with label smoothing, the multinomial family
+ * applies them as PyTorch's weighted, smoothed cross-entropy does, through softxent) and {@code labelSmoothing} (PyTorch's; for the binomial family the target becomes
  * y·(1 − ε) + ε/2, the same thing for two classes). {@code device}: auto, cpu or gpu.
  */
 public class SoftxentLogisticRegression
@@ -191,11 +192,16 @@ public class SoftxentLogisticRegression
                 dataset.col(featuresName)).toJavaRDD();
         int depth = getAggregationDepth();
 
-        Stats stats = rows.treeAggregate(new Stats(), (s, r) -> s.add(
+        double[] givenClassWeights = isDefined(classWeights) ? getClassWeights() : null;
+        Stats stats = rows.treeAggregate(new Stats(givenClassWeights), (s, r) -> s.add(
                 r.isNullAt(0) ? null : r.getDouble(0), r.isNullAt(1) ? null : r.getDouble(1),
                 r.isNullAt(2) ? null : ((Vector) r.get(2)).toArray()), Stats::merge, depth);
         String weightName = isDefined(weightCol) && !getWeightCol().isEmpty() ? getWeightCol() : null;
         validate(stats, labelName, featuresName, weightName);
+        if (stats.beyondClassWeights > 0) {
+            throw new IllegalArgumentException("classWeights has " + givenClassWeights.length + " entries but labelCol '"
+                    + labelName + "' has labels up to " + (long) stats.largestLabel);
+        }
 
         int numClasses = Math.max(stats.histogram.length, metadataClasses(dataset, labelName));
         boolean multinomial = multinomial(numClasses);
@@ -216,10 +222,11 @@ public class SoftxentLogisticRegression
         for (int j = 0; j < features; j++) {
             inverseStd[j] = std[j] != 0 ? 1.0 / std[j] : 0.0;
         }
-        // The weighted mean of the loss divides by Σ wᵢ, or Σ wᵢ·cw_{yᵢ} with class weights.
+        // The weighted mean of the loss divides by Σ wᵢ, or Σ wᵢ·cw_{yᵢ} with class weights (the
+        // histogram and the feature statistics already include them).
         double weightTotal = 0;
         for (int k = 0; k < numClasses; k++) {
-            weightTotal += histogram[k] * (cw != null ? cw[k] : 1.0);
+            weightTotal += histogram[k];
         }
         final double normaliser = weightTotal;
         if (!(normaliser > 0)) {

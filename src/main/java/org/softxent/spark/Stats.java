@@ -4,7 +4,8 @@ import java.io.Serializable;
 import java.util.Arrays;
 
 /**
- * The first pass over the training rows: the weighted mean and standard deviation of every feature
+ * The first pass over the training rows (each row's weight multiplied by its class weight when there
+ * are class weights): the weighted mean and standard deviation of every feature
  * (as MLlib's Summarizer computes them: the unbiased weighted variance M2 / (Σw − Σw²/Σw)), the
  * weighted label histogram, and what is wrong with the input, counted here and reported on the
  * driver so that the user gets one clear exception rather than a failed task.
@@ -28,6 +29,15 @@ final class Stats implements Serializable {
     String firstBadWeight;
     long badSizes;
     String firstBadSize;
+    long beyondClassWeights;
+    double largestLabel;
+
+    /** Class weights [classes] multiplying each row's weight, or null. */
+    private final double[] classWeights;
+
+    Stats(double[] classWeights) {
+        this.classWeights = classWeights;
+    }
 
     /** Adds one row; the label, weight and features as they came (any may be null). */
     Stats add(Double label, Double weight, double[] x) {
@@ -59,7 +69,17 @@ final class Stats implements Serializable {
             firstBadWeight = firstBadWeight != null ? firstBadWeight : String.valueOf(weight);
             return this;
         }
-        if (weight == 0) {
+        int y = (int) (double) label;
+        double w = weight;
+        if (classWeights != null) {
+            if (y >= classWeights.length) {
+                beyondClassWeights++;
+                largestLabel = Math.max(largestLabel, y);
+                return this;
+            }
+            w *= classWeights[y];
+        }
+        if (w == 0) {
             return this; // as MLlib: a row of weight 0 is not counted at all
         }
         if (features < 0) {
@@ -67,13 +87,11 @@ final class Stats implements Serializable {
             mean = new double[features];
             m2 = new double[features];
         }
-        int y = (int) (double) label;
         if (y >= histogram.length) {
             histogram = Arrays.copyOf(histogram, y + 1);
         }
-        histogram[y] += weight;
+        histogram[y] += w;
         count++;
-        double w = weight;
         weightSum += w;
         weightSquareSum += w * w;
         for (int j = 0; j < features; j++) {
@@ -94,6 +112,8 @@ final class Stats implements Serializable {
         firstBadWeight = firstBadWeight != null ? firstBadWeight : o.firstBadWeight;
         badSizes += o.badSizes;
         firstBadSize = firstBadSize != null ? firstBadSize : o.firstBadSize;
+        beyondClassWeights += o.beyondClassWeights;
+        largestLabel = Math.max(largestLabel, o.largestLabel);
         if (o.histogram.length > histogram.length) {
             histogram = Arrays.copyOf(histogram, o.histogram.length);
         }
