@@ -101,12 +101,14 @@ final class ModelIo {
         }
     }
 
-    static SoftxentLogisticRegression loadEstimator(String path) {
-        SparkSession spark = SparkSession.active();
-        JsonObject meta = metadata(spark, path, SoftxentLogisticRegression.class);
-        SoftxentLogisticRegression estimator = new SoftxentLogisticRegression(meta.get("uid").getAsString());
-        setParams(estimator, meta, path);
-        return estimator;
+    static final class EstimatorReader extends MLReader<SoftxentLogisticRegression> {
+        @Override
+        public SoftxentLogisticRegression load(String path) {
+            JsonObject meta = metadata(sparkSession(), path, SoftxentLogisticRegression.class);
+            SoftxentLogisticRegression estimator = new SoftxentLogisticRegression(meta.get("uid").getAsString());
+            setParams(estimator, meta, path);
+            return estimator;
+        }
     }
 
     /** Reads and checks the metadata: softxent's format, a version this code reads, the expected class. */

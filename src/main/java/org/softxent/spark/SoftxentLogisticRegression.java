@@ -175,7 +175,12 @@ public class SoftxentLogisticRegression
     }
 
     public static SoftxentLogisticRegression load(String path) {
-        return ModelIo.loadEstimator(path);
+        return read().load(path);
+    }
+
+    /** The reader (Spark's Pipeline persistence finds a stage's reader by this static method). */
+    public static org.apache.spark.ml.util.MLReader<SoftxentLogisticRegression> read() {
+        return new ModelIo.EstimatorReader();
     }
 
     // ---------------------------------------------------------------------------------------------

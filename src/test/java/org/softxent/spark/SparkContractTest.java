@@ -106,6 +106,15 @@ class SparkContractTest {
         assertEquals(0.05, back.getLabelSmoothing(), 0.0, rng.toString());
         assertEquals(0.1, back.getRegParam(), 0.0, rng.toString());
 
+        // In a Pipeline, saved and loaded through Spark's own Pipeline persistence.
+        org.apache.spark.ml.PipelineModel pipeline = new org.apache.spark.ml.Pipeline()
+                .setStages(new org.apache.spark.ml.PipelineStage[] {lr}).fit(train);
+        String pipelinePath = dir.resolve("pipeline").toString();
+        pipeline.write().save(pipelinePath);
+        List<Row> c = org.apache.spark.ml.PipelineModel.load(pipelinePath).transform(train).select("prediction", "p")
+                .collectAsList();
+        assertEquals(a, c, rng + ": a pipeline model saved and loaded predicts the same");
+
         // The same model with its format version changed: refused, saying why.
         Path meta = Files.list(dir.resolve("model").resolve("metadata")).filter(p -> p.getFileName().toString()
                 .startsWith("part-")).findFirst().orElseThrow();
