@@ -13,7 +13,8 @@ import org.apache.spark.sql.Row;
  * classifiers take them: the features already scaled by 1/std (and centred by the mean when the
  * intercept is fitted), the labels as class indices (multinomial) or float targets (binomial).
  * Every row of a block has the same instance weight, so that one classifier call per block is exact:
- * the block's loss and gradients are scaled by its weight.
+ * the block's loss and gradients are scaled by its weight. Uniform weights give full blocks; many
+ * distinct weights give many small blocks (one call each), exact but slower.
  */
 final class Block implements Serializable {
     private static final long serialVersionUID = 1L;
@@ -74,15 +75,15 @@ final class Block implements Serializable {
         Builder(double weight, Setup setup) {
             this.weight = weight;
             this.setup = setup;
-            int capacity = Math.min(setup.blockRows, 256);
-            x = new float[capacity * setup.features];
-            labels = new int[capacity];
+            // Start at one row and double: with many distinct weights there are many builders.
+            x = new float[setup.features];
+            labels = new int[1];
         }
 
         void add(Vector v, int y) {
             int f = setup.features;
             if (rows == labels.length) {
-                int capacity = (int) Math.min((long) setup.blockRows, 2L * rows);
+                int capacity = (int) Math.min((long) setup.blockRows, Math.max(1L, 2L * rows));
                 x = java.util.Arrays.copyOf(x, capacity * f);
                 labels = java.util.Arrays.copyOf(labels, capacity);
             }

@@ -64,6 +64,22 @@ public class SoftxentLogisticRegressionModel
         return interceptVector;
     }
 
+    /** The coefficients of a binomial model (as MLlib's {@code coefficients}). */
+    public Vector coefficients() {
+        if (multinomial) {
+            throw new IllegalStateException("a multinomial model has a coefficient matrix: use coefficientMatrix()");
+        }
+        return Vectors.dense(coefficientMatrix.rowIter().next().toArray());
+    }
+
+    /** The intercept of a binomial model (as MLlib's {@code intercept}). */
+    public double intercept() {
+        if (multinomial) {
+            throw new IllegalStateException("a multinomial model has an intercept vector: use interceptVector()");
+        }
+        return interceptVector.apply(0);
+    }
+
     /** Whether the model is multinomial (softmax over classes) rather than binomial (one sigmoid). */
     public boolean isMultinomial() {
         return multinomial;

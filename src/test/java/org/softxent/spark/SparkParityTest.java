@@ -158,6 +158,10 @@ class SparkParityTest {
         Dataset<Row> train = SparkTestData.frame(spark, parts.get(0), 2);
         Dataset<Row> test = SparkTestData.frame(spark, parts.get(1), 1);
         compare("digits 3 vs 8 binomial " + rng, softxent(1e-2), mllib(1e-2), train, test);
+        SoftxentLogisticRegressionModel binomial = softxent(1e-2).setMaxIter(3).fit(train);
+        assertTrue(!binomial.isMultinomial() && binomial.numClasses() == 2, rng + ": family auto, two classes");
+        assertEquals(binomial.coefficientMatrix().apply(0, 20), binomial.coefficients().apply(20), 0.0, rng.toString());
+        assertEquals(binomial.interceptVector().apply(0), binomial.intercept(), 0.0, rng.toString());
         compare("digits 3 vs 8 binomial, no intercept " + rng, softxent(1e-2).setFitIntercept(false),
                 mllib(1e-2).setFitIntercept(false), train, test);
     }
