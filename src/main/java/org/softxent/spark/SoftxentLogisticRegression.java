@@ -301,6 +301,17 @@ public class SoftxentLogisticRegression
             for (int i = 0; i < size; i++) {
                 grad[i] = sum.gradient[i] / normaliser;
             }
+            // softxent computed at θ rounded to float (θ̃). Report f(θ̃) + ∇f(θ̃)·(θ − θ̃), exact to
+            // second order in the rounding, so that the objective L-BFGS sees does not move in
+            // steps of float resolution (which would end its line search early).
+            for (int i = 0; i < w.length; i++) {
+                loss += grad[i] * (theta[i] - (double) w[i]);
+            }
+            if (b != null) {
+                for (int k = 0; k < outputs; k++) {
+                    loss += grad[features * outputs + k] * (theta[features * outputs + k] - (double) b[k]);
+                }
+            }
             // MLlib's L2 term, on the coefficients only: ½·λ·Σβ'² on the standardised ones, or
             // ½·λ·Σ(β'/std)² (the original-space coefficients) without standardisation.
             double penalty = 0;
