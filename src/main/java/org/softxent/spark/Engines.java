@@ -1,0 +1,72 @@
+package org.softxent.spark;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.spark.TaskContext;
+import org.apache.spark.resource.ResourceInformation;
+import org.softxent.Device;
+import org.softxent.DeviceUnavailableException;
+import org.softxent.Softxent;
+
+/**
+ * The softxent engines of one executor JVM: one per device, opened on first use and shared by every
+ * task of the JVM (a {@link Softxent} engine is safe to call from several threads), closed when the
+ * JVM exits. Opening a GPU engine costs a CUDA context and the module load; doing it once per task
+ * would cost more than most blocks take to compute.
+ */
+final class Engines {
+    private static final Map<String, Softxent> OPEN = new ConcurrentHashMap<>();
+
+    static {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> OPEN.values().forEach(Softxent::close),
+                "softxent-spark-engines"));
+    }
+
+    private Engines() {
+    }
+
+    /**
+     * The engine for the running task.
+     *
+     * @param device {@code auto}: the GPU Spark's resource scheduling gave this task
+     *               ({@code TaskContext.resources().get("gpu")}), the CPU when it gave none;
+     *               {@code gpu}: the task's GPU, or when the task has none, the GPU softxent finds
+     *               ({@code Softxent.open(Device.GPU)}); fails when there is none; {@code cpu}: the CPU
+     */
+    static Softxent forTask(String device) {
+        Integer ordinal = taskGpu();
+        switch (device) {
+            case "cpu":
+                return OPEN.computeIfAbsent("cpu", k -> Softxent.open(Device.CPU));
+            case "auto":
+                return ordinal != null ? gpu(ordinal) : OPEN.computeIfAbsent("cpu", k -> Softxent.open(Device.CPU));
+            case "gpu":
+                return ordinal != null ? gpu(ordinal) : OPEN.computeIfAbsent("gpu", k -> Softxent.open(Device.GPU));
+            default:
+                throw new IllegalArgumentException("device must be auto, cpu or gpu, not " + device);
+        }
+    }
+
+    private static Softxent gpu(int ordinal) {
+        return OPEN.computeIfAbsent("gpu:" + ordinal, k -> Softxent.openGpu(ordinal));
+    }
+
+    /** The ordinal of the first GPU address Spark assigned to the running task, or null. */
+    static Integer taskGpu() {
+        TaskContext context = TaskContext.get();
+        if (context == null) {
+            return null;
+        }
+        ResourceInformation gpu = context.resourcesJMap().get("gpu");
+        if (gpu == null || gpu.addresses().length == 0) {
+            return null;
+        }
+        String address = gpu.addresses()[0].trim();
+        try {
+            return Integer.parseInt(address);
+        } catch (NumberFormatException e) {
+            throw new DeviceUnavailableException("Spark assigned this task the GPU address '" + address
+                    + "', which is not a CUDA device ordinal (the discovery script must name GPUs 0, 1, ...)");
+        }
+    }
+}

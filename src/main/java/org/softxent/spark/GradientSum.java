@@ -1,0 +1,58 @@
+package org.softxent.spark;
+
+import java.io.Serializable;
+import java.util.TreeSet;
+import org.softxent.ClassifierResult;
+import org.softxent.Softxent;
+
+/**
+ * The weighted sum of the blocks' losses and gradients, combined across partitions by
+ * {@code treeAggregate}. The gradient is laid out as the optimiser's vector: W [features, outputs]
+ * row-major, then the intercepts [outputs] when they are fitted. Also collects the engines that
+ * computed (their descriptions), so that a fit can say where it ran.
+ */
+final class GradientSum implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    double loss;
+    final double[] gradient;
+    final TreeSet<String> engines = new TreeSet<>();
+
+    GradientSum(int size) {
+        gradient = new double[size];
+    }
+
+    /** Adds one block at the coefficients w [features, outputs] and b [outputs] (or null). */
+    GradientSum add(Block block, Setup s, float[] w, float[] b) {
+        Softxent engine = Engines.forTask(s.device);
+        engines.add(engine.description());
+        int f = s.features;
+        int k = s.outputs;
+        float[] gradW = new float[f * k];
+        float[] gradB = b == null ? null : new float[k];
+        ClassifierResult r = s.multinomial
+                ? engine.classifier(block.x, w, b, block.labels, block.rows, f, k, s.classifierOptions(), gradW, gradB, null)
+                : engine.binaryClassifier(block.x, w, b, block.targets, block.rows, f, k, s.binaryOptions(), gradW, gradB,
+                        null);
+        double weight = block.weight;
+        loss += weight * r.loss();
+        for (int i = 0; i < gradW.length; i++) {
+            gradient[i] += weight * gradW[i];
+        }
+        if (gradB != null) {
+            for (int i = 0; i < k; i++) {
+                gradient[f * k + i] += weight * gradB[i];
+            }
+        }
+        return this;
+    }
+
+    GradientSum merge(GradientSum o) {
+        loss += o.loss;
+        for (int i = 0; i < gradient.length; i++) {
+            gradient[i] += o.gradient[i];
+        }
+        engines.addAll(o.engines);
+        return this;
+    }
+}

@@ -1,0 +1,66 @@
+package org.softxent.spark;
+
+import java.io.Serializable;
+import org.softxent.BinaryClassifierOptions;
+import org.softxent.BinaryCrossEntropyOptions;
+import org.softxent.ClassifierOptions;
+import org.softxent.CrossEntropyOptions;
+import org.softxent.Reduction;
+
+/** What every executor needs to pack and compute blocks; broadcast once per fit. */
+final class Setup implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    final int features;
+    /** Classes (multinomial), or 1 output (binomial). */
+    final int outputs;
+    final boolean multinomial;
+    final boolean fitIntercept;
+    /** The feature means, subtracted when packing; null without an intercept (no centring). */
+    final double[] mean;
+    /** 1/std, 0 for a constant feature. */
+    final double[] inverseStd;
+    /** Class weights [classes], or null. */
+    final float[] classWeights;
+    final double labelSmoothing;
+    final String device;
+    final int blockRows;
+
+    private transient ClassifierOptions classifierOptions;
+    private transient BinaryClassifierOptions binaryOptions;
+
+    Setup(int features, int outputs, boolean multinomial, boolean fitIntercept, double[] mean, double[] inverseStd,
+          float[] classWeights, double labelSmoothing, String device, int blockRows) {
+        this.features = features;
+        this.outputs = outputs;
+        this.multinomial = multinomial;
+        this.fitIntercept = fitIntercept;
+        this.mean = mean;
+        this.inverseStd = inverseStd;
+        this.classWeights = classWeights;
+        this.labelSmoothing = labelSmoothing;
+        this.device = device;
+        this.blockRows = blockRows;
+    }
+
+    /** Sum reduction, no L2 term (the driver adds MLlib's), class weights and smoothing as asked. */
+    ClassifierOptions classifierOptions() {
+        if (classifierOptions == null) {
+            CrossEntropyOptions ce = CrossEntropyOptions.defaults().withReduction(Reduction.SUM)
+                    .withLabelSmoothing(labelSmoothing);
+            if (classWeights != null) {
+                ce = ce.withClassWeights(classWeights);
+            }
+            classifierOptions = ClassifierOptions.defaults().withReg(0).withCrossEntropy(ce);
+        }
+        return classifierOptions;
+    }
+
+    BinaryClassifierOptions binaryOptions() {
+        if (binaryOptions == null) {
+            binaryOptions = BinaryClassifierOptions.defaults().withReg(0)
+                    .withBinaryCrossEntropy(BinaryCrossEntropyOptions.defaults().withReduction(Reduction.SUM));
+        }
+        return binaryOptions;
+    }
+}

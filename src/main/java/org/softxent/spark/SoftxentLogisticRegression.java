@@ -1,0 +1,499 @@
+package org.softxent.spark;
+
+import breeze.linalg.DenseVector;
+import breeze.optimize.FirstOrderMinimizer;
+import breeze.optimize.LBFGS;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.TreeSet;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.ml.attribute.Attribute;
+import org.apache.spark.ml.attribute.BinaryAttribute;
+import org.apache.spark.ml.attribute.NominalAttribute;
+import org.apache.spark.ml.classification.ProbabilisticClassifier;
+import org.apache.spark.ml.linalg.DenseMatrix;
+import org.apache.spark.ml.linalg.Vector;
+import org.apache.spark.ml.linalg.Vectors;
+import org.apache.spark.ml.param.BooleanParam;
+import org.apache.spark.ml.param.DoubleArrayParam;
+import org.apache.spark.ml.param.DoubleParam;
+import org.apache.spark.ml.param.IntParam;
+import org.apache.spark.ml.param.Param;
+import org.apache.spark.ml.param.ParamMap;
+import org.apache.spark.ml.param.ParamValidators;
+import org.apache.spark.ml.util.Identifiable$;
+import org.apache.spark.ml.util.MLWritable;
+import org.apache.spark.ml.util.MLWriter;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.storage.StorageLevel;
+import scala.Tuple2;
+
+/**
+ * Multinomial (and binomial) logistic regression for Spark ML, with softxent computing each
+ * partition block's loss and gradients, on the executor's GPU when Spark gives the task one, and
+ * Breeze's L-BFGS stepping on the driver.
+ *
+ * <p>The objective is MLlib's {@code LogisticRegression} with {@code elasticNetParam = 0}:
+ * (1/Σwᵢ)·Σ wᵢ·CEᵢ + ½·regParam·‖β‖², trained on features scaled by 1/std (centred through the
+ * intercept when it is fitted), the penalty on the standardised coefficients when
+ * {@code standardization} is true and on the original-space ones when false, intercepts never
+ * penalised; coefficients are returned in the original space and, for the multinomial family, the
+ * intercepts centred. A feature of standard deviation 0 gets the coefficient 0.
+ *
+ * <p>Extras from softxent: {@code classWeights} (everywhere, the feature statistics and the start
+ * included, the row weight becomes wᵢ·cw_{yᵢ} and the mean divides by Σ wᵢ·cw_{yᵢ}: without label
+ * smoothing the fit is the one of weightCol = wᵢ·cw_{yᵢ}; with label smoothing, the multinomial family
+ * applies them as PyTorch's weighted, smoothed cross-entropy does, through softxent) and {@code labelSmoothing} (PyTorch's; for the binomial family the target becomes
+ * y·(1 − ε) + ε/2, the same thing for two classes). {@code device}: auto, cpu or gpu.
+ */
+public class SoftxentLogisticRegression
+        extends ProbabilisticClassifier<Vector, SoftxentLogisticRegression, SoftxentLogisticRegressionModel>
+        implements MLWritable {
+    private static final long serialVersionUID = 1L;
+
+    private final String uid;
+    private final DoubleParam regParam;
+    private final IntParam maxIter;
+    private final DoubleParam tol;
+    private final BooleanParam fitIntercept;
+    private final BooleanParam standardization;
+    private final Param<String> family;
+    private final Param<String> weightCol;
+    private final DoubleArrayParam classWeights;
+    private final DoubleParam labelSmoothing;
+    private final Param<String> device;
+    private final IntParam blockSize;
+    private final IntParam aggregationDepth;
+
+    public SoftxentLogisticRegression() {
+        this(Identifiable$.MODULE$.randomUID("softxentLogreg"));
+    }
+
+    public SoftxentLogisticRegression(String uid) {
+        this(Uids.enter(uid), true);
+    }
+
+    private SoftxentLogisticRegression(String uid, boolean entered) {
+        super();
+        this.uid = uid;
+        Uids.leave();
+        regParam = new DoubleParam(this, "regParam", "L2 regularisation parameter (>= 0)",
+                ParamValidators.gtEq(0.0));
+        maxIter = new IntParam(this, "maxIter", "maximum number of L-BFGS iterations (>= 0)",
+                ParamValidators.gtEq(0.0));
+        tol = new DoubleParam(this, "tol", "convergence tolerance of L-BFGS (>= 0)", ParamValidators.gtEq(0.0));
+        fitIntercept = new BooleanParam(this, "fitIntercept", "whether to fit an intercept term");
+        standardization = new BooleanParam(this, "standardization",
+                "whether to standardise the features before penalising the coefficients (as MLlib)");
+        family = new Param<>(this, "family", "auto, binomial or multinomial (as MLlib)",
+                ParamValidators.inArray(new String[] {"auto", "binomial", "multinomial"}));
+        weightCol = new Param<>(this, "weightCol", "instance weight column (non-negative); unset: all 1");
+        classWeights = new DoubleArrayParam(this, "classWeights",
+                "softxent extra: a positive weight per class, multiplying each row's weight");
+        labelSmoothing = new DoubleParam(this, "labelSmoothing", "softxent extra: label smoothing in [0, 1)",
+                ParamValidators.inRange(0.0, 1.0, true, false));
+        device = new Param<>(this, "device",
+                "auto (the GPU Spark assigns the task, else the CPU), cpu, or gpu (the task's GPU, else any "
+                        + "GPU softxent finds; fails without one)",
+                ParamValidators.inArray(new String[] {"auto", "cpu", "gpu"}));
+        blockSize = new IntParam(this, "blockSize", "rows per packed block (> 0)", ParamValidators.gt(0.0));
+        aggregationDepth = new IntParam(this, "aggregationDepth", "depth of treeAggregate (>= 2)",
+                ParamValidators.gtEq(2.0));
+        setDefault(regParam, 0.0);
+        setDefault(maxIter, 100);
+        setDefault(tol, 1e-6);
+        setDefault(fitIntercept, true);
+        setDefault(standardization, true);
+        setDefault(family, "auto");
+        setDefault(labelSmoothing, 0.0);
+        setDefault(device, "auto");
+        setDefault(blockSize, 4096);
+        setDefault(aggregationDepth, 2);
+    }
+
+    @Override
+    public String uid() {
+        return uid != null ? uid : Uids.constructing();
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Params
+
+    public DoubleParam regParam() { return regParam; }
+    public IntParam maxIter() { return maxIter; }
+    public DoubleParam tol() { return tol; }
+    public BooleanParam fitIntercept() { return fitIntercept; }
+    public BooleanParam standardization() { return standardization; }
+    public Param<String> family() { return family; }
+    public Param<String> weightCol() { return weightCol; }
+    public DoubleArrayParam classWeights() { return classWeights; }
+    public DoubleParam labelSmoothing() { return labelSmoothing; }
+    public Param<String> device() { return device; }
+    public IntParam blockSize() { return blockSize; }
+    public IntParam aggregationDepth() { return aggregationDepth; }
+
+    public double getRegParam() { return (Double) getOrDefault(regParam); }
+    public int getMaxIter() { return (Integer) getOrDefault(maxIter); }
+    public double getTol() { return (Double) getOrDefault(tol); }
+    public boolean getFitIntercept() { return (Boolean) getOrDefault(fitIntercept); }
+    public boolean getStandardization() { return (Boolean) getOrDefault(standardization); }
+    public String getFamily() { return getOrDefault(family); }
+    public String getWeightCol() { return getOrDefault(weightCol); }
+    public double[] getClassWeights() { return getOrDefault(classWeights); }
+    public double getLabelSmoothing() { return (Double) getOrDefault(labelSmoothing); }
+    public String getDevice() { return getOrDefault(device); }
+    public int getBlockSize() { return (Integer) getOrDefault(blockSize); }
+    public int getAggregationDepth() { return (Integer) getOrDefault(aggregationDepth); }
+
+    public SoftxentLogisticRegression setRegParam(double value) { set(regParam, value); return this; }
+    public SoftxentLogisticRegression setMaxIter(int value) { set(maxIter, value); return this; }
+    public SoftxentLogisticRegression setTol(double value) { set(tol, value); return this; }
+    public SoftxentLogisticRegression setFitIntercept(boolean value) { set(fitIntercept, value); return this; }
+    public SoftxentLogisticRegression setStandardization(boolean value) { set(standardization, value); return this; }
+    public SoftxentLogisticRegression setFamily(String value) { set(family, value.toLowerCase(Locale.ROOT)); return this; }
+    public SoftxentLogisticRegression setWeightCol(String value) { set(weightCol, value); return this; }
+    public SoftxentLogisticRegression setClassWeights(double[] value) { set(classWeights, value); return this; }
+    public SoftxentLogisticRegression setLabelSmoothing(double value) { set(labelSmoothing, value); return this; }
+    public SoftxentLogisticRegression setDevice(String value) { set(device, value.toLowerCase(Locale.ROOT)); return this; }
+    public SoftxentLogisticRegression setBlockSize(int value) { set(blockSize, value); return this; }
+    public SoftxentLogisticRegression setAggregationDepth(int value) { set(aggregationDepth, value); return this; }
+
+    @Override
+    public SoftxentLogisticRegression copy(ParamMap extra) {
+        return defaultCopy(extra);
+    }
+
+    @Override
+    public MLWriter write() {
+        return new ModelIo.Writer(this, null);
+    }
+
+    public static SoftxentLogisticRegression load(String path) {
+        return read().load(path);
+    }
+
+    /** The reader (Spark's Pipeline persistence finds a stage's reader by this static method). */
+    public static org.apache.spark.ml.util.MLReader<SoftxentLogisticRegression> read() {
+        return new ModelIo.EstimatorReader();
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Training
+
+    @Override
+    public SoftxentLogisticRegressionModel train(Dataset<?> dataset) {
+        String labelName = getLabelCol();
+        String featuresName = getFeaturesCol();
+        Column weight = isDefined(weightCol) && !getWeightCol().isEmpty()
+                ? dataset.col(getWeightCol()).cast(DataTypes.DoubleType)
+                : org.apache.spark.sql.functions.lit(1.0);
+        JavaRDD<Row> rows = dataset.select(dataset.col(labelName).cast(DataTypes.DoubleType), weight,
+                dataset.col(featuresName)).toJavaRDD();
+        int depth = getAggregationDepth();
+
+        double[] givenClassWeights = isDefined(classWeights) ? getClassWeights() : null;
+        Stats stats = rows.treeAggregate(new Stats(givenClassWeights), (s, r) -> s.add(
+                r.isNullAt(0) ? null : r.getDouble(0), r.isNullAt(1) ? null : r.getDouble(1),
+                r.isNullAt(2) ? null : ((Vector) r.get(2)).toArray()), Stats::merge, depth);
+        String weightName = isDefined(weightCol) && !getWeightCol().isEmpty() ? getWeightCol() : null;
+        validate(stats, labelName, featuresName, weightName);
+        if (stats.beyondClassWeights > 0) {
+            throw new IllegalArgumentException("classWeights has " + givenClassWeights.length + " entries but labelCol '"
+                    + labelName + "' has labels up to " + (long) stats.largestLabel);
+        }
+
+        int numClasses = Math.max(stats.histogram.length, metadataClasses(dataset, labelName));
+        boolean multinomial = multinomial(numClasses);
+        int features = stats.features;
+        int outputs = multinomial ? numClasses : 1;
+        double[] histogram = java.util.Arrays.copyOf(stats.histogram, numClasses);
+        float[] cw = classWeights(numClasses);
+        boolean fit = getFitIntercept();
+
+        long constant = java.util.Arrays.stream(histogram).filter(h -> h != 0).count();
+        if (fit && constant == 1) {
+            return constantModel(numClasses, multinomial, features, histogram);
+        }
+
+        double[] mean = stats.mean;
+        double[] std = stats.std();
+        double[] inverseStd = new double[features];
+        for (int j = 0; j < features; j++) {
+            inverseStd[j] = std[j] != 0 ? 1.0 / std[j] : 0.0;
+        }
+        // The weighted mean of the loss divides by Σ wᵢ, or Σ wᵢ·cw_{yᵢ} with class weights (the
+        // histogram and the feature statistics already include them).
+        double weightTotal = 0;
+        for (int k = 0; k < numClasses; k++) {
+            weightTotal += histogram[k];
+        }
+        final double normaliser = weightTotal;
+        if (!(normaliser > 0)) {
+            throw new IllegalArgumentException("the weights (weightCol and classWeights) sum to " + normaliser
+                    + " over the training rows; nothing to train on");
+        }
+
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(dataset.sparkSession().sparkContext());
+        Setup setup = new Setup(features, outputs, multinomial, fit, fit ? mean : null, inverseStd, cw,
+                getLabelSmoothing(), getDevice(), getBlockSize());
+        Broadcast<Setup> setupCast = jsc.broadcast(setup);
+        JavaRDD<Block> blocks = rows.mapPartitions(it -> Block.pack(it, setupCast.value()))
+                .persist(StorageLevel.MEMORY_AND_DISK());
+        blocks.setName(uid() + ": softxent training blocks");
+
+        int size = features * outputs + (fit ? outputs : 0);
+        double[] initial = new double[size];
+        if (fit && multinomial) {
+            // MLlib's start: intercepts log(1 + count_k), centred (the coefficients are 0, so the
+            // centring of the features changes nothing).
+            double sum = 0;
+            for (int k = 0; k < numClasses; k++) {
+                initial[features * outputs + k] = Math.log1p(histogram[k]);
+                sum += initial[features * outputs + k];
+            }
+            for (int k = 0; k < numClasses; k++) {
+                initial[features * outputs + k] -= sum / numClasses;
+            }
+        } else if (fit) {
+            initial[features] = Math.log(histogram[1] / histogram[0]);
+        }
+
+        double reg = getRegParam();
+        boolean standardize = getStandardization();
+        TreeSet<String> engines = new TreeSet<>();
+        int[] evaluations = {0};
+        double[][] cache = {null, null};
+        breeze.optimize.DiffFunction<DenseVector<Object>> objective = BreezeFunctions.of(v -> {
+            double[] theta = BreezeFunctions.values(v);
+            if (cache[0] != null && java.util.Arrays.equals(cache[0], theta)) {
+                return new Tuple2<>(cache[1][size], new DenseVector<Object>(java.util.Arrays.copyOf(cache[1], size)));
+            }
+            float[] w = new float[features * outputs];
+            for (int i = 0; i < w.length; i++) {
+                w[i] = (float) theta[i];
+            }
+            float[] b = null;
+            if (fit) {
+                b = new float[outputs];
+                for (int k = 0; k < outputs; k++) {
+                    b[k] = (float) theta[features * outputs + k];
+                }
+            }
+            Broadcast<float[][]> coefficients = jsc.broadcast(new float[][] {w, b});
+            GradientSum sum;
+            try {
+                sum = blocks.treeAggregate(new GradientSum(size),
+                        (g, block) -> g.add(block, setupCast.value(), coefficients.value()[0], coefficients.value()[1]),
+                        GradientSum::merge, depth);
+            } finally {
+                coefficients.destroy();
+            }
+            evaluations[0]++;
+            engines.addAll(sum.engines);
+            double loss = sum.loss / normaliser;
+            double[] grad = new double[size + 1];
+            for (int i = 0; i < size; i++) {
+                grad[i] = sum.gradient[i] / normaliser;
+            }
+            // softxent computed at θ rounded to float (θ̃). Report f(θ̃) + ∇f(θ̃)·(θ − θ̃), exact to
+            // second order in the rounding, so that the objective L-BFGS sees does not move in
+            // steps of float resolution (which would end its line search early).
+            for (int i = 0; i < w.length; i++) {
+                loss += grad[i] * (theta[i] - (double) w[i]);
+            }
+            if (b != null) {
+                for (int k = 0; k < outputs; k++) {
+                    loss += grad[features * outputs + k] * (theta[features * outputs + k] - (double) b[k]);
+                }
+            }
+            // MLlib's L2 term, on the coefficients only: ½·λ·Σβ'² on the standardised ones, or
+            // ½·λ·Σ(β'/std)² (the original-space coefficients) without standardisation.
+            double penalty = 0;
+            if (reg != 0) {
+                for (int j = 0; j < features; j++) {
+                    double scale = standardize ? 1.0 : (std[j] != 0 ? 1.0 / (std[j] * std[j]) : 0.0);
+                    for (int k = 0; k < outputs; k++) {
+                        double beta = theta[j * outputs + k];
+                        penalty += beta * beta * scale;
+                        grad[j * outputs + k] += reg * beta * scale;
+                    }
+                }
+            }
+            loss += 0.5 * reg * penalty;
+            grad[size] = loss;
+            cache[0] = theta.clone();
+            cache[1] = grad;
+            return new Tuple2<>(loss, new DenseVector<Object>(java.util.Arrays.copyOf(grad, size)));
+        });
+
+        LBFGS<DenseVector<Object>> lbfgs = new LBFGS<>(getMaxIter(), 10, getTol(),
+                breeze.linalg.DenseVector$.MODULE$.space_Double());
+        List<Double> history = new ArrayList<>();
+        FirstOrderMinimizer.State<?, ?, ?> state = null;
+        long start = System.nanoTime();
+        try {
+            scala.collection.Iterator<?> states = lbfgs.iterations(objective, new DenseVector<Object>(initial));
+            while (states.hasNext()) {
+                state = (FirstOrderMinimizer.State<?, ?, ?>) states.next();
+                history.add(state.adjustedValue());
+            }
+        } finally {
+            blocks.unpersist(false);
+            setupCast.destroy();
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        if (state == null) {
+            throw new IllegalStateException("L-BFGS returned no state");
+        }
+        @SuppressWarnings("unchecked")
+        double[] solution = BreezeFunctions.values((DenseVector<Object>) state.x()).clone();
+        String reason = state.convergenceReason().isDefined() ? state.convergenceReason().get().reason() : "none";
+
+        // Back to the original space: β = β'/std (0 for a constant feature); with the intercept the
+        // features were centred, so b = b' − Σ_j β'_j·mean_j/std_j.
+        int sets = outputs;
+        double[] coefficients = new double[sets * features]; // [sets, features] row-major
+        double[] intercepts = new double[sets];
+        for (int k = 0; k < sets; k++) {
+            double shift = 0;
+            for (int j = 0; j < features; j++) {
+                double scaled = solution[j * outputs + k];
+                coefficients[k * features + j] = scaled * inverseStd[j];
+                shift += scaled * inverseStd[j] * mean[j];
+            }
+            intercepts[k] = fit ? solution[features * outputs + k] - shift : 0.0;
+        }
+        if (multinomial && reg == 0) {
+            // Without a penalty the multinomial coefficients are defined up to a constant per
+            // feature: centre them across the classes, as MLlib does.
+            for (int j = 0; j < features; j++) {
+                double c = 0;
+                for (int k = 0; k < sets; k++) {
+                    c += coefficients[k * features + j];
+                }
+                c /= sets;
+                for (int k = 0; k < sets; k++) {
+                    coefficients[k * features + j] -= c;
+                }
+            }
+        }
+        if (multinomial && fit) {
+            double c = java.util.Arrays.stream(intercepts).sum() / sets;
+            for (int k = 0; k < sets; k++) {
+                intercepts[k] -= c;
+            }
+        }
+        double[] objectiveHistory = history.stream().mapToDouble(Double::doubleValue).toArray();
+        SoftxentLogisticRegressionModel model = new SoftxentLogisticRegressionModel(uid(),
+                new DenseMatrix(sets, features, coefficients, true), Vectors.dense(intercepts),
+                multinomial ? numClasses : 2, multinomial);
+        model.setSummary(new SoftxentTrainingSummary(objectiveHistory, reason, new ArrayList<>(engines),
+                evaluations[0], seconds));
+        return model;
+    }
+
+    private boolean multinomial(int numClasses) {
+        switch (getFamily()) {
+            case "binomial":
+                if (numClasses > 2) {
+                    throw new IllegalArgumentException("family binomial needs labels 0 and 1, but labelCol '"
+                            + getLabelCol() + "' has " + numClasses + " classes; use family multinomial or auto");
+                }
+                return false;
+            case "multinomial":
+                return true;
+            default:
+                return numClasses > 2;
+        }
+    }
+
+    private float[] classWeights(int numClasses) {
+        if (!isDefined(classWeights)) {
+            return null;
+        }
+        double[] given = getClassWeights();
+        if (given.length != numClasses) {
+            throw new IllegalArgumentException("classWeights has " + given.length + " entries but labelCol '"
+                    + getLabelCol() + "' has " + numClasses + " classes");
+        }
+        float[] cw = new float[numClasses];
+        for (int k = 0; k < numClasses; k++) {
+            if (!(given[k] > 0) || Double.isInfinite(given[k])) {
+                throw new IllegalArgumentException("classWeights[" + k + "] = " + given[k]
+                        + "; class weights must be finite and positive");
+            }
+            cw[k] = (float) given[k];
+        }
+        return cw;
+    }
+
+    private static void validate(Stats s, String label, String features, String weight) {
+        if (s.badFeatures > 0) {
+            throw new IllegalArgumentException("featuresCol '" + features + "': " + s.badFeatures
+                    + " row(s) with a NaN, infinite or null feature vector, e.g. " + s.firstBadFeatures);
+        }
+        if (s.badSizes > 0) {
+            throw new IllegalArgumentException("featuresCol '" + features + "': feature vectors of different sizes ("
+                    + s.firstBadSize + ")");
+        }
+        if (s.badLabels > 0) {
+            throw new IllegalArgumentException("labelCol '" + label + "': " + s.badLabels
+                    + " row(s) whose label is not a non-negative integer class index (0, 1, 2, ...), e.g. "
+                    + s.firstBadLabel);
+        }
+        if (s.badWeights > 0) {
+            throw new IllegalArgumentException("weightCol '" + weight + "': " + s.badWeights
+                    + " row(s) with a negative, NaN, infinite or null weight, e.g. " + s.firstBadWeight);
+        }
+        if (s.count == 0) {
+            throw new IllegalArgumentException("empty data set: no training rows"
+                    + (weight != null ? " with a positive weight (weightCol '" + weight + "')" : "")
+                    + " in featuresCol '" + features + "' / labelCol '" + label + "'");
+        }
+    }
+
+    /** The number of classes the label column's ML attribute declares, or 0. */
+    private static int metadataClasses(Dataset<?> dataset, String label) {
+        try {
+            Attribute a = Attribute.fromStructField(dataset.schema().apply(label));
+            if (a instanceof BinaryAttribute) {
+                return 2;
+            }
+            if (a instanceof NominalAttribute && ((NominalAttribute) a).numValues().isDefined()) {
+                return (Integer) ((NominalAttribute) a).numValues().get();
+            }
+        } catch (RuntimeException e) {
+            // no usable attribute: the labels decide
+        }
+        return 0;
+    }
+
+    /** All rows in one class and an intercept: as MLlib, no training; that class gets +∞. */
+    private SoftxentLogisticRegressionModel constantModel(int numClasses, boolean multinomial, int features,
+                                                           double[] histogram) {
+        int sets = multinomial ? numClasses : 1;
+        double[] intercepts = new double[sets];
+        int only = 0;
+        for (int k = 0; k < histogram.length; k++) {
+            if (histogram[k] != 0) {
+                only = k;
+            }
+        }
+        if (multinomial) {
+            intercepts[only] = Double.POSITIVE_INFINITY;
+        } else {
+            intercepts[0] = only == 1 ? Double.POSITIVE_INFINITY : Double.NEGATIVE_INFINITY;
+        }
+        SoftxentLogisticRegressionModel model = new SoftxentLogisticRegressionModel(uid(),
+                new DenseMatrix(sets, features, new double[sets * features], true), Vectors.dense(intercepts),
+                Math.max(numClasses, multinomial ? numClasses : 2), multinomial);
+        model.setSummary(new SoftxentTrainingSummary(new double[] {0.0}, "constant label", List.of(), 0, 0));
+        return model;
+    }
+}

@@ -1,0 +1,211 @@
+package org.softxent.spark;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.spark.ml.linalg.Vector;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.softxent.testing.Rng;
+
+/** The GPU path on the simulated device, persistence, transform, and bad input answered clearly. */
+class SparkContractTest {
+    private static SparkSession spark;
+    private static List<Row> digits;
+
+    @BeforeAll
+    static void start() throws IOException {
+        spark = SparkTestData.session();
+        digits = SparkTestData.digits();
+    }
+
+    @AfterAll
+    static void stop() {
+        spark.stop();
+    }
+
+    private static List<Row> sample(Rng rng, int n) {
+        List<Row> rows = new ArrayList<>();
+        for (Row r : digits) {
+            if (rng.nextDouble() < (double) n / digits.size()) {
+                rows.add(r);
+            }
+        }
+        return rows;
+    }
+
+    @Test
+    void gpuPathOnTheSimulatedDeviceAgreesWithTheCpuPath() {
+        Rng rng = Rng.fresh();
+        Dataset<Row> train = SparkTestData.frame(spark, sample(rng, 300), 2);
+        SoftxentLogisticRegression lr = new SoftxentLogisticRegression().setRegParam(0.05).setMaxIter(8).setBlockSize(64);
+        SoftxentLogisticRegressionModel cpu = lr.copy(new org.apache.spark.ml.param.ParamMap()).setDevice("cpu").fit(train);
+        SoftxentLogisticRegressionModel gpu = lr.setDevice("gpu").fit(train);
+        List<String> engines = gpu.summary().engines();
+        assertTrue(!engines.isEmpty() && engines.stream().noneMatch(e -> e.startsWith("CPU")),
+                rng + ": device=gpu computed on " + engines);
+        assertTrue(cpu.summary().engines().get(0).startsWith("CPU"), rng + ": " + cpu.summary().engines());
+        double[] hc = cpu.summary().objectiveHistory();
+        double[] hg = gpu.summary().objectiveHistory();
+        double first = Math.abs(hc[0] - hg[0]) / hc[0];
+        assertTrue(first < 1e-5, rng + ": initial objective GPU " + hg[0] + " vs CPU " + hc[0]);
+        double last = Math.abs(hc[hc.length - 1] - hg[hg.length - 1]) / hc[hc.length - 1];
+        assertTrue(last < 1e-4, rng + ": final objective GPU " + hg[hg.length - 1] + " vs CPU " + hc[hc.length - 1]);
+        double coef = 0;
+        double scale = 0;
+        for (int k = 0; k < 10; k++) {
+            for (int j = 0; j < 64; j++) {
+                coef = Math.max(coef, Math.abs(cpu.coefficientMatrix().apply(k, j) - gpu.coefficientMatrix().apply(k, j)));
+                scale = Math.max(scale, Math.abs(cpu.coefficientMatrix().apply(k, j)));
+            }
+        }
+        assertTrue(coef / scale < 1e-2, rng + ": coefficients GPU vs CPU differ by " + coef / scale);
+    }
+
+    @Test
+    void saveLoadAndTransform(@TempDir Path dir) throws IOException {
+        Rng rng = Rng.fresh();
+        Dataset<Row> train = SparkTestData.frame(spark, sample(rng, 400), 2);
+        SoftxentLogisticRegression lr = new SoftxentLogisticRegression().setRegParam(0.1).setMaxIter(15)
+                .setLabelSmoothing(0.05).setProbabilityCol("p");
+        SoftxentLogisticRegressionModel model = lr.fit(train);
+        Dataset<Row> out = model.transform(train);
+        for (String c : new String[] {"prediction", "p", "rawPrediction"}) {
+            assertTrue(List.of(out.columns()).contains(c), rng + ": transform adds " + c);
+        }
+        String path = dir.resolve("model").toString();
+        model.write().save(path);
+        SoftxentLogisticRegressionModel loaded = SoftxentLogisticRegressionModel.load(path);
+        assertEquals(model.uid(), loaded.uid(), rng.toString());
+        assertEquals("p", loaded.getProbabilityCol(), rng + ": params saved");
+        assertArrayEquals(model.coefficientMatrix().toArray(), loaded.coefficientMatrix().toArray(), 0.0, rng.toString());
+        List<Row> a = out.select("prediction", "p").collectAsList();
+        List<Row> b = loaded.transform(train).select("prediction", "p").collectAsList();
+        assertEquals(a, b, rng + ": a loaded model predicts the same");
+
+        String estimatorPath = dir.resolve("estimator").toString();
+        lr.write().save(estimatorPath);
+        SoftxentLogisticRegression back = SoftxentLogisticRegression.load(estimatorPath);
+        assertEquals(0.05, back.getLabelSmoothing(), 0.0, rng.toString());
+        assertEquals(0.1, back.getRegParam(), 0.0, rng.toString());
+
+        // In a Pipeline, saved and loaded through Spark's own Pipeline persistence.
+        org.apache.spark.ml.PipelineModel pipeline = new org.apache.spark.ml.Pipeline()
+                .setStages(new org.apache.spark.ml.PipelineStage[] {lr}).fit(train);
+        String pipelinePath = dir.resolve("pipeline").toString();
+        pipeline.write().save(pipelinePath);
+        List<Row> c = org.apache.spark.ml.PipelineModel.load(pipelinePath).transform(train).select("prediction", "p")
+                .collectAsList();
+        assertEquals(a, c, rng + ": a pipeline model saved and loaded predicts the same");
+
+        // The same model with its format version changed: refused, saying why.
+        Path meta = Files.list(dir.resolve("model").resolve("metadata")).filter(p -> p.getFileName().toString()
+                .startsWith("part-")).findFirst().orElseThrow();
+        String json = Files.readString(meta, StandardCharsets.UTF_8);
+        Files.writeString(meta, json.replace("\"formatVersion\":1", "\"formatVersion\":99"), StandardCharsets.UTF_8);
+        Files.deleteIfExists(meta.resolveSibling("." + meta.getFileName() + ".crc")); // Hadoop's checksum of the old text
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> SoftxentLogisticRegressionModel.load(path));
+        assertTrue(e.getMessage().contains("format version 99") && e.getMessage().contains("reads format version 1"),
+                e.getMessage());
+        // An MLlib model is not a softxent one.
+        String mllibPath = dir.resolve("mllib").toString();
+        new org.apache.spark.ml.classification.LogisticRegression().setMaxIter(2).fit(train).write().save(mllibPath);
+        e = assertThrows(IllegalArgumentException.class, () -> SoftxentLogisticRegressionModel.load(mllibPath));
+        assertTrue(e.getMessage().contains("not saved by softxent"), e.getMessage());
+    }
+
+    private static Dataset<Row> rows(double label, double weight, double... x) {
+        return spark.createDataFrame(List.of(SparkTestData.row(label, weight, x), SparkTestData.row(0, 1, new double[x.length])),
+                SparkTestData.SCHEMA);
+    }
+
+    private static String fails(Dataset<Row> data, SoftxentLogisticRegression lr) {
+        return assertThrows(IllegalArgumentException.class, () -> lr.fit(data)).getMessage();
+    }
+
+    @Test
+    void badInputIsAnsweredClearly() {
+        SoftxentLogisticRegression lr = new SoftxentLogisticRegression().setMaxIter(2);
+        String m = fails(rows(2.5, 1, 1, 2), lr);
+        assertTrue(m.contains("labelCol 'label'") && m.contains("2.5") && m.contains("non-negative integer"), m);
+        m = fails(rows(-1, 1, 1, 2), lr);
+        assertTrue(m.contains("labelCol 'label'") && m.contains("-1.0"), m);
+        m = fails(rows(1, 1, 1, Double.NaN), lr);
+        assertTrue(m.contains("featuresCol 'features'") && m.contains("NaN"), m);
+        m = fails(rows(1, -2, 1, 2), lr.copy(new org.apache.spark.ml.param.ParamMap()).setWeightCol("weight"));
+        assertTrue(m.contains("weightCol 'weight'") && m.contains("-2.0"), m);
+        m = fails(spark.createDataFrame(List.<Row>of(), SparkTestData.SCHEMA), lr);
+        assertTrue(m.contains("empty data set"), m);
+        m = fails(spark.createDataFrame(List.of(SparkTestData.row(1, 0, new double[] {1, 2}),
+                SparkTestData.row(0, 0, new double[] {3, 4})), SparkTestData.SCHEMA),
+                lr.copy(new org.apache.spark.ml.param.ParamMap()).setWeightCol("weight"));
+        assertTrue(m.contains("empty data set") && m.contains("weightCol 'weight'"), m);
+
+        StructType wrong = new StructType(new StructField[] {
+            DataTypes.createStructField("label", DataTypes.DoubleType, false),
+            DataTypes.createStructField("features", DataTypes.StringType, false)});
+        Dataset<Row> strings = spark.createDataFrame(List.of(RowFactory.create(1.0, "1,2")), wrong);
+        m = fails(strings, lr);
+        assertTrue(m.contains("features") && m.contains("StringType"), m);
+
+        m = fails(rows(1, 1, 1, 2), lr.copy(new org.apache.spark.ml.param.ParamMap()).setClassWeights(new double[] {1, 2, 3}));
+        assertTrue(m.contains("classWeights has 3 entries") && m.contains("2 classes"), m);
+        m = fails(rows(4, 1, 1, 2), lr.copy(new org.apache.spark.ml.param.ParamMap()).setClassWeights(new double[] {1, 2}));
+        assertTrue(m.contains("classWeights has 2 entries") && m.contains("labels up to 4"), m);
+        assertThrows(IllegalArgumentException.class, () -> lr.setFamily("poisson"));
+    }
+
+    @Test
+    void classWeightsActAsInstanceWeights() {
+        // Without label smoothing, class weights cw are instance weights cw[y] everywhere (statistics,
+        // start, the mean's divisor): the same fit as weightCol = cw[label], to the float rounding of
+        // the class weights softxent takes.
+        Rng rng = Rng.fresh();
+        double[] cw = new double[10];
+        for (int k = 0; k < 10; k++) {
+            cw[k] = 0.5 + 2 * rng.nextDouble();
+        }
+        List<Row> rows = new ArrayList<>();
+        for (Row r : sample(rng, 500)) {
+            rows.add(SparkTestData.row(r.getDouble(0), cw[(int) r.getDouble(0)], ((Vector) r.get(2)).toArray()));
+        }
+        Dataset<Row> train = SparkTestData.frame(spark, rows, 1);
+        SoftxentLogisticRegression lr = new SoftxentLogisticRegression().setRegParam(0.05).setMaxIter(12)
+                .setDevice("cpu");
+        SoftxentLogisticRegressionModel a = lr.copy(new org.apache.spark.ml.param.ParamMap()).setClassWeights(cw).fit(train);
+        SoftxentLogisticRegressionModel b = lr.setWeightCol("weight").fit(train);
+        double[] ha = a.summary().objectiveHistory();
+        double[] hb = b.summary().objectiveHistory();
+        assertEquals(hb.length, ha.length, rng + ": iterations");
+        for (int i = 0; i < ha.length; i++) {
+            assertEquals(hb[i], ha[i], 1e-6 * hb[i], rng + ": objective at iteration " + i);
+        }
+        double diff = 0;
+        double scale = 0;
+        for (int k = 0; k < 10; k++) {
+            for (int j = 0; j < 64; j++) {
+                diff = Math.max(diff, Math.abs(a.coefficientMatrix().apply(k, j) - b.coefficientMatrix().apply(k, j)));
+                scale = Math.max(scale, Math.abs(b.coefficientMatrix().apply(k, j)));
+            }
+        }
+        assertTrue(diff / scale < 1e-3, rng + ": coefficients differ by " + diff / scale);
+    }
+}
