@@ -156,17 +156,22 @@ final class CpuClassifier {
             }
         }
 
+        finish(dW, db, reg, w, gradW, gradB);
+        return lossSum;
+    }
+
+    /** gradW = dW + 2·reg·W and gradB = db, rounded to float, for the outputs asked for. */
+    private static void finish(double[] dW, double[] db, double reg, float[] w, float[] gradW, float[] gradB) {
         if (gradW != null) {
             for (int i = 0; i < gradW.length; i++) {
                 gradW[i] = (float) (dW[i] + 2.0 * reg * w[i]);
             }
         }
         if (gradB != null) {
-            for (int j = 0; j < c; j++) {
+            for (int j = 0; j < gradB.length; j++) {
                 gradB[j] = (float) db[j];
             }
         }
-        return lossSum;
     }
 
     /**
@@ -200,7 +205,7 @@ final class CpuClassifier {
         double[][] blockDb = gradB != null ? new double[blocksPerChunk][c] : null;
         double[] db = gradB != null ? new double[c] : null;
         boolean fused = gradW != null && (long) blocksPerChunk * d * c <= BLAS_PARTIALS_ELEMENTS;
-        double[] dWsum = fused ? new double[d * c] : null;
+        double[] dWsum = fused ? new double[d * c] : null;  // the bands' dW joins it at the end
         float[] partial = fused ? new float[d * c] : null;
         FloatPointer pw = null;
         FloatPointer wn = null;
@@ -295,21 +300,15 @@ final class CpuClassifier {
                     });
                 }
             }
-            if (gradW != null && fused) {
-                for (int i = 0; i < gradW.length; i++) {
-                    gradW[i] = (float) (dWsum[i] + 2.0 * reg * w[i]);
-                }
-            } else if (gradW != null) {
-                gw.get(gradW, 0, d * c);
-                for (int i = 0; i < gradW.length; i++) {
-                    gradW[i] = (float) (gradW[i] + 2.0 * reg * w[i]);
+            if (gradW != null && !fused) {
+                float[] banded = new float[d * c];
+                gw.get(banded, 0, d * c);
+                dWsum = new double[d * c];
+                for (int i = 0; i < banded.length; i++) {
+                    dWsum[i] = banded[i];
                 }
             }
-            if (gradB != null) {
-                for (int k = 0; k < c; k++) {
-                    gradB[k] = (float) db[k];
-                }
-            }
+            finish(dWsum, db, reg, w, gradW, gradB);
             return lossSum;
         } finally {
             for (FloatPointer p : new FloatPointer[] {wn, xc, dsc, dxc, gw, pw}) {
