@@ -15,11 +15,13 @@ final class GradientSum implements Serializable {
     private static final long serialVersionUID = 1L;
 
     double loss;
-    final double[] gradient;
+    /** Null until a block is added: the zero value travels with every task, so it stays small. */
+    double[] gradient;
+    final int size;
     final TreeSet<String> engines = new TreeSet<>();
 
     GradientSum(int size) {
-        gradient = new double[size];
+        this.size = size;
     }
 
     /** Adds one block at the coefficients w [features, outputs] and b [outputs] (or null). */
@@ -36,6 +38,9 @@ final class GradientSum implements Serializable {
                         null);
         double weight = block.weight;
         loss += weight * r.loss();
+        if (gradient == null) {
+            gradient = new double[size];
+        }
         for (int i = 0; i < gradW.length; i++) {
             gradient[i] += weight * gradW[i];
         }
@@ -49,8 +54,12 @@ final class GradientSum implements Serializable {
 
     GradientSum merge(GradientSum o) {
         loss += o.loss;
-        for (int i = 0; i < gradient.length; i++) {
-            gradient[i] += o.gradient[i];
+        if (gradient == null) {
+            gradient = o.gradient;
+        } else if (o.gradient != null) {
+            for (int i = 0; i < gradient.length; i++) {
+                gradient[i] += o.gradient[i];
+            }
         }
         engines.addAll(o.engines);
         return this;

@@ -56,6 +56,8 @@ public class SoftxentLogisticRegression
         extends ProbabilisticClassifier<Vector, SoftxentLogisticRegression, SoftxentLogisticRegressionModel>
         implements MLWritable {
     private static final long serialVersionUID = 1L;
+    /** The most bytes of features one packed block holds. */
+    private static final long BLOCK_BYTES = 64L << 20;
 
     private final String uid;
     private final DoubleParam regParam;
@@ -193,8 +195,37 @@ public class SoftxentLogisticRegression
         Column weight = isDefined(weightCol) && !getWeightCol().isEmpty()
                 ? dataset.col(getWeightCol()).cast(DataTypes.DoubleType)
                 : org.apache.spark.sql.functions.lit(1.0);
-        JavaRDD<Row> rows = dataset.select(dataset.col(labelName).cast(DataTypes.DoubleType), weight,
-                dataset.col(featuresName)).toJavaRDD();
+        Dataset<Row> selected = dataset.select(dataset.col(labelName).cast(DataTypes.DoubleType), weight,
+                dataset.col(featuresName));
+        // The rows are read twice (the statistics, then the packing); an input Spark would compute
+        // afresh (a sample, a random split, a UDF) could differ between the two reads.
+        boolean cacheInput = dataset.storageLevel().equals(StorageLevel.NONE());
+        if (cacheInput) {
+            selected = selected.persist(StorageLevel.MEMORY_AND_DISK());
+        }
+        try {
+            return train(dataset, selected, labelName, featuresName);
+        } catch (RuntimeException e) {
+            // A GPU an executor could not use fails its tasks; Spark reports that as a stage failure
+            // several wrappers deep. Say it on the driver, with what to do.
+            for (Throwable t = e; t != null; t = t.getCause()) {
+                if (t instanceof org.softxent.DeviceException || t instanceof org.softxent.DeviceUnavailableException) {
+                    throw new IllegalStateException("softxent could not compute on an executor's GPU (device = "
+                            + getDevice() + "): " + t.getMessage() + ". Set device to cpu, or check that Spark's GPU"
+                            + " discovery script names CUDA ordinals as the executor sees them", e);
+                }
+            }
+            throw e;
+        } finally {
+            if (cacheInput) {
+                selected.unpersist();
+            }
+        }
+    }
+
+    private SoftxentLogisticRegressionModel train(Dataset<?> dataset, Dataset<Row> selected, String labelName,
+                                                  String featuresName) {
+        JavaRDD<Row> rows = selected.toJavaRDD();
         int depth = getAggregationDepth();
 
         double[] givenClassWeights = isDefined(classWeights) ? getClassWeights() : null;
@@ -208,16 +239,27 @@ public class SoftxentLogisticRegression
                     + labelName + "' has labels up to " + (long) stats.largestLabel);
         }
 
-        int numClasses = Math.max(stats.histogram.length, metadataClasses(dataset, labelName));
+        int declared = metadataClasses(dataset, labelName);
+        if (declared > 0 && declared < stats.histogram.length) {
+            throw new IllegalArgumentException("labelCol '" + labelName + "' metadata declares " + declared
+                    + " classes, but the data has labels up to " + (stats.histogram.length - 1));
+        }
+        int numClasses = Math.max(stats.histogram.length, declared);
         boolean multinomial = multinomial(numClasses);
         int features = stats.features;
         int outputs = multinomial ? numClasses : 1;
+        if (!multinomial && isDefined(classWeights) && getLabelSmoothing() > 0) {
+            // Folded into the row weights, class weights would weight a smoothed binomial target as
+            // a whole, not its two parts as PyTorch's weighted, smoothed cross-entropy does.
+            throw new IllegalArgumentException("classWeights with labelSmoothing > 0 is not supported for the binomial"
+                    + " family: set family to multinomial, or drop one of them");
+        }
         double[] histogram = java.util.Arrays.copyOf(stats.histogram, numClasses);
         float[] cw = classWeights(numClasses);
         boolean fit = getFitIntercept();
 
         long constant = java.util.Arrays.stream(histogram).filter(h -> h != 0).count();
-        if (fit && constant == 1) {
+        if (fit && constant == 1 && getLabelSmoothing() == 0) {
             return constantModel(numClasses, multinomial, features, histogram);
         }
 
@@ -240,14 +282,23 @@ public class SoftxentLogisticRegression
         }
 
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(dataset.sparkSession().sparkContext());
+        // Rows per block: blockSize, or fewer so that a block's features stay within 64 MiB (as
+        // MLlib's maxBlockSizeInMB bounds its blocks); sparse vectors are made dense here.
+        int blockRows = (int) Math.max(1, Math.min(getBlockSize(), BLOCK_BYTES / (4L * Math.max(1, features))));
         Setup setup = new Setup(features, outputs, multinomial, fit, fit ? mean : null, inverseStd, cw,
-                getLabelSmoothing(), getDevice(), getBlockSize());
+                getLabelSmoothing(), getDevice(), blockRows);
         Broadcast<Setup> setupCast = jsc.broadcast(setup);
         JavaRDD<Block> blocks = rows.mapPartitions(it -> Block.pack(it, setupCast.value()))
                 .persist(StorageLevel.MEMORY_AND_DISK());
         blocks.setName(uid() + ": softxent training blocks");
 
-        int size = features * outputs + (fit ? outputs : 0);
+        int size;
+        try {
+            size = Math.addExact(Math.multiplyExact(features, outputs), fit ? outputs : 0);
+        } catch (ArithmeticException e) {
+            throw new IllegalArgumentException("featuresCol '" + featuresName + "' has " + features + " features and "
+                    + outputs + " outputs: more coefficients than one Java array holds");
+        }
         double[] initial = new double[size];
         if (fit && multinomial) {
             // MLlib's start: intercepts log(1 + count_k), centred (the coefficients are 0, so the
@@ -298,11 +349,11 @@ public class SoftxentLogisticRegression
             engines.addAll(sum.engines);
             double loss = sum.loss / normaliser;
             double[] grad = new double[size + 1];
-            for (int i = 0; i < size; i++) {
+            for (int i = 0; i < size && sum.gradient != null; i++) {
                 grad[i] = sum.gradient[i] / normaliser;
             }
-            // softxent computed at θ rounded to float (θ̃). Report f(θ̃) + ∇f(θ̃)·(θ − θ̃), exact to
-            // second order in the rounding, so that the objective L-BFGS sees does not move in
+            // softxent computed at θ rounded to float (θ̃). Report f(θ̃) + ∇f(θ̃)·(θ − θ̃), wrong only
+            // in the second order of the rounding, so that the objective L-BFGS sees does not move in
             // steps of float resolution (which would end its line search early).
             for (int i = 0; i < w.length; i++) {
                 loss += grad[i] * (theta[i] - (double) w[i]);

@@ -103,7 +103,7 @@ public class SoftxentLogisticRegressionModel
     /** The summary of the fit that made this model. */
     public SoftxentTrainingSummary summary() {
         if (summary == null) {
-            throw new IllegalStateException("no training summary: this model was loaded or copied, not fitted");
+            throw new IllegalStateException("no training summary: this model was loaded, not fitted");
         }
         return summary;
     }
@@ -136,8 +136,19 @@ public class SoftxentLogisticRegressionModel
         double[] v = ((DenseVector) rawPrediction).values();
         if (multinomial) {
             double max = Double.NEGATIVE_INFINITY;
-            for (double z : v) {
-                max = Math.max(max, z);
+            int top = 0;
+            for (int k = 0; k < v.length; k++) {
+                if (v[k] > max) {
+                    max = v[k];
+                    top = k;
+                }
+            }
+            if (max == Double.POSITIVE_INFINITY) {
+                // A class with an infinite margin (the intercept of a single-class fit): it has all
+                // the probability, as MLlib says; exp(∞ − ∞) would make every probability NaN.
+                java.util.Arrays.fill(v, 0.0);
+                v[top] = 1.0;
+                return rawPrediction;
             }
             double sum = 0;
             for (int k = 0; k < v.length; k++) {

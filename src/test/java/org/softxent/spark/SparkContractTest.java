@@ -174,6 +174,31 @@ class SparkContractTest {
         m = fails(rows(4, 1, 1, 2), lr.copy(new org.apache.spark.ml.param.ParamMap()).setClassWeights(new double[] {1, 2}));
         assertTrue(m.contains("classWeights has 2 entries") && m.contains("labels up to 4"), m);
         assertThrows(IllegalArgumentException.class, () -> lr.setFamily("poisson"));
+        m = fails(rows(1, 1, 1, 2), lr.copy(new org.apache.spark.ml.param.ParamMap()).setFamily("binomial")
+                .setClassWeights(new double[] {1, 2}).setLabelSmoothing(0.1));
+        assertTrue(m.contains("classWeights with labelSmoothing") && m.contains("binomial"), m);
+    }
+
+    /**
+     * Every label the same class (2 of 3, multinomial, with an intercept): as MLlib, no training,
+     * that class's intercept +∞, and every row predicted as it with probability 1, not NaN.
+     */
+    @Test
+    void aSingleClassIsPredictedWithCertainty() {
+        Rng rng = Rng.fresh();
+        List<Row> data = new java.util.ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            data.add(SparkTestData.row(2, 1, new double[] {rng.normal(1, 1)[0], rng.normal(1, 1)[0]}));
+        }
+        SoftxentLogisticRegressionModel model = new SoftxentLogisticRegression().setFamily("multinomial")
+                .fit(SparkTestData.frame(spark, data, 2));
+        assertEquals(Double.POSITIVE_INFINITY, model.interceptVector().apply(2), 0.0, rng.toString());
+        for (Row r : model.transform(SparkTestData.frame(spark, data, 2)).select("prediction", "probability")
+                .collectAsList()) {
+            assertEquals(2.0, r.getDouble(0), 0.0, rng + ": " + r);
+            assertArrayEquals(new double[] {0, 0, 1}, ((org.apache.spark.ml.linalg.Vector) r.get(1)).toArray(), 0.0,
+                    rng + ": " + r);
+        }
     }
 
     @Test
