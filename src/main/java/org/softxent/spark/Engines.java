@@ -34,7 +34,12 @@ final class Engines {
      *               ({@code Softxent.open(Device.GPU)}); fails when there is none; {@code cpu}: the CPU reference
      */
     static Softxent forTask(String device) {
-        Integer ordinal = taskGpu();
+        TaskContext context = TaskContext.get();
+        return forTask(device, context == null ? null : gpuOrdinal(context.resourcesJMap()));
+    }
+
+    /** {@link #forTask(String)} for a task given the GPU {@code ordinal} (null: none). */
+    static Softxent forTask(String device, Integer ordinal) {
         switch (device) {
             case "cpu":
                 return cpu();
@@ -60,13 +65,9 @@ final class Engines {
         return OPEN.computeIfAbsent("gpu:" + ordinal, k -> Softxent.openGpu(ordinal));
     }
 
-    /** The ordinal of the first GPU address Spark assigned to the running task, or null. */
-    static Integer taskGpu() {
-        TaskContext context = TaskContext.get();
-        if (context == null) {
-            return null;
-        }
-        ResourceInformation gpu = context.resourcesJMap().get("gpu");
+    /** The ordinal of the first GPU address among a task's resources, or null when it has none. */
+    static Integer gpuOrdinal(Map<String, ResourceInformation> resources) {
+        ResourceInformation gpu = resources.get("gpu");
         if (gpu == null || gpu.addresses().length == 0) {
             return null;
         }

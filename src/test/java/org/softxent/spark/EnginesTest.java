@@ -1,0 +1,38 @@
+package org.softxent.spark;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Map;
+import org.apache.spark.resource.ResourceInformation;
+import org.junit.jupiter.api.Test;
+import org.softxent.Device;
+import org.softxent.DeviceUnavailableException;
+import org.softxent.Softxent;
+
+/** Which engine a task computes on: the GPU address Spark gives it, read as a CUDA ordinal. */
+class EnginesTest {
+
+    @Test
+    void theFirstGpuAddressIsTheOrdinal() {
+        assertNull(Engines.gpuOrdinal(Map.of()));
+        assertNull(Engines.gpuOrdinal(Map.of("gpu", new ResourceInformation("gpu", new String[0]))));
+        assertEquals(3, Engines.gpuOrdinal(Map.of("gpu", new ResourceInformation("gpu", new String[] {" 3", "5"}))));
+        DeviceUnavailableException e = assertThrows(DeviceUnavailableException.class,
+                () -> Engines.gpuOrdinal(Map.of("gpu", new ResourceInformation("gpu", new String[] {"GPU-1a2b"}))));
+        assertTrue(e.getMessage().contains("'GPU-1a2b'") && e.getMessage().contains("CUDA device ordinal"),
+                e.getMessage());
+    }
+
+    @Test
+    void withoutAGpuAutoAndCpuComputeOnTheReference() {
+        Softxent auto = Engines.forTask("auto", null);
+        assertEquals(Device.CPU, auto.device());
+        assertTrue(auto.description().startsWith("CPU reference"), auto.description());
+        assertSame(auto, Engines.forTask("cpu", null), "one engine per executor and device");
+        assertThrows(IllegalArgumentException.class, () -> Engines.forTask("tpu", null));
+    }
+}
