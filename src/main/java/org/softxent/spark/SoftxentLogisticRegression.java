@@ -94,7 +94,7 @@ public class SoftxentLogisticRegression
         standardization = new BooleanParam(this, "standardization",
                 "whether to standardise the features before penalising the coefficients (as MLlib)");
         family = new Param<>(this, "family", "auto, binomial or multinomial (as MLlib)",
-                ParamValidators.inArray(new String[] {"auto", "binomial", "multinomial"}));
+                oneOf("auto", "binomial", "multinomial"));
         weightCol = new Param<>(this, "weightCol", "instance weight column (non-negative); unset: all 1");
         classWeights = new DoubleArrayParam(this, "classWeights",
                 "softxent extra: a positive weight per class, multiplying each row's weight");
@@ -103,7 +103,7 @@ public class SoftxentLogisticRegression
         device = new Param<>(this, "device",
                 "auto (the GPU Spark assigns the task, else the CPU), cpu, or gpu (the task's GPU, else any "
                         + "GPU softxent finds; fails without one)",
-                ParamValidators.inArray(new String[] {"auto", "cpu", "gpu"}));
+                oneOf("auto", "cpu", "gpu"));
         blockSize = new IntParam(this, "blockSize", "rows per packed block (> 0)", ParamValidators.gt(0.0));
         aggregationDepth = new IntParam(this, "aggregationDepth", "depth of treeAggregate (>= 2)",
                 ParamValidators.gtEq(2.0));
@@ -145,11 +145,21 @@ public class SoftxentLogisticRegression
     public double getTol() { return (Double) getOrDefault(tol); }
     public boolean getFitIntercept() { return (Boolean) getOrDefault(fitIntercept); }
     public boolean getStandardization() { return (Boolean) getOrDefault(standardization); }
-    public String getFamily() { return getOrDefault(family); }
+    /**
+     * A validator accepting {@code values} in any case, as MLlib's family param does (a value set
+     * through a ParamMap or a grid does not pass through the lower-casing setters).
+     */
+    private static scala.Function1<String, Object> oneOf(String... values) {
+        java.util.Set<String> accepted = java.util.Set.of(values);
+        return (scala.Function1<String, Object> & java.io.Serializable)
+                v -> v != null && accepted.contains(v.toLowerCase(Locale.ROOT));
+    }
+
+    public String getFamily() { return getOrDefault(family).toLowerCase(Locale.ROOT); }
     public String getWeightCol() { return getOrDefault(weightCol); }
     public double[] getClassWeights() { return getOrDefault(classWeights); }
     public double getLabelSmoothing() { return (Double) getOrDefault(labelSmoothing); }
-    public String getDevice() { return getOrDefault(device); }
+    public String getDevice() { return getOrDefault(device).toLowerCase(Locale.ROOT); }
     public int getBlockSize() { return (Integer) getOrDefault(blockSize); }
     public int getAggregationDepth() { return (Integer) getOrDefault(aggregationDepth); }
 

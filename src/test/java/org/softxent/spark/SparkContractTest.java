@@ -174,6 +174,13 @@ class SparkContractTest {
         m = fails(rows(4, 1, 1, 2), lr.copy(new org.apache.spark.ml.param.ParamMap()).setClassWeights(new double[] {1, 2}));
         assertTrue(m.contains("classWeights has 2 entries") && m.contains("labels up to 4"), m);
         assertThrows(IllegalArgumentException.class, () -> lr.setFamily("poisson"));
+        // Through a ParamMap (as a grid sets it) the value keeps its case: accepted in any case.
+        @SuppressWarnings("unchecked")
+        org.apache.spark.ml.param.Param<Object> familyParam = (org.apache.spark.ml.param.Param<Object>) lr.getParam("family");
+        SoftxentLogisticRegression mixed = lr.copy(new org.apache.spark.ml.param.ParamMap().put(familyParam, "MultiNomial"));
+        assertEquals("multinomial", mixed.getFamily());
+        assertThrows(IllegalArgumentException.class,
+                () -> new org.apache.spark.ml.param.ParamMap().put(familyParam, "poisson"));
         m = fails(rows(1, 1, 1, 2), lr.copy(new org.apache.spark.ml.param.ParamMap()).setFamily("binomial")
                 .setClassWeights(new double[] {1, 2}).setLabelSmoothing(0.1));
         assertTrue(m.contains("classWeights with labelSmoothing") && m.contains("binomial"), m);
