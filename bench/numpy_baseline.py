@@ -19,12 +19,13 @@ Usage: python3 bench/numpy_baseline.py [--quick] [--runs N] --json FILE
 """
 import argparse
 import json
-import math
 import os
 import platform
 import time
 
 import numpy as np
+
+from baseline_common import shape, stats
 
 CE = [(65536, 10), (16384, 1000)]
 BACKWARD = [(16384, 1000), (4096, 32000)]
@@ -34,20 +35,6 @@ TRAIN = (131072, 256, 10)
 TRAIN_BATCH = 256
 TRAIN_LR = 0.1
 TRAIN_MOMENTUM = 0.9
-
-
-def shape(s):
-    return " x ".join(str(v) for v in s)
-
-
-def stats(samples):
-    s = sorted(samples)
-
-    def pct(p):
-        rank = math.ceil(p / 100 * len(s))
-        return s[max(0, min(len(s) - 1, rank - 1))]
-
-    return {"runs": len(s), "median_ms": pct(50), "p10_ms": pct(10), "p90_ms": pct(90)}
 
 
 def time_wall(fn, runs, warmup=2):

@@ -36,6 +36,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from baseline_common import shape, stats
+
 CE = [(65536, 10), (16384, 1000), (4096, 32000), (1024, 128256)]
 BACKWARD = [(16384, 1000), (4096, 32000)]
 CLASSIFIER = [(65536, 256, 10), (4096, 1024, 1000), (8192, 4096, 32000)]
@@ -46,22 +48,8 @@ SWEEP_ELEMENTS = 1 << 27
 ROTATION_BYTES = 200 << 20
 
 
-def shape(s):
-    return " x ".join(str(v) for v in s)
-
-
 def sets(bytes_per_set):
     return max(2, min(64, math.ceil(ROTATION_BYTES / bytes_per_set)))
-
-
-def stats(samples):
-    s = sorted(samples)
-
-    def pct(p):
-        rank = math.ceil(p / 100 * len(s))
-        return s[max(0, min(len(s) - 1, rank - 1))]
-
-    return {"runs": len(s), "median_ms": pct(50), "p10_ms": pct(10), "p90_ms": pct(90)}
 
 
 def time_cuda(fn, runs, warmup=5):
