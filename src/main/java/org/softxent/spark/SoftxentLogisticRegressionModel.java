@@ -121,12 +121,26 @@ public class SoftxentLogisticRegressionModel
         }
         int sets = coefficientMatrix.numRows();
         double[] m = new double[sets];
-        for (int k = 0; k < sets; k++) {
-            double s = interceptVector.apply(k);
-            for (int j = 0; j < features.size(); j++) {
-                s += coefficientMatrix.apply(k, j) * features.apply(j);
+        if (features instanceof org.apache.spark.ml.linalg.SparseVector sparse) {
+            // Only the stored entries: apply(j) on a sparse vector is a search per element.
+            int[] index = sparse.indices();
+            double[] value = sparse.values();
+            for (int k = 0; k < sets; k++) {
+                double s = interceptVector.apply(k);
+                for (int p = 0; p < index.length; p++) {
+                    s += coefficientMatrix.apply(k, index[p]) * value[p];
+                }
+                m[k] = s;
             }
-            m[k] = s;
+        } else {
+            double[] x = features.toArray();
+            for (int k = 0; k < sets; k++) {
+                double s = interceptVector.apply(k);
+                for (int j = 0; j < x.length; j++) {
+                    s += coefficientMatrix.apply(k, j) * x[j];
+                }
+                m[k] = s;
+            }
         }
         return multinomial ? Vectors.dense(m) : Vectors.dense(-m[0], m[0]);
     }

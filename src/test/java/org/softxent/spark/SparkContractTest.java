@@ -51,6 +51,28 @@ class SparkContractTest {
         return rows;
     }
 
+    /** Digits' pixels are mostly 0: the same rows as sparse vectors get the same margins. */
+    @Test
+    void sparseFeaturesPredictAsDenseOnes() {
+        Rng rng = Rng.fresh();
+        List<Row> rows = sample(rng, 300);
+        SoftxentLogisticRegressionModel model = new SoftxentLogisticRegression().setRegParam(0.1).setMaxIter(10)
+                .fit(SparkTestData.frame(spark, rows, 2));
+        List<Row> sparse = new ArrayList<>();
+        for (Row r : rows) {
+            sparse.add(RowFactory.create(r.get(0), r.get(1), ((Vector) r.get(2)).toSparse()));
+        }
+        // Straight from the lists (frame() repartitions, which would reorder the rows).
+        List<Row> a = model.transform(spark.createDataFrame(rows, SparkTestData.SCHEMA)).select("rawPrediction")
+                .collectAsList();
+        List<Row> b = model.transform(spark.createDataFrame(sparse, SparkTestData.SCHEMA)).select("rawPrediction")
+                .collectAsList();
+        for (int i = 0; i < a.size(); i++) {
+            assertArrayEquals(((Vector) a.get(i).get(0)).toArray(), ((Vector) b.get(i).get(0)).toArray(), 1e-12,
+                    rng + ": row " + i);
+        }
+    }
+
     @Test
     void gpuPathOnTheSimulatedDeviceAgreesWithTheCpuPath() {
         Rng rng = Rng.fresh();
