@@ -291,6 +291,13 @@ public class SoftxentLogisticRegression
                     + " over the training rows; nothing to train on");
         }
 
+        int size;
+        try {
+            size = Math.addExact(Math.multiplyExact(features, outputs), fit ? outputs : 0);
+        } catch (ArithmeticException e) {
+            throw new IllegalArgumentException("featuresCol '" + featuresName + "' has " + features + " features and "
+                    + outputs + " outputs: more coefficients than one Java array holds");
+        }
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(dataset.sparkSession().sparkContext());
         // Rows per block: blockSize, or fewer so that a block's features stay within 64 MiB (as
         // MLlib's maxBlockSizeInMB bounds its blocks); sparse vectors are made dense here.
@@ -302,13 +309,6 @@ public class SoftxentLogisticRegression
                 .persist(StorageLevel.MEMORY_AND_DISK());
         blocks.setName(uid() + ": softxent training blocks");
 
-        int size;
-        try {
-            size = Math.addExact(Math.multiplyExact(features, outputs), fit ? outputs : 0);
-        } catch (ArithmeticException e) {
-            throw new IllegalArgumentException("featuresCol '" + featuresName + "' has " + features + " features and "
-                    + outputs + " outputs: more coefficients than one Java array holds");
-        }
         double[] initial = new double[size];
         if (fit && multinomial) {
             // MLlib's start: intercepts log(1 + count_k), centred (the coefficients are 0, so the
@@ -321,9 +321,9 @@ public class SoftxentLogisticRegression
             for (int k = 0; k < numClasses; k++) {
                 initial[features * outputs + k] -= sum / numClasses;
             }
-        } else if (fit) {
+        } else if (fit && histogram[0] > 0 && histogram[1] > 0) {
             initial[features] = Math.log(histogram[1] / histogram[0]);
-        }
+        }  // one class only (with label smoothing, which makes the optimum finite): start at 0
 
         double reg = getRegParam();
         boolean standardize = getStandardization();

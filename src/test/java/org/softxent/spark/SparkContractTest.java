@@ -228,6 +228,18 @@ class SparkContractTest {
             assertArrayEquals(new double[] {0, 0, 1}, ((org.apache.spark.ml.linalg.Vector) r.get(1)).toArray(), 0.0,
                     rng + ": " + r);
         }
+
+        // With label smoothing the optimum is finite: trained, from a finite start, as the one class.
+        List<Row> ones = new java.util.ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            ones.add(SparkTestData.row(1, 1, new double[] {rng.normal(1, 1)[0], rng.normal(1, 1)[0]}));
+        }
+        SoftxentLogisticRegressionModel smoothed = new SoftxentLogisticRegression().setFamily("binomial")
+                .setLabelSmoothing(0.1).setMaxIter(20).fit(SparkTestData.frame(spark, ones, 2));
+        assertTrue(Double.isFinite(smoothed.intercept()) && smoothed.intercept() > 0, rng + ": " + smoothed.intercept());
+        for (Row r : smoothed.transform(SparkTestData.frame(spark, ones, 2)).select("prediction").collectAsList()) {
+            assertEquals(1.0, r.getDouble(0), 0.0, rng + ": " + r);
+        }
     }
 
     @Test
