@@ -86,9 +86,9 @@ public final class Softxent implements AutoCloseable {
 
     /**
      * Opens the exact CPU reference: every product and sum accumulated in double, the same bits
-     * whatever the number of threads. It is what softxent checks GPU results against; its
-     * classifiers are 10–30× slower than those of {@link Device#CPU}, whose matrix products are
-     * OpenBLAS's float sgemm.
+     * whatever the number of threads. It is what softxent checks GPU results against. Its
+     * classifiers were 4–12× slower, on the benchmark's shapes, than those of {@link Device#CPU},
+     * whose matrix products are OpenBLAS's float sgemm.
      */
     public static Softxent openReference() {
         return new Softxent(CpuBackend.reference(), null);

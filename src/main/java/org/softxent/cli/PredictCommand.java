@@ -35,8 +35,9 @@ final class PredictCommand implements Callable<Integer> {
             files.checkFolder(out);
             files.protect(data.data, "--data");
             Csv.Table t = data.read(m.features(), false);
-            float[] p = m.predictProba(t.x(), t.rows());
-            int[] c = m.predict(t.x(), t.rows());
+            LinearModel.Predictions both = m.predictBoth(t.x(), t.rows());
+            float[] p = both.probabilities();
+            int[] c = both.classes();
             long[] classes = new long[c.length];
             for (int i = 0; i < c.length; i++) {
                 classes[i] = c[i];

@@ -8,7 +8,8 @@ import org.bytedeco.openblas.global.openblas_nolapack;
  * OpenBLAS's {@code sgemm}, as JavaCPP's presets bundle it, for the CPU engine's matrix products.
  *
  * <p>Why a BLAS: the classifiers' products are GEMMs of a few hundred MFLOP to tens of GFLOP, and a
- * tuned GEMM runs them 10–30× faster than plain Java loops on the same cores. The
+ * tuned GEMM runs them far faster than plain Java loops on the same cores (the benchmark's classifier
+ * steps went 4–12× faster). The
  * library loads once per JVM, from the jar (JavaCPP unpacks it into its cache folder); where it
  * cannot load (another platform, an unwritable cache), {@link #whyNot()} says why and the engine
  * computes its products in Java instead. The system property {@value #PROPERTY}{@code =false}

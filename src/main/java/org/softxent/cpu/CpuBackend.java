@@ -18,7 +18,7 @@ import org.softxent.backend.CrossEntropyProblem;
  *   <li>{@link #reference()}: in double, in Java, the same bits whatever the thread count (see
  *       {@link Parallel}): the exact reference the GPU is checked against;</li>
  *   <li>{@link #fast()}: OpenBLAS's sgemm in float ({@link Blas}), as NumPy and PyTorch compute
- *       them (dW accumulating in float across chunks of rows), 10–30× faster; the same bits at
+ *       them (dW accumulating in float across chunks of rows), 4–12× faster on the benchmark's classifier steps; the same bits at
  *       every call on a given machine, not across machines (OpenBLAS picks its kernels for the
  *       CPU). Where OpenBLAS cannot load, the products are the reference's and
  *       {@link #description()} says why.</li>

@@ -152,9 +152,25 @@ public final class LinearModel {
         }
     }
 
+    /** The probabilities [rows, classes] and the predicted class [rows] of one pass over the data. */
+    public record Predictions(float[] probabilities, int[] classes) {
+    }
+
+    /**
+     * {@link #predictProba} and {@link #predict} from one computation of the logits, for callers
+     * that want both.
+     */
+    public Predictions predictBoth(float[] x, int rows) {
+        double[] z = logits(x, rows);
+        return new Predictions(probabilities(z, rows), classes(z, rows));
+    }
+
     /** The probabilities [rows, classes] of each class for x [rows, features]. */
     public float[] predictProba(float[] x, int rows) {
-        double[] z = logits(x, rows);
+        return probabilities(logits(x, rows), rows);
+    }
+
+    private float[] probabilities(double[] z, int rows) {
         float[] p = new float[rows * classes];
         for (int r = 0; r < rows; r++) {
             if (kind == Kind.LOGISTIC) {
@@ -173,7 +189,10 @@ public final class LinearModel {
 
     /** The most probable class of each row of x [rows, features] (the lowest on a tie). */
     public int[] predict(float[] x, int rows) {
-        double[] z = logits(x, rows);
+        return classes(logits(x, rows), rows);
+    }
+
+    private int[] classes(double[] z, int rows) {
         int[] out = new int[rows];
         for (int r = 0; r < rows; r++) {
             out[r] = predicted(z, r);

@@ -56,6 +56,9 @@ class LinearModelTest {
             }
             assertEquals(best, predicted[r], rng.toString());
         }
+        LinearModel.Predictions both = m.predictBoth(x, n);
+        assertArrayEquals(p, both.probabilities(), "predictBoth's probabilities " + rng);
+        assertArrayEquals(predicted, both.classes(), "predictBoth's classes " + rng);
         int[] labels = rng.labels(n, c);
         Evaluation e = m.evaluate(x, labels, n);
         int right = 0;
