@@ -25,6 +25,9 @@ final class HostSteps implements Steps {
     private final int[] yb;
     private final float[] tb;
     private final String why;
+    private float[] tail;
+    private int[] tailY;
+    private float[] tailT;
 
     HostSteps(Softxent sx, Problem p, int batch, double momentum, String why) {
         this.sx = sx;
@@ -73,9 +76,15 @@ final class HostSteps implements Steps {
         long step = first;
         for (int r0 = 0; r0 < order.length; r0 += batch, step++) {
             int m = Math.min(batch, order.length - r0);
-            float[] x = m == batch ? xb : new float[m * d];
-            int[] y = yb == null ? null : m == batch ? yb : new int[m];
-            float[] t = tb == null ? null : m == batch ? tb : new float[m];
+            if (m != batch && (tail == null || tail.length != m * d)) {
+                // The epoch's last, shorter batch: its own arrays, made once.
+                tail = new float[m * d];
+                tailY = yb == null ? null : new int[m];
+                tailT = tb == null ? null : new float[m];
+            }
+            float[] x = m == batch ? xb : tail;
+            int[] y = m == batch ? yb : tailY;
+            float[] t = m == batch ? tb : tailT;
             for (int i = 0; i < m; i++) {
                 int r = order[r0 + i];
                 System.arraycopy(p.x(), r * d, x, i * d, d);
