@@ -19,6 +19,8 @@ final class GradientSum implements Serializable {
     double[] gradient;
     final int size;
     final TreeSet<String> engines = new TreeSet<>();
+    private transient float[] gradW;
+    private transient float[] gradB;
 
     GradientSum(int size) {
         this.size = size;
@@ -30,11 +32,15 @@ final class GradientSum implements Serializable {
         engines.add(engine.description());
         int f = s.features;
         int k = s.outputs;
-        float[] gradW = new float[f * k];
-        float[] gradB = b == null ? null : new float[k];
+        // One pair of gradient arrays per task, not per block (many small blocks with many weights).
+        if (gradW == null) {
+            gradW = new float[f * k];
+            gradB = new float[k];
+        }
+        float[] gb = b == null ? null : gradB;
         ClassifierResult r = s.multinomial
-                ? engine.classifier(block.x, w, b, block.labels, block.rows, f, k, s.classifierOptions(), gradW, gradB, null)
-                : engine.binaryClassifier(block.x, w, b, block.targets, block.rows, f, k, s.binaryOptions(), gradW, gradB,
+                ? engine.classifier(block.x, w, b, block.labels, block.rows, f, k, s.classifierOptions(), gradW, gb, null)
+                : engine.binaryClassifier(block.x, w, b, block.targets, block.rows, f, k, s.binaryOptions(), gradW, gb,
                         null);
         double weight = block.weight;
         loss += weight * r.loss();
@@ -44,9 +50,9 @@ final class GradientSum implements Serializable {
         for (int i = 0; i < gradW.length; i++) {
             gradient[i] += weight * gradW[i];
         }
-        if (gradB != null) {
+        if (gb != null) {
             for (int i = 0; i < k; i++) {
-                gradient[f * k + i] += weight * gradB[i];
+                gradient[f * k + i] += weight * gb[i];
             }
         }
         return this;
