@@ -120,6 +120,32 @@ public interface OnDevice {
     void upload(int[] src, CUdeviceptr dst);
 
     /**
+     * Queues a copy of rows of the host array src [srcRows, cols] into dst [count, cols] on an upload
+     * stream of the engine's own, so that it runs under the work queued after it instead of before it:
+     * row i of dst is src's row {@code order[from + i]}, or with order null the row {@code from + i}.
+     * The rows are gathered into pinned memory on the calling thread; src and order may be changed
+     * once this returns. The copy waits, on the device, for the work queued before this call (which
+     * may still read dst); the work queued after it does not wait for the copy until
+     * {@link #awaitUploads()}. So a data set larger than device memory is streamed: each chunk
+     * uploaded into one of two buffers while the steps on the other run.
+     *
+     * @throws IllegalArgumentException when src is not a whole number of rows of cols, or [from,
+     *                                  from + count) is not within order (or src's rows), or an entry
+     *                                  of order is not a row of src, naming it
+     * @throws ShapeMismatchException   when dst does not hold count × cols floats
+     */
+    void uploadRows(float[] src, int cols, int[] order, int from, int count, CUdeviceptr dst);
+
+    /** {@link #uploadRows(float[], int, int[], int, int, CUdeviceptr)} for int32 rows (labels). */
+    void uploadRows(int[] src, int cols, int[] order, int from, int count, CUdeviceptr dst);
+
+    /**
+     * Makes the work queued after this call wait for every {@code uploadRows} copy queued before it.
+     * Modifies nothing and returns at once.
+     */
+    void awaitUploads();
+
+    /**
      * Copies src [dst.length] into dst after the work queued before it, then returns as
      * {@link #synchronize()} does (throwing for bad data the queued calls met).
      */

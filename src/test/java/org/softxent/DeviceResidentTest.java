@@ -193,6 +193,105 @@ class DeviceResidentTest extends EngineTest {
     }
 
     @Test
+    void rowsUploadedBesideTheWorkArriveWhereTheWorkAfterAwaitReadsThem() {
+        Rng rng = Rng.fresh();
+        OnDevice dev = sx.onDevice();
+        int d = 1000;
+        int n = 3000; // 12 MB: more than one pinned buffer, which breaks mid-row
+        float[] x = rng.normal(n * d, 1);
+        int[] order = new int[n + 5];
+        for (int i = 0; i < order.length; i++) {
+            order[i] = rng.nextInt(0, n);
+        }
+        int from = 5;
+        int count = 2500;
+        try (DeviceArrays mem = new DeviceArrays()) {
+            CUdeviceptr dst = mem.poisoned((long) count * d);
+            CUdeviceptr probs = mem.poisoned((long) count * d);
+            dev.uploadRows(x, d, order, from, count, dst);
+            dev.awaitUploads();
+            dev.softmax(dst, count, d, probs);
+            float[] rows = new float[count * d];
+            for (int i = 0; i < count; i++) {
+                System.arraycopy(x, order[from + i] * d, rows, i * d, d);
+            }
+            java.util.Arrays.fill(x, Float.NaN); // the rows were gathered before uploadRows returned
+            dev.synchronize();
+            assertClose(cpu.softmax(rows, count, d), DeviceArrays.read(probs, count * d), LOGITS, "softmax " + rng);
+            float[] got = DeviceArrays.read(dst, count * d);
+            for (int k = 0; k < got.length; k++) {
+                if (got[k] != rows[k]) {
+                    throw new AssertionError("row " + k / d + ", column " + k % d + ": " + got[k] + " uploaded, "
+                            + rows[k] + " expected (" + rng + ")");
+                }
+            }
+
+            // A buffer the queued work still reads is overwritten only after it; the work after the
+            // await sees the new rows. Labels as int rows, a contiguous range (no order).
+            int[] labels = rng.labels(n, d);
+            CUdeviceptr dy = mem.poisoned(count);
+            CUdeviceptr loss1 = mem.poisoned(1);
+            CUdeviceptr loss2 = mem.poisoned(1);
+            CUdeviceptr scratch = mem.poisoned(d); // (allocated here: a JCuda copy waits for the whole context)
+            dev.uploadRows(labels, 1, null, 0, count, dy);
+            dev.awaitUploads();
+            dev.crossEntropy(probs, count, d, dy, CrossEntropyOptions.defaults(), null, null, loss1);
+            float[] other = rng.normal(count * d, 2);
+            dev.uploadRows(other, d, null, 0, count, probs);
+            dev.uploadRows(labels, 1, null, n - count, count, dy);
+            // More uploads than the engine has pinned buffers: the host then waits for the copy into
+            // probs to be done before the loss over the old rows has been waited for.
+            for (int i = 0; i < 8; i++) {
+                dev.uploadRows(x, d, null, i, 1, scratch);
+            }
+            dev.awaitUploads();
+            dev.crossEntropy(probs, count, d, dy, CrossEntropyOptions.defaults(), null, null, loss2);
+            dev.synchronize();
+            float[] probsBefore = cpu.softmax(rows, count, d);
+            double want1 = cpu.crossEntropy(probsBefore, count, d, java.util.Arrays.copyOf(labels, count),
+                    CrossEntropyOptions.defaults(), null, null).loss();
+            double want2 = cpu.crossEntropy(other, count, d, java.util.Arrays.copyOfRange(labels, n - count, n),
+                    CrossEntropyOptions.defaults(), null, null).loss();
+            assertClose(want1, DeviceArrays.read(loss1, 1)[0], LOGITS, "loss over the rows before " + rng);
+            assertClose(want2, DeviceArrays.read(loss2, 1)[0], LOGITS, "loss over the rows uploaded after " + rng);
+        }
+    }
+
+    @Test
+    void badRowUploadsAreRefusedBeforeAnyCopy() {
+        OnDevice dev = sx.onDevice();
+        float[] x = new float[12];
+        java.util.Arrays.fill(x, 1f);
+        try (DeviceArrays mem = new DeviceArrays()) {
+            CUdeviceptr dst = mem.poisoned(6);
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> dev.uploadRows(x, 3, new int[] {0, 4, 1}, 0, 2, dst));
+            assertTrue(e.getMessage().contains("order[1] = 4 is not a row of src [4, 3]"), e.getMessage());
+            e = assertThrows(IllegalArgumentException.class, () -> dev.uploadRows(x, 5, null, 0, 1, dst));
+            assertTrue(e.getMessage().contains("src must be whole rows of cols = 5 values, but holds 12"),
+                    e.getMessage());
+            e = assertThrows(IllegalArgumentException.class, () -> dev.uploadRows(x, 3, null, 3, 2, dst));
+            assertTrue(e.getMessage().contains("[3, 5) must lie within src's 4 rows of 3"), e.getMessage());
+            e = assertThrows(IllegalArgumentException.class, () -> dev.uploadRows(x, 3, new int[] {0, 1}, 1, 2, dst));
+            assertTrue(e.getMessage().contains("within order's 2 entries"), e.getMessage());
+            ShapeMismatchException s = assertThrows(ShapeMismatchException.class,
+                    () -> dev.uploadRows(x, 3, null, 0, 3, dst));
+            assertTrue(s.getMessage().contains("dst must hold count × cols = 3 × 3 elements"), s.getMessage());
+            assertThrows(NullPointerException.class, () -> dev.uploadRows((float[]) null, 3, null, 0, 1, dst));
+            dev.awaitUploads();
+            dev.synchronize();
+            float[] untouched = DeviceArrays.read(dst, 6);
+            for (float v : untouched) {
+                assertTrue(Float.isNaN(v), "a refused upload wrote " + java.util.Arrays.toString(untouched));
+            }
+            dev.uploadRows(x, 3, null, 2, 2, dst);
+            dev.awaitUploads();
+            dev.synchronize();
+            assertEquals(1f, DeviceArrays.read(dst, 6)[5]);
+        }
+    }
+
+    @Test
     void badDataIsReportedBySynchronizeNamingTheCall() {
         OnDevice dev = sx.onDevice();
         dev.synchronize();

@@ -54,6 +54,8 @@ final class CudaContext implements AutoCloseable {
     /** The stream of the engine's last call, and the event that orders the next call after it. */
     private CUstream last = stream;
     private final CUevent chain = new CUevent();
+    /** Streams of the engine's own beside the chain (uploads ahead of the work that needs them). */
+    private final java.util.List<CUstream> sides = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     CudaContext(int ordinal) {
         check(cuDeviceGet(device, ordinal), "cuDeviceGet");
@@ -113,9 +115,32 @@ final class CudaContext implements AutoCloseable {
         return requested;
     }
 
-    /** Waits for all the work the engine has queued, on whichever streams. */
+    /** Waits for all the work the engine has queued, on whichever streams (its side streams too). */
     void synchronizeAll() {
         check(cuStreamSynchronize(last), "cuStreamSynchronize");
+        for (CUstream side : sides) {
+            check(cuStreamSynchronize(side), "cuStreamSynchronize");
+        }
+    }
+
+    /**
+     * Records {@code event} after all the work the calls so far queued (on the last call's stream),
+     * for a side stream to wait on without joining the calls' chain.
+     */
+    void recordEnd(CUevent event) {
+        check(cuEventRecord(event, last), "cuEventRecord");
+    }
+
+    /**
+     * A stream whose work is outside the calls' chain (later calls do not wait for it unless told)
+     * but inside {@link #synchronizeAll}, until {@link #removeSide}.
+     */
+    void addSide(CUstream side) {
+        sides.add(side);
+    }
+
+    void removeSide(CUstream side) {
+        sides.removeIf(s -> sameStream(s, side));
     }
 
     /** Whether two handles name one stream (JCuda compares their native handles). */

@@ -36,6 +36,8 @@ final class CudaEngine implements Backend {
     private String noCublas;
     /** The array API's cross-entropy pipeline, made at its first call. */
     private StagedCrossEntropy staged;
+    /** The device-resident API's uploads beside the work, made at the first. */
+    private RowUploads uploads;
     private boolean closed;
     private final java.lang.ref.Cleaner.Cleanable dropped;
 
@@ -105,6 +107,19 @@ final class CudaEngine implements Backend {
     /** The device-resident API on the engine's stream. */
     OnDevice onDevice() {
         return onDevice;
+    }
+
+    /** The stream and pinned buffers of {@link OnDevice#uploadRows}, made at its first call. */
+    synchronized RowUploads uploads() {
+        if (uploads == null) {
+            uploads = new RowUploads(memory);
+            lazy.add(uploads);
+        }
+        return uploads;
+    }
+
+    synchronized RowUploads uploadsIfMade() {
+        return uploads;
     }
 
     /** The device-resident API on the caller's {@code stream}. */
@@ -351,7 +366,7 @@ final class CudaEngine implements Backend {
             // A failed context still frees what it can.
         }
         status.abandon();
-        for (AutoCloseable c : new AutoCloseable[] {staged, status, transfers, workspace, cublas, module}) {
+        for (AutoCloseable c : new AutoCloseable[] {uploads, staged, status, transfers, workspace, cublas, module}) {
             closeQuietly(c);
         }
         memory.closeAll();

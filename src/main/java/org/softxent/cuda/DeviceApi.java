@@ -198,6 +198,77 @@ final class DeviceApi implements OnDevice {
     }
 
     @Override
+    public void uploadRows(float[] src, int cols, int[] order, int from, int count, CUdeviceptr dst) {
+        Checks.requireNonNull("src", src);
+        uploadRows(src.length, cols, order, from, count, floats("dst", dst), dst,
+                (out, at, rowAt, colAt, n) -> out.asFloatBuffer().put(at, src, rowAt * cols + colAt, n));
+    }
+
+    @Override
+    public void uploadRows(int[] src, int cols, int[] order, int from, int count, CUdeviceptr dst) {
+        Checks.requireNonNull("src", src);
+        uploadRows(src.length, cols, order, from, count, ints("dst", dst), dst,
+                (out, at, rowAt, colAt, n) -> out.asIntBuffer().put(at, src, rowAt * cols + colAt, n));
+    }
+
+    /** Copies n elements of src's row {@code row} from column {@code col} into out at element {@code at}. */
+    private interface RowPart {
+        void copy(java.nio.ByteBuffer out, int at, int row, int col, int n);
+    }
+
+    private void uploadRows(int length, int cols, int[] order, int from, int count, Operand room, CUdeviceptr dst,
+                            RowPart part) {
+        synchronized (engine) {
+            engine.begin();
+            if (cols < 1 || length % cols != 0) {
+                throw new IllegalArgumentException("src must be whole rows of cols = " + cols + " values, but holds "
+                        + length);
+            }
+            int srcRows = length / cols;
+            int limit = order == null ? srcRows : order.length;
+            if (count < 1 || from < 0 || (long) from + count > limit) {
+                throw new IllegalArgumentException("rows [from, from + count) = [" + from + ", " + ((long) from + count)
+                        + ") must lie within " + (order == null ? "src's " + srcRows + " rows of " + cols
+                        : "order's " + order.length + " entries") + " and count be at least 1");
+            }
+            if (order != null) {
+                for (int i = from; i < from + count; i++) {
+                    if (order[i] < 0 || order[i] >= srcRows) {
+                        throw new IllegalArgumentException("order[" + i + "] = " + order[i] + " is not a row of src ["
+                                + srcRows + ", " + cols + "]");
+                    }
+                }
+            }
+            room.require((long) count * cols, "hold count × cols = " + count + " × " + cols + " elements");
+            engine.cuda.enter(stream); // the uploads wait for the calls before, on this stream too
+            engine.uploads().upload((out, at, offset, n) -> {
+                // Elements [offset, offset + n) of dst, row by row of the source.
+                long e = offset;
+                int done = 0;
+                while (done < n) {
+                    int i = (int) (e / cols);
+                    int col = (int) (e - (long) i * cols);
+                    int k = Math.min(n - done, cols - col);
+                    part.copy(out, at + done, order == null ? from + i : order[from + i], col, k);
+                    done += k;
+                    e += k;
+                }
+            }, (long) count * cols, dst);
+        }
+    }
+
+    @Override
+    public void awaitUploads() {
+        synchronized (engine) {
+            engine.begin();
+            RowUploads uploads = engine.uploadsIfMade();
+            if (uploads != null) { // else nothing was uploaded to wait for
+                uploads.awaitOn(engine.cuda.enter(stream));
+            }
+        }
+    }
+
+    @Override
     public void download(CUdeviceptr src, float[] dst) {
         Checks.requireNonNull("dst", dst);
         synchronized (engine) {
