@@ -4,75 +4,147 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.LongToDoubleFunction;
 import jcuda.driver.CUdeviceptr;
+import org.softxent.BinaryClassifierOptions;
+import org.softxent.ClassifierOptions;
 import org.softxent.DeviceBuffer;
+import org.softxent.DeviceOutOfMemoryException;
 import org.softxent.OnDevice;
+import org.softxent.Reduction;
 
 /**
- * Training on the GPU with everything on the device: the training set is uploaded once; W, b, their
- * gradients and SGD's velocities live there. An SGD step is a gather of the minibatch's rows and
- * labels, the classifier's fused pass, and two update kernels, queued with no host round trip; each
- * step's loss is written into a device array that is read back every {@code lossEvery} steps. The
- * epoch's order (n ints) is uploaded once per epoch. L-BFGS reads the objective and the gradient
- * (features × outputs + outputs floats) back each evaluation, and sends the new weights: its
- * arithmetic runs on the host, in double.
+ * Training on the GPU with the weights, their gradients and SGD's velocities on the device, and the
+ * training rows held one of two ways:
+ *
+ * <ul>
+ *   <li><b>resident</b> ({@link #resident}): the set is uploaded once. An SGD step is a gather of the
+ *       minibatch's rows and labels, the classifier's fused pass and two update kernels, queued with
+ *       no host round trip; the epoch's order (n ints) is uploaded once per epoch.
+ *   <li><b>streamed</b> ({@link #streamed}), when the device cannot hold the set: the rows go through
+ *       two chunk buffers by {@link OnDevice#uploadRows}, gathered in the epoch's order on the host;
+ *       each chunk is uploaded while the steps on the chunk before run, and a step reads its
+ *       minibatch in place in its chunk. The objective is summed chunk by chunk on the device.
+ * </ul>
+ *
+ * Each step's loss is written into a device array read back every {@code lossEvery} steps. L-BFGS
+ * reads the objective and the gradient (features × outputs + outputs floats) back each evaluation
+ * and sends the new weights: its arithmetic runs on the host, in double.
  */
 final class DeviceSteps implements Steps {
+    /** Bytes of rows a streamed chunk holds at most (the engine's pinned buffers are as large). */
+    static final long CHUNK_BYTES = 8L << 20;
+
     private final OnDevice dev;
     private final Problem p;
     private final int batch;
     private final float momentum;
     private final int lossEvery;
+    /** Rows per streamed chunk (a multiple of the batch), or 0 when the rows are resident. */
+    private final int chunkRows;
     private final List<DeviceBuffer> owned = new ArrayList<>();
-    private final CUdeviceptr x;
-    private final CUdeviceptr y;
     private final CUdeviceptr w;
     private final CUdeviceptr b;
     private final CUdeviceptr gw;
     private final CUdeviceptr gb;
     private final CUdeviceptr vw;
     private final CUdeviceptr vb;
-    private final CUdeviceptr xb;
-    private final CUdeviceptr yb;
-    private final CUdeviceptr order;
     private final CUdeviceptr losses;
+    // Resident: the set, a minibatch gathered from it, the epoch's order.
+    private CUdeviceptr x;
+    private CUdeviceptr y;
+    private CUdeviceptr xb;
+    private CUdeviceptr yb;
+    private CUdeviceptr order;
+    // Streamed: two chunks of rows and labels (or targets), a chunk's gradients, the chunks' losses.
+    private final CUdeviceptr[] xc = new CUdeviceptr[2];
+    private final CUdeviceptr[] yc = new CUdeviceptr[2];
+    private CUdeviceptr gwc;
+    private CUdeviceptr gbc;
+    private CUdeviceptr chunkLosses;
     private final String description;
 
-    /** @throws org.softxent.DeviceOutOfMemoryException when the device cannot hold it all (nothing is left allocated) */
-    DeviceSteps(OnDevice dev, String engine, Problem p, int batch, double momentum, int lossEvery) {
+    /**
+     * The set uploaded once.
+     *
+     * @throws DeviceOutOfMemoryException when the device cannot hold it all (nothing is left allocated)
+     */
+    static DeviceSteps resident(OnDevice dev, String engine, Problem p, int batch, double momentum, int lossEvery) {
+        return new DeviceSteps(dev, engine, p, batch, momentum, lossEvery, 0);
+    }
+
+    /**
+     * The set streamed through two chunks of at most {@code chunkBytes} of rows each (and at most a
+     * quarter of the set), halved while the device cannot hold them, down to one minibatch.
+     *
+     * @throws DeviceOutOfMemoryException when the device cannot hold even that (nothing is left allocated)
+     */
+    static DeviceSteps streamed(OnDevice dev, String engine, Problem p, int batch, double momentum, int lossEvery,
+                                long chunkBytes) {
+        int m = Math.min(batch, p.rows());
+        long rowBytes = 4L * p.features();
+        long quarter = (p.rows() + 4L * m - 1) / (4L * m);
+        long batches = Math.max(1, Math.min(quarter, chunkBytes / (rowBytes * m)));
+        while (true) {
+            try {
+                return new DeviceSteps(dev, engine, p, batch, momentum, lossEvery, (int) (batches * m));
+            } catch (DeviceOutOfMemoryException e) {
+                if (batches == 1) {
+                    throw e;
+                }
+                batches /= 2;
+            }
+        }
+    }
+
+    private DeviceSteps(OnDevice dev, String engine, Problem p, int batch, double momentum, int lossEvery,
+                        int chunkRows) {
         this.dev = dev;
         this.p = p;
         this.batch = Math.min(batch, p.rows());
         this.momentum = (float) momentum;
+        this.chunkRows = chunkRows;
         // No more loss slots than an epoch has steps: a larger k would only hold memory.
         this.lossEvery = (int) Math.min(lossEvery, (p.rows() + this.batch - 1L) / this.batch);
         long n = p.rows();
         long d = p.features();
         long k = p.outputs();
+        String labels = p.logistic() ? "targets" : "labels";
         try {
-            x = buffer(4 * n * d, "the training rows");
-            y = buffer(4 * n, p.logistic() ? "the training targets" : "the training labels");
             w = buffer(4 * d * k, "W");
             b = buffer(4 * k, "b");
             gw = buffer(4 * d * k, "dW");
             gb = buffer(4 * k, "db");
             vw = buffer(4 * d * k, "SGD's velocity of W");
             vb = buffer(4 * k, "SGD's velocity of b");
-            xb = buffer(4L * this.batch * d, "a minibatch's rows");
-            yb = buffer(4L * this.batch, "a minibatch's labels");
-            order = buffer(4 * n, "the epoch's order");
             losses = buffer(4L * this.lossEvery, "the steps' losses");
-            dev.upload(p.x(), x);
-            if (p.logistic()) {
-                dev.upload(p.targets(), y);
+            if (chunkRows == 0) {
+                x = buffer(4 * n * d, "the training rows");
+                y = buffer(4 * n, "the training " + labels);
+                xb = buffer(4L * this.batch * d, "a minibatch's rows");
+                yb = buffer(4L * this.batch, "a minibatch's " + labels);
+                order = buffer(4 * n, "the epoch's order");
+                dev.upload(p.x(), x);
+                if (p.logistic()) {
+                    dev.upload(p.targets(), y);
+                } else {
+                    dev.upload(p.labels(), y);
+                }
             } else {
-                dev.upload(p.labels(), y);
+                for (int i = 0; i < 2; i++) {
+                    xc[i] = buffer(4L * chunkRows * d, "a chunk of the training rows");
+                    yc[i] = buffer(4L * chunkRows, "a chunk of the training " + labels);
+                }
+                gwc = buffer(4 * d * k, "a chunk's dW");
+                gbc = buffer(4 * k, "a chunk's db");
+                chunkLosses = buffer(4 * chunks(p.rows()), "the chunks' losses");
             }
         } catch (RuntimeException e) {
             close();
             throw e;
         }
-        long bytes = owned.stream().mapToLong(DeviceBuffer::bytes).sum();
-        description = engine + " (device-resident: " + (bytes >> 20) + " MiB on the device)";
+        long mib = owned.stream().mapToLong(DeviceBuffer::bytes).sum() >> 20;
+        description = engine + (chunkRows == 0 ? " (device-resident: " + mib + " MiB on the device)"
+                : " (the training set streamed, as the device cannot hold it: chunks of " + chunkRows
+                + " rows uploaded under the steps; " + mib + " MiB on the device)");
     }
 
     private CUdeviceptr buffer(long bytes, String use) {
@@ -81,24 +153,115 @@ final class DeviceSteps implements Steps {
         return buffer.pointer();
     }
 
+    private int chunks(int rows) {
+        return (rows + chunkRows - 1) / chunkRows;
+    }
+
+    /** Whether the rows are streamed (else resident). */
+    boolean streaming() {
+        return chunkRows > 0;
+    }
+
     @Override
     public double objective(float[] hw, float[] hb, float[] hgw, float[] hgb) {
         dev.upload(hw, w);
         dev.upload(hb, b);
-        run(x, y, p.rows(), losses);
-        float[] loss = new float[1];
-        dev.download(gw, hgw);
-        dev.download(gb, hgb);
-        dev.download(losses, loss);
-        return loss[0];
+        if (chunkRows == 0) {
+            run(x, y, p.rows(), gw, gb, losses, p.options(), p.binaryOptions());
+            return download(hgw, hgb, losses, 1)[0];
+        }
+        // Sums over the chunks (reduction SUM, no L2), then the mean and the L2 term here, as the
+        // classifier would add them: loss / divisor + reg·ΣW², dW / divisor + 2·reg·W, db / divisor.
+        ClassifierOptions o = p.logistic() ? null : p.options().withReg(0)
+                .withCrossEntropy(p.options().crossEntropy().withReduction(Reduction.SUM));
+        BinaryClassifierOptions bo = p.logistic() ? p.binaryOptions().withReg(0)
+                .withBinaryCrossEntropy(p.binaryOptions().binaryCrossEntropy().withReduction(Reduction.SUM)) : null;
+        int count = chunks(p.rows());
+        upload(null, 0, 0);
+        for (int c = 0; c < count; c++) {
+            dev.awaitUploads();
+            if (c + 1 < count) {
+                upload(null, (c + 1) * chunkRows, (c + 1) % 2);
+            }
+            int m = Math.min(chunkRows, p.rows() - c * chunkRows);
+            run(xc[c % 2], yc[c % 2], m, c == 0 ? gw : gwc, c == 0 ? gb : gbc, chunkLosses.withByteOffset(4L * c), o, bo);
+            if (c > 0) {
+                add(gw, gwc, (long) p.features() * p.outputs());
+                add(gb, gbc, p.outputs());
+            }
+        }
+        float[] sums = download(hgw, hgb, chunkLosses, count);
+        double reg = p.logistic() ? p.binaryOptions().reg() : p.options().reg();
+        double divisor = divisor();
+        double loss = 0;
+        for (float s : sums) {
+            loss += s;
+        }
+        double squares = 0;
+        for (int i = 0; i < hw.length; i++) {
+            squares += (double) hw[i] * hw[i];
+            hgw[i] = (float) (hgw[i] / divisor + 2 * reg * hw[i]);
+        }
+        for (int i = 0; i < hgb.length; i++) {
+            hgb[i] = (float) (hgb[i] / divisor);
+        }
+        return loss / divisor + reg * squares;
     }
 
-    /** The classifier's pass over rows of (xs, ys), gradients into gw and gb, the loss into lossOut. */
-    private void run(CUdeviceptr xs, CUdeviceptr ys, int rows, CUdeviceptr lossOut) {
+    /**
+     * The mean's divisor, as the classifiers': the elements (rows × outputs) for the binary
+     * cross-entropy; the rows' class weights summed (PyTorch's), else the rows, for the softmax one.
+     */
+    private double divisor() {
         if (p.logistic()) {
-            dev.binaryClassifier(xs, w, b, ys, rows, p.features(), 1, p.binaryOptions(), gw, gb, null, lossOut);
+            return (double) p.rows() * p.outputs();
+        }
+        float[] weights = p.options().crossEntropy().classWeights();
+        if (weights == null) {
+            return p.rows();
+        }
+        double sum = 0;
+        for (int label : p.labels()) {
+            sum += weights[label];
+        }
+        return sum;
+    }
+
+    /** dst += src over n floats: an SGD step of rate −1 without momentum (exact: −1·g is exact). */
+    private void add(CUdeviceptr dst, CUdeviceptr src, long n) {
+        dev.sgdUpdate(dst, src, null, n, -1f, 0f);
+    }
+
+    /** The gradients into hgw and hgb and {@code count} losses, after the work queued. */
+    private float[] download(float[] hgw, float[] hgb, CUdeviceptr from, int count) {
+        float[] loss = new float[count];
+        dev.download(gw, hgw);
+        dev.download(gb, hgb);
+        dev.download(from, loss);
+        return loss;
+    }
+
+    /**
+     * Queues the upload of the streamed chunk of rows [first, first + chunkRows) of the set (or of
+     * the epoch's {@code order}, when given) into chunk buffer {@code into}.
+     */
+    private void upload(int[] order, int first, int into) {
+        int m = Math.min(chunkRows, (order == null ? p.rows() : order.length) - first);
+        dev.uploadRows(p.x(), p.features(), order, first, m, xc[into]);
+        if (p.logistic()) {
+            dev.uploadRows(p.targets(), 1, order, first, m, yc[into]);
         } else {
-            dev.classifier(xs, w, b, ys, rows, p.features(), p.outputs(), p.options(), gw, gb, null, lossOut);
+            dev.uploadRows(p.labels(), 1, order, first, m, yc[into]);
+        }
+    }
+
+    /** The classifier's pass over rows of (xs, ys), the gradients into gws and gbs, the loss into lossOut. */
+    private void run(CUdeviceptr xs, CUdeviceptr ys, int rows, CUdeviceptr gws, CUdeviceptr gbs, CUdeviceptr lossOut,
+                     ClassifierOptions o, BinaryClassifierOptions bo) {
+        if (p.logistic()) {
+            dev.binaryClassifier(xs, w, b, ys, rows, p.features(), 1, bo, gws, gbs, null, lossOut);
+        } else {
+            dev.classifier(xs, w, b, ys, rows, p.features(), p.outputs(), o, gws, gbs, null, lossOut);
         }
     }
 
@@ -112,7 +275,11 @@ final class DeviceSteps implements Steps {
 
     @Override
     public double epoch(int[] hostOrder, long first, LongToDoubleFunction rate) {
-        dev.upload(hostOrder, order);
+        if (chunkRows == 0) {
+            dev.upload(hostOrder, order);
+        } else {
+            upload(hostOrder, 0, 0);
+        }
         int d = p.features();
         int k = p.outputs();
         float[] read = new float[lossEvery];
@@ -122,10 +289,27 @@ final class DeviceSteps implements Steps {
         long step = first;
         for (int r0 = 0; r0 < hostOrder.length; r0 += batch, step++) {
             int m = Math.min(batch, hostOrder.length - r0);
-            CUdeviceptr idx = order.withByteOffset(4L * r0);
-            dev.gatherRows(x, p.rows(), d, idx, m, xb);
-            dev.gatherRows(y, p.rows(), 1, idx, m, yb);
-            run(xb, yb, m, losses.withByteOffset(4L * pending));
+            CUdeviceptr xs;
+            CUdeviceptr ys;
+            if (chunkRows == 0) {
+                CUdeviceptr idx = order.withByteOffset(4L * r0);
+                dev.gatherRows(x, p.rows(), d, idx, m, xb);
+                dev.gatherRows(y, p.rows(), 1, idx, m, yb);
+                xs = xb;
+                ys = yb;
+            } else {
+                int c = r0 / chunkRows;
+                int at = r0 - c * chunkRows;
+                if (at == 0) { // a chunk's first step: its rows are there, the next chunk's go up under it
+                    dev.awaitUploads();
+                    if (r0 + chunkRows < hostOrder.length) {
+                        upload(hostOrder, r0 + chunkRows, (c + 1) % 2);
+                    }
+                }
+                xs = xc[c % 2].withByteOffset(4L * at * d);
+                ys = yc[c % 2].withByteOffset(4L * at);
+            }
+            run(xs, ys, m, gw, gb, losses.withByteOffset(4L * pending), p.options(), p.binaryOptions());
             float lr = (float) rate.applyAsDouble(step);
             dev.sgdUpdate(w, gw, vw, (long) d * k, lr, momentum);
             dev.sgdUpdate(b, gb, vb, k, lr, momentum);

@@ -6,9 +6,8 @@ import org.softxent.ClassifierOptions;
 import org.softxent.Softxent;
 
 /**
- * Training through the array API: on the CPU engine, and on a GPU engine whose memory cannot hold
- * the training set (each minibatch is then copied to the device by the call). The SGD update runs
- * here, in float, as sx_sgd_update does on the device.
+ * Training through the array API, on the CPU engine. The SGD update runs here, in float, as
+ * sx_sgd_update does on the device.
  */
 final class HostSteps implements Steps {
     private final Softxent sx;
@@ -24,12 +23,11 @@ final class HostSteps implements Steps {
     private final float[] xb;
     private final int[] yb;
     private final float[] tb;
-    private final String why;
     private float[] tail;
     private int[] tailY;
     private float[] tailT;
 
-    HostSteps(Softxent sx, Problem p, int batch, double momentum, String why) {
+    HostSteps(Softxent sx, Problem p, int batch, double momentum) {
         this.sx = sx;
         this.p = p;
         this.batch = Math.min(batch, p.rows());
@@ -44,7 +42,6 @@ final class HostSteps implements Steps {
         xb = new float[this.batch * p.features()];
         yb = p.logistic() ? null : new int[this.batch];
         tb = p.logistic() ? new float[this.batch] : null;
-        this.why = why;
     }
 
     @Override
@@ -118,7 +115,7 @@ final class HostSteps implements Steps {
 
     @Override
     public String description() {
-        return sx.description() + (why == null ? "" : " (" + why + ")");
+        return sx.description();
     }
 
     @Override

@@ -113,16 +113,23 @@ final class Trainer {
         return m.startsWith("w[") || m.startsWith("b[") || m.startsWith("logits") || m.startsWith("the epoch's loss");
     }
 
+    /**
+     * Where the steps run: on the CPU through the array API; on a GPU with the set on the device, or
+     * streamed through it when the device cannot hold the set.
+     *
+     * @throws DeviceOutOfMemoryException when the device cannot hold even the weights and two minibatches
+     */
     private Steps steps(Softxent sx, Problem p) {
         if (sx.device() == Device.GPU) {
             try {
-                return new DeviceSteps(sx.onDevice(), sx.description(), p, o.batchSize(), o.momentum(), o.lossEvery());
+                return DeviceSteps.resident(sx.onDevice(), sx.description(), p, o.batchSize(), o.momentum(),
+                        o.lossEvery());
             } catch (DeviceOutOfMemoryException e) {
-                return new HostSteps(sx, p, o.batchSize(), o.momentum(), "the training set does not fit in device "
-                        + "memory, so each step's rows are copied to it: " + e.getMessage());
+                return DeviceSteps.streamed(sx.onDevice(), sx.description(), p, o.batchSize(), o.momentum(),
+                        o.lossEvery(), DeviceSteps.CHUNK_BYTES);
             }
         }
-        return new HostSteps(sx, p, o.batchSize(), o.momentum(), null);
+        return new HostSteps(sx, p, o.batchSize(), o.momentum());
     }
 
     private static int[] identity(int n) {

@@ -1,0 +1,123 @@
+package org.softxent.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import static org.softxent.testing.Close.CLASSIFIER;
+import static org.softxent.testing.Close.assertClose;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.softxent.Device;
+import org.softxent.Softxent;
+import org.softxent.io.Csv;
+import org.softxent.testing.EngineTest;
+import org.softxent.testing.GpuTest;
+import org.softxent.testing.Rng;
+import org.softxent.testing.SimulatedDevice;
+
+/**
+ * A training set the device cannot hold, streamed through it in chunks: the steps compute what the
+ * device-resident ones do (and the CPU reference), and training picks streaming by itself when the
+ * set does not fit, reaching the same accuracy.
+ */
+@GpuTest
+class StreamedTrainingTest extends EngineTest {
+    @Override
+    protected Softxent open() {
+        return Softxent.open(Device.GPU);
+    }
+
+    @Test
+    void theStreamedStepsComputeWhatTheResidentOnesDo() {
+        // Softmax with class weights, softmax without (the mean's two divisors), logistic.
+        for (int config = 0; config < 3; config++) {
+            LinearModel.Kind kind = config == 2 ? LinearModel.Kind.LOGISTIC : LinearModel.Kind.SOFTMAX;
+            Rng rng = Rng.fresh();
+            int n = 1000; // not a whole number of chunks, nor of minibatches
+            int d = 20;
+            int c = kind == LinearModel.Kind.LOGISTIC ? 2 : 7;
+            int batch = 64;
+            float[] x = rng.normal(n * d, 1);
+            int[] y = rng.labels(n, c);
+            TrainingOptions o = TrainingOptions.defaults().withL2(0.01).withLabelSmoothing(0.1);
+            if (config == 0) {
+                o = o.withClassWeights(rng.uniform(c, 0.5, 2));
+            } else if (config == 2) {
+                o = o.withPositiveWeight(2.5);
+            }
+            Problem p = Problem.of(kind, x, y, n, d, c, o);
+            int k = p.outputs();
+            String where = kind + (config == 0 ? " with class weights " : " ") + rng;
+            try (Softxent reference = Softxent.openReference();
+                 DeviceSteps resident = DeviceSteps.resident(sx.onDevice(), "gpu", p, batch, 0.9, 5);
+                 DeviceSteps streamed = DeviceSteps.streamed(sx.onDevice(), "gpu", p, batch, 0.9, 5, 3L * batch * d * 4);
+                 HostSteps cpu = new HostSteps(reference, p, batch, 0.9)) {
+                assertFalse(resident.streaming());
+                assertTrue(streamed.streaming());
+                assertTrue(streamed.description().contains("chunks of 192 rows"), streamed.description());
+
+                float[] w = rng.normal(d * k, 0.3);
+                float[] b = rng.normal(k, 0.3);
+                float[][] gw = new float[3][d * k];
+                float[][] gb = new float[3][k];
+                double lr = resident.objective(w, b, gw[0], gb[0]);
+                double ls = streamed.objective(w, b, gw[1], gb[1]);
+                double lc = cpu.objective(w, b, gw[2], gb[2]);
+                assertClose(lc, lr, CLASSIFIER, "resident objective " + where);
+                assertClose(lc, ls, CLASSIFIER, "streamed objective " + where);
+                assertClose(gw[2], gw[1], CLASSIFIER, "streamed dW " + where);
+                assertClose(gb[2], gb[1], CLASSIFIER, "streamed db " + where);
+                assertClose(gw[0], gw[1], CLASSIFIER, "streamed dW against the resident " + where);
+
+                // Two epochs of SGD in a shuffled order: the same minibatches, the same steps.
+                resident.start(w, b);
+                streamed.start(w, b);
+                for (int epoch = 0; epoch < 2; epoch++) {
+                    int[] order = new int[n];
+                    java.util.Arrays.setAll(order, i -> i);
+                    Split.shuffle(order, new java.util.SplittableRandom(rng.seed() + epoch));
+                    double er = resident.epoch(order, epoch * 16L, s -> 0.05 / (1 + s));
+                    double es = streamed.epoch(order, epoch * 16L, s -> 0.05 / (1 + s));
+                    assertClose(er, es, CLASSIFIER, "epoch " + epoch + " loss " + where);
+                }
+                float[][] after = {new float[d * k], new float[k], new float[d * k], new float[k]};
+                resident.weights(after[0], after[1]);
+                streamed.weights(after[2], after[3]);
+                assertClose(after[0], after[2], CLASSIFIER, "W after SGD " + where);
+                assertClose(after[1], after[3], CLASSIFIER, "b after SGD " + where);
+                assertFalse(java.util.Arrays.equals(w, after[2]), "SGD moved W " + where);
+            }
+        }
+    }
+
+    @Test
+    void aSetTheDeviceCannotHoldIsStreamedToTheSameAccuracy() throws IOException {
+        assumeTrue(SimulatedDevice.active(), "a device smaller than the set needs the simulated device");
+        Csv.Table digits = Csv.read(Path.of("src/test/resources/data/digits.csv.gz"), -1);
+        TrainingContractTest.digits = digits;
+        TrainingContractTest.Data data = TrainingContractTest.Data.split(3);
+        int n = data.y().length;
+        long total = SimulatedDevice.memoryBytes();
+        long pinned = SimulatedDevice.pinnedBytesInUse();
+        long held = SimulatedDevice.deviceBytesInUse();
+        try (Softxent gpu = Softxent.open(Device.GPU)) {
+            // Warm: cuBLAS and the classifier's buffers held, then room for 60 % of the set's rows.
+            new SoftmaxRegression(TrainingOptions.defaults().withEpochs(1)).fit(gpu, data.x(), data.y(), n, 64);
+            SimulatedDevice.setMemoryBytes(SimulatedDevice.deviceBytesInUse() + (long) (0.6 * n * 64 * 4));
+            for (TrainingOptions o : new TrainingOptions[] {TrainingOptions.defaults().withSeed(3),
+                TrainingOptions.defaults().withSeed(3).withOptimizer(TrainingOptions.Optimizer.SGD).withEpochs(30)}) {
+                TrainingResult r = new SoftmaxRegression(o).fit(gpu, data.x(), data.y(), n, 64);
+                assertTrue(r.device().contains("the training set streamed"), r.device());
+                double accuracy = r.model().evaluate(data.xTest(), data.yTest(), data.yTest().length).accuracy();
+                assertTrue(accuracy >= 0.95, o.optimizer() + ": accuracy " + accuracy + " (" + r.device() + ")");
+            }
+        } finally {
+            SimulatedDevice.setMemoryBytes(total);
+        }
+        assertEquals(pinned, SimulatedDevice.pinnedBytesInUse(), "pinned memory back at close");
+        assertEquals(held, SimulatedDevice.deviceBytesInUse(), "device memory back at close");
+    }
+}
