@@ -97,6 +97,10 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--loss-every", paramLabel = "K", description = "on the GPU, read SGD's losses every K steps (50).")
     Integer lossEvery;
 
+    @Option(names = "--stream", description = "on the GPU, stream the training set through the device in chunks "
+            + "even when it would fit (by default only when it does not).")
+    boolean stream;
+
     @Override
     public Integer call() throws Exception {
         if (!(testFraction > 0 && testFraction <= 0.9)) {
@@ -230,6 +234,7 @@ final class TrainCommand implements Callable<Integer> {
             if (lossEvery != null) {
                 o = o.withLossEvery(lossEvery);
             }
+            o = o.withStream(stream);
         } catch (IllegalArgumentException e) {
             // The options' messages name the option in the API's words: say the flag.
             String name = e.getMessage().split(" ")[0];

@@ -68,24 +68,25 @@ final class DeviceSteps implements Steps {
      * @throws DeviceOutOfMemoryException when the device cannot hold it all (nothing is left allocated)
      */
     static DeviceSteps resident(OnDevice dev, String engine, Problem p, int batch, double momentum, int lossEvery) {
-        return new DeviceSteps(dev, engine, p, batch, momentum, lossEvery, 0);
+        return new DeviceSteps(dev, engine, p, batch, momentum, lossEvery, 0, false);
     }
 
     /**
      * The set streamed through two chunks of at most {@code chunkBytes} of rows each (and at most a
-     * quarter of the set), halved while the device cannot hold them, down to one minibatch.
+     * quarter of the set), halved while the device cannot hold them, down to one minibatch;
+     * {@code tooLarge} says why (for the description): the device cannot hold the set.
      *
      * @throws DeviceOutOfMemoryException when the device cannot hold even that (nothing is left allocated)
      */
     static DeviceSteps streamed(OnDevice dev, String engine, Problem p, int batch, double momentum, int lossEvery,
-                                long chunkBytes) {
+                                long chunkBytes, boolean tooLarge) {
         int m = Math.min(batch, p.rows());
         long rowBytes = 4L * p.features();
         long quarter = (p.rows() + 4L * m - 1) / (4L * m);
         long batches = Math.max(1, Math.min(quarter, chunkBytes / (rowBytes * m)));
         while (true) {
             try {
-                return new DeviceSteps(dev, engine, p, batch, momentum, lossEvery, (int) (batches * m));
+                return new DeviceSteps(dev, engine, p, batch, momentum, lossEvery, (int) (batches * m), tooLarge);
             } catch (DeviceOutOfMemoryException e) {
                 if (batches == 1) {
                     throw e;
@@ -96,7 +97,7 @@ final class DeviceSteps implements Steps {
     }
 
     private DeviceSteps(OnDevice dev, String engine, Problem p, int batch, double momentum, int lossEvery,
-                        int chunkRows) {
+                        int chunkRows, boolean tooLarge) {
         this.dev = dev;
         this.p = p;
         this.batch = Math.min(batch, p.rows());
@@ -143,7 +144,7 @@ final class DeviceSteps implements Steps {
         }
         long mib = owned.stream().mapToLong(DeviceBuffer::bytes).sum() >> 20;
         description = engine + (chunkRows == 0 ? " (device-resident: " + mib + " MiB on the device)"
-                : " (the training set streamed, as the device cannot hold it: chunks of " + chunkRows
+                : " (the training set streamed" + (tooLarge ? ", as the device cannot hold it" : "") + ": chunks of " + chunkRows
                 + " rows uploaded under the steps; " + mib + " MiB on the device)");
     }
 

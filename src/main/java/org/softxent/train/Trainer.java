@@ -115,19 +115,22 @@ final class Trainer {
 
     /**
      * Where the steps run: on the CPU through the array API; on a GPU with the set on the device, or
-     * streamed through it when the device cannot hold the set.
+     * streamed through it when the device cannot hold the set or the options ask for it.
      *
      * @throws DeviceOutOfMemoryException when the device cannot hold even the weights and two minibatches
      */
     private Steps steps(Softxent sx, Problem p) {
         if (sx.device() == Device.GPU) {
-            try {
-                return DeviceSteps.resident(sx.onDevice(), sx.description(), p, o.batchSize(), o.momentum(),
-                        o.lossEvery());
-            } catch (DeviceOutOfMemoryException e) {
-                return DeviceSteps.streamed(sx.onDevice(), sx.description(), p, o.batchSize(), o.momentum(),
-                        o.lossEvery(), DeviceSteps.CHUNK_BYTES);
+            if (!o.stream()) {
+                try {
+                    return DeviceSteps.resident(sx.onDevice(), sx.description(), p, o.batchSize(), o.momentum(),
+                            o.lossEvery());
+                } catch (DeviceOutOfMemoryException e) {
+                    // streamed, below
+                }
             }
+            return DeviceSteps.streamed(sx.onDevice(), sx.description(), p, o.batchSize(), o.momentum(),
+                    o.lossEvery(), DeviceSteps.CHUNK_BYTES, !o.stream());
         }
         return new HostSteps(sx, p, o.batchSize(), o.momentum());
     }

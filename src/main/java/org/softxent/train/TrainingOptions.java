@@ -28,7 +28,7 @@ public final class TrainingOptions {
     }
 
     private static final TrainingOptions DEFAULTS = new TrainingOptions(Optimizer.LBFGS, 100, 64, 0.1, 0.9,
-            Schedule.COSINE, 1e-3, null, 0.0, 0.0, true, 0.1, 10, 1e-6, 0L, 50);
+            Schedule.COSINE, 1e-3, null, 0.0, 0.0, true, 0.1, 10, 1e-6, 0L, 50, false);
 
     private final Optimizer optimizer;
     private final int epochs;
@@ -46,11 +46,12 @@ public final class TrainingOptions {
     private final double tolerance;
     private final long seed;
     private final int lossEvery;
+    private final boolean stream;
 
     private TrainingOptions(Optimizer optimizer, int epochs, int batchSize, double learningRate, double momentum,
                             Schedule schedule, double l2, float[] classWeights, double labelSmoothing,
                             double positiveWeight, boolean standardize, double validationFraction, int patience,
-                            double tolerance, long seed, int lossEvery) {
+                            double tolerance, long seed, int lossEvery, boolean stream) {
         this.optimizer = optimizer;
         this.epochs = epochs;
         this.batchSize = batchSize;
@@ -67,6 +68,7 @@ public final class TrainingOptions {
         this.tolerance = tolerance;
         this.seed = seed;
         this.lossEvery = lossEvery;
+        this.stream = stream;
     }
 
     /**
@@ -81,29 +83,29 @@ public final class TrainingOptions {
     private TrainingOptions copy(Optimizer optimizer, int epochs, int batchSize, double learningRate, double momentum,
                                  Schedule schedule, double l2, float[] classWeights, double labelSmoothing,
                                  double positiveWeight, boolean standardize, double validationFraction, int patience,
-                                 double tolerance, long seed, int lossEvery) {
+                                 double tolerance, long seed, int lossEvery, boolean stream) {
         return new TrainingOptions(optimizer, epochs, batchSize, learningRate, momentum, schedule, l2, classWeights,
-                labelSmoothing, positiveWeight, standardize, validationFraction, patience, tolerance, seed, lossEvery);
+                labelSmoothing, positiveWeight, standardize, validationFraction, patience, tolerance, seed, lossEvery, stream);
     }
 
     public TrainingOptions withOptimizer(Optimizer optimizer) {
         Objects.requireNonNull(optimizer, "optimizer must not be null");
         return copy(optimizer, epochs, batchSize, learningRate, momentum, schedule, l2, classWeights, labelSmoothing,
-                positiveWeight, standardize, validationFraction, patience, tolerance, seed, lossEvery);
+                positiveWeight, standardize, validationFraction, patience, tolerance, seed, lossEvery, stream);
     }
 
     /** The most passes: SGD epochs, or L-BFGS iterations (each one pass over the data or a few). */
     public TrainingOptions withEpochs(int epochs) {
         positive("epochs", epochs);
         return copy(optimizer, epochs, batchSize, learningRate, momentum, schedule, l2, classWeights, labelSmoothing,
-                positiveWeight, standardize, validationFraction, patience, tolerance, seed, lossEvery);
+                positiveWeight, standardize, validationFraction, patience, tolerance, seed, lossEvery, stream);
     }
 
     /** SGD's rows per step. */
     public TrainingOptions withBatchSize(int batchSize) {
         positive("batchSize", batchSize);
         return copy(optimizer, epochs, batchSize, learningRate, momentum, schedule, l2, classWeights, labelSmoothing,
-                positiveWeight, standardize, validationFraction, patience, tolerance, seed, lossEvery);
+                positiveWeight, standardize, validationFraction, patience, tolerance, seed, lossEvery, stream);
     }
 
     /** SGD's (initial) learning rate, > 0. */
@@ -112,7 +114,7 @@ public final class TrainingOptions {
             throw new IllegalArgumentException("learningRate must be finite and > 0, got " + learningRate);
         }
         return copy(optimizer, epochs, batchSize, learningRate, momentum, schedule, l2, classWeights, labelSmoothing,
-                positiveWeight, standardize, validationFraction, patience, tolerance, seed, lossEvery);
+                positiveWeight, standardize, validationFraction, patience, tolerance, seed, lossEvery, stream);
     }
 
     /** SGD's momentum, in [0, 1). */
@@ -121,13 +123,13 @@ public final class TrainingOptions {
             throw new IllegalArgumentException("momentum must be in [0, 1), got " + momentum);
         }
         return copy(optimizer, epochs, batchSize, learningRate, momentum, schedule, l2, classWeights, labelSmoothing,
-                positiveWeight, standardize, validationFraction, patience, tolerance, seed, lossEvery);
+                positiveWeight, standardize, validationFraction, patience, tolerance, seed, lossEvery, stream);
     }
 
     public TrainingOptions withSchedule(Schedule schedule) {
         Objects.requireNonNull(schedule, "schedule must not be null");
         return copy(optimizer, epochs, batchSize, learningRate, momentum, schedule, l2, classWeights, labelSmoothing,
-                positiveWeight, standardize, validationFraction, patience, tolerance, seed, lossEvery);
+                positiveWeight, standardize, validationFraction, patience, tolerance, seed, lossEvery, stream);
     }
 
     /** The L2 strength on W (the objective gains l2·ΣW²), finite and ≥ 0. */
@@ -136,7 +138,7 @@ public final class TrainingOptions {
             throw new IllegalArgumentException("l2 must be finite and >= 0, got " + l2);
         }
         return copy(optimizer, epochs, batchSize, learningRate, momentum, schedule, l2, classWeights, labelSmoothing,
-                positiveWeight, standardize, validationFraction, patience, tolerance, seed, lossEvery);
+                positiveWeight, standardize, validationFraction, patience, tolerance, seed, lossEvery, stream);
     }
 
     /** Per-class weights of the softmax loss [classes] (copied), or null for none; finite and ≥ 0. */
@@ -151,7 +153,7 @@ public final class TrainingOptions {
             }
         }
         return copy(optimizer, epochs, batchSize, learningRate, momentum, schedule, l2, copy, labelSmoothing,
-                positiveWeight, standardize, validationFraction, patience, tolerance, seed, lossEvery);
+                positiveWeight, standardize, validationFraction, patience, tolerance, seed, lossEvery, stream);
     }
 
     /** The softmax loss's label smoothing, in [0, 1]. */
@@ -160,7 +162,7 @@ public final class TrainingOptions {
             throw new IllegalArgumentException("labelSmoothing must be in [0, 1], got " + labelSmoothing);
         }
         return copy(optimizer, epochs, batchSize, learningRate, momentum, schedule, l2, classWeights, labelSmoothing,
-                positiveWeight, standardize, validationFraction, patience, tolerance, seed, lossEvery);
+                positiveWeight, standardize, validationFraction, patience, tolerance, seed, lossEvery, stream);
     }
 
     /**
@@ -172,13 +174,13 @@ public final class TrainingOptions {
             throw new IllegalArgumentException("positiveWeight must be finite and > 0, got " + positiveWeight);
         }
         return copy(optimizer, epochs, batchSize, learningRate, momentum, schedule, l2, classWeights, labelSmoothing,
-                positiveWeight, standardize, validationFraction, patience, tolerance, seed, lossEvery);
+                positiveWeight, standardize, validationFraction, patience, tolerance, seed, lossEvery, stream);
     }
 
     /** Whether features are centred and scaled to unit variance (by the training rows' statistics). */
     public TrainingOptions withStandardize(boolean standardize) {
         return copy(optimizer, epochs, batchSize, learningRate, momentum, schedule, l2, classWeights, labelSmoothing,
-                positiveWeight, standardize, validationFraction, patience, tolerance, seed, lossEvery);
+                positiveWeight, standardize, validationFraction, patience, tolerance, seed, lossEvery, stream);
     }
 
     /**
@@ -191,14 +193,14 @@ public final class TrainingOptions {
             throw new IllegalArgumentException("validationFraction must be in [0, 0.5], got " + validationFraction);
         }
         return copy(optimizer, epochs, batchSize, learningRate, momentum, schedule, l2, classWeights, labelSmoothing,
-                positiveWeight, standardize, validationFraction, patience, tolerance, seed, lossEvery);
+                positiveWeight, standardize, validationFraction, patience, tolerance, seed, lossEvery, stream);
     }
 
     /** Epochs (iterations) without a better validation loss before training stops, keeping the best. */
     public TrainingOptions withPatience(int patience) {
         positive("patience", patience);
         return copy(optimizer, epochs, batchSize, learningRate, momentum, schedule, l2, classWeights, labelSmoothing,
-                positiveWeight, standardize, validationFraction, patience, tolerance, seed, lossEvery);
+                positiveWeight, standardize, validationFraction, patience, tolerance, seed, lossEvery, stream);
     }
 
     /**
@@ -210,20 +212,31 @@ public final class TrainingOptions {
             throw new IllegalArgumentException("tolerance must be in [0, 1), got " + tolerance);
         }
         return copy(optimizer, epochs, batchSize, learningRate, momentum, schedule, l2, classWeights, labelSmoothing,
-                positiveWeight, standardize, validationFraction, patience, tolerance, seed, lossEvery);
+                positiveWeight, standardize, validationFraction, patience, tolerance, seed, lossEvery, stream);
     }
 
     /** The seed of the validation split, the initial weights and SGD's shuffles. */
     public TrainingOptions withSeed(long seed) {
         return copy(optimizer, epochs, batchSize, learningRate, momentum, schedule, l2, classWeights, labelSmoothing,
-                positiveWeight, standardize, validationFraction, patience, tolerance, seed, lossEvery);
+                positiveWeight, standardize, validationFraction, patience, tolerance, seed, lossEvery, stream);
     }
 
     /** On the GPU, SGD's losses stay on the device and are read back every this many steps. */
     public TrainingOptions withLossEvery(int lossEvery) {
         positive("lossEvery", lossEvery);
         return copy(optimizer, epochs, batchSize, learningRate, momentum, schedule, l2, classWeights, labelSmoothing,
-                positiveWeight, standardize, validationFraction, patience, tolerance, seed, lossEvery);
+                positiveWeight, standardize, validationFraction, patience, tolerance, seed, lossEvery, stream);
+    }
+
+    /**
+     * On the GPU, whether the training set is streamed through the device in chunks even when the
+     * device could hold it, leaving its memory to other work (W, b, the optimizer's state and two
+     * chunks of rows stay there). By default (false) the set is uploaded once, and streamed only
+     * when the device cannot hold it. Ignored on the CPU.
+     */
+    public TrainingOptions withStream(boolean stream) {
+        return copy(optimizer, epochs, batchSize, learningRate, momentum, schedule, l2, classWeights, labelSmoothing,
+                positiveWeight, standardize, validationFraction, patience, tolerance, seed, lossEvery, stream);
     }
 
     private static void positive(String name, int value) {
@@ -297,6 +310,10 @@ public final class TrainingOptions {
         return lossEvery;
     }
 
+    public boolean stream() {
+        return stream;
+    }
+
     /** The learning rate of step {@code step} of {@code steps}. */
     double learningRate(long step, long steps) {
         if (schedule == Schedule.CONSTANT || steps <= 1) {
@@ -314,14 +331,15 @@ public final class TrainingOptions {
                 && Double.compare(labelSmoothing, t.labelSmoothing) == 0
                 && Double.compare(positiveWeight, t.positiveWeight) == 0 && standardize == t.standardize
                 && Double.compare(validationFraction, t.validationFraction) == 0 && patience == t.patience
-                && Double.compare(tolerance, t.tolerance) == 0 && seed == t.seed && lossEvery == t.lossEvery;
+                && Double.compare(tolerance, t.tolerance) == 0 && seed == t.seed && lossEvery == t.lossEvery
+                && stream == t.stream;
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(optimizer, epochs, batchSize, learningRate, momentum, schedule, l2,
                 Arrays.hashCode(classWeights), labelSmoothing, positiveWeight, standardize, validationFraction,
-                patience, tolerance, seed, lossEvery);
+                patience, tolerance, seed, lossEvery, stream);
     }
 
     @Override
@@ -330,7 +348,8 @@ public final class TrainingOptions {
                 + ", patience=" + patience + ", tolerance=" + tolerance + ", seed=" + seed
                 + (classWeights != null ? ", classWeights=" + Arrays.toString(classWeights) : "")
                 + (labelSmoothing > 0 ? ", labelSmoothing=" + labelSmoothing : "")
-                + (positiveWeight > 0 ? ", positiveWeight=" + positiveWeight : "");
+                + (positiveWeight > 0 ? ", positiveWeight=" + positiveWeight : "")
+                + (stream ? ", stream=true" : "");
         return optimizer == Optimizer.LBFGS
                 ? "TrainingOptions[L-BFGS, iterations=" + epochs + ", " + common + "]"
                 : "TrainingOptions[SGD, epochs=" + epochs + ", batchSize=" + batchSize + ", learningRate=" + learningRate

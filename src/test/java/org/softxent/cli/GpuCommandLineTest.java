@@ -57,5 +57,11 @@ class GpuCommandLineTest {
         org.junit.jupiter.api.Assertions.assertEquals(0, r.status(), r.err());
         org.junit.jupiter.api.Assertions.assertTrue(r.out().contains("device-resident"), r.out());
         org.junit.jupiter.api.Assertions.assertTrue(TrainCommandTest.lastAccuracy(r, "test accuracy") >= 0.95, r.out());
+
+        r = CommandLineTest.run("train", "--data", TrainCommandTest.DIGITS, "--out", dir.resolve("s").toString(),
+                "--device", "gpu", "--seed", "4", "--stream");
+        org.junit.jupiter.api.Assertions.assertEquals(0, r.status(), r.err());
+        org.junit.jupiter.api.Assertions.assertTrue(r.out().contains("the training set streamed: chunks of"), r.out());
+        org.junit.jupiter.api.Assertions.assertTrue(TrainCommandTest.lastAccuracy(r, "test accuracy") >= 0.95, r.out());
     }
 }

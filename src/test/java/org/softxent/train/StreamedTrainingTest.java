@@ -53,7 +53,7 @@ class StreamedTrainingTest extends EngineTest {
             String where = kind + (config == 0 ? " with class weights " : " ") + rng;
             try (Softxent reference = Softxent.openReference();
                  DeviceSteps resident = DeviceSteps.resident(sx.onDevice(), "gpu", p, batch, 0.9, 5);
-                 DeviceSteps streamed = DeviceSteps.streamed(sx.onDevice(), "gpu", p, batch, 0.9, 5, 3L * batch * d * 4);
+                 DeviceSteps streamed = DeviceSteps.streamed(sx.onDevice(), "gpu", p, batch, 0.9, 5, 3L * batch * d * 4, false);
                  HostSteps cpu = new HostSteps(reference, p, batch, 0.9)) {
                 assertFalse(resident.streaming());
                 assertTrue(streamed.streaming());
@@ -94,11 +94,32 @@ class StreamedTrainingTest extends EngineTest {
     }
 
     @Test
-    void aSetTheDeviceCannotHoldIsStreamedToTheSameAccuracy() throws IOException {
+    void streamingAskedForStreamsASetThatWouldFit() {
+        TrainingContractTest.Data data = digits(1);
+        int n = data.y().length;
+        TrainingResult r = new SoftmaxRegression(TrainingOptions.defaults().withSeed(1).withStream(true))
+                .fit(sx, data.x(), data.y(), n, 64);
+        assertTrue(r.device().contains("the training set streamed: chunks of"), r.device());
+        double accuracy = r.model().evaluate(data.xTest(), data.yTest(), data.yTest().length).accuracy();
+        assertTrue(accuracy >= 0.95, "accuracy " + accuracy);
+        TrainingResult resident = new SoftmaxRegression(TrainingOptions.defaults().withSeed(1))
+                .fit(sx, data.x(), data.y(), n, 64);
+        assertTrue(resident.device().contains("device-resident"), resident.device());
+    }
+
+    private static TrainingContractTest.Data digits(long seed) {
+        try {
+            TrainingContractTest.digits = Csv.read(Path.of("src/test/resources/data/digits.csv.gz"), -1);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return TrainingContractTest.Data.split(seed);
+    }
+
+    @Test
+    void aSetTheDeviceCannotHoldIsStreamedToTheSameAccuracy() {
         assumeTrue(SimulatedDevice.active(), "a device smaller than the set needs the simulated device");
-        Csv.Table digits = Csv.read(Path.of("src/test/resources/data/digits.csv.gz"), -1);
-        TrainingContractTest.digits = digits;
-        TrainingContractTest.Data data = TrainingContractTest.Data.split(3);
+        TrainingContractTest.Data data = digits(3);
         int n = data.y().length;
         long total = SimulatedDevice.memoryBytes();
         long pinned = SimulatedDevice.pinnedBytesInUse();
@@ -110,7 +131,7 @@ class StreamedTrainingTest extends EngineTest {
             for (TrainingOptions o : new TrainingOptions[] {TrainingOptions.defaults().withSeed(3),
                 TrainingOptions.defaults().withSeed(3).withOptimizer(TrainingOptions.Optimizer.SGD).withEpochs(30)}) {
                 TrainingResult r = new SoftmaxRegression(o).fit(gpu, data.x(), data.y(), n, 64);
-                assertTrue(r.device().contains("the training set streamed"), r.device());
+                assertTrue(r.device().contains("the training set streamed, as the device cannot hold it"), r.device());
                 double accuracy = r.model().evaluate(data.xTest(), data.yTest(), data.yTest().length).accuracy();
                 assertTrue(accuracy >= 0.95, o.optimizer() + ": accuracy " + accuracy + " (" + r.device() + ")");
             }
