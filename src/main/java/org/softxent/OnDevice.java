@@ -12,7 +12,8 @@ import jcuda.driver.CUstream;
  * <p>Buffers are {@code CUdeviceptr}s in the engine's CUDA context (the device's primary context),
  * row-major, float32 unless said otherwise; labels are int32. Each method checks its shapes and
  * options at once, and that each buffer's allocation holds the bytes the shape needs, then queues
- * the work on {@link #stream()} and returns without waiting. Outputs may be null (not computed);
+ * the work on {@link #stream()} and returns without waiting ({@link #uploadRows uploadRows} queues
+ * its copy on the engine's upload stream instead, and may wait for a pinned buffer). Outputs may be null (not computed);
  * an output may overwrite its operation's logits in place.
  *
  * <p>What only the data can show (NaN or +inf logits, labels out of range) is found on the device
@@ -30,7 +31,8 @@ public interface OnDevice {
     CUstream stream();
 
     /**
-     * Waits for the engine's queued work (on every stream it used).
+     * Waits for the engine's queued work (on every stream it used, the uploads of
+     * {@code uploadRows} too).
      *
      * @throws IllegalArgumentException for the first call since the last synchronize that met bad
      *                                  data, naming that call and the first bad entry
@@ -123,16 +125,22 @@ public interface OnDevice {
      * Queues a copy of rows of the host array src [srcRows, cols] into dst [count, cols] on an upload
      * stream of the engine's own, so that it runs under the work queued after it instead of before it:
      * row i of dst is src's row {@code order[from + i]}, or with order null the row {@code from + i}.
-     * The rows are gathered into pinned memory on the calling thread; src and order may be changed
-     * once this returns. The copy waits, on the device, for the work queued before this call (which
-     * may still read dst); the work queued after it does not wait for the copy until
-     * {@link #awaitUploads()}. So a data set larger than device memory is streamed: each chunk
-     * uploaded into one of two buffers while the steps on the other run.
+     * The rows are gathered by the calling thread (split over the processors when there are many)
+     * into the engine's pinned buffers, four of 8 MiB used in turn, made at the first call; src and
+     * order may be changed once this returns. Filling a buffer first waits for the copy that last
+     * used it (which waited for the work queued before it). The copy waits, on the device, for the
+     * work queued before this call (which may still read dst); the work queued after it does not
+     * wait for the copy until {@link #awaitUploads()}, and {@link #synchronize()} waits for it. So a
+     * data set larger than device memory is streamed: each chunk uploaded into one of two buffers
+     * while the steps on the other run.
      *
-     * @throws IllegalArgumentException when src is not a whole number of rows of cols, or [from,
-     *                                  from + count) is not within order (or src's rows), or an entry
-     *                                  of order is not a row of src, naming it
-     * @throws ShapeMismatchException   when dst does not hold count × cols floats
+     * @throws IllegalArgumentException    when cols is less than 1, src is not a whole number of rows,
+     *                                     count is less than 1, or [from, from + count) is not within
+     *                                     order (or src's rows), or an entry of order is not a row of
+     *                                     src, naming it
+     * @throws ShapeMismatchException      when dst does not hold count × cols elements
+     * @throws NullPointerException        when src is null
+     * @throws DeviceOutOfMemoryException  when the pinned buffers cannot be had
      */
     void uploadRows(float[] src, int cols, int[] order, int from, int count, CUdeviceptr dst);
 
@@ -146,8 +154,9 @@ public interface OnDevice {
     void awaitUploads();
 
     /**
-     * Copies src [dst.length] into dst after the work queued before it, then returns as
-     * {@link #synchronize()} does (throwing for bad data the queued calls met).
+     * Copies src [dst.length] into dst after the work queued before it (an {@code uploadRows} copy
+     * only once {@link #awaitUploads()} ordered it before), then returns as {@link #synchronize()}
+     * does (throwing for bad data the queued calls met).
      */
     void download(CUdeviceptr src, float[] dst);
 

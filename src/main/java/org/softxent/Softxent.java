@@ -129,7 +129,8 @@ public final class Softxent implements AutoCloseable {
      * context, the device's primary context): calls are queued on it, after the work the caller
      * queued there before, so no further ordering is needed against that work. The engine's calls
      * still run in the order they were made, whatever their streams (a call on another stream than
-     * the last call's waits for that one's work, on the device). Null: the engine's own stream.
+     * the last call's waits for that one's work, on the device); only {@code uploadRows}' copies
+     * run beside them, until {@code awaitUploads}. Null: the engine's own stream.
      *
      * @throws IllegalStateException when this engine computes on the CPU
      */

@@ -274,6 +274,10 @@ class DeviceResidentTest extends EngineTest {
             assertTrue(e.getMessage().contains("[3, 5) must lie within src's 4 rows of 3"), e.getMessage());
             e = assertThrows(IllegalArgumentException.class, () -> dev.uploadRows(x, 3, new int[] {0, 1}, 1, 2, dst));
             assertTrue(e.getMessage().contains("within order's 2 entries"), e.getMessage());
+            e = assertThrows(IllegalArgumentException.class, () -> dev.uploadRows(x, 0, null, 0, 1, dst));
+            assertTrue(e.getMessage().contains("cols must be at least 1, got 0"), e.getMessage());
+            e = assertThrows(IllegalArgumentException.class, () -> dev.uploadRows(x, 3, null, 0, 0, dst));
+            assertTrue(e.getMessage().contains("count must be at least 1, got 0"), e.getMessage());
             ShapeMismatchException s = assertThrows(ShapeMismatchException.class,
                     () -> dev.uploadRows(x, 3, null, 0, 3, dst));
             assertTrue(s.getMessage().contains("dst must hold count × cols = 3 × 3 elements"), s.getMessage());

@@ -458,4 +458,39 @@ class GpuRobustnessTest {
             }
         }
     }
+
+    /** uploadRows and awaitUploads through a stream of the caller's: the calls after the await see the rows. */
+    @Test
+    void rowUploadsOrderAgainstTheCallersStream() {
+        Rng rng = Rng.fresh();
+        int n = 50;
+        int c = 30;
+        float[] z = rng.normal(n * c, 2);
+        float[] z2 = rng.normal(n * c, 2);
+        try (Softxent sx = Softxent.open(Device.GPU); DeviceArrays mem = new DeviceArrays()) {
+            CUstream mine = new CUstream();
+            assertEquals(0, cuStreamCreate(mine, CUstream_flags.CU_STREAM_NON_BLOCKING));
+            try {
+                CUdeviceptr logits = mem.poisoned((long) n * c);
+                CUdeviceptr out = mem.poisoned((long) n * c);
+                CUdeviceptr out2 = mem.poisoned((long) n * c);
+                OnDevice onMine = sx.onDevice(mine);
+                onMine.uploadRows(z, c, null, 0, n, logits);
+                onMine.awaitUploads();
+                onMine.softmax(logits, n, c, out);
+                onMine.uploadRows(z2, c, null, 0, n, logits); // after the softmax that reads them
+                onMine.awaitUploads();
+                onMine.softmax(logits, n, c, out2);
+                onMine.synchronize();
+                assertClose(cpu.softmax(z, n, c), DeviceArrays.read(out, n * c), LOGITS, "first rows, " + rng);
+                assertClose(cpu.softmax(z2, n, c), DeviceArrays.read(out2, n * c), LOGITS, "second rows, " + rng);
+            } finally {
+                // The engine orders its next call after its last one's stream: end on its own
+                // stream before destroying this one.
+                sx.onDevice().awaitUploads();
+                assertEquals(0, cuStreamSynchronize(mine));
+                cuStreamDestroy(mine);
+            }
+        }
+    }
 }

@@ -6,7 +6,7 @@ package org.softxent.bench;
  * @param workload   e.g. "cross-entropy (device)"
  * @param shape      e.g. "4096 x 32000"
  * @param device     "gpu" or "cpu"
- * @param variant    "fp32", "tf32", or "" where it does not apply
+ * @param variant    "fp32", "tf32", "streamed" (training with the set streamed), or "" where it does not apply
  * @param rate       the effective rate, in {@code unit}
  * @param unit       "GB/s" (bytes that must move per call over its time) or "TFLOP/s"
  * @param floorMs    the time of the floor (the bytes at the measured bandwidth, or the GEMMs alone);

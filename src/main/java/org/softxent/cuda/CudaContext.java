@@ -115,6 +115,11 @@ final class CudaContext implements AutoCloseable {
         return requested;
     }
 
+    /** Waits for the work of the calls so far (the chain), not for the side streams' work. */
+    void synchronizeChain() {
+        check(cuStreamSynchronize(last), "cuStreamSynchronize");
+    }
+
     /** Waits for all the work the engine has queued, on whichever streams (its side streams too). */
     void synchronizeAll() {
         check(cuStreamSynchronize(last), "cuStreamSynchronize");

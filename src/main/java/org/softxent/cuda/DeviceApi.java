@@ -47,6 +47,7 @@ final class DeviceApi implements OnDevice {
     public void synchronize() {
         synchronized (engine) {
             engine.begin();
+            engine.cuda.synchronizeAll(); // the uploads beside the calls too
             engine.status.drain();
         }
     }
@@ -200,36 +201,46 @@ final class DeviceApi implements OnDevice {
     @Override
     public void uploadRows(float[] src, int cols, int[] order, int from, int count, CUdeviceptr dst) {
         Checks.requireNonNull("src", src);
-        uploadRows(src.length, cols, order, from, count, floats("dst", dst), dst,
-                (out, at, rowAt, colAt, n) -> out.asFloatBuffer().put(at, src, rowAt * cols + colAt, n));
+        uploadRows(src.length, cols, order, from, count, floats("dst", dst), dst, out -> {
+            java.nio.FloatBuffer view = out.asFloatBuffer();
+            return (at, row, col, n) -> view.put(at, src, row * cols + col, n);
+        });
     }
 
     @Override
     public void uploadRows(int[] src, int cols, int[] order, int from, int count, CUdeviceptr dst) {
         Checks.requireNonNull("src", src);
-        uploadRows(src.length, cols, order, from, count, ints("dst", dst), dst,
-                (out, at, rowAt, colAt, n) -> out.asIntBuffer().put(at, src, rowAt * cols + colAt, n));
+        uploadRows(src.length, cols, order, from, count, ints("dst", dst), dst, out -> {
+            java.nio.IntBuffer view = out.asIntBuffer();
+            return (at, row, col, n) -> view.put(at, src, row * cols + col, n);
+        });
     }
 
-    /** Copies n elements of src's row {@code row} from column {@code col} into out at element {@code at}. */
+    /** Copies n elements of src's row {@code row} from column {@code col} to element {@code at} of a pinned buffer. */
     private interface RowPart {
-        void copy(java.nio.ByteBuffer out, int at, int row, int col, int n);
+        void copy(int at, int row, int col, int n);
     }
 
     private void uploadRows(int length, int cols, int[] order, int from, int count, Operand room, CUdeviceptr dst,
-                            RowPart part) {
+                            java.util.function.Function<java.nio.ByteBuffer, RowPart> into) {
         synchronized (engine) {
             engine.begin();
-            if (cols < 1 || length % cols != 0) {
+            if (cols < 1) {
+                throw new IllegalArgumentException("cols must be at least 1, got " + cols);
+            }
+            if (length % cols != 0) {
                 throw new IllegalArgumentException("src must be whole rows of cols = " + cols + " values, but holds "
                         + length);
             }
+            if (count < 1) {
+                throw new IllegalArgumentException("count must be at least 1, got " + count);
+            }
             int srcRows = length / cols;
             int limit = order == null ? srcRows : order.length;
-            if (count < 1 || from < 0 || (long) from + count > limit) {
+            if (from < 0 || (long) from + count > limit) {
                 throw new IllegalArgumentException("rows [from, from + count) = [" + from + ", " + ((long) from + count)
                         + ") must lie within " + (order == null ? "src's " + srcRows + " rows of " + cols
-                        : "order's " + order.length + " entries") + " and count be at least 1");
+                        : "order's " + order.length + " entries"));
             }
             if (order != null) {
                 for (int i = from; i < from + count; i++) {
@@ -243,13 +254,14 @@ final class DeviceApi implements OnDevice {
             engine.cuda.enter(stream); // the uploads wait for the calls before, on this stream too
             engine.uploads().upload((out, at, offset, n) -> {
                 // Elements [offset, offset + n) of dst, row by row of the source.
+                RowPart part = into.apply(out);
                 long e = offset;
                 int done = 0;
                 while (done < n) {
                     int i = (int) (e / cols);
                     int col = (int) (e - (long) i * cols);
                     int k = Math.min(n - done, cols - col);
-                    part.copy(out, at + done, order == null ? from + i : order[from + i], col, k);
+                    part.copy(at + done, order == null ? from + i : order[from + i], col, k);
                     done += k;
                     e += k;
                 }

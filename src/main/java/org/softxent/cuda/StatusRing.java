@@ -117,13 +117,14 @@ final class StatusRing implements AutoCloseable {
     }
 
     /**
-     * Waits for the engine's work, then throws for the first pending call that met bad data (the
-     * calls after it are dropped too: their inputs may depend on its outputs).
+     * Waits for the calls' work (not for uploads beside it, which report nothing), then throws for
+     * the first pending call that met bad data (the calls after it are dropped too: their inputs
+     * may depend on its outputs).
      *
      * @throws IllegalArgumentException naming the call and the first bad entry
      */
     void drain() {
-        cuda.synchronizeAll();
+        cuda.synchronizeChain();
         int before = drained;
         int count = calls - before;
         drained = calls;

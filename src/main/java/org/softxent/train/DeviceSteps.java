@@ -19,10 +19,11 @@ import org.softxent.Reduction;
  *   <li><b>resident</b> ({@link #resident}): the set is uploaded once. An SGD step is a gather of the
  *       minibatch's rows and labels, the classifier's fused pass and two update kernels, queued with
  *       no host round trip; the epoch's order (n ints) is uploaded once per epoch.
- *   <li><b>streamed</b> ({@link #streamed}), when the device cannot hold the set: the rows go through
- *       two chunk buffers by {@link OnDevice#uploadRows}, gathered in the epoch's order on the host;
- *       each chunk is uploaded while the steps on the chunk before run, and a step reads its
- *       minibatch in place in its chunk. The objective is summed chunk by chunk on the device.
+ *   <li><b>streamed</b> ({@link #streamed}), when the device cannot hold the set or the options ask
+ *       for it: the rows go through two chunk buffers by {@link OnDevice#uploadRows}, gathered in
+ *       the epoch's order on the host; each chunk is uploaded while the steps on the chunk before
+ *       run, and a step reads its minibatch in place in its chunk. The objective is summed chunk by
+ *       chunk on the device.
  * </ul>
  *
  * Each step's loss is written into a device array read back every {@code lossEvery} steps. L-BFGS
@@ -60,6 +61,8 @@ final class DeviceSteps implements Steps {
     private CUdeviceptr gwc;
     private CUdeviceptr gbc;
     private CUdeviceptr chunkLosses;
+    /** The mean's divisor, for the streamed objective's sums. */
+    private final double divisor;
     private final String description;
 
     /**
@@ -142,6 +145,7 @@ final class DeviceSteps implements Steps {
             close();
             throw e;
         }
+        divisor = divisor(p);
         long mib = owned.stream().mapToLong(DeviceBuffer::bytes).sum() >> 20;
         description = engine + (chunkRows == 0 ? " (device-resident: " + mib + " MiB on the device)"
                 : " (the training set streamed" + (tooLarge ? ", as the device cannot hold it" : "") + ": chunks of " + chunkRows
@@ -193,7 +197,6 @@ final class DeviceSteps implements Steps {
         }
         float[] sums = download(hgw, hgb, chunkLosses, count);
         double reg = p.logistic() ? p.binaryOptions().reg() : p.options().reg();
-        double divisor = divisor();
         double loss = 0;
         for (float s : sums) {
             loss += s;
@@ -213,7 +216,7 @@ final class DeviceSteps implements Steps {
      * The mean's divisor, as the classifiers': the elements (rows × outputs) for the binary
      * cross-entropy; the rows' class weights summed (PyTorch's), else the rows, for the softmax one.
      */
-    private double divisor() {
+    private static double divisor(Problem p) {
         if (p.logistic()) {
             return (double) p.rows() * p.outputs();
         }

@@ -107,6 +107,37 @@ class StreamedTrainingTest extends EngineTest {
         assertTrue(resident.device().contains("device-resident"), resident.device());
     }
 
+    @Test
+    void streamIsAnOptionLikeTheOthers() {
+        TrainingOptions o = TrainingOptions.defaults();
+        assertFalse(o.stream());
+        assertTrue(o.withStream(true).stream());
+        assertFalse(o.equals(o.withStream(true)));
+        assertEquals(o, o.withStream(true).withStream(false));
+        assertEquals(o.hashCode(), o.withStream(true).withStream(false).hashCode());
+        assertTrue(o.withStream(true).toString().contains("stream=true"), o.withStream(true).toString());
+    }
+
+    @Test
+    void aChunkTheDeviceRefusesIsHalvedAndNothingIsLeftHeld() {
+        assumeTrue(SimulatedDevice.active(), "a refused allocation on demand needs the simulated device");
+        Rng rng = Rng.fresh();
+        int n = 2000;
+        int d = 16;
+        Problem p = Problem.of(LinearModel.Kind.SOFTMAX, rng.normal(n * d, 1), rng.labels(n, 4), n, d, 4,
+                TrainingOptions.defaults());
+        sx.onDevice().synchronize();
+        long held = SimulatedDevice.deviceBytesInUse();
+        // The eighth allocation is the first chunk of rows (after W, b, dW, db, two velocities, the losses).
+        SimulatedDevice.failAllocation(8);
+        try (DeviceSteps s = DeviceSteps.streamed(sx.onDevice(), "gpu", p, 50, 0.9, 5, 8L * 50 * d * 4, false)) {
+            assertTrue(s.description().contains("chunks of 200 rows"), s.description());
+            float[] gw = new float[d * 4];
+            assertTrue(Double.isFinite(s.objective(new float[d * 4], new float[4], gw, new float[4])));
+        }
+        assertEquals(held, SimulatedDevice.deviceBytesInUse(), "device memory back after close");
+    }
+
     private static TrainingContractTest.Data digits(long seed) {
         try {
             TrainingContractTest.digits = Csv.read(Path.of("src/test/resources/data/digits.csv.gz"), -1);
