@@ -130,7 +130,8 @@ public final class Softxent implements AutoCloseable {
      * queued there before, so no further ordering is needed against that work. The engine's calls
      * still run in the order they were made, whatever their streams (a call on another stream than
      * the last call's waits for that one's work, on the device); only {@code uploadRows}' copies
-     * run beside them, until {@code awaitUploads}. Null: the engine's own stream.
+     * run beside them, until {@code awaitUploads}. The engine's own stream waits for the work of
+     * each call on yours, so you may destroy your stream once your calls returned. Null: the engine's own stream.
      *
      * @throws IllegalStateException when this engine computes on the CPU
      */

@@ -38,6 +38,8 @@ import org.softxent.DeviceOutOfMemoryException;
  * the order they were made, whatever their streams: when a call's stream differs from the last
  * call's, it first waits (an event, on the device) for the work queued on that one. So the last
  * stream used holds the end of all the engine's work, and synchronising it waits for everything.
+ * After a call on a caller's stream the engine's own stream takes that end over ({@link #leave}),
+ * so the caller may destroy its stream once the call returns.
  */
 final class CudaContext implements AutoCloseable {
     final CUdevice device = new CUdevice();
@@ -113,6 +115,19 @@ final class CudaContext implements AutoCloseable {
             last = requested;
         }
         return requested;
+    }
+
+    /**
+     * After a call's work is queued: when it went on a stream of the caller's, the engine's own
+     * stream waits for it and becomes the last, so that the engine never keeps a stream its caller
+     * may destroy once the call returns.
+     */
+    void leave() {
+        if (!sameStream(last, stream)) {
+            check(cuEventRecord(chain, last), "cuEventRecord");
+            check(cuStreamWaitEvent(stream, chain, 0), "cuStreamWaitEvent");
+            last = stream;
+        }
     }
 
     /** Waits for the work of the calls so far (the chain), not for the side streams' work. */

@@ -38,6 +38,15 @@ final class DeviceApi implements OnDevice {
         return engine;
     }
 
+    /**
+     * Queues a call's work on this API's stream, after the engine's calls before it; then the
+     * engine's own stream takes the chain back ({@link CudaContext#leave}).
+     */
+    private void queue(java.util.function.Consumer<CUstream> work) {
+        work.accept(engine.cuda.enter(stream));
+        engine.cuda.leave();
+    }
+
     @Override
     public CUstream stream() {
         return stream;
@@ -66,7 +75,7 @@ final class DeviceApi implements OnDevice {
         synchronized (engine) {
             engine.begin();
             Rules.softmax(rows, cols, floats("logits", logits), floats("out", out));
-            engine.ops.softmax(call, log, logits, rows, cols, out, engine.cuda.enter(stream));
+            queue(s -> engine.ops.softmax(call, log, logits, rows, cols, out, s));
         }
     }
 
@@ -94,8 +103,8 @@ final class DeviceApi implements OnDevice {
                     floats("probsOut", probs));
             boolean none = o.reduction() == Reduction.NONE;
             optional(floats("lossOut", lossOut), none ? rows : 1, none ? "length rows = " + rows : "hold 1 float");
-            engine.ops.crossEntropy(call, logits, rows, cols, labels, targets, o, grad, probs, none ? lossOut : null,
-                    none ? null : lossOut, engine.cuda.enter(stream));
+            queue(s -> engine.ops.crossEntropy(call, logits, rows, cols, labels, targets, o, grad, probs, none ? lossOut : null,
+                    none ? null : lossOut, s));
         }
     }
 
@@ -104,7 +113,7 @@ final class DeviceApi implements OnDevice {
         synchronized (engine) {
             engine.begin();
             Rules.softmaxBackward(rows, cols, floats("probs", probs), floats("gradProbs", gradProbs), floats("out", out));
-            engine.ops.softmaxBackward(probs, gradProbs, rows, cols, out, engine.cuda.enter(stream));
+            queue(s -> engine.ops.softmaxBackward(probs, gradProbs, rows, cols, out, s));
         }
     }
 
@@ -113,7 +122,7 @@ final class DeviceApi implements OnDevice {
         synchronized (engine) {
             engine.begin();
             Rules.softmaxJacobian(rows, cols, floats("logits", logits), floats("out", out));
-            engine.ops.softmaxJacobian(logits, rows, cols, out, engine.cuda.enter(stream));
+            queue(s -> engine.ops.softmaxJacobian(logits, rows, cols, out, s));
         }
     }
 
@@ -128,8 +137,8 @@ final class DeviceApi implements OnDevice {
             boolean none = o.reduction() == Reduction.NONE;
             long n = (long) rows * cols;
             optional(floats("lossOut", lossOut), none ? n : 1, none ? "hold rows × cols = " + n + " floats" : "hold 1 float");
-            engine.ops.binaryCrossEntropy(logits, targets, rows, cols, o, gradOut, probsOut, none ? lossOut : null,
-                    none ? null : lossOut, engine.cuda.enter(stream));
+            queue(s -> engine.ops.binaryCrossEntropy(logits, targets, rows, cols, o, gradOut, probsOut, none ? lossOut : null,
+                    none ? null : lossOut, s));
         }
     }
 
@@ -143,8 +152,7 @@ final class DeviceApi implements OnDevice {
                     ints("labels", labels), options, floats("gradW", gradW), floats("gradB", gradB),
                     floats("gradX", gradX));
             optional(floats("lossOut", lossOut), 1, "hold 1 float");
-            engine.ops.classifier(x, w, b, labels, rows, features, classes, options, gradW, gradB, gradX, lossOut,
-                    engine.cuda.enter(stream));
+            queue(s -> engine.ops.classifier(x, w, b, labels, rows, features, classes, options, gradW, gradB, gradX, lossOut, s));
         }
     }
 
@@ -158,8 +166,8 @@ final class DeviceApi implements OnDevice {
                     floats("targets", targets), options, floats("gradW", gradW), floats("gradB", gradB),
                     floats("gradX", gradX));
             optional(floats("lossOut", lossOut), 1, "hold 1 float");
-            engine.ops.binaryClassifier(x, w, b, targets, rows, features, outputs, options, gradW, gradB, gradX,
-                    lossOut, engine.cuda.enter(stream));
+            queue(s -> engine.ops.binaryClassifier(x, w, b, targets, rows, features, outputs, options, gradW, gradB, gradX,
+                    lossOut, s));
         }
     }
 
@@ -191,10 +199,9 @@ final class DeviceApi implements OnDevice {
         synchronized (engine) {
             engine.begin();
             dst.require(count, "hold the array's " + count + " elements");
-            CUstream s = engine.cuda.enter(stream);
             // From pageable memory the call returns once the array is copied out: the caller may reuse it.
-            engine.cuda.check(cuMemcpyHtoDAsync(((Span) dst).pointer(), src, (long) count * bytes, s),
-                    "cuMemcpyHtoDAsync");
+            queue(s -> engine.cuda.check(cuMemcpyHtoDAsync(((Span) dst).pointer(), src, (long) count * bytes, s),
+                    "cuMemcpyHtoDAsync"));
         }
     }
 
@@ -252,6 +259,7 @@ final class DeviceApi implements OnDevice {
             }
             room.require((long) count * cols, "hold count × cols = " + count + " × " + cols + " elements");
             engine.cuda.enter(stream); // the uploads wait for the calls before, on this stream too
+            engine.cuda.leave();
             engine.uploads().upload((out, at, offset, n) -> {
                 // Elements [offset, offset + n) of dst, row by row of the source.
                 RowPart part = into.apply(out);
@@ -275,7 +283,7 @@ final class DeviceApi implements OnDevice {
             engine.begin();
             RowUploads uploads = engine.uploadsIfMade();
             if (uploads != null) { // else nothing was uploaded to wait for
-                uploads.awaitOn(engine.cuda.enter(stream));
+                queue(uploads::awaitOn);
             }
         }
     }
@@ -286,9 +294,8 @@ final class DeviceApi implements OnDevice {
         synchronized (engine) {
             engine.begin();
             floats("src", src).require(dst.length, "hold the array's " + dst.length + " floats");
-            CUstream s = engine.cuda.enter(stream);
-            engine.cuda.check(cuMemcpyDtoHAsync(Pointer.to(dst), src, (long) dst.length * Float.BYTES, s),
-                    "cuMemcpyDtoHAsync");
+            queue(s -> engine.cuda.check(cuMemcpyDtoHAsync(Pointer.to(dst), src, (long) dst.length * Float.BYTES, s),
+                    "cuMemcpyDtoHAsync"));
             engine.status.drain();
         }
     }
@@ -304,7 +311,7 @@ final class DeviceApi implements OnDevice {
             ints("indices", indices).require(count, "hold count = " + count + " ints");
             ints("src", src).require(srcRows * cols, "hold srcRows × cols = " + srcRows + " × " + cols + " words");
             ints("dst", dst).require((long) count * cols, "hold count × cols = " + count + " × " + cols + " words");
-            engine.ops.gatherRows(src, srcRows, cols, indices, count, dst, engine.cuda.enter(stream));
+            queue(s -> engine.ops.gatherRows(src, srcRows, cols, indices, count, dst, s));
         }
     }
 
@@ -323,7 +330,7 @@ final class DeviceApi implements OnDevice {
             floats("param", param).require(n, shape);
             floats("grad", grad).require(n, shape);
             optional(floats("velocity", velocity), n, shape);
-            engine.ops.sgdUpdate(param, grad, velocity, n, lr, momentum, engine.cuda.enter(stream));
+            queue(s -> engine.ops.sgdUpdate(param, grad, velocity, n, lr, momentum, s));
         }
     }
 
