@@ -13,8 +13,8 @@ import jcuda.driver.CUstream;
  * row-major, float32 unless said otherwise; labels are int32. Each method checks its shapes and
  * options at once, and that each buffer's allocation holds the bytes the shape needs, then queues
  * the work on {@link #stream()} and returns without waiting ({@link #uploadRows uploadRows} queues
- * its copy on the engine's upload stream instead, and may wait for a pinned buffer). Outputs may be null (not computed);
- * an output may overwrite its operation's logits in place.
+ * its copy on the engine's upload stream instead, and may wait for a pinned buffer). Outputs may
+ * be null (not computed); an output may overwrite its operation's logits in place.
  *
  * <p>What only the data can show (NaN or +inf logits, labels out of range) is found on the device
  * and reported by {@link #synchronize()}, which waits for the queued work and throws for the first

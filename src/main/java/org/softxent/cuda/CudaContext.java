@@ -35,11 +35,11 @@ import org.softxent.DeviceOutOfMemoryException;
  * can be used from any thread.
  *
  * <p>A call may run on a stream of the caller's ({@link #enter}); the engine's calls still run in
- * the order they were made, whatever their streams: when a call's stream differs from the last
- * call's, it first waits (an event, on the device) for the work queued on that one. So the last
- * stream used holds the end of all the engine's work, and synchronising it waits for everything.
- * After a call on a caller's stream the engine's own stream takes that end over ({@link #leave}),
- * so the caller may destroy its stream once the call returns.
+ * the order they were made, whatever their streams: such a call first waits (an event, on the
+ * device) for the engine's own stream, and once its work is queued the engine's own stream waits
+ * for it ({@link #leave}). So the engine's own stream always holds the end of the calls' work,
+ * synchronising it waits for all of it, and the engine never keeps a stream its caller may destroy
+ * once the call returns.
  */
 final class CudaContext implements AutoCloseable {
     final CUdevice device = new CUdevice();
@@ -53,8 +53,7 @@ final class CudaContext implements AutoCloseable {
     /** Set once a call fails in a way that leaves the context unusable. */
     private volatile String poisoned;
 
-    /** The stream of the engine's last call, and the event that orders the next call after it. */
-    private CUstream last = stream;
+    /** The event that orders a call on a caller's stream against the engine's own stream. */
     private final CUevent chain = new CUevent();
     /** Streams of the engine's own beside the chain (uploads ahead of the work that needs them). */
     private final java.util.List<CUstream> sides = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -105,50 +104,47 @@ final class CudaContext implements AutoCloseable {
     }
 
     /**
-     * The stream a call runs on: {@code requested}, made to wait first for the engine's work queued
-     * on another stream by the calls before.
+     * The stream a call runs on: {@code requested}, made to wait first, when it is a caller's, for
+     * the engine's work before (on its own stream). Pair with {@link #leave}.
      */
     CUstream enter(CUstream requested) {
-        if (!sameStream(requested, last)) {
-            check(cuEventRecord(chain, last), "cuEventRecord");
+        if (!sameStream(requested, stream)) {
+            check(cuEventRecord(chain, stream), "cuEventRecord");
             check(cuStreamWaitEvent(requested, chain, 0), "cuStreamWaitEvent");
-            last = requested;
         }
         return requested;
     }
 
     /**
-     * After a call's work is queued: when it went on a stream of the caller's, the engine's own
-     * stream waits for it and becomes the last, so that the engine never keeps a stream its caller
-     * may destroy once the call returns.
+     * After a call's work is queued on {@code requested}: when it is a caller's stream, the engine's
+     * own stream waits for that work, so that the engine's later calls follow it.
      */
-    void leave() {
-        if (!sameStream(last, stream)) {
-            check(cuEventRecord(chain, last), "cuEventRecord");
+    void leave(CUstream requested) {
+        if (!sameStream(requested, stream)) {
+            check(cuEventRecord(chain, requested), "cuEventRecord");
             check(cuStreamWaitEvent(stream, chain, 0), "cuStreamWaitEvent");
-            last = stream;
         }
     }
 
     /** Waits for the work of the calls so far (the chain), not for the side streams' work. */
     void synchronizeChain() {
-        check(cuStreamSynchronize(last), "cuStreamSynchronize");
+        check(cuStreamSynchronize(stream), "cuStreamSynchronize");
     }
 
     /** Waits for all the work the engine has queued, on whichever streams (its side streams too). */
     void synchronizeAll() {
-        check(cuStreamSynchronize(last), "cuStreamSynchronize");
+        check(cuStreamSynchronize(stream), "cuStreamSynchronize");
         for (CUstream side : sides) {
             check(cuStreamSynchronize(side), "cuStreamSynchronize");
         }
     }
 
     /**
-     * Records {@code event} after all the work the calls so far queued (on the last call's stream),
+     * Records {@code event} after all the work the calls so far queued (on the engine's stream),
      * for a side stream to wait on without joining the calls' chain.
      */
     void recordEnd(CUevent event) {
-        check(cuEventRecord(event, last), "cuEventRecord");
+        check(cuEventRecord(event, stream), "cuEventRecord");
     }
 
     /**
@@ -212,7 +208,6 @@ final class CudaContext implements AutoCloseable {
     @Override
     public void close() {
         cuCtxSetCurrent(context);
-        cuStreamSynchronize(last);
         cuStreamSynchronize(stream);
         cuEventDestroy(chain);
         cuStreamDestroy(stream);

@@ -39,12 +39,22 @@ final class DeviceApi implements OnDevice {
     }
 
     /**
-     * Queues a call's work on this API's stream, after the engine's calls before it; then the
-     * engine's own stream takes the chain back ({@link CudaContext#leave}).
+     * Queues a call's work on this API's stream, after the engine's calls before it and before its
+     * calls after it ({@link CudaContext#enter}, {@link CudaContext#leave}).
      */
     private void queue(java.util.function.Consumer<CUstream> work) {
-        work.accept(engine.cuda.enter(stream));
-        engine.cuda.leave();
+        CUstream s = engine.cuda.enter(stream);
+        try {
+            work.accept(s);
+        } catch (RuntimeException e) {
+            try {
+                engine.cuda.leave(s); // what was queued before the failure is still ordered
+            } catch (RuntimeException also) {
+                e.addSuppressed(also);
+            }
+            throw e;
+        }
+        engine.cuda.leave(s);
     }
 
     @Override
@@ -103,8 +113,8 @@ final class DeviceApi implements OnDevice {
                     floats("probsOut", probs));
             boolean none = o.reduction() == Reduction.NONE;
             optional(floats("lossOut", lossOut), none ? rows : 1, none ? "length rows = " + rows : "hold 1 float");
-            queue(s -> engine.ops.crossEntropy(call, logits, rows, cols, labels, targets, o, grad, probs, none ? lossOut : null,
-                    none ? null : lossOut, s));
+            queue(s -> engine.ops.crossEntropy(call, logits, rows, cols, labels, targets, o, grad, probs,
+                    none ? lossOut : null, none ? null : lossOut, s));
         }
     }
 
@@ -137,8 +147,8 @@ final class DeviceApi implements OnDevice {
             boolean none = o.reduction() == Reduction.NONE;
             long n = (long) rows * cols;
             optional(floats("lossOut", lossOut), none ? n : 1, none ? "hold rows × cols = " + n + " floats" : "hold 1 float");
-            queue(s -> engine.ops.binaryCrossEntropy(logits, targets, rows, cols, o, gradOut, probsOut, none ? lossOut : null,
-                    none ? null : lossOut, s));
+            queue(s -> engine.ops.binaryCrossEntropy(logits, targets, rows, cols, o, gradOut, probsOut,
+                    none ? lossOut : null, none ? null : lossOut, s));
         }
     }
 
@@ -152,7 +162,8 @@ final class DeviceApi implements OnDevice {
                     ints("labels", labels), options, floats("gradW", gradW), floats("gradB", gradB),
                     floats("gradX", gradX));
             optional(floats("lossOut", lossOut), 1, "hold 1 float");
-            queue(s -> engine.ops.classifier(x, w, b, labels, rows, features, classes, options, gradW, gradB, gradX, lossOut, s));
+            queue(s -> engine.ops.classifier(x, w, b, labels, rows, features, classes, options, gradW, gradB, gradX,
+                    lossOut, s));
         }
     }
 
@@ -166,8 +177,8 @@ final class DeviceApi implements OnDevice {
                     floats("targets", targets), options, floats("gradW", gradW), floats("gradB", gradB),
                     floats("gradX", gradX));
             optional(floats("lossOut", lossOut), 1, "hold 1 float");
-            queue(s -> engine.ops.binaryClassifier(x, w, b, targets, rows, features, outputs, options, gradW, gradB, gradX,
-                    lossOut, s));
+            queue(s -> engine.ops.binaryClassifier(x, w, b, targets, rows, features, outputs, options, gradW, gradB,
+                    gradX, lossOut, s));
         }
     }
 
@@ -223,7 +234,7 @@ final class DeviceApi implements OnDevice {
         });
     }
 
-    /** Copies n elements of src's row {@code row} from column {@code col} to element {@code at} of a pinned buffer. */
+    /** Copies n elements of src's row {@code row}, from column {@code col}, to element {@code at} of pinned memory. */
     private interface RowPart {
         void copy(int at, int row, int col, int n);
     }
@@ -245,8 +256,8 @@ final class DeviceApi implements OnDevice {
             int srcRows = length / cols;
             int limit = order == null ? srcRows : order.length;
             if (from < 0 || (long) from + count > limit) {
-                throw new IllegalArgumentException("rows [from, from + count) = [" + from + ", " + ((long) from + count)
-                        + ") must lie within " + (order == null ? "src's " + srcRows + " rows of " + cols
+                throw new IllegalArgumentException("rows [from, from + count) = [" + from + ", "
+                        + ((long) from + count) + ") must lie within " + (order == null ? "src's " + srcRows + " rows of " + cols
                         : "order's " + order.length + " entries"));
             }
             if (order != null) {
@@ -258,8 +269,7 @@ final class DeviceApi implements OnDevice {
                 }
             }
             room.require((long) count * cols, "hold count × cols = " + count + " × " + cols + " elements");
-            engine.cuda.enter(stream); // the uploads wait for the calls before, on this stream too
-            engine.cuda.leave();
+            engine.cuda.leave(stream); // the uploads wait for the engine's stream: make it follow this one
             engine.uploads().upload((out, at, offset, n) -> {
                 // Elements [offset, offset + n) of dst, row by row of the source.
                 RowPart part = into.apply(out);
@@ -294,8 +304,8 @@ final class DeviceApi implements OnDevice {
         synchronized (engine) {
             engine.begin();
             floats("src", src).require(dst.length, "hold the array's " + dst.length + " floats");
-            queue(s -> engine.cuda.check(cuMemcpyDtoHAsync(Pointer.to(dst), src, (long) dst.length * Float.BYTES, s),
-                    "cuMemcpyDtoHAsync"));
+            queue(s -> engine.cuda.check(cuMemcpyDtoHAsync(Pointer.to(dst), src, (long) dst.length * Float.BYTES,
+                    s), "cuMemcpyDtoHAsync"));
             engine.status.drain();
         }
     }

@@ -148,7 +148,8 @@ final class DeviceSteps implements Steps {
         divisor = divisor(p);
         long mib = owned.stream().mapToLong(DeviceBuffer::bytes).sum() >> 20;
         description = engine + (chunkRows == 0 ? " (device-resident: " + mib + " MiB on the device)"
-                : " (the training set streamed" + (tooLarge ? ", as the device cannot hold it" : "") + ": chunks of " + chunkRows
+                : " (the training set streamed" + (tooLarge ? ", as the device cannot hold it" : "")
+                + ": chunks of " + chunkRows
                 + " rows uploaded under the steps; " + mib + " MiB on the device)");
     }
 
@@ -189,7 +190,9 @@ final class DeviceSteps implements Steps {
                 upload(null, (c + 1) * chunkRows, (c + 1) % 2);
             }
             int m = Math.min(chunkRows, p.rows() - c * chunkRows);
-            run(xc[c % 2], yc[c % 2], m, c == 0 ? gw : gwc, c == 0 ? gb : gbc, chunkLosses.withByteOffset(4L * c), o, bo);
+            // The first chunk writes the sums, the others their own gradients, added to the sums.
+            run(xc[c % 2], yc[c % 2], m, c == 0 ? gw : gwc, c == 0 ? gb : gbc, chunkLosses.withByteOffset(4L * c),
+                    o, bo);
             if (c > 0) {
                 add(gw, gwc, (long) p.features() * p.outputs());
                 add(gb, gbc, p.outputs());
