@@ -81,30 +81,13 @@ public final class Rules {
     public static void classifier(int rows, int features, int classes, Operand x, Operand w, Operand b, Operand labels,
                                   ClassifierOptions options, Operand gradW, Operand gradB, Operand gradX) {
         requireNonNull("options", options);
-        dimensions("rows", rows, "features", features);
-        dimensions("features", features, "classes", classes);
-        dimensions("rows", rows, "classes", classes);
-        shape("rows", rows, "features", features, x);
-        shape("features", features, "classes", classes, w);
-        if (b.present()) {
-            vector(classes, "classes", b);
-        } else if (gradB.present()) {
-            throw new IllegalArgumentException("gradB was given but b is null: there is no bias to differentiate");
-        }
+        linearInputs(rows, features, "classes", classes, x, w, b, gradB);
         vector(rows, "rows", labels);
         CrossEntropyOptions ce = options.crossEntropy();
         if (ce.hasClassWeights()) {
             Checks.requireLength("classWeights", ce.classWeights(), classes, "classes");
         }
-        if (gradW.present()) {
-            shape("features", features, "classes", classes, gradW);
-        }
-        if (gradB.present()) {
-            vector(classes, "classes", gradB);
-        }
-        if (gradX.present()) {
-            shape("rows", rows, "features", features, gradX);
-        }
+        linearGradients(rows, features, "classes", classes, gradW, gradB, gradX);
     }
 
     /**
@@ -115,26 +98,42 @@ public final class Rules {
                                         Operand targets, BinaryClassifierOptions options, Operand gradW,
                                         Operand gradB, Operand gradX) {
         requireNonNull("options", options);
-        dimensions("rows", rows, "features", features);
-        dimensions("features", features, "outputs", outputs);
-        dimensions("rows", rows, "outputs", outputs);
-        shape("rows", rows, "features", features, x);
-        shape("features", features, "outputs", outputs, w);
-        if (b.present()) {
-            vector(outputs, "outputs", b);
-        } else if (gradB.present()) {
-            throw new IllegalArgumentException("gradB was given but b is null: there is no bias to differentiate");
-        }
+        linearInputs(rows, features, "outputs", outputs, x, w, b, gradB);
         shape("rows", rows, "outputs", outputs, targets);
         float[] posWeight = options.binaryCrossEntropy().posWeight();
         if (posWeight != null) {
             Checks.requireLength("posWeight", posWeight, outputs, "outputs");
         }
+        linearGradients(rows, features, "outputs", outputs, gradW, gradB, gradX);
+    }
+
+    /**
+     * The linear layer both classifiers share: the dimensions, x [rows, features], w [features,
+     * outputs] and b [outputs] or absent (and then no gradB); outputsName is how the caller's API
+     * names the outputs ("classes" or "outputs").
+     */
+    private static void linearInputs(int rows, int features, String outputsName, int outputs, Operand x, Operand w,
+                                     Operand b, Operand gradB) {
+        dimensions("rows", rows, "features", features);
+        dimensions("features", features, outputsName, outputs);
+        dimensions("rows", rows, outputsName, outputs);
+        shape("rows", rows, "features", features, x);
+        shape("features", features, outputsName, outputs, w);
+        if (b.present()) {
+            vector(outputs, outputsName, b);
+        } else if (gradB.present()) {
+            throw new IllegalArgumentException("gradB was given but b is null: there is no bias to differentiate");
+        }
+    }
+
+    /** The linear layer's optional gradients: dW [features, outputs], db [outputs], dX [rows, features]. */
+    private static void linearGradients(int rows, int features, String outputsName, int outputs, Operand gradW,
+                                        Operand gradB, Operand gradX) {
         if (gradW.present()) {
-            shape("features", features, "outputs", outputs, gradW);
+            shape("features", features, outputsName, outputs, gradW);
         }
         if (gradB.present()) {
-            vector(outputs, "outputs", gradB);
+            vector(outputs, outputsName, gradB);
         }
         if (gradX.present()) {
             shape("rows", rows, "features", features, gradX);
