@@ -14,6 +14,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.softxent.io.Npy;
 import org.softxent.io.NpyArray;
+import org.softxent.io.NpyFormatException;
 
 /**
  * The named input arrays of one operation (names as in the golden case format: logits, labels,
@@ -59,6 +60,15 @@ final class Inputs {
         } catch (FileSystemException e) {
             throw new InputException(display.apply(name) + " (" + file + "): "
                     + (e.getReason() == null ? e.getMessage() : e.getReason()));
+        } catch (NpyFormatException e) {
+            if (e.unsupportedDtype() != null) {
+                // Say what this input takes, not every dtype the reader knows.
+                boolean labels = name.equals("labels");
+                throw new InputException(display.apply(name) + " (" + file + "): expected " + (labels
+                        ? "int64 or int32 labels" : "float32") + ", got " + e.unsupportedDtype()
+                        + " (convert with numpy: a.astype(numpy." + (labels ? "int64" : "float32") + "))");
+            }
+            throw new InputException(display.apply(name) + " (" + file + "): " + e.getMessage());
         } catch (IOException e) {
             throw new InputException(display.apply(name) + " (" + file + "): " + e.getMessage());
         }

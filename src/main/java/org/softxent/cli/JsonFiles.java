@@ -46,8 +46,14 @@ final class JsonFiles {
             }
             String reason = cause.getMessage() == null ? "" : cause.getMessage();
             int see = reason.indexOf("\nSee ");
-            throw new FormatException(what + ": not valid JSON: " + (see < 0 ? reason : reason.substring(0, see)));
+            throw new FormatException(what + ": not valid JSON: " + plain(see < 0 ? reason : reason.substring(0, see)));
         }
+    }
+
+    /** Gson's reason in a user's words: no advice to its programmer, no Java class. */
+    static String plain(String reason) {
+        return reason.replace("Use JsonReader.setStrictness(Strictness.LENIENT) to accept malformed JSON", "malformed JSON")
+                .replaceFirst("^([a-z]+\\.)+[A-Za-z]*(Exception|Error): ", "");
     }
 
     static JsonObject object(JsonElement e, String what) throws FormatException {

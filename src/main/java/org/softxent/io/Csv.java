@@ -1,141 +1,650 @@
 package org.softxent.io;
 
-import java.io.BufferedReader;
+import ch.randelshofer.fastdoubleparser.JavaFloatParser;
+import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ForkJoinPool;
+import java.util.function.Consumer;
 import java.util.zip.GZIPInputStream;
 
 /**
  * A labelled data set from a CSV file: numeric features and an integer label in one column (the
- * last unless told), comma-separated, no header; a file ending in {@code .gz} is read through gzip.
+ * last unless told), comma-separated, an optional header line; a gzip-compressed file (known by
+ * its first bytes, whatever its name) is read through gzip as it streams.
+ *
+ * <p>Parsed from bytes, in blocks of lines on the fork/join pool's threads, each number by
+ * FastDoubleParser (exact: the float nearest the decimal, as {@link Float#parseFloat} gives it).
+ * What is not a number is reported with its line (from 1) and column (from 0), and so are: a byte
+ * order mark (skipped, as every CSV reader does), a row of another width, an empty cell, a file
+ * of ';'- or tab-separated values or with decimal commas, a label that is not an integer or too
+ * large for one, a gzip-compressed .npy file, and a .npy or UTF-16 file given as a CSV.
  */
 public final class Csv {
-    /** Features x [rows, features] and labels [rows]. */
-    public record Table(float[] x, int[] labels, int rows, int features) {
-    }
+    /** The label is in the last column. */
+    public static final int LAST = -1;
+    /** The file has no label column: every column is a feature. */
+    public static final int NO_LABEL = Integer.MIN_VALUE;
+
+    /** Bytes of whole lines parsed per task. */
+    private static final int BLOCK = 4 << 20;
+    private static final int MAX_ELEMENTS = Integer.MAX_VALUE - 8;
 
     private Csv() {
     }
 
-    /** Read every column as a feature: a file without labels. */
-    public static final int NO_LABEL = Integer.MIN_VALUE;
-
     /**
-     * @param labelColumn the label's column from 0, −1 for the last, or {@link #NO_LABEL} (the
-     *                    table's labels are then null)
-     * @throws IOException naming the line and column of a value that is not a number, a label that
-     *                     is not an integer, or a row of another width
+     * How to read the file.
+     *
+     * @param labelColumn the label's column from 0, {@link #LAST}, or {@link #NO_LABEL}
+     * @param header      whether the first non-blank line is a header, skipped
+     * @param finite      whether NaN and infinities are refused (features must be finite)
      */
-    public static Table read(Path file, int labelColumn) throws IOException {
-        RegularFiles.require(file);
-        List<float[]> rows = new ArrayList<>();
-        List<Integer> labels = new ArrayList<>();
-        int width = -1;
-        int label = labelColumn;
-        try (InputStream raw = Files.newInputStream(file);
-             InputStream in = file.toString().endsWith(".gz") ? new GZIPInputStream(raw) : raw;
-             BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
-            String line;
-            int number = 0;
-            while ((line = reader.readLine()) != null) {
-                number++;
-                if (line.isBlank()) {
-                    continue;
-                }
-                String[] cells = line.split(",", -1);
-                if (width < 0) {
-                    width = cells.length;
-                    if (width < (labelColumn == NO_LABEL ? 1 : 2)) {
-                        throw new IOException(file + " line " + number + ": a row needs at least one feature and a "
-                                + "label, got " + width + " column");
-                    }
-                    label = labelColumn == NO_LABEL ? -1 : labelColumn < 0 ? width - 1 : labelColumn;
-                    if (label >= width) {
-                        throw new IOException(file + " has " + width + " columns: there is no label column "
-                                + labelColumn + " (columns count from 0)");
-                    }
-                } else if (cells.length != width) {
-                    throw new IOException(file + " line " + number + ": " + cells.length + " columns, but the first "
-                            + "row has " + width);
-                }
-                float[] x = new float[label < 0 ? width : width - 1];
-                for (int c = 0, q = 0; c < width; c++) {
-                    String cell = cells[c].strip();
-                    if (c == label) {
-                        labels.add(parseLabel(cell, file, number, c));
-                    } else {
-                        x[q++] = parseFeature(cell, file, number, c);
-                    }
-                }
-                rows.add(x);
+    public record Options(int labelColumn, boolean header, boolean finite) {
+        public Options {
+            if (labelColumn < 0 && labelColumn != LAST && labelColumn != NO_LABEL) {
+                throw new IllegalArgumentException("the label column is a column from 0, LAST or NO_LABEL, got "
+                        + labelColumn);
             }
         }
-        if (rows.isEmpty()) {
-            throw new IOException(file + " holds no rows");
+
+        /** The label in {@code labelColumn}, no header, non-finite values refused. */
+        public static Options labelIn(int labelColumn) {
+            return new Options(labelColumn, false, true);
         }
-        int features = label < 0 ? width : width - 1;
-        if ((long) rows.size() * features > Integer.MAX_VALUE - 8) {
-            throw new IOException(file + " holds " + rows.size() + " rows × " + features
-                    + " features, more than one Java array holds; split it or use .npy files");
-        }
-        float[] x = new float[rows.size() * features];
-        for (int r = 0; r < rows.size(); r++) {
-            System.arraycopy(rows.get(r), 0, x, r * features, features);
-        }
-        return new Table(x, label < 0 ? null : labels.stream().mapToInt(Integer::intValue).toArray(), rows.size(),
-                features);
     }
 
-    /** The number of columns of the file's first non-blank line (0 when it has none). */
-    public static int width(Path file) throws IOException {
-        RegularFiles.require(file);
-        try (InputStream raw = Files.newInputStream(file);
-             InputStream in = file.toString().endsWith(".gz") ? new GZIPInputStream(raw) : raw;
-             BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
-            String line;
-            while ((line = reader.readLine()) != null) {
-                if (!line.isBlank()) {
-                    return line.split(",", -1).length;
+    /**
+     * Features x [rows, features], labels [rows] (null without a label column), and the line of the
+     * file each row came from (from 1).
+     */
+    public record Table(float[] x, int[] labels, int rows, int features, int[] lines) {
+    }
+
+    /** The first data line: how many columns it has, and its number (from 1). */
+    public record Layout(int columns, int line) {
+    }
+
+    /** As {@link #read(Path, Options)} with the label in {@code labelColumn}, no header, NaN allowed. */
+    public static Table read(Path file, int labelColumn) throws IOException {
+        return read(file, new Options(labelColumn, false, false));
+    }
+
+    /**
+     * Reads the whole file into arrays.
+     *
+     * @throws DataFileException naming the line and column of what cannot be read
+     * @throws IOException       when the file cannot be read at all
+     */
+    public static Table read(Path file, Options options) throws IOException {
+        List<Block> blocks = new ArrayList<>();
+        Layout layout = parse(file, options, blocks::add);
+        int features = options.labelColumn() == NO_LABEL ? layout.columns() : layout.columns() - 1;
+        long rows = 0;
+        for (Block b : blocks) {
+            rows += b.rows;
+        }
+        if (rows == 0) {
+            throw new DataFileException(file, "", "no data rows" + (options.header() ? " after the header" : ""));
+        }
+        if (rows * features > MAX_ELEMENTS) {
+            throw new DataFileException(file, "", rows + " rows × " + features + " features are more than one Java "
+                    + "array holds; convert it to .npy (softxent convert) and train from that");
+        }
+        float[] x = new float[(int) rows * features];
+        int[] labels = options.labelColumn() == NO_LABEL ? null : new int[(int) rows];
+        int[] lines = new int[(int) rows];
+        int r = 0;
+        for (Block b : blocks) {
+            System.arraycopy(b.x, 0, x, r * features, b.rows * features);
+            if (labels != null) {
+                System.arraycopy(b.labels, 0, labels, r, b.rows);
+            }
+            System.arraycopy(b.lines, 0, lines, r, b.rows);
+            r += b.rows;
+        }
+        return new Table(x, labels, (int) rows, features, lines);
+    }
+
+    /**
+     * The first data line's layout (after blank lines and the header), without reading further.
+     *
+     * @throws DataFileException when the file holds no data line, or is not a CSV at all
+     */
+    public static Layout layout(Path file, boolean header) throws IOException {
+        try (Source in = Source.open(file)) {
+            byte[] buf = new byte[64 << 10];
+            int len = 0;
+            while (true) {
+                int got = in.read(buf, len, buf.length - len);
+                if (got > 0) {
+                    len += got;
                 }
+                First first = first(file, buf, len, header, got < 0);
+                if (first != null) {
+                    return new Layout(first.columns, first.line);
+                }
+                if (got < 0) {
+                    throw new DataFileException(file, "", "no data rows" + (header ? " after the header" : ""));
+                }
+                if (len == buf.length) {
+                    buf = java.util.Arrays.copyOf(buf, buf.length * 2);
+                }
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+
+    /** Rows parsed from one block of lines. */
+    static final class Block {
+        int rows;
+        float[] x;
+        int[] labels;
+        int[] lines;
+        /** Lines in the block (its last may have no newline, at the end of the file). */
+        int lineCount;
+        /** The first error, its line within the block (from 0) and column; null for none. */
+        String error;
+        int errorLine;
+        int errorColumn = -1;
+    }
+
+    /** The first data line: its number (from 1), its column count, and where it starts in the buffer. */
+    private record First(int line, int columns, int start) {
+    }
+
+    /**
+     * Parses the file block by block on the fork/join pool, handing each block's rows to
+     * {@code sink} in the file's order (with the rows' lines made absolute), and returns the layout.
+     */
+    static Layout parse(Path file, Options options, Consumer<Block> sink) throws IOException {
+        try (Source in = Source.open(file)) {
+            int parallel = Math.max(1, ForkJoinPool.getCommonPoolParallelism());
+            ArrayDeque<CompletableFuture<Block>> inFlight = new ArrayDeque<>();
+            byte[] buf = new byte[BLOCK];
+            int len = 0;
+            boolean eof = false;
+            First first = null;
+            int lineBase = 0; // lines before the current block
+            int dispatched = 0;
+            while (!eof || len > 0) {
+                while (!eof && len < buf.length) {
+                    int got = in.read(buf, len, buf.length - len);
+                    if (got < 0) {
+                        eof = true;
+                    } else {
+                        len += got;
+                    }
+                }
+                int start = 0;
+                if (first == null) {
+                    first = first(file, buf, len, options.header(), eof);
+                    if (first == null) {
+                        if (eof) {
+                            throw new DataFileException(file, "", "no data rows"
+                                    + (options.header() ? " after the header" : ""));
+                        }
+                        buf = java.util.Arrays.copyOf(buf, buf.length * 2); // a first line longer than a block
+                        continue;
+                    }
+                    checkLayout(file, first, options);
+                    start = first.start;
+                    lineBase = first.line - 1;
+                }
+                // The block ends after its last newline; the rest waits for the next block.
+                int end = len;
+                if (!eof) {
+                    end = lastIndexOf(buf, start, len, (byte) '\n') + 1;
+                    if (end == 0) {
+                        buf = java.util.Arrays.copyOf(buf, buf.length * 2); // a line longer than the block
+                        continue;
+                    }
+                }
+                byte[] mine = buf;
+                int from = start;
+                int to = end;
+                int columns = first.columns;
+                boolean firstBlock = dispatched++ == 0;
+                CompletableFuture<Block> task = CompletableFuture.supplyAsync(
+                        () -> parseBlock(mine, from, to, columns, options, firstBlock));
+                inFlight.add(task);
+                byte[] next = new byte[Math.max(BLOCK, len - end + (1 << 16))];
+                System.arraycopy(buf, end, next, 0, len - end);
+                len -= end;
+                buf = next;
+                if (eof && len == 0) {
+                    break;
+                }
+                while (inFlight.size() > 2 * parallel) {
+                    lineBase = deliver(file, inFlight.poll(), lineBase, sink);
+                }
+            }
+            while (!inFlight.isEmpty()) {
+                lineBase = deliver(file, inFlight.poll(), lineBase, sink);
+            }
+            return new Layout(first.columns, first.line);
+        }
+    }
+
+    private static int deliver(Path file, CompletableFuture<Block> task, int lineBase, Consumer<Block> sink)
+            throws IOException {
+        Block b;
+        try {
+            b = task.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted while reading " + file);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            throw new IllegalStateException(e.getCause());
+        }
+        if (b.error != null) {
+            int line = lineBase + b.errorLine + 1;
+            throw new DataFileException(file, "line " + line + (b.errorColumn >= 0 ? " column " + b.errorColumn : ""),
+                    b.error);
+        }
+        for (int i = 0; i < b.rows; i++) {
+            b.lines[i] += lineBase + 1;
+        }
+        sink.accept(b);
+        return lineBase + b.lineCount;
+    }
+
+    /**
+     * Finds the first data line in buf[0, len): skips blank lines and, when asked, the header.
+     * Returns null when the buffer ends before that line is whole (and the file goes on).
+     */
+    private static First first(Path file, byte[] buf, int len, boolean header, boolean eof) throws IOException {
+        int pos = 0;
+        int line = 0;
+        boolean headerSkipped = !header;
+        while (pos < len) {
+            int nl = indexOf(buf, pos, len, (byte) '\n');
+            if (nl < 0 && !eof) {
+                return null;
+            }
+            int end = nl < 0 ? len : nl;
+            line++;
+            if (!blank(buf, pos, trimCr(buf, pos, end))) {
+                if (!headerSkipped) {
+                    headerSkipped = true;
+                } else {
+                    int columns = 1;
+                    boolean quoted = false;
+                    for (int i = pos; i < end; i++) {
+                        if (buf[i] == '"') {
+                            quoted = !quoted;
+                        } else if (buf[i] == ',' && !quoted) {
+                            columns++;
+                        }
+                    }
+                    checkFirstLine(file, buf, pos, trimCr(buf, pos, end), line);
+                    return new First(line, columns, pos);
+                }
+            }
+            pos = end + 1;
+        }
+        return null;
+    }
+
+    /** What the first data line says of the file as a whole: a wrong encoding or separator. */
+    private static void checkFirstLine(Path file, byte[] b, int from, int to, int line) throws IOException {
+        String text = new String(b, from, Math.min(to - from, 120), java.nio.charset.StandardCharsets.UTF_8);
+        boolean semicolons = indexOf(b, from, to, (byte) ';') >= 0;
+        boolean tabs = indexOf(b, from, to, (byte) '\t') >= 0;
+        boolean decimalComma = text.matches(".*\\d,\\d+;.*|.*;-?\\d+,\\d.*");
+        if (semicolons || tabs) {
+            throw new DataFileException(file, "line " + line, "'" + text.strip() + "' holds values separated by "
+                    + (semicolons ? "';'" : "tabs") + (decimalComma ? " with decimal commas ('0,5')" : "")
+                    + ": softxent reads comma-separated values with decimal points (pandas: "
+                    + "pd.read_csv(f, sep=" + (semicolons ? "';'" : "'\\t'") + (decimalComma ? ", decimal=','" : "")
+                    + ", header=None).to_csv(g, header=False, index=False))");
+        }
+    }
+
+    private static void checkLayout(Path file, First first, Options options) throws IOException {
+        int label = options.labelColumn();
+        if (label != NO_LABEL && first.columns < 2) {
+            throw new DataFileException(file, "line " + first.line, "a row needs at least one feature and a label, "
+                    + "got 1 column");
+        }
+        if (label >= first.columns) {
+            throw new DataFileException(file, "line " + first.line, first.columns + " columns: there is no column "
+                    + label + " for the label (columns count from 0, up to " + (first.columns - 1) + ")");
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // One block
+
+    static Block parseBlock(byte[] b, int from, int to, int columns, Options options, boolean firstBlock) {
+        int labelColumn = options.labelColumn() == LAST ? columns - 1 : options.labelColumn();
+        boolean labelled = options.labelColumn() != NO_LABEL;
+        int features = labelled ? columns - 1 : columns;
+        int maxRows = 0;
+        for (int i = from; i < to; i++) {
+            if (b[i] == '\n') {
+                maxRows++;
+            }
+        }
+        if (to > from && b[to - 1] != '\n') {
+            maxRows++;
+        }
+        Block out = new Block();
+        out.x = new float[maxRows * features];
+        out.labels = labelled ? new int[maxRows] : null;
+        out.lines = new int[maxRows];
+        int[] starts = new int[columns + 1];
+        int[] ends = new int[columns + 1];
+        int pos = from;
+        int line = 0;
+        int row = 0;
+        while (pos < to) {
+            int nl = indexOf(b, pos, to, (byte) '\n');
+            int end = nl < 0 ? to : nl;
+            int stop = trimCr(b, pos, end);
+            if (!blank(b, pos, stop)) {
+                int cells = split(b, pos, stop, starts, ends);
+                if (cells != columns) {
+                    out.error = (cells > columns ? "more than " + columns : Integer.toString(cells))
+                            + " columns, but the first row has " + columns;
+                    out.errorLine = line;
+                    break;
+                }
+                int base = row * features;
+                for (int c = 0, q = 0; c < columns; c++) {
+                    int s = starts[c];
+                    int e = ends[c];
+                    if (c == labelColumn) {
+                        long v = parseLabel(b, s, e, out, line, c, firstBlock && line == 0);
+                        if (out.error != null) {
+                            break;
+                        }
+                        out.labels[row] = (int) v;
+                    } else {
+                        float v = parseFeature(b, s, e, out, line, c, options.finite(), firstBlock && line == 0);
+                        if (out.error != null) {
+                            break;
+                        }
+                        out.x[base + q++] = v;
+                    }
+                }
+                if (out.error != null) {
+                    break;
+                }
+                out.lines[row] = line;
+                row++;
+            }
+            line++;
+            pos = end + 1;
+        }
+        out.rows = row;
+        out.lineCount = line;
+        return out;
+    }
+
+    /**
+     * Splits b[from, to) at commas into cells (quotes stripped, spaces trimmed), their bounds into
+     * starts and ends; returns the number of cells, or more than the arrays hold when there are more.
+     */
+    private static int split(byte[] b, int from, int to, int[] starts, int[] ends) {
+        int cells = 0;
+        int s = from;
+        boolean quoted = false;
+        for (int i = from; i <= to; i++) {
+            if (i < to && b[i] == '"') {
+                quoted = !quoted;
+                continue;
+            }
+            if (i == to || (b[i] == ',' && !quoted)) {
+                if (cells == starts.length) {
+                    return cells + 1;
+                }
+                int a = s;
+                int z = i;
+                while (a < z && (b[a] == ' ' || b[a] == '\t')) {
+                    a++;
+                }
+                while (z > a && (b[z - 1] == ' ' || b[z - 1] == '\t')) {
+                    z--;
+                }
+                if (z - a >= 2 && b[a] == '"' && b[z - 1] == '"') {
+                    a++;
+                    z--;
+                }
+                starts[cells] = a;
+                ends[cells] = z;
+                cells++;
+                s = i + 1;
+            }
+        }
+        return cells;
+    }
+
+    private static float parseFeature(byte[] b, int s, int e, Block out, int line, int column, boolean finite,
+                                      boolean firstLine) {
+        if (s == e) {
+            fail(out, line, column, "an empty cell (a missing value?): every feature must be a number");
+            return 0;
+        }
+        float v;
+        try {
+            v = JavaFloatParser.parseFloat(b, s, e - s);
+        } catch (NumberFormatException notJava) {
+            String cell = new String(b, s, e - s, java.nio.charset.StandardCharsets.UTF_8);
+            v = switch (cell.toLowerCase(Locale.ROOT)) { // NumPy's and pandas' spellings
+                case "nan", "-nan", "+nan" -> Float.NaN;
+                case "inf", "+inf", "infinity", "+infinity" -> Float.POSITIVE_INFINITY;
+                case "-inf", "-infinity" -> Float.NEGATIVE_INFINITY;
+                default -> {
+                    fail(out, line, column, "'" + shorten(cell) + "' is not a number" + hint(cell, firstLine));
+                    yield 0;
+                }
+            };
+        }
+        if (finite && !Float.isFinite(v)) {
+            fail(out, line, column, "'" + new String(b, s, e - s, java.nio.charset.StandardCharsets.UTF_8)
+                    + "': features must be finite numbers");
+        }
+        return v;
+    }
+
+    private static String hint(String cell, boolean firstLine) {
+        if (cell.matches("-?\\d+,\\d+")) {
+            return " (a decimal comma? softxent reads decimal points)";
+        }
+        if (firstLine && cell.matches(".*[A-Za-z_].*")) {
+            return " (a header line? the header option skips it: train/predict/evaluate --header)";
+        }
+        return "";
+    }
+
+    private static long parseLabel(byte[] b, int s, int e, Block out, int line, int column, boolean firstLine) {
+        if (s == e) {
+            fail(out, line, column, "an empty label (a missing value?): every row needs its class");
+            return 0;
+        }
+        int i = s;
+        boolean negative = b[i] == '-';
+        if (negative || b[i] == '+') {
+            i++;
+        }
+        if (i < e && e - i <= 18) {
+            long v = 0;
+            int j = i;
+            while (j < e && b[j] >= '0' && b[j] <= '9') {
+                v = v * 10 + (b[j] - '0');
+                j++;
+            }
+            if (j == e) {
+                v = negative ? -v : v;
+                if (v < Integer.MIN_VALUE || v > Integer.MAX_VALUE) {
+                    fail(out, line, column, "the label " + v + " is too large: labels are integers from "
+                            + Integer.MIN_VALUE + " to " + Integer.MAX_VALUE);
+                }
+                return v;
+            }
+        }
+        String cell = new String(b, s, e - s, java.nio.charset.StandardCharsets.UTF_8);
+        double v;
+        try {
+            v = Double.parseDouble(cell);
+        } catch (NumberFormatException notANumber) {
+            if (cell.matches("[+-]?\\d+")) {
+                fail(out, line, column, "the label " + shorten(cell) + " is too large: labels are integers from "
+                        + Integer.MIN_VALUE + " to " + Integer.MAX_VALUE);
+            } else {
+                fail(out, line, column, "the label '" + shorten(cell) + "' is not a number: labels are integers "
+                        + "(the class values)" + hint(cell, firstLine));
             }
             return 0;
         }
+        if (v != Math.rint(v)) {
+            fail(out, line, column, "the label '" + shorten(cell) + "' is not an integer: labels are the class "
+                    + "values, integers");
+        } else if (v < Integer.MIN_VALUE || v > Integer.MAX_VALUE) {
+            fail(out, line, column, "the label " + shorten(cell) + " is too large: labels are integers from "
+                    + Integer.MIN_VALUE + " to " + Integer.MAX_VALUE);
+        }
+        return (long) v;
     }
 
-    private static float parseFeature(String cell, Path file, int line, int column) throws IOException {
-        switch (cell.toLowerCase(java.util.Locale.ROOT)) { // NumPy's and pandas' spellings
-            case "nan":
-                return Float.NaN;
-            case "inf", "+inf", "infinity":
-                return Float.POSITIVE_INFINITY;
-            case "-inf", "-infinity":
-                return Float.NEGATIVE_INFINITY;
-            default:
-                break;
-        }
-        try {
-            return Float.parseFloat(cell);
-        } catch (NumberFormatException e) {
-            throw new IOException(file + " line " + line + " column " + column + ": '" + cell + "' is not a number");
+    private static void fail(Block out, int line, int column, String problem) {
+        if (out.error == null) {
+            out.error = problem;
+            out.errorLine = line;
+            out.errorColumn = column;
         }
     }
 
-    private static int parseLabel(String cell, Path file, int line, int column) throws IOException {
-        try {
-            double v = Double.parseDouble(cell);
-            if (v != Math.rint(v) || Math.abs(v) > Integer.MAX_VALUE) {
-                throw new NumberFormatException();
+    private static String shorten(String s) {
+        return s.length() <= 40 ? s : s.substring(0, 37) + "...";
+    }
+
+    private static boolean blank(byte[] b, int from, int to) {
+        for (int i = from; i < to; i++) {
+            if (b[i] != ' ' && b[i] != '\t') {
+                return false;
             }
-            return (int) v;
-        } catch (NumberFormatException e) {
-            throw new IOException(file + " line " + line + " column " + column + ": the label '" + cell
-                    + "' is not an integer");
+        }
+        return true;
+    }
+
+    private static int trimCr(byte[] b, int from, int end) {
+        return end > from && b[end - 1] == '\r' ? end - 1 : end;
+    }
+
+    private static int indexOf(byte[] b, int from, int to, byte v) {
+        for (int i = from; i < to; i++) {
+            if (b[i] == v) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private static int lastIndexOf(byte[] b, int from, int to, byte v) {
+        for (int i = to - 1; i >= from; i--) {
+            if (b[i] == v) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    // ---------------------------------------------------------------------------------------------
+
+    /**
+     * The file's bytes: through gzip when its first bytes say it is compressed; a UTF-8 byte order
+     * mark skipped; a .npy file, compressed or not, and a UTF-16 file refused by name.
+     */
+    private static final class Source implements AutoCloseable {
+        private final InputStream in;
+
+        private Source(InputStream in) {
+            this.in = in;
+        }
+
+        static Source open(Path file) throws IOException {
+            RegularFiles.require(file);
+            byte[] head = new byte[8];
+            int got;
+            try (FileChannel c = FileChannel.open(file, StandardOpenOption.READ)) {
+                ByteBuffer bb = ByteBuffer.wrap(head);
+                while (bb.hasRemaining() && c.read(bb) > 0) {
+                    // fill
+                }
+                got = bb.position();
+            }
+            InputStream raw = new BufferedInputStream(Files.newInputStream(file), 1 << 16);
+            try {
+                if (got >= 2 && (head[0] & 0xff) == 0x1f && (head[1] & 0xff) == 0x8b) {
+                    InputStream gz = new BufferedInputStream(new GZIPInputStream(raw, 1 << 16), 1 << 16);
+                    gz.mark(8);
+                    byte[] inner = gz.readNBytes(6);
+                    gz.reset();
+                    if (isNpy(inner, inner.length)) {
+                        throw new DataFileException(file, "", "a gzip-compressed .npy file: softxent maps .npy "
+                                + "files uncompressed (gunzip it first)");
+                    }
+                    return skipBom(file, gz);
+                }
+                if (isNpy(head, got)) {
+                    throw new DataFileException(file, "", "a .npy file, not a CSV: name it .npy");
+                }
+                return skipBom(file, raw);
+            } catch (IOException | RuntimeException e) {
+                raw.close();
+                throw e;
+            }
+        }
+
+        private static Source skipBom(Path file, InputStream in) throws IOException {
+            in.mark(4);
+            byte[] bom = in.readNBytes(3);
+            if (bom.length >= 2 && ((bom[0] & 0xff) == 0xff && (bom[1] & 0xff) == 0xfe
+                    || (bom[0] & 0xff) == 0xfe && (bom[1] & 0xff) == 0xff)) {
+                throw new DataFileException(file, "", "a UTF-16 text file: save it as UTF-8 (or ASCII)");
+            }
+            if (!(bom.length == 3 && (bom[0] & 0xff) == 0xef && (bom[1] & 0xff) == 0xbb && (bom[2] & 0xff) == 0xbf)) {
+                in.reset();
+            }
+            return new Source(in);
+        }
+
+        private static boolean isNpy(byte[] b, int length) {
+            if (length < 6) {
+                return false;
+            }
+            for (int i = 0; i < 6; i++) {
+                if (b[i] != Npy.MAGIC[i]) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        int read(byte[] b, int off, int len) throws IOException {
+            return in.read(b, off, len);
+        }
+
+        @Override
+        public void close() throws IOException {
+            in.close();
         }
     }
 }

@@ -90,6 +90,11 @@ class BadInputCommandLineTest {
                     f.fresh.resolve("torch.json").toString()), false), "--baseline", "file not found"),
             bad("bench --baseline that is not JSON", f -> f.command(List.of("bench", "--quick", "--baseline",
                     f.logits.toString()), false), "--baseline", "not valid JSON"),
+            bad("bench --baseline of words: no advice to Gson's programmer", f -> {
+                Path words = f.in.resolve("words.json");
+                Files.writeString(words, "hello world");
+                return f.command(List.of("bench", "--quick", "--baseline", words.toString()), false);
+            }, "--baseline", "not valid JSON: malformed JSON at line 1"),
             bad("bench --baseline without median times", f -> {
                 Path torch = f.in.resolve("torch.json");
                 Files.writeString(torch, "{\"results\": [{\"workload\": \"cross-entropy\", \"shape\": \"8 x 8\"}]}");
@@ -185,6 +190,12 @@ class BadInputCommandLineTest {
                     "{'descr': '<f4', 'fortran_order': True, 'shape': (2, 3), }")), "--logits", "Fortran"),
             bad("--logits is float64", f -> f.cmd("softmax", "--logits", f.write("doubles",
                     NpyArray.ofDoubles(new double[6], 2, 3))), "--logits", "float32"),
+            bad("--logits is float16: the message says what --logits takes", f -> f.cmd("softmax", "--logits",
+                    f.raw("halves", "{'descr': '<f2', 'fortran_order': False, 'shape': (2, 3), }")), "--logits",
+                    "expected float32, got float16"),
+            bad("--labels is uint8: the message says what --labels takes", f -> f.cmd("cross-entropy", "--logits",
+                    f.logits, "--labels", f.raw("bytes", "{'descr': '|u1', 'fortran_order': False, 'shape': (2,), }")),
+                    "--labels", "expected int64 or int32 labels, got uint8"),
             bad("--logits is 1-D", f -> f.cmd("cross-entropy", "--logits", f.write("vector",
                     NpyArray.ofFloats(new float[6], 6)), "--labels", f.labels), "--logits", "2-D"),
             bad("--logits is empty", f -> f.cmd("cross-entropy", "--logits", f.write("empty",

@@ -102,7 +102,7 @@ class NpyTest {
     void rejectsWhatItCannotRead() throws IOException {
         rejects("not a .npy", "hello world, not numpy".getBytes(StandardCharsets.US_ASCII));
         rejects("Fortran", file(1, "{'descr': '<f4', 'fortran_order': True, 'shape': (1,), }", new byte[4]));
-        rejects("'<f2' is not supported", file(1, "{'descr': '<f2', 'fortran_order': False, 'shape': (1,), }",
+        rejects("'<f2' (float16) is not supported", file(1, "{'descr': '<f2', 'fortran_order': False, 'shape': (1,), }",
                 new byte[2]));
         rejects("truncated data", file(1, "{'descr': '<f4', 'fortran_order': False, 'shape': (3, 4), }",
                 new byte[40]));
@@ -203,6 +203,103 @@ class NpyTest {
         Files.write(p, content);
         NpyFormatException e = assertThrows(NpyFormatException.class, () -> Npy.read(p));
         assertTrue(e.getMessage().contains(fragment), e.getMessage());
+    }
+
+    /** A data set's .npy read as floats and longs, whatever its dtype and byte order. */
+    @Test
+    void dataSetsReadEveryNumericDtype() throws IOException {
+        Rng rng = Rng.fresh();
+        int n = 1000;
+        long[] values = new long[n];
+        for (int i = 0; i < n; i++) {
+            values[i] = rng.labels(1, 256)[0] - 128;
+        }
+        // (descr, bytes per element, signed)
+        Object[][] kinds = {{"|u1", 1, false}, {"|i1", 1, true}, {"<i2", 2, true}, {">i2", 2, true}, {"<u2", 2, false},
+            {"<i4", 4, true}, {">i4", 4, true}, {"<u4", 4, false}, {"<i8", 8, true}, {"<u8", 8, false}, {"<f4", 4, true},
+            {">f4", 4, true}, {"<f8", 8, true}, {"<f2", 2, true}};
+        for (Object[] k : kinds) {
+            String descr = (String) k[0];
+            int width = (Integer) k[1];
+            boolean signed = (Boolean) k[2];
+            ByteBuffer data = ByteBuffer.allocate(n * width).order(descr.startsWith(">") ? ByteOrder.BIG_ENDIAN
+                    : ByteOrder.LITTLE_ENDIAN);
+            long[] want = new long[n];
+            for (int i = 0; i < n; i++) {
+                long v = signed ? values[i] : Math.abs(values[i]);
+                want[i] = width == 1 && !signed ? v & 0xff : v;
+                char type = descr.charAt(1);
+                if (type == 'f') {
+                    switch (width) {
+                        case 2 -> data.putShort((short) halfBitsOf((int) v));
+                        case 4 -> data.putFloat(v);
+                        default -> data.putDouble(v);
+                    }
+                } else {
+                    switch (width) {
+                        case 1 -> data.put((byte) v);
+                        case 2 -> data.putShort((short) v);
+                        case 4 -> data.putInt((int) v);
+                        default -> data.putLong(v);
+                    }
+                }
+            }
+            Path p = dir.resolve("d.npy");
+            Files.write(p, file(1, "{'descr': '" + descr + "', 'fortran_order': False, 'shape': (" + n / 10 + ", 10), }",
+                    data.array()));
+            try (NpyFile f = NpyFile.open(p)) {
+                assertArrayEquals(new long[] {n / 10, 10}, f.shape());
+                float[] floats = new float[n + 3];
+                f.readFloats(7, n - 7, floats, 3);
+                long[] longs = new long[n];
+                f.readLongs(0, n, longs, 0);
+                for (int i = 0; i < n; i++) {
+                    assertEquals(want[i], longs[i], descr + " element " + i + " " + rng);
+                    if (i >= 7) {
+                        assertEquals((float) want[i], floats[i - 4], descr + " element " + i + " " + rng);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void float16IsReadExactly() {
+        assertEquals(1f, NpyFile.halfToFloat(0x3c00));
+        assertEquals(-2f, NpyFile.halfToFloat(0xc000));
+        assertEquals(65504f, NpyFile.halfToFloat(0x7bff));
+        assertEquals(0x1p-24f, NpyFile.halfToFloat(0x0001));
+        assertEquals(0x1p-14f, NpyFile.halfToFloat(0x0400));
+        assertEquals(0.333251953125f, NpyFile.halfToFloat(0x3555));
+        assertEquals(-0f, NpyFile.halfToFloat(0x8000));
+        assertEquals(Float.POSITIVE_INFINITY, NpyFile.halfToFloat(0x7c00));
+        assertTrue(Float.isNaN(NpyFile.halfToFloat(0x7e00)));
+    }
+
+    @Test
+    void dataSetsRefuseWhatHoldsNoNumbers() throws IOException {
+        Path p = dir.resolve("s.npy");
+        Files.write(p, file(1, "{'descr': '<U5', 'fortran_order': False, 'shape': (2,), }", new byte[40]));
+        NpyFormatException e = assertThrows(NpyFormatException.class, () -> NpyFile.open(p));
+        assertTrue(e.getMessage().contains("holds no numbers"), e.getMessage());
+        Files.write(p, file(1, "{'descr': '<f8', 'fortran_order': False, 'shape': (2,), }",
+                ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putDouble(1).putDouble(2.5).array()));
+        try (NpyFile f = NpyFile.open(p)) {
+            long[] v = new long[2];
+            NpyFormatException half = assertThrows(NpyFormatException.class, () -> f.readLongs(0, 2, v, 0));
+            assertTrue(half.getMessage().contains("element 1 is 2.5, not an integer"), half.getMessage());
+        }
+    }
+
+    /** The float16 bits of a whole number of magnitude below 2048 (exact). */
+    private static int halfBitsOf(int v) {
+        if (v == 0) {
+            return 0;
+        }
+        int sign = v < 0 ? 0x8000 : 0;
+        int a = Math.abs(v);
+        int exponent = 31 - Integer.numberOfLeadingZeros(a);
+        return sign | ((exponent + 15) << 10) | ((a << (10 - exponent)) & 0x3ff);
     }
 
     private static byte[] file(int version, String dict, byte[] data) {

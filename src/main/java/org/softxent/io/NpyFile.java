@@ -1,0 +1,260 @@
+package org.softxent.io;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.MappedByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+
+/**
+ * A .npy file of any size, read in pieces through memory maps and converted as it is read: the
+ * data sets' reader. Takes the dtypes a data set comes in: float32, float64, float16, and the
+ * integers int8/16/32/64 and uint8/16/32/64 (and bool); the elements are read as floats (features)
+ * or as longs (labels). Many maps where one would pass 2 GiB: a file larger than memory is read
+ * piece by piece, the pages coming and going through the page cache. Not thread-safe for reads that
+ * share a buffer; reads of disjoint ranges from several threads are safe.
+ */
+public final class NpyFile implements AutoCloseable {
+    /** Bytes mapped at a time. */
+    private static final long WINDOW = 1L << 26;
+    /** float16 → float32, every bit pattern. */
+    private static final float[] HALF = new float[65536];
+
+    static {
+        for (int h = 0; h < 65536; h++) {
+            HALF[h] = halfToFloat(h);
+        }
+    }
+
+    private final Path path;
+    private final FileChannel channel;
+    private final NpyHeader header;
+
+    private NpyFile(Path path, FileChannel channel, NpyHeader header) {
+        this.path = path;
+        this.channel = channel;
+        this.header = header;
+    }
+
+    /**
+     * Opens a .npy file and reads its header.
+     *
+     * @throws NpyFormatException for a file that is not .npy, of a dtype that holds no numbers
+     *                            (strings, records, objects, complex), or shorter than its shape says
+     */
+    public static NpyFile open(Path path) throws IOException {
+        RegularFiles.require(path);
+        FileChannel channel = FileChannel.open(path, StandardOpenOption.READ);
+        try {
+            NpyHeader h = NpyHeader.read(channel);
+            char kind = h.code().charAt(0);
+            int bytes = h.itemBytes();
+            boolean ok = switch (kind) {
+                case 'f' -> bytes == 2 || bytes == 4 || bytes == 8;
+                case 'i', 'u' -> bytes == 1 || bytes == 2 || bytes == 4 || bytes == 8;
+                case 'b' -> bytes == 1;
+                default -> false;
+            };
+            if (!ok) {
+                throw new NpyFormatException("dtype '" + h.descr() + "' (" + h.dtypeName() + ") holds no numbers "
+                        + "softxent reads: features are float16/32/64 or integers, labels integers");
+            }
+            return new NpyFile(path, channel, h);
+        } catch (IOException | RuntimeException e) {
+            channel.close();
+            throw e;
+        }
+    }
+
+    public Path path() {
+        return path;
+    }
+
+    /** NumPy's name of the dtype: float32, uint8, ... */
+    public String dtype() {
+        return header.dtypeName();
+    }
+
+    public boolean isFloat() {
+        return header.code().charAt(0) == 'f';
+    }
+
+    /** A copy of the shape. */
+    public long[] shape() {
+        return header.shape().clone();
+    }
+
+    public int ndim() {
+        return header.shape().length;
+    }
+
+    /** The shape as NumPy prints it. */
+    public String shapeString() {
+        return header.shapeString();
+    }
+
+    public long elements() {
+        return header.elements();
+    }
+
+    /**
+     * Reads elements [first, first + count) in C order as floats into dst[offset, offset + count):
+     * exact for float32, rounded to nearest for float64 and for integers beyond 2²⁴.
+     */
+    public void readFloats(long first, int count, float[] dst, int offset) throws IOException {
+        check(first, count, dst.length, offset);
+        int item = header.itemBytes();
+        char kind = header.code().charAt(0);
+        long done = 0;
+        while (done < count) {
+            int n = (int) Math.min(count - done, WINDOW / item);
+            ByteBuffer b = map(first + done, n);
+            int at = offset + (int) done;
+            switch (kind) {
+                case 'f' -> {
+                    if (item == 4) {
+                        b.asFloatBuffer().get(dst, at, n);
+                    } else if (item == 8) {
+                        for (int i = 0; i < n; i++) {
+                            dst[at + i] = (float) b.getDouble(i * 8);
+                        }
+                    } else {
+                        for (int i = 0; i < n; i++) {
+                            dst[at + i] = HALF[b.getShort(i * 2) & 0xffff];
+                        }
+                    }
+                }
+                case 'u', 'b' -> {
+                    switch (item) {
+                        case 1 -> {
+                            for (int i = 0; i < n; i++) {
+                                dst[at + i] = b.get(i) & 0xff;
+                            }
+                        }
+                        case 2 -> {
+                            for (int i = 0; i < n; i++) {
+                                dst[at + i] = b.getShort(i * 2) & 0xffff;
+                            }
+                        }
+                        case 4 -> {
+                            for (int i = 0; i < n; i++) {
+                                dst[at + i] = b.getInt(i * 4) & 0xffffffffL;
+                            }
+                        }
+                        default -> {
+                            for (int i = 0; i < n; i++) {
+                                long v = b.getLong(i * 8);
+                                dst[at + i] = v >= 0 ? v : (float) (v >>> 1) * 2f; // uint64 beyond 2^63
+                            }
+                        }
+                    }
+                }
+                default -> {
+                    switch (item) {
+                        case 1 -> {
+                            for (int i = 0; i < n; i++) {
+                                dst[at + i] = b.get(i);
+                            }
+                        }
+                        case 2 -> {
+                            for (int i = 0; i < n; i++) {
+                                dst[at + i] = b.getShort(i * 2);
+                            }
+                        }
+                        case 4 -> {
+                            for (int i = 0; i < n; i++) {
+                                dst[at + i] = b.getInt(i * 4);
+                            }
+                        }
+                        default -> {
+                            for (int i = 0; i < n; i++) {
+                                dst[at + i] = b.getLong(i * 8);
+                            }
+                        }
+                    }
+                }
+            }
+            done += n;
+        }
+    }
+
+    /**
+     * Reads elements [first, first + count) as longs: integers as they are (uint64 above 2⁶³ − 1
+     * is refused), floats when they are whole numbers.
+     *
+     * @throws NpyFormatException naming the element that is not an integer a long holds
+     */
+    public void readLongs(long first, int count, long[] dst, int offset) throws IOException {
+        check(first, count, dst.length, offset);
+        int item = header.itemBytes();
+        char kind = header.code().charAt(0);
+        long done = 0;
+        while (done < count) {
+            int n = (int) Math.min(count - done, WINDOW / item);
+            ByteBuffer b = map(first + done, n);
+            int at = offset + (int) done;
+            for (int i = 0; i < n; i++) {
+                long v;
+                if (kind == 'f') {
+                    double d = item == 8 ? b.getDouble(i * 8) : item == 4 ? b.getFloat(i * 4)
+                            : HALF[b.getShort(i * 2) & 0xffff];
+                    if (d != Math.rint(d) || Math.abs(d) >= 0x1p63) {
+                        throw new NpyFormatException("element " + (first + done + i) + " is " + d
+                                + ", not an integer");
+                    }
+                    v = (long) d;
+                } else {
+                    boolean unsigned = kind != 'i';
+                    v = switch (item) {
+                        case 1 -> unsigned ? b.get(i) & 0xff : b.get(i);
+                        case 2 -> unsigned ? b.getShort(i * 2) & 0xffff : b.getShort(i * 2);
+                        case 4 -> unsigned ? b.getInt(i * 4) & 0xffffffffL : b.getInt(i * 4);
+                        default -> b.getLong(i * 8);
+                    };
+                    if (unsigned && item == 8 && v < 0) {
+                        throw new NpyFormatException("element " + (first + done + i) + " is "
+                                + Long.toUnsignedString(v) + ", too large for a label");
+                    }
+                }
+                dst[at + i] = v;
+            }
+            done += n;
+        }
+    }
+
+    private void check(long first, int count, int length, int offset) {
+        if (first < 0 || count < 0 || first + count > header.elements() || offset < 0 || offset + count > length) {
+            throw new IndexOutOfBoundsException("elements [" + first + ", " + (first + count) + ") of "
+                    + header.elements() + " into [" + offset + ", " + (offset + count) + ") of " + length);
+        }
+    }
+
+    private ByteBuffer map(long firstElement, int count) throws IOException {
+        long at = header.dataStart() + firstElement * header.itemBytes();
+        MappedByteBuffer b = channel.map(FileChannel.MapMode.READ_ONLY, at, (long) count * header.itemBytes());
+        return b.order(header.itemBytes() == 1 ? ByteOrder.nativeOrder() : header.order());
+    }
+
+    @Override
+    public void close() throws IOException {
+        channel.close();
+    }
+
+    /** IEEE 754 binary16 to float (Float.float16ToFloat arrived in Java 20). */
+    static float halfToFloat(int h) {
+        int sign = (h >>> 15) & 1;
+        int exponent = (h >>> 10) & 0x1f;
+        int mantissa = h & 0x3ff;
+        float magnitude;
+        if (exponent == 0) {
+            magnitude = mantissa * 0x1p-24f;
+        } else if (exponent == 31) {
+            magnitude = mantissa == 0 ? Float.POSITIVE_INFINITY : Float.NaN;
+        } else {
+            magnitude = Float.intBitsToFloat(((exponent - 15 + 127) << 23) | (mantissa << 13));
+        }
+        return sign == 1 ? -magnitude : magnitude;
+    }
+}

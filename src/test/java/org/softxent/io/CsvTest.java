@@ -1,0 +1,171 @@
+package org.softxent.io;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.zip.GZIPOutputStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.softxent.testing.Rng;
+
+/** The CSV reader: exact numbers across its parallel blocks, and each refusal at its line and column. */
+class CsvTest {
+    @TempDir
+    Path dir;
+
+    /** A CSV of random rows larger than several of the reader's blocks, and what it must read. */
+    record Written(Path file, float[] x, int[] labels, int rows, int features, int[] lines) {
+    }
+
+    private Written write(Rng rng, String name, int rows, int features, boolean gzip, boolean blanks)
+            throws IOException {
+        float[] x = rng.normal(rows * features, 1000);
+        int[] labels = new int[rows];
+        int[] lines = new int[rows];
+        StringBuilder b = new StringBuilder();
+        int line = 0;
+        for (int r = 0; r < rows; r++) {
+            if (blanks && r % 997 == 3) {
+                b.append(r % 2 == 0 ? "\n" : "  \r\n");
+                line++;
+            }
+            for (int q = 0; q < features; q++) {
+                // Every spelling a writer uses: plain, exponent, leading +, spaces, shortest repr.
+                float v = x[r * features + q];
+                String s = switch ((r + q) % 4) {
+                    case 0 -> Float.toString(v);
+                    case 1 -> String.format(Locale.ROOT, "%.9e", v);
+                    case 2 -> " " + String.format(Locale.ROOT, "%.9g", v) + " ";
+                    default -> (v >= 0 ? "+" : "") + new java.math.BigDecimal(v).toPlainString();
+                };
+                x[r * features + q] = Float.parseFloat(s.strip());
+                b.append(s).append(',');
+            }
+            labels[r] = rng.labels(1, 2_000_000)[0] - 1_000_000;
+            b.append(labels[r]).append(r % 3 == 0 ? "\r\n" : "\n");
+            line++;
+            lines[r] = line;
+        }
+        Path file = dir.resolve(name);
+        try (OutputStream out = gzip ? new GZIPOutputStream(Files.newOutputStream(file)) : Files.newOutputStream(file)) {
+            out.write(b.toString().getBytes(StandardCharsets.US_ASCII));
+        }
+        return new Written(file, x, labels, rows, features, lines);
+    }
+
+    @Test
+    void readsEveryNumberExactlyAcrossBlocks() throws IOException {
+        Rng rng = Rng.fresh();
+        for (boolean gzip : new boolean[] {false, true}) {
+            Written w = write(rng, gzip ? "big.csv.gz" : "big.csv", 60_000, 9, gzip, true);
+            assertTrue(gzip || Files.size(w.file()) > 8 << 20, "several blocks: " + Files.size(w.file()));
+            Csv.Table t = Csv.read(w.file(), Csv.Options.labelIn(Csv.LAST));
+            assertEquals(w.rows(), t.rows());
+            assertEquals(w.features(), t.features());
+            assertArrayEquals(w.x(), t.x(), "every value as Float.parseFloat reads it " + rng);
+            assertArrayEquals(w.labels(), t.labels(), rng.toString());
+            assertArrayEquals(w.lines(), t.lines(), "each row's line, blank lines counted " + rng);
+        }
+    }
+
+    @Test
+    void anErrorDeepInTheFileNamesItsLine() throws IOException {
+        Rng rng = Rng.fresh();
+        Written w = write(rng, "bad.csv", 50_000, 8, false, true);
+        String text = Files.readString(w.file());
+        int row = 41_234;
+        String[] lines = text.split("\n", -1);
+        int line = w.lines()[row];
+        String[] cells = lines[line - 1].split(",");
+        cells[5] = "1.2.3";
+        lines[line - 1] = String.join(",", cells);
+        Files.writeString(w.file(), String.join("\n", lines));
+        DataFileException e = assertThrows(DataFileException.class, () -> Csv.read(w.file(),
+                Csv.Options.labelIn(Csv.LAST)));
+        assertEquals("line " + line + " column 5", e.place(), e.getMessage() + " " + rng);
+        assertEquals("'1.2.3' is not a number", e.problem());
+    }
+
+    @Test
+    void refusalsSayWhatAndWhere() throws IOException {
+        assertRefused("1,2,0\n3,,1\n", "line 2 column 1", "an empty cell");
+        assertRefused("1,2,0\n3,4,1,5\n", "line 2", "more than 3 columns, but the first row has 3");
+        assertRefused("1,2,0\n3,4\n", "line 2", "2 columns, but the first row has 3");
+        assertRefused("1,2,0.5\n", "line 1 column 2", "the label '0.5' is not an integer");
+        assertRefused("1,2,3000000000\n", "line 1 column 2", "the label 3000000000 is too large");
+        assertRefused("1,2,123456789012345678901234\n", "line 1 column 2",
+                "the label 123456789012345678901234 is too large");
+        assertRefused("1,2,x\n", "line 1 column 2", "the label 'x' is not a number");
+        assertRefused("a,b,label\n1,2,0\n", "line 1 column 0", "'a' is not a number (a header line?");
+        assertRefused("1,nan,0\n", "line 1 column 1", "'nan': features must be finite numbers");
+        assertRefused("1;2;0\n", "line 1", "separated by ';'");
+        assertRefused("0,5;1,5;0\n", "line 1", "separated by ';' with decimal commas");
+        assertRefused("1\t2\t0\n", "line 1", "separated by tabs");
+        assertRefused("\"1,5\",2,0\n", "line 1 column 0", "'1,5' is not a number (a decimal comma?");
+        assertRefused("\n  \n", "", "no data rows");
+        assertRefused("5\n", "line 1", "a row needs at least one feature and a label");
+    }
+
+    private void assertRefused(String text, String place, String problem) throws IOException {
+        Path p = dir.resolve("case.csv");
+        Files.writeString(p, text);
+        DataFileException e = assertThrows(DataFileException.class, () -> Csv.read(p, Csv.Options.labelIn(Csv.LAST)),
+                text);
+        assertEquals(place, e.place(), text);
+        assertTrue(e.problem().contains(problem), "'" + e.problem() + "' should say '" + problem + "'");
+    }
+
+    @Test
+    void theOptionsSkipAHeaderAndReadAnyLabelColumn() throws IOException {
+        Path p = dir.resolve("h.csv");
+        Files.writeString(p, "\uFEFFlabel,a,b\n\n7,1.5,\"2\"\n-3,  3 ,4e1\n");
+        Csv.Table t = Csv.read(p, new Csv.Options(0, true, true));
+        assertArrayEquals(new float[] {1.5f, 2, 3, 40}, t.x());
+        assertArrayEquals(new int[] {7, -3}, t.labels());
+        assertArrayEquals(new int[] {3, 4}, t.lines());
+        assertEquals(new Csv.Layout(3, 3), Csv.layout(p, true));
+        Csv.Table none = Csv.read(dir.resolve("h.csv"), new Csv.Options(Csv.NO_LABEL, true, true));
+        assertNull(none.labels());
+        assertEquals(3, none.features());
+        Csv.Table lenient = Csv.read(write("nan.csv", "1,nan,0\n2,-inf,1\n"), new Csv.Options(Csv.LAST, false, false));
+        assertTrue(Float.isNaN(lenient.x()[1]) && lenient.x()[3] == Float.NEGATIVE_INFINITY);
+    }
+
+    @Test
+    void filesThatAreNotCsvSayWhatTheyAre() throws IOException {
+        Path npy = dir.resolve("x.csv");
+        Npy.write(npy, NpyArray.ofFloats(new float[] {1, 2}, 2));
+        assertTrue(assertThrows(DataFileException.class, () -> Csv.read(npy, Csv.Options.labelIn(Csv.LAST)))
+                .problem().contains("a .npy file"));
+        Path gz = dir.resolve("x.npy.gz");
+        try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(gz))) {
+            out.write(Files.readAllBytes(npy));
+        }
+        assertTrue(assertThrows(DataFileException.class, () -> Csv.read(gz, Csv.Options.labelIn(Csv.LAST)))
+                .problem().contains("gzip-compressed .npy"));
+        Path utf16 = dir.resolve("u.csv");
+        byte[] text = "1,2,0\n".getBytes(StandardCharsets.UTF_16LE);
+        byte[] withBom = new byte[text.length + 2];
+        withBom[0] = (byte) 0xff;
+        withBom[1] = (byte) 0xfe;
+        System.arraycopy(text, 0, withBom, 2, text.length);
+        Files.write(utf16, withBom);
+        assertTrue(assertThrows(DataFileException.class, () -> Csv.read(utf16, Csv.Options.labelIn(Csv.LAST)))
+                .problem().contains("UTF-16"));
+    }
+
+    private Path write(String name, String text) throws IOException {
+        Path p = dir.resolve(name);
+        Files.writeString(p, text);
+        return p;
+    }
+}
