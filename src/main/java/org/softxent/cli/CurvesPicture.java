@@ -26,7 +26,7 @@ final class CurvesPicture {
     private CurvesPicture() {
     }
 
-    static byte[] png(List<Epoch> history, String title) throws IOException {
+    static byte[] png(List<Epoch> history, String title, int bestEpoch) throws IOException {
         BufferedImage image = new BufferedImage(2 * PANEL_W, PANEL_H + 40, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = image.createGraphics();
         g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);

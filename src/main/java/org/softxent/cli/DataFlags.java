@@ -1,95 +1,313 @@
 package org.softxent.cli;
 
 import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import org.softxent.io.Csv;
-import org.softxent.io.Npy;
-import org.softxent.io.NpyArray;
+import org.softxent.io.DataFileException;
+import org.softxent.io.NpyFile;
+import org.softxent.io.RegularFiles;
+import org.softxent.train.LinearModel;
 import picocli.CommandLine.Option;
 
-/** The data set flags of train, predict and evaluate: a CSV, or a .npy of features with a .npy of labels. */
+/**
+ * The data set flags of train, predict and evaluate: a CSV (its label in a column), or a .npy of
+ * features with a .npy of labels; and how each kind of file is read.
+ *
+ * <p>A file is known by its content, not its name: a .npy file by NumPy's magic bytes, anything
+ * else as a CSV (read through gzip when compressed). Every value is checked as it is read, and a
+ * bad one is named as its user sees it: the flag, the file, and its line and column (a CSV) or row
+ * and column (a .npy), never a position after a split or a shuffle.
+ */
 final class DataFlags {
     @Option(names = "--data", required = true, paramLabel = "FILE",
-            description = "a CSV (.csv or .csv.gz: numeric features and an integer label, comma-separated, no header; "
-                    + "the label in the last column unless --label-column says) or a float32 .npy of features [N, D].")
+            description = "a CSV (numeric features and an integer label, comma-separated, decimal points; "
+                    + "gzip-compressed or not) or a .npy of features [N, D] (float16/32/64, int8/16/32/64, "
+                    + "uint8/16/32/64).")
     Path data;
 
     @Option(names = "--labels", paramLabel = "FILE",
-            description = "integer labels [N] (.npy, int32 or int64), for a .npy --data.")
+            description = "integer labels [N] (.npy), for a .npy --data.")
     Path labels;
 
-    @Option(names = "--label-column", paramLabel = "K", defaultValue = "-1",
-            description = "the CSV column (from 0) that holds the label; -1, the default, is the last.")
-    int labelColumn;
+    @Option(names = "--label-column", paramLabel = "K|last",
+            description = "the CSV column (from 0) that holds the label, or 'last'. train: the last unless "
+                    + "given; predict and evaluate: the column the model was trained with.")
+    String labelColumn;
 
-    boolean isNpy() {
-        return data.toString().endsWith(".npy");
+    @Option(names = "--header", arity = "0..1", paramLabel = "true|false",
+            description = "the CSV's first line is a header, skipped. train: no header unless given; predict and "
+                    + "evaluate: as the model's training file.")
+    Boolean header;
+
+    /**
+     * A data set read from a flag's file: x [rows, features], the label values [rows] (or null),
+     * the line (CSV) of each row, and the layout it was read with.
+     */
+    record Data(String flag, Path file, float[] x, int[] labels, int rows, int features, int[] lines,
+                LinearModel.Input input) {
+        /** Where row r is, as the user sees it: "line 12" of a CSV, "row 11" of a .npy. */
+        String where(int row) {
+            return lines != null ? "line " + lines[row] : "row " + row;
+        }
+
+        /** "--data (x.csv) line 12" */
+        String place(int row) {
+            return flag + " (" + file + ") " + where(row);
+        }
+
+        /** "--data (x.csv)" */
+        String name() {
+            return flag + " (" + file + ")";
+        }
+    }
+
+    /** The CSV label column a flag gave: a column from 0, {@link Csv#LAST}, or null when not given. */
+    private Integer labelColumnFlag() {
+        if (labelColumn == null) {
+            return null;
+        }
+        String v = labelColumn.strip().toLowerCase(java.util.Locale.ROOT);
+        if (v.equals("last") || v.equals("-1")) {
+            return Csv.LAST;
+        }
+        try {
+            int k = Integer.parseInt(v);
+            if (k >= 0) {
+                return k;
+            }
+        } catch (NumberFormatException e) {
+            // below
+        }
+        throw new InputException("--label-column " + labelColumn + ": a column from 0 (0, 1, 2, ...) or 'last'");
+    }
+
+    /** Whether the file's first bytes are NumPy's magic. */
+    static boolean isNpy(Path file) throws IOException {
+        RegularFiles.require(file);
+        try (FileChannel c = FileChannel.open(file, StandardOpenOption.READ)) {
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(6);
+            while (b.hasRemaining() && c.read(b) > 0) {
+                // fill
+            }
+            return b.position() == 6 && b.get(0) == (byte) 0x93 && b.get(1) == 'N' && b.get(2) == 'U'
+                    && b.get(3) == 'M' && b.get(4) == 'P' && b.get(5) == 'Y';
+        }
+    }
+
+    /** The training set: --data (and --labels), the label in the flag's column or the last. */
+    Data readForTraining() {
+        return read("--data", data, "--labels", labels, null, true, labelColumnFlag(), header);
     }
 
     /**
-     * Reads the data set.
-     *
-     * @param features the features a model expects (a CSV of exactly that width has no label), or −1
-     * @param needLabels whether labels are required
+     * A second file of the training set's layout (--test-data, --validation-data): a CSV of the
+     * same columns with its label in the same column, or a .npy with a labels file.
      */
-    Csv.Table read(int features, boolean needLabels) {
+    Data readLike(Data training, String flag, Path file, String labelsFlag, Path labelsFile) {
+        LinearModel.Input in = training.input();
+        Data d = in.format() == LinearModel.Input.Format.CSV
+                ? read(flag, file, labelsFlag, labelsFile, null, true, in.labelColumn(), in.header())
+                : read(flag, file, labelsFlag, labelsFile, null, true, null, null);
+        if (d.input().format() != in.format()) {
+            throw new InputException(flag + " (" + file + ") is a " + name(d.input()) + ", " + training.name()
+                    + " a " + name(in) + ": give the same kind of file");
+        }
+        if (d.features() != training.features()) {
+            throw new InputException(d.name() + " has " + d.features() + " features, " + training.name() + " "
+                    + training.features());
+        }
+        return d;
+    }
+
+    private static String name(LinearModel.Input in) {
+        return in.format() == LinearModel.Input.Format.CSV ? "CSV" : ".npy file";
+    }
+
+    /**
+     * The data set a model reads (predict, evaluate): a CSV's label column is the flag's, else the
+     * one the model was trained with (the last for a model that does not know), and a CSV as wide as
+     * the model's features has none.
+     *
+     * @param needLabels whether labels are required (evaluate)
+     */
+    Data readForModel(LinearModel m, boolean needLabels) {
         try {
-            Csv.Table t;
-            if (isNpy()) {
-                NpyArray a = Npy.read(data);
-                if (a.dtype() != NpyArray.DType.FLOAT32 || a.ndim() != 2) {
-                    throw new InputException("--data: " + data + " must hold float32 features [N, D], got "
-                            + a.dtype().numpyName() + " " + a.shapeString());
+            if (isNpy(data)) {
+                if (!needLabels && labels != null) {
+                    throw new InputException("--labels: predict takes no labels (evaluate does)");
                 }
-                int[] y = labels == null ? null : readLabels(a.dim(0));
-                t = new Csv.Table(a.floats(), y, a.dim(0), a.dim(1));
+                Data d = read("--data", data, "--labels", labels, m, needLabels, null, null);
+                if (d.features() != m.features()) {
+                    throw new InputException(d.name() + " has " + d.features() + " features [N, D] = ["
+                            + d.rows() + ", " + d.features() + "], the model takes " + m.features());
+                }
+                return d;
+            }
+            LinearModel.Input in = m.input().orElse(null);
+            boolean skip = header != null ? header
+                    : in != null && in.format() == LinearModel.Input.Format.CSV && in.header();
+            Csv.Layout layout = Csv.layout(data, skip);
+            int d = m.features();
+            Integer flag = labelColumnFlag();
+            Integer column;
+            if (layout.columns() == d + 1) {
+                if (flag != null) {
+                    column = flag;
+                } else if (in == null) {
+                    column = Csv.LAST; // a model saved before softxent recorded its input
+                } else if (in.format() == LinearModel.Input.Format.CSV) {
+                    column = in.labelColumn();
+                } else {
+                    throw new InputException("--data (" + data + ") has " + layout.columns() + " columns: " + d
+                            + " features and a label, but the model was trained from .npy files and cannot know "
+                            + "which column holds the label: give --label-column");
+                }
+            } else if (layout.columns() == d) {
+                if (flag != null) {
+                    throw new InputException("--label-column " + labelColumn + ": --data (" + data + ") has "
+                            + d + " columns, as many as the model's features, so it has no label column");
+                }
+                if (needLabels) {
+                    throw new InputException("--data (" + data + ") has " + d + " columns, as many as the model's "
+                            + "features, and no label column: evaluate needs the labels");
+                }
+                column = Csv.NO_LABEL;
             } else {
-                if (labels != null) {
-                    throw new InputException("--labels: a CSV holds its labels in a column (see --label-column)");
-                }
-                boolean unlabelled = features >= 0 && Csv.width(data) == features;
-                t = Csv.read(data, unlabelled ? Csv.NO_LABEL : labelColumn);
+                throw new InputException("--data (" + data + ") line " + layout.line() + " has " + layout.columns()
+                        + " columns; the model takes " + d + " features (" + (d + 1) + " columns with the label"
+                        + (in != null && in.format() == LinearModel.Input.Format.CSV
+                        ? " in column " + in.labelColumn() : "") + ")");
             }
-            if (needLabels && t.labels() == null) {
-                throw new InputException((isNpy() ? "--labels" : "--data") + ": the labels are needed: "
-                        + (isNpy() ? "give them as an int .npy [N]" : "the CSV must have a label column"));
+            if (labels != null) {
+                throw new InputException("--labels: a CSV holds its labels in a column (--label-column)");
             }
-            if (features >= 0 && t.features() != features) {
-                throw new InputException("--data: the model takes " + features + " features, but " + data + " has "
-                        + t.features() + (t.labels() != null && !isNpy() ? " (besides its label column)" : ""));
-            }
-            return t;
+            return read("--data", data, "--labels", null, m, needLabels, column, skip);
+        } catch (DataFileException e) {
+            throw new InputException("--data (" + e.file() + ")" + (e.place().isEmpty() ? "" : " " + e.place())
+                    + ": " + e.problem());
         } catch (IOException e) {
             throw new InputException("--data: " + Main.describe(e));
         }
     }
 
-    private int[] readLabels(int rows) throws IOException {
-        NpyArray a;
+    /**
+     * Reads a data set.
+     *
+     * @param column the CSV label column (or {@link Csv#LAST}, {@link Csv#NO_LABEL}); null: the last
+     * @param header whether a CSV's first line is a header; null: no
+     */
+    private Data read(String flag, Path file, String labelsFlag, Path labelsFile, LinearModel model,
+                      boolean needLabels, Integer column, Boolean header) {
         try {
-            a = Npy.read(labels);
+            if (isNpy(file)) {
+                if (labelColumn != null) {
+                    throw new InputException("--label-column applies to a CSV; " + flag + " (" + file
+                            + ") is a .npy file (its labels come from " + labelsFlag + ")");
+                }
+                if (this.header != null) {
+                    throw new InputException("--header applies to a CSV; " + flag + " (" + file + ") is a .npy file");
+                }
+                return readNpy(flag, file, labelsFlag, labelsFile, needLabels);
+            }
+            if (labelsFile != null) {
+                Csv.layout(file, false); // a file that is no CSV at all (a compressed .npy, say) says so first
+                throw new InputException(labelsFlag + ": " + flag + " (" + file + ") is a CSV, which holds its labels "
+                        + "in a column (--label-column)");
+            }
+            int label = column == null ? Csv.LAST : column;
+            boolean skip = header != null && header;
+            Csv.Table t = Csv.read(file, new Csv.Options(label, skip, true));
+            LinearModel.Input input = null;
+            if (t.labels() != null) {
+                int columns = t.features() + 1;
+                input = LinearModel.Input.csv(columns, label == Csv.LAST ? columns - 1 : label, skip);
+            } else if (needLabels) {
+                throw new InputException(flag + " (" + file + ") has no label column");
+            }
+            return new Data(flag, file, t.x(), t.labels(), t.rows(), t.features(), t.lines(), input);
+        } catch (DataFileException e) {
+            throw new InputException(flag + " (" + e.file() + ")" + (e.place().isEmpty() ? "" : " " + e.place())
+                    + ": " + e.problem());
         } catch (IOException e) {
-            throw new InputException("--labels: " + Main.describe(e));
+            throw new InputException(flag + ": " + Main.describe(e));
         }
-        if (a.ndim() != 1 || a.dim(0) != rows) {
-            throw new InputException("--labels: " + labels + " must hold [N] = [" + rows + "] labels, got "
-                    + a.shapeString());
+    }
+
+    private static Data readNpy(String flag, Path file, String labelsFlag, Path labelsFile, boolean needLabels)
+            throws IOException {
+        float[] x;
+        int rows;
+        int features;
+        try (NpyFile f = NpyFile.open(file)) {
+            if (f.ndim() != 2) {
+                throw new InputException(flag + " (" + file + ") must hold features [N, D], got " + f.dtype() + " "
+                        + f.shapeString() + (f.ndim() == 1 ? " (one feature per row? x.reshape(-1, 1))" : ""));
+            }
+            long[] shape = f.shape();
+            if (shape[0] == 0 || shape[1] == 0) {
+                throw new InputException(flag + " (" + file + ") is empty: " + f.shapeString());
+            }
+            if (f.elements() > Integer.MAX_VALUE - 8) {
+                throw new InputException(flag + " (" + file + ") holds " + f.shapeString() + " values, more than one "
+                        + "Java array holds");
+            }
+            rows = (int) shape[0];
+            features = (int) shape[1];
+            x = new float[rows * features];
+            f.readFloats(0, x.length, x, 0);
+        } catch (org.softxent.io.NpyFormatException e) {
+            throw new InputException(flag + " (" + file + "): " + e.getMessage());
         }
-        if (a.dtype() == NpyArray.DType.INT32) {
-            return a.ints();
+        for (int i = 0; i < x.length; i++) {
+            if (!Float.isFinite(x[i])) {
+                throw new InputException(flag + " (" + file + ") row " + i / features + " column " + i % features
+                        + ": x[" + i / features + ", " + i % features + "] is " + x[i] + ": features must be finite");
+            }
         }
-        if (a.dtype() == NpyArray.DType.INT64) {
-            long[] v = a.longs();
-            int[] out = new int[v.length];
-            for (int i = 0; i < v.length; i++) {
+        int[] y = null;
+        if (labelsFile != null) {
+            y = readLabels(labelsFlag, labelsFile, flag, file, rows);
+        } else if (needLabels) {
+            throw new InputException(labelsFlag + ": the labels are needed: " + flag + " (" + file + ") is a .npy of "
+                    + "features; give the labels as a .npy [N] of integers");
+        }
+        return new Data(flag, file, x, y, rows, features, null, LinearModel.Input.npy());
+    }
+
+    private static int[] readLabels(String flag, Path file, String dataFlag, Path dataFile, int rows)
+            throws IOException {
+        try (NpyFile f = NpyFile.open(file)) {
+            long[] shape = f.shape();
+            boolean column = shape.length == 2 && shape[1] == 1;
+            if (!(shape.length == 1 || column)) {
+                throw new InputException(flag + " (" + file + ") must hold labels [N], got " + f.dtype() + " "
+                        + f.shapeString());
+            }
+            if (shape[0] != rows) {
+                throw new InputException(flag + " (" + file + ") holds " + shape[0] + " labels, " + dataFlag + " ("
+                        + dataFile + ") " + rows + " rows");
+            }
+            long[] v = new long[rows];
+            try {
+                f.readLongs(0, rows, v, 0);
+            } catch (org.softxent.io.NpyFormatException e) {
+                throw new InputException(flag + " (" + file + "): labels are integers (the class values): "
+                        + e.getMessage().replace("element ", "labels[").replaceFirst(" is ", "] is "));
+            }
+            int[] out = new int[rows];
+            for (int i = 0; i < rows; i++) {
                 if (v[i] < Integer.MIN_VALUE || v[i] > Integer.MAX_VALUE) {
-                    throw new InputException("--labels: labels[" + i + "] = " + v[i] + " is not a class");
+                    throw new InputException(flag + " (" + file + ") row " + i + ": the label " + v[i]
+                            + " is too large: labels are integers from " + Integer.MIN_VALUE + " to "
+                            + Integer.MAX_VALUE);
                 }
                 out[i] = (int) v[i];
             }
             return out;
+        } catch (org.softxent.io.NpyFormatException e) {
+            throw new InputException(flag + " (" + file + "): " + e.getMessage());
         }
-        throw new InputException("--labels: " + labels + " must hold integers (int32 or int64), got "
-                + a.dtype().numpyName());
     }
 }

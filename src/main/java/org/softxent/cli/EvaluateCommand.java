@@ -1,8 +1,9 @@
 package org.softxent.cli;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.Locale;
 import java.util.concurrent.Callable;
-import org.softxent.io.Csv;
 import org.softxent.train.Evaluation;
 import org.softxent.train.LinearModel;
 import picocli.CommandLine.Command;
@@ -11,8 +12,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "evaluate",
-        description = "Measures a trained model on a labelled data set: prints the log loss, the confusion matrix "
-                + "and, last, 'accuracy <fraction>'.")
+        description = "Measures a trained model on a labelled data set of the kind it was trained on: prints the "
+                + "log loss, the confusion matrix (while the terminal can show it; --confusion writes it) and, last, "
+                + "'accuracy <fraction>'.")
 final class EvaluateCommand implements Callable<Integer> {
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -23,26 +25,39 @@ final class EvaluateCommand implements Callable<Integer> {
     @Mixin
     DataFlags data;
 
+    @Option(names = "--confusion", paramLabel = "FILE",
+            description = "also write the whole confusion matrix there, as CSV (rows: true class, columns: predicted).")
+    Path confusion;
+
     @Override
     public Integer call() throws Exception {
         LinearModel m = ModelFolder.load(model);
-        Csv.Table t = data.read(-1, true);
-        if (t.features() != m.features()) {
-            throw new InputException("--data: the model takes " + m.features() + " features, but " + data.data
-                    + " has " + t.features() + (data.isNpy() ? "" : " besides its label column"));
+        try (OutputFiles files = new OutputFiles("--confusion")) {
+            if (confusion != null) {
+                files.protect(data.data, "--data");
+                if (data.labels != null) {
+                    files.protect(data.labels, "--labels");
+                }
+                files.checkFile(confusion);
+            }
+            DataFlags.Data t = data.readForModel(m, true);
+            for (int r = 0; r < t.rows(); r++) {
+                if (m.indexOf(t.labels()[r]) < 0) {
+                    throw new InputException(t.place(r) + ": the label " + t.labels()[r] + " is not one of the "
+                            + "model's " + m.classes() + " classes " + java.util.Arrays.toString(m.labels()));
+                }
+            }
+            Evaluation e = m.evaluate(t.x(), t.labels(), t.rows());
+            if (confusion != null) {
+                files.stage(confusion, o -> o.write(e.confusionCsv().getBytes(StandardCharsets.UTF_8)));
+                files.commit();
+            }
+            var out = spec.commandLine().getOut();
+            out.println(m + " on " + t.rows() + " rows of " + t.file());
+            out.printf(Locale.ROOT, "log loss %.5f%n", e.logLoss());
+            TrainCommand.printConfusion(out, e, "", confusion == null ? null : confusion.toString());
+            out.printf(Locale.ROOT, "accuracy %.4f%n", e.accuracy());
+            return 0;
         }
-        Evaluation e;
-        try {
-            e = m.evaluate(t.x(), t.labels(), t.rows());
-        } catch (IllegalArgumentException bad) {
-            throw new InputException("--data: " + bad.getMessage());
-        }
-        var out = spec.commandLine().getOut();
-        out.println(m + " on " + t.rows() + " rows of " + data.data);
-        out.printf("log loss %.5f%n", e.logLoss());
-        out.println("confusion matrix:");
-        out.print(e.confusionTable());
-        out.printf("accuracy %.4f%n", e.accuracy());
-        return 0;
     }
 }

@@ -78,6 +78,13 @@ final class OutputFiles implements AutoCloseable {
         if (!Files.isWritable(existing)) {
             throw new InputException(flag + ": cannot write in " + existing + ": permission denied");
         }
+        // The system may still refuse (a read-only or virtual file system such as /proc): ask it.
+        try {
+            Path probe = Files.createTempFile(existing, ".softxent-probe-", ".tmp");
+            Files.delete(probe);
+        } catch (IOException e) {
+            throw new InputException(flag + ": cannot write in " + existing + ": " + reason(e));
+        }
     }
 
     /** Checks before any work that {@code file} can be written, as {@link #stage(Path, Content)} will. */
@@ -244,12 +251,23 @@ final class OutputFiles implements AutoCloseable {
         return new InputException(flag + ": cannot write " + file + ": " + reason(e));
     }
 
-    private static String reason(IOException e) {
+    /** What the system said, in words: never just the file's name again. */
+    static String reason(IOException e) {
         if (e instanceof AccessDeniedException) {
             return "permission denied";
         }
         if (e instanceof FileSystemException f && f.getReason() != null) {
             return f.getReason();
+        }
+        if (e instanceof NoSuchFileException) {
+            return "no such file or directory";
+        }
+        if (e instanceof FileAlreadyExistsException) {
+            return "a file is in the way";
+        }
+        if (e instanceof FileSystemException) {
+            return "the system refused (" + e.getClass().getSimpleName().replaceAll("([a-z])([A-Z])", "$1 $2")
+                    .toLowerCase(java.util.Locale.ROOT) + ")";
         }
         return e.getMessage() == null ? "an I/O error" : e.getMessage();
     }

@@ -4,7 +4,6 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import org.softxent.io.Csv;
 import org.softxent.io.NpyArray;
 import org.softxent.train.LinearModel;
 import picocli.CommandLine.Command;
@@ -13,8 +12,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "predict",
-        description = "Applies a trained model (train's --out) to a data set: writes probabilities.npy [N, C] "
-                + "(float32) and classes.npy [N] (int64) into --out. A CSV may have the label column or not.")
+        description = "Applies a trained model (train's --out) to a data set of the kind it was trained on: writes "
+                + "probabilities.npy [N, C] (float32; column j for the model's j-th class value) and classes.npy [N] "
+                + "(int64: the predicted class values) into --out. A CSV may have its label column or not.")
 final class PredictCommand implements Callable<Integer> {
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -32,9 +32,11 @@ final class PredictCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         LinearModel m = ModelFolder.load(model);
         try (OutputFiles files = new OutputFiles("--out")) {
-            files.checkFolder(out);
             files.protect(data.data, "--data");
-            Csv.Table t = data.read(m.features(), false);
+            files.checkFolder(out);
+            files.checkFile(out.resolve("probabilities.npy"));
+            files.checkFile(out.resolve("classes.npy"));
+            DataFlags.Data t = data.readForModel(m, false);
             LinearModel.Predictions both = m.predictBoth(t.x(), t.rows());
             float[] p = both.probabilities();
             int[] c = both.classes();
@@ -48,7 +50,8 @@ final class PredictCommand implements Callable<Integer> {
             files.stage(out, arrays);
             files.commit();
             spec.commandLine().getOut().println("wrote " + out.resolve("probabilities.npy") + " [" + t.rows() + ", "
-                    + m.classes() + "] and " + out.resolve("classes.npy") + " [" + t.rows() + "]");
+                    + m.classes() + "] (columns: the classes " + java.util.Arrays.toString(m.labels()) + ") and "
+                    + out.resolve("classes.npy") + " [" + t.rows() + "]");
             return 0;
         }
     }

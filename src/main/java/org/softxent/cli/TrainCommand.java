@@ -3,13 +3,17 @@ package org.softxent.cli;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
+import org.softxent.Device;
 import org.softxent.Softxent;
-import org.softxent.io.Csv;
 import org.softxent.train.Epoch;
 import org.softxent.train.Evaluation;
+import org.softxent.train.Labels;
 import org.softxent.train.LinearModel;
 import org.softxent.train.LogisticRegression;
+import org.softxent.train.Rows;
 import org.softxent.train.SoftmaxRegression;
 import org.softxent.train.Split;
 import org.softxent.train.TrainingOptions;
@@ -20,16 +24,35 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "train",
-        description = "Trains softmax (or logistic) regression on a labelled data set: holds out a stratified test "
-                + "split, shows the progress, writes the model (w.npy, b.npy, mean.npy, scale.npy, model.json), "
-                + "curves.png and history.csv into --out, prints the confusion matrix on the test rows and, last, "
-                + "'test accuracy <fraction>'.")
+        description = "Trains softmax (or logistic) regression on a labelled data set: tests on --test-data or on a "
+                + "stratified share held out, shows the progress, writes the model (w.npy, b.npy, mean.npy, "
+                + "scale.npy, model.json), curves.png, history.csv and confusion.csv into --out, prints the test "
+                + "results and, last, 'test accuracy <fraction>'. The classes are the labels' distinct values.")
 final class TrainCommand implements Callable<Integer> {
+    /** What train writes into --out. */
+    static final List<String> OUTPUTS = List.of("w.npy", "b.npy", "mean.npy", "scale.npy", "model.json", "curves.png",
+            "history.csv", "confusion.csv");
+
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
     @Mixin
     DataFlags data;
+
+    @Option(names = "--test-data", paramLabel = "FILE",
+            description = "the test set, of --data's kind and layout (default: a share of --data held out).")
+    Path testData;
+
+    @Option(names = "--test-labels", paramLabel = "FILE", description = "the labels of a .npy --test-data.")
+    Path testLabels;
+
+    @Option(names = "--validation-data", paramLabel = "FILE",
+            description = "rows watched for early stopping, of --data's kind and layout (default: a share of the "
+                    + "training rows, --validation-fraction).")
+    Path validationData;
+
+    @Option(names = "--validation-labels", paramLabel = "FILE", description = "the labels of a .npy --validation-data.")
+    Path validationLabels;
 
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "the folder for the model and curves.")
     Path out;
@@ -38,12 +61,13 @@ final class TrainCommand implements Callable<Integer> {
     DeviceOption device;
 
     @Option(names = "--kind", defaultValue = "softmax", paramLabel = "softmax|logistic",
-            description = "softmax regression over the classes (default), or logistic regression for labels 0 and 1.")
+            description = "softmax regression over the classes (default), or logistic regression for two classes.")
     LinearModel.Kind kind;
 
-    @Option(names = "--test-fraction", defaultValue = "0.25", paramLabel = "F",
-            description = "the share of rows held out for the test, stratified, drawn from the seed (default 0.25).")
-    double testFraction;
+    @Option(names = "--test-fraction", paramLabel = "F",
+            description = "the share of rows held out for the test, stratified, drawn from the seed (0.25; 0 with "
+                    + "--test-data, which takes its place).")
+    Double testFraction;
 
     @Option(names = "--seed", defaultValue = "0", paramLabel = "S",
             description = "the seed of the splits and of SGD's shuffles (default 0).")
@@ -67,18 +91,19 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--schedule", paramLabel = "constant|cosine", description = "SGD's learning-rate schedule (cosine).")
     TrainingOptions.Schedule schedule;
 
-    @Option(names = "--l2", paramLabel = "R", description = "the L2 strength: loss += R·Σw² (1e-3).")
+    @Option(names = "--l2", paramLabel = "R", description = "the L2 strength: loss += R·Σw² (1e-3; scikit-learn's C "
+            + "is R = 1 / (2·C·rows)).")
     Double l2;
 
     @Option(names = "--class-weights", split = ",", paramLabel = "W0,W1,...",
-            description = "a weight per class for the softmax loss.")
+            description = "softmax regression: a weight per class, in the order of the class values.")
     float[] classWeights;
 
     @Option(names = "--label-smoothing", paramLabel = "EPS", description = "label smoothing in [0, 1] (0).")
     Double labelSmoothing;
 
     @Option(names = "--positive-weight", paramLabel = "PW",
-            description = "logistic regression: the weight of the positive class's loss (1).")
+            description = "logistic regression: the weight of the positive class's loss, the larger label (1).")
     Double positiveWeight;
 
     @Option(names = "--no-standardize", description = "train on the features as they are (default: standardised).")
@@ -94,7 +119,7 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--tolerance", paramLabel = "T", description = "convergence tolerance (1e-6).")
     Double tolerance;
 
-    @Option(names = "--loss-every", paramLabel = "K", description = "on the GPU, read SGD's losses every K steps (50).")
+    @Option(names = "--loss-every", paramLabel = "K", description = "SGD on the GPU: read the losses every K steps (50).")
     Integer lossEvery;
 
     @Option(names = "--stream", description = "on the GPU, stream the training set through the device in chunks "
@@ -103,95 +128,261 @@ final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (!(testFraction > 0 && testFraction <= 0.9)) {
-            throw new InputException("--test-fraction must be in (0, 0.9], got " + testFraction);
-        }
+        // Everything the flags alone decide, before any file is read.
         TrainingOptions options = options();
+        checkFlags(options);
+        double fraction = testFraction != null ? testFraction : testData != null ? 0 : 0.25;
+        var err = spec.commandLine().getErr();
+        var stdout = spec.commandLine().getOut();
         try (OutputFiles files = new OutputFiles("--out")) {
+            protect(files);
             files.checkFolder(out);
-            files.protect(data.data, "--data");
-            if (data.labels != null) {
-                files.protect(data.labels, "--labels");
+            for (String name : OUTPUTS) {
+                files.checkFile(out.resolve(name));
             }
-            Csv.Table t = data.read(-1, true);
-            int classes = 0;
-            for (int r = 0; r < t.rows(); r++) {
-                if (t.labels()[r] < 0) {
-                    throw new InputException("--data: labels[" + r + "] = " + t.labels()[r]
-                            + ": class labels must be 0, 1, 2, ...");
-                }
-                classes = Math.max(classes, t.labels()[r] + 1);
-            }
-            Split split = Split.stratified(t.labels(), classes, testFraction, seed);
-            int[] inAll = new int[classes];
-            for (int label : t.labels()) {
-                inAll[label]++;
-            }
-            int[] inTraining = new int[classes];
-            for (int r : split.kept()) {
-                inTraining[t.labels()[r]]++;
-            }
-            for (int c = 0; c < classes; c++) {
-                if (inAll[c] > 0 && inTraining[c] == 0) {
-                    throw new InputException("--test-fraction " + testFraction + ": class " + c + " has " + inAll[c]
-                            + " row(s), all held out for the test: the model could not learn it");
-                }
-            }
-            if (split.heldOut().length == 0 || split.kept().length == 0) {
-                throw new InputException("--test-fraction " + testFraction + " of " + t.rows()
-                        + " rows leaves no test or no training rows");
-            }
-            float[] x = Split.rows(t.x(), t.features(), split.kept());
-            int[] y = Split.rows(t.labels(), split.kept());
-            float[] xTest = Split.rows(t.x(), t.features(), split.heldOut());
-            int[] yTest = Split.rows(t.labels(), split.heldOut());
-            var err = spec.commandLine().getErr();
-            var stdout = spec.commandLine().getOut();
-            TrainingResult r;
             try (Softxent sx = device.open()) {
+                if (sx.device() == Device.CPU) {
+                    refuseOnTheCpu(sx);
+                }
+                DataFlags.Data all = data.readForTraining();
+                DataFlags.Data test = testData == null ? null
+                        : data.readLike(all, "--test-data", testData, "--test-labels", testLabels);
+                DataFlags.Data validation = validationData == null ? null
+                        : data.readLike(all, "--validation-data", validationData, "--validation-labels",
+                        validationLabels);
+                Labels.Classes classes = classes(all);
+                if (test != null) {
+                    requireKnownLabels(test, classes);
+                }
+                if (validation != null) {
+                    requireKnownLabels(validation, classes);
+                }
+                Rows train;
+                Rows testRows;
+                String testFrom;
+                if (test == null) {
+                    Split split = Split.stratified(classes.index(), classes.count(), fraction, seed);
+                    requireEveryClassTrained(all, classes, split);
+                    if (split.heldOut().length == 0 || split.kept().length == 0) {
+                        throw new InputException("--test-fraction " + fraction + " of " + all.rows()
+                                + " rows leaves no test or no training rows");
+                    }
+                    train = new Rows(Split.rows(all.x(), all.features(), split.kept()),
+                            Split.rows(all.labels(), split.kept()), split.kept().length, all.features());
+                    testRows = new Rows(Split.rows(all.x(), all.features(), split.heldOut()),
+                            Split.rows(all.labels(), split.heldOut()), split.heldOut().length, all.features());
+                    testFrom = String.format(Locale.ROOT, "%d rows of %s held out (%s, stratified, seed %d)",
+                            testRows.rows(), all.file().getFileName(), percent(fraction), seed);
+                } else {
+                    train = new Rows(all.x(), all.labels(), all.rows(), all.features());
+                    testRows = new Rows(test.x(), test.labels(), test.rows(), test.features());
+                    testFrom = test.rows() + " rows of " + test.file().getFileName() + " (--test-data)";
+                }
+                Rows validationRows = validation == null ? null
+                        : new Rows(validation.x(), validation.labels(), validation.rows(), validation.features());
+
+                stdout.println("training on " + sx.description());
                 DeviceOption.noteFallback(sx, err);
+                stdout.println(all.rows() + " rows × " + all.features() + " features of " + all.file().getFileName()
+                        + ", " + classes.count() + " classes " + describe(classes.values()) + "; the test: "
+                        + testFrom);
+                stdout.println(options);
+                stdout.flush();
+
+                TrainingResult r;
                 Progress progress = new Progress(err, System.console() != null);
                 try {
                     r = kind == LinearModel.Kind.LOGISTIC
-                            ? new LogisticRegression(options).fit(sx, x, y, y.length, t.features(), progress)
-                            : new SoftmaxRegression(options).fit(sx, x, y, y.length, t.features(), progress);
+                            ? new LogisticRegression(options).fit(sx, train, validationRows, progress)
+                            : new SoftmaxRegression(options).fit(sx, train, validationRows, progress);
                 } finally {
                     progress.finish();
                 }
-            }
-            LinearModel model = r.model();
-            Evaluation test = model.evaluate(xTest, yTest, yTest.length);
-            files.stage(out, model.arrays());
-            files.stage(out.resolve("model.json"), o -> o.write(model.metadata().getBytes(StandardCharsets.UTF_8)));
-            String title = (kind == LinearModel.Kind.LOGISTIC ? "logistic" : "softmax") + " regression on "
-                    + data.data.getFileName() + ": " + r.trainingRows() + " training rows, " + r.validationRows()
-                    + " validation; test accuracy " + String.format("%.4f", test.accuracy());
-            byte[] png = CurvesPicture.png(r.history(), title);
-            files.stage(out.resolve("curves.png"), o -> o.write(png));
-            files.stage(out.resolve("history.csv"), o -> o.write(history(r).getBytes(StandardCharsets.UTF_8)));
-            files.commit();
+                LinearModel model = r.model().withInput(all.input());
+                Evaluation result = model.evaluate(testRows.x(), testRows.labels(), testRows.rows());
+                files.stage(out, model.arrays());
+                files.stage(out.resolve("model.json"), o -> o.write(model.metadata().getBytes(StandardCharsets.UTF_8)));
+                String title = (kind == LinearModel.Kind.LOGISTIC ? "logistic" : "softmax") + " regression on "
+                        + all.file().getFileName() + ": " + r.trainingRows() + " training rows, " + r.validationRows()
+                        + " validation; test accuracy " + String.format(Locale.ROOT, "%.4f", result.accuracy());
+                byte[] png = CurvesPicture.png(r.history(), title, r.bestEpoch());
+                files.stage(out.resolve("curves.png"), o -> o.write(png));
+                files.stage(out.resolve("history.csv"), o -> o.write(history(r).getBytes(StandardCharsets.UTF_8)));
+                files.stage(out.resolve("confusion.csv"),
+                        o -> o.write(result.confusionCsv().getBytes(StandardCharsets.UTF_8)));
+                files.commit();
 
-            stdout.println("trained on " + r.device());
-            stdout.println(t.rows() + " rows × " + t.features() + " features, " + model.classes() + " classes: "
-                    + r.trainingRows() + " training, " + r.validationRows() + " validation, " + yTest.length + " test");
-            stdout.println(options);
-            stdout.println(r.stopReason() + "; " + r.history().size() + " epochs, best " + r.bestEpoch());
-            if (r.constantFeatures().length > 0) {
-                stdout.println("note: " + r.constantFeatures().length + " features are constant over the training rows "
-                        + "(columns " + abbreviate(r.constantFeatures()) + "): they do not inform the model");
+                stdout.println("trained on " + r.device());
+                stdout.println(r.stopReason() + "; " + r.history().size() + " epochs, best " + r.bestEpoch() + "; "
+                        + r.trainingRows() + " training rows, " + r.validationRows() + " validation");
+                if (r.constantFeatures().length > 0) {
+                    stdout.println("note: " + r.constantFeatures().length + " features are constant over the training "
+                            + "rows (columns " + abbreviate(r.constantFeatures()) + "): they do not inform the model");
+                }
+                stdout.println("wrote " + out.resolve("model.json") + ", its .npy arrays, curves.png, history.csv and "
+                        + "confusion.csv");
+                stdout.printf(Locale.ROOT, "test log loss %.5f on %s%n", result.logLoss(), testFrom);
+                printConfusion(stdout, result, "on the " + testRows.rows() + " test rows",
+                        out.resolve("confusion.csv").toString());
+                stdout.printf(Locale.ROOT, "test accuracy %.4f%n", result.accuracy());
+                return 0;
             }
-            stdout.println("wrote " + out.resolve("model.json") + ", its .npy arrays, curves.png and history.csv");
-            stdout.printf("test log loss %.5f%n", test.logLoss());
-            stdout.println("confusion matrix on the " + yTest.length + " test rows:");
-            stdout.print(test.confusionTable());
-            stdout.printf("test accuracy %.4f%n", test.accuracy());
-            return 0;
         }
     }
 
-    private TrainingOptions options() {
-        TrainingOptions o = TrainingOptions.defaults().withSeed(seed).withStandardize(!noStandardize);
+    /** The confusion matrix on the terminal while it is readable; else where the whole one is. */
+    static void printConfusion(java.io.PrintWriter stdout, Evaluation e, String what, String file) {
+        String on = what.isEmpty() ? "" : " " + what;
+        if (e.readable()) {
+            stdout.println("confusion matrix" + on + ":");
+            stdout.print(e.confusionTable());
+        } else {
+            stdout.println("confusion matrix" + on + ": " + e.labels().length + " classes, too many for the "
+                    + "terminal" + (file == null ? " (--confusion FILE writes it)" : "; written to " + file));
+        }
+    }
+
+    private static String percent(double fraction) {
+        return String.format(Locale.ROOT, "%.4g %%", 100 * fraction).replaceAll("\\.?0+ %", " %");
+    }
+
+    private static String describe(int[] values) {
+        if (values.length <= 12) {
+            return Arrays.toString(values);
+        }
+        return "[" + values[0] + ", " + values[1] + ", ..., " + values[values.length - 1] + "]";
+    }
+
+    private void protect(OutputFiles files) {
+        files.protect(data.data, "--data");
+        if (data.labels != null) {
+            files.protect(data.labels, "--labels");
+        }
+        for (Object[] p : new Object[][] {{testData, "--test-data"}, {testLabels, "--test-labels"},
+            {validationData, "--validation-data"}, {validationLabels, "--validation-labels"}}) {
+            if (p[0] != null) {
+                files.protect((Path) p[0], (String) p[1]);
+            }
+        }
+    }
+
+    /** The classes of the training labels, refused here (with the flag) when they cannot be trained on. */
+    private Labels.Classes classes(DataFlags.Data all) {
+        Labels.Classes classes;
         try {
+            classes = Labels.of(all.labels());
+        } catch (IllegalArgumentException e) {
+            throw new InputException(all.name() + ": " + e.getMessage());
+        }
+        if (kind == LinearModel.Kind.LOGISTIC && classes.count() != 2) {
+            int third = 0;
+            while (classes.index()[third] < 2) {
+                third++;
+            }
+            throw new InputException("--kind logistic takes two classes; " + all.name() + " holds "
+                    + classes.count() + " " + describe(classes.values()) + " (the first row of a third class: "
+                    + all.where(third) + "): use --kind softmax");
+        }
+        if (classWeights != null && classWeights.length != classes.count()) {
+            throw new InputException("--class-weights: " + classWeights.length + " weights for the "
+                    + classes.count() + " classes " + describe(classes.values()) + " of " + all.name()
+                    + " (one per class, in the order of the class values)");
+        }
+        return classes;
+    }
+
+    private static void requireKnownLabels(DataFlags.Data d, Labels.Classes classes) {
+        for (int r = 0; r < d.rows(); r++) {
+            if (classes.indexOf(d.labels()[r]) < 0) {
+                throw new InputException(d.place(r) + ": the label " + d.labels()[r] + " is not one of the training "
+                        + "rows' classes " + describe(classes.values()));
+            }
+        }
+    }
+
+    private void requireEveryClassTrained(DataFlags.Data all, Labels.Classes classes, Split split) {
+        int[] inAll = Labels.counts(classes.index(), classes.count());
+        int[] inTraining = new int[classes.count()];
+        for (int r : split.kept()) {
+            inTraining[classes.index()[r]]++;
+        }
+        for (int c = 0; c < classes.count(); c++) {
+            if (inAll[c] > 0 && inTraining[c] == 0) {
+                throw new InputException("--test-fraction " + testFraction + ": class " + classes.values()[c]
+                        + " has " + inAll[c] + " row(s) in " + all.name() + ", all held out for the test: the model "
+                        + "could not learn it");
+            }
+        }
+    }
+
+    /** The flags that cannot apply to this training, and the test split's, refused with the reason. */
+    private void checkFlags(TrainingOptions options) {
+        if (testFraction != null) {
+            if (testData != null && testFraction != 0) {
+                throw new InputException("--test-fraction " + testFraction + " with --test-data: the test rows come "
+                        + "from --test-data; leave --test-fraction out (or give 0)");
+            }
+            if (testData == null && !(testFraction > 0 && testFraction <= 0.9)) {
+                throw new InputException("--test-fraction must be in (0, 0.9], got " + testFraction
+                        + (testFraction == 0 ? ": 0 leaves no test rows; give --test-data FILE for a test set of "
+                        + "your own" : ""));
+            }
+        }
+        if (testLabels != null && testData == null) {
+            throw new InputException("--test-labels: the labels of --test-data, which is not given");
+        }
+        if (validationLabels != null && validationData == null) {
+            throw new InputException("--validation-labels: the labels of --validation-data, which is not given");
+        }
+        if (validationData != null && validationFraction != null) {
+            throw new InputException("--validation-fraction with --validation-data: the validation rows come from "
+                    + "--validation-data; leave --validation-fraction out");
+        }
+        if (options.optimizer() == TrainingOptions.Optimizer.LBFGS) {
+            String[][] sgdOnly = {{"--batch-size", s(batchSize)}, {"--learning-rate", s(learningRate)},
+                {"--momentum", s(momentum)}, {"--schedule", s(schedule)}, {"--loss-every", s(lossEvery)}};
+            for (String[] f : sgdOnly) {
+                if (f[1] != null) {
+                    throw new InputException(f[0] + " applies to --optimizer sgd; the optimizer is L-BFGS"
+                            + (optimizer == null ? " (the default)" : "") + ", which takes full-batch steps of its own");
+                }
+            }
+        }
+        if (kind == LinearModel.Kind.SOFTMAX && positiveWeight != null) {
+            throw new InputException("--positive-weight applies to --kind logistic; softmax regression weighs classes "
+                    + "by --class-weights");
+        }
+        if (kind == LinearModel.Kind.LOGISTIC && classWeights != null) {
+            throw new InputException("--class-weights applies to --kind softmax; logistic regression weighs its "
+                    + "positive class by --positive-weight");
+        }
+        if (patience != null && validationData == null && options.validationFraction() == 0) {
+            throw new InputException("--patience applies to early stopping, which watches validation rows; "
+                    + "--validation-fraction 0 leaves none");
+        }
+    }
+
+    /** The GPU's own flags on an engine that computes on the CPU. */
+    private void refuseOnTheCpu(Softxent sx) {
+        String why = sx.fallbackReason().map(r -> " (" + r + ")").orElse("");
+        if (stream) {
+            throw new InputException("--stream applies to the GPU; this run computes on the CPU" + why);
+        }
+        if (lossEvery != null) {
+            throw new InputException("--loss-every applies to SGD on the GPU; this run computes on the CPU" + why);
+        }
+    }
+
+    private static String s(Object o) {
+        return o == null ? null : o.toString();
+    }
+
+    private TrainingOptions options() {
+        TrainingOptions o = TrainingOptions.defaults().withSeed(seed);
+        try {
+            if (noStandardize) {
+                o = o.withStandardize(false);
+            }
             if (optimizer != null) {
                 o = o.withOptimizer(optimizer);
             }
@@ -224,6 +415,8 @@ final class TrainCommand implements Callable<Integer> {
             }
             if (validationFraction != null) {
                 o = o.withValidationFraction(validationFraction);
+            } else if (validationData != null) {
+                o = o.withValidationFraction(0); // the validation rows come apart
             }
             if (patience != null) {
                 o = o.withPatience(patience);
@@ -234,12 +427,13 @@ final class TrainCommand implements Callable<Integer> {
             if (lossEvery != null) {
                 o = o.withLossEvery(lossEvery);
             }
-            o = o.withStream(stream);
+            if (stream) {
+                o = o.withStream(true);
+            }
         } catch (IllegalArgumentException e) {
             // The options' messages name the option in the API's words: say the flag.
             String name = e.getMessage().split(" ")[0];
-            String flag = "--" + name.replaceAll("([A-Z])", "-$1").toLowerCase(java.util.Locale.ROOT)
-                    .replaceAll("\\[.*", "");
+            String flag = "--" + name.replaceAll("([A-Z])", "-$1").toLowerCase(Locale.ROOT).replaceAll("\\[.*", "");
             throw new InputException(flag + ": " + e.getMessage());
         }
         return o;

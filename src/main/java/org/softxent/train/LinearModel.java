@@ -2,28 +2,40 @@ package org.softxent.train;
 
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
+import com.google.gson.JsonPrimitive;
 import java.io.IOException;
+import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Locale;
 import java.util.Objects;
+import java.util.Optional;
 import org.softxent.ShapeMismatchException;
 import org.softxent.io.Npy;
 import org.softxent.io.NpyArray;
 
 /**
  * A trained linear classifier: softmax regression over C classes (W [features, C], b [C]) or
- * logistic regression over two (W [features, 1], b [1], the logit of class 1), with the feature
- * scaling it was trained with: each feature x_q becomes (x_q − mean_q) / scale_q before the product.
- * Immutable.
+ * logistic regression over two (W [features, 1], b [1], the logit of the second class), with the
+ * feature scaling it was trained with (each feature x_q becomes (x_q − mean_q) / scale_q before the
+ * product) and the class values its columns stand for (ascending, as scikit-learn's
+ * {@code classes_}). Immutable.
  *
  * <p>Saved as a folder a NumPy user can open: {@code w.npy}, {@code b.npy}, {@code mean.npy},
  * {@code scale.npy} (float32) and {@code model.json} ({@code format}, {@code version}, {@code kind},
- * {@code features}, {@code classes}); {@code probs = softmax(((x − mean) / scale) @ w + b)}, or the
- * sigmoid for logistic regression. {@link #load} refuses a folder of another format version.
+ * {@code features}, {@code classes}, {@code labels}: the class values, and {@code input}: the
+ * layout of the file it was trained from, so that the same kind of file is read the same way);
+ * {@code probs = softmax(((x − mean) / scale) @ w + b)}, or the sigmoid for logistic regression,
+ * column j standing for class {@code labels[j]}. Every array's shape and every value is checked
+ * when a model is made or loaded: a model with a non-finite weight never predicts.
  */
 public final class LinearModel {
     /** Which loss, and so which link from logits to probabilities. */
@@ -31,43 +43,102 @@ public final class LinearModel {
         SOFTMAX, LOGISTIC
     }
 
-    /** The version of the saved format this library writes and reads. */
-    public static final int FORMAT_VERSION = 1;
+    /**
+     * How the training file was laid out: a CSV of {@code columns} columns with the label in
+     * {@code labelColumn} (from 0) and a header line or not, or a .npy file of features (with its
+     * labels in a file of their own).
+     */
+    public record Input(Format format, int columns, int labelColumn, boolean header) {
+        /** The kind of file. */
+        public enum Format {
+            CSV, NPY
+        }
+
+        public Input {
+            Objects.requireNonNull(format, "format must not be null");
+            if (format == Format.CSV && (columns < 2 || labelColumn < 0 || labelColumn >= columns)) {
+                throw new IllegalArgumentException("a CSV input has at least 2 columns and its label in one of them, "
+                        + "got " + columns + " columns, label column " + labelColumn);
+            }
+        }
+
+        public static Input csv(int columns, int labelColumn, boolean header) {
+            return new Input(Format.CSV, columns, labelColumn, header);
+        }
+
+        public static Input npy() {
+            return new Input(Format.NPY, 0, 0, false);
+        }
+    }
+
+    /** The version of the saved format this library writes; it reads this one and every older one. */
+    public static final int FORMAT_VERSION = 2;
     static final String FORMAT = "softxent-linear-model";
 
     private final Kind kind;
     private final int features;
-    private final int classes;
+    private final int[] labels;
     private final float[] w;
     private final float[] b;
     private final float[] mean;
     private final float[] scale;
+    private final Input input;
+
+    /** A model whose classes are 0, 1, ..., classes − 1; see the other constructor. */
+    public LinearModel(Kind kind, int features, int classes, float[] w, float[] b, float[] mean, float[] scale) {
+        this(kind, features, range(classes), w, b, mean, scale, null);
+    }
 
     /**
-     * @param w     [features, outputs] (outputs = classes for softmax, 1 for logistic), copied
-     * @param b     [outputs], copied
-     * @param mean  [features], copied
-     * @param scale [features], each finite and > 0, copied
+     * @param labels the class values, ascending and distinct (at least 2; exactly 2 for logistic
+     *               regression, the second its positive class), copied
+     * @param w      [features, outputs] (outputs = classes for softmax, 1 for logistic), finite, copied
+     * @param b      [outputs], finite, copied
+     * @param mean   [features], finite, copied
+     * @param scale  [features], each finite and > 0, copied
+     * @throws IllegalArgumentException naming the first array or value that does not fit
      */
-    public LinearModel(Kind kind, int features, int classes, float[] w, float[] b, float[] mean, float[] scale) {
+    public LinearModel(Kind kind, int features, int[] labels, float[] w, float[] b, float[] mean, float[] scale) {
+        this(kind, features, labels, w, b, mean, scale, null);
+    }
+
+    private LinearModel(Kind kind, int features, int[] labels, float[] w, float[] b, float[] mean, float[] scale,
+                        Input input) {
         this.kind = Objects.requireNonNull(kind, "kind must not be null");
+        Objects.requireNonNull(labels, "labels must not be null");
+        int classes = labels.length;
         if (features < 1 || classes < 2 || (kind == Kind.LOGISTIC && classes != 2)) {
-            throw new IllegalArgumentException("a " + kind + " model needs features >= 1 and " + (kind == Kind.LOGISTIC
-                    ? "classes = 2" : "classes >= 2") + ", got features " + features + ", classes " + classes);
+            throw new IllegalArgumentException("a " + kind.name().toLowerCase(Locale.ROOT) + " model needs features "
+                    + ">= 1 and " + (kind == Kind.LOGISTIC ? "2 classes" : "at least 2 classes") + ", got features "
+                    + features + ", classes " + classes);
         }
-        this.features = features;
-        this.classes = classes;
-        int outputs = kind == Kind.SOFTMAX ? classes : 1;
-        this.w = length("w", w, (long) features * outputs, "features × outputs = " + features + " × " + outputs);
-        this.b = length("b", b, outputs, "outputs = " + outputs);
-        this.mean = length("mean", mean, features, "features = " + features);
-        this.scale = length("scale", scale, features, "features = " + features);
-        for (int q = 0; q < features; q++) {
-            if (!(this.scale[q] > 0 && this.scale[q] < Float.POSITIVE_INFINITY) || !Float.isFinite(this.mean[q])) {
-                throw new IllegalArgumentException("feature " + q + " has mean " + this.mean[q] + " and scale "
-                        + this.scale[q] + ": the scale must be finite and > 0, the mean finite");
+        for (int j = 1; j < classes; j++) {
+            if (labels[j] <= labels[j - 1]) {
+                throw new IllegalArgumentException("labels must be distinct and ascending, got "
+                        + Arrays.toString(labels));
             }
         }
+        this.features = features;
+        this.labels = labels.clone();
+        int outputs = kind == Kind.SOFTMAX ? classes : 1;
+        this.w = finite("w", length("w", w, (long) features * outputs, "features × outputs = " + features + " × "
+                + outputs), outputs);
+        this.b = finite("b", length("b", b, outputs, "outputs = " + outputs), 0);
+        this.mean = finite("mean", length("mean", mean, features, "features = " + features), 0);
+        this.scale = length("scale", scale, features, "features = " + features);
+        for (int q = 0; q < features; q++) {
+            if (!(this.scale[q] > 0 && this.scale[q] < Float.POSITIVE_INFINITY)) {
+                throw new IllegalArgumentException("scale[" + q + "] = " + this.scale[q] + ": the scale of each "
+                        + "feature must be finite and > 0");
+            }
+        }
+        this.input = input;
+    }
+
+    private static int[] range(int classes) {
+        int[] r = new int[Math.max(0, classes)];
+        Arrays.setAll(r, i -> i);
+        return r;
     }
 
     private static float[] length(String name, float[] a, long expected, String shape) {
@@ -76,6 +147,22 @@ public final class LinearModel {
             throw new ShapeMismatchException(name + " must hold " + shape + " floats, got " + a.length);
         }
         return a.clone();
+    }
+
+    /** a, after checking that every value is finite (named [i] or [row, col] when cols > 0). */
+    private static float[] finite(String name, float[] a, int cols) {
+        for (int i = 0; i < a.length; i++) {
+            if (!Float.isFinite(a[i])) {
+                String at = cols > 0 ? "[" + i / cols + ", " + i % cols + "]" : "[" + i + "]";
+                throw new IllegalArgumentException(name + at + " is " + a[i] + ": a model's values must be finite");
+            }
+        }
+        return a;
+    }
+
+    /** This model with the layout of the file it was trained from, for reading that kind of file again. */
+    public LinearModel withInput(Input input) {
+        return new LinearModel(kind, features, labels, w, b, mean, scale, input);
     }
 
     public Kind kind() {
@@ -87,12 +174,22 @@ public final class LinearModel {
     }
 
     public int classes() {
-        return classes;
+        return labels.length;
+    }
+
+    /** The class values, ascending: column j of the probabilities stands for labels()[j]. A copy. */
+    public int[] labels() {
+        return labels.clone();
+    }
+
+    /** The layout of the training file, when the model knows it. */
+    public Optional<Input> input() {
+        return Optional.ofNullable(input);
     }
 
     /** Columns of W: classes for softmax, 1 for logistic regression. */
     public int outputs() {
-        return kind == Kind.SOFTMAX ? classes : 1;
+        return kind == Kind.SOFTMAX ? labels.length : 1;
     }
 
     /** A copy of W [features, outputs], for standardised features. */
@@ -112,12 +209,18 @@ public final class LinearModel {
         return scale.clone();
     }
 
+    /** The index of class value {@code label}, or −1 when it is not one of the model's. */
+    public int indexOf(int label) {
+        int i = Arrays.binarySearch(labels, label);
+        return i >= 0 ? i : -1;
+    }
+
     /** The logits [rows, outputs] of x [rows, features], in double. */
     double[] logits(float[] x, int rows) {
         checkRows(x, rows);
         int k = outputs();
-        if ((long) rows * Math.max(k, classes) > Integer.MAX_VALUE - 8) {
-            throw new IllegalArgumentException("the outputs of " + rows + " rows × " + classes
+        if ((long) rows * Math.max(k, classes()) > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("the outputs of " + rows + " rows × " + classes()
                     + " classes exceed one Java array; predict fewer rows at a time");
         }
         double[] z = new double[rows * k];
@@ -152,7 +255,7 @@ public final class LinearModel {
         }
     }
 
-    /** The probabilities [rows, classes] and the predicted class [rows] of one pass over the data. */
+    /** The probabilities [rows, classes] and the predicted class value [rows] of one pass over the data. */
     public record Predictions(float[] probabilities, int[] classes) {
     }
 
@@ -165,29 +268,39 @@ public final class LinearModel {
         return new Predictions(probabilities(z, rows), classes(z, rows));
     }
 
-    /** The probabilities [rows, classes] of each class for x [rows, features]. */
+    /**
+     * The probabilities [rows, classes] of each class for x [rows, features] (finite), column j for
+     * class labels()[j]. Exact at every magnitude of the logits: each row sums to 1 within float
+     * rounding, and a row of tied logits shares its probability evenly however large they are.
+     */
     public float[] predictProba(float[] x, int rows) {
         return probabilities(logits(x, rows), rows);
     }
 
     private float[] probabilities(double[] z, int rows) {
+        int classes = classes();
         float[] p = new float[rows * classes];
         for (int r = 0; r < rows; r++) {
             if (kind == Kind.LOGISTIC) {
-                double one = 1 / (1 + Math.exp(-z[r]));
-                p[2 * r] = (float) (1 - one);
-                p[2 * r + 1] = (float) one;
+                // Each from its own side, so that neither is 1 − (a number near 1).
+                p[2 * r] = (float) (1 / (1 + Math.exp(z[r])));
+                p[2 * r + 1] = (float) (1 / (1 + Math.exp(-z[r])));
             } else {
-                double log = logSumExp(z, r);
+                // exp(z − max) / Σ exp(z − max): never max + log Σ, which loses log Σ for large logits.
+                double max = max(z, r);
+                double sum = 0;
                 for (int j = 0; j < classes; j++) {
-                    p[r * classes + j] = (float) Math.exp(z[r * classes + j] - log);
+                    sum += Math.exp(z[r * classes + j] - max);
+                }
+                for (int j = 0; j < classes; j++) {
+                    p[r * classes + j] = (float) (Math.exp(z[r * classes + j] - max) / sum);
                 }
             }
         }
         return p;
     }
 
-    /** The most probable class of each row of x [rows, features] (the lowest on a tie). */
+    /** The most probable class value of each row of x [rows, features] (the lowest on a tie). */
     public int[] predict(float[] x, int rows) {
         return classes(logits(x, rows), rows);
     }
@@ -195,15 +308,17 @@ public final class LinearModel {
     private int[] classes(double[] z, int rows) {
         int[] out = new int[rows];
         for (int r = 0; r < rows; r++) {
-            out[r] = predicted(z, r);
+            out[r] = labels[predicted(z, r)];
         }
         return out;
     }
 
+    /** The index of row r's most probable class. */
     private int predicted(double[] z, int r) {
         if (kind == Kind.LOGISTIC) {
             return z[r] > 0 ? 1 : 0;
         }
+        int classes = classes();
         int best = 0;
         for (int j = 1; j < classes; j++) {
             if (z[r * classes + j] > z[r * classes + best]) {
@@ -214,23 +329,50 @@ public final class LinearModel {
     }
 
     /**
-     * Accuracy, mean log loss and confusion matrix on x [rows, features] with labels [rows] in
-     * [0, classes).
+     * Accuracy, mean log loss and confusion matrix on x [rows, features] with labels [rows], each
+     * one of the model's class values.
+     *
+     * @throws IllegalArgumentException naming labels[r] when it is not one of the model's classes
      */
     public Evaluation evaluate(float[] x, int[] labels, int rows) {
+        Objects.requireNonNull(labels, "labels must not be null");
+        if (labels.length != rows) {
+            throw new ShapeMismatchException("labels must hold rows = " + rows + " ints, got " + labels.length);
+        }
+        int[] y = indices(labels);
         double[] z = logits(x, rows);
-        Labels.check(labels, rows, classes);
+        int classes = classes();
         int[][] confusion = new int[classes][classes];
         double loss = 0;
         int right = 0;
         for (int r = 0; r < rows; r++) {
-            int y = labels[r];
             int p = predicted(z, r);
-            confusion[y][p]++;
-            right += p == y ? 1 : 0;
-            loss += rowLoss(z, r, y);
+            confusion[y[r]][p]++;
+            right += p == y[r] ? 1 : 0;
+            loss += rowLoss(z, r, y[r]);
         }
-        return new Evaluation(rows, (double) right / rows, loss / rows, confusion);
+        return new Evaluation(rows, (double) right / rows, loss / rows, confusion, this.labels);
+    }
+
+    /** Each label's class index. @throws IllegalArgumentException for a value the model does not have */
+    int[] indices(int[] values) {
+        int[] y = new int[values.length];
+        for (int r = 0; r < values.length; r++) {
+            y[r] = indexOf(values[r]);
+            if (y[r] < 0) {
+                throw new IllegalArgumentException("labels[" + r + "] = " + values[r] + " is not one of the model's "
+                        + classes() + " classes " + describeLabels(labels));
+            }
+        }
+        return y;
+    }
+
+    /** The class values as a short list: [3, 7], or [0, 1, 2, ..., 999] for many. */
+    static String describeLabels(int[] labels) {
+        if (labels.length <= 12) {
+            return Arrays.toString(labels);
+        }
+        return "[" + labels[0] + ", " + labels[1] + ", " + labels[2] + ", ..., " + labels[labels.length - 1] + "]";
     }
 
     /** −log p_y of row r from its logits, without forming p (so a confident wrong row costs its margin). */
@@ -239,20 +381,22 @@ public final class LinearModel {
             double v = y == 1 ? -z[r] : z[r]; // −log σ(±z) = softplus(∓z)
             return Math.max(v, 0) + Math.log1p(Math.exp(-Math.abs(v)));
         }
-        return logSumExp(z, r) - z[r * classes + y];
-    }
-
-    /** log Σ_j exp(z[r, j]) of a softmax model's row r, shifted by its max so that nothing overflows. */
-    private double logSumExp(double[] z, int r) {
-        double max = Double.NEGATIVE_INFINITY;
-        for (int j = 0; j < classes; j++) {
-            max = Math.max(max, z[r * classes + j]);
-        }
+        int classes = classes();
+        double max = max(z, r);
         double sum = 0;
         for (int j = 0; j < classes; j++) {
             sum += Math.exp(z[r * classes + j] - max);
         }
-        return max + Math.log(sum);
+        return (max - z[r * classes + y]) + Math.log(sum);
+    }
+
+    private double max(double[] z, int r) {
+        int classes = classes();
+        double max = Double.NEGATIVE_INFINITY;
+        for (int j = 0; j < classes; j++) {
+            max = Math.max(max, z[r * classes + j]);
+        }
+        return max;
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -272,11 +416,27 @@ public final class LinearModel {
         JsonObject json = new JsonObject();
         json.addProperty("format", FORMAT);
         json.addProperty("version", FORMAT_VERSION);
-        json.addProperty("kind", kind.name().toLowerCase(java.util.Locale.ROOT));
+        json.addProperty("kind", kind.name().toLowerCase(Locale.ROOT));
         json.addProperty("features", features);
-        json.addProperty("classes", classes);
-        json.addProperty("probabilities", kind == Kind.SOFTMAX ? "softmax(((x - mean) / scale) @ w + b)"
-                : "p1 = sigmoid(((x - mean) / scale) @ w + b)");
+        json.addProperty("classes", labels.length);
+        JsonArray values = new JsonArray();
+        for (int label : labels) {
+            values.add(label);
+        }
+        json.add("labels", values);
+        if (input != null) {
+            JsonObject in = new JsonObject();
+            in.addProperty("format", input.format().name().toLowerCase(Locale.ROOT));
+            if (input.format() == Input.Format.CSV) {
+                in.addProperty("columns", input.columns());
+                in.addProperty("label_column", input.labelColumn());
+                in.addProperty("header", input.header());
+            }
+            json.add("input", in);
+        }
+        json.addProperty("probabilities", kind == Kind.SOFTMAX
+                ? "softmax(((x - mean) / scale) @ w + b), column j for class labels[j]"
+                : "p(labels[1]) = sigmoid(((x - mean) / scale) @ w + b)");
         Gson gson = new GsonBuilder().setPrettyPrinting().create();
         return gson.toJson(json) + "\n";
     }
@@ -300,57 +460,209 @@ public final class LinearModel {
     }
 
     /**
-     * Reads a model saved by {@link #save}.
+     * Reads a model saved by {@link #save} (this version or an older one), checking everything:
+     * model.json's fields, each array's dtype and exact shape, and that every value is finite.
      *
-     * @throws ModelFormatException when model.json is missing, not this format, of another version,
-     *                              or disagrees with the arrays
+     * @throws ModelFormatException naming the file and what is wrong with it: missing, unreadable,
+     *                              not this format, of a newer version, a field of the wrong type
+     *                              or range, an array of the wrong shape (a transposed W, say) or
+     *                              holding NaN or an infinity
+     * @throws IOException          when the folder cannot be read at all
      */
     public static LinearModel load(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            throw new ModelFormatException(dir + " is not a softxent model: " + (Files.exists(dir)
+                    ? "it is not a folder" : "there is no such folder"));
+        }
         Path meta = dir.resolve("model.json");
-        if (!Files.isRegularFile(meta)) {
+        if (!Files.exists(meta)) {
             throw new ModelFormatException(dir + " is not a softxent model: it has no model.json");
         }
         JsonObject json;
         try {
-            json = JsonParser.parseString(Files.readString(meta, StandardCharsets.UTF_8)).getAsJsonObject();
-        } catch (JsonParseException | IllegalStateException e) {
-            throw new ModelFormatException(meta + " is not valid JSON: " + e.getMessage());
+            JsonElement parsed = JsonParser.parseString(org.softxent.io.RegularFiles.readString(meta));
+            if (!parsed.isJsonObject()) {
+                throw new ModelFormatException(meta + " is not a JSON object");
+            }
+            json = parsed.getAsJsonObject();
+        } catch (JsonParseException e) {
+            throw new ModelFormatException(meta + " is not valid JSON: " + firstLine(e.getMessage()));
         }
-        if (!json.has("format") || !FORMAT.equals(json.get("format").getAsString())) {
-            throw new ModelFormatException(meta + " is not a softxent linear model (its format is "
-                    + (json.has("format") ? json.get("format") : "missing") + ", expected \"" + FORMAT + "\")");
+        String format = string(json, "format", meta);
+        if (!FORMAT.equals(format)) {
+            throw new ModelFormatException(meta + " is not a softxent linear model: its format is \"" + format
+                    + "\", expected \"" + FORMAT + "\"");
         }
-        int version = json.has("version") ? json.get("version").getAsInt() : -1;
-        if (version != FORMAT_VERSION) {
+        int version = integer(json, "version", meta, 1, Integer.MAX_VALUE);
+        if (version > FORMAT_VERSION) {
             throw new ModelFormatException(meta + " was saved in model format version " + version
-                    + "; this softxent reads version " + FORMAT_VERSION);
+                    + "; this softxent reads versions 1 to " + FORMAT_VERSION + " (a newer softxent wrote it)");
         }
-        try {
-            Kind kind = Kind.valueOf(json.get("kind").getAsString().toUpperCase(java.util.Locale.ROOT));
-            int features = json.get("features").getAsInt();
-            int classes = json.get("classes").getAsInt();
-            return new LinearModel(kind, features, classes, floats(dir, "w.npy"), floats(dir, "b.npy"),
-                    floats(dir, "mean.npy"), floats(dir, "scale.npy"));
-        } catch (RuntimeException e) {
-            throw new ModelFormatException(dir + " holds an inconsistent model: " + e.getMessage());
+        String kindName = string(json, "kind", meta);
+        Kind kind = switch (kindName) {
+            case "softmax" -> Kind.SOFTMAX;
+            case "logistic" -> Kind.LOGISTIC;
+            default -> throw new ModelFormatException(meta + ": \"kind\" must be \"softmax\" or \"logistic\", got \""
+                    + kindName + "\"");
+        };
+        int features = integer(json, "features", meta, 1, Integer.MAX_VALUE - 8);
+        int classes = integer(json, "classes", meta, 2, Integer.MAX_VALUE - 8);
+        if (kind == Kind.LOGISTIC && classes != 2) {
+            throw new ModelFormatException(meta + ": a logistic model has 2 classes, \"classes\" is " + classes);
         }
+        int[] labels = range(classes);
+        if (version >= 2 || json.has("labels")) {
+            labels = labelValues(json, meta, classes);
+        }
+        Input input = version >= 2 && json.has("input") ? input(json.get("input"), meta) : null;
+        if (input != null && input.format() == Input.Format.CSV && input.columns() != features + 1) {
+            throw new ModelFormatException(meta + ": \"input\" has " + input.columns() + " columns, but a CSV of "
+                    + features + " features and a label has " + (features + 1));
+        }
+        int outputs = kind == Kind.SOFTMAX ? classes : 1;
+        String what = kind == Kind.SOFTMAX ? "features × classes" : "features × 1";
+        float[] w = array(dir, "w", new long[] {features, outputs}, what + " = " + features + " × " + outputs);
+        float[] b = array(dir, "b", new long[] {outputs}, kind == Kind.SOFTMAX ? "classes" : "1");
+        float[] mean = array(dir, "mean", new long[] {features}, "features");
+        float[] scale = array(dir, "scale", new long[] {features}, "features");
+        for (int q = 0; q < features; q++) {
+            if (!(scale[q] > 0)) {
+                throw new ModelFormatException(dir.resolve("scale.npy") + ": scale[" + q + "] = " + scale[q]
+                        + ": each feature's scale must be > 0");
+            }
+        }
+        return new LinearModel(kind, features, labels, w, b, mean, scale, input);
     }
 
-    private static float[] floats(Path dir, String name) {
-        try {
-            NpyArray a = Npy.read(dir.resolve(name));
-            if (a.dtype() != NpyArray.DType.FLOAT32) {
-                throw new IllegalArgumentException(name + " must be float32, got " + a.dtype().numpyName());
-            }
-            return a.floats();
-        } catch (IOException e) {
-            throw new IllegalArgumentException(name + ": " + e.getMessage());
+    /** The first line of a parser's message, without the Java class it may start with. */
+    private static String firstLine(String s) {
+        String m = String.valueOf(s).replaceFirst("^([a-z]+\\.)+[A-Za-z]*(Exception|Error): ", "")
+                .replace("Use JsonReader.setStrictness(Strictness.LENIENT) to accept malformed JSON", "malformed JSON");
+        int nl = m.indexOf('\n');
+        return nl < 0 ? m : m.substring(0, nl);
+    }
+
+    private static JsonElement member(JsonObject json, String name, Path meta) throws ModelFormatException {
+        JsonElement e = json.get(name);
+        if (e == null || e.isJsonNull()) {
+            throw new ModelFormatException(meta + " has no \"" + name + "\"");
         }
+        return e;
+    }
+
+    private static String string(JsonObject json, String name, Path meta) throws ModelFormatException {
+        JsonElement e = member(json, name, meta);
+        if (!(e instanceof JsonPrimitive p) || !p.isString()) {
+            throw new ModelFormatException(meta + ": \"" + name + "\" must be a string, got " + e);
+        }
+        return p.getAsString();
+    }
+
+    private static int integer(JsonObject json, String name, Path meta, int min, int max) throws ModelFormatException {
+        return integer(member(json, name, meta), "\"" + name + "\"", meta, min, max);
+    }
+
+    /** A whole number in [min, max], read exactly (1e12 and 2.5 are refused, not wrapped or cut). */
+    private static int integer(JsonElement e, String name, Path meta, int min, int max) throws ModelFormatException {
+        if (!(e instanceof JsonPrimitive p) || !p.isNumber()) {
+            throw new ModelFormatException(meta + ": " + name + " must be a number, got " + e);
+        }
+        BigDecimal v;
+        try {
+            v = new BigDecimal(p.getAsString());
+        } catch (NumberFormatException bad) {
+            throw new ModelFormatException(meta + ": " + name + " must be a number, got " + e);
+        }
+        if (v.stripTrailingZeros().scale() > 0 || v.compareTo(BigDecimal.valueOf(min)) < 0
+                || v.compareTo(BigDecimal.valueOf(max)) > 0) {
+            throw new ModelFormatException(meta + ": " + name + " must be a whole number from " + min + " to " + max
+                    + ", got " + p.getAsString());
+        }
+        return v.intValueExact();
+    }
+
+    private static int[] labelValues(JsonObject json, Path meta, int classes) throws ModelFormatException {
+        JsonElement e = member(json, "labels", meta);
+        if (!e.isJsonArray() || e.getAsJsonArray().size() != classes) {
+            throw new ModelFormatException(meta + ": \"labels\" must be a list of the " + classes
+                    + " class values, got " + shorten(e.toString()));
+        }
+        JsonArray a = e.getAsJsonArray();
+        int[] labels = new int[classes];
+        for (int j = 0; j < classes; j++) {
+            labels[j] = integer(a.get(j), "labels[" + j + "]", meta, Integer.MIN_VALUE, Integer.MAX_VALUE);
+            if (j > 0 && labels[j] <= labels[j - 1]) {
+                throw new ModelFormatException(meta + ": \"labels\" must be distinct and ascending, got "
+                        + shorten(e.toString()));
+            }
+        }
+        return labels;
+    }
+
+    private static Input input(JsonElement e, Path meta) throws ModelFormatException {
+        if (!e.isJsonObject()) {
+            throw new ModelFormatException(meta + ": \"input\" must be an object, got " + shorten(e.toString()));
+        }
+        JsonObject in = e.getAsJsonObject();
+        String format = string(in, "format", meta);
+        if (format.equals("npy")) {
+            return Input.npy();
+        }
+        if (!format.equals("csv")) {
+            throw new ModelFormatException(meta + ": \"input\".\"format\" must be \"csv\" or \"npy\", got \"" + format
+                    + "\"");
+        }
+        int columns = integer(member(in, "columns", meta), "\"input\".\"columns\"", meta, 2, Integer.MAX_VALUE);
+        int label = integer(member(in, "label_column", meta), "\"input\".\"label_column\"", meta, 0, columns - 1);
+        JsonElement header = member(in, "header", meta);
+        if (!(header instanceof JsonPrimitive p) || !p.isBoolean()) {
+            throw new ModelFormatException(meta + ": \"input\".\"header\" must be true or false, got " + header);
+        }
+        return Input.csv(columns, label, header.getAsBoolean());
+    }
+
+    private static String shorten(String s) {
+        return s.length() <= 60 ? s : s.substring(0, 57) + "...";
+    }
+
+    /** name.npy: float32 of exactly {@code shape}, every value finite. */
+    private static float[] array(Path dir, String name, long[] shape, String what) throws IOException {
+        Path file = dir.resolve(name + ".npy");
+        NpyArray a;
+        try {
+            a = Npy.read(file);
+        } catch (NoSuchFileException e) {
+            throw new ModelFormatException(file + " is missing: a model folder holds w.npy, b.npy, mean.npy, "
+                    + "scale.npy and model.json");
+        } catch (IOException e) {
+            throw new ModelFormatException(file + " cannot be read: " + (e instanceof java.nio.file.FileSystemException f
+                    && f.getReason() != null ? f.getReason() : e.getMessage()));
+        }
+        if (a.dtype() != NpyArray.DType.FLOAT32) {
+            throw new ModelFormatException(file + " must be float32, got " + a.dtype().numpyName());
+        }
+        long[] got = Arrays.stream(a.shape()).asLongStream().toArray();
+        if (!Arrays.equals(got, shape)) {
+            String expected = NpyArray.shapeString(Arrays.stream(shape).mapToInt(v -> (int) v).toArray());
+            boolean transposed = shape.length == 2 && got.length == 2 && got[0] == shape[1] && got[1] == shape[0];
+            throw new ModelFormatException(file + " is " + a.shapeString() + ", expected " + expected + " (" + what
+                    + ")" + (transposed ? ": a transposed W? scikit-learn's coef_ is [classes, features]: save "
+                    + "coef_.T" : ""));
+        }
+        float[] v = a.floats();
+        for (int i = 0; i < v.length; i++) {
+            if (!Float.isFinite(v[i])) {
+                String at = shape.length == 2 ? "[" + i / shape[1] + ", " + i % shape[1] + "]" : "[" + i + "]";
+                throw new ModelFormatException(file + ": " + name + at + " is " + v[i]
+                        + ": a model's values must be finite");
+            }
+        }
+        return v;
     }
 
     @Override
     public String toString() {
-        return "LinearModel[" + kind.name().toLowerCase(java.util.Locale.ROOT) + ", " + features + " features, "
-                + classes + " classes]";
+        return "LinearModel[" + kind.name().toLowerCase(Locale.ROOT) + ", " + features + " features, "
+                + labels.length + " classes " + describeLabels(labels) + "]";
     }
 }

@@ -32,17 +32,35 @@ public final class SoftmaxRegression {
     }
 
     /**
-     * Trains on x [rows, features] (finite; not modified) and labels [rows], the classes being 0 to
-     * the largest label (at least two must occur). The same options and seed give the same model,
-     * bit for bit, on the same CPU engine.
+     * Trains on x [rows, features] (finite; not modified) and labels [rows]: any integers, the
+     * classes being their distinct values, ascending (at least two must occur; the model's
+     * {@link LinearModel#labels()} keeps them and its predictions answer in them). The same options
+     * and seed give the same model, bit for bit, on the same CPU engine.
      *
      * @param listener told of each epoch, or null
-     * @throws IllegalArgumentException for a non-finite feature, a negative label, a single class,
-     *                                  every feature constant, or class weights of the wrong length
+     * @throws IllegalArgumentException for a non-finite feature, a single class, so many classes
+     *                                  that they cannot be class labels, every feature constant,
+     *                                  class weights of the wrong length, or an option that cannot
+     *                                  apply (SGD's under L-BFGS, positiveWeight: see
+     *                                  {@link TrainingOptions#checkApplies})
      * @throws IllegalArgumentException also when training diverges (a learning rate too high), saying so
      */
     public TrainingResult fit(Softxent sx, float[] x, int[] labels, int rows, int features,
                               TrainingListener listener) {
         return new Trainer(LinearModel.Kind.SOFTMAX, options).fit(sx, x, labels, rows, features, listener);
+    }
+
+    /**
+     * Trains on {@code train}; early stopping watches {@code validation} (rows of the same
+     * features, labels among the training rows' classes) instead of a share of the training rows,
+     * or nothing when it is null and the validation fraction is 0.
+     *
+     * @param validation the rows to watch, or null
+     * @param listener   told of each epoch, or null
+     * @throws IllegalArgumentException as the other fit, and for validation labels the training rows
+     *                                  do not have, or a validation fraction set besides
+     */
+    public TrainingResult fit(Softxent sx, Rows train, Rows validation, TrainingListener listener) {
+        return new Trainer(LinearModel.Kind.SOFTMAX, options).fit(sx, train, validation, listener);
     }
 }

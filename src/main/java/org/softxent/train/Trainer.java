@@ -27,51 +27,65 @@ final class Trainer {
     }
 
     TrainingResult fit(Softxent sx, float[] x, int[] labels, int rows, int features, TrainingListener listener) {
+        return fit(sx, new Rows(x, labels, rows, features), null, listener);
+    }
+
+    /**
+     * Trains on {@code train}; with {@code validation} rows (of the same features) early stopping
+     * watches them instead of a share of the training rows.
+     */
+    TrainingResult fit(Softxent sx, Rows train, Rows validation, TrainingListener listener) {
         Objects.requireNonNull(sx, "sx must not be null");
-        Objects.requireNonNull(x, "x must not be null");
-        Objects.requireNonNull(labels, "labels must not be null");
-        if (rows < 1 || features < 1) {
-            throw new IllegalArgumentException("rows and features must be at least 1, got rows " + rows
-                    + ", features " + features);
-        }
-        if ((long) rows * features != x.length) {
-            throw new ShapeMismatchException("x must hold rows × features = " + rows + " × " + features + " = "
-                    + (long) rows * features + " floats, got " + x.length);
-        }
-        if (labels.length != rows) {
-            throw new ShapeMismatchException("labels must hold rows = " + rows + " ints, got " + labels.length);
-        }
-        for (int i = 0; i < x.length; i++) {
-            if (!Float.isFinite(x[i])) {
-                throw new IllegalArgumentException("x[" + i / features + ", " + i % features + "] = " + x[i]
-                        + ": features must be finite");
+        Objects.requireNonNull(train, "train must not be null");
+        float[] x = train.x();
+        int rows = train.rows();
+        int features = train.features();
+        requireFinite("x", x, features);
+        if (validation != null) {
+            if (validation.features() != features) {
+                throw new ShapeMismatchException("the validation rows have " + validation.features()
+                        + " features, the training rows " + features);
+            }
+            requireFinite("validation x", validation.x(), features);
+            if (o.validationFraction() > 0 && o.isSet(TrainingOptions.Field.VALIDATION_FRACTION)) {
+                throw new IllegalArgumentException("validationFraction draws validation rows from the training rows; "
+                        + "validation rows were given apart");
             }
         }
-        int classes = Labels.classes(labels);
-        if (kind == LinearModel.Kind.LOGISTIC) {
-            if (classes != 2) {
-                int r = 0;
-                while (labels[r] <= 1) {
-                    r++;
+        o.checkApplies(kind, validation != null || o.validationFraction() > 0);
+        Labels.Classes classes = Labels.of(train.labels());
+        int[] labels = classes.index();
+        int classCount = classes.count();
+        if (kind == LinearModel.Kind.LOGISTIC && classCount != 2) {
+            throw new IllegalArgumentException("logistic regression takes two classes, the labels hold " + classCount
+                    + " " + LinearModel.describeLabels(classes.values()) + " (SoftmaxRegression takes more)");
+        }
+        if (o.classWeights() != null) {
+            if (o.classWeights().length != classCount) {
+                throw new ShapeMismatchException("classWeights must hold one weight per class, classes = " + classCount
+                        + " " + LinearModel.describeLabels(classes.values()) + ", got " + o.classWeights().length);
+            }
+        }
+        int[] yv = null;
+        if (validation != null) {
+            yv = new int[validation.rows()];
+            for (int r = 0; r < yv.length; r++) {
+                yv[r] = java.util.Arrays.binarySearch(classes.values(), validation.labels()[r]);
+                if (yv[r] < 0) {
+                    throw new IllegalArgumentException("validation labels[" + r + "] = " + validation.labels()[r]
+                            + " is not one of the training rows' classes " + LinearModel.describeLabels(classes.values()));
                 }
-                throw new IllegalArgumentException("labels[" + r + "] = " + labels[r] + ": logistic regression takes "
-                        + "labels 0 and 1 (SoftmaxRegression takes more classes)");
             }
-            if (o.classWeights() != null) {
-                throw new IllegalArgumentException("classWeights apply to SoftmaxRegression; logistic regression "
-                        + "weighs its positive class by positiveWeight");
-            }
-        } else if (o.classWeights() != null && o.classWeights().length != classes) {
-            throw new ShapeMismatchException("classWeights must hold one weight per class, classes = " + classes
-                    + ", got " + o.classWeights().length);
         }
 
-        Split split = o.validationFraction() > 0 ? Split.stratified(labels, classes, o.validationFraction(), o.seed())
+        Split split = validation == null && o.validationFraction() > 0
+                ? Split.stratified(labels, classCount, o.validationFraction(), o.seed())
                 : new Split(identity(rows), new int[0]);
         int n = split.kept().length;
         int[] y = Split.rows(labels, split.kept());
         int present = 0;
-        for (int count : Labels.counts(y, classes)) {
+        int[] counts = Labels.counts(y, classCount);
+        for (int count : counts) {
             present += count > 0 ? 1 : 0;
         }
         if (present < 2) {
@@ -80,17 +94,20 @@ final class Trainer {
         }
         Scaling scaling = Scaling.of(x, rows, features, split.kept(), o.standardize());
         float[] xt = scaling.apply(Split.rows(x, features, split.kept()), features);
-        float[] xv = scaling.apply(Split.rows(x, features, split.heldOut()), features);
-        int[] yv = Split.rows(labels, split.heldOut());
+        float[] xv = scaling.apply(validation != null ? validation.x() : Split.rows(x, features, split.heldOut()),
+                features);
+        if (validation == null) {
+            yv = Split.rows(labels, split.heldOut());
+        }
         SplittableRandom random = new SplittableRandom(o.seed() ^ 0x5DEECE66DL);
         int[] sample = sample(n, random);
         float[] xs = sample == null ? xt : Split.rows(xt, features, sample);
         int[] ys = sample == null ? y : Split.rows(y, sample);
 
-        Problem problem = Problem.of(kind, xt, y, n, features, classes, o);
+        Problem problem = Problem.of(kind, xt, y, n, features, classCount, o);
         int outputs = problem.outputs();
         try (Steps steps = steps(sx, problem)) {
-            Loop loop = new Loop(scaling, features, classes, outputs, xs, ys, xv, yv, listener);
+            Loop loop = new Loop(scaling, features, classCount, outputs, xs, ys, xv, yv, listener);
             String reason;
             try {
                 reason = o.optimizer() == TrainingOptions.Optimizer.LBFGS ? loop.lbfgs(steps) : loop.sgd(steps, n, random);
@@ -102,8 +119,17 @@ final class Trainer {
                 throw new IllegalArgumentException("training diverged after " + loop.history.size() + " epochs ("
                         + e.getMessage() + "): lower the learning rate or raise l2", e);
             }
-            return new TrainingResult(loop.model(loop.best), loop.history, reason, loop.bestEpoch,
-                    scaling.constant(), steps.description(), n, split.heldOut().length);
+            return new TrainingResult(loop.model(loop.best, classes.values()), loop.history, reason, loop.bestEpoch,
+                    scaling.constant(), steps.description(), n, yv.length);
+        }
+    }
+
+    private static void requireFinite(String name, float[] x, int features) {
+        for (int i = 0; i < x.length; i++) {
+            if (!Float.isFinite(x[i])) {
+                throw new IllegalArgumentException(name + "[" + i / features + ", " + i % features + "] = " + x[i]
+                        + ": features must be finite");
+            }
         }
     }
 
@@ -186,9 +212,9 @@ final class Trainer {
         }
 
         /** The model of parameters [W (features × outputs), b (outputs)], on the original features. */
-        LinearModel model(float[] params) {
+        LinearModel model(float[] params, int[] labels) {
             int size = features * outputs;
-            return new LinearModel(kind, features, classes, Arrays.copyOf(params, size),
+            return new LinearModel(kind, features, labels, Arrays.copyOf(params, size),
                     Arrays.copyOfRange(params, size, size + outputs), scaling.mean(), scaling.scale());
         }
 

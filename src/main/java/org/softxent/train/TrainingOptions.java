@@ -27,8 +27,55 @@ public final class TrainingOptions {
         COSINE
     }
 
-    private static final TrainingOptions DEFAULTS = new TrainingOptions(Optimizer.LBFGS, 100, 64, 0.1, 0.9,
-            Schedule.COSINE, 1e-3, null, 0.0, 0.0, true, 0.1, 10, 1e-6, 0L, 50, false);
+    /** The options a caller can set, for the checks of what applies to which optimizer and model. */
+    enum Field {
+        OPTIMIZER, EPOCHS, BATCH_SIZE, LEARNING_RATE, MOMENTUM, SCHEDULE, L2, CLASS_WEIGHTS, LABEL_SMOOTHING,
+        POSITIVE_WEIGHT, STANDARDIZE, VALIDATION_FRACTION, PATIENCE, TOLERANCE, SEED, LOSS_EVERY, STREAM;
+
+        /** The option's name in the API (its wither without "with"): learningRate, batchSize, ... */
+        String apiName() {
+            String[] parts = name().toLowerCase(java.util.Locale.ROOT).split("_");
+            StringBuilder b = new StringBuilder(parts[0]);
+            for (int i = 1; i < parts.length; i++) {
+                b.append(Character.toUpperCase(parts[i].charAt(0))).append(parts[i].substring(1));
+            }
+            return b.toString();
+        }
+    }
+
+    private static final TrainingOptions DEFAULTS = new TrainingOptions(new Values());
+
+    /** The mutable copy a wither changes; the options themselves never change. */
+    private static final class Values implements Cloneable {
+        Optimizer optimizer = Optimizer.LBFGS;
+        int epochs = 100;
+        int batchSize = 64;
+        double learningRate = 0.1;
+        double momentum = 0.9;
+        Schedule schedule = Schedule.COSINE;
+        double l2 = 1e-3;
+        float[] classWeights;
+        double labelSmoothing;
+        double positiveWeight;
+        boolean standardize = true;
+        double validationFraction = 0.1;
+        int patience = 10;
+        double tolerance = 1e-6;
+        long seed;
+        int lossEvery = 50;
+        boolean stream;
+        /** The fields a caller set, by {@link Field} ordinal. */
+        long set;
+
+        @Override
+        protected Values clone() {
+            try {
+                return (Values) super.clone();
+            } catch (CloneNotSupportedException e) {
+                throw new AssertionError(e);
+            }
+        }
+    }
 
     private final Optimizer optimizer;
     private final int epochs;
@@ -47,28 +94,66 @@ public final class TrainingOptions {
     private final long seed;
     private final int lossEvery;
     private final boolean stream;
+    private final long set;
 
-    private TrainingOptions(Optimizer optimizer, int epochs, int batchSize, double learningRate, double momentum,
-                            Schedule schedule, double l2, float[] classWeights, double labelSmoothing,
-                            double positiveWeight, boolean standardize, double validationFraction, int patience,
-                            double tolerance, long seed, int lossEvery, boolean stream) {
-        this.optimizer = optimizer;
-        this.epochs = epochs;
-        this.batchSize = batchSize;
-        this.learningRate = learningRate;
-        this.momentum = momentum;
-        this.schedule = schedule;
-        this.l2 = l2;
-        this.classWeights = classWeights;
-        this.labelSmoothing = labelSmoothing;
-        this.positiveWeight = positiveWeight;
-        this.standardize = standardize;
-        this.validationFraction = validationFraction;
-        this.patience = patience;
-        this.tolerance = tolerance;
-        this.seed = seed;
-        this.lossEvery = lossEvery;
-        this.stream = stream;
+    private TrainingOptions(Values v) {
+        this.optimizer = v.optimizer;
+        this.epochs = v.epochs;
+        this.batchSize = v.batchSize;
+        this.learningRate = v.learningRate;
+        this.momentum = v.momentum;
+        this.schedule = v.schedule;
+        this.l2 = v.l2;
+        this.classWeights = v.classWeights;
+        this.labelSmoothing = v.labelSmoothing;
+        this.positiveWeight = v.positiveWeight;
+        this.standardize = v.standardize;
+        this.validationFraction = v.validationFraction;
+        this.patience = v.patience;
+        this.tolerance = v.tolerance;
+        this.seed = v.seed;
+        this.lossEvery = v.lossEvery;
+        this.stream = v.stream;
+        this.set = v.set;
+    }
+
+    private Values values() {
+        Values v = new Values();
+        v.optimizer = optimizer;
+        v.epochs = epochs;
+        v.batchSize = batchSize;
+        v.learningRate = learningRate;
+        v.momentum = momentum;
+        v.schedule = schedule;
+        v.l2 = l2;
+        v.classWeights = classWeights;
+        v.labelSmoothing = labelSmoothing;
+        v.positiveWeight = positiveWeight;
+        v.standardize = standardize;
+        v.validationFraction = validationFraction;
+        v.patience = patience;
+        v.tolerance = tolerance;
+        v.seed = seed;
+        v.lossEvery = lossEvery;
+        v.stream = stream;
+        v.set = set;
+        return v;
+    }
+
+    /** A copy with {@code field} changed by {@code change} and marked as set by the caller. */
+    private TrainingOptions with(Field field, java.util.function.Consumer<Values> change) {
+        Values v = values();
+        change.accept(v);
+        v.set |= 1L << field.ordinal();
+        return new TrainingOptions(v);
+    }
+
+    /**
+     * Whether the caller set {@code field} (to any value, the default's too): what
+     * {@link #checkApplies} looks at. Equality is by value and does not look at it.
+     */
+    boolean isSet(Field field) {
+        return (set & (1L << field.ordinal())) != 0;
     }
 
     /**
@@ -80,56 +165,43 @@ public final class TrainingOptions {
         return DEFAULTS;
     }
 
-    private TrainingOptions copy(Optimizer optimizer, int epochs, int batchSize, double learningRate, double momentum,
-                                 Schedule schedule, double l2, float[] classWeights, double labelSmoothing,
-                                 double positiveWeight, boolean standardize, double validationFraction, int patience,
-                                 double tolerance, long seed, int lossEvery, boolean stream) {
-        return new TrainingOptions(optimizer, epochs, batchSize, learningRate, momentum, schedule, l2, classWeights,
-                labelSmoothing, positiveWeight, standardize, validationFraction, patience, tolerance, seed, lossEvery, stream);
-    }
-
     public TrainingOptions withOptimizer(Optimizer optimizer) {
         Objects.requireNonNull(optimizer, "optimizer must not be null");
-        return copy(optimizer, epochs, batchSize, learningRate, momentum, schedule, l2, classWeights, labelSmoothing,
-                positiveWeight, standardize, validationFraction, patience, tolerance, seed, lossEvery, stream);
+        return with(Field.OPTIMIZER, v -> v.optimizer = optimizer);
     }
 
     /** The most passes: SGD epochs, or L-BFGS iterations (each one pass over the data or a few). */
     public TrainingOptions withEpochs(int epochs) {
         positive("epochs", epochs);
-        return copy(optimizer, epochs, batchSize, learningRate, momentum, schedule, l2, classWeights, labelSmoothing,
-                positiveWeight, standardize, validationFraction, patience, tolerance, seed, lossEvery, stream);
+        return with(Field.EPOCHS, v -> v.epochs = epochs);
     }
 
-    /** SGD's rows per step. */
+    /** SGD's rows per step (SGD only: L-BFGS refuses it). */
     public TrainingOptions withBatchSize(int batchSize) {
         positive("batchSize", batchSize);
-        return copy(optimizer, epochs, batchSize, learningRate, momentum, schedule, l2, classWeights, labelSmoothing,
-                positiveWeight, standardize, validationFraction, patience, tolerance, seed, lossEvery, stream);
+        return with(Field.BATCH_SIZE, v -> v.batchSize = batchSize);
     }
 
-    /** SGD's (initial) learning rate, > 0. */
+    /** SGD's (initial) learning rate, > 0 (SGD only). */
     public TrainingOptions withLearningRate(double learningRate) {
         if (!(learningRate > 0 && learningRate < Double.POSITIVE_INFINITY)) {
             throw new IllegalArgumentException("learningRate must be finite and > 0, got " + learningRate);
         }
-        return copy(optimizer, epochs, batchSize, learningRate, momentum, schedule, l2, classWeights, labelSmoothing,
-                positiveWeight, standardize, validationFraction, patience, tolerance, seed, lossEvery, stream);
+        return with(Field.LEARNING_RATE, v -> v.learningRate = learningRate);
     }
 
-    /** SGD's momentum, in [0, 1). */
+    /** SGD's momentum, in [0, 1) (SGD only). */
     public TrainingOptions withMomentum(double momentum) {
         if (!(momentum >= 0 && momentum < 1)) {
             throw new IllegalArgumentException("momentum must be in [0, 1), got " + momentum);
         }
-        return copy(optimizer, epochs, batchSize, learningRate, momentum, schedule, l2, classWeights, labelSmoothing,
-                positiveWeight, standardize, validationFraction, patience, tolerance, seed, lossEvery, stream);
+        return with(Field.MOMENTUM, v -> v.momentum = momentum);
     }
 
+    /** SGD's learning-rate schedule (SGD only). */
     public TrainingOptions withSchedule(Schedule schedule) {
         Objects.requireNonNull(schedule, "schedule must not be null");
-        return copy(optimizer, epochs, batchSize, learningRate, momentum, schedule, l2, classWeights, labelSmoothing,
-                positiveWeight, standardize, validationFraction, patience, tolerance, seed, lossEvery, stream);
+        return with(Field.SCHEDULE, v -> v.schedule = schedule);
     }
 
     /** The L2 strength on W (the objective gains l2·ΣW²), finite and ≥ 0. */
@@ -137,50 +209,56 @@ public final class TrainingOptions {
         if (!(l2 >= 0 && l2 < Double.POSITIVE_INFINITY)) {
             throw new IllegalArgumentException("l2 must be finite and >= 0, got " + l2);
         }
-        return copy(optimizer, epochs, batchSize, learningRate, momentum, schedule, l2, classWeights, labelSmoothing,
-                positiveWeight, standardize, validationFraction, patience, tolerance, seed, lossEvery, stream);
+        return with(Field.L2, v -> v.l2 = l2);
     }
 
-    /** Per-class weights of the softmax loss [classes] (copied), or null for none; finite and ≥ 0. */
+    /**
+     * Per-class weights of the softmax loss [classes], in the order of the class values (copied),
+     * or null for none; finite and ≥ 0, at least one > 0. Softmax regression only.
+     */
     public TrainingOptions withClassWeights(float[] classWeights) {
         float[] copy = null;
         if (classWeights != null) {
             copy = classWeights.clone();
+            boolean any = false;
             for (int i = 0; i < copy.length; i++) {
                 if (!(copy[i] >= 0 && copy[i] < Float.POSITIVE_INFINITY)) {
                     throw new IllegalArgumentException("classWeights[" + i + "] must be finite and >= 0, got " + copy[i]);
                 }
+                any |= copy[i] > 0;
+            }
+            if (!any) {
+                throw new IllegalArgumentException("classWeights are all 0: every row would weigh nothing, and "
+                        + "there would be nothing to learn");
             }
         }
-        return copy(optimizer, epochs, batchSize, learningRate, momentum, schedule, l2, copy, labelSmoothing,
-                positiveWeight, standardize, validationFraction, patience, tolerance, seed, lossEvery, stream);
+        float[] weights = copy;
+        return with(Field.CLASS_WEIGHTS, v -> v.classWeights = weights);
     }
 
-    /** The softmax loss's label smoothing, in [0, 1]. */
+    /** The loss's label smoothing, in [0, 1]. */
     public TrainingOptions withLabelSmoothing(double labelSmoothing) {
         if (!(labelSmoothing >= 0 && labelSmoothing <= 1)) {
             throw new IllegalArgumentException("labelSmoothing must be in [0, 1], got " + labelSmoothing);
         }
-        return copy(optimizer, epochs, batchSize, learningRate, momentum, schedule, l2, classWeights, labelSmoothing,
-                positiveWeight, standardize, validationFraction, patience, tolerance, seed, lossEvery, stream);
+        return with(Field.LABEL_SMOOTHING, v -> v.labelSmoothing = labelSmoothing);
     }
 
     /**
-     * Logistic regression's weight of the positive class's loss (PyTorch's pos_weight), > 0; 0, the
-     * default, means 1. A weight of negatives / positives balances a skewed data set.
+     * Logistic regression's weight of the positive class's loss (PyTorch's pos_weight; the positive
+     * class is the larger label value), > 0. A weight of negatives / positives balances a skewed
+     * data set. Logistic regression only.
      */
     public TrainingOptions withPositiveWeight(double positiveWeight) {
-        if (!(positiveWeight >= 0 && positiveWeight < Double.POSITIVE_INFINITY)) {
+        if (!(positiveWeight > 0 && positiveWeight < Double.POSITIVE_INFINITY)) {
             throw new IllegalArgumentException("positiveWeight must be finite and > 0, got " + positiveWeight);
         }
-        return copy(optimizer, epochs, batchSize, learningRate, momentum, schedule, l2, classWeights, labelSmoothing,
-                positiveWeight, standardize, validationFraction, patience, tolerance, seed, lossEvery, stream);
+        return with(Field.POSITIVE_WEIGHT, v -> v.positiveWeight = positiveWeight);
     }
 
     /** Whether features are centred and scaled to unit variance (by the training rows' statistics). */
     public TrainingOptions withStandardize(boolean standardize) {
-        return copy(optimizer, epochs, batchSize, learningRate, momentum, schedule, l2, classWeights, labelSmoothing,
-                positiveWeight, standardize, validationFraction, patience, tolerance, seed, lossEvery, stream);
+        return with(Field.STANDARDIZE, v -> v.standardize = standardize);
     }
 
     /**
@@ -192,15 +270,16 @@ public final class TrainingOptions {
         if (!(validationFraction >= 0 && validationFraction <= 0.5)) {
             throw new IllegalArgumentException("validationFraction must be in [0, 0.5], got " + validationFraction);
         }
-        return copy(optimizer, epochs, batchSize, learningRate, momentum, schedule, l2, classWeights, labelSmoothing,
-                positiveWeight, standardize, validationFraction, patience, tolerance, seed, lossEvery, stream);
+        return with(Field.VALIDATION_FRACTION, v -> v.validationFraction = validationFraction);
     }
 
-    /** Epochs (iterations) without a better validation loss before training stops, keeping the best. */
+    /**
+     * Epochs (iterations) without a better validation loss before training stops, keeping the best
+     * (with validation rows only: without them there is no early stopping).
+     */
     public TrainingOptions withPatience(int patience) {
         positive("patience", patience);
-        return copy(optimizer, epochs, batchSize, learningRate, momentum, schedule, l2, classWeights, labelSmoothing,
-                positiveWeight, standardize, validationFraction, patience, tolerance, seed, lossEvery, stream);
+        return with(Field.PATIENCE, v -> v.patience = patience);
     }
 
     /**
@@ -211,32 +290,28 @@ public final class TrainingOptions {
         if (!(tolerance >= 0 && tolerance < 1)) {
             throw new IllegalArgumentException("tolerance must be in [0, 1), got " + tolerance);
         }
-        return copy(optimizer, epochs, batchSize, learningRate, momentum, schedule, l2, classWeights, labelSmoothing,
-                positiveWeight, standardize, validationFraction, patience, tolerance, seed, lossEvery, stream);
+        return with(Field.TOLERANCE, v -> v.tolerance = tolerance);
     }
 
     /** The seed of the validation split, the initial weights and SGD's shuffles. */
     public TrainingOptions withSeed(long seed) {
-        return copy(optimizer, epochs, batchSize, learningRate, momentum, schedule, l2, classWeights, labelSmoothing,
-                positiveWeight, standardize, validationFraction, patience, tolerance, seed, lossEvery, stream);
+        return with(Field.SEED, v -> v.seed = seed);
     }
 
-    /** On the GPU, SGD's losses stay on the device and are read back every this many steps. */
+    /** On the GPU, SGD's losses stay on the device and are read back every this many steps (SGD only). */
     public TrainingOptions withLossEvery(int lossEvery) {
         positive("lossEvery", lossEvery);
-        return copy(optimizer, epochs, batchSize, learningRate, momentum, schedule, l2, classWeights, labelSmoothing,
-                positiveWeight, standardize, validationFraction, patience, tolerance, seed, lossEvery, stream);
+        return with(Field.LOSS_EVERY, v -> v.lossEvery = lossEvery);
     }
 
     /**
      * On the GPU, whether the training set is streamed through the device in chunks even when the
      * device could hold it, leaving its memory to other work (W, b, the optimizer's state and two
      * chunks of rows stay there). By default (false) the set is uploaded once, and streamed only
-     * when the device cannot hold it. Ignored on the CPU.
+     * when the device cannot hold it. A GPU's choice: on the CPU it changes nothing.
      */
     public TrainingOptions withStream(boolean stream) {
-        return copy(optimizer, epochs, batchSize, learningRate, momentum, schedule, l2, classWeights, labelSmoothing,
-                positiveWeight, standardize, validationFraction, patience, tolerance, seed, lossEvery, stream);
+        return with(Field.STREAM, v -> v.stream = stream);
     }
 
     private static void positive(String name, int value) {
@@ -282,6 +357,7 @@ public final class TrainingOptions {
         return labelSmoothing;
     }
 
+    /** The positive class's weight; 0 when none was set (a weight of 1). */
     public double positiveWeight() {
         return positiveWeight;
     }
@@ -312,6 +388,40 @@ public final class TrainingOptions {
 
     public boolean stream() {
         return stream;
+    }
+
+    /**
+     * Refuses options that cannot apply to this training, so that none is silently ignored: SGD's
+     * options (batchSize, learningRate, momentum, schedule, lossEvery) under L-BFGS, positiveWeight
+     * with softmax regression, classWeights with logistic regression, and patience without
+     * validation rows.
+     *
+     * @param validation whether there are validation rows to watch (the validation fraction, or
+     *                   rows given apart)
+     * @throws IllegalArgumentException whose message starts with the option's API name and says why
+     */
+    public void checkApplies(LinearModel.Kind kind, boolean validation) {
+        if (optimizer == Optimizer.LBFGS) {
+            for (Field f : new Field[] {Field.BATCH_SIZE, Field.LEARNING_RATE, Field.MOMENTUM, Field.SCHEDULE,
+                Field.LOSS_EVERY}) {
+                if (isSet(f)) {
+                    throw new IllegalArgumentException(f.apiName() + " applies to SGD (optimizer SGD); the optimizer is "
+                            + "L-BFGS, which takes full-batch steps of its own");
+                }
+            }
+        }
+        if (kind == LinearModel.Kind.SOFTMAX && isSet(Field.POSITIVE_WEIGHT)) {
+            throw new IllegalArgumentException("positiveWeight applies to logistic regression; softmax regression "
+                    + "weighs classes by classWeights");
+        }
+        if (kind == LinearModel.Kind.LOGISTIC && classWeights != null) {
+            throw new IllegalArgumentException("classWeights apply to softmax regression; logistic regression weighs "
+                    + "its positive class by positiveWeight");
+        }
+        if (!validation && isSet(Field.PATIENCE)) {
+            throw new IllegalArgumentException("patience applies to early stopping, which watches validation rows; "
+                    + "there are none (validationFraction is 0)");
+        }
     }
 
     /** The learning rate of step {@code step} of {@code steps}. */

@@ -104,9 +104,10 @@ class LinearModelTest {
         LinearModel m = model(rng, LinearModel.Kind.SOFTMAX, 3, 2);
         m.save(dir);
         Path json = dir.resolve("model.json");
-        Files.writeString(json, Files.readString(json).replace("\"version\": 1", "\"version\": 2"));
+        Files.writeString(json, Files.readString(json).replace("\"version\": 2", "\"version\": 3"));
         ModelFormatException e = assertThrows(ModelFormatException.class, () -> LinearModel.load(dir));
-        assertTrue(e.getMessage().contains("version 2") && e.getMessage().contains("reads version 1"), e.getMessage());
+        assertTrue(e.getMessage().contains("version 3") && e.getMessage().contains("reads versions 1 to 2"),
+                e.getMessage());
         Files.delete(json);
         e = assertThrows(ModelFormatException.class, () -> LinearModel.load(dir));
         assertTrue(e.getMessage().contains("no model.json"), e.getMessage());
@@ -125,5 +126,79 @@ class LinearModelTest {
         assertArrayEquals(new int[] {70, 20, 10}, counts);
         assertArrayEquals(s.heldOut(), Split.stratified(labels, 3, 0.25, 7).heldOut());
         assertTrue(!java.util.Arrays.equals(s.heldOut(), Split.stratified(labels, 3, 0.25, 8).heldOut()));
+    }
+
+    @Test
+    void probabilitiesAreExactAtEveryMagnitude() {
+        Rng rng = Rng.fresh();
+        int f = 3;
+        int c = 3;
+        // Every class the same logit, 1e17 and more: each row shares its probability evenly.
+        float[] w = new float[f * c];
+        java.util.Arrays.fill(w, 1e17f);
+        LinearModel tied = new LinearModel(LinearModel.Kind.SOFTMAX, f, c, w, new float[c], new float[f],
+                new float[] {1, 1, 1});
+        float[] x = rng.uniform(5 * f, 1, 2);
+        float[] p = tied.predictProba(x, 5);
+        for (int r = 0; r < 5; r++) {
+            for (int j = 0; j < c; j++) {
+                assertEquals(1.0 / 3, p[r * c + j], 1e-7, "row " + r + " " + rng);
+            }
+        }
+        // One class ahead by a margin of 1e16: probability 1 for it, 0 for the rest, a loss of 0.
+        float[] apart = new float[f * c];
+        apart[0] = 1e16f;
+        LinearModel ahead = new LinearModel(LinearModel.Kind.SOFTMAX, f, c, apart, new float[c], new float[f],
+                new float[] {1, 1, 1});
+        float[] ones = {1, 0, 0};
+        assertArrayEquals(new float[] {1, 0, 0}, ahead.predictProba(ones, 1));
+        assertEquals(0, ahead.evaluate(ones, new int[] {0}, 1).logLoss(), 0);
+        assertEquals(1e16, ahead.evaluate(ones, new int[] {1}, 1).logLoss(), 1e16 * 1e-6, "the margin, exactly");
+        // Logistic regression far out: each side from its own formula, so the small one is not 0.
+        LinearModel logistic = new LinearModel(LinearModel.Kind.LOGISTIC, 1, 2, new float[] {50}, new float[1],
+                new float[1], new float[] {1});
+        float[] q = logistic.predictProba(new float[] {1}, 1);
+        assertEquals(Math.exp(-50), q[0], Math.exp(-50) * 1e-6);
+        assertEquals(1f, q[1]);
+    }
+
+    @Test
+    void aModelAnswersInItsClassValues() {
+        Rng rng = Rng.fresh();
+        LinearModel m = new LinearModel(LinearModel.Kind.LOGISTIC, 2, new int[] {3, 7}, new float[] {4, 0},
+                new float[1], new float[2], new float[] {1, 1});
+        assertArrayEquals(new int[] {3, 7}, m.predict(new float[] {-1, 0, 1, 0}, 2));
+        assertEquals(1.0, m.evaluate(new float[] {-1, 0, 1, 0}, new int[] {3, 7}, 2).accuracy());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> m.evaluate(new float[] {-1, 0, 1, 0}, new int[] {3, 1}, 2));
+        assertTrue(e.getMessage().contains("labels[1] = 1 is not one of the model's 2 classes [3, 7]"),
+                e.getMessage());
+        assertTrue(m.toString().contains("[3, 7]"), m.toString());
+        float[] nan = rng.normal(2, 1);
+        nan[1] = Float.NaN;
+        e = assertThrows(IllegalArgumentException.class, () -> new LinearModel(LinearModel.Kind.LOGISTIC, 2,
+                new int[] {3, 7}, nan, new float[1], new float[2], new float[] {1, 1}));
+        assertTrue(e.getMessage().contains("w[1, 0] is NaN"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> new LinearModel(LinearModel.Kind.SOFTMAX, 2,
+                new int[] {7, 3}, new float[4], new float[2], new float[2], new float[] {1, 1}));
+        assertTrue(e.getMessage().contains("distinct and ascending"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> new LinearModel(LinearModel.Kind.SOFTMAX, 1,
+                new int[] {0, 1}, new float[2], new float[] {0, Float.POSITIVE_INFINITY}, new float[1],
+                new float[] {1}));
+        assertTrue(e.getMessage().contains("b[1] is Infinity"), e.getMessage());
+    }
+
+    @Test
+    void theSavedFolderKeepsTheClassesAndTheInput() throws Exception {
+        Rng rng = Rng.fresh();
+        LinearModel m = new LinearModel(LinearModel.Kind.SOFTMAX, 3, new int[] {-5, 2, 40}, rng.normal(9, 1),
+                rng.normal(3, 1), rng.normal(3, 1), rng.uniform(3, 0.5, 2))
+                .withInput(LinearModel.Input.csv(4, 0, true));
+        m.save(dir);
+        LinearModel back = LinearModel.load(dir);
+        assertArrayEquals(new int[] {-5, 2, 40}, back.labels());
+        assertEquals(LinearModel.Input.csv(4, 0, true), back.input().orElseThrow());
+        float[] x = rng.normal(6, 1);
+        assertArrayEquals(m.predict(x, 2), back.predict(x, 2));
     }
 }

@@ -110,8 +110,10 @@ public abstract class TrainingContractTest extends EngineTest {
         float[] x = rng.normal(n * f, 1);
         int[] y = rng.labels(n, c);
         for (TrainingOptions.Optimizer opt : TrainingOptions.Optimizer.values()) {
-            TrainingOptions o = TrainingOptions.defaults().withOptimizer(opt).withEpochs(15).withBatchSize(32)
-                    .withSeed(rng.seed());
+            TrainingOptions o = TrainingOptions.defaults().withOptimizer(opt).withEpochs(15).withSeed(rng.seed());
+            if (opt == TrainingOptions.Optimizer.SGD) {
+                o = o.withBatchSize(32);
+            }
             LinearModel here = new SoftmaxRegression(o).fit(sx, x, y, n, f).model();
             LinearModel again = new SoftmaxRegression(o).fit(sx, x, y, n, f).model();
             try (Softxent cpu = Softxent.openReference()) {
@@ -142,9 +144,9 @@ public abstract class TrainingContractTest extends EngineTest {
         y[0] = 0;
         y[1] = 1;
         SoftmaxRegression softmax = new SoftmaxRegression(TrainingOptions.defaults().withEpochs(3));
-        int[] negative = y.clone();
-        negative[5] = -1;
-        assertMessage(IllegalArgumentException.class, () -> softmax.fit(sx, x, negative, n, f), "labels[5] = -1");
+        int[] many = new int[n];
+        java.util.Arrays.setAll(many, i -> 10 * i);
+        assertMessage(IllegalArgumentException.class, () -> softmax.fit(sx, x, many, n, f), "20 distinct labels");
         assertMessage(IllegalArgumentException.class, () -> softmax.fit(sx, x, new int[n], n, f),
                 "at least two classes");
         float[] nan = x.clone();
@@ -157,7 +159,7 @@ public abstract class TrainingContractTest extends EngineTest {
         int[] three = y.clone();
         three[4] = 2;
         assertMessage(IllegalArgumentException.class,
-                () -> new LogisticRegression(TrainingOptions.defaults()).fit(sx, x, three, n, f), "labels 0 and 1");
+                () -> new LogisticRegression(TrainingOptions.defaults()).fit(sx, x, three, n, f), "takes two classes");
         assertMessage(org.softxent.ShapeMismatchException.class, () -> new SoftmaxRegression(
                 TrainingOptions.defaults().withClassWeights(new float[] {1, 2})).fit(sx, x, y, n, f), "classes = 3");
         assertMessage(org.softxent.ShapeMismatchException.class, () -> softmax.fit(sx, x, y, n, f + 1), "x must hold");
@@ -166,6 +168,45 @@ public abstract class TrainingContractTest extends EngineTest {
                 .fit(sx, x, y, n, f), "diverged");
         // and the engine still works
         assertTrue(softmax.fit(sx, x, y, n, f).history().size() > 0);
+    }
+
+    /** Options that cannot apply are refused with the reason, on every engine, before any work. */
+    @Test
+    void optionsThatCannotApplyAreRefused() {
+        Rng rng = Rng.fresh();
+        int n = 60;
+        int f = 3;
+        float[] x = rng.normal(n * f, 1);
+        int[] y = rng.labels(n, 3);
+        y[0] = 0;
+        y[1] = 1;
+        y[2] = 2;
+        TrainingOptions lbfgs = TrainingOptions.defaults();
+        assertMessage(IllegalArgumentException.class, () -> new SoftmaxRegression(lbfgs.withLearningRate(0.5))
+                .fit(sx, x, y, n, f), "learningRate applies to SGD");
+        assertMessage(IllegalArgumentException.class, () -> new SoftmaxRegression(lbfgs.withBatchSize(8))
+                .fit(sx, x, y, n, f), "batchSize applies to SGD");
+        assertMessage(IllegalArgumentException.class, () -> new SoftmaxRegression(lbfgs.withPositiveWeight(2))
+                .fit(sx, x, y, n, f), "positiveWeight applies to logistic regression");
+        assertMessage(IllegalArgumentException.class, () -> new SoftmaxRegression(lbfgs.withValidationFraction(0)
+                .withPatience(3)).fit(sx, x, y, n, f), "patience applies to early stopping");
+        assertMessage(IllegalArgumentException.class, () -> lbfgs.withClassWeights(new float[] {0, 0, 0}), "all 0");
+        Rows validation = new Rows(x, y, n, f);
+        assertMessage(IllegalArgumentException.class, () -> new SoftmaxRegression(lbfgs.withValidationFraction(0.2))
+                .fit(sx, new Rows(x, y, n, f), validation, null), "validation rows were given apart");
+        int[] unseen = y.clone();
+        unseen[9] = 5;
+        assertMessage(IllegalArgumentException.class, () -> new SoftmaxRegression(lbfgs)
+                .fit(sx, new Rows(x, y, n, f), new Rows(x, unseen, n, f), null), "validation labels[9] = 5");
+        // With rows to validate on, early stopping watches them; the model answers in the class values.
+        int[] values = y.clone();
+        for (int i = 0; i < n; i++) {
+            values[i] = 10 * y[i] - 7;
+        }
+        TrainingResult r = new SoftmaxRegression(lbfgs.withEpochs(5)).fit(sx, new Rows(x, values, n, f),
+                new Rows(x, values, n, f), null);
+        assertEquals(n, r.validationRows());
+        assertArrayEquals(new int[] {-7, 3, 13}, r.model().labels());
     }
 
     static void assertMessage(Class<? extends Throwable> type, org.junit.jupiter.api.function.Executable call,
