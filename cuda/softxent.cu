@@ -174,6 +174,20 @@ struct GatherArgs {
     Status* status;        // a bad index is reported as operand 0
 };
 
+// The classifiers' predictions: each row's class (the argmax of its logits plus the bias, the
+// lowest index on a tie), or with binary each element's (logit + bias > 0); with labels (or
+// targets) the count of rows (elements) predicted right is added to *correct.
+struct ArgmaxArgs {
+    long long rows;
+    int cols, binary, ignore_index;
+    const float* logits;   // [rows, cols]
+    const float* bias;     // [cols], or null
+    const int* labels;     // [rows] (softmax), or null
+    const float* targets;  // [rows, cols] (binary; right when (target >= 0.5) is the prediction), or null
+    int* predicted;        // [rows] (softmax) or [rows, cols] (binary), or null
+    unsigned* correct;     // += the rows (elements) predicted right, or null
+};
+
 // A momentum SGD step over n parameters: v = momentum * v + g, param -= lr * v.
 struct SgdArgs {
     long long n;
@@ -1000,6 +1014,58 @@ extern "C" __global__ void sx_gather_rows(const GatherArgs a) {
         st(a.dst + e, ld(a.src + i * a.cols + (e - r * a.cols)));
     }
     report(a.status, 0, bad);
+}
+
+// The predictions of the classifiers, for their training metrics and for predict: one warp per
+// row in turn (softmax), or one thread per element (binary). The argmax keeps the lowest index
+// among equal maxima, as the host's; the count of right answers is one atomic add per warp
+// (integers: the same count whatever the order).
+extern "C" __global__ void sx_argmax_rows(const ArgmaxArgs a) {
+    const int lane = threadIdx.x % WARP;
+    unsigned right = 0;
+    if (a.binary) {
+        const long long n = a.rows * a.cols;
+        const long long stride = (long long) gridDim.x * blockDim.x;
+        for (long long e = (long long) blockIdx.x * blockDim.x + threadIdx.x; e < n; e += stride) {
+            const int j = (int) (e % a.cols);
+            const float z = ld(a.logits + e) + (a.bias ? ld(a.bias + j) : 0.0f);
+            const int p = z > 0.0f ? 1 : 0;
+            if (a.predicted) st(a.predicted + e, p);
+            if (a.targets) right += p == (ld(a.targets + e) >= 0.5f ? 1 : 0) ? 1u : 0u;
+        }
+    } else {
+        const long long warps = (long long) gridDim.x * blockDim.x / WARP;
+        for (long long row = ((long long) blockIdx.x * blockDim.x + threadIdx.x) / WARP; row < a.rows; row += warps) {
+            float best = -SX_INF;
+            int at = 0x7fffffff;  // no element yet
+            for (int j = lane; j < a.cols; j += WARP) {
+                const float z = ld(a.logits + row * a.cols + j) + (a.bias ? ld(a.bias + j) : 0.0f);
+                if (z > best || at == 0x7fffffff) {
+                    best = z;
+                    at = j;
+                }
+            }
+            for (int o = WARP / 2; o > 0; o >>= 1) {
+                const float other = __shfl_xor_sync(FULL_MASK, best, o);
+                const int there = __shfl_xor_sync(FULL_MASK, at, o);
+                if (other > best || (other == best && there < at)) {
+                    best = other;
+                    at = there;
+                }
+            }
+            if (lane == 0) {
+                if (a.predicted) st(a.predicted + row, at);
+                if (a.labels) {
+                    const int y = ld(a.labels + row);
+                    right += y != a.ignore_index && y == at ? 1u : 0u;
+                }
+            }
+        }
+    }
+    if (a.correct) {
+        right = warp_sum(right);
+        if (lane == 0 && right) atomicAdd(a.correct, right);
+    }
 }
 
 // PyTorch's SGD with momentum (no dampening, no Nesterov): the velocity is the running sum the

@@ -9,12 +9,14 @@ public final class ClassifierResult {
     private final float[] gradW;
     private final float[] gradB;
     private final float[] gradX;
+    private final int[] predicted;
 
-    ClassifierResult(double loss, float[] gradW, float[] gradB, float[] gradX) {
+    ClassifierResult(double loss, float[] gradW, float[] gradB, float[] gradX, int[] predicted) {
         this.loss = loss;
         this.gradW = gradW;
         this.gradB = gradB;
         this.gradX = gradX;
+        this.predicted = predicted;
     }
 
     /** reduce(CE(X·W + b, labels)) + reg·ΣW². */
@@ -35,5 +37,13 @@ public final class ClassifierResult {
     /** dX = dS·Wᵀ [N, D], or {@code null} when not asked for. */
     public float[] gradX() {
         return gradX;
+    }
+
+    /**
+     * The predictions [N] (each row's argmax; the binary classifier's [N, K]: 1 where the logit is
+     * &gt; 0), or {@code null} when not asked for.
+     */
+    public int[] predicted() {
+        return predicted;
     }
 }

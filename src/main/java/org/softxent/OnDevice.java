@@ -90,6 +90,28 @@ public interface OnDevice {
                     CUdeviceptr lossOut);
 
     /**
+     * As the other classifier, with its predictions: a training loop's accuracy from the pass it
+     * makes anyway, with no copy back but one int.
+     *
+     * @param predicted int32 [rows]: each row's predicted class (the argmax of X·W + b, the lowest
+     *                  on a tie), or null
+     * @param correct   one int32 the call <em>adds</em> its count of rows predicted right to (rows
+     *                  of the ignore index never count), or null; set it to 0 before the first of
+     *                  the calls it counts (an epoch's steps, say)
+     */
+    void classifier(CUdeviceptr x, CUdeviceptr w, CUdeviceptr b, CUdeviceptr labels, int rows, int features,
+                    int classes, ClassifierOptions options, CUdeviceptr gradW, CUdeviceptr gradB, CUdeviceptr gradX,
+                    CUdeviceptr lossOut, CUdeviceptr predicted, CUdeviceptr correct);
+
+    /**
+     * The classifier's forward pass, for prediction: probsOut [rows, classes] = softmax(X·W + b)
+     * and predictedOut int32 [rows] each row's argmax (the lowest on a tie); either may be null,
+     * not both. x [rows, features], w [features, classes] and b [classes] (or null) must be finite.
+     */
+    void linearSoftmax(CUdeviceptr x, CUdeviceptr w, CUdeviceptr b, int rows, int features, int classes,
+                       CUdeviceptr probsOut, CUdeviceptr predictedOut);
+
+    /**
      * One step of the linear sigmoid classifier: x [rows, features], w [features, outputs], b
      * [outputs] or null, float32 targets [rows, outputs]; the BCE options as in
      * {@link Softxent#binaryClassifier}. Rows are processed in chunks when their logits do not fit in
@@ -103,6 +125,17 @@ public interface OnDevice {
     void binaryClassifier(CUdeviceptr x, CUdeviceptr w, CUdeviceptr b, CUdeviceptr targets, int rows, int features,
                           int outputs, BinaryClassifierOptions options, CUdeviceptr gradW, CUdeviceptr gradB,
                           CUdeviceptr gradX, CUdeviceptr lossOut);
+
+    /**
+     * As the other binary classifier, with its predictions.
+     *
+     * @param predicted int32 [rows, outputs]: 1 where X·W + b &gt; 0, else 0; or null
+     * @param correct   one int32 the call adds its count of elements predicted right to (right:
+     *                  the prediction is (target &gt;= 0.5)), or null
+     */
+    void binaryClassifier(CUdeviceptr x, CUdeviceptr w, CUdeviceptr b, CUdeviceptr targets, int rows, int features,
+                          int outputs, BinaryClassifierOptions options, CUdeviceptr gradW, CUdeviceptr gradB,
+                          CUdeviceptr gradX, CUdeviceptr lossOut, CUdeviceptr predicted, CUdeviceptr correct);
 
     // ---- what a training loop on the device needs besides the steps ----
 

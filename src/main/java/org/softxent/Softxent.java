@@ -366,18 +366,55 @@ public final class Softxent implements AutoCloseable {
     public ClassifierResult classifier(float[] x, float[] w, float[] b, int[] labels, int rows, int features,
                                        int classes, ClassifierOptions options,
                                        float[] gradW, float[] gradB, float[] gradX) {
+        return classifier(x, w, b, labels, rows, features, classes, options, gradW, gradB, gradX, null);
+    }
+
+    /**
+     * As the other long form, with the classifier's predictions from the same pass: a training
+     * loop's accuracy at no extra pass over the data.
+     *
+     * @param predictedOut [rows] receives each row's predicted class, the argmax of X·W + b (the
+     *                     lowest index on a tie), or null
+     */
+    public ClassifierResult classifier(float[] x, float[] w, float[] b, int[] labels, int rows, int features,
+                                       int classes, ClassifierOptions options,
+                                       float[] gradW, float[] gradB, float[] gradX, int[] predictedOut) {
         checkedSize("rows", rows, "features", features);
         checkedSize("features", features, "classes", classes);
         checkedSize("rows", rows, "classes", classes);
         Rules.classifier(rows, features, classes, Operand.of("x", x), Operand.of("w", w), Operand.of("b", b),
                 Operand.of("labels", labels), options, Operand.of("gradW", gradW), Operand.of("gradB", gradB),
-                Operand.of("gradX", gradX));
+                Operand.of("gradX", gradX), Operand.of("predictedOut", predictedOut));
         requireLabels("labels", labels, classes, options.crossEntropy().ignoreIndex());
-        requireDistinct(new String[] {"x", "w", "b", "gradW", "gradB", "gradX"},
-                new Object[] {x, w, b, gradW, gradB, gradX});
+        requireDistinct(new String[] {"x", "w", "b", "gradW", "gradB", "gradX", "labels", "predictedOut"},
+                new Object[] {x, w, b, gradW, gradB, gradX, labels, predictedOut});
         double loss = backend().classifier(new ClassifierProblem(x, w, b, labels, rows, features, classes,
-                options, gradW, gradB, gradX));
-        return new ClassifierResult(loss, gradW, gradB, gradX);
+                options, gradW, gradB, gradX, predictedOut));
+        return new ClassifierResult(loss, gradW, gradB, gradX, predictedOut);
+    }
+
+    /**
+     * The classifier's forward pass, for prediction: probabilities = softmax(X·W + b) and each
+     * row's predicted class (the argmax, the lowest index on a tie). The products as the
+     * classifier's on this engine; the softmax as {@link #softmax}'s, exact at every magnitude.
+     *
+     * @param x            [rows, features], finite
+     * @param w            [features, classes], finite
+     * @param b            [classes] finite, or null for no bias
+     * @param probsOut     [rows, classes] receives the probabilities, or null
+     * @param predictedOut [rows] receives the predicted classes, or null (not both null)
+     * @return probsOut
+     */
+    public float[] linearSoftmax(float[] x, float[] w, float[] b, int rows, int features, int classes,
+                                 float[] probsOut, int[] predictedOut) {
+        checkedSize("rows", rows, "features", features);
+        checkedSize("features", features, "classes", classes);
+        checkedSize("rows", rows, "classes", classes);
+        Rules.linearSoftmax(rows, features, classes, Operand.of("x", x), Operand.of("w", w), Operand.of("b", b),
+                Operand.of("probsOut", probsOut), Operand.of("predictedOut", predictedOut));
+        requireDistinct(new String[] {"x", "w", "b", "probsOut"}, new Object[] {x, w, b, probsOut});
+        backend().linearSoftmax(x, w, b, rows, features, classes, probsOut, predictedOut);
+        return probsOut;
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -413,17 +450,28 @@ public final class Softxent implements AutoCloseable {
     public ClassifierResult binaryClassifier(float[] x, float[] w, float[] b, float[] targets, int rows, int features,
                                              int outputs, BinaryClassifierOptions options,
                                              float[] gradW, float[] gradB, float[] gradX) {
+        return binaryClassifier(x, w, b, targets, rows, features, outputs, options, gradW, gradB, gradX, null);
+    }
+
+    /**
+     * As the other long form, with the predictions from the same pass.
+     *
+     * @param predictedOut [rows, outputs] receives 1 where X·W + b &gt; 0, else 0; or null
+     */
+    public ClassifierResult binaryClassifier(float[] x, float[] w, float[] b, float[] targets, int rows, int features,
+                                             int outputs, BinaryClassifierOptions options,
+                                             float[] gradW, float[] gradB, float[] gradX, int[] predictedOut) {
         checkedSize("rows", rows, "features", features);
         checkedSize("features", features, "outputs", outputs);
         checkedSize("rows", rows, "outputs", outputs);
         Rules.binaryClassifier(rows, features, outputs, Operand.of("x", x), Operand.of("w", w), Operand.of("b", b),
                 Operand.of("targets", targets), options, Operand.of("gradW", gradW), Operand.of("gradB", gradB),
-                Operand.of("gradX", gradX));
+                Operand.of("gradX", gradX), Operand.of("predictedOut", predictedOut));
         requireDistinct(new String[] {"x", "w", "b", "targets", "gradW", "gradB", "gradX"},
                 new Object[] {x, w, b, targets, gradW, gradB, gradX});
         double loss = backend().binaryClassifier(new BinaryClassifierProblem(x, w, b, targets, rows, features, outputs,
-                options, gradW, gradB, gradX));
-        return new ClassifierResult(loss, gradW, gradB, gradX);
+                options, gradW, gradB, gradX, predictedOut));
+        return new ClassifierResult(loss, gradW, gradB, gradX, predictedOut);
     }
 
     /** Releases the device (if any). Later calls throw {@link IllegalStateException}. Idempotent. */

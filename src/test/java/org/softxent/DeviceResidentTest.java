@@ -28,6 +28,56 @@ class DeviceResidentTest extends EngineTest {
 
     private final Softxent cpu = Softxent.openReference();
 
+    /** Predictions on the device: the argmax, the count of right answers added up, the forward pass. */
+    @Test
+    void predictionsStayOnTheDeviceAndOnlyTheCountComesBack() {
+        Rng rng = Rng.fresh();
+        OnDevice dev = sx.onDevice();
+        int n = 150;
+        int d = 12;
+        int c = 9;
+        float[] x = rng.normal(n * d, 1);
+        float[] w = rng.normal(d * c, 1);
+        float[] b = rng.normal(c, 0.5);
+        int[] y = rng.labels(n, c);
+        int[] cpuPredicted = new int[n];
+        ClassifierOptions o = ClassifierOptions.defaults();
+        cpu.classifier(x, w, b, y, n, d, c, o, null, null, null, cpuPredicted);
+        int right = 0;
+        for (int i = 0; i < n; i++) {
+            right += cpuPredicted[i] == y[i] ? 1 : 0;
+        }
+        float[] cpuProbs = cpu.linearSoftmax(x, w, b, n, d, c, new float[n * c], null);
+        try (DeviceArrays mem = new DeviceArrays()) {
+            CUdeviceptr predicted = mem.of(new int[n]);
+            CUdeviceptr correct = mem.of(new int[] {1000});
+            CUdeviceptr dx = mem.of(x);
+            CUdeviceptr dw = mem.of(w);
+            CUdeviceptr db = mem.of(b);
+            CUdeviceptr dy = mem.of(y);
+            dev.classifier(dx, dw, db, dy, n, d, c, o, null, null, null, null, predicted, correct);
+            dev.classifier(dx, dw, db, dy, n, d, c, o, null, null, null, null, null, correct);
+            CUdeviceptr probs = mem.poisoned((long) n * c);
+            CUdeviceptr forward = mem.of(new int[n]);
+            dev.linearSoftmax(dx, dw, db, n, d, c, probs, forward);
+            dev.synchronize();
+            int[] got = DeviceArrays.readInts(predicted, n);
+            int differ = 0;
+            for (int i = 0; i < n; i++) {
+                differ += got[i] == cpuPredicted[i] ? 0 : 1;
+            }
+            assertTrue(differ <= 1, differ + " rows predicted otherwise than on the CPU (near-ties only) " + rng);
+            assertEquals(1000 + 2 * right, DeviceArrays.readInts(correct, 1)[0], 2 * Math.max(1, differ),
+                    "the count is added, call after call " + rng);
+            assertClose(cpuProbs, DeviceArrays.read(probs, n * c), CLASSIFIER, "the forward pass's softmax " + rng);
+            assertEquals(java.util.Arrays.toString(got), java.util.Arrays.toString(DeviceArrays.readInts(forward, n)),
+                    "the forward pass's argmax " + rng);
+            ShapeMismatchException e = assertThrows(ShapeMismatchException.class, () -> dev.classifier(dx, dw, db, dy,
+                    n, d, c, o, null, null, null, null, mem.of(new int[n - 1]), null));
+            assertTrue(e.getMessage().contains("predicted must have length rows = " + n), e.getMessage());
+        }
+    }
+
     @Test
     void everyOperationOnCallerBuffers() {
         Rng rng = Rng.fresh();

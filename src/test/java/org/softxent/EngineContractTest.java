@@ -783,6 +783,157 @@ public abstract class EngineContractTest extends EngineTest {
 
     // -------------------------------------------------------------------------------------------
 
+    /**
+     * The classifiers' predictions and the forward pass: the argmax of X·W + b (the lowest index on
+     * a tie) from the same pass as the loss, and softmax(X·W + b) as the engine's softmax gives it.
+     */
+    @Nested
+    class Predictions {
+        /** X·W + b in double. */
+        double[] logits(float[] x, float[] w, float[] b, int n, int d, int c) {
+            double[] z = new double[n * c];
+            for (int i = 0; i < n; i++) {
+                for (int j = 0; j < c; j++) {
+                    double v = b == null ? 0 : b[j];
+                    for (int k = 0; k < d; k++) {
+                        v += (double) x[i * d + k] * w[k * c + j];
+                    }
+                    z[i * c + j] = v;
+                }
+            }
+            return z;
+        }
+
+        /** Each prediction is a largest logit, within the products' float rounding. */
+        void assertArgmax(double[] z, int n, int c, int[] predicted, String what) {
+            for (int i = 0; i < n; i++) {
+                double max = Double.NEGATIVE_INFINITY;
+                double scale = 0;
+                for (int j = 0; j < c; j++) {
+                    max = Math.max(max, z[i * c + j]);
+                    scale = Math.max(scale, Math.abs(z[i * c + j]));
+                }
+                int p = predicted[i];
+                assertTrue(p >= 0 && p < c && z[i * c + p] >= max - 1e-5 * Math.max(1, scale),
+                        what + ": row " + i + " predicted " + p + " (logit " + (p >= 0 && p < c ? z[i * c + p] : "-")
+                                + ", the max " + max + ")");
+            }
+        }
+
+        @Test
+        void theClassifiersPredictionsAreTheArgmaxOfItsLogits() {
+            Rng rng = Rng.fresh();
+            for (int[] shape : new int[][] {{1, 3, 2}, {37, 9, 10}, {70, 5, 33}, {4, 3, 1025}}) {
+                int n = shape[0];
+                int d = shape[1];
+                int c = shape[2];
+                float[] x = rng.normal(n * d, 1);
+                float[] w = rng.normal(d * c, 1);
+                float[] b = rng.normal(c, 1);
+                int[] y = rng.labels(n, c);
+                int[] predicted = new int[n];
+                Arrays.fill(predicted, -7);
+                ClassifierOptions o = ClassifierOptions.defaults().withReg(0.01);
+                ClassifierResult r = sx.classifier(x, w, b, y, n, d, c, o, new float[d * c], new float[c], null,
+                        predicted);
+                assertSame(predicted, r.predicted());
+                assertArgmax(logits(x, w, b, n, d, c), n, c, predicted, n + "x" + d + "x" + c + " " + rng);
+                ClassifierResult plain = sx.classifier(x, w, b, y, n, d, c, o, new float[d * c], new float[c], null);
+                assertEquals(plain.loss(), r.loss(), 0, "the loss is the same with predictions " + rng);
+                assertNull(plain.predicted());
+            }
+            // Every logit equal: the lowest index, class 0, on every row and engine.
+            int n = 40;
+            int[] ties = new int[n];
+            Arrays.fill(ties, 5);
+            sx.classifier(rng.normal(n * 3, 1), new float[3 * 7], new float[7], rng.labels(n, 7), n, 3, 7,
+                    ClassifierOptions.defaults(), null, null, null, ties);
+            assertArrayEquals(new int[n], ties, "ties go to the lowest index " + rng);
+        }
+
+        @Test
+        void theBinaryClassifiersPredictionsAreThePositiveLogits() {
+            Rng rng = Rng.fresh();
+            int n = 45;
+            int d = 6;
+            int k = 3;
+            float[] x = rng.normal(n * d, 1);
+            float[] w = rng.normal(d * k, 1);
+            float[] b = rng.normal(k, 1);
+            int[] predicted = new int[n * k];
+            Arrays.fill(predicted, -1);
+            sx.binaryClassifier(x, w, b, rng.uniform(n * k, 0, 1), n, d, k, BinaryClassifierOptions.defaults(),
+                    new float[d * k], null, null, predicted);
+            double[] z = logits(x, w, b, n, d, k);
+            for (int i = 0; i < n * k; i++) {
+                if (Math.abs(z[i]) > 1e-5) {
+                    assertEquals(z[i] > 0 ? 1 : 0, predicted[i], "element " + i + ", logit " + z[i] + " " + rng);
+                }
+            }
+        }
+
+        @Test
+        void theForwardPassGivesTheSoftmaxAndTheArgmax() {
+            Rng rng = Rng.fresh();
+            for (int[] shape : new int[][] {{1, 1, 2}, {50, 7, 10}, {9, 20, 1100}}) {
+                int n = shape[0];
+                int d = shape[1];
+                int c = shape[2];
+                float[] x = rng.normal(n * d, 1);
+                float[] w = rng.normal(d * c, 0.7);
+                float[] b = rng.normal(c, 0.5);
+                float[] probs = poisoned(n * c);
+                int[] predicted = new int[n];
+                assertSame(probs, sx.linearSoftmax(x, w, b, n, d, c, probs, predicted));
+                double[] z = logits(x, w, b, n, d, c);
+                float[] zf = new float[z.length];
+                for (int i = 0; i < z.length; i++) {
+                    zf[i] = (float) z[i];
+                }
+                assertClose(Oracle.softmax(zf, n, c), probs, CLASSIFIER, n + "x" + d + "x" + c + " " + rng);
+                assertArgmax(z, n, c, predicted, n + "x" + d + "x" + c + " " + rng);
+                float[] only = poisoned(n * c);
+                sx.linearSoftmax(x, w, null, n, d, c, only, null);
+                double[] zb = logits(x, w, null, n, d, c);
+                float[] zbf = new float[zb.length];
+                for (int i = 0; i < zb.length; i++) {
+                    zbf[i] = (float) zb[i];
+                }
+                assertClose(Oracle.softmax(zbf, n, c), only, CLASSIFIER, "no bias " + rng);
+            }
+            // Logits of 1e17 and more, all equal: an even share, never 1 for each.
+            int n = 3;
+            float[] w = new float[2 * 4];
+            Arrays.fill(w, 1e17f);
+            float[] probs = sx.linearSoftmax(rng.uniform(n * 2, 1, 2), w, null, n, 2, 4, new float[n * 4], null);
+            for (float p : probs) {
+                assertEquals(0.25f, p, 1e-6f, rng.toString());
+            }
+        }
+
+        @Test
+        void predictionOutputsOfTheWrongSizeAreRefused() {
+            float[] x = new float[6];
+            float[] w = new float[6];
+            ShapeMismatchException e = org.junit.jupiter.api.Assertions.assertThrows(ShapeMismatchException.class,
+                    () -> sx.linearSoftmax(x, w, null, 2, 3, 2, null, new int[3]));
+            assertTrue(e.getMessage().contains("predictedOut must have length rows = 2"), e.getMessage());
+            NullPointerException none = org.junit.jupiter.api.Assertions.assertThrows(NullPointerException.class,
+                    () -> sx.linearSoftmax(x, w, null, 2, 3, 2, null, null));
+            assertTrue(none.getMessage().contains("nothing to compute"), none.getMessage());
+            e = org.junit.jupiter.api.Assertions.assertThrows(ShapeMismatchException.class, () -> sx.classifier(x, w,
+                    null, new int[2], 2, 3, 2, ClassifierOptions.defaults(), null, null, null, new int[1]));
+            assertTrue(e.getMessage().contains("predictedOut"), e.getMessage());
+            int[] same = new int[2];
+            IllegalArgumentException alias = org.junit.jupiter.api.Assertions.assertThrows(
+                    IllegalArgumentException.class, () -> sx.classifier(x, w, null, same, 2, 3, 2,
+                            ClassifierOptions.defaults(), null, null, null, same));
+            assertTrue(alias.getMessage().contains("predictedOut"), alias.getMessage());
+        }
+    }
+
+    // -------------------------------------------------------------------------------------------
+
     @Nested
     class Outputs {
         @Test

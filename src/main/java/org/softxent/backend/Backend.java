@@ -47,6 +47,14 @@ public interface Backend extends AutoCloseable {
     /** The linear sigmoid classifier's loss and the gradients asked for; returns the loss. */
     double binaryClassifier(BinaryClassifierProblem problem);
 
+    /**
+     * The classifier's forward pass: probabilities = softmax(X·W + b) [rows, classes] into
+     * probsOut, and each row's predicted class (the argmax, the lowest on a tie) into
+     * predictedOut; either may be null (not both). X, W and b must be finite.
+     */
+    void linearSoftmax(float[] x, float[] w, float[] b, int rows, int features, int classes, float[] probsOut,
+                       int[] predictedOut);
+
     /** Releases what the backend holds (device memory, contexts). Idempotent. */
     @Override
     void close();

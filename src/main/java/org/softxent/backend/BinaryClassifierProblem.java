@@ -12,8 +12,9 @@ import org.softxent.BinaryClassifierOptions;
  * @param gradW   [features, outputs] dW = Xᵀ·dS + 2·reg·W, or null when not asked for
  * @param gradB   [outputs] db = column sums of dS, or null
  * @param gradX   [rows, features] dX = dS·Wᵀ, or null
+ * @param predicted [rows, outputs] 1 where the logit is &gt; 0, else 0; or null
  */
 public record BinaryClassifierProblem(float[] x, float[] w, float[] b, float[] targets, int rows, int features,
                                       int outputs, BinaryClassifierOptions options, float[] gradW, float[] gradB,
-                                      float[] gradX) {
+                                      float[] gradX, int[] predicted) {
 }

@@ -12,8 +12,9 @@ import org.softxent.ClassifierOptions;
  * @param gradW  [features, classes] dW = Xᵀ·dS + 2·reg·W, or null when not asked for
  * @param gradB  [classes] db = column sums of dS, or null
  * @param gradX  [rows, features] dX = dS·Wᵀ, or null
+ * @param predicted [rows] each row's predicted class (the argmax of its logits, the lowest on a tie), or null
  */
 public record ClassifierProblem(float[] x, float[] w, float[] b, int[] labels, int rows, int features,
                                 int classes, ClassifierOptions options, float[] gradW, float[] gradB,
-                                float[] gradX) {
+                                float[] gradX, int[] predicted) {
 }

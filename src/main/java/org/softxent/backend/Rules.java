@@ -80,6 +80,13 @@ public final class Rules {
      */
     public static void classifier(int rows, int features, int classes, Operand x, Operand w, Operand b, Operand labels,
                                   ClassifierOptions options, Operand gradW, Operand gradB, Operand gradX) {
+        classifier(rows, features, classes, x, w, b, labels, options, gradW, gradB, gradX, null);
+    }
+
+    /** As the other, with the optional predicted classes [rows] (ints). */
+    public static void classifier(int rows, int features, int classes, Operand x, Operand w, Operand b, Operand labels,
+                                  ClassifierOptions options, Operand gradW, Operand gradB, Operand gradX,
+                                  Operand predicted) {
         requireNonNull("options", options);
         linearInputs(rows, features, "classes", classes, x, w, b, gradB);
         vector(rows, "rows", labels);
@@ -88,6 +95,27 @@ public final class Rules {
             Checks.requireLength("classWeights", ce.classWeights(), classes, "classes");
         }
         linearGradients(rows, features, "classes", classes, gradW, gradB, gradX);
+        if (predicted != null && predicted.present()) {
+            predicted.require(rows, "have length rows = " + rows);
+        }
+    }
+
+    /**
+     * The classifier's forward pass: x [rows, features], w [features, classes], b [classes] or
+     * absent; the probabilities [rows, classes] and the predicted classes [rows], at least one.
+     */
+    public static void linearSoftmax(int rows, int features, int classes, Operand x, Operand w, Operand b,
+                                     Operand probsOut, Operand predictedOut) {
+        linearInputs(rows, features, "classes", classes, x, w, b, Operand.of("gradB", null));
+        if (!probsOut.present() && !predictedOut.present()) {
+            throw new NullPointerException("probsOut and predictedOut are both null: nothing to compute");
+        }
+        if (probsOut.present()) {
+            shape("rows", rows, "classes", classes, probsOut);
+        }
+        if (predictedOut.present()) {
+            predictedOut.require(rows, "have length rows = " + rows);
+        }
     }
 
     /**
@@ -97,6 +125,18 @@ public final class Rules {
     public static void binaryClassifier(int rows, int features, int outputs, Operand x, Operand w, Operand b,
                                         Operand targets, BinaryClassifierOptions options, Operand gradW,
                                         Operand gradB, Operand gradX) {
+        binaryClassifier(rows, features, outputs, x, w, b, targets, options, gradW, gradB, gradX, null);
+    }
+
+    /** As the other, with the optional predictions [rows, outputs] (ints: 1 where the logit is > 0). */
+    public static void binaryClassifier(int rows, int features, int outputs, Operand x, Operand w, Operand b,
+                                        Operand targets, BinaryClassifierOptions options, Operand gradW,
+                                        Operand gradB, Operand gradX, Operand predicted) {
+        if (predicted != null && predicted.present()) {
+            dimensions("rows", rows, "outputs", outputs);
+            long count = (long) rows * outputs;
+            predicted.require(count, "hold rows × outputs = " + rows + " × " + outputs + " = " + count + " ints");
+        }
         requireNonNull("options", options);
         linearInputs(rows, features, "outputs", outputs, x, w, b, gradB);
         shape("rows", rows, "outputs", outputs, targets);

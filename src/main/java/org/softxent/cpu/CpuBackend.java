@@ -203,6 +203,17 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public void linearSoftmax(float[] x, float[] w, float[] b, int rows, int features, int classes, float[] probsOut,
+                              int[] predictedOut) {
+        rejectNonFinite("x", x, features, false);
+        rejectNonFinite("w", w, classes, false);
+        if (b != null) {
+            rejectNonFinite("b", b, classes, false);
+        }
+        CpuClassifier.linearSoftmax(x, w, b, rows, features, classes, probsOut, predictedOut, blas);
+    }
+
+    @Override
     public void close() {
         // Nothing held.
     }

@@ -51,17 +51,57 @@ final class CpuClassifier {
         final int c = pr.classes();
         final int[] labels = pr.labels();
         CrossEntropyRows ce = CrossEntropyRows.forLabels(labels, c, pr.options().crossEntropy());
+        final int[] predicted = pr.predicted();
         double lossSum = linear(blas, pr.x(), pr.w(), pr.b(), pr.rows(), pr.features(), c, pr.options().reg(),
                 pr.gradW(), pr.gradB(), pr.gradX(), (logits, first, m, ds) ->
                         Parallel.sum(m, Parallel.rowsPerRange(c), blas ? 0 : (long) m * c, (from, to) -> {
                             RowSoftmax row = new RowSoftmax(c);
                             double partial = 0.0;
                             for (int i = from; i < to; i++) {
+                                if (predicted != null) {
+                                    // Before the row's loss: dS may be written over its logits.
+                                    predicted[first + i] = argmax(logits, i * c, c);
+                                }
                                 partial += ce.labelRow(row, logits, i * c, labels[first + i], null, ds, i * c);
                             }
                             return partial;
                         }));
         return ce.reduce(lossSum) + regTerm(pr.options().reg(), pr.w());
+    }
+
+    /** The index of the largest of a[from, from + c), the lowest among equal ones. */
+    static int argmax(double[] a, int from, int c) {
+        int best = 0;
+        for (int j = 1; j < c; j++) {
+            if (a[from + j] > a[from + best]) {
+                best = j;
+            }
+        }
+        return best;
+    }
+
+    /**
+     * The forward pass: logits = X·W + b by the same products as the classifier's, then each row's
+     * softmax (in double, as the engine's) into probsOut and its argmax into predictedOut.
+     */
+    static void linearSoftmax(float[] x, float[] w, float[] b, int n, int d, int c, float[] probsOut,
+                              int[] predictedOut, boolean blas) {
+        linear(blas, x, w, b, n, d, c, 0, null, null, null, (logits, first, m, ds) ->
+                Parallel.sum(m, Parallel.rowsPerRange(c), blas ? 0 : (long) m * c, (from, to) -> {
+                    RowSoftmax row = new RowSoftmax(c);
+                    for (int i = from; i < to; i++) {
+                        if (predictedOut != null) {
+                            predictedOut[first + i] = argmax(logits, i * c, c);
+                        }
+                        if (probsOut != null) {
+                            double[] p = row.of(logits, i * c, c);
+                            for (int j = 0; j < c; j++) {
+                                probsOut[(first + i) * c + j] = (float) p[j];
+                            }
+                        }
+                    }
+                    return 0.0;
+                }));
     }
 
     /** The linear sigmoid classifier: the same products around {@link SigmoidLoss} of each element. */
@@ -70,6 +110,7 @@ final class CpuClassifier {
         final float[] targets = pr.targets();
         BinaryCrossEntropyOptions bce = pr.options().binaryCrossEntropy();
         final float[] posWeight = bce.posWeight();
+        final int[] predicted = pr.predicted();
         long elements = (long) pr.rows() * k;
         final double gradScale = bce.reduction() == Reduction.MEAN ? 1.0 / elements : 1.0;
         double lossSum = linear(blas, pr.x(), pr.w(), pr.b(), pr.rows(), pr.features(), k, pr.options().reg(),
@@ -77,6 +118,9 @@ final class CpuClassifier {
                         Parallel.sum(m, Parallel.rowsPerRange(k), blas ? 0 : (long) m * k, (from, to) -> {
                             double partial = 0.0;
                             for (int i = from * k; i < to * k; i++) {
+                                if (predicted != null) {
+                                    predicted[first * k + i] = logits[i] > 0 ? 1 : 0;
+                                }
                                 double pw = posWeight == null ? 1.0 : posWeight[i % k];
                                 partial += SigmoidLoss.element(logits[i], targets[first * k + i], pw, gradScale,
                                         ds, i);

@@ -293,9 +293,32 @@ final class CudaEngine implements Backend {
         CUdeviceptr gradW = p.gradW() == null ? null : buffer(Use.GRAD_W, (long) d * c, call);
         CUdeviceptr gradB = p.gradB() == null ? null : buffer(Use.GRAD_B, c, call);
         CUdeviceptr gradX = p.gradX() == null ? null : buffer(Use.GRAD_X, (long) n * d, call);
-        Slot slot = ops.classifier(x, w, b, labels, n, d, c, p.options(), gradW, gradB, gradX, null, s);
+        CUdeviceptr predicted = p.predicted() == null ? null : buffer(Use.PREDICTED, n, call);
+        Slot slot = ops.classifier(x, w, b, labels, n, d, c, p.options(), gradW, gradB, gradX, null, predicted, null,
+                s);
+        if (predicted != null) {
+            transfers.download(predicted, p.predicted(), s);
+        }
         finish(s, gradW, p.gradW(), gradB, p.gradB(), gradX, p.gradX());
         return status.loss(slot);
+    }
+
+    @Override
+    public synchronized void linearSoftmax(float[] xs, float[] ws, float[] bs, int n, int d, int c, float[] probsOut,
+                                           int[] predictedOut) {
+        CUstream s = enter();
+        String call = "linearSoftmax of " + n + " × " + d + " inputs and " + c + " classes";
+        cublas(); // says why not before anything is uploaded
+        CUdeviceptr x = upload(Use.X, xs, s, call);
+        CUdeviceptr w = upload(Use.W, ws, s, call);
+        CUdeviceptr b = bs == null ? null : upload(Use.BIAS, bs, s, call);
+        CUdeviceptr probs = probsOut == null ? null : buffer(Use.PROBS, (long) n * c, call);
+        CUdeviceptr predicted = predictedOut == null ? null : buffer(Use.PREDICTED, n, call);
+        ops.linearSoftmax(x, w, b, n, d, c, probs, predicted, s);
+        if (predicted != null) {
+            transfers.download(predicted, predictedOut, s);
+        }
+        finish(s, probs, probsOut);
     }
 
     @Override
@@ -313,7 +336,12 @@ final class CudaEngine implements Backend {
         CUdeviceptr gradW = p.gradW() == null ? null : buffer(Use.GRAD_W, (long) d * k, call);
         CUdeviceptr gradB = p.gradB() == null ? null : buffer(Use.GRAD_B, k, call);
         CUdeviceptr gradX = p.gradX() == null ? null : buffer(Use.GRAD_X, (long) n * d, call);
-        Slot slot = ops.binaryClassifier(x, w, b, targets, n, d, k, p.options(), gradW, gradB, gradX, null, s);
+        CUdeviceptr predicted = p.predicted() == null ? null : buffer(Use.PREDICTED, (long) n * k, call);
+        Slot slot = ops.binaryClassifier(x, w, b, targets, n, d, k, p.options(), gradW, gradB, gradX, null, predicted,
+                null, s);
+        if (predicted != null) {
+            transfers.download(predicted, p.predicted(), s);
+        }
         finish(s, gradW, p.gradW(), gradB, p.gradB(), gradX, p.gradX());
         return status.loss(slot);
     }

@@ -156,14 +156,33 @@ final class DeviceApi implements OnDevice {
     public void classifier(CUdeviceptr x, CUdeviceptr w, CUdeviceptr b, CUdeviceptr labels, int rows, int features,
                            int classes, ClassifierOptions options, CUdeviceptr gradW, CUdeviceptr gradB,
                            CUdeviceptr gradX, CUdeviceptr lossOut) {
+        classifier(x, w, b, labels, rows, features, classes, options, gradW, gradB, gradX, lossOut, null, null);
+    }
+
+    @Override
+    public void classifier(CUdeviceptr x, CUdeviceptr w, CUdeviceptr b, CUdeviceptr labels, int rows, int features,
+                           int classes, ClassifierOptions options, CUdeviceptr gradW, CUdeviceptr gradB,
+                           CUdeviceptr gradX, CUdeviceptr lossOut, CUdeviceptr predicted, CUdeviceptr correct) {
         synchronized (engine) {
             engine.begin();
             Rules.classifier(rows, features, classes, floats("x", x), floats("w", w), floats("b", b),
                     ints("labels", labels), options, floats("gradW", gradW), floats("gradB", gradB),
-                    floats("gradX", gradX));
+                    floats("gradX", gradX), ints("predicted", predicted));
             optional(floats("lossOut", lossOut), 1, "hold 1 float");
+            optional(ints("correct", correct), 1, "hold 1 int");
             queue(s -> engine.ops.classifier(x, w, b, labels, rows, features, classes, options, gradW, gradB, gradX,
-                    lossOut, s));
+                    lossOut, predicted, correct, s));
+        }
+    }
+
+    @Override
+    public void linearSoftmax(CUdeviceptr x, CUdeviceptr w, CUdeviceptr b, int rows, int features, int classes,
+                              CUdeviceptr probsOut, CUdeviceptr predictedOut) {
+        synchronized (engine) {
+            engine.begin();
+            Rules.linearSoftmax(rows, features, classes, floats("x", x), floats("w", w), floats("b", b),
+                    floats("probsOut", probsOut), ints("predictedOut", predictedOut));
+            queue(s -> engine.ops.linearSoftmax(x, w, b, rows, features, classes, probsOut, predictedOut, s));
         }
     }
 
@@ -171,14 +190,23 @@ final class DeviceApi implements OnDevice {
     public void binaryClassifier(CUdeviceptr x, CUdeviceptr w, CUdeviceptr b, CUdeviceptr targets, int rows,
                                  int features, int outputs, BinaryClassifierOptions options, CUdeviceptr gradW,
                                  CUdeviceptr gradB, CUdeviceptr gradX, CUdeviceptr lossOut) {
+        binaryClassifier(x, w, b, targets, rows, features, outputs, options, gradW, gradB, gradX, lossOut, null, null);
+    }
+
+    @Override
+    public void binaryClassifier(CUdeviceptr x, CUdeviceptr w, CUdeviceptr b, CUdeviceptr targets, int rows,
+                                 int features, int outputs, BinaryClassifierOptions options, CUdeviceptr gradW,
+                                 CUdeviceptr gradB, CUdeviceptr gradX, CUdeviceptr lossOut, CUdeviceptr predicted,
+                                 CUdeviceptr correct) {
         synchronized (engine) {
             engine.begin();
             Rules.binaryClassifier(rows, features, outputs, floats("x", x), floats("w", w), floats("b", b),
                     floats("targets", targets), options, floats("gradW", gradW), floats("gradB", gradB),
-                    floats("gradX", gradX));
+                    floats("gradX", gradX), ints("predicted", predicted));
             optional(floats("lossOut", lossOut), 1, "hold 1 float");
+            optional(ints("correct", correct), 1, "hold 1 int");
             queue(s -> engine.ops.binaryClassifier(x, w, b, targets, rows, features, outputs, options, gradW, gradB,
-                    gradX, lossOut, s));
+                    gradX, lossOut, predicted, correct, s));
         }
     }
 

@@ -203,7 +203,7 @@ final class DeviceOps {
      */
     Slot classifier(CUdeviceptr x, CUdeviceptr w, CUdeviceptr b, CUdeviceptr labels, int n, int d, int c,
                     ClassifierOptions options, CUdeviceptr gradW, CUdeviceptr gradB, CUdeviceptr gradX,
-                    CUdeviceptr lossOut, CUstream s) {
+                    CUdeviceptr lossOut, CUdeviceptr predicted, CUdeviceptr correct, CUstream s) {
         String call = "classifier of " + n + " × " + d + " inputs and " + c + " classes";
         CrossEntropyOptions ce = options.crossEntropy();
         CUdeviceptr weights = classWeights(ce, s, call);
@@ -211,7 +211,11 @@ final class DeviceOps {
         double eps = ce.labelSmoothing();
         Linear linear = new Linear(call, "classifier", n, d, c, options.reg(), options.tf32(), reduction,
                 Operand.labels("labels", labels, c, ce.ignoreIndex()), false, 0);
-        return run(linear, x, w, b, gradW, gradB, gradX, lossOut, s,
+        ChunkPredict predict = predicted == null && correct == null ? null : (logits, r0, m) ->
+                new ArgmaxKernel(m, c, 0, ce.ignoreIndex(), logits, b, labels.withByteOffset(r0 * Integer.BYTES), null,
+                        predicted == null ? null : predicted.withByteOffset(r0 * Integer.BYTES), correct)
+                        .launch(module, s);
+        return run(linear, x, w, b, gradW, gradB, gradX, lossOut, s, predict,
                 slot -> new DivisorKernel(n, c, ce.ignoreIndex(), reduction, labels, weights, slot.status(), 4)
                         .launch(module, s),
                 (slot, logits, r0, m, rowLoss) -> new RowKernel(Contract.OP_CE_LABELS, m, c, reduction, logits, b,
@@ -228,7 +232,7 @@ final class DeviceOps {
      */
     Slot binaryClassifier(CUdeviceptr x, CUdeviceptr w, CUdeviceptr b, CUdeviceptr targets, int n, int d, int k,
                           BinaryClassifierOptions options, CUdeviceptr gradW, CUdeviceptr gradB, CUdeviceptr gradX,
-                          CUdeviceptr lossOut, CUstream s) {
+                          CUdeviceptr lossOut, CUdeviceptr predicted, CUdeviceptr correct, CUstream s) {
         String call = "binaryClassifier of " + n + " × " + d + " inputs and " + k + " outputs";
         BinaryCrossEntropyOptions bce = options.binaryCrossEntropy();
         CUdeviceptr pw = upload(Use.WEIGHTS, bce.posWeight(), s, call);
@@ -238,7 +242,11 @@ final class DeviceOps {
                 Operand.values("targets", targets, k, false), true, elements);
         // Each chunk's element losses are summed into the status block as soon as they are written,
         // so they need a chunk's room, not n·k floats.
-        return run(linear, x, w, b, gradW, gradB, gradX, lossOut, s, slot -> { },
+        ChunkPredict predict = predicted == null && correct == null ? null : (logits, r0, m) ->
+                new ArgmaxKernel(m, k, 1, 0, logits, b, null, targets.withByteOffset(r0 * k * Float.BYTES),
+                        predicted == null ? null : predicted.withByteOffset(r0 * k * Integer.BYTES), correct)
+                        .launch(module, s);
+        return run(linear, x, w, b, gradW, gradB, gradX, lossOut, s, predict, slot -> { },
                 (slot, logits, r0, m, elementLoss) -> {
                     new BceKernel((long) m * k, k, reduction, logits, b, targets.withByteOffset(r0 * k * Float.BYTES),
                             pw, elements, r0 * k, logits, null, elementLoss, null, null, slot.status(), 3, 4)
@@ -256,6 +264,49 @@ final class DeviceOps {
         void launch(Slot slot, CUdeviceptr logits, long r0, int m, CUdeviceptr losses);
     }
 
+    /** The predictions of one chunk of rows [r0, r0 + m) from its logits, before dS overwrites them. */
+    private interface ChunkPredict {
+        void launch(CUdeviceptr logits, long r0, int m);
+    }
+
+    /**
+     * The classifier's forward pass: in chunks of rows, logits = X·W (cuBLAS), each row's argmax
+     * (with the bias) into predicted, its softmax (with the bias) into probs; X, W and b checked.
+     */
+    Slot linearSoftmax(CUdeviceptr x, CUdeviceptr w, CUdeviceptr b, int n, int d, int c, CUdeviceptr probs,
+                       CUdeviceptr predicted, CUstream s) {
+        String call = "linearSoftmax of " + n + " × " + d + " inputs and " + c + " classes";
+        Cublas products = cublas.get();
+        long squaresBlocks = SquaresKernel.blocks(module, Math.max((long) n * d, (long) d * c));
+        CUdeviceptr partial = workspace.get(Use.PARTIAL, squaresBlocks * Double.BYTES, call).pointer();
+        long chunkRows = Math.max(1, Math.min(n, chunkBytes() / ((long) c * Float.BYTES)));
+        CUdeviceptr logits = workspace.get(Use.CHUNK_LOGITS, chunkRows * c * Float.BYTES, call).pointer();
+        List<Operand> operands = List.of(Operand.values("x", x, d, false), Operand.values("w", w, c, false),
+                Operand.values("b", b, c, false), Operand.values("logits x·w + b", null, c, false));
+        return queue("linearSoftmax", s, operands, slot -> {
+            new SquaresKernel((long) n * d, 0, 0, 0, x, partial, slot.status()).launch(module, s);
+            if (b != null) {
+                new SquaresKernel(c, 2, 0, 0, b, partial, slot.status()).launch(module, s);
+            }
+            new SquaresKernel((long) d * c, 1, 0, 0, w, partial, slot.status()).launch(module, s);
+            products.on(s);
+            for (long r0 = 0; r0 < n; r0 += chunkRows) {
+                int m = (int) Math.min(chunkRows, n - r0);
+                products.logits(x.withByteOffset(r0 * d * Float.BYTES), w, logits, m, d, c);
+                if (predicted != null) {
+                    new ArgmaxKernel(m, c, 0, 0, logits, b, null, null, predicted.withByteOffset(r0 * Integer.BYTES),
+                            null).launch(module, s);
+                }
+                if (probs != null) {
+                    CUdeviceptr out = probs.withByteOffset(r0 * c * Float.BYTES);
+                    new RowKernel(Contract.OP_SOFTMAX, m, c, Contract.REDUCE_NONE, logits, b, null, null, null, 0, 1f,
+                            0f, c, 0, r0, out, null, null, null, null, slot.status(), 3, 4)
+                            .launch(module, rowShape(m, c, logits, b, out), s);
+                }
+            }
+        });
+    }
+
     /**
      * What both linear classifiers share: the checks of X, W and b, the reg term, the chunks with
      * their products, and the final reduction of the losses (n row losses, or with elementLosses a
@@ -267,7 +318,7 @@ final class DeviceOps {
     }
 
     private Slot run(Linear l, CUdeviceptr x, CUdeviceptr w, CUdeviceptr b, CUdeviceptr gradW, CUdeviceptr gradB,
-                     CUdeviceptr gradX, CUdeviceptr lossOut, CUstream s,
+                     CUdeviceptr gradX, CUdeviceptr lossOut, CUstream s, ChunkPredict predict,
                      java.util.function.Consumer<Slot> divisorKernel, ChunkLoss loss) {
         Cublas products = cublas.get(); // before any work: the classifier needs cuBLAS
         int n = l.n();
@@ -299,6 +350,9 @@ final class DeviceOps {
                     int m = (int) Math.min(chunkRows, n - r0);
                     CUdeviceptr xChunk = x.withByteOffset(r0 * d * Float.BYTES);
                     products.logits(xChunk, w, logits, m, d, c);
+                    if (predict != null) {
+                        predict.launch(logits, r0, m);
+                    }
                     loss.launch(slot, logits, r0, m, losses);
                     if (gradW != null) {
                         products.gradW(logits, xChunk, gradW, m, d, c, r0 > 0 || l.reg() > 0 ? 1f : 0f);

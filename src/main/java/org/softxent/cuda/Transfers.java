@@ -71,18 +71,34 @@ final class Transfers implements AutoCloseable {
 
     /** Copies {@code dst.length} floats from the device into {@code dst}; returns when they are there. */
     void download(CUdeviceptr src, float[] dst, CUstream stream) {
-        int per = CHUNK / Float.BYTES;
-        int chunks = (dst.length + per - 1) / per;
+        download(src, dst.length, stream, (b, from, off, n) -> pinned[b].buffer().asFloatBuffer().get(off, dst,
+                from + off, n));
+    }
+
+    /** Copies {@code dst.length} ints from the device into {@code dst}; returns when they are there. */
+    void download(CUdeviceptr src, int[] dst, CUstream stream) {
+        download(src, dst.length, stream, (b, from, off, n) -> pinned[b].buffer().asIntBuffer().get(off, dst,
+                from + off, n));
+    }
+
+    /** Copies a piece of staging buffer b into the destination array: [off, off + n) of its chunk at {@code from}. */
+    private interface CopyOut {
+        void copy(int b, int from, int off, int n);
+    }
+
+    private void download(CUdeviceptr src, int length, CUstream stream, CopyOut out) {
+        int per = CHUNK / Float.BYTES; // 4-byte elements
+        int chunks = (length + per - 1) / per;
         int[] buffer = new int[chunks];
         // Keep one chunk's DMA in flight while the previous one is copied out.
         for (int c = 0; c < chunks; c++) {
-            buffer[c] = queueDownload(src, c, per, dst.length, stream);
+            buffer[c] = queueDownload(src, c, per, length, stream);
             if (c > 0) {
-                copyOut(buffer[c - 1], dst, c - 1, per);
+                copyOut(buffer[c - 1], length, c - 1, per, out);
             }
         }
         if (chunks > 0) {
-            copyOut(buffer[chunks - 1], dst, chunks - 1, per);
+            copyOut(buffer[chunks - 1], length, chunks - 1, per, out);
         }
     }
 
@@ -115,11 +131,11 @@ final class Transfers implements AutoCloseable {
         return b;
     }
 
-    private void copyOut(int b, float[] dst, int chunk, int per) {
+    private void copyOut(int b, int length, int chunk, int per, CopyOut out) {
         int first = chunk * per;
-        int count = Math.min(per, dst.length - first);
+        int count = Math.min(per, length - first);
         waitFor(b);
-        split(count, (off, n) -> pinned[b].buffer().asFloatBuffer().get(off, dst, first + off, n));
+        split(count, (off, n) -> out.copy(b, first, off, n));
     }
 
     private void queueUpload(int b, CUdeviceptr dst, long bytes, CUstream stream) {

@@ -16,7 +16,7 @@ final class Workspace implements AutoCloseable {
         /** Inputs staged from host arrays. */
         LOGITS, LABELS, TARGETS, X, W, BIAS,
         /** Outputs staged for host arrays. */
-        OUT, PROBS, GRAD_W, GRAD_B, GRAD_X,
+        OUT, PROBS, GRAD_W, GRAD_B, GRAD_X, PREDICTED,
         /** The call's own: per-row losses, per-block partial sums, class weights, the classifier's logits. */
         ROW_LOSS, PARTIAL, WEIGHTS, CHUNK_LOGITS
     }

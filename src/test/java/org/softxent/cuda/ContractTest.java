@@ -134,7 +134,7 @@ class ContractTest {
             }
             records++;
         }
-        assertEquals(11, records);
+        assertEquals(12, records);
     }
 
     @Test

@@ -2,6 +2,7 @@ package org.softxent.cuda;
 
 import static jcuda.driver.JCudaDriver.cuCtxSynchronize;
 import static jcuda.driver.JCudaDriver.cuMemcpyDtoH;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.softxent.testing.Close.LOGITS;
 import static org.softxent.testing.Close.assertClose;
@@ -385,6 +386,52 @@ class KernelsTest {
                 .launch(engine.module, stream);
         assertEquals(2L, word(st, Contract.STATUS_BAD));
         assertEquals(rows * cols - 2L, ~word(st, Contract.STATUS_FIRST + 8));
+    }
+
+    @Test
+    void argmaxPredictsEachRowAndCountsTheRightOnes() {
+        Rng rng = Rng.fresh();
+        for (int cols : new int[] {1, 7, 32, 33, 300}) {
+            int rows = 2000; // more rows than the grid's warps: rows come to warps in turn
+            float[] z = rng.normal(rows * cols, 3);
+            float[] bias = rng.normal(cols, 1);
+            for (int j = 0; j < cols; j++) {
+                z[5 * cols + j] = -bias[j]; // a row of ties: its argmax is 0
+            }
+            int[] labels = rng.labels(rows, cols);
+            labels[7] = -100; // ignored: never counted
+            int[] want = new int[rows];
+            int right = 0;
+            for (int i = 0; i < rows; i++) {
+                for (int j = 1; j < cols; j++) {
+                    if (z[i * cols + j] + bias[j] > z[i * cols + want[i]] + bias[want[i]]) {
+                        want[i] = j;
+                    }
+                }
+                right += labels[i] == want[i] ? 1 : 0;
+            }
+            CUdeviceptr predicted = mem.of(new int[rows]);
+            CUdeviceptr correct = mem.of(new int[] {3});
+            new ArgmaxKernel(rows, cols, 0, -100, mem.of(z), mem.of(bias), mem.of(labels), null, predicted, correct)
+                    .launch(engine.module, stream);
+            assertArrayEquals(want, DeviceArrays.readInts(predicted, rows), cols + " columns " + rng);
+            assertEquals(3 + right, DeviceArrays.readInts(correct, 1)[0], "the count, added " + rng);
+        }
+        int n = 1000;
+        int k = 3;
+        float[] z = rng.normal(n * k, 2);
+        float[] t = rng.uniform(n * k, 0, 1);
+        int[] want = new int[n * k];
+        int right = 0;
+        for (int i = 0; i < n * k; i++) {
+            want[i] = z[i] > 0 ? 1 : 0;
+            right += want[i] == (t[i] >= 0.5f ? 1 : 0) ? 1 : 0;
+        }
+        CUdeviceptr predicted = mem.of(new int[n * k]);
+        CUdeviceptr correct = mem.of(new int[1]);
+        new ArgmaxKernel(n, k, 1, 0, mem.of(z), null, null, mem.of(t), predicted, correct).launch(engine.module, stream);
+        assertArrayEquals(want, DeviceArrays.readInts(predicted, n * k), "binary " + rng);
+        assertEquals(right, DeviceArrays.readInts(correct, 1)[0], "binary count " + rng);
     }
 
     @Test

@@ -65,6 +65,12 @@ class SelfCheckTest {
         }
 
         @Override
+        public void linearSoftmax(float[] x, float[] w, float[] b, int rows, int features, int classes,
+                                  float[] probsOut, int[] predictedOut) {
+            cpu.linearSoftmax(x, w, b, rows, features, classes, probsOut, predictedOut);
+        }
+
+        @Override
         public void close() {
         }
     }
