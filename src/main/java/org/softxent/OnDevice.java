@@ -193,6 +193,9 @@ public interface OnDevice {
      */
     void download(CUdeviceptr src, float[] dst);
 
+    /** As {@link #download(CUdeviceptr, float[])}, of ints (labels, predictions, a count). */
+    void download(CUdeviceptr src, int[] dst);
+
     /**
      * A minibatch: dst [count, cols] = the rows of src [srcRows, cols] that the int32 indices
      * [count] name, copied as 4-byte words (float features or int32 labels alike). An index outside

@@ -25,6 +25,9 @@ final class EvaluateCommand implements Callable<Integer> {
     @Mixin
     DataFlags data;
 
+    @Mixin
+    DeviceOption device;
+
     @Option(names = "--confusion", paramLabel = "FILE",
             description = "also write the whole confusion matrix there, as CSV (rows: true class, columns: predicted).")
     Path confusion;
@@ -47,7 +50,11 @@ final class EvaluateCommand implements Callable<Integer> {
                             + "model's " + m.classes() + " classes " + java.util.Arrays.toString(m.labels()));
                 }
             }
-            Evaluation e = m.evaluate(t.x(), t.labels(), t.rows());
+            Evaluation e;
+            try (org.softxent.Softxent sx = device.open()) {
+                DeviceOption.noteFallback(sx, spec.commandLine().getErr());
+                e = m.evaluate(sx, t.x(), t.labels(), t.rows());
+            }
             if (confusion != null) {
                 files.stage(confusion, o -> o.write(e.confusionCsv().getBytes(StandardCharsets.UTF_8)));
                 files.commit();

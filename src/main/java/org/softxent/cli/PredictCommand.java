@@ -28,6 +28,9 @@ final class PredictCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "the folder for the predictions.")
     Path out;
 
+    @Mixin
+    DeviceOption device;
+
     @Override
     public Integer call() throws Exception {
         LinearModel m = ModelFolder.load(model);
@@ -37,7 +40,11 @@ final class PredictCommand implements Callable<Integer> {
             files.checkFile(out.resolve("probabilities.npy"));
             files.checkFile(out.resolve("classes.npy"));
             DataFlags.Data t = data.readForModel(m, false);
-            LinearModel.Predictions both = m.predictBoth(t.x(), t.rows());
+            LinearModel.Predictions both;
+            try (org.softxent.Softxent sx = device.open()) {
+                DeviceOption.noteFallback(sx, spec.commandLine().getErr());
+                both = m.predictBoth(sx, t.x(), t.rows());
+            }
             float[] p = both.probabilities();
             int[] c = both.classes();
             long[] classes = new long[c.length];

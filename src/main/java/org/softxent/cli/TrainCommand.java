@@ -199,7 +199,7 @@ final class TrainCommand implements Callable<Integer> {
                     progress.finish();
                 }
                 LinearModel model = r.model().withInput(all.input());
-                Evaluation result = model.evaluate(testRows.x(), testRows.labels(), testRows.rows());
+                Evaluation result = model.evaluate(sx, testRows.x(), testRows.labels(), testRows.rows());
                 files.stage(out, model.arrays());
                 files.stage(out.resolve("model.json"), o -> o.write(model.metadata().getBytes(StandardCharsets.UTF_8)));
                 String title = (kind == LinearModel.Kind.LOGISTIC ? "logistic" : "softmax") + " regression on "

@@ -329,11 +329,20 @@ final class DeviceApi implements OnDevice {
     @Override
     public void download(CUdeviceptr src, float[] dst) {
         Checks.requireNonNull("dst", dst);
+        copyOut(floats("src", src), src, Pointer.to(dst), dst.length, Float.BYTES, "floats");
+    }
+
+    @Override
+    public void download(CUdeviceptr src, int[] dst) {
+        Checks.requireNonNull("dst", dst);
+        copyOut(ints("src", src), src, Pointer.to(dst), dst.length, Integer.BYTES, "ints");
+    }
+
+    private void copyOut(Operand from, CUdeviceptr src, Pointer dst, int count, int bytes, String what) {
         synchronized (engine) {
             engine.begin();
-            floats("src", src).require(dst.length, "hold the array's " + dst.length + " floats");
-            queue(s -> engine.cuda.check(cuMemcpyDtoHAsync(Pointer.to(dst), src, (long) dst.length * Float.BYTES,
-                    s), "cuMemcpyDtoHAsync"));
+            from.require(count, "hold the array's " + count + " " + what);
+            queue(s -> engine.cuda.check(cuMemcpyDtoHAsync(dst, src, (long) count * bytes, s), "cuMemcpyDtoHAsync"));
             engine.status.drain();
         }
     }

@@ -5,7 +5,9 @@ import java.util.List;
 import java.util.function.LongToDoubleFunction;
 import jcuda.driver.CUdeviceptr;
 import org.softxent.BinaryClassifierOptions;
+import org.softxent.BinaryCrossEntropyOptions;
 import org.softxent.ClassifierOptions;
+import org.softxent.CrossEntropyOptions;
 import org.softxent.DeviceBuffer;
 import org.softxent.DeviceOutOfMemoryException;
 import org.softxent.OnDevice;
@@ -49,6 +51,13 @@ final class DeviceSteps implements Steps {
     private final CUdeviceptr vw;
     private final CUdeviceptr vb;
     private final CUdeviceptr losses;
+    /** One int the passes add the rows they predict right to. */
+    private final CUdeviceptr correct;
+    // The validation rows: resident (with the set resident), else streamed through the chunks.
+    private CUdeviceptr xv;
+    private CUdeviceptr yv;
+    private CUdeviceptr validationLosses;
+    private final float[] validationTargets;
     // Resident: the set, a minibatch gathered from it, the epoch's order.
     private CUdeviceptr x;
     private CUdeviceptr y;
@@ -120,6 +129,7 @@ final class DeviceSteps implements Steps {
             vw = buffer(4 * d * k, "SGD's velocity of W");
             vb = buffer(4 * k, "SGD's velocity of b");
             losses = buffer(4L * this.lossEvery, "the steps' losses");
+            correct = buffer(4, "the count of rows predicted right");
             if (chunkRows == 0) {
                 x = buffer(4 * n * d, "the training rows");
                 y = buffer(4 * n, "the training " + labels);
@@ -141,9 +151,26 @@ final class DeviceSteps implements Steps {
                 gbc = buffer(4 * k, "a chunk's db");
                 chunkLosses = buffer(4 * chunks(p.rows()), "the chunks' losses");
             }
+            long nv = p.validationRows();
+            if (nv > 0 && chunkRows == 0) {
+                xv = buffer(4 * nv * d, "the validation rows");
+                yv = buffer(4 * nv, "the validation " + labels);
+                dev.upload(p.xv(), xv);
+            }
+            if (nv > 0) {
+                validationLosses = buffer(4L * (chunkRows == 0 ? 1 : chunks((int) nv)), "the validation loss");
+            }
         } catch (RuntimeException e) {
             close();
             throw e;
+        }
+        validationTargets = p.logistic() && p.validationRows() > 0 ? p.validationTargets() : null;
+        if (yv != null) {
+            if (p.logistic()) {
+                dev.upload(validationTargets, yv);
+            } else {
+                dev.upload(p.yv(), yv);
+            }
         }
         divisor = divisor(p);
         long mib = owned.stream().mapToLong(DeviceBuffer::bytes).sum() >> 20;
@@ -169,12 +196,14 @@ final class DeviceSteps implements Steps {
     }
 
     @Override
-    public double objective(float[] hw, float[] hb, float[] hgw, float[] hgb) {
+    public Pass objective(float[] hw, float[] hb, float[] hgw, float[] hgb) {
         dev.upload(hw, w);
         dev.upload(hb, b);
+        dev.upload(ZERO, correct);
         if (chunkRows == 0) {
             run(x, y, p.rows(), gw, gb, losses, p.options(), p.binaryOptions());
-            return download(hgw, hgb, losses, 1)[0];
+            double loss = download(hgw, hgb, losses, 1)[0];
+            return new Pass(loss, count());
         }
         // Sums over the chunks (reduction SUM, no L2), then the mean and the L2 term here, as the
         // classifier would add them: loss / divisor + reg·ΣW², dW / divisor + 2·reg·W, db / divisor.
@@ -212,7 +241,64 @@ final class DeviceSteps implements Steps {
         for (int i = 0; i < hgb.length; i++) {
             hgb[i] = (float) (hgb[i] / divisor);
         }
-        return loss / divisor + reg * squares;
+        return new Pass(loss / divisor + reg * squares, count());
+    }
+
+    private static final int[] ZERO = {0};
+
+    /** The count the passes since it was zeroed added up (after the work queued). */
+    private long count() {
+        int[] n = new int[1];
+        dev.download(correct, n);
+        return n[0] & 0xffffffffL;
+    }
+
+    @Override
+    public Pass validate(float[] hw, float[] hb) {
+        int n = p.validationRows();
+        if (n == 0) {
+            return null;
+        }
+        dev.upload(hw, w);
+        dev.upload(hb, b);
+        dev.upload(ZERO, correct);
+        ClassifierOptions o = ClassifierOptions.defaults().withCrossEntropy(CrossEntropyOptions.defaults()
+                .withReduction(Reduction.SUM));
+        BinaryClassifierOptions bo = BinaryClassifierOptions.defaults().withBinaryCrossEntropy(
+                BinaryCrossEntropyOptions.defaults().withReduction(Reduction.SUM));
+        int count = 1;
+        if (chunkRows == 0) {
+            run(xv, yv, n, null, null, validationLosses, o, bo);
+        } else {
+            count = chunks(n);
+            uploadValidation(0, 0);
+            for (int c = 0; c < count; c++) {
+                dev.awaitUploads();
+                if (c + 1 < count) {
+                    uploadValidation((c + 1) * chunkRows, (c + 1) % 2);
+                }
+                int m = Math.min(chunkRows, n - c * chunkRows);
+                run(xc[c % 2], yc[c % 2], m, null, null, validationLosses.withByteOffset(4L * c), o, bo);
+            }
+        }
+        float[] sums = new float[count];
+        dev.download(validationLosses, sums);
+        double loss = 0;
+        for (float v : sums) {
+            loss += v;
+        }
+        return new Pass(loss / n, count());
+    }
+
+    /** Queues the upload of the validation rows [first, first + chunkRows) into chunk buffer {@code into}. */
+    private void uploadValidation(int first, int into) {
+        int m = Math.min(chunkRows, p.validationRows() - first);
+        dev.uploadRows(p.xv(), p.features(), null, first, m, xc[into]);
+        if (p.logistic()) {
+            dev.uploadRows(validationTargets, 1, null, first, m, yc[into]);
+        } else {
+            dev.uploadRows(p.yv(), 1, null, first, m, yc[into]);
+        }
     }
 
     /**
@@ -266,9 +352,9 @@ final class DeviceSteps implements Steps {
     private void run(CUdeviceptr xs, CUdeviceptr ys, int rows, CUdeviceptr gws, CUdeviceptr gbs, CUdeviceptr lossOut,
                      ClassifierOptions o, BinaryClassifierOptions bo) {
         if (p.logistic()) {
-            dev.binaryClassifier(xs, w, b, ys, rows, p.features(), 1, bo, gws, gbs, null, lossOut);
+            dev.binaryClassifier(xs, w, b, ys, rows, p.features(), 1, bo, gws, gbs, null, lossOut, null, correct);
         } else {
-            dev.classifier(xs, w, b, ys, rows, p.features(), p.outputs(), o, gws, gbs, null, lossOut);
+            dev.classifier(xs, w, b, ys, rows, p.features(), p.outputs(), o, gws, gbs, null, lossOut, null, correct);
         }
     }
 
@@ -281,7 +367,8 @@ final class DeviceSteps implements Steps {
     }
 
     @Override
-    public double epoch(int[] hostOrder, long first, LongToDoubleFunction rate) {
+    public Pass epoch(int[] hostOrder, long first, LongToDoubleFunction rate) {
+        dev.upload(ZERO, correct);
         if (chunkRows == 0) {
             dev.upload(hostOrder, order);
         } else {
@@ -329,7 +416,7 @@ final class DeviceSteps implements Steps {
                 pending = 0;
             }
         }
-        return sum / hostOrder.length;
+        return new Pass(sum / hostOrder.length, count());
     }
 
     @Override

@@ -7,7 +7,8 @@ import org.softxent.Softxent;
 
 /**
  * Training through the array API, on the CPU engine. The SGD update runs here, in float, as
- * sx_sgd_update does on the device.
+ * sx_sgd_update does on the device. Each pass asks the classifier for its predictions, so the
+ * metrics come from the logits the pass makes anyway.
  */
 final class HostSteps implements Steps {
     private final Softxent sx;
@@ -23,6 +24,9 @@ final class HostSteps implements Steps {
     private final float[] xb;
     private final int[] yb;
     private final float[] tb;
+    private final int[] predicted;
+    private final int[] validationPredicted;
+    private final float[] validationTargets;
     private float[] tail;
     private int[] tailY;
     private float[] tailT;
@@ -42,20 +46,26 @@ final class HostSteps implements Steps {
         xb = new float[this.batch * p.features()];
         yb = p.logistic() ? null : new int[this.batch];
         tb = p.logistic() ? new float[this.batch] : null;
+        predicted = new int[p.rows()];
+        validationPredicted = new int[p.validationRows()];
+        validationTargets = p.logistic() && p.validationRows() > 0 ? p.validationTargets() : null;
     }
 
     @Override
-    public double objective(float[] w, float[] b, float[] gw, float[] gb) {
-        return step(p.x(), p.labels(), p.targets(), p.rows(), w, b, gw, gb);
+    public Pass objective(float[] w, float[] b, float[] gw, float[] gb) {
+        double loss = step(p.x(), p.labels(), p.targets(), p.rows(), w, b, gw, gb, predicted);
+        return new Pass(loss, Problem.correct(predicted, p.labels(), 0, p.rows()));
     }
 
-    private double step(float[] x, int[] y, float[] t, int rows, float[] w, float[] b, float[] gw, float[] gb) {
+    /** The classifier's pass over rows of x, the gradients into gw and gb, the predictions [rows] into predictedOut. */
+    private double step(float[] x, int[] y, float[] t, int rows, float[] w, float[] b, float[] gw, float[] gb,
+                        int[] predictedOut) {
         if (p.logistic()) {
-            BinaryClassifierOptions o = p.binaryOptions();
-            return sx.binaryClassifier(x, w, b, t, rows, p.features(), 1, o, gw, gb, null).loss();
+            return sx.binaryClassifier(x, w, b, t, rows, p.features(), 1, p.binaryOptions(), gw, gb, null,
+                    predictedOut).loss();
         }
-        ClassifierOptions o = p.options();
-        return sx.classifier(x, w, b, y, rows, p.features(), p.outputs(), o, gw, gb, null).loss();
+        return sx.classifier(x, w, b, y, rows, p.features(), p.outputs(), p.options(), gw, gb, null, predictedOut)
+                .loss();
     }
 
     @Override
@@ -67,10 +77,14 @@ final class HostSteps implements Steps {
     }
 
     @Override
-    public double epoch(int[] order, long first, LongToDoubleFunction rate) {
+    public Pass epoch(int[] order, long first, LongToDoubleFunction rate) {
         int d = p.features();
         double sum = 0;
+        long right = 0;
         long step = first;
+        int[] batchPredicted = new int[batch];
+        int[] tailPredicted = null;
+        int[] truth = new int[batch];
         for (int r0 = 0; r0 < order.length; r0 += batch, step++) {
             int m = Math.min(batch, order.length - r0);
             if (m != batch && (tail == null || tail.length != m * d)) {
@@ -79,24 +93,30 @@ final class HostSteps implements Steps {
                 tailY = yb == null ? null : new int[m];
                 tailT = tb == null ? null : new float[m];
             }
+            if (m != batch && (tailPredicted == null || tailPredicted.length != m)) {
+                tailPredicted = new int[m];
+            }
             float[] x = m == batch ? xb : tail;
             int[] y = m == batch ? yb : tailY;
             float[] t = m == batch ? tb : tailT;
+            int[] out = m == batch ? batchPredicted : tailPredicted;
             for (int i = 0; i < m; i++) {
                 int r = order[r0 + i];
                 System.arraycopy(p.x(), r * d, x, i * d, d);
+                truth[i] = p.labels()[r];
                 if (y != null) {
                     y[i] = p.labels()[r];
                 } else {
                     t[i] = p.targets()[r];
                 }
             }
-            sum += m * step(x, y, t, m, w, b, gw, gb);
+            sum += m * step(x, y, t, m, w, b, gw, gb, out);
+            right += Problem.correct(out, truth, 0, m);
             float lr = (float) rate.applyAsDouble(step);
             update(w, gw, vw, lr);
             update(b, gb, vb, lr);
         }
-        return sum / order.length;
+        return new Pass(sum / order.length, right);
     }
 
     private void update(float[] param, float[] grad, float[] velocity, float lr) {
@@ -111,6 +131,21 @@ final class HostSteps implements Steps {
     public void weights(float[] w, float[] b) {
         System.arraycopy(this.w, 0, w, 0, w.length);
         System.arraycopy(this.b, 0, b, 0, b.length);
+    }
+
+    @Override
+    public Pass validate(float[] w, float[] b) {
+        int n = p.validationRows();
+        if (n == 0) {
+            return null;
+        }
+        int[] out = validationPredicted;
+        double loss = p.logistic()
+                ? sx.binaryClassifier(p.xv(), w, b, validationTargets, n, p.features(), 1,
+                        BinaryClassifierOptions.defaults(), null, null, null, out).loss()
+                : sx.classifier(p.xv(), w, b, p.yv(), n, p.features(), p.outputs(), ClassifierOptions.defaults(),
+                        null, null, null, out).loss();
+        return new Pass(loss, Problem.correct(out, p.yv(), 0, n));
     }
 
     @Override

@@ -259,6 +259,142 @@ public final class LinearModel {
     public record Predictions(float[] probabilities, int[] classes) {
     }
 
+    // ---------------------------------------------------------------------------------------------
+    // Through an engine: the products by OpenBLAS on the CPU or cuBLAS on a GPU, the softmax the
+    // engine's (exact at every magnitude). The methods without an engine are the double reference.
+
+    /**
+     * W and b with the scaling folded in, as one linear layer over the original features:
+     * W'[q, j] = W[q, j] / scale[q], b'[j] = b[j] − Σ_q mean[q]·W'[q, j] (in double, then rounded). A
+     * logistic model becomes a softmax over two columns, [0, z]: softmax([0, z]) = [σ(−z), σ(z)], and
+     * its cross-entropy is the binary one, so one engine path serves both kinds.
+     */
+    private record Folded(float[] w, float[] b, int columns) {
+    }
+
+    private volatile Folded folded;
+
+    private Folded folded() {
+        Folded f = folded;
+        if (f == null) {
+            int k = outputs();
+            int columns = kind == Kind.SOFTMAX ? k : 2;
+            int shift = columns - k; // logistic: column 0 stays 0
+            float[] fw = new float[features * columns];
+            double[] fb = new double[columns];
+            for (int j = 0; j < k; j++) {
+                fb[shift + j] = b[j];
+            }
+            for (int q = 0; q < features; q++) {
+                for (int j = 0; j < k; j++) {
+                    double v = (double) w[q * k + j] / scale[q];
+                    fw[q * columns + shift + j] = (float) v;
+                    fb[shift + j] -= mean[q] * v;
+                }
+            }
+            float[] bf = new float[columns];
+            for (int j = 0; j < columns; j++) {
+                bf[j] = (float) fb[j];
+            }
+            f = new Folded(fw, bf, columns);
+            folded = f;
+        }
+        return f;
+    }
+
+    /** Whether an engine refused the logits themselves (products beyond float): the double path then serves. */
+    private static boolean logitsOverflow(IllegalArgumentException e) {
+        return String.valueOf(e.getMessage()).contains("logits x·w + b");
+    }
+
+    /**
+     * {@link #predictBoth(float[], int)} through {@code sx}: the probabilities and the predicted
+     * class values from one forward pass on the engine. Agrees with the double reference to the
+     * products' float rounding (relative to |x|·|W / scale|); a model whose logits pass float's
+     * range is computed by the double reference instead.
+     */
+    public Predictions predictBoth(org.softxent.Softxent sx, float[] x, int rows) {
+        Objects.requireNonNull(sx, "sx must not be null");
+        checkRows(x, rows);
+        Folded f = folded();
+        float[] probs = new float[Math.multiplyExact(rows, classes())];
+        int[] index = new int[rows];
+        try {
+            sx.linearSoftmax(x, f.w(), f.b(), rows, features, f.columns(), probs, index);
+        } catch (IllegalArgumentException e) {
+            if (!logitsOverflow(e)) {
+                throw e;
+            }
+            return predictBoth(x, rows);
+        }
+        int[] values = new int[rows];
+        for (int r = 0; r < rows; r++) {
+            values[r] = labels[index[r]];
+        }
+        return new Predictions(probs, values);
+    }
+
+    /** {@link #predictProba(float[], int)} through {@code sx} (see {@link #predictBoth(org.softxent.Softxent, float[], int)}). */
+    public float[] predictProba(org.softxent.Softxent sx, float[] x, int rows) {
+        return predictBoth(sx, x, rows).probabilities();
+    }
+
+    /** {@link #predict(float[], int)} through {@code sx} (see {@link #predictBoth(org.softxent.Softxent, float[], int)}). */
+    public int[] predict(org.softxent.Softxent sx, float[] x, int rows) {
+        Objects.requireNonNull(sx, "sx must not be null");
+        checkRows(x, rows);
+        Folded f = folded();
+        int[] index = new int[rows];
+        try {
+            sx.linearSoftmax(x, f.w(), f.b(), rows, features, f.columns(), null, index);
+        } catch (IllegalArgumentException e) {
+            if (!logitsOverflow(e)) {
+                throw e;
+            }
+            return predict(x, rows);
+        }
+        for (int r = 0; r < rows; r++) {
+            index[r] = labels[index[r]];
+        }
+        return index;
+    }
+
+    /**
+     * {@link #evaluate(float[], int[], int)} through {@code sx}: the log loss and the predictions
+     * from one pass of the engine's classifier (the mean cross-entropy, no L2), the accuracy and
+     * the confusion matrix from the predictions.
+     */
+    public Evaluation evaluate(org.softxent.Softxent sx, float[] x, int[] labels, int rows) {
+        Objects.requireNonNull(sx, "sx must not be null");
+        Objects.requireNonNull(labels, "labels must not be null");
+        if (labels.length != rows) {
+            throw new ShapeMismatchException("labels must hold rows = " + rows + " ints, got " + labels.length);
+        }
+        checkRows(x, rows);
+        int[] y = indices(labels);
+        Folded f = folded();
+        int[] predicted = new int[rows];
+        double loss;
+        try {
+            loss = sx.classifier(x, f.w(), f.b(), y, rows, features, f.columns(),
+                    org.softxent.ClassifierOptions.defaults(), null, null, null, predicted).loss();
+        } catch (IllegalArgumentException e) {
+            if (!logitsOverflow(e)) {
+                throw e;
+            }
+            return evaluate(x, labels, rows);
+        }
+        int classes = classes();
+        int[][] confusion = new int[classes][classes];
+        int right = 0;
+        for (int r = 0; r < rows; r++) {
+            confusion[y[r]][predicted[r]]++;
+            right += predicted[r] == y[r] ? 1 : 0;
+        }
+        return new Evaluation(rows, (double) right / rows, loss, confusion, this.labels);
+    }
+
+
     /**
      * {@link #predictProba} and {@link #predict} from one computation of the logits, for callers
      * that want both.

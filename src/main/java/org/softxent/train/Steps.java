@@ -4,13 +4,19 @@ import java.util.function.LongToDoubleFunction;
 
 /**
  * The training arithmetic on one engine, over the training rows (standardised) given when it was
- * made: the full objective and its gradient for L-BFGS, and SGD epochs with the weights and the
- * optimizer's state kept where the engine computes (the host's arrays, or the device's memory).
- * W is [features, outputs] and b [outputs], as in the classifier.
+ * made: the full objective and its gradient for L-BFGS, SGD epochs with the weights and the
+ * optimizer's state kept where the engine computes (the host's arrays, or the device's memory), and
+ * the validation pass. Every pass also counts the rows it predicts right, from the logits it makes
+ * anyway, so that an epoch's metrics cost no pass of their own. W is [features, outputs] and b
+ * [outputs], as in the classifier.
  */
 interface Steps extends AutoCloseable {
+    /** A pass's loss and how many rows it predicted right (elements, for the binary classifier). */
+    record Pass(double loss, long correct) {
+    }
+
     /** The objective over every training row at (w, b), its gradients into gw and gb. */
-    double objective(float[] w, float[] b, float[] gw, float[] gb);
+    Pass objective(float[] w, float[] b, float[] gw, float[] gb);
 
     /** Sets SGD's weights and zeroes its velocity. */
     void start(float[] w, float[] b);
@@ -19,12 +25,19 @@ interface Steps extends AutoCloseable {
      * One SGD epoch: minibatches of the rows in {@code order}, step {@code first + i} taking the
      * learning rate {@code rate(first + i)}.
      *
-     * @return the mean of the minibatch objectives, weighted by their rows
+     * @return the mean of the minibatch objectives, weighted by their rows, and the rows the steps
+     *         predicted right (each with the weights before its own step)
      */
-    double epoch(int[] order, long first, LongToDoubleFunction rate);
+    Pass epoch(int[] order, long first, LongToDoubleFunction rate);
 
     /** SGD's current weights into w and b. */
     void weights(float[] w, float[] b);
+
+    /**
+     * The validation rows' mean log loss (no L2, smoothing or weights: what scikit-learn's
+     * {@code log_loss} gives) and the rows predicted right at (w, b); null without validation rows.
+     */
+    Pass validate(float[] w, float[] b);
 
     /** What computes: "CPU ..." or the GPU, and how the data is held. */
     String description();

@@ -15,9 +15,6 @@ import org.softxent.Softxent;
  * scaling, the optimizer's loop with its history and early stopping, on the engine given.
  */
 final class Trainer {
-    /** The training metrics of each epoch use at most this many rows. */
-    static final int METRIC_ROWS = 20_000;
-
     private final LinearModel.Kind kind;
     private final TrainingOptions o;
 
@@ -100,14 +97,11 @@ final class Trainer {
             yv = Split.rows(labels, split.heldOut());
         }
         SplittableRandom random = new SplittableRandom(o.seed() ^ 0x5DEECE66DL);
-        int[] sample = sample(n, random);
-        float[] xs = sample == null ? xt : Split.rows(xt, features, sample);
-        int[] ys = sample == null ? y : Split.rows(y, sample);
-
-        Problem problem = Problem.of(kind, xt, y, n, features, classCount, o);
+        Problem problem = Problem.of(kind, xt, y, n, features, classCount, o, xv, yv);
         int outputs = problem.outputs();
         try (Steps steps = steps(sx, problem)) {
-            Loop loop = new Loop(scaling, features, classCount, outputs, xs, ys, xv, yv, listener);
+            Loop loop = new Loop(scaling, features, classCount, outputs, n, problem.validationRows(), steps,
+                    listener);
             String reason;
             try {
                 reason = o.optimizer() == TrainingOptions.Optimizer.LBFGS ? loop.lbfgs(steps) : loop.sgd(steps, n, random);
@@ -167,47 +161,37 @@ final class Trainer {
         return a;
     }
 
-    /** A fixed sample of the training rows for the per-epoch metrics, or null for all of them. */
-    private static int[] sample(int n, SplittableRandom random) {
-        if (n <= METRIC_ROWS) {
-            return null;
-        }
-        int[] order = identity(n);
-        Split.shuffle(order, random);
-        int[] s = Arrays.copyOf(order, METRIC_ROWS);
-        Arrays.sort(s);
-        return s;
-    }
-
-    /** The state of one run: the history, the best weights so far, and the metrics' data. */
+    /**
+     * The state of one run: the history and the best weights so far. Each epoch's metrics come from
+     * the steps' own passes (the objective's or the epoch's, which count the rows they predict
+     * right) and one validation pass through the same engine: none is computed here.
+     */
     private final class Loop {
         final Scaling scaling;
         final int features;
         final int classes;
         final int outputs;
-        final float[] xs;
-        final int[] ys;
-        final float[] xv;
-        final int[] yv;
+        final int trainingRows;
+        final int validationRows;
+        final Steps steps;
         final TrainingListener listener;
         final List<Epoch> history = new ArrayList<>();
         final long started = System.nanoTime();
-        /** Time spent computing the epochs' metrics, left out of {@link Epoch#seconds()}. */
-        long metricNanos;
         float[] best;
         int bestEpoch;
         double bestLoss = Double.POSITIVE_INFINITY;
+        /** The training rows' pass at the point the optimizer last accepted (L-BFGS). */
+        Steps.Pass lastObjective;
 
-        Loop(Scaling scaling, int features, int classes, int outputs, float[] xs, int[] ys, float[] xv, int[] yv,
+        Loop(Scaling scaling, int features, int classes, int outputs, int trainingRows, int validationRows, Steps steps,
              TrainingListener listener) {
             this.scaling = scaling;
             this.features = features;
             this.classes = classes;
             this.outputs = outputs;
-            this.xs = xs;
-            this.ys = ys;
-            this.xv = xv;
-            this.yv = yv;
+            this.trainingRows = trainingRows;
+            this.validationRows = validationRows;
+            this.steps = steps;
             this.listener = listener;
         }
 
@@ -218,28 +202,32 @@ final class Trainer {
                     Arrays.copyOfRange(params, size, size + outputs), scaling.mean(), scaling.scale());
         }
 
-        /** Records an epoch; returns false when early stopping says to stop. */
-        boolean record(int epoch, double objective, double rate, float[] params) {
-            long metricsFrom = System.nanoTime();
-            // The metrics on data already scaled: a model with the identity scaling.
+        /**
+         * Records an epoch from the training rows' pass at its end and the validation pass; returns
+         * false when early stopping says to stop.
+         *
+         * @param objective the objective (with the L2 term) the optimizer reports
+         * @param train     the pass over the training rows that goes with it
+         */
+        boolean record(int epoch, double objective, Steps.Pass train, double rate, float[] params) {
             int size = features * outputs;
-            float[] zero = new float[features];
-            float[] one = new float[features];
-            Arrays.fill(one, 1f);
-            LinearModel scaled = new LinearModel(kind, features, classes, Arrays.copyOf(params, size),
-                    Arrays.copyOfRange(params, size, size + outputs), zero, one);
-            Evaluation train = scaled.evaluate(xs, ys, ys.length);
-            Evaluation val = yv.length == 0 ? null : scaled.evaluate(xv, yv, yv.length);
-            long now = System.nanoTime();
-            metricNanos += now - metricsFrom;
-            Epoch e = new Epoch(epoch, objective, train.logLoss(), train.accuracy(),
-                    val == null ? Double.NaN : val.logLoss(), val == null ? Double.NaN : val.accuracy(), rate,
-                    (now - started - metricNanos) / 1e9);
+            float[] w = Arrays.copyOf(params, size);
+            float[] b = Arrays.copyOfRange(params, size, size + outputs);
+            Steps.Pass val = steps.validate(w, b);
+            double squares = 0;
+            for (float v : w) {
+                squares += (double) v * v;
+            }
+            double l2 = o.l2() * squares;
+            Epoch e = new Epoch(epoch, objective, train.loss() - l2, (double) train.correct() / trainingRows,
+                    val == null ? Double.NaN : val.loss(),
+                    val == null ? Double.NaN : (double) val.correct() / validationRows, rate,
+                    (System.nanoTime() - started) / 1e9);
             history.add(e);
             if (listener != null) {
                 listener.epoch(e, o.epochs());
             }
-            double watched = val == null ? objective : val.logLoss();
+            double watched = val == null ? objective : val.loss();
             if (bestEpoch == 0 || !Double.isFinite(bestLoss)
                     || watched < bestLoss - o.tolerance() * Math.abs(bestLoss)) {
                 bestLoss = watched;
@@ -271,7 +259,8 @@ final class Trainer {
                 }
                 double f;
                 try {
-                    f = steps.objective(w, b, gw, gb);
+                    lastObjective = steps.objective(w, b, gw, gb);
+                    f = lastObjective.loss();
                 } catch (IllegalArgumentException tooFar) { // a trial step so long that logits overflow
                     if (!fromTheWeights(tooFar)) {
                         throw tooFar;
@@ -285,7 +274,7 @@ final class Trainer {
                     grad[size + j] = gb[j];
                 }
                 return f;
-            }, params, o.epochs(), o.tolerance(), (k, f, step, at) -> record(k, f, step, toFloats(at)));
+            }, params, o.epochs(), o.tolerance(), (k, f, step, at) -> record(k, f, lastObjective, step, toFloats(at)));
             return reason != null ? reason : "stopped early: the validation loss did not improve for "
                     + o.patience() + " iterations (the best weights, of iteration " + bestEpoch + ", are kept)";
         }
@@ -301,14 +290,15 @@ final class Trainer {
             for (int epoch = 1; epoch <= o.epochs(); epoch++) {
                 Split.shuffle(order, random);
                 long first = (epoch - 1) * perEpoch;
-                double loss = steps.epoch(order, first, s -> o.learningRate(s, total));
+                Steps.Pass pass = steps.epoch(order, first, s -> o.learningRate(s, total));
+                double loss = pass.loss();
                 steps.weights(w, b);
                 float[] params = Arrays.copyOf(w, size + outputs);
                 System.arraycopy(b, 0, params, size, outputs);
                 if (!Double.isFinite(loss) || !finite(params)) {
                     throw new IllegalArgumentException("the epoch's loss is " + loss);
                 }
-                if (!record(epoch, loss, o.learningRate(first + perEpoch - 1, total), params)) {
+                if (!record(epoch, loss, pass, o.learningRate(first + perEpoch - 1, total), params)) {
                     return "stopped early: the validation loss did not improve for " + o.patience()
                             + " epochs (the best weights, of epoch " + bestEpoch + ", are kept)";
                 }

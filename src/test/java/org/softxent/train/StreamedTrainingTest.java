@@ -48,7 +48,10 @@ class StreamedTrainingTest extends EngineTest {
             } else if (config == 2) {
                 o = o.withPositiveWeight(2.5);
             }
-            Problem p = Problem.of(kind, x, y, n, d, c, o);
+            int nv = 450; // the validation rows: streamed through the chunks in three pieces, or resident
+            float[] xv = rng.normal(nv * d, 1);
+            int[] yv = rng.labels(nv, c);
+            Problem p = Problem.of(kind, x, y, n, d, c, o, xv, yv);
             int k = p.outputs();
             String where = kind + (config == 0 ? " with class weights " : " ") + rng;
             try (Softxent reference = Softxent.openReference();
@@ -63,11 +66,25 @@ class StreamedTrainingTest extends EngineTest {
                 float[] b = rng.normal(k, 0.3);
                 float[][] gw = new float[3][d * k];
                 float[][] gb = new float[3][k];
-                double lr = resident.objective(w, b, gw[0], gb[0]);
-                double ls = streamed.objective(w, b, gw[1], gb[1]);
-                double lc = cpu.objective(w, b, gw[2], gb[2]);
+                Steps.Pass pr = resident.objective(w, b, gw[0], gb[0]);
+                Steps.Pass ps = streamed.objective(w, b, gw[1], gb[1]);
+                Steps.Pass pc = cpu.objective(w, b, gw[2], gb[2]);
+                double lr = pr.loss();
+                double ls = ps.loss();
+                double lc = pc.loss();
                 assertClose(lc, lr, CLASSIFIER, "resident objective " + where);
                 assertClose(lc, ls, CLASSIFIER, "streamed objective " + where);
+                assertTrue(pc.correct() > 0 && Math.abs(pc.correct() - pr.correct()) <= 2
+                        && Math.abs(pc.correct() - ps.correct()) <= 2, "rows right: " + pc.correct() + ", resident "
+                        + pr.correct() + ", streamed " + ps.correct() + " (near-ties only) " + where);
+                Steps.Pass vr = resident.validate(w, b);
+                Steps.Pass vs = streamed.validate(w, b);
+                Steps.Pass vc = cpu.validate(w, b);
+                assertClose(vc.loss(), vr.loss(), CLASSIFIER, "resident validation loss " + where);
+                assertClose(vc.loss(), vs.loss(), CLASSIFIER, "streamed validation loss " + where);
+                assertTrue(Math.abs(vc.correct() - vr.correct()) <= 2 && Math.abs(vc.correct() - vs.correct()) <= 2,
+                        "validation rows right: " + vc.correct() + ", " + vr.correct() + ", " + vs.correct() + " "
+                        + where);
                 assertClose(gw[2], gw[1], CLASSIFIER, "streamed dW " + where);
                 assertClose(gb[2], gb[1], CLASSIFIER, "streamed db " + where);
                 assertClose(gw[0], gw[1], CLASSIFIER, "streamed dW against the resident " + where);
@@ -79,9 +96,11 @@ class StreamedTrainingTest extends EngineTest {
                     int[] order = new int[n];
                     java.util.Arrays.setAll(order, i -> i);
                     Split.shuffle(order, new java.util.SplittableRandom(rng.seed() + epoch));
-                    double er = resident.epoch(order, epoch * 16L, s -> 0.05 / (1 + s));
-                    double es = streamed.epoch(order, epoch * 16L, s -> 0.05 / (1 + s));
-                    assertClose(er, es, CLASSIFIER, "epoch " + epoch + " loss " + where);
+                    Steps.Pass er = resident.epoch(order, epoch * 16L, s -> 0.05 / (1 + s));
+                    Steps.Pass es = streamed.epoch(order, epoch * 16L, s -> 0.05 / (1 + s));
+                    assertClose(er.loss(), es.loss(), CLASSIFIER, "epoch " + epoch + " loss " + where);
+                    assertTrue(Math.abs(er.correct() - es.correct()) <= 2 && er.correct() > 0,
+                            "epoch " + epoch + " rows right " + er.correct() + ", " + es.correct() + " " + where);
                 }
                 float[][] after = {new float[d * k], new float[k], new float[d * k], new float[k]};
                 resident.weights(after[0], after[1]);
@@ -125,15 +144,16 @@ class StreamedTrainingTest extends EngineTest {
         int n = 2000;
         int d = 16;
         Problem p = Problem.of(LinearModel.Kind.SOFTMAX, rng.normal(n * d, 1), rng.labels(n, 4), n, d, 4,
-                TrainingOptions.defaults());
+                TrainingOptions.defaults(), null, null);
         sx.onDevice().synchronize();
         long held = SimulatedDevice.deviceBytesInUse();
-        // The eighth allocation is the first chunk of rows (after W, b, dW, db, two velocities, the losses).
-        SimulatedDevice.failAllocation(8);
+        // The ninth allocation is the first chunk of rows (after W, b, dW, db, two velocities, the
+        // losses and the count of rows right).
+        SimulatedDevice.failAllocation(9);
         try (DeviceSteps s = DeviceSteps.streamed(sx.onDevice(), "gpu", p, 50, 0.9, 5, 8L * 50 * d * 4, false)) {
             assertTrue(s.description().contains("chunks of 200 rows"), s.description());
             float[] gw = new float[d * 4];
-            assertTrue(Double.isFinite(s.objective(new float[d * 4], new float[4], gw, new float[4])));
+            assertTrue(Double.isFinite(s.objective(new float[d * 4], new float[4], gw, new float[4]).loss()));
         }
         assertEquals(held, SimulatedDevice.deviceBytesInUse(), "device memory back after close");
     }

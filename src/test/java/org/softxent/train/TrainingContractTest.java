@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.softxent.testing.Close.assertClose;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -207,6 +208,44 @@ public abstract class TrainingContractTest extends EngineTest {
                 new Rows(x, values, n, f), null);
         assertEquals(n, r.validationRows());
         assertArrayEquals(new int[] {-7, 3, 13}, r.model().labels());
+    }
+
+    /** predict, predictProba and evaluate through this engine give the double reference's answers. */
+    @Test
+    void theModelThroughTheEngineAgreesWithTheDoubleReference() {
+        Rng rng = Rng.fresh();
+        for (LinearModel.Kind kind : LinearModel.Kind.values()) {
+            int f = 23;
+            int[] labels = kind == LinearModel.Kind.SOFTMAX ? new int[] {-3, 0, 4, 9, 100} : new int[] {2, 5};
+            int k = kind == LinearModel.Kind.SOFTMAX ? labels.length : 1;
+            float[] mean = rng.normal(f, 5);
+            float[] scale = rng.uniform(f, 0.2, 3);
+            LinearModel m = new LinearModel(kind, f, labels, rng.normal(f * k, 0.5), rng.normal(k, 0.5), mean, scale);
+            int n = 700;
+            float[] x = rng.normal(n * f, 4);
+            for (int i = 0; i < x.length; i++) {
+                x[i] += mean[i % f];
+            }
+            int[] y = new int[n];
+            for (int i = 0; i < n; i++) {
+                y[i] = labels[rng.nextInt(0, labels.length)];
+            }
+            LinearModel.Predictions want = m.predictBoth(x, n);
+            LinearModel.Predictions got = m.predictBoth(sx, x, n);
+            String where = kind + " " + rng;
+            assertClose(want.probabilities(), got.probabilities(), 1e-4, "probabilities " + where);
+            int differ = 0;
+            for (int i = 0; i < n; i++) {
+                differ += want.classes()[i] == got.classes()[i] ? 0 : 1;
+            }
+            assertTrue(differ <= 2, differ + " predictions differ (near-ties only) " + where);
+            org.junit.jupiter.api.Assertions.assertArrayEquals(got.classes(), m.predict(sx, x, n), where);
+            Evaluation e0 = m.evaluate(x, y, n);
+            Evaluation e1 = m.evaluate(sx, x, y, n);
+            assertEquals(e0.logLoss(), e1.logLoss(), 1e-4 * e0.logLoss(), "log loss " + where);
+            assertEquals(e0.accuracy(), e1.accuracy(), 2.0 / n, "accuracy " + where);
+            org.junit.jupiter.api.Assertions.assertArrayEquals(labels, e1.labels());
+        }
     }
 
     static void assertMessage(Class<? extends Throwable> type, org.junit.jupiter.api.function.Executable call,
