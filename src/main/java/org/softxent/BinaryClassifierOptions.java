@@ -12,16 +12,19 @@ import java.util.Objects;
  */
 public final class BinaryClassifierOptions {
     private static final BinaryClassifierOptions DEFAULTS =
-            new BinaryClassifierOptions(0.0, BinaryCrossEntropyOptions.defaults(), false);
+            new BinaryClassifierOptions(0.0, BinaryCrossEntropyOptions.defaults(), false, false);
 
     private final double reg;
     private final BinaryCrossEntropyOptions binaryCrossEntropy;
     private final boolean tf32;
+    private final boolean trustedX;
 
-    private BinaryClassifierOptions(double reg, BinaryCrossEntropyOptions binaryCrossEntropy, boolean tf32) {
+    private BinaryClassifierOptions(double reg, BinaryCrossEntropyOptions binaryCrossEntropy, boolean tf32,
+                  boolean trustedX) {
         this.reg = reg;
         this.binaryCrossEntropy = binaryCrossEntropy;
         this.tf32 = tf32;
+        this.trustedX = trustedX;
     }
 
     /** No regularisation; the mean binary cross-entropy, no positive weight. */
@@ -37,7 +40,7 @@ public final class BinaryClassifierOptions {
         if (!(reg >= 0.0 && reg < Double.POSITIVE_INFINITY)) {
             throw new IllegalArgumentException("reg must be finite and >= 0, got " + reg);
         }
-        return new BinaryClassifierOptions(reg, binaryCrossEntropy, tf32);
+        return new BinaryClassifierOptions(reg, binaryCrossEntropy, tf32, trustedX);
     }
 
     /**
@@ -51,12 +54,28 @@ public final class BinaryClassifierOptions {
         if (binaryCrossEntropy.reduction() == Reduction.NONE) {
             throw new IllegalArgumentException("the classifier's loss is a scalar: reduction must be mean or sum, got none");
         }
-        return new BinaryClassifierOptions(reg, binaryCrossEntropy, tf32);
+        return new BinaryClassifierOptions(reg, binaryCrossEntropy, tf32, trustedX);
     }
 
     /** As {@link ClassifierOptions#withTf32}: TF32 tensor cores for the GPU's products; the CPU ignores it. */
     public BinaryClassifierOptions withTf32(boolean tf32) {
-        return new BinaryClassifierOptions(reg, binaryCrossEntropy, tf32);
+        return new BinaryClassifierOptions(reg, binaryCrossEntropy, tf32, trustedX);
+    }
+
+    /**
+     * Promises that x holds no NaN or infinity, because the caller checked it once (a training
+     * loop checks its rows before the first step and calls the classifier on them hundreds of
+     * times): the engine then skips its own scan of x, one pass over the data per call. W and b
+     * are still checked. With an x that does hold a NaN the loss and gradients become NaN rather
+     * than the call throwing. Off by default.
+     */
+    public BinaryClassifierOptions withTrustedX(boolean trustedX) {
+        return new BinaryClassifierOptions(reg, binaryCrossEntropy, tf32, trustedX);
+    }
+
+    /** Whether x is taken as checked (see {@link #withTrustedX}). */
+    public boolean trustedX() {
+        return trustedX;
     }
 
     public double reg() {
@@ -76,12 +95,13 @@ public final class BinaryClassifierOptions {
         return o instanceof BinaryClassifierOptions other
                 && Double.compare(reg, other.reg) == 0
                 && binaryCrossEntropy.equals(other.binaryCrossEntropy)
-                && tf32 == other.tf32;
+                && tf32 == other.tf32
+                && trustedX == other.trustedX;
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(reg, binaryCrossEntropy, tf32);
+        return Objects.hash(reg, binaryCrossEntropy, tf32, trustedX);
     }
 
     @Override

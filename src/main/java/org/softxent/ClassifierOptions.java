@@ -11,16 +11,19 @@ import java.util.Objects;
  * regularised).
  */
 public final class ClassifierOptions {
-    private static final ClassifierOptions DEFAULTS = new ClassifierOptions(0.0, CrossEntropyOptions.defaults(), false);
+    private static final ClassifierOptions DEFAULTS = new ClassifierOptions(0.0, CrossEntropyOptions.defaults(), false, false);
 
     private final double reg;
     private final CrossEntropyOptions crossEntropy;
     private final boolean tf32;
+    private final boolean trustedX;
 
-    private ClassifierOptions(double reg, CrossEntropyOptions crossEntropy, boolean tf32) {
+    private ClassifierOptions(double reg, CrossEntropyOptions crossEntropy, boolean tf32,
+                  boolean trustedX) {
         this.reg = reg;
         this.crossEntropy = crossEntropy;
         this.tf32 = tf32;
+        this.trustedX = trustedX;
     }
 
     /** No regularisation; mean cross-entropy with PyTorch's defaults. */
@@ -36,7 +39,7 @@ public final class ClassifierOptions {
         if (!(reg >= 0.0 && reg < Double.POSITIVE_INFINITY)) {
             throw new IllegalArgumentException("reg must be finite and >= 0, got " + reg);
         }
-        return new ClassifierOptions(reg, crossEntropy, tf32);
+        return new ClassifierOptions(reg, crossEntropy, tf32, trustedX);
     }
 
     /**
@@ -46,7 +49,7 @@ public final class ClassifierOptions {
      * CPU ignores it.
      */
     public ClassifierOptions withTf32(boolean tf32) {
-        return new ClassifierOptions(reg, crossEntropy, tf32);
+        return new ClassifierOptions(reg, crossEntropy, tf32, trustedX);
     }
 
     /**
@@ -60,7 +63,23 @@ public final class ClassifierOptions {
         if (crossEntropy.reduction() == Reduction.NONE) {
             throw new IllegalArgumentException("the classifier's loss is a scalar: reduction must be mean or sum, got none");
         }
-        return new ClassifierOptions(reg, crossEntropy, tf32);
+        return new ClassifierOptions(reg, crossEntropy, tf32, trustedX);
+    }
+
+    /**
+     * Promises that x holds no NaN or infinity, because the caller checked it once (a training
+     * loop checks its rows before the first step and calls the classifier on them hundreds of
+     * times): the engine then skips its own scan of x, one pass over the data per call. W and b
+     * are still checked. With an x that does hold a NaN the loss and gradients become NaN rather
+     * than the call throwing. Off by default.
+     */
+    public ClassifierOptions withTrustedX(boolean trustedX) {
+        return new ClassifierOptions(reg, crossEntropy, tf32, trustedX);
+    }
+
+    /** Whether x is taken as checked (see {@link #withTrustedX}). */
+    public boolean trustedX() {
+        return trustedX;
     }
 
     public double reg() {
@@ -81,16 +100,17 @@ public final class ClassifierOptions {
         return o instanceof ClassifierOptions other
                 && Double.compare(reg, other.reg) == 0
                 && crossEntropy.equals(other.crossEntropy)
-                && tf32 == other.tf32;
+                && tf32 == other.tf32
+                && trustedX == other.trustedX;
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(reg, crossEntropy, tf32);
+        return Objects.hash(reg, crossEntropy, tf32, trustedX);
     }
 
     @Override
     public String toString() {
-        return "ClassifierOptions[reg=" + reg + ", crossEntropy=" + crossEntropy + ", tf32=" + tf32 + "]";
+        return "ClassifierOptions[reg=" + reg + ", crossEntropy=" + crossEntropy + ", tf32=" + tf32 + (trustedX ? ", trustedX" : "") + "]";
     }
 }

@@ -121,6 +121,7 @@ final class SweepPicture {
         g.dispose();
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try {
+            ImageIO.setUseCache(false); // in memory: no cache file in java.io.tmpdir, which may be full or capped
             ImageIO.write(image, "png", bytes);
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -39,6 +39,7 @@ final class CurvesPicture {
         panel(g, PANEL_W, history, "accuracy", Epoch::trainAccuracy, Epoch::validationAccuracy);
         g.dispose();
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        ImageIO.setUseCache(false); // in memory: no cache file in java.io.tmpdir, which may be full or capped
         ImageIO.write(image, "png", bytes);
         return bytes.toByteArray();
     }

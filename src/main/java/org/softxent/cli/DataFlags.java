@@ -8,6 +8,7 @@ import org.softxent.io.Csv;
 import org.softxent.io.DataFileException;
 import org.softxent.io.NpyFile;
 import org.softxent.io.RegularFiles;
+import org.softxent.io.RowSource;
 import org.softxent.train.LinearModel;
 import picocli.CommandLine.Option;
 
@@ -45,11 +46,29 @@ final class DataFlags {
      * A data set read from a flag's file: x [rows, features], the label values [rows] (or null),
      * the line (CSV) of each row, and the layout it was read with.
      */
-    record Data(String flag, Path file, float[] x, int[] labels, int rows, int features, int[] lines,
-                LinearModel.Input input) {
+    record Data(String flag, Path file, RowSource x, int[] labels, int rows, int features, int[] lines,
+                LinearModel.Input input, String labelsFlag, Path labelsFile) implements AutoCloseable {
         /** Where row r is, as the user sees it: "line 12" of a CSV, "row 11" of a .npy. */
         String where(int row) {
             return lines != null ? "line " + lines[row] : "row " + row;
+        }
+
+        /**
+         * Where row r's label is: "--data (x.csv) line 12 column 64", or the labels file's
+         * "--labels (y.npy) row 11".
+         */
+        String labelPlace(int row) {
+            if (lines != null) {
+                return place(row) + (input != null && input.format() == LinearModel.Input.Format.CSV
+                        ? " column " + input.labelColumn() : "");
+            }
+            return labelsFlag + " (" + labelsFile + ") row " + row;
+        }
+
+        /** Closes the file the rows are read from (a .npy's map). */
+        @Override
+        public void close() {
+            x.close();
         }
 
         /** "--data (x.csv) line 12" */
@@ -133,6 +152,9 @@ final class DataFlags {
      * @param needLabels whether labels are required (evaluate)
      */
     Data readForModel(LinearModel m, boolean needLabels) {
+        if (data.toString().isEmpty()) {
+            throw new InputException("--data: an empty path: give a file");
+        }
         try {
             if (isNpy(data)) {
                 if (!needLabels && labels != null) {
@@ -200,6 +222,11 @@ final class DataFlags {
      */
     private Data read(String flag, Path file, String labelsFlag, Path labelsFile, LinearModel model,
                       boolean needLabels, Integer column, Boolean header) {
+        for (Object[] named : new Object[][] {{flag, file}, {labelsFlag, labelsFile}}) {
+            if (named[1] != null && named[1].toString().isEmpty()) {
+                throw new InputException(named[0] + ": an empty path: give a file");
+            }
+        }
         try {
             if (isNpy(file)) {
                 if (labelColumn != null) {
@@ -218,7 +245,7 @@ final class DataFlags {
             }
             int label = column == null ? Csv.LAST : column;
             boolean skip = header != null && header;
-            Csv.Table t = Csv.read(file, new Csv.Options(label, skip, true));
+            Csv.Parsed t = Csv.parse(file, new Csv.Options(label, skip, true));
             LinearModel.Input input = null;
             if (t.labels() != null) {
                 int columns = t.features() + 1;
@@ -226,21 +253,25 @@ final class DataFlags {
             } else if (needLabels) {
                 throw new InputException(flag + " (" + file + ") has no label column");
             }
-            return new Data(flag, file, t.x(), t.labels(), t.rows(), t.features(), t.lines(), input);
+            return new Data(flag, file, t.x(), t.labels(), t.rows(), t.features(), t.lines(), input, flag, file);
         } catch (DataFileException e) {
             throw new InputException(flag + " (" + e.file() + ")" + (e.place().isEmpty() ? "" : " " + e.place())
                     + ": " + e.problem());
+        } catch (org.softxent.io.NpyFormatException e) {
+            throw new InputException(flag + " (" + file + "): " + e.getMessage());
         } catch (IOException e) {
             throw new InputException(flag + ": " + Main.describe(e));
+        } catch (OutOfMemoryError e) {
+            throw new InputException(flag + " (" + file + "): the data does not fit the Java heap ("
+                    + (Runtime.getRuntime().maxMemory() >> 20) + " MiB): give java more (java -Xmx8g -jar ...)");
         }
     }
 
     private static Data readNpy(String flag, Path file, String labelsFlag, Path labelsFile, boolean needLabels)
             throws IOException {
-        float[] x;
-        int rows;
-        int features;
-        try (NpyFile f = NpyFile.open(file)) {
+        NpyFile f = NpyFile.open(file);
+        RowSource x;
+        try {
             if (f.ndim() != 2) {
                 throw new InputException(flag + " (" + file + ") must hold features [N, D], got " + f.dtype() + " "
                         + f.shapeString() + (f.ndim() == 1 ? " (one feature per row? x.reshape(-1, 1))" : ""));
@@ -249,35 +280,71 @@ final class DataFlags {
             if (shape[0] == 0 || shape[1] == 0) {
                 throw new InputException(flag + " (" + file + ") is empty: " + f.shapeString());
             }
-            if (f.elements() > Integer.MAX_VALUE - 8) {
-                throw new InputException(flag + " (" + file + ") holds " + f.shapeString() + " values, more than one "
-                        + "Java array holds");
+            if (shape[0] > Integer.MAX_VALUE - 8) {
+                throw new InputException(flag + " (" + file + ") holds " + f.shapeString() + ": more rows than one "
+                        + "labels array numbers");
             }
-            rows = (int) shape[0];
-            features = (int) shape[1];
-            x = new float[rows * features];
-            f.readFloats(0, x.length, x, 0);
-        } catch (org.softxent.io.NpyFormatException e) {
-            throw new InputException(flag + " (" + file + "): " + e.getMessage());
+            x = RowSource.of(f);
+            requireFinite(flag, file, x, f);
+        } catch (RuntimeException e) {
+            f.close();
+            throw e;
         }
-        for (int i = 0; i < x.length; i++) {
-            if (!Float.isFinite(x[i])) {
-                throw new InputException(flag + " (" + file + ") row " + i / features + " column " + i % features
-                        + ": x[" + i / features + ", " + i % features + "] is " + x[i] + ": features must be finite");
-            }
-        }
+        int rows = (int) x.rows();
+        int features = x.features();
         int[] y = null;
-        if (labelsFile != null) {
-            y = readLabels(labelsFlag, labelsFile, flag, file, rows);
-        } else if (needLabels) {
-            throw new InputException(labelsFlag + ": the labels are needed: " + flag + " (" + file + ") is a .npy of "
-                    + "features; give the labels as a .npy [N] of integers");
+        try {
+            if (labelsFile != null) {
+                y = readLabels(labelsFlag, labelsFile, flag, file, rows);
+            } else if (needLabels) {
+                throw new InputException(labelsFlag + ": the labels are needed: " + flag + " (" + file + ") is a .npy "
+                        + "of features; give the labels as a .npy [N] of integers");
+            }
+        } catch (RuntimeException e) {
+            x.close();
+            throw e;
         }
-        return new Data(flag, file, x, y, rows, features, null, LinearModel.Input.npy());
+        return new Data(flag, file, RowSource.checked(x), y, rows, features, null, LinearModel.Input.npy(), labelsFlag,
+                labelsFile);
     }
 
-    private static int[] readLabels(String flag, Path file, String dataFlag, Path dataFile, int rows)
-            throws IOException {
+    /** Every value finite: a scan of a float .npy's rows in parallel blocks; integers need none. */
+    private static void requireFinite(String flag, Path file, RowSource x, NpyFile f) {
+        if (x.knownFinite()) {
+            return;
+        }
+        int rows = (int) x.rows();
+        int features = x.features();
+        int block = Math.max(1, (1 << 20) / features);
+        long bad = java.util.stream.IntStream.range(0, (rows + block - 1) / block).parallel().mapToLong(k -> {
+            int from = k * block;
+            int m = Math.min(block, rows - from);
+            float[] values = new float[m * features];
+            x.read(from, m, values, 0);
+            for (int i = 0; i < values.length; i++) {
+                if (!Float.isFinite(values[i])) {
+                    return (long) from * features + i;
+                }
+            }
+            return Long.MAX_VALUE;
+        }).min().orElse(Long.MAX_VALUE);
+        if (bad != Long.MAX_VALUE) {
+            int row = (int) (bad / features);
+            int column = (int) (bad % features);
+            double stored;
+            try {
+                stored = f.readDouble(bad);
+            } catch (IOException e) {
+                stored = Double.NaN;
+            }
+            String what = Double.isFinite(stored) ? stored + ", beyond float32's range (±3.4e38), in which softxent "
+                    + "computes" : stored + ": features must be finite";
+            throw new InputException(flag + " (" + file + ") row " + row + " column " + column + ": x[" + row + ", "
+                    + column + "] is " + what);
+        }
+    }
+
+    private static int[] readLabels(String flag, Path file, String dataFlag, Path dataFile, int rows) {
         try (NpyFile f = NpyFile.open(file)) {
             long[] shape = f.shape();
             boolean column = shape.length == 2 && shape[1] == 1;
@@ -308,6 +375,8 @@ final class DataFlags {
             return out;
         } catch (org.softxent.io.NpyFormatException e) {
             throw new InputException(flag + " (" + file + "): " + e.getMessage());
+        } catch (IOException e) {
+            throw new InputException(flag + ": " + Main.describe(e));
         }
     }
 }

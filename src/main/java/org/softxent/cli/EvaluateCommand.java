@@ -41,26 +41,30 @@ final class EvaluateCommand implements Callable<Integer> {
                 if (data.labels != null) {
                     files.protect(data.labels, "--labels");
                 }
+                ModelFolder.protect(files, model);
                 files.checkFile(confusion);
             }
-            DataFlags.Data t = data.readForModel(m, true);
-            for (int r = 0; r < t.rows(); r++) {
-                if (m.indexOf(t.labels()[r]) < 0) {
-                    throw new InputException(t.place(r) + ": the label " + t.labels()[r] + " is not one of the "
-                            + "model's " + m.classes() + " classes " + java.util.Arrays.toString(m.labels()));
-                }
-            }
             Evaluation e;
-            try (org.softxent.Softxent sx = device.open()) {
-                DeviceOption.noteFallback(sx, spec.commandLine().getErr());
-                e = m.evaluate(sx, t.x(), t.labels(), t.rows());
+            String what;
+            try (DataFlags.Data t = data.readForModel(m, true)) {
+                for (int r = 0; r < t.rows(); r++) {
+                    if (m.indexOf(t.labels()[r]) < 0) {
+                        throw new InputException(t.labelPlace(r) + ": the label " + t.labels()[r] + " is not one of the "
+                                + "model's " + m.classes() + " classes " + java.util.Arrays.toString(m.labels()));
+                    }
+                }
+                try (org.softxent.Softxent sx = device.open()) {
+                    DeviceOption.noteFallback(sx, spec.commandLine().getErr());
+                    e = m.evaluate(sx, t.x(), t.labels());
+                }
+                what = m + " on " + t.rows() + " rows of " + t.file();
             }
             if (confusion != null) {
                 files.stage(confusion, o -> o.write(e.confusionCsv().getBytes(StandardCharsets.UTF_8)));
                 files.commit();
             }
             var out = spec.commandLine().getOut();
-            out.println(m + " on " + t.rows() + " rows of " + t.file());
+            out.println(what);
             out.printf(Locale.ROOT, "log loss %.5f%n", e.logLoss());
             TrainCommand.printConfusion(out, e, "", confusion == null ? null : confusion.toString());
             out.printf(Locale.ROOT, "accuracy %.4f%n", e.accuracy());

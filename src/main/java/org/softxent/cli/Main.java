@@ -68,12 +68,12 @@ public final class Main implements Runnable {
                 .setCaseInsensitiveEnumValuesAllowed(true)
                 .setParameterExceptionHandler((ex, arguments) -> {
                     CommandLine cmd = ex.getCommandLine();
-                    cmd.getErr().println(cmd.getCommandSpec().qualifiedName() + ": " + ex.getMessage()
-                            + " (see '" + cmd.getCommandSpec().qualifiedName() + " --help')");
+                    cmd.getErr().println(oneLine(cmd.getCommandSpec().qualifiedName() + ": " + ex.getMessage()
+                            + " (see '" + cmd.getCommandSpec().qualifiedName() + " --help')"));
                     return EXIT_BAD_INPUT;
                 })
                 .setExecutionExceptionHandler((ex, cmd, parseResult) -> {
-                    cmd.getErr().println(cmd.getCommandSpec().qualifiedName() + ": " + describe(ex));
+                    cmd.getErr().println(oneLine(cmd.getCommandSpec().qualifiedName() + ": " + describe(ex)));
                     return exitCode(ex);
                 });
         try {
@@ -85,6 +85,30 @@ public final class Main implements Runnable {
             out.flush();
             err.flush();
         }
+    }
+
+    /**
+     * An error as the one line it must be: line breaks and other control characters (a file name
+     * may hold them) shown escaped, and at most 1,000 characters.
+     */
+    static String oneLine(String message) {
+        StringBuilder b = new StringBuilder(Math.min(message.length(), 1000) + 16);
+        for (int i = 0; i < message.length() && b.length() < 1000; i++) {
+            char c = message.charAt(i);
+            if (c == '\n') {
+                b.append("\\n");
+            } else if (c == '\r') {
+                b.append("\\r");
+            } else if (c < 0x20 || c == 0x7f) {
+                b.append('?');
+            } else {
+                b.append(c);
+            }
+        }
+        if (b.length() >= 1000) {
+            b.append(" ...");
+        }
+        return b.toString();
     }
 
     private static int exitCode(Exception ex) {

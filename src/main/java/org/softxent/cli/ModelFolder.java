@@ -9,7 +9,17 @@ final class ModelFolder {
     private ModelFolder() {
     }
 
+    /** Registers the model's files with {@code files}, so that no output of the command replaces one. */
+    static void protect(OutputFiles files, Path dir) {
+        for (String name : new String[] {"w.npy", "b.npy", "mean.npy", "scale.npy", "model.json"}) {
+            files.protect(dir.resolve(name), "--model");
+        }
+    }
+
     static LinearModel load(Path dir) {
+        if (dir.toString().isEmpty()) {
+            throw new InputException("--model: an empty path (for the current folder, give --model .)");
+        }
         try {
             return LinearModel.load(dir);
         } catch (IOException e) {

@@ -83,13 +83,15 @@ final class OutputFiles implements AutoCloseable {
             Path probe = Files.createTempFile(existing, ".softxent-probe-", ".tmp");
             Files.delete(probe);
         } catch (IOException e) {
-            throw new InputException(flag + ": cannot write in " + existing + ": " + reason(e));
+            throw new InputException(flag + ": the system refuses new files in " + existing + " (" + reason(e) + ")");
         }
     }
 
     /** Checks before any work that {@code file} can be written, as {@link #stage(Path, Content)} will. */
     void checkFile(Path file) {
-        requireNonEmpty(file);
+        if (file.toString().isEmpty()) {
+            throw new InputException(flag + ": an empty path: give a file name");
+        }
         checkFolder(folderOf(file));
         checkTarget(file);
     }

@@ -36,14 +36,16 @@ final class PredictCommand implements Callable<Integer> {
         LinearModel m = ModelFolder.load(model);
         try (OutputFiles files = new OutputFiles("--out")) {
             files.protect(data.data, "--data");
+            ModelFolder.protect(files, model);
             files.checkFolder(out);
             files.checkFile(out.resolve("probabilities.npy"));
             files.checkFile(out.resolve("classes.npy"));
-            DataFlags.Data t = data.readForModel(m, false);
             LinearModel.Predictions both;
-            try (org.softxent.Softxent sx = device.open()) {
+            int rows;
+            try (DataFlags.Data t = data.readForModel(m, false); org.softxent.Softxent sx = device.open()) {
                 DeviceOption.noteFallback(sx, spec.commandLine().getErr());
-                both = m.predictBoth(sx, t.x(), t.rows());
+                both = m.predictBoth(sx, t.x());
+                rows = t.rows();
             }
             float[] p = both.probabilities();
             int[] c = both.classes();
@@ -52,13 +54,13 @@ final class PredictCommand implements Callable<Integer> {
                 classes[i] = c[i];
             }
             Map<String, NpyArray> arrays = new LinkedHashMap<>();
-            arrays.put("probabilities", NpyArray.ofFloats(p, t.rows(), m.classes()));
-            arrays.put("classes", NpyArray.ofLongs(classes, t.rows()));
+            arrays.put("probabilities", NpyArray.ofFloats(p, rows, m.classes()));
+            arrays.put("classes", NpyArray.ofLongs(classes, rows));
             files.stage(out, arrays);
             files.commit();
-            spec.commandLine().getOut().println("wrote " + out.resolve("probabilities.npy") + " [" + t.rows() + ", "
+            spec.commandLine().getOut().println("wrote " + out.resolve("probabilities.npy") + " [" + rows + ", "
                     + m.classes() + "] (columns: the classes " + java.util.Arrays.toString(m.labels()) + ") and "
-                    + out.resolve("classes.npy") + " [" + t.rows() + "]");
+                    + out.resolve("classes.npy") + " [" + rows + "]");
             return 0;
         }
     }

@@ -12,11 +12,25 @@ final class Progress implements TrainingListener {
     private static final int WIDTH = 24;
     private final PrintWriter err;
     private final boolean terminal;
+    private final Runnable onStart;
     private boolean drawn;
 
-    Progress(PrintWriter err, boolean terminal) {
+    /** @param onStart what to say once training passed its checks (the run's header), or null */
+    Progress(PrintWriter err, boolean terminal, Runnable onStart) {
         this.err = err;
         this.terminal = terminal;
+        this.onStart = onStart;
+    }
+
+    Progress(PrintWriter err, boolean terminal) {
+        this(err, terminal, null);
+    }
+
+    @Override
+    public void started(String steps) {
+        if (onStart != null) {
+            onStart.run();
+        }
     }
 
     @Override

@@ -8,6 +8,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.softxent.Device;
 import org.softxent.Softxent;
+import org.softxent.io.RowSource;
 import org.softxent.train.Epoch;
 import org.softxent.train.Evaluation;
 import org.softxent.train.Labels;
@@ -97,7 +98,7 @@ final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--class-weights", split = ",", paramLabel = "W0,W1,...",
             description = "softmax regression: a weight per class, in the order of the class values.")
-    float[] classWeights;
+    double[] classWeights;
 
     @Option(names = "--label-smoothing", paramLabel = "EPS", description = "label smoothing in [0, 1] (0).")
     Double labelSmoothing;
@@ -140,16 +141,29 @@ final class TrainCommand implements Callable<Integer> {
             for (String name : OUTPUTS) {
                 files.checkFile(out.resolve(name));
             }
+            long t0 = System.nanoTime();
             try (Softxent sx = device.open()) {
                 if (sx.device() == Device.CPU) {
                     refuseOnTheCpu(sx);
                 }
-                DataFlags.Data all = data.readForTraining();
-                DataFlags.Data test = testData == null ? null
-                        : data.readLike(all, "--test-data", testData, "--test-labels", testLabels);
-                DataFlags.Data validation = validationData == null ? null
-                        : data.readLike(all, "--validation-data", validationData, "--validation-labels",
-                        validationLabels);
+                long tOpen = System.nanoTime();
+                try (DataFlags.Data all = data.readForTraining();
+                     DataFlags.Data test = testData == null ? null
+                             : data.readLike(all, "--test-data", testData, "--test-labels", testLabels);
+                     DataFlags.Data validation = validationData == null ? null
+                             : data.readLike(all, "--validation-data", validationData, "--validation-labels",
+                             validationLabels)) {
+                return train(sx, all, test, validation, options, fraction, files, t0, tOpen);
+                }
+            }
+        }
+    }
+
+    private int train(Softxent sx, DataFlags.Data all, DataFlags.Data test, DataFlags.Data validation,
+                      TrainingOptions options, double fraction, OutputFiles files, long t0, long tOpen)
+            throws java.io.IOException {
+        var err = spec.commandLine().getErr();
+        var stdout = spec.commandLine().getOut();
                 Labels.Classes classes = classes(all);
                 if (test != null) {
                     requireKnownLabels(test, classes);
@@ -167,30 +181,33 @@ final class TrainCommand implements Callable<Integer> {
                         throw new InputException("--test-fraction " + fraction + " of " + all.rows()
                                 + " rows leaves no test or no training rows");
                     }
-                    train = new Rows(Split.rows(all.x(), all.features(), split.kept()),
-                            Split.rows(all.labels(), split.kept()), split.kept().length, all.features());
-                    testRows = new Rows(Split.rows(all.x(), all.features(), split.heldOut()),
-                            Split.rows(all.labels(), split.heldOut()), split.heldOut().length, all.features());
-                    testFrom = String.format(Locale.ROOT, "%d rows of %s held out (%s, stratified, seed %d)",
-                            testRows.rows(), all.file().getFileName(), percent(fraction), seed);
+                    train = new Rows(RowSource.select(all.x(), split.kept()), Split.rows(all.labels(), split.kept()));
+                    testRows = new Rows(RowSource.select(all.x(), split.heldOut()),
+                            Split.rows(all.labels(), split.heldOut()));
+                    double share = (double) testRows.rows() / all.rows();
+                    testFrom = String.format(Locale.ROOT, "%d rows of %s held out (%s, stratified, seed %d%s)",
+                            testRows.rows(), all.file().getFileName(), percent(share), seed,
+                            Math.abs(share - fraction) > 0.005 ? "; " + percent(fraction) + " asked: each class keeps "
+                                    + "a row on each side" : "");
                 } else {
-                    train = new Rows(all.x(), all.labels(), all.rows(), all.features());
-                    testRows = new Rows(test.x(), test.labels(), test.rows(), test.features());
+                    train = new Rows(all.x(), all.labels());
+                    testRows = new Rows(test.x(), test.labels());
                     testFrom = test.rows() + " rows of " + test.file().getFileName() + " (--test-data)";
                 }
                 Rows validationRows = validation == null ? null
-                        : new Rows(validation.x(), validation.labels(), validation.rows(), validation.features());
+                        : new Rows(validation.x(), validation.labels());
 
-                stdout.println("training on " + sx.description());
-                DeviceOption.noteFallback(sx, err);
-                stdout.println(all.rows() + " rows × " + all.features() + " features of " + all.file().getFileName()
-                        + ", " + classes.count() + " classes " + describe(classes.values()) + "; the test: "
-                        + testFrom);
-                stdout.println(options);
-                stdout.flush();
-
+                long tRead = System.nanoTime();
+                String header = "training on " + sx.description() + "\n" + all.rows() + " rows × " + all.features()
+                        + " features of " + all.file().getFileName() + ", " + classes.count() + " classes "
+                        + describe(classes.values()) + "; the test: " + testFrom + "\n" + options;
                 TrainingResult r;
-                Progress progress = new Progress(err, System.console() != null);
+                // The header once every check has passed: a refused run says nothing on standard output.
+                Progress progress = new Progress(err, System.console() != null, () -> {
+                    stdout.println(header);
+                    stdout.flush();
+                    DeviceOption.noteFallback(sx, err);
+                });
                 try {
                     r = kind == LinearModel.Kind.LOGISTIC
                             ? new LogisticRegression(options).fit(sx, train, validationRows, progress)
@@ -198,8 +215,10 @@ final class TrainCommand implements Callable<Integer> {
                 } finally {
                     progress.finish();
                 }
+                long tFit = System.nanoTime();
                 LinearModel model = r.model().withInput(all.input());
-                Evaluation result = model.evaluate(sx, testRows.x(), testRows.labels(), testRows.rows());
+                Evaluation result = model.evaluate(sx, testRows.source(), testRows.labels());
+                long tTest = System.nanoTime();
                 files.stage(out, model.arrays());
                 files.stage(out.resolve("model.json"), o -> o.write(model.metadata().getBytes(StandardCharsets.UTF_8)));
                 String title = (kind == LinearModel.Kind.LOGISTIC ? "logistic" : "softmax") + " regression on "
@@ -211,10 +230,20 @@ final class TrainCommand implements Callable<Integer> {
                 files.stage(out.resolve("confusion.csv"),
                         o -> o.write(result.confusionCsv().getBytes(StandardCharsets.UTF_8)));
                 files.commit();
+                long tWrite = System.nanoTime();
 
                 stdout.println("trained on " + r.device());
+                String validationShare = "";
+                if (validation == null && r.validationRows() > 0) {
+                    double share = (double) r.validationRows() / (r.trainingRows() + r.validationRows());
+                    validationShare = " (" + percent(share) + " of the training rows"
+                            + (Math.abs(share - options.validationFraction()) > 0.005 ? "; "
+                            + percent(options.validationFraction()) + " asked: each class keeps a row on each side"
+                            : "") + ")";
+                }
                 stdout.println(r.stopReason() + "; " + r.history().size() + " epochs, best " + r.bestEpoch() + "; "
-                        + r.trainingRows() + " training rows, " + r.validationRows() + " validation");
+                        + r.trainingRows() + " training rows, " + r.validationRows() + " validation"
+                        + validationShare);
                 if (r.constantFeatures().length > 0) {
                     stdout.println("note: " + r.constantFeatures().length + " features are constant over the training "
                             + "rows (columns " + abbreviate(r.constantFeatures()) + "): they do not inform the model");
@@ -224,10 +253,13 @@ final class TrainCommand implements Callable<Integer> {
                 stdout.printf(Locale.ROOT, "test log loss %.5f on %s%n", result.logLoss(), testFrom);
                 printConfusion(stdout, result, "on the " + testRows.rows() + " test rows",
                         out.resolve("confusion.csv").toString());
+                double optimizer = r.history().isEmpty() ? 0 : r.history().get(r.history().size() - 1).seconds();
+                stdout.printf(Locale.ROOT, "times: opening the engine %.2f s, reading %.2f s, training %.2f s "
+                                + "(the optimizer %.2f s), testing %.2f s, writing %.2f s; %.2f s in all%n",
+                        (tOpen - t0) / 1e9, (tRead - tOpen) / 1e9, (tFit - tRead) / 1e9, optimizer,
+                        (tTest - tFit) / 1e9, (tWrite - tTest) / 1e9, (tWrite - t0) / 1e9);
                 stdout.printf(Locale.ROOT, "test accuracy %.4f%n", result.accuracy());
                 return 0;
-            }
-        }
     }
 
     /** The confusion matrix on the terminal while it is readable; else where the whole one is. */
@@ -294,7 +326,7 @@ final class TrainCommand implements Callable<Integer> {
     private static void requireKnownLabels(DataFlags.Data d, Labels.Classes classes) {
         for (int r = 0; r < d.rows(); r++) {
             if (classes.indexOf(d.labels()[r]) < 0) {
-                throw new InputException(d.place(r) + ": the label " + d.labels()[r] + " is not one of the training "
+                throw new InputException(d.labelPlace(r) + ": the label " + d.labels()[r] + " is not one of the training "
                         + "rows' classes " + describe(classes.values()));
             }
         }
@@ -405,7 +437,15 @@ final class TrainCommand implements Callable<Integer> {
                 o = o.withL2(l2);
             }
             if (classWeights != null) {
-                o = o.withClassWeights(classWeights);
+                float[] weights = new float[classWeights.length];
+                for (int i = 0; i < weights.length; i++) {
+                    if (Math.abs(classWeights[i]) > Float.MAX_VALUE && Double.isFinite(classWeights[i])) {
+                        throw new InputException("--class-weights: weight " + i + " is " + classWeights[i]
+                                + ", beyond float32's range (±3.4e38)");
+                    }
+                    weights[i] = (float) classWeights[i];
+                }
+                o = o.withClassWeights(weights);
             }
             if (labelSmoothing != null) {
                 o = o.withLabelSmoothing(labelSmoothing);
@@ -431,10 +471,10 @@ final class TrainCommand implements Callable<Integer> {
                 o = o.withStream(true);
             }
         } catch (IllegalArgumentException e) {
-            // The options' messages name the option in the API's words: say the flag.
-            String name = e.getMessage().split(" ")[0];
-            String flag = "--" + name.replaceAll("([A-Z])", "-$1").toLowerCase(Locale.ROOT).replaceAll("\\[.*", "");
-            throw new InputException(flag + ": " + e.getMessage());
+            // The options' messages name the option in the API's words: say the flag, here and in the text.
+            String name = e.getMessage().split("[ \\[]")[0];
+            String flag = "--" + name.replaceAll("([A-Z])", "-$1").toLowerCase(Locale.ROOT);
+            throw new InputException(e.getMessage().replaceFirst("^" + name, flag));
         }
         return o;
     }

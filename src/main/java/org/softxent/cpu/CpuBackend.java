@@ -183,7 +183,9 @@ public final class CpuBackend implements Backend {
 
     @Override
     public double classifier(ClassifierProblem problem) {
-        rejectNonFinite("x", problem.x(), problem.features(), false);
+        if (!problem.options().trustedX()) {
+            rejectNonFinite("x", problem.x(), problem.features(), false);
+        }
         rejectNonFinite("w", problem.w(), problem.classes(), false);
         if (problem.b() != null) {
             rejectNonFinite("b", problem.b(), problem.classes(), false);
@@ -193,7 +195,9 @@ public final class CpuBackend implements Backend {
 
     @Override
     public double binaryClassifier(BinaryClassifierProblem problem) {
-        rejectNonFinite("x", problem.x(), problem.features(), false);
+        if (!problem.options().trustedX()) {
+            rejectNonFinite("x", problem.x(), problem.features(), false);
+        }
         rejectNonFinite("w", problem.w(), problem.outputs(), false);
         if (problem.b() != null) {
             rejectNonFinite("b", problem.b(), problem.outputs(), false);

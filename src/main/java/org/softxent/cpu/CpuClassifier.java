@@ -258,12 +258,13 @@ final class CpuClassifier {
         FloatPointer dxc = null;
         FloatPointer gw = null;
         try {
-            wn = new FloatPointer(w);
-            xc = new FloatPointer((long) chunkRows * d);
-            dsc = new FloatPointer((long) chunkRows * c);
-            dxc = gradX != null ? new FloatPointer((long) chunkRows * d) : null;
-            gw = gradW != null && !fused ? new FloatPointer((long) d * c) : null;
-            pw = fused ? new FloatPointer((long) blocksPerChunk * d * c) : null;
+            wn = NativeBuffers.take((long) d * c);
+            wn.put(w, 0, d * c);
+            xc = NativeBuffers.take((long) chunkRows * d);
+            dsc = NativeBuffers.take((long) chunkRows * c);
+            dxc = gradX != null ? NativeBuffers.take((long) chunkRows * d) : null;
+            gw = gradW != null && !fused ? NativeBuffers.take((long) d * c) : null;
+            pw = fused ? NativeBuffers.take((long) blocksPerChunk * d * c) : null;
             final FloatPointer pwf = pw;
             final FloatPointer wnf = wn;
             final FloatPointer xcf = xc;
@@ -356,9 +357,7 @@ final class CpuClassifier {
             return lossSum;
         } finally {
             for (FloatPointer p : new FloatPointer[] {wn, xc, dsc, dxc, gw, pw}) {
-                if (p != null) {
-                    p.close();
-                }
+                NativeBuffers.give(p);
             }
         }
     }

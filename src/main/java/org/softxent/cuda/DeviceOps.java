@@ -209,8 +209,8 @@ final class DeviceOps {
         CUdeviceptr weights = classWeights(ce, s, call);
         int reduction = reduction(ce.reduction());
         double eps = ce.labelSmoothing();
-        Linear linear = new Linear(call, "classifier", n, d, c, options.reg(), options.tf32(), reduction,
-                Operand.labels("labels", labels, c, ce.ignoreIndex()), false, 0);
+        Linear linear = new Linear(call, "classifier", n, d, c, options.reg(), options.tf32(), options.trustedX(),
+                reduction, Operand.labels("labels", labels, c, ce.ignoreIndex()), false, 0);
         ChunkPredict predict = predicted == null && correct == null ? null : (logits, r0, m) ->
                 new ArgmaxKernel(m, c, 0, ce.ignoreIndex(), logits, b, labels.withByteOffset(r0 * Integer.BYTES), null,
                         predicted == null ? null : predicted.withByteOffset(r0 * Integer.BYTES), correct)
@@ -238,8 +238,8 @@ final class DeviceOps {
         CUdeviceptr pw = upload(Use.WEIGHTS, bce.posWeight(), s, call);
         int reduction = reduction(bce.reduction());
         long elements = (long) n * k;
-        Linear linear = new Linear(call, "binaryClassifier", n, d, k, options.reg(), options.tf32(), reduction,
-                Operand.values("targets", targets, k, false), true, elements);
+        Linear linear = new Linear(call, "binaryClassifier", n, d, k, options.reg(), options.tf32(),
+                options.trustedX(), reduction, Operand.values("targets", targets, k, false), true, elements);
         // Each chunk's element losses are summed into the status block as soon as they are written,
         // so they need a chunk's room, not n·k floats.
         ChunkPredict predict = predicted == null && correct == null ? null : (logits, r0, m) ->
@@ -313,8 +313,8 @@ final class DeviceOps {
      * chunk's m·c element losses carried chunk by chunk; divided by divisor for the mean when it is
      * > 0, else by the divisor kernel's).
      */
-    private record Linear(String call, String name, int n, int d, int c, double reg, boolean tf32, int reduction,
-                          Operand targets, boolean elementLosses, double divisor) {
+    private record Linear(String call, String name, int n, int d, int c, double reg, boolean tf32, boolean trustedX,
+                          int reduction, Operand targets, boolean elementLosses, double divisor) {
     }
 
     private Slot run(Linear l, CUdeviceptr x, CUdeviceptr w, CUdeviceptr b, CUdeviceptr gradW, CUdeviceptr gradB,
@@ -334,7 +334,9 @@ final class DeviceOps {
         List<Operand> operands = List.of(Operand.values("x", x, d, false), Operand.values("w", w, c, false),
                 Operand.values("b", b, c, false), Operand.values("logits x·w + b", null, c, false), l.targets());
         return queue(l.name(), s, operands, slot -> {
-            new SquaresKernel((long) n * d, 0, 0, 0, x, partial, slot.status()).launch(module, s);
+            if (!l.trustedX()) { // a pass over X, which a training loop checked once
+                new SquaresKernel((long) n * d, 0, 0, 0, x, partial, slot.status()).launch(module, s);
+            }
             if (b != null) {
                 new SquaresKernel(c, 2, 0, 0, b, partial, slot.status()).launch(module, s);
             }

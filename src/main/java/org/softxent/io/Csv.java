@@ -39,6 +39,8 @@ public final class Csv {
 
     /** Bytes of whole lines parsed per task. */
     private static final int BLOCK = 4 << 20;
+    /** The longest line read: a longer one is no row of numbers (or its lines end with CR alone). */
+    static final int MAX_LINE = 256 << 20;
     private static final int MAX_ELEMENTS = Integer.MAX_VALUE - 8;
 
     private Csv() {
@@ -74,6 +76,86 @@ public final class Csv {
 
     /** The first data line: how many columns it has, and its number (from 1). */
     public record Layout(int columns, int line) {
+    }
+
+    /**
+     * A CSV as it was parsed, without joining its blocks into one array: the features as a
+     * {@link RowSource} over the blocks (so that a data set of more than 2³¹ values, or one that is
+     * about to be standardised into an array of its own, is not copied once more), the labels
+     * [rows] (or null) and each row's line (from 1).
+     */
+    public record Parsed(RowSource x, int[] labels, int rows, int features, int[] lines) {
+    }
+
+    /**
+     * Reads the file into its parsed blocks.
+     *
+     * @throws DataFileException naming the line and column of what cannot be read
+     */
+    public static Parsed parse(Path file, Options options) throws IOException {
+        List<Block> blocks = new ArrayList<>();
+        Layout layout = parse(file, options, blocks::add);
+        int features = options.labelColumn() == NO_LABEL ? layout.columns() : layout.columns() - 1;
+        long rows = 0;
+        for (Block b : blocks) {
+            rows += b.rows;
+        }
+        if (rows == 0) {
+            throw new DataFileException(file, "", "no data rows" + (options.header() ? " after the header" : ""));
+        }
+        if (rows > Integer.MAX_VALUE - 8) {
+            throw new DataFileException(file, "", rows + " rows: more than softxent reads from one CSV; convert it to "
+                    + ".npy files of fewer rows");
+        }
+        int[] labels = options.labelColumn() == NO_LABEL ? null : new int[(int) rows];
+        int[] lines = new int[(int) rows];
+        long[] starts = new long[blocks.size() + 1];
+        int r = 0;
+        for (int k = 0; k < blocks.size(); k++) {
+            Block b = blocks.get(k);
+            if (labels != null) {
+                System.arraycopy(b.labels, 0, labels, r, b.rows);
+            }
+            System.arraycopy(b.lines, 0, lines, r, b.rows);
+            b.labels = null;
+            b.lines = null;
+            r += b.rows;
+            starts[k + 1] = r;
+        }
+        RowSource x = new BlockRows(blocks, starts, features, lines);
+        return new Parsed(options.finite() ? RowSource.checked(x) : x, labels, (int) rows, features, lines);
+    }
+
+    /** The parsed blocks' features as rows. */
+    private record BlockRows(List<Block> blocks, long[] starts, int features, int[] lines) implements RowSource {
+        @Override
+        public long rows() {
+            return starts[starts.length - 1];
+        }
+
+        @Override
+        public void read(long first, int count, float[] dst, int offset) {
+            int k = java.util.Arrays.binarySearch(starts, first);
+            k = k >= 0 ? k : -k - 2;
+            long row = first;
+            int done = 0;
+            while (done < count) {
+                while (starts[k + 1] <= row) {
+                    k++;
+                }
+                Block b = blocks.get(k);
+                int at = (int) (row - starts[k]);
+                int n = Math.min(count - done, b.rows - at);
+                System.arraycopy(b.x, at * features, dst, offset + done * features, n * features);
+                done += n;
+                row += n;
+            }
+        }
+
+        @Override
+        public String where(long row) {
+            return "line " + lines[(int) row];
+        }
     }
 
     /** As {@link #read(Path, Options)} with the label in {@code labelColumn}, no header, NaN allowed. */
@@ -139,7 +221,7 @@ public final class Csv {
                     throw new DataFileException(file, "", "no data rows" + (header ? " after the header" : ""));
                 }
                 if (len == buf.length) {
-                    buf = java.util.Arrays.copyOf(buf, buf.length * 2);
+                    buf = grow(file, buf);
                 }
             }
         }
@@ -196,7 +278,7 @@ public final class Csv {
                             throw new DataFileException(file, "", "no data rows"
                                     + (options.header() ? " after the header" : ""));
                         }
-                        buf = java.util.Arrays.copyOf(buf, buf.length * 2); // a first line longer than a block
+                        buf = grow(file, buf); // a first line longer than a block
                         continue;
                     }
                     checkLayout(file, first, options);
@@ -208,7 +290,7 @@ public final class Csv {
                 if (!eof) {
                     end = lastIndexOf(buf, start, len, (byte) '\n') + 1;
                     if (end == 0) {
-                        buf = java.util.Arrays.copyOf(buf, buf.length * 2); // a line longer than the block
+                        buf = grow(file, buf); // a line longer than the block
                         continue;
                     }
                 }
@@ -236,6 +318,15 @@ public final class Csv {
             }
             return new Layout(first.columns, first.line);
         }
+    }
+
+    /** The buffer doubled, for a line longer than it; refused beyond {@link #MAX_LINE}. */
+    private static byte[] grow(Path file, byte[] buf) throws DataFileException {
+        if (buf.length >= MAX_LINE) {
+            throw new DataFileException(file, "", "a line longer than " + (MAX_LINE >> 20) + " MiB: not a CSV of "
+                    + "numbers (or its lines end with a lone CR)");
+        }
+        return java.util.Arrays.copyOf(buf, Math.min(MAX_LINE, buf.length * 2));
     }
 
     private static int deliver(Path file, CompletableFuture<Block> task, int lineBase, Consumer<Block> sink)
@@ -281,6 +372,10 @@ public final class Csv {
             line++;
             if (!blank(buf, pos, trimCr(buf, pos, end))) {
                 if (!headerSkipped) {
+                    if (allNumbers(buf, pos, trimCr(buf, pos, end))) {
+                        throw new DataFileException(file, "line " + line, "the header line holds only numbers: it "
+                                + "is data, not a header (read the file without the header option: --header=false)");
+                    }
                     headerSkipped = true;
                 } else {
                     int columns = 1;
@@ -301,9 +396,45 @@ public final class Csv {
         return null;
     }
 
+    /** Whether every comma-separated cell of b[from, to) is a number (quotes and spaces aside). */
+    private static boolean allNumbers(byte[] b, int from, int to) {
+        int s = from;
+        for (int i = from; i <= to; i++) {
+            if (i == to || b[i] == ',') {
+                int a = s;
+                int z = i;
+                while (a < z && (b[a] == ' ' || b[a] == '\t' || b[a] == '"')) {
+                    a++;
+                }
+                while (z > a && (b[z - 1] == ' ' || b[z - 1] == '\t' || b[z - 1] == '"')) {
+                    z--;
+                }
+                if (!decimal(b, a, z)) {
+                    return false;
+                }
+                s = i + 1;
+            }
+        }
+        return true;
+    }
+
     /** What the first data line says of the file as a whole: a wrong encoding or separator. */
     private static void checkFirstLine(Path file, byte[] b, int from, int to, int line) throws IOException {
-        String text = new String(b, from, Math.min(to - from, 120), java.nio.charset.StandardCharsets.UTF_8);
+        int controls = 0;
+        for (int i = from; i < Math.min(to, from + 4096); i++) {
+            int c = b[i] & 0xff;
+            controls += c < 0x20 && c != '\t' && c != '\r' ? 1 : 0;
+        }
+        if (controls > 0) {
+            throw new DataFileException(file, "line " + line, "binary bytes (" + controls + " control characters): "
+                    + "not a text file of numbers; a compressed file other than gzip (zip, bzip2, xz) must be "
+                    + "decompressed first");
+        }
+        if (indexOf(b, from, to, (byte) '\r') >= 0) {
+            throw new DataFileException(file, "line " + line, "lines end with a lone carriage return (CR, old Mac "
+                    + "line endings): convert them to LF (or CRLF)");
+        }
+        String text = shorten(new String(b, from, Math.min(to - from, 120), java.nio.charset.StandardCharsets.UTF_8));
         boolean semicolons = indexOf(b, from, to, (byte) ';') >= 0;
         boolean tabs = indexOf(b, from, to, (byte) '\t') >= 0;
         boolean decimalComma = text.matches(".*\\d,\\d+;.*|.*;-?\\d+,\\d.*");
@@ -443,6 +574,9 @@ public final class Csv {
         }
         float v;
         try {
+            if (!decimal(b, s, e)) {
+                throw new NumberFormatException(); // Java's 8f, 0x1p3, 1_0: not a CSV's numbers
+            }
             v = JavaFloatParser.parseFloat(b, s, e - s);
         } catch (NumberFormatException notJava) {
             String cell = new String(b, s, e - s, java.nio.charset.StandardCharsets.UTF_8);
@@ -457,10 +591,49 @@ public final class Csv {
             };
         }
         if (finite && !Float.isFinite(v)) {
-            fail(out, line, column, "'" + new String(b, s, e - s, java.nio.charset.StandardCharsets.UTF_8)
-                    + "': features must be finite numbers");
+            String cell = new String(b, s, e - s, java.nio.charset.StandardCharsets.UTF_8);
+            fail(out, line, column, "'" + shorten(cell) + "': features must be finite numbers"
+                    + (decimal(b, s, e) ? " (beyond float32's range, ±3.4e38)" : ""));
         }
         return v;
+    }
+
+    /** Whether b[s, e) is a decimal number as CSV writers write them: [+-]digits[.digits][e[+-]digits]. */
+    static boolean decimal(byte[] b, int s, int e) {
+        int i = s;
+        if (i < e && (b[i] == '+' || b[i] == '-')) {
+            i++;
+        }
+        int digits = 0;
+        while (i < e && b[i] >= '0' && b[i] <= '9') {
+            i++;
+            digits++;
+        }
+        if (i < e && b[i] == '.') {
+            i++;
+            while (i < e && b[i] >= '0' && b[i] <= '9') {
+                i++;
+                digits++;
+            }
+        }
+        if (digits == 0) {
+            return false;
+        }
+        if (i < e && (b[i] == 'e' || b[i] == 'E')) {
+            i++;
+            if (i < e && (b[i] == '+' || b[i] == '-')) {
+                i++;
+            }
+            int exponent = 0;
+            while (i < e && b[i] >= '0' && b[i] <= '9') {
+                i++;
+                exponent++;
+            }
+            if (exponent == 0) {
+                return false;
+            }
+        }
+        return i == e;
     }
 
     private static String hint(String cell, boolean firstLine) {
@@ -502,6 +675,9 @@ public final class Csv {
         String cell = new String(b, s, e - s, java.nio.charset.StandardCharsets.UTF_8);
         double v;
         try {
+            if (!decimal(b, s, e)) {
+                throw new NumberFormatException();
+            }
             v = Double.parseDouble(cell);
         } catch (NumberFormatException notANumber) {
             if (cell.matches("[+-]?\\d+")) {
@@ -531,8 +707,15 @@ public final class Csv {
         }
     }
 
-    private static String shorten(String s) {
-        return s.length() <= 40 ? s : s.substring(0, 37) + "...";
+    /** A cell for a message: at most 40 characters, control characters shown as '?'. */
+    static String shorten(String s) {
+        String t = s.length() <= 40 ? s : s.substring(0, 37) + "...";
+        StringBuilder b = new StringBuilder(t.length());
+        for (int i = 0; i < t.length(); i++) {
+            char c = t.charAt(i);
+            b.append(c < 0x20 || c == 0x7f ? '?' : c);
+        }
+        return b.toString();
     }
 
     private static boolean blank(byte[] b, int from, int to) {
@@ -573,9 +756,11 @@ public final class Csv {
      * mark skipped; a .npy file, compressed or not, and a UTF-16 file refused by name.
      */
     private static final class Source implements AutoCloseable {
+        private final Path file;
         private final InputStream in;
 
-        private Source(InputStream in) {
+        private Source(Path file, InputStream in) {
+            this.file = file;
             this.in = in;
         }
 
@@ -606,6 +791,11 @@ public final class Csv {
                 if (isNpy(head, got)) {
                     throw new DataFileException(file, "", "a .npy file, not a CSV: name it .npy");
                 }
+                String packed = compression(head, got);
+                if (packed != null) {
+                    throw new DataFileException(file, "", "a " + packed + " file: softxent reads CSV text, plain or "
+                            + "gzip-compressed; decompress it first");
+                }
                 return skipBom(file, raw);
             } catch (IOException | RuntimeException e) {
                 raw.close();
@@ -623,7 +813,25 @@ public final class Csv {
             if (!(bom.length == 3 && (bom[0] & 0xff) == 0xef && (bom[1] & 0xff) == 0xbb && (bom[2] & 0xff) == 0xbf)) {
                 in.reset();
             }
-            return new Source(in);
+            return new Source(file, in);
+        }
+
+        /** The compression other than gzip the first bytes announce, or null. */
+        private static String compression(byte[] b, int length) {
+            if (length >= 4 && b[0] == 'P' && b[1] == 'K' && b[2] == 3 && b[3] == 4) {
+                return "zip";
+            }
+            if (length >= 3 && b[0] == 'B' && b[1] == 'Z' && b[2] == 'h') {
+                return "bzip2-compressed";
+            }
+            if (length >= 6 && (b[0] & 0xff) == 0xfd && b[1] == '7' && b[2] == 'z' && b[3] == 'X' && b[4] == 'Z') {
+                return "xz-compressed";
+            }
+            if (length >= 4 && (b[0] & 0xff) == 0x28 && (b[1] & 0xff) == 0xb5 && (b[2] & 0xff) == 0x2f
+                    && (b[3] & 0xff) == 0xfd) {
+                return "zstd-compressed";
+            }
+            return null;
         }
 
         private static boolean isNpy(byte[] b, int length) {
@@ -639,7 +847,12 @@ public final class Csv {
         }
 
         int read(byte[] b, int off, int len) throws IOException {
-            return in.read(b, off, len);
+            try {
+                return in.read(b, off, len);
+            } catch (java.io.EOFException | java.util.zip.ZipException e) {
+                throw new DataFileException(file, "", "the gzip stream ends early or is damaged: a truncated "
+                        + "download? (" + e.getMessage() + ")");
+            }
         }
 
         @Override

@@ -109,7 +109,7 @@ public final class NpyFile implements AutoCloseable {
         char kind = header.code().charAt(0);
         long done = 0;
         while (done < count) {
-            int n = (int) Math.min(count - done, WINDOW / item);
+            int n = piece(first + done, count - done, item);
             ByteBuffer b = map(first + done, n);
             int at = offset + (int) done;
             switch (kind) {
@@ -192,7 +192,7 @@ public final class NpyFile implements AutoCloseable {
         char kind = header.code().charAt(0);
         long done = 0;
         while (done < count) {
-            int n = (int) Math.min(count - done, WINDOW / item);
+            int n = piece(first + done, count - done, item);
             ByteBuffer b = map(first + done, n);
             int at = offset + (int) done;
             for (int i = 0; i < n; i++) {
@@ -224,6 +224,22 @@ public final class NpyFile implements AutoCloseable {
         }
     }
 
+    /** Element {@code element} as a double, exactly as stored (float64 beyond float32's range included). */
+    public double readDouble(long element) throws IOException {
+        if (element < 0 || element >= header.elements()) {
+            throw new IndexOutOfBoundsException("element " + element + " of " + header.elements());
+        }
+        ByteBuffer b = map(element, 1);
+        char kind = header.code().charAt(0);
+        int item = header.itemBytes();
+        if (kind == 'f') {
+            return item == 8 ? b.getDouble(0) : item == 4 ? b.getFloat(0) : HALF[b.getShort(0) & 0xffff];
+        }
+        long[] one = new long[1];
+        readLongs(element, 1, one, 0);
+        return one[0];
+    }
+
     private void check(long first, int count, int length, int offset) {
         if (first < 0 || count < 0 || first + count > header.elements() || offset < 0 || offset + count > length) {
             throw new IndexOutOfBoundsException("elements [" + first + ", " + (first + count) + ") of "
@@ -231,10 +247,47 @@ public final class NpyFile implements AutoCloseable {
         }
     }
 
+    /** How many elements from {@code element} on one read takes: at most a window, never across a segment. */
+    private static int piece(long element, long left, int item) {
+        long toBoundary = (SEGMENT - element * item % SEGMENT) / item;
+        return (int) Math.min(left, Math.min(WINDOW / item, toBoundary));
+    }
+
+    /** The data is mapped in segments of this many bytes (a multiple of every element size), each once. */
+    private static final long SEGMENT = 1L << 30;
+    private final java.util.concurrent.ConcurrentHashMap<Long, MappedByteBuffer> segments =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
+    /**
+     * The bytes of elements [firstElement, firstElement + count), which must lie in one segment
+     * (WINDOW divides SEGMENT): a view of the segment's map, made on first use and kept, so that
+     * reads of a few rows at a time cost no system call.
+     */
     private ByteBuffer map(long firstElement, int count) throws IOException {
-        long at = header.dataStart() + firstElement * header.itemBytes();
-        MappedByteBuffer b = channel.map(FileChannel.MapMode.READ_ONLY, at, (long) count * header.itemBytes());
-        return b.order(header.itemBytes() == 1 ? ByteOrder.nativeOrder() : header.order());
+        long at = firstElement * header.itemBytes();
+        long bytes = (long) count * header.itemBytes();
+        long segment = at / SEGMENT;
+        long end = at + bytes;
+        if ((end - 1) / SEGMENT != segment) {
+            // Straddles a segment boundary: a map of its own (rare: only reads that are not aligned).
+            MappedByteBuffer b = channel.map(FileChannel.MapMode.READ_ONLY, header.dataStart() + at, bytes);
+            return b.order(header.itemBytes() == 1 ? ByteOrder.nativeOrder() : header.order());
+        }
+        MappedByteBuffer whole = segments.get(segment);
+        if (whole == null) {
+            synchronized (segments) {
+                whole = segments.get(segment);
+                if (whole == null) {
+                    long size = Math.min(SEGMENT, header.elements() * header.itemBytes() - segment * SEGMENT);
+                    whole = channel.map(FileChannel.MapMode.READ_ONLY, header.dataStart() + segment * SEGMENT, size);
+                    segments.put(segment, whole);
+                }
+            }
+        }
+        ByteBuffer view = whole.duplicate();
+        int from = (int) (at - segment * SEGMENT);
+        view.position(from).limit(from + (int) bytes);
+        return view.slice().order(header.itemBytes() == 1 ? ByteOrder.nativeOrder() : header.order());
     }
 
     @Override

@@ -262,9 +262,9 @@ final class DeviceSteps implements Steps {
         dev.upload(hw, w);
         dev.upload(hb, b);
         dev.upload(ZERO, correct);
-        ClassifierOptions o = ClassifierOptions.defaults().withCrossEntropy(CrossEntropyOptions.defaults()
-                .withReduction(Reduction.SUM));
-        BinaryClassifierOptions bo = BinaryClassifierOptions.defaults().withBinaryCrossEntropy(
+        ClassifierOptions o = ClassifierOptions.defaults().withTrustedX(true).withCrossEntropy(
+                CrossEntropyOptions.defaults().withReduction(Reduction.SUM));
+        BinaryClassifierOptions bo = BinaryClassifierOptions.defaults().withTrustedX(true).withBinaryCrossEntropy(
                 BinaryCrossEntropyOptions.defaults().withReduction(Reduction.SUM));
         int count = 1;
         if (chunkRows == 0) {

@@ -142,9 +142,9 @@ final class HostSteps implements Steps {
         int[] out = validationPredicted;
         double loss = p.logistic()
                 ? sx.binaryClassifier(p.xv(), w, b, validationTargets, n, p.features(), 1,
-                        BinaryClassifierOptions.defaults(), null, null, null, out).loss()
-                : sx.classifier(p.xv(), w, b, p.yv(), n, p.features(), p.outputs(), ClassifierOptions.defaults(),
-                        null, null, null, out).loss();
+                        BinaryClassifierOptions.defaults().withTrustedX(true), null, null, null, out).loss()
+                : sx.classifier(p.xv(), w, b, p.yv(), n, p.features(), p.outputs(), ClassifierOptions.defaults()
+                        .withTrustedX(true), null, null, null, out).loss();
         return new Pass(loss, Problem.correct(out, p.yv(), 0, n));
     }
 

@@ -231,7 +231,7 @@ public final class LinearModel {
                 if (!Float.isFinite(v)) {
                     throw new IllegalArgumentException("x[" + r + ", " + q + "] = " + v + ": features must be finite");
                 }
-                row[q] = (v - mean[q]) / scale[q];
+                row[q] = ((double) v - mean[q]) / scale[q]; // in double: no overflow for any finite model
             }
             for (int j = 0; j < k; j++) {
                 double s = b[j];
@@ -258,142 +258,6 @@ public final class LinearModel {
     /** The probabilities [rows, classes] and the predicted class value [rows] of one pass over the data. */
     public record Predictions(float[] probabilities, int[] classes) {
     }
-
-    // ---------------------------------------------------------------------------------------------
-    // Through an engine: the products by OpenBLAS on the CPU or cuBLAS on a GPU, the softmax the
-    // engine's (exact at every magnitude). The methods without an engine are the double reference.
-
-    /**
-     * W and b with the scaling folded in, as one linear layer over the original features:
-     * W'[q, j] = W[q, j] / scale[q], b'[j] = b[j] − Σ_q mean[q]·W'[q, j] (in double, then rounded). A
-     * logistic model becomes a softmax over two columns, [0, z]: softmax([0, z]) = [σ(−z), σ(z)], and
-     * its cross-entropy is the binary one, so one engine path serves both kinds.
-     */
-    private record Folded(float[] w, float[] b, int columns) {
-    }
-
-    private volatile Folded folded;
-
-    private Folded folded() {
-        Folded f = folded;
-        if (f == null) {
-            int k = outputs();
-            int columns = kind == Kind.SOFTMAX ? k : 2;
-            int shift = columns - k; // logistic: column 0 stays 0
-            float[] fw = new float[features * columns];
-            double[] fb = new double[columns];
-            for (int j = 0; j < k; j++) {
-                fb[shift + j] = b[j];
-            }
-            for (int q = 0; q < features; q++) {
-                for (int j = 0; j < k; j++) {
-                    double v = (double) w[q * k + j] / scale[q];
-                    fw[q * columns + shift + j] = (float) v;
-                    fb[shift + j] -= mean[q] * v;
-                }
-            }
-            float[] bf = new float[columns];
-            for (int j = 0; j < columns; j++) {
-                bf[j] = (float) fb[j];
-            }
-            f = new Folded(fw, bf, columns);
-            folded = f;
-        }
-        return f;
-    }
-
-    /** Whether an engine refused the logits themselves (products beyond float): the double path then serves. */
-    private static boolean logitsOverflow(IllegalArgumentException e) {
-        return String.valueOf(e.getMessage()).contains("logits x·w + b");
-    }
-
-    /**
-     * {@link #predictBoth(float[], int)} through {@code sx}: the probabilities and the predicted
-     * class values from one forward pass on the engine. Agrees with the double reference to the
-     * products' float rounding (relative to |x|·|W / scale|); a model whose logits pass float's
-     * range is computed by the double reference instead.
-     */
-    public Predictions predictBoth(org.softxent.Softxent sx, float[] x, int rows) {
-        Objects.requireNonNull(sx, "sx must not be null");
-        checkRows(x, rows);
-        Folded f = folded();
-        float[] probs = new float[Math.multiplyExact(rows, classes())];
-        int[] index = new int[rows];
-        try {
-            sx.linearSoftmax(x, f.w(), f.b(), rows, features, f.columns(), probs, index);
-        } catch (IllegalArgumentException e) {
-            if (!logitsOverflow(e)) {
-                throw e;
-            }
-            return predictBoth(x, rows);
-        }
-        int[] values = new int[rows];
-        for (int r = 0; r < rows; r++) {
-            values[r] = labels[index[r]];
-        }
-        return new Predictions(probs, values);
-    }
-
-    /** {@link #predictProba(float[], int)} through {@code sx} (see {@link #predictBoth(org.softxent.Softxent, float[], int)}). */
-    public float[] predictProba(org.softxent.Softxent sx, float[] x, int rows) {
-        return predictBoth(sx, x, rows).probabilities();
-    }
-
-    /** {@link #predict(float[], int)} through {@code sx} (see {@link #predictBoth(org.softxent.Softxent, float[], int)}). */
-    public int[] predict(org.softxent.Softxent sx, float[] x, int rows) {
-        Objects.requireNonNull(sx, "sx must not be null");
-        checkRows(x, rows);
-        Folded f = folded();
-        int[] index = new int[rows];
-        try {
-            sx.linearSoftmax(x, f.w(), f.b(), rows, features, f.columns(), null, index);
-        } catch (IllegalArgumentException e) {
-            if (!logitsOverflow(e)) {
-                throw e;
-            }
-            return predict(x, rows);
-        }
-        for (int r = 0; r < rows; r++) {
-            index[r] = labels[index[r]];
-        }
-        return index;
-    }
-
-    /**
-     * {@link #evaluate(float[], int[], int)} through {@code sx}: the log loss and the predictions
-     * from one pass of the engine's classifier (the mean cross-entropy, no L2), the accuracy and
-     * the confusion matrix from the predictions.
-     */
-    public Evaluation evaluate(org.softxent.Softxent sx, float[] x, int[] labels, int rows) {
-        Objects.requireNonNull(sx, "sx must not be null");
-        Objects.requireNonNull(labels, "labels must not be null");
-        if (labels.length != rows) {
-            throw new ShapeMismatchException("labels must hold rows = " + rows + " ints, got " + labels.length);
-        }
-        checkRows(x, rows);
-        int[] y = indices(labels);
-        Folded f = folded();
-        int[] predicted = new int[rows];
-        double loss;
-        try {
-            loss = sx.classifier(x, f.w(), f.b(), y, rows, features, f.columns(),
-                    org.softxent.ClassifierOptions.defaults(), null, null, null, predicted).loss();
-        } catch (IllegalArgumentException e) {
-            if (!logitsOverflow(e)) {
-                throw e;
-            }
-            return evaluate(x, labels, rows);
-        }
-        int classes = classes();
-        int[][] confusion = new int[classes][classes];
-        int right = 0;
-        for (int r = 0; r < rows; r++) {
-            confusion[y[r]][predicted[r]]++;
-            right += predicted[r] == y[r] ? 1 : 0;
-        }
-        return new Evaluation(rows, (double) right / rows, loss, confusion, this.labels);
-    }
-
 
     /**
      * {@link #predictProba} and {@link #predict} from one computation of the logits, for callers
@@ -488,6 +352,211 @@ public final class LinearModel {
             loss += rowLoss(z, r, y[r]);
         }
         return new Evaluation(rows, (double) right / rows, loss / rows, confusion, this.labels);
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Through an engine: the products by OpenBLAS on the CPU or cuBLAS on a GPU, the softmax the
+    // engine's (exact at every magnitude). The methods without an engine are the double reference.
+
+    /**
+     * W and b with the scaling folded in, as one linear layer over the original features:
+     * W'[q, j] = W[q, j] / scale[q], b'[j] = b[j] − Σ_q mean[q]·W'[q, j] (in double, then rounded). A
+     * logistic model becomes a softmax over two columns, [0, z]: softmax([0, z]) = [σ(−z), σ(z)], and
+     * its cross-entropy is the binary one, so one engine path serves both kinds.
+     */
+    private record Folded(float[] w, float[] b, int columns, boolean finite) {
+    }
+
+    private volatile Folded folded;
+
+    private Folded folded() {
+        Folded f = folded;
+        if (f == null) {
+            int k = outputs();
+            int columns = kind == Kind.SOFTMAX ? k : 2;
+            int shift = columns - k; // logistic: column 0 stays 0
+            float[] fw = new float[features * columns];
+            double[] fb = new double[columns];
+            for (int j = 0; j < k; j++) {
+                fb[shift + j] = b[j];
+            }
+            for (int q = 0; q < features; q++) {
+                for (int j = 0; j < k; j++) {
+                    double v = (double) w[q * k + j] / scale[q];
+                    fw[q * columns + shift + j] = (float) v;
+                    fb[shift + j] -= mean[q] * v;
+                }
+            }
+            float[] bf = new float[columns];
+            for (int j = 0; j < columns; j++) {
+                bf[j] = (float) fb[j];
+            }
+            boolean finite = true;
+            for (float v : fw) {
+                finite &= Float.isFinite(v);
+            }
+            for (float v : bf) {
+                finite &= Float.isFinite(v);
+            }
+            f = new Folded(fw, bf, columns, finite);
+            folded = f;
+        }
+        return f;
+    }
+
+    /** Whether an engine refused the logits themselves (products beyond float): the double path then serves. */
+    private static boolean logitsOverflow(IllegalArgumentException e) {
+        return String.valueOf(e.getMessage()).contains("logits x·w + b");
+    }
+
+    /** Floats of features a batch of the engine paths reads at a time (16 MiB). */
+    static final int BATCH_FLOATS = 1 << 22;
+
+    /**
+     * {@link #predictBoth(float[], int)} through {@code sx}: the probabilities and the predicted
+     * class values from one forward pass on the engine. Agrees with the double reference to the
+     * products' float rounding (relative to |x|·|W / scale|); a model whose logits pass float's
+     * range is computed by the double reference instead.
+     */
+    public Predictions predictBoth(org.softxent.Softxent sx, float[] x, int rows) {
+        checkRows(x, rows);
+        return predictBoth(sx, org.softxent.io.RowSource.of(x, rows, features));
+    }
+
+    /** As {@link #predictBoth(org.softxent.Softxent, float[], int)}, of rows read in batches from {@code x}. */
+    public Predictions predictBoth(org.softxent.Softxent sx, org.softxent.io.RowSource x) {
+        Objects.requireNonNull(sx, "sx must not be null");
+        int rows = rowsOf(x);
+        float[] probs = new float[Math.multiplyExact(rows, classes())];
+        int[] values = new int[rows];
+        Folded f = folded();
+        batches(x, (batch, first, m) -> {
+            Predictions part = null;
+            if (f.finite()) {
+                float[] p = new float[m * f.columns()];
+                int[] index = new int[m];
+                try {
+                    sx.linearSoftmax(batch, f.w(), f.b(), m, features, f.columns(), p, index);
+                    for (int r = 0; r < m; r++) {
+                        index[r] = labels[index[r]];
+                    }
+                    part = new Predictions(p, index);
+                } catch (IllegalArgumentException e) {
+                    if (!logitsOverflow(e)) {
+                        throw e;
+                    }
+                }
+            }
+            if (part == null) { // logits beyond float: the double reference, exact at any magnitude
+                part = predictBoth(m * features == batch.length ? batch : java.util.Arrays.copyOf(batch, m * features),
+                        m);
+            }
+            System.arraycopy(part.probabilities(), 0, probs, first * classes(), m * classes());
+            System.arraycopy(part.classes(), 0, values, first, m);
+        });
+        return new Predictions(probs, values);
+    }
+
+    /** {@link #predictProba(float[], int)} through {@code sx} (see {@link #predictBoth(org.softxent.Softxent, float[], int)}). */
+    public float[] predictProba(org.softxent.Softxent sx, float[] x, int rows) {
+        return predictBoth(sx, x, rows).probabilities();
+    }
+
+    /** {@link #predict(float[], int)} through {@code sx} (see {@link #predictBoth(org.softxent.Softxent, float[], int)}). */
+    public int[] predict(org.softxent.Softxent sx, float[] x, int rows) {
+        return predictBoth(sx, x, rows).classes();
+    }
+
+    /**
+     * {@link #evaluate(float[], int[], int)} through {@code sx}: the log loss and the predictions
+     * from the engine's classifier pass (the cross-entropy, no L2), the accuracy and the confusion
+     * matrix from the predictions.
+     */
+    public Evaluation evaluate(org.softxent.Softxent sx, float[] x, int[] labels, int rows) {
+        checkRows(x, rows);
+        return evaluate(sx, org.softxent.io.RowSource.of(x, rows, features), labels);
+    }
+
+    /** As {@link #evaluate(org.softxent.Softxent, float[], int[], int)}, of rows read in batches from {@code x}. */
+    public Evaluation evaluate(org.softxent.Softxent sx, org.softxent.io.RowSource x, int[] labels) {
+        Objects.requireNonNull(sx, "sx must not be null");
+        Objects.requireNonNull(labels, "labels must not be null");
+        int rows = rowsOf(x);
+        if (labels.length != rows) {
+            throw new ShapeMismatchException("labels must hold rows = " + rows + " ints, got " + labels.length);
+        }
+        int[] y = indices(labels);
+        Folded f = folded();
+        int classes = classes();
+        int[][] confusion = new int[classes][classes];
+        double[] loss = {0};
+        int[] right = {0};
+        org.softxent.ClassifierOptions sum = org.softxent.ClassifierOptions.defaults().withCrossEntropy(
+                org.softxent.CrossEntropyOptions.defaults().withReduction(org.softxent.Reduction.SUM));
+        batches(x, (batch, first, m) -> {
+            int[] yb = java.util.Arrays.copyOfRange(y, first, first + m);
+            int[] predicted = null;
+            if (f.finite()) {
+                predicted = new int[m];
+                try {
+                    loss[0] += sx.classifier(batch, f.w(), f.b(), yb, m, features, f.columns(), sum, null, null, null,
+                            predicted).loss();
+                } catch (IllegalArgumentException e) {
+                    if (!logitsOverflow(e)) {
+                        throw e;
+                    }
+                    predicted = null;
+                }
+            }
+            if (predicted == null) { // logits beyond float: the double reference, exact at any magnitude
+                float[] xb = m * features == batch.length ? batch : java.util.Arrays.copyOf(batch, m * features);
+                double[] z = logits(xb, m);
+                predicted = new int[m];
+                for (int r = 0; r < m; r++) {
+                    predicted[r] = predicted(z, r);
+                    loss[0] += rowLoss(z, r, yb[r]);
+                }
+            }
+            for (int r = 0; r < m; r++) {
+                confusion[yb[r]][predicted[r]]++;
+                right[0] += predicted[r] == yb[r] ? 1 : 0;
+            }
+        });
+        return new Evaluation(rows, (double) right[0] / rows, loss[0] / rows, confusion, this.labels);
+    }
+
+    private int rowsOf(org.softxent.io.RowSource x) {
+        Objects.requireNonNull(x, "x must not be null");
+        if (x.features() != features) {
+            throw new ShapeMismatchException("x has " + x.features() + " features, the model takes " + features);
+        }
+        if (x.rows() < 1 || x.rows() > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("rows must be from 1 to " + (Integer.MAX_VALUE - 8) + ", got "
+                    + x.rows());
+        }
+        return (int) x.rows();
+    }
+
+    /** One batch of rows [first, first + m), its features in batch [m, features]. */
+    private interface Batch {
+        void accept(float[] batch, int first, int m);
+    }
+
+    /** The rows of x in batches of at most {@link #BATCH_FLOATS} floats (all of them when x is one array). */
+    private void batches(org.softxent.io.RowSource x, Batch each) {
+        int rows = (int) x.rows();
+        if (x.array() != null) {
+            each.accept(x.array(), 0, rows);
+            return;
+        }
+        int per = Math.max(1, BATCH_FLOATS / features);
+        float[] buffer = new float[Math.min(rows, per) * features];
+        for (int first = 0; first < rows; first += per) {
+            int m = Math.min(per, rows - first);
+            float[] batch = m * features == buffer.length ? buffer : new float[m * features];
+            x.read(first, m, batch, 0);
+            each.accept(batch, first, m);
+        }
     }
 
     /** Each label's class index. @throws IllegalArgumentException for a value the model does not have */

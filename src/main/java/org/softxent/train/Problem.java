@@ -28,15 +28,17 @@ record Problem(float[] x, int[] labels, float[] targets, int rows, int features,
             if (o.positiveWeight() > 0) {
                 bce = bce.withPosWeight(new float[] {(float) o.positiveWeight()});
             }
+            // The rows were checked once, before training: the engine need not scan them at every pass.
             return new Problem(x, labels, t, rows, features, 1, true, null,
-                    BinaryClassifierOptions.defaults().withReg(o.l2()).withBinaryCrossEntropy(bce), xv, yv, nv);
+                    BinaryClassifierOptions.defaults().withReg(o.l2()).withBinaryCrossEntropy(bce).withTrustedX(true),
+                    xv, yv, nv);
         }
         CrossEntropyOptions ce = CrossEntropyOptions.defaults().withLabelSmoothing(o.labelSmoothing());
         if (o.classWeights() != null) {
             ce = ce.withClassWeights(o.classWeights());
         }
         return new Problem(x, labels, null, rows, features, classes, false,
-                ClassifierOptions.defaults().withReg(o.l2()).withCrossEntropy(ce), null, xv, yv, nv);
+                ClassifierOptions.defaults().withReg(o.l2()).withCrossEntropy(ce).withTrustedX(true), null, xv, yv, nv);
     }
 
     /** The validation rows' targets for the binary classifier: their labels, 0 or 1, unsmoothed. */

@@ -9,6 +9,7 @@ import org.softxent.Device;
 import org.softxent.DeviceOutOfMemoryException;
 import org.softxent.ShapeMismatchException;
 import org.softxent.Softxent;
+import org.softxent.io.RowSource;
 
 /**
  * The training both regressions share: the checks of the data, the validation split, the feature
@@ -34,16 +35,16 @@ final class Trainer {
     TrainingResult fit(Softxent sx, Rows train, Rows validation, TrainingListener listener) {
         Objects.requireNonNull(sx, "sx must not be null");
         Objects.requireNonNull(train, "train must not be null");
-        float[] x = train.x();
+        RowSource x = train.source();
         int rows = train.rows();
         int features = train.features();
-        requireFinite("x", x, features);
+        requireFinite("x", x);
         if (validation != null) {
             if (validation.features() != features) {
                 throw new ShapeMismatchException("the validation rows have " + validation.features()
                         + " features, the training rows " + features);
             }
-            requireFinite("validation x", validation.x(), features);
+            requireFinite("validation x", validation.source());
             if (o.validationFraction() > 0 && o.isSet(TrainingOptions.Field.VALIDATION_FRACTION)) {
                 throw new IllegalArgumentException("validationFraction draws validation rows from the training rows; "
                         + "validation rows were given apart");
@@ -89,10 +90,10 @@ final class Trainer {
             throw new IllegalArgumentException("the validation split leaves " + present + " class among the "
                     + n + " training rows: a classifier needs at least two (lower validationFraction)");
         }
-        Scaling scaling = Scaling.of(x, rows, features, split.kept(), o.standardize());
-        float[] xt = scaling.apply(Split.rows(x, features, split.kept()), features);
-        float[] xv = scaling.apply(validation != null ? validation.x() : Split.rows(x, features, split.heldOut()),
-                features);
+        Scaling scaling = Scaling.of(x, split.kept(), o.standardize());
+        float[] xt = scaling.apply(x, split.kept());
+        float[] xv = validation != null ? scaling.apply(validation.source(), identity(validation.rows()))
+                : scaling.apply(x, split.heldOut());
         if (validation == null) {
             yv = Split.rows(labels, split.heldOut());
         }
@@ -102,6 +103,9 @@ final class Trainer {
         try (Steps steps = steps(sx, problem)) {
             Loop loop = new Loop(scaling, features, classCount, outputs, n, problem.validationRows(), steps,
                     listener);
+            if (listener != null) {
+                listener.started(steps.description());
+            }
             String reason;
             try {
                 reason = o.optimizer() == TrainingOptions.Optimizer.LBFGS ? loop.lbfgs(steps) : loop.sgd(steps, n, random);
@@ -118,12 +122,10 @@ final class Trainer {
         }
     }
 
-    private static void requireFinite(String name, float[] x, int features) {
-        for (int i = 0; i < x.length; i++) {
-            if (!Float.isFinite(x[i])) {
-                throw new IllegalArgumentException(name + "[" + i / features + ", " + i % features + "] = " + x[i]
-                        + ": features must be finite");
-            }
+    private static void requireFinite(String name, RowSource x) {
+        String bad = Scaling.firstNonFinite(name, x);
+        if (bad != null) {
+            throw new IllegalArgumentException(bad);
         }
     }
 

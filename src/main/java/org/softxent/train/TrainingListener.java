@@ -8,4 +8,13 @@ public interface TrainingListener {
      * @param maxEpochs the most there will be (training may stop sooner)
      */
     void epoch(Epoch epoch, int maxEpochs);
+
+    /**
+     * Training passed every check of its data and options and takes its first step now: what is
+     * said before this point is never said of a run that is then refused.
+     *
+     * @param steps where the steps run, in words (the engine, and how the rows are held)
+     */
+    default void started(String steps) {
+    }
 }

@@ -236,10 +236,15 @@ public final class TrainingOptions {
         return with(Field.CLASS_WEIGHTS, v -> v.classWeights = weights);
     }
 
-    /** The loss's label smoothing, in [0, 1]. */
+    /**
+     * The loss's label smoothing, in [0, 1): at 1 every target is uniform whatever the label, and
+     * there is nothing left to learn.
+     */
     public TrainingOptions withLabelSmoothing(double labelSmoothing) {
-        if (!(labelSmoothing >= 0 && labelSmoothing <= 1)) {
-            throw new IllegalArgumentException("labelSmoothing must be in [0, 1], got " + labelSmoothing);
+        if (!(labelSmoothing >= 0 && labelSmoothing < 1)) {
+            throw new IllegalArgumentException("labelSmoothing must be in [0, 1), got " + labelSmoothing
+                    + (labelSmoothing == 1 ? ": at 1 every target is uniform, whatever the label, and nothing is "
+                    + "learnt" : ""));
         }
         return with(Field.LABEL_SMOOTHING, v -> v.labelSmoothing = labelSmoothing);
     }

@@ -123,6 +123,7 @@ class TrainingInputTest {
         cases.addAll(optionCases());
         cases.addAll(earlyCheckCases());
         cases.addAll(messageCases());
+        cases.addAll(trialCases());
         return cases;
     }
 
@@ -545,6 +546,139 @@ class TrainingInputTest {
                 }
                 return f.train("--data", f.file("x.npy"), "--labels", f.npy("yd.npy", NpyArray.ofDoubles(d, ROWS)));
             }, (r, f) -> assertTrue(lastNumber(r, "test accuracy") >= 0.95)));
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // What a hostile trial of these commands found, each kept here.
+
+    static List<Case> trialCases() {
+        return List.of(
+            badOnce("evaluate --confusion onto the model's own w.npy", f -> {
+                Path m = f.copyModel("model");
+                return new String[] {"evaluate", "--model", m.toString(), "--data", f.file("train.csv"), "--confusion",
+                    m.resolve("w.npy").toString()};
+            }, "--confusion", "w.npy", "would replace --model"),
+            badOnce("predict --out into the model folder is fine, but not over model.json", f -> {
+                Path m = f.copyModel("model");
+                Files.delete(m.resolve("model.json"));
+                return new String[] {"predict", "--model", m.toString(), "--data", f.file("train.csv"), "--out",
+                    m.toString()};
+            }, "--model", "no model.json"),
+            bad("--header on a file whose first line is data", f -> f.train("--data", f.file("train.csv"), "--header"),
+                    "--data", "train.csv", "line 1", "the header line holds only numbers"),
+            badOnce("a model trained with --header, on a file without one", f -> {
+                Path data = Path.of(f.write("h3.csv", "a,b,c,d,label\n" + f.text("train.csv")));
+                CommandLineTest.Run trained = CommandLineTest.run(f.train("--data", data.toString(), "--header"));
+                assertEquals(0, trained.status(), trained.err());
+                return new String[] {"predict", "--model", f.out.toString(), "--data", f.file("train.csv"), "--out",
+                    f.root.resolve("p").toString()};
+            }, "--data", "train.csv", "the header line holds only numbers", "--header=false"),
+            goodOnce("features at float32's edge still give probabilities that sum to 1", f -> {
+                String text = f.text("train.csv");
+                String[] rows = text.split("\n");
+                String[] cells = rows[3].split(",");
+                for (int q = 0; q < D; q++) {
+                    cells[q] = "3e38";
+                }
+                rows[3] = String.join(",", cells);
+                return f.predict("model", f.write("edge.csv", String.join("\n", rows) + "\n"));
+            }, (r, f) -> assertRowsSumToOne(Npy.read(f.out.resolve("probabilities.npy")).floats(), 3)),
+            goodOnce("a model of scale 1e-45: probabilities that sum to 1", f -> {
+                Path m = f.copyModel("model");
+                float[] tiny = new float[D];
+                Arrays.fill(tiny, 1e-45f);
+                Npy.write(m.resolve("scale.npy"), NpyArray.ofFloats(tiny, D));
+                return new String[] {"predict", "--model", m.toString(), "--data", f.file("train.csv"), "--out",
+                    f.out.toString()};
+            }, (r, f) -> assertRowsSumToOne(Npy.read(f.out.resolve("probabilities.npy")).floats(), 3)),
+            bad("Java's float syntax, 8f, is not a CSV number", f -> f.train("--data", f.write("quirk.csv",
+                    setCell(f.text("train.csv"), 2, 1, "8f"))), "--data", "line 3 column 1", "'8f' is not a number"),
+            bad("a hexadecimal float", f -> f.train("--data", f.write("hex.csv",
+                    setCell(f.text("train.csv"), 2, 0, "0x1p3"))), "--data", "line 3 column 0", "'0x1p3' is not a number"),
+            bad("a label of Java's syntax, 3d", f -> f.train("--data", f.write("quirk3d.csv",
+                    setCell(f.text("train.csv"), 4, 4, "3d"))), "--data", "line 5 column 4", "the label '3d' is not a number"),
+            bad("--labels that is not there names --labels", f -> f.train("--data", f.file("x.npy"), "--labels",
+                    f.root.resolve("in/nope.npy").toString()), "--labels", "file not found", "nope.npy"),
+            bad("--test-labels that is a folder names --test-labels", f -> f.train("--data", f.file("x.npy"), "--labels",
+                    f.file("y.npy"), "--test-data", f.file("x.npy"), "--test-labels", f.root.resolve("in").toString()),
+                    "--test-labels", "directory"),
+            badOnce("an unseen label in a labels file names that file", f -> {
+                long[] y = f.truthLongs();
+                y[10] = 42;
+                return f.evaluate("modelnpy", f.file("x.npy"), "--labels", f.npy("y42.npy", NpyArray.ofLongs(y, ROWS)));
+            }, "--labels", "y42.npy", "row 10", "the label 42"),
+            bad("random bytes", f -> {
+                Path p = f.root.resolve("in/bin.csv");
+                byte[] bytes = new byte[5000];
+                new SplittableRandom(f.seed).nextBytes(bytes);
+                bytes[0] = '1';
+                bytes[1] = 7; // a control character on the first line, whatever the draw
+                Files.write(p, bytes);
+                return f.train("--data", p.toString());
+            }, "--data", "bin.csv", "binary bytes"),
+            bad("a zip named .csv", f -> {
+                Path p = f.root.resolve("in/z.csv");
+                try (var zip = new java.util.zip.ZipOutputStream(Files.newOutputStream(p))) {
+                    zip.putNextEntry(new java.util.zip.ZipEntry("train.csv"));
+                    zip.write(f.text("train.csv").getBytes(StandardCharsets.UTF_8));
+                }
+                return f.train("--data", p.toString());
+            }, "--data", "z.csv", "a zip file", "decompress it first"),
+            bad("a truncated gzip", f -> {
+                java.io.ByteArrayOutputStream whole = new java.io.ByteArrayOutputStream();
+                try (var out = new GZIPOutputStream(whole)) {
+                    out.write(f.text("train.csv").getBytes(StandardCharsets.UTF_8));
+                }
+                Path p = f.root.resolve("in/cut.csv.gz");
+                Files.write(p, Arrays.copyOf(whole.toByteArray(), whole.size() / 2));
+                return f.train("--data", p.toString());
+            }, "--data", "cut.csv.gz", "the gzip stream ends early"),
+            bad("float64 features beyond float32's range", f -> {
+                float[] x = Npy.read(Path.of(f.file("x.npy"))).floats();
+                double[] d = new double[x.length];
+                for (int i = 0; i < x.length; i++) {
+                    d[i] = x[i];
+                }
+                d[5 * D + 3] = 1e39;
+                return f.train("--data", f.npy("x1e39.npy", NpyArray.ofDoubles(d, ROWS, D)), "--labels", f.file("y.npy"));
+            }, "--data", "row 5 column 3", "1.0E39, beyond float32's range"),
+            bad("a file name with a line break: still one line", f -> {
+                Path p = f.root.resolve("in/two\nlines.csv");
+                Files.writeString(p, "1,2\n");
+                return f.train("--data", p.toString());
+            }, "--data", "two\\nlines.csv"),
+            bad("lines that end with a lone CR", f -> f.train("--data", f.write("mac.csv",
+                    f.text("train.csv").replace('\n', '\r'))), "--data", "mac.csv", "lone carriage return"),
+            bad("--data \"\"", f -> f.train("--data", ""), "--data: an empty path"),
+            badOnce("--confusion \"\"", f -> f.evaluate("model", f.file("train.csv"), "--confusion", ""),
+                    "--confusion: an empty path: give a file name"),
+            bad("--class-weights with a NaN, named as the flag", f -> f.train("--data", f.file("train.csv"),
+                    "--class-weights", "1,NaN,1"), "--class-weights[1] must be finite"),
+            bad("every feature constant: refused with nothing on standard output", f -> f.train("--data",
+                    f.write("flat.csv", f.text("train.csv").replaceAll("(?m)^[^,]*,[^,]*,[^,]*,[^,]*,", "1,2,3,4,"))),
+                    "every feature is constant"),
+            bad("--label-smoothing 1 learns nothing", f -> f.train("--data", f.file("train.csv"), "--label-smoothing",
+                    "1"), "--label-smoothing must be in [0, 1)", "nothing is learnt"),
+            good("a held-out share the classes round up is said as it is", f -> f.train("--data", f.write("tiny.csv",
+                    String.join("\n", Arrays.copyOf(f.text("train.csv").split("\n"), 12)) + "\n"),
+                    "--validation-fraction", "0"), (r, f) -> assertTrue(r.out().contains("3 rows of tiny.csv held out "
+                    + "(25 %"), r.out())),
+            good("... and a held-out share that is not", f -> f.train("--data", f.write("tiny2.csv",
+                    String.join("\n", Arrays.copyOf(f.text("train.csv").split("\n"), 9)) + "\n"),
+                    "--validation-fraction", "0", "--test-fraction", "0.1"),
+                    (r, f) -> assertTrue(r.out().contains("3 rows of tiny2.csv held out (33.33 %, stratified, seed 0; "
+                            + "10 % asked: each class keeps a row on each side)"), r.out())));
+    }
+
+    static void assertRowsSumToOne(float[] p, int classes) {
+        for (int r = 0; r < p.length / classes; r++) {
+            double sum = 0;
+            for (int j = 0; j < classes; j++) {
+                assertTrue(Float.isFinite(p[r * classes + j]), "row " + r + " (seed " + seed + ")");
+                sum += p[r * classes + j];
+            }
+            assertEquals(1.0, sum, 1e-5, "row " + r + " (seed " + seed + ")");
+        }
     }
 
     // ---------------------------------------------------------------------------------------------

@@ -1,0 +1,226 @@
+package org.softxent.io;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.Objects;
+
+/**
+ * Rows of features, [rows, features], read in pieces as float32: from an array in memory, from a
+ * .npy file of any size and numeric dtype through memory maps ({@link NpyFile}), or from a CSV's
+ * parsed blocks. What trains and predicts reads its rows through here, so that a data set need
+ * not be one Java array, nor be copied whole before its first use. Reads of disjoint or equal
+ * ranges may run on several threads at once.
+ */
+public interface RowSource extends AutoCloseable {
+    long rows();
+
+    int features();
+
+    /**
+     * Reads rows [first, first + count) into dst[offset, offset + count × features).
+     *
+     * @throws UncheckedIOException when the file cannot be read (it changed, or a disk failed)
+     */
+    void read(long first, int count, float[] dst, int offset);
+
+    /** Where row r is, as its user sees it: "row 12" of a .npy or an array, "line 13" of a CSV. */
+    default String where(long row) {
+        return "row " + row;
+    }
+
+    /**
+     * Whether every value is known to be finite without a look: a source of integers, or one its
+     * maker already checked ({@link #checked}). Readers that require finite rows scan the others.
+     */
+    default boolean knownFinite() {
+        return false;
+    }
+
+    /** This source, vouched for as finite (its maker scanned it). */
+    static RowSource checked(RowSource source) {
+        return new RowSource() {
+            @Override
+            public long rows() {
+                return source.rows();
+            }
+
+            @Override
+            public int features() {
+                return source.features();
+            }
+
+            @Override
+            public void read(long first, int count, float[] dst, int offset) {
+                source.read(first, count, dst, offset);
+            }
+
+            @Override
+            public String where(long row) {
+                return source.where(row);
+            }
+
+            @Override
+            public float[] array() {
+                return source.array();
+            }
+
+            @Override
+            public boolean knownFinite() {
+                return true;
+            }
+
+            @Override
+            public void close() {
+                source.close();
+            }
+        };
+    }
+
+    /**
+     * The rows {@code indices} (ascending) of {@code source}, as a source of their own: row i is
+     * the source's row indices[i]. Nothing is copied; a split of a data set is a pair of these.
+     */
+    static RowSource select(RowSource source, int[] indices) {
+        int[] rows = indices.clone();
+        return new RowSource() {
+            @Override
+            public long rows() {
+                return rows.length;
+            }
+
+            @Override
+            public int features() {
+                return source.features();
+            }
+
+            @Override
+            public void read(long first, int count, float[] dst, int offset) {
+                int features = source.features();
+                int i = (int) first;
+                int to = i + count;
+                while (i < to) {
+                    int j = i + 1;
+                    while (j < to && rows[j] == rows[j - 1] + 1) {
+                        j++;
+                    }
+                    source.read(rows[i], j - i, dst, offset + (i - (int) first) * features);
+                    i = j;
+                }
+            }
+
+            @Override
+            public String where(long row) {
+                return source.where(rows[(int) row]);
+            }
+
+            @Override
+            public boolean knownFinite() {
+                return source.knownFinite();
+            }
+        };
+    }
+
+    /**
+     * Reads the rows {@code indices[from, to)} (ascending runs are read as one piece) into dst from
+     * offset 0: [to − from, features].
+     */
+    default void gather(int[] indices, int from, int to, float[] dst) {
+        int features = features();
+        int i = from;
+        while (i < to) {
+            int j = i + 1;
+            while (j < to && indices[j] == indices[j - 1] + 1) {
+                j++;
+            }
+            read(indices[i], j - i, dst, (i - from) * features);
+            i = j;
+        }
+    }
+
+    /** The whole source as one array [rows, features] when it is one already (no copy), else null. */
+    default float[] array() {
+        return null;
+    }
+
+    /** Releases what the source holds open (a file); reads after it fail. Idempotent. */
+    @Override
+    default void close() {
+    }
+
+    /** Rows in memory: x [rows, features], held (not copied) and never modified. */
+    static RowSource of(float[] x, int rows, int features) {
+        Objects.requireNonNull(x, "x must not be null");
+        if (rows < 0 || features < 1 || (long) rows * features != x.length) {
+            throw new IllegalArgumentException("x must hold rows × features = " + rows + " × " + features + " floats, "
+                    + "got " + x.length);
+        }
+        return new RowSource() {
+            @Override
+            public long rows() {
+                return rows;
+            }
+
+            @Override
+            public int features() {
+                return features;
+            }
+
+            @Override
+            public void read(long first, int count, float[] dst, int offset) {
+                System.arraycopy(x, Math.multiplyExact((int) first, features), dst, offset, count * features);
+            }
+
+            @Override
+            public float[] array() {
+                return x;
+            }
+        };
+    }
+
+    /**
+     * The rows of a .npy file of features [rows, features] of any numeric dtype, converted to
+     * float32 as they are read (exact for float32, float16 and integers below 2²⁴).
+     */
+    static RowSource of(NpyFile file) {
+        long[] shape = file.shape();
+        if (shape.length != 2 || shape[1] < 1 || shape[1] > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException(file.path() + " must hold features [N, D], got " + file.shapeString());
+        }
+        long rows = shape[0];
+        int features = (int) shape[1];
+        return new RowSource() {
+            @Override
+            public long rows() {
+                return rows;
+            }
+
+            @Override
+            public int features() {
+                return features;
+            }
+
+            @Override
+            public void read(long first, int count, float[] dst, int offset) {
+                try {
+                    file.readFloats(first * features, Math.multiplyExact(count, features), dst, offset);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }
+
+            @Override
+            public boolean knownFinite() {
+                return !file.isFloat();
+            }
+
+            @Override
+            public void close() {
+                try {
+                    file.close();
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }
+        };
+    }
+}
