@@ -48,7 +48,10 @@ public final class Benchmark {
      * (PyTorch's eager and compile beside the GPU's rows, as bench/torch_baseline.py writes them;
      * numpy beside the CPU's, as bench/numpy_baseline.py writes them).
      */
-    public record Options(boolean quick, int runs, Map<String, Map<String, Double>> baseline) {
+    public record Options(boolean quick, int runs, Map<String, Map<String, Double>> baseline, java.nio.file.Path dataDir) {
+        public Options(boolean quick, int runs, Map<String, Map<String, Double>> baseline) {
+            this(quick, runs, baseline, null);
+        }
     }
 
     /**
@@ -71,7 +74,7 @@ public final class Benchmark {
     static final int[] TRAIN_SHAPE = {256, 10};
     /** The implementations printed beside each device's rows. */
     private static final Map<String, String[]> BESIDE = Map.of("gpu", new String[] {"eager", "compile"},
-            "cpu", new String[] {"numpy"});
+            "cpu", new String[] {"numpy", "sklearn"});
 
     private final Softxent sx;
     private final Options options;
@@ -258,8 +261,30 @@ public final class Benchmark {
                 into.add(bandwidthResult("cross-entropy (host arrays)", s, "cpu", t, 4.0 * s[0] * s[1], Double.NaN, ""));
             }
             trainingInto(TRAIN_ROWS_CPU, "cpu", 3, into);
+            endToEnd("cpu", into);
         }
         out.flush();
+    }
+
+    /**
+     * The {@link EndToEnd end-to-end workload}: its data set in options' data folder (kept, so that
+     * a baseline can read the same files), or in a temporary folder removed afterwards.
+     */
+    private void endToEnd(String device, List<Result> into) {
+        java.nio.file.Path dir = options.dataDir();
+        boolean temporary = dir == null;
+        try {
+            if (temporary) {
+                dir = java.nio.file.Files.createTempDirectory("softxent-end-to-end");
+            }
+            into.addAll(new EndToEnd(sx, dir, out, 3).run(device, options.baseline()));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } finally {
+            if (temporary && dir != null) {
+                EndToEnd.deleteTree(dir);
+            }
+        }
     }
 
     private void training(int rows, String device, int epochs) {

@@ -38,6 +38,11 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--json", paramLabel = "FILE", description = "also write every figure, and the environment, as JSON.")
     Path json;
 
+    @Option(names = "--data-dir", paramLabel = "DIR",
+            description = "where the end-to-end workload's data set is (written there when missing, and kept, so that "
+                    + "bench/sklearn_baseline.py reads the same files); default: a temporary folder, removed after.")
+    Path dataDir;
+
     @Option(names = "--baseline", paramLabel = "FILE",
             description = "a JSON of bench/torch_baseline.py (GPU) or bench/numpy_baseline.py (CPU) to print side by"
                     + " side (median times and speed-up); may be given more than once.")
@@ -48,6 +53,15 @@ final class BenchCommand implements Callable<Integer> {
         // Everything a flag names is checked before the run, which takes minutes.
         if (runs < 1) {
             throw new InputException("--runs must be at least 1, got " + runs);
+        }
+        if (dataDir != null) {
+            if (quick) {
+                throw new InputException("--data-dir applies to the end-to-end workload, which --quick leaves out");
+            }
+            if (dataDir.toString().isEmpty() || java.nio.file.Files.exists(dataDir)
+                    && !java.nio.file.Files.isDirectory(dataDir)) {
+                throw new InputException("--data-dir: " + dataDir + " is not a folder");
+            }
         }
         Map<String, Map<String, Double>> torch = baselines == null ? null : new java.util.LinkedHashMap<>();
         if (baselines != null) {
@@ -69,7 +83,7 @@ final class BenchCommand implements Callable<Integer> {
             stdout.println("softxent bench on " + sx.description()
                     + sx.fallbackReason().map(why -> " (the CPU, because " + why + ")").orElse(""));
             Benchmark.Report report = Benchmark.run(sx,
-                    new Benchmark.Options(quick, quick ? Math.min(runs, 5) : runs, torch), stdout);
+                    new Benchmark.Options(quick, quick ? Math.min(runs, 5) : runs, torch, dataDir), stdout);
             if (json != null) {
                 files.stage(json, out -> out.write(report.json().getBytes(StandardCharsets.UTF_8)));
                 Path picture = sweepPicture(json);
@@ -113,6 +127,10 @@ final class BenchCommand implements Callable<Integer> {
                         ? JsonFiles.string(r.get("implementation"), at + ".implementation") : "eager";
                 times.computeIfAbsent(key, k -> new LinkedHashMap<>()).put(implementation,
                         JsonFiles.number(JsonFiles.member(r, "median_ms", at), at + ".median_ms"));
+                if (r.has("accuracy")) {
+                    times.get(key).put(implementation + ":accuracy", JsonFiles.number(r.get("accuracy"),
+                            at + ".accuracy"));
+                }
             }
         } catch (JsonFiles.FormatException e) {
             throw new InputException(e.getMessage());

@@ -47,7 +47,7 @@ final class DataFlags {
      * the line (CSV) of each row, and the layout it was read with.
      */
     record Data(String flag, Path file, RowSource x, int[] labels, int rows, int features, int[] lines,
-                LinearModel.Input input, String labelsFlag, Path labelsFile) implements AutoCloseable {
+                LinearModel.Input input, String labelsFlag, Path labelsFile, NpyFile npy) implements AutoCloseable {
         /** Where row r is, as the user sees it: "line 12" of a CSV, "row 11" of a .npy. */
         String where(int row) {
             return lines != null ? "line " + lines[row] : "row " + row;
@@ -65,7 +65,17 @@ final class DataFlags {
             return labelsFlag + " (" + labelsFile + ") row " + row;
         }
 
-        /** Closes the file the rows are read from (a .npy's map). */
+        /**
+         * Checks every row finite, unless the reader did (a CSV's parser, a .npy read with its
+         * scan): the first NaN or infinity as the file holds it, by its row and column.
+         */
+        void requireFinite() {
+            if (npy != null) {
+                DataFlags.requireFinite(flag, file, x, npy);
+            }
+        }
+
+        /** Closes the file the rows are read from. */
         @Override
         public void close() {
             x.close();
@@ -115,9 +125,13 @@ final class DataFlags {
         }
     }
 
-    /** The training set: --data (and --labels), the label in the flag's column or the last. */
+    /**
+     * The training set: --data (and --labels), the label in the flag's column or the last. A
+     * .npy's features are not scanned here: the trainer's first pass checks them (call
+     * {@link Data#requireFinite} for the file's own words when it refuses a row).
+     */
     Data readForTraining() {
-        return read("--data", data, "--labels", labels, null, true, labelColumnFlag(), header);
+        return read("--data", data, "--labels", labels, null, true, labelColumnFlag(), header, false);
     }
 
     /**
@@ -127,8 +141,8 @@ final class DataFlags {
     Data readLike(Data training, String flag, Path file, String labelsFlag, Path labelsFile) {
         LinearModel.Input in = training.input();
         Data d = in.format() == LinearModel.Input.Format.CSV
-                ? read(flag, file, labelsFlag, labelsFile, null, true, in.labelColumn(), in.header())
-                : read(flag, file, labelsFlag, labelsFile, null, true, null, null);
+                ? read(flag, file, labelsFlag, labelsFile, null, true, in.labelColumn(), in.header(), true)
+                : read(flag, file, labelsFlag, labelsFile, null, true, null, null, true);
         if (d.input().format() != in.format()) {
             throw new InputException(flag + " (" + file + ") is a " + name(d.input()) + ", " + training.name()
                     + " a " + name(in) + ": give the same kind of file");
@@ -160,7 +174,7 @@ final class DataFlags {
                 if (!needLabels && labels != null) {
                     throw new InputException("--labels: predict takes no labels (evaluate does)");
                 }
-                Data d = read("--data", data, "--labels", labels, m, needLabels, null, null);
+                Data d = read("--data", data, "--labels", labels, m, needLabels, null, null, true);
                 if (d.features() != m.features()) {
                     throw new InputException(d.name() + " has " + d.features() + " features [N, D] = ["
                             + d.rows() + ", " + d.features() + "], the model takes " + m.features());
@@ -205,7 +219,7 @@ final class DataFlags {
             if (labels != null) {
                 throw new InputException("--labels: a CSV holds its labels in a column (--label-column)");
             }
-            return read("--data", data, "--labels", null, m, needLabels, column, skip);
+            return read("--data", data, "--labels", null, m, needLabels, column, skip, true);
         } catch (DataFileException e) {
             throw new InputException("--data (" + e.file() + ")" + (e.place().isEmpty() ? "" : " " + e.place())
                     + ": " + e.problem());
@@ -219,9 +233,11 @@ final class DataFlags {
      *
      * @param column the CSV label column (or {@link Csv#LAST}, {@link Csv#NO_LABEL}); null: the last
      * @param header whether a CSV's first line is a header; null: no
+     * @param scan whether to check a .npy's features finite here; without, {@link Data#requireFinite}
+     *             does when the caller's own pass over the rows found a NaN or an infinity
      */
     private Data read(String flag, Path file, String labelsFlag, Path labelsFile, LinearModel model,
-                      boolean needLabels, Integer column, Boolean header) {
+                      boolean needLabels, Integer column, Boolean header, boolean scan) {
         for (Object[] named : new Object[][] {{flag, file}, {labelsFlag, labelsFile}}) {
             if (named[1] != null && named[1].toString().isEmpty()) {
                 throw new InputException(named[0] + ": an empty path: give a file");
@@ -236,7 +252,7 @@ final class DataFlags {
                 if (this.header != null) {
                     throw new InputException("--header applies to a CSV; " + flag + " (" + file + ") is a .npy file");
                 }
-                return readNpy(flag, file, labelsFlag, labelsFile, needLabels);
+                return readNpy(flag, file, labelsFlag, labelsFile, needLabels, scan);
             }
             if (labelsFile != null) {
                 Csv.layout(file, false); // a file that is no CSV at all (a compressed .npy, say) says so first
@@ -253,7 +269,7 @@ final class DataFlags {
             } else if (needLabels) {
                 throw new InputException(flag + " (" + file + ") has no label column");
             }
-            return new Data(flag, file, t.x(), t.labels(), t.rows(), t.features(), t.lines(), input, flag, file);
+            return new Data(flag, file, t.x(), t.labels(), t.rows(), t.features(), t.lines(), input, flag, file, null);
         } catch (DataFileException e) {
             throw new InputException(flag + " (" + e.file() + ")" + (e.place().isEmpty() ? "" : " " + e.place())
                     + ": " + e.problem());
@@ -267,8 +283,8 @@ final class DataFlags {
         }
     }
 
-    private static Data readNpy(String flag, Path file, String labelsFlag, Path labelsFile, boolean needLabels)
-            throws IOException {
+    private static Data readNpy(String flag, Path file, String labelsFlag, Path labelsFile, boolean needLabels,
+                                boolean scan) throws IOException {
         NpyFile f = NpyFile.open(file);
         RowSource x;
         try {
@@ -285,7 +301,9 @@ final class DataFlags {
                         + "labels array numbers");
             }
             x = RowSource.of(f);
-            requireFinite(flag, file, x, f);
+            if (scan) {
+                requireFinite(flag, file, x, f);
+            }
         } catch (RuntimeException e) {
             f.close();
             throw e;
@@ -304,8 +322,8 @@ final class DataFlags {
             x.close();
             throw e;
         }
-        return new Data(flag, file, RowSource.checked(x), y, rows, features, null, LinearModel.Input.npy(), labelsFlag,
-                labelsFile);
+        return new Data(flag, file, scan ? RowSource.checked(x) : x, y, rows, features, null, LinearModel.Input.npy(),
+                labelsFlag, labelsFile, f);
     }
 
     /** Every value finite: a scan of a float .npy's rows in parallel blocks; integers need none. */
@@ -313,22 +331,9 @@ final class DataFlags {
         if (x.knownFinite()) {
             return;
         }
-        int rows = (int) x.rows();
         int features = x.features();
-        int block = Math.max(1, (1 << 20) / features);
-        long bad = java.util.stream.IntStream.range(0, (rows + block - 1) / block).parallel().mapToLong(k -> {
-            int from = k * block;
-            int m = Math.min(block, rows - from);
-            float[] values = new float[m * features];
-            x.read(from, m, values, 0);
-            for (int i = 0; i < values.length; i++) {
-                if (!Float.isFinite(values[i])) {
-                    return (long) from * features + i;
-                }
-            }
-            return Long.MAX_VALUE;
-        }).min().orElse(Long.MAX_VALUE);
-        if (bad != Long.MAX_VALUE) {
+        long bad = RowSource.firstNonFinite(x);
+        if (bad >= 0) {
             int row = (int) (bad / features);
             int column = (int) (bad % features);
             double stored;

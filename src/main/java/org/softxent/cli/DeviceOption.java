@@ -28,6 +28,83 @@ final class DeviceOption {
         return sx;
     }
 
+    /**
+     * Starts opening the engine on a thread of its own, for a command that reads its files
+     * meanwhile (loading a native library or creating a CUDA context takes a good part of a second;
+     * the engine makes its context current on whichever thread calls it).
+     */
+    Opening opening() {
+        return new Opening(this);
+    }
+
+    /** An engine being opened: {@link #get} waits for it; closing closes it, opened or not yet. */
+    static final class Opening implements AutoCloseable {
+        private final java.util.concurrent.FutureTask<Softxent> task;
+        private boolean taken;
+
+        private Opening(DeviceOption option) {
+            task = new java.util.concurrent.FutureTask<>(option::open);
+            Thread t = new Thread(task, "softxent-open-engine");
+            t.setDaemon(true);
+            t.start();
+        }
+
+        /**
+         * The engine, once open; the caller closes it from now on.
+         *
+         * @throws InputException as {@link DeviceOption#open}
+         */
+        Softxent get() {
+            Softxent sx = await();
+            taken = true;
+            return sx;
+        }
+
+        /** The failure to open, or null (the engine opened, or is still opening: this waits). */
+        RuntimeException failure() {
+            try {
+                await();
+                return null;
+            } catch (RuntimeException e) {
+                return e;
+            }
+        }
+
+        private Softxent await() {
+            boolean interrupted = false;
+            try {
+                while (true) {
+                    try {
+                        return task.get();
+                    } catch (InterruptedException e) {
+                        interrupted = true; // the engine must still be closed: wait on
+                    } catch (java.util.concurrent.ExecutionException e) {
+                        Throwable cause = e.getCause();
+                        if (cause instanceof RuntimeException r) {
+                            throw r;
+                        }
+                        if (cause instanceof Error r) {
+                            throw r;
+                        }
+                        throw new IllegalStateException(cause);
+                    }
+                }
+            } finally {
+                if (interrupted) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
+
+        /** Closes the engine unless {@link #get} handed it over, waiting for it to open. */
+        @Override
+        public void close() {
+            if (!taken && failure() == null) {
+                await().close();
+            }
+        }
+    }
+
     /** When auto fell back to the CPU, says so, and why, on {@code err}. */
     static void noteFallback(Softxent sx, PrintWriter err) {
         sx.fallbackReason().ifPresent(why -> err.println("softxent: computed on the CPU: " + why));

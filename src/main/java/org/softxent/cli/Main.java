@@ -61,7 +61,7 @@ public final class Main implements Runnable {
     }
 
     /** Runs the command line with the given streams and returns the exit status. */
-    static int execute(PrintWriter out, PrintWriter err, String... args) {
+    public static int execute(PrintWriter out, PrintWriter err, String... args) {
         CommandLine cl = new CommandLine(new Main())
                 .setOut(out)
                 .setErr(err)

@@ -14,6 +14,7 @@ import org.softxent.train.Evaluation;
 import org.softxent.train.Labels;
 import org.softxent.train.LinearModel;
 import org.softxent.train.LogisticRegression;
+import org.softxent.train.NonFiniteFeatureException;
 import org.softxent.train.Rows;
 import org.softxent.train.SoftmaxRegression;
 import org.softxent.train.Split;
@@ -142,28 +143,50 @@ final class TrainCommand implements Callable<Integer> {
                 files.checkFile(out.resolve(name));
             }
             long t0 = System.nanoTime();
-            try (Softxent sx = device.open()) {
-                if (sx.device() == Device.CPU) {
-                    refuseOnTheCpu(sx);
+            // The engine opens while the files are read; a failure to open comes first, as it would have.
+            try (DeviceOption.Opening opening = device.opening()) {
+                DataFlags.Data all = null;
+                DataFlags.Data test = null;
+                DataFlags.Data validation = null;
+                try {
+                    all = data.readForTraining();
+                    test = testData == null ? null
+                            : data.readLike(all, "--test-data", testData, "--test-labels", testLabels);
+                    validation = validationData == null ? null
+                            : data.readLike(all, "--validation-data", validationData, "--validation-labels",
+                            validationLabels);
+                } catch (RuntimeException e) {
+                    close(all, test, validation);
+                    RuntimeException first = opening.failure();
+                    throw first != null ? first : e;
                 }
-                long tOpen = System.nanoTime();
-                try (DataFlags.Data all = data.readForTraining();
-                     DataFlags.Data test = testData == null ? null
-                             : data.readLike(all, "--test-data", testData, "--test-labels", testLabels);
-                     DataFlags.Data validation = validationData == null ? null
-                             : data.readLike(all, "--validation-data", validationData, "--validation-labels",
-                             validationLabels)) {
-                return train(sx, all, test, validation, options, fraction, files, t0, tOpen);
+                long tRead = System.nanoTime();
+                try (Softxent sx = opening.get()) {
+                    if (sx.device() == Device.CPU) {
+                        refuseOnTheCpu(sx);
+                    }
+                    return train(sx, all, test, validation, options, fraction, files, t0, tRead);
+                } finally {
+                    close(all, test, validation);
                 }
             }
         }
     }
 
+    private static void close(DataFlags.Data... data) {
+        for (DataFlags.Data d : data) {
+            if (d != null) {
+                d.close();
+            }
+        }
+    }
+
     private int train(Softxent sx, DataFlags.Data all, DataFlags.Data test, DataFlags.Data validation,
-                      TrainingOptions options, double fraction, OutputFiles files, long t0, long tOpen)
+                      TrainingOptions options, double fraction, OutputFiles files, long t0, long tRead)
             throws java.io.IOException {
         var err = spec.commandLine().getErr();
         var stdout = spec.commandLine().getOut();
+        long tOpen = System.nanoTime();
                 Labels.Classes classes = classes(all);
                 if (test != null) {
                     requireKnownLabels(test, classes);
@@ -182,8 +205,12 @@ final class TrainCommand implements Callable<Integer> {
                                 + " rows leaves no test or no training rows");
                     }
                     train = new Rows(RowSource.select(all.x(), split.kept()), Split.rows(all.labels(), split.kept()));
-                    testRows = new Rows(RowSource.select(all.x(), split.heldOut()),
-                            Split.rows(all.labels(), split.heldOut()));
+                    RowSource held = RowSource.select(all.x(), split.heldOut());
+                    // The trainer checks the rows it trains on; the test rows are checked here, before it starts.
+                    if (RowSource.firstNonFinite(held) >= 0) {
+                        all.requireFinite();
+                    }
+                    testRows = new Rows(RowSource.checked(held), Split.rows(all.labels(), split.heldOut()));
                     double share = (double) testRows.rows() / all.rows();
                     testFrom = String.format(Locale.ROOT, "%d rows of %s held out (%s, stratified, seed %d%s)",
                             testRows.rows(), all.file().getFileName(), percent(share), seed,
@@ -197,7 +224,7 @@ final class TrainCommand implements Callable<Integer> {
                 Rows validationRows = validation == null ? null
                         : new Rows(validation.x(), validation.labels());
 
-                long tRead = System.nanoTime();
+                long tReady = System.nanoTime();
                 String header = "training on " + sx.description() + "\n" + all.rows() + " rows × " + all.features()
                         + " features of " + all.file().getFileName() + ", " + classes.count() + " classes "
                         + describe(classes.values()) + "; the test: " + testFrom + "\n" + options;
@@ -212,6 +239,9 @@ final class TrainCommand implements Callable<Integer> {
                     r = kind == LinearModel.Kind.LOGISTIC
                             ? new LogisticRegression(options).fit(sx, train, validationRows, progress)
                             : new SoftmaxRegression(options).fit(sx, train, validationRows, progress);
+                } catch (NonFiniteFeatureException e) {
+                    all.requireFinite(); // the file's own words: its row, its column, the value stored
+                    throw e;
                 } finally {
                     progress.finish();
                 }
@@ -254,9 +284,10 @@ final class TrainCommand implements Callable<Integer> {
                 printConfusion(stdout, result, "on the " + testRows.rows() + " test rows",
                         out.resolve("confusion.csv").toString());
                 double optimizer = r.history().isEmpty() ? 0 : r.history().get(r.history().size() - 1).seconds();
-                stdout.printf(Locale.ROOT, "times: opening the engine %.2f s, reading %.2f s, training %.2f s "
-                                + "(the optimizer %.2f s), testing %.2f s, writing %.2f s; %.2f s in all%n",
-                        (tOpen - t0) / 1e9, (tRead - tOpen) / 1e9, (tFit - tRead) / 1e9, optimizer,
+                stdout.printf(Locale.ROOT, "times: reading %.2f s, opening the engine %.2f s more, checks %.2f s, "
+                                + "training %.2f s (the optimizer %.2f s), testing %.2f s, writing %.2f s; %.2f s in all%n",
+                        (tRead - t0) / 1e9, (tOpen - tRead) / 1e9, (tReady - tOpen) / 1e9, (tFit - tReady) / 1e9,
+                        optimizer,
                         (tTest - tFit) / 1e9, (tWrite - tTest) / 1e9, (tWrite - t0) / 1e9);
                 stdout.printf(Locale.ROOT, "test accuracy %.4f%n", result.accuracy());
                 return 0;

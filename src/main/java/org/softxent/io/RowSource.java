@@ -137,6 +137,34 @@ public interface RowSource extends AutoCloseable {
         }
     }
 
+    /**
+     * The flat index (row × features + column) of the first NaN or infinity of the source, or −1:
+     * a scan by blocks of rows on the fork/join pool, each thread reading into a buffer of its own.
+     */
+    static long firstNonFinite(RowSource x) {
+        if (x.knownFinite()) {
+            return -1;
+        }
+        int features = x.features();
+        long rows = x.rows();
+        int block = Math.max(1, (1 << 18) / features);
+        long blocks = (rows + block - 1) / block;
+        ThreadLocal<float[]> buffers = ThreadLocal.withInitial(() -> new float[block * features]);
+        long bad = java.util.stream.LongStream.range(0, blocks).parallel().map(k -> {
+            long from = k * block;
+            int m = (int) Math.min(block, rows - from);
+            float[] values = buffers.get();
+            x.read(from, m, values, 0);
+            for (int i = 0; i < m * features; i++) {
+                if (!Float.isFinite(values[i])) {
+                    return from * features + i;
+                }
+            }
+            return Long.MAX_VALUE;
+        }).min().orElse(Long.MAX_VALUE);
+        return bad == Long.MAX_VALUE ? -1 : bad;
+    }
+
     /** The whole source as one array [rows, features] when it is one already (no copy), else null. */
     default float[] array() {
         return null;

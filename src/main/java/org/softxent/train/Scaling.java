@@ -11,11 +11,15 @@ import org.softxent.io.RowSource;
  * a constant feature's scale at 1), or the identity when standardisation is off. Refuses a
  * training set whose every feature is constant: there is nothing to learn from it.
  *
- * <p>Two passes over the rows, row by row (the rows are contiguous), in blocks on the fork/join
- * pool whose sums are added in block order: the same bits whatever the thread count.
+ * <p>One pass over the rows for the statistics: blocks of rows on the fork/join pool, each block's
+ * mean and sum of squared deviations from it (in slices that stay in cache, so no Σx² − n·m²
+ * cancellation), the blocks combined in order by Chan et al.'s update: the same bits whatever the
+ * thread count. The same pass checks every row finite, kept or held out.
  */
 record Scaling(float[] mean, float[] scale, int[] constant) {
-    /** Rows per block of the passes. */
+    /** Rows read at once: a slice that stays in cache for its second loop. */
+    static final int SLICE_ROWS = 256;
+    /** The fewest rows of a block of the pass (larger sets take larger blocks: at most about 256). */
     static final int BLOCK_ROWS = 2048;
 
     /** The statistics of the rows {@code kept} of x [rows, features]. */
@@ -24,82 +28,50 @@ record Scaling(float[] mean, float[] scale, int[] constant) {
     }
 
     /**
-     * The statistics of the rows {@code kept} (ascending) of x, read block by block: a mapped file
-     * is read twice and never copied whole.
+     * The statistics of the rows {@code kept} (ascending) of x, read block by block in one pass over
+     * all of x's rows, which checks each of them finite (unless the source knows it is).
+     *
+     * @throws NonFiniteFeatureException naming x's first NaN or infinity
      */
     static Scaling of(RowSource x, int[] kept, boolean standardize) {
         int features = x.features();
-        int blocks = (kept.length + BLOCK_ROWS - 1) / BLOCK_ROWS;
-        // Pass 1: sums, minima and maxima (a feature is constant when its minimum is its maximum).
-        List<double[]> first = IntStream.range(0, blocks).parallel().mapToObj(k -> {
-            double[] part = new double[3 * features]; // sum, min, max
-            for (int q = 0; q < features; q++) {
-                part[features + q] = Double.POSITIVE_INFINITY;
-                part[2 * features + q] = Double.NEGATIVE_INFINITY;
-            }
-            int from = k * BLOCK_ROWS;
-            int end = Math.min(kept.length, from + BLOCK_ROWS);
-            float[] rows = block(x, kept, from, end);
-            for (int i = 0; i < end - from; i++) {
-                int base = i * features;
-                for (int q = 0; q < features; q++) {
-                    float v = rows[base + q];
-                    part[q] += v;
-                    part[features + q] = Math.min(part[features + q], v);
-                    part[2 * features + q] = Math.max(part[2 * features + q], v);
-                }
-            }
-            return part;
-        }).toList();
-        double[] sum = new double[features];
-        double[] min = new double[features];
-        double[] max = new double[features];
-        java.util.Arrays.fill(min, Double.POSITIVE_INFINITY);
-        java.util.Arrays.fill(max, Double.NEGATIVE_INFINITY);
-        for (double[] part : first) {
-            for (int q = 0; q < features; q++) {
-                sum[q] += part[q];
-                min[q] = Math.min(min[q], part[features + q]);
-                max[q] = Math.max(max[q], part[2 * features + q]);
+        int rows = Math.toIntExact(x.rows());
+        boolean[] keep = null;
+        if (kept.length != rows) {
+            keep = new boolean[rows];
+            for (int r : kept) {
+                keep[r] = true;
             }
         }
-        double[] m = new double[features];
-        for (int q = 0; q < features; q++) {
-            m[q] = sum[q] / kept.length;
+        boolean[] mask = keep;
+        int blockRows = Math.max(BLOCK_ROWS, (rows / 256 + SLICE_ROWS - 1) / SLICE_ROWS * SLICE_ROWS);
+        int blocks = (rows + blockRows - 1) / blockRows;
+        List<Moments> parts = IntStream.range(0, blocks).parallel()
+                .mapToObj(k -> Moments.of(x, mask, k * blockRows, Math.min(rows, (k + 1) * blockRows)))
+                .toList();
+        Moments all = new Moments(features);
+        boolean finite = true;
+        for (Moments part : parts) {
+            all.add(part);
+            finite &= part.heldOutFinite;
         }
-        // Pass 2: the squared deviations from the mean (not Σx² − n·m²: no cancellation).
-        double[] squares = new double[features];
-        if (standardize) {
-            List<double[]> second = IntStream.range(0, blocks).parallel().mapToObj(k -> {
-                double[] part = new double[features];
-                int from = k * BLOCK_ROWS;
-                int end = Math.min(kept.length, from + BLOCK_ROWS);
-                float[] rows = block(x, kept, from, end);
-                for (int i = 0; i < end - from; i++) {
-                    int base = i * features;
-                    for (int q = 0; q < features; q++) {
-                        double d = rows[base + q] - m[q];
-                        part[q] += d * d;
-                    }
-                }
-                return part;
-            }).toList();
-            for (double[] part : second) {
-                for (int q = 0; q < features; q++) {
-                    squares[q] += part[q];
-                }
-            }
+        for (int q = 0; q < features && finite; q++) {
+            finite = Double.isFinite(all.mean[q]) && Double.isFinite(all.squares[q]);
+        }
+        if (!finite) {
+            requireFinite("x", x);
         }
         float[] mean = new float[features];
         float[] scale = new float[features];
         List<Integer> constant = new ArrayList<>();
         for (int q = 0; q < features; q++) {
-            boolean same = min[q] == max[q];
+            // Every value of a constant feature is its mean, exactly: its squares sum to 0, and only its.
+            boolean same = all.squares[q] == 0;
             if (same) {
                 constant.add(q);
             }
-            double sd = Math.sqrt(squares[q] / kept.length);
-            mean[q] = standardize ? (float) m[q] : 0f;
+            double sd = Math.sqrt(all.squares[q] / all.n);
+            mean[q] = standardize ? (float) all.mean[q] : 0f;
             scale[q] = standardize && !same && sd > 0 && Double.isFinite(sd) ? (float) sd : 1f;
         }
         if (constant.size() == features) {
@@ -109,19 +81,113 @@ record Scaling(float[] mean, float[] scale, int[] constant) {
         return new Scaling(mean, scale, constant.stream().mapToInt(Integer::intValue).toArray());
     }
 
+    /** Count, means and sums of squared deviations of some rows, per feature. */
+    private static final class Moments {
+        long n;
+        final double[] mean;
+        final double[] squares;
+        /** Whether the rows not kept, which only need checking, are finite. */
+        boolean heldOutFinite = true;
+
+        Moments(int features) {
+            mean = new double[features];
+            squares = new double[features];
+        }
+
+        /** The moments of rows [from, end) of x that {@code keep} keeps (null: all). */
+        static Moments of(RowSource x, boolean[] keep, int from, int end) {
+            int features = x.features();
+            Moments block = new Moments(features);
+            Moments slice = new Moments(features);
+            float[] whole = x.array();
+            float[] buffer = whole != null ? null : BUFFER.get();
+            if (buffer != null && buffer.length < SLICE_ROWS * features) {
+                buffer = new float[SLICE_ROWS * features];
+                BUFFER.set(buffer);
+            }
+            double check = 0;
+            for (int s = from; s < end; s += SLICE_ROWS) {
+                int m = Math.min(SLICE_ROWS, end - s);
+                float[] v;
+                int offset;
+                if (whole != null) {
+                    v = whole;
+                    offset = s * features;
+                } else {
+                    x.read(s, m, buffer, 0);
+                    v = buffer;
+                    offset = 0;
+                }
+                double[] sum = slice.mean;
+                java.util.Arrays.fill(sum, 0);
+                java.util.Arrays.fill(slice.squares, 0);
+                int n = 0;
+                for (int i = 0; i < m; i++) {
+                    int base = offset + i * features;
+                    if (keep == null || keep[s + i]) {
+                        n++;
+                        for (int q = 0; q < features; q++) {
+                            sum[q] += v[base + q];
+                        }
+                    } else {
+                        for (int q = 0; q < features; q++) {
+                            check += v[base + q];
+                        }
+                    }
+                }
+                if (n == 0) {
+                    continue;
+                }
+                for (int q = 0; q < features; q++) {
+                    sum[q] /= n; // now the slice's mean
+                }
+                for (int i = 0; i < m; i++) {
+                    if (keep == null || keep[s + i]) {
+                        int base = offset + i * features;
+                        for (int q = 0; q < features; q++) {
+                            double d = v[base + q] - sum[q];
+                            slice.squares[q] += d * d;
+                        }
+                    }
+                }
+                slice.n = n;
+                block.add(slice);
+            }
+            // A float's sum in double cannot overflow: it is not finite only when a value is not.
+            block.heldOutFinite = Double.isFinite(check);
+            return block;
+        }
+
+        /** Adds another's rows: the pairwise update of Chan, Golub and LeVeque. */
+        void add(Moments other) {
+            if (other.n == 0) {
+                return;
+            }
+            long total = n + other.n;
+            double share = (double) other.n / total;
+            double weight = (double) n * other.n / total;
+            for (int q = 0; q < mean.length; q++) {
+                double delta = other.mean[q] - mean[q];
+                mean[q] += delta * share;
+                squares[q] += other.squares[q] + delta * delta * weight;
+            }
+            n = total;
+        }
+    }
+
+    private static final ThreadLocal<float[]> BUFFER = ThreadLocal.withInitial(() -> new float[0]);
+
     /** Rows kept[from, to) of x, this thread's buffer. */
     private static float[] block(RowSource x, int[] kept, int from, int to) {
-        float[] rows = BLOCK.get();
+        float[] rows = BUFFER.get();
         int need = (to - from) * x.features();
         if (rows.length < need) {
             rows = new float[need];
-            BLOCK.set(rows);
+            BUFFER.set(rows);
         }
         x.gather(kept, from, to, rows);
         return rows;
     }
-
-    private static final ThreadLocal<float[]> BLOCK = ThreadLocal.withInitial(() -> new float[0]);
 
     /** (x − mean) / scale for x [rows, features], in a new array. */
     float[] apply(float[] x, int features) {
@@ -151,44 +217,29 @@ record Scaling(float[] mean, float[] scale, int[] constant) {
             for (int i = 0; i < end - from; i++) {
                 int to = (from + i) * features;
                 for (int q = 0; q < features; q++) {
-                    out[to + q] = (rows[i * features + q] - mean[q]) / scale[q];
+                    // In double: x − mean of two floats near ±3.4e38 overflows a float.
+                    out[to + q] = (float) (((double) rows[i * features + q] - mean[q]) / scale[q]);
                 }
             }
         });
         return out;
     }
 
-    /** The first NaN or infinity of x as "name[row, column] = value: ...", or null; in parallel. */
-    static String firstNonFinite(String name, RowSource x) {
-        if (x.knownFinite()) {
-            return null;
+    /**
+     * Checks every value of x finite, in parallel.
+     *
+     * @throws NonFiniteFeatureException naming the first NaN or infinity
+     */
+    static void requireFinite(String name, RowSource x) {
+        long bad = RowSource.firstNonFinite(x);
+        if (bad < 0) {
+            return;
         }
         int features = x.features();
-        int rows = (int) x.rows();
-        int blocks = (rows + BLOCK_ROWS - 1) / BLOCK_ROWS;
-        long bad = IntStream.range(0, blocks).parallel().mapToLong(k -> {
-            int from = k * BLOCK_ROWS;
-            int end = Math.min(rows, from + BLOCK_ROWS);
-            float[] buffer = BLOCK.get();
-            if (buffer.length < (end - from) * features) {
-                buffer = new float[(end - from) * features];
-                BLOCK.set(buffer);
-            }
-            x.read(from, end - from, buffer, 0);
-            for (int i = 0; i < (end - from) * features; i++) {
-                if (!Float.isFinite(buffer[i])) {
-                    return (long) from * features + i;
-                }
-            }
-            return Long.MAX_VALUE;
-        }).min().orElse(Long.MAX_VALUE);
-        if (bad == Long.MAX_VALUE) {
-            return null;
-        }
-        int row = (int) (bad / features);
+        long row = bad / features;
         int column = (int) (bad % features);
         float[] one = new float[features];
         x.read(row, 1, one, 0);
-        return name + "[" + row + ", " + column + "] = " + one[column] + ": features must be finite";
+        throw new NonFiniteFeatureException(name, row, column, one[column], x.where(row));
     }
 }

@@ -38,7 +38,8 @@ public final class SoftmaxRegression {
      * and seed give the same model, bit for bit, on the same CPU engine.
      *
      * @param listener told of each epoch, or null
-     * @throws IllegalArgumentException for a non-finite feature, a single class, so many classes
+     * @throws NonFiniteFeatureException for a NaN or an infinity in x, naming the first
+     * @throws IllegalArgumentException for a single class, so many classes
      *                                  that they cannot be class labels, every feature constant,
      *                                  class weights of the wrong length, or an option that cannot
      *                                  apply (SGD's under L-BFGS, positiveWeight: see

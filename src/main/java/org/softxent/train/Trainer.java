@@ -38,13 +38,12 @@ final class Trainer {
         RowSource x = train.source();
         int rows = train.rows();
         int features = train.features();
-        requireFinite("x", x);
         if (validation != null) {
             if (validation.features() != features) {
                 throw new ShapeMismatchException("the validation rows have " + validation.features()
                         + " features, the training rows " + features);
             }
-            requireFinite("validation x", validation.source());
+            Scaling.requireFinite("validation x", validation.source());
             if (o.validationFraction() > 0 && o.isSet(TrainingOptions.Field.VALIDATION_FRACTION)) {
                 throw new IllegalArgumentException("validationFraction draws validation rows from the training rows; "
                         + "validation rows were given apart");
@@ -90,6 +89,7 @@ final class Trainer {
             throw new IllegalArgumentException("the validation split leaves " + present + " class among the "
                     + n + " training rows: a classifier needs at least two (lower validationFraction)");
         }
+        // One pass: the kept rows' statistics, and every row of x checked finite.
         Scaling scaling = Scaling.of(x, split.kept(), o.standardize());
         float[] xt = scaling.apply(x, split.kept());
         float[] xv = validation != null ? scaling.apply(validation.source(), identity(validation.rows()))
@@ -119,13 +119,6 @@ final class Trainer {
             }
             return new TrainingResult(loop.model(loop.best, classes.values()), loop.history, reason, loop.bestEpoch,
                     scaling.constant(), steps.description(), n, yv.length);
-        }
-    }
-
-    private static void requireFinite(String name, RowSource x) {
-        String bad = Scaling.firstNonFinite(name, x);
-        if (bad != null) {
-            throw new IllegalArgumentException(bad);
         }
     }
 

@@ -429,6 +429,14 @@ class TrainingInputTest {
                 x[44 * D + 1] = Float.POSITIVE_INFINITY;
                 return f.train("--data", f.npy("xinf.npy", NpyArray.ofFloats(x, ROWS, D)), "--labels", f.file("y.npy"));
             }, "--data", "xinf.npy", "row 44 column 1", "x[44, 1] is Infinity"),
+            bad("a NaN in a .npy trained on whole (--test-data): found by the trainer's pass, said as the file has it",
+                    f -> {
+                        float[] x = Npy.read(Path.of(f.file("x.npy"))).floats().clone();
+                        x[(ROWS - 1) * D + 2] = Float.NaN;
+                        String bad = f.npy("xnan.npy", NpyArray.ofFloats(x, ROWS, D));
+                        return f.train("--data", bad, "--labels", f.file("y.npy"), "--test-data", f.file("x.npy"),
+                                "--test-labels", f.file("y.npy"));
+                    }, "--data", "xnan.npy", "row " + (ROWS - 1) + " column 2", "is NaN"),
             bad("--out where w.npy is a folder", f -> {
                 Files.createDirectories(f.out.resolve("w.npy"));
                 return f.train("--data", f.file("train.csv"));

@@ -1,0 +1,73 @@
+package org.softxent.train;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/** The one-pass scaling statistics against a two-pass double reference, and its finiteness check. */
+class ScalingTest {
+    private final long seed = System.nanoTime();
+
+    /** Rows with a large offset per feature (cancellation would show), one constant feature. */
+    private float[] data(SplittableRandom r, int rows, int features) {
+        float[] x = new float[rows * features];
+        for (int i = 0; i < rows; i++) {
+            for (int q = 0; q < features; q++) {
+                x[i * features + q] = q == 3 ? 7.25f : (float) (1000 * q + r.nextGaussian() * (q + 1));
+            }
+        }
+        return x;
+    }
+
+    @Test
+    void kept_rows_statistics_match_two_passes_in_double() {
+        SplittableRandom r = new SplittableRandom(seed);
+        int rows = 5000 + r.nextInt(3000);
+        int features = 9;
+        float[] x = data(r, rows, features);
+        int[] kept = java.util.stream.IntStream.range(0, rows).filter(i -> r.nextInt(4) != 0).toArray();
+        Scaling s = Scaling.of(x, rows, features, kept, true);
+        for (int q = 0; q < features; q++) {
+            double mean = 0;
+            for (int i : kept) {
+                mean += x[i * features + q];
+            }
+            mean /= kept.length;
+            double squares = 0;
+            for (int i : kept) {
+                double d = x[i * features + q] - mean;
+                squares += d * d;
+            }
+            double sd = Math.sqrt(squares / kept.length);
+            assertEquals((float) mean, s.mean()[q], Math.ulp((float) mean) * 2, "mean " + q + ", seed " + seed);
+            float expected = q == 3 ? 1f : (float) sd;
+            assertEquals(expected, s.scale()[q], Math.ulp(expected) * 4, "scale " + q + ", seed " + seed);
+        }
+        assertArrayEquals(new int[] {3}, s.constant(), "seed " + seed);
+        // The same bits on another run of the pass (block order fixed, whatever the threads).
+        Scaling again = Scaling.of(x, rows, features, kept, true);
+        assertArrayEquals(s.mean(), again.mean(), "seed " + seed);
+        assertArrayEquals(s.scale(), again.scale(), "seed " + seed);
+    }
+
+    @Test
+    void a_nan_in_a_held_out_row_or_an_infinity_in_a_kept_one_is_named() {
+        SplittableRandom r = new SplittableRandom(seed);
+        int rows = 3000;
+        int features = 5;
+        int[] kept = java.util.stream.IntStream.range(0, rows).filter(i -> i % 3 != 0).toArray();
+        for (float bad : new float[] {Float.NaN, Float.NEGATIVE_INFINITY}) {
+            float[] x = data(r, rows, features);
+            int row = bad != bad ? 3 * (1 + r.nextInt(rows / 3 - 1)) : 3 * r.nextInt(rows / 3) + 1; // held out : kept
+            int column = r.nextInt(features);
+            x[row * features + column] = bad;
+            NonFiniteFeatureException e = assertThrows(NonFiniteFeatureException.class,
+                    () -> Scaling.of(x, rows, features, kept, true), "seed " + seed);
+            assertEquals(row, e.row(), "seed " + seed);
+            assertEquals(column, e.column(), "seed " + seed);
+        }
+    }
+}
