@@ -15,7 +15,8 @@ import org.softxent.train.Epoch;
 
 /**
  * The training curves as a PNG: the loss (left) and the accuracy (right) per epoch, training in
- * blue and validation in orange, drawn with Java2D (no display needed).
+ * blue and validation in orange, on round ticks, the epochs numbered, and the epoch whose weights
+ * the model kept marked; drawn with Java2D (no display needed).
  */
 final class CurvesPicture {
     private static final int PANEL_W = 460;
@@ -30,13 +31,15 @@ final class CurvesPicture {
         BufferedImage image = new BufferedImage(2 * PANEL_W, PANEL_H + 40, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = image.createGraphics();
         g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
+        g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
         g.setColor(Color.WHITE);
         g.fillRect(0, 0, image.getWidth(), image.getHeight());
         g.setColor(Color.BLACK);
         g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 14));
         g.drawString(title, 20, 24);
-        panel(g, 0, history, "mean log loss", Epoch::trainLoss, Epoch::validationLoss);
-        panel(g, PANEL_W, history, "accuracy", Epoch::trainAccuracy, Epoch::validationAccuracy);
+        boolean validated = history.stream().anyMatch(e -> Double.isFinite(e.validationLoss()));
+        panel(g, 0, history, "mean log loss", Epoch::trainLoss, Epoch::validationLoss, bestEpoch, validated);
+        panel(g, PANEL_W, history, "accuracy", Epoch::trainAccuracy, Epoch::validationAccuracy, bestEpoch, validated);
         g.dispose();
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         ImageIO.setUseCache(false); // in memory: no cache file in java.io.tmpdir, which may be full or capped
@@ -44,12 +47,33 @@ final class CurvesPicture {
         return bytes.toByteArray();
     }
 
+    /** A round step for about {@code count} ticks over {@code range}: 1, 2, 2.5 or 5 times a power of ten. */
+    static double niceStep(double range, int count) {
+        double raw = range / count;
+        double power = Math.pow(10, Math.floor(Math.log10(raw)));
+        for (double m : new double[] {1, 2, 2.5, 5, 10}) {
+            if (m * power >= raw) {
+                return m * power;
+            }
+        }
+        return 10 * power;
+    }
+
+    /** The decimals a tick label of this step needs (0.25 → 2, 0.1 → 1, 5 → 0). */
+    static int decimals(double step) {
+        int d = 0;
+        while (d < 8 && Math.abs(step * Math.pow(10, d) - Math.rint(step * Math.pow(10, d))) > 1e-9) {
+            d++;
+        }
+        return d;
+    }
+
     private static void panel(Graphics2D g, int x0, List<Epoch> h, String name, ToDoubleFunction<Epoch> train,
-                              ToDoubleFunction<Epoch> validation) {
-        int left = x0 + 60;
+                              ToDoubleFunction<Epoch> validation, int bestEpoch, boolean validated) {
+        int left = x0 + 64;
         int right = x0 + PANEL_W - 20;
         int top = 60;
-        int bottom = PANEL_H - 22;
+        int bottom = PANEL_H - 30;
         double lo = Double.POSITIVE_INFINITY;
         double hi = Double.NEGATIVE_INFINITY;
         for (Epoch e : h) {
@@ -60,35 +84,78 @@ final class CurvesPicture {
                 }
             }
         }
-        if (!(hi > lo)) {
-            hi = lo + 1;
+        if (!(lo <= hi)) { // no finite value at all
+            lo = 0;
+            hi = 1;
         }
-        double pad = 0.05 * (hi - lo);
-        lo -= pad;
-        hi += pad;
-        g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
-        g.setColor(new Color(230, 230, 230));
-        for (int i = 0; i <= 4; i++) {
-            int y = bottom - i * (bottom - top) / 4;
+        if (!(hi > lo)) {
+            double half = Math.max(Math.abs(lo) * 0.05, 1e-3);
+            lo -= half;
+            hi += half;
+        }
+        // Round ticks: the axis runs from a tick to a tick.
+        double step = niceStep(hi - lo, 5);
+        lo = Math.floor(lo / step) * step;
+        hi = Math.ceil(hi / step) * step;
+        String format = "%." + decimals(step) + "f";
+        Font plain = new Font(Font.SANS_SERIF, Font.PLAIN, 11);
+        g.setFont(plain);
+        Color grid = new Color(230, 230, 230);
+        int n = h.size();
+        for (long k = Math.round(lo / step); k <= Math.round(hi / step); k++) {
+            double v = k * step;
+            int y = (int) Math.round(bottom - (v - lo) / (hi - lo) * (bottom - top));
+            g.setColor(grid);
             g.drawLine(left, y, right, y);
             g.setColor(Color.DARK_GRAY);
-            g.drawString(String.format("%.3f", lo + i * (hi - lo) / 4), x0 + 8, y + 4);
-            g.setColor(new Color(230, 230, 230));
+            String label = String.format(java.util.Locale.ROOT, format, v);
+            g.drawString(label, left - 6 - g.getFontMetrics().stringWidth(label), y + 4);
         }
+        // Epochs: 1 and round steps to the last.
+        double epochStep = n <= 1 ? 1 : Math.max(1, niceStep(n - 1, 6));
+        for (double e = epochStep; e <= n; e += epochStep) {
+            tick(g, (int) Math.round(e), n, left, right, bottom, grid);
+        }
+        tick(g, 1, n, left, right, bottom, grid);
+        g.setColor(Color.DARK_GRAY);
+        String axis = "epoch";
+        g.drawString(axis, (left + right - g.getFontMetrics().stringWidth(axis)) / 2, bottom + 26);
         g.setColor(Color.BLACK);
         g.drawRect(left, top, right - left, bottom - top);
-        g.drawString("1", left - 3, bottom + 15);
-        String last = "epoch " + h.size();
-        g.drawString(last, right - g.getFontMetrics().stringWidth(last), bottom + 15);
+        if (bestEpoch >= 1 && bestEpoch <= n) {
+            int x = epochX(bestEpoch, n, left, right);
+            g.setColor(Color.GRAY);
+            g.setStroke(new BasicStroke(1f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f, new float[] {4f, 4f}, 0f));
+            g.drawLine(x, top, x, bottom);
+            g.setStroke(new BasicStroke(1f));
+            String kept = "kept: epoch " + bestEpoch;
+            int w = g.getFontMetrics().stringWidth(kept);
+            g.drawString(kept, x + 4 + w < right ? x + 4 : x - 4 - w, top + 14);
+        }
+        g.setColor(Color.BLACK);
         g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 12));
-        g.drawString(name + " per epoch (" + h.size() + ")", left, top - 18);
-        g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
+        g.drawString(name, left, top - 18);
+        g.setFont(plain);
         line(g, h, train, TRAIN, left, right, top, bottom, lo, hi);
         line(g, h, validation, VALIDATION, left, right, top, bottom, lo, hi);
         g.setColor(TRAIN);
-        g.drawString("training", right - 120, top - 4);
-        g.setColor(VALIDATION);
-        g.drawString("validation", right - 60, top - 4);
+        g.drawString("training", right - (validated ? 120 : 50), top - 4);
+        if (validated) {
+            g.setColor(VALIDATION);
+            g.drawString("validation", right - 60, top - 4);
+        }
+    }
+
+    private static int epochX(int epoch, int n, int left, int right) {
+        return n == 1 ? (left + right) / 2 : left + (int) Math.round((epoch - 1) * (double) (right - left) / (n - 1));
+    }
+
+    private static void tick(Graphics2D g, int epoch, int n, int left, int right, int bottom, Color grid) {
+        int x = epochX(epoch, n, left, right);
+        g.setColor(Color.DARK_GRAY);
+        g.drawLine(x, bottom, x, bottom + 4);
+        String label = Integer.toString(epoch);
+        g.drawString(label, x - g.getFontMetrics().stringWidth(label) / 2, bottom + 15);
     }
 
     private static void line(Graphics2D g, List<Epoch> h, ToDoubleFunction<Epoch> f, Color color, int left, int right,
@@ -103,7 +170,7 @@ final class CurvesPicture {
                 px = -1;
                 continue;
             }
-            int x = h.size() == 1 ? (left + right) / 2 : left + i * (right - left) / (h.size() - 1);
+            int x = epochX(i + 1, h.size(), left, right);
             int y = (int) Math.round(bottom - (v - lo) / (hi - lo) * (bottom - top));
             if (px >= 0) {
                 g.drawLine(px, py, x, y);
