@@ -170,33 +170,14 @@ public final class Csv {
      * @throws IOException       when the file cannot be read at all
      */
     public static Table read(Path file, Options options) throws IOException {
-        List<Block> blocks = new ArrayList<>();
-        Layout layout = parse(file, options, blocks::add);
-        int features = options.labelColumn() == NO_LABEL ? layout.columns() : layout.columns() - 1;
-        long rows = 0;
-        for (Block b : blocks) {
-            rows += b.rows;
+        Parsed p = parse(file, options);
+        if ((long) p.rows() * p.features() > MAX_ELEMENTS) {
+            throw new DataFileException(file, "", p.rows() + " rows × " + p.features() + " features are more than "
+                    + "one Java array holds: read it as its blocks (parse)");
         }
-        if (rows == 0) {
-            throw new DataFileException(file, "", "no data rows" + (options.header() ? " after the header" : ""));
-        }
-        if (rows * features > MAX_ELEMENTS) {
-            throw new DataFileException(file, "", rows + " rows × " + features + " features are more than one Java "
-                    + "array holds; convert it to .npy (softxent convert) and train from that");
-        }
-        float[] x = new float[(int) rows * features];
-        int[] labels = options.labelColumn() == NO_LABEL ? null : new int[(int) rows];
-        int[] lines = new int[(int) rows];
-        int r = 0;
-        for (Block b : blocks) {
-            System.arraycopy(b.x, 0, x, r * features, b.rows * features);
-            if (labels != null) {
-                System.arraycopy(b.labels, 0, labels, r, b.rows);
-            }
-            System.arraycopy(b.lines, 0, lines, r, b.rows);
-            r += b.rows;
-        }
-        return new Table(x, labels, (int) rows, features, lines);
+        float[] x = new float[p.rows() * p.features()];
+        p.x().read(0, p.rows(), x, 0);
+        return new Table(x, p.labels(), p.rows(), p.features(), p.lines());
     }
 
     /**
