@@ -142,8 +142,10 @@ final class EndToEnd {
             command.add(launcher.toString());
             builder.environment().put("JAVA_HOME", System.getProperty("java.home"));
             builder.environment().put("SOFTXENT_CLASSPATH", classPath);
-            builder.environment().put("SOFTXENT_JAVA_OPTS",
-                    simulated != null ? "-Dsoftxent.simulatedDevice=" + simulated : "");
+            if (simulated != null) {
+                builder.environment().merge("SOFTXENT_JAVA_OPTS", "-Dsoftxent.simulatedDevice=" + simulated,
+                        (mine, add) -> mine + " " + add);
+            }
         } else {
             command.add(ProcessHandle.current().info().command().orElse("java"));
             if (simulated != null) {

@@ -59,6 +59,21 @@ final class CurvesPicture {
         return 10 * power;
     }
 
+    /** A whole step for about 6 epoch ticks over n epochs: 1, 2 or 5 times a power of ten. */
+    static int epochStep(int n) {
+        double raw = Math.max(1, (n - 1) / 6.0);
+        long power = 1;
+        while (power * 10 <= raw) {
+            power *= 10;
+        }
+        for (long m : new long[] {1, 2, 5, 10}) {
+            if (m * power >= raw) {
+                return (int) Math.min(Integer.MAX_VALUE, m * power);
+            }
+        }
+        return (int) Math.min(Integer.MAX_VALUE, 10 * power);
+    }
+
     /** The decimals a tick label of this step needs (0.25 → 2, 0.1 → 1, 5 → 0). */
     static int decimals(double step) {
         int d = 0;
@@ -112,9 +127,9 @@ final class CurvesPicture {
             g.drawString(label, left - 6 - g.getFontMetrics().stringWidth(label), y + 4);
         }
         // Epochs: 1 and round steps to the last.
-        double epochStep = n <= 1 ? 1 : Math.max(1, niceStep(n - 1, 6));
-        for (double e = epochStep; e <= n; e += epochStep) {
-            tick(g, (int) Math.round(e), n, left, right, bottom, grid);
+        int epochStep = epochStep(n);
+        for (int e = epochStep; e <= n; e += epochStep) {
+            tick(g, e, n, left, right, bottom, grid);
         }
         tick(g, 1, n, left, right, bottom, grid);
         g.setColor(Color.DARK_GRAY);

@@ -144,10 +144,12 @@ final class DataFlags {
                 ? read(flag, file, labelsFlag, labelsFile, null, true, in.labelColumn(), in.header(), true)
                 : read(flag, file, labelsFlag, labelsFile, null, true, null, null, true);
         if (d.input().format() != in.format()) {
+            d.close();
             throw new InputException(flag + " (" + file + ") is a " + name(d.input()) + ", " + training.name()
                     + " a " + name(in) + ": give the same kind of file");
         }
         if (d.features() != training.features()) {
+            d.close();
             throw new InputException(d.name() + " has " + d.features() + " features, " + training.name() + " "
                     + training.features());
         }

@@ -60,6 +60,15 @@ final class DeviceOption {
             return sx;
         }
 
+        /**
+         * The engine, once open, still this opening's to close.
+         *
+         * @throws InputException as {@link DeviceOption#open}
+         */
+        Softxent peek() {
+            return await();
+        }
+
         /** The failure to open, or null (the engine opened, or is still opening: this waits). */
         RuntimeException failure() {
             try {

@@ -145,6 +145,13 @@ final class TrainCommand implements Callable<Integer> {
             long t0 = System.nanoTime();
             // The engine opens while the files are read; a failure to open comes first, as it would have.
             try (DeviceOption.Opening opening = device.opening()) {
+                if (device.device == Device.GPU || stream || lossEvery != null) {
+                    // A GPU asked for, or flags that only apply on one: whether it opened, before any file is read.
+                    Softxent sx = opening.peek();
+                    if (sx.device() == Device.CPU) {
+                        refuseOnTheCpu(sx);
+                    }
+                }
                 DataFlags.Data all = null;
                 DataFlags.Data test = null;
                 DataFlags.Data validation = null;
@@ -209,6 +216,7 @@ final class TrainCommand implements Callable<Integer> {
                     // The trainer checks the rows it trains on; the test rows are checked here, before it starts.
                     if (RowSource.firstNonFinite(held) >= 0) {
                         all.requireFinite();
+                        throw new InputException(all.name() + " holds a NaN or an infinity in a test row");
                     }
                     testRows = new Rows(RowSource.checked(held), Split.rows(all.labels(), split.heldOut()));
                     double share = (double) testRows.rows() / all.rows();

@@ -27,7 +27,8 @@ public final class NpyFile implements AutoCloseable {
     }
 
     private final Path path;
-    private final FileChannel channel;
+    private volatile FileChannel channel;
+    private volatile boolean closed;
     private final NpyHeader header;
 
     private NpyFile(Path path, FileChannel channel, NpyHeader header) {
@@ -265,18 +266,44 @@ public final class NpyFile implements AutoCloseable {
         int bytes = Math.multiplyExact(count, header.itemBytes());
         ByteBuffer b = BUFFER.get();
         b.clear().limit(bytes);
-        while (b.hasRemaining()) {
-            int got = channel.read(b, at + b.position());
-            if (got < 0) {
-                throw new NpyFormatException(path + " ended while being read: was it cut short meanwhile?");
+        // An interrupted thread's read closes a FileChannel for every thread: the flag is held
+        // aside for the read (and set again after), and a channel closed so is opened again.
+        boolean interrupted = Thread.interrupted();
+        try {
+            while (b.hasRemaining()) {
+                int got;
+                try {
+                    got = channel.read(b, at + b.position());
+                } catch (java.nio.channels.ClosedChannelException e) {
+                    if (closed) {
+                        throw e;
+                    }
+                    interrupted |= Thread.interrupted();
+                    reopen();
+                    continue;
+                }
+                if (got < 0) {
+                    throw new NpyFormatException(path + " ended while being read: was it cut short meanwhile?");
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
             }
         }
         b.flip();
         return b.order(header.itemBytes() == 1 ? ByteOrder.nativeOrder() : header.order());
     }
 
+    private synchronized void reopen() throws IOException {
+        if (!channel.isOpen() && !closed) {
+            channel = FileChannel.open(path, StandardOpenOption.READ);
+        }
+    }
+
     @Override
-    public void close() throws IOException {
+    public synchronized void close() throws IOException {
+        closed = true;
         channel.close();
     }
 

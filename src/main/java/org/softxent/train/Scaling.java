@@ -17,7 +17,7 @@ import org.softxent.io.RowSource;
  * thread count. The same pass checks every row finite, kept or held out.
  */
 record Scaling(float[] mean, float[] scale, int[] constant) {
-    /** Rows read at once: a slice that stays in cache for its second loop. */
+    /** The most rows read at once: a slice that stays in cache for its second loop. */
     static final int SLICE_ROWS = 256;
     /** The fewest rows of a block of the pass (larger sets take larger blocks: at most about 256). */
     static final int BLOCK_ROWS = 2048;
@@ -44,10 +44,12 @@ record Scaling(float[] mean, float[] scale, int[] constant) {
             }
         }
         boolean[] mask = keep;
-        int blockRows = Math.max(BLOCK_ROWS, (rows / 256 + SLICE_ROWS - 1) / SLICE_ROWS * SLICE_ROWS);
-        int blocks = (rows + blockRows - 1) / blockRows;
+        int slice = slice(features);
+        int blockRows = (int) Math.max(BLOCK_ROWS, ((long) rows / 256 + slice - 1) / slice * slice);
+        int blocks = (int) (((long) rows + blockRows - 1) / blockRows);
         List<Moments> parts = IntStream.range(0, blocks).parallel()
-                .mapToObj(k -> Moments.of(x, mask, k * blockRows, Math.min(rows, (k + 1) * blockRows)))
+                .mapToObj(k -> Moments.of(x, mask, (int) ((long) k * blockRows),
+                        (int) Math.min(rows, (long) (k + 1) * blockRows), slice))
                 .toList();
         Moments all = new Moments(features);
         boolean finite = true;
@@ -60,6 +62,7 @@ record Scaling(float[] mean, float[] scale, int[] constant) {
         }
         if (!finite) {
             requireFinite("x", x);
+            throw new IllegalArgumentException("x holds a NaN or an infinity, though its source said it was finite");
         }
         float[] mean = new float[features];
         float[] scale = new float[features];
@@ -70,15 +73,20 @@ record Scaling(float[] mean, float[] scale, int[] constant) {
             if (same) {
                 constant.add(q);
             }
-            double sd = Math.sqrt(all.squares[q] / all.n);
+            float sd = (float) Math.sqrt(all.squares[q] / all.n); // tested as a float: it may round to 0 or overflow
             mean[q] = standardize ? (float) all.mean[q] : 0f;
-            scale[q] = standardize && !same && sd > 0 && Double.isFinite(sd) ? (float) sd : 1f;
+            scale[q] = standardize && !same && sd > 0 && Float.isFinite(sd) ? sd : 1f;
         }
         if (constant.size() == features) {
             throw new IllegalArgumentException("every feature is constant over the " + kept.length
                     + " training rows: there is nothing to learn from");
         }
         return new Scaling(mean, scale, constant.stream().mapToInt(Integer::intValue).toArray());
+    }
+
+    /** Rows per slice: at most {@link #SLICE_ROWS}, and about 1 MB of floats. */
+    static int slice(int features) {
+        return Math.max(1, Math.min(SLICE_ROWS, (1 << 18) / features));
     }
 
     /** Count, means and sums of squared deviations of some rows, per feature. */
@@ -95,24 +103,24 @@ record Scaling(float[] mean, float[] scale, int[] constant) {
         }
 
         /** The moments of rows [from, end) of x that {@code keep} keeps (null: all). */
-        static Moments of(RowSource x, boolean[] keep, int from, int end) {
+        static Moments of(RowSource x, boolean[] keep, int from, int end, int sliceRows) {
             int features = x.features();
             Moments block = new Moments(features);
             Moments slice = new Moments(features);
             float[] whole = x.array();
             float[] buffer = whole != null ? null : BUFFER.get();
-            if (buffer != null && buffer.length < SLICE_ROWS * features) {
-                buffer = new float[SLICE_ROWS * features];
+            if (buffer != null && buffer.length < sliceRows * features) {
+                buffer = new float[sliceRows * features];
                 BUFFER.set(buffer);
             }
             double check = 0;
-            for (int s = from; s < end; s += SLICE_ROWS) {
-                int m = Math.min(SLICE_ROWS, end - s);
+            for (int s = from; s < end; s += sliceRows) {
+                int m = Math.min(sliceRows, end - s);
                 float[] v;
                 int offset;
                 if (whole != null) {
                     v = whole;
-                    offset = s * features;
+                    offset = Math.multiplyExact(s, features);
                 } else {
                     x.read(s, m, buffer, 0);
                     v = buffer;
@@ -209,10 +217,11 @@ record Scaling(float[] mean, float[] scale, int[] constant) {
     float[] apply(RowSource x, int[] indices) {
         int features = x.features();
         float[] out = new float[Math.multiplyExact(indices.length, features)];
-        int blocks = (indices.length + BLOCK_ROWS - 1) / BLOCK_ROWS;
+        int per = Math.max(1, Math.min(BLOCK_ROWS, (1 << 20) / features)); // rows per block: at most 4 MB
+        int blocks = (indices.length + per - 1) / per;
         IntStream.range(0, blocks).parallel().forEach(k -> {
-            int from = k * BLOCK_ROWS;
-            int end = Math.min(indices.length, from + BLOCK_ROWS);
+            int from = k * per;
+            int end = Math.min(indices.length, from + per);
             float[] rows = block(x, indices, from, end);
             for (int i = 0; i < end - from; i++) {
                 int to = (from + i) * features;

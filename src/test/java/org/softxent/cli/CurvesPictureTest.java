@@ -2,6 +2,7 @@ package org.softxent.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
@@ -24,6 +25,18 @@ class CurvesPictureTest {
         assertEquals(1, CurvesPicture.decimals(0.1));
         assertEquals(0, CurvesPicture.decimals(20));
         assertEquals(3, CurvesPicture.decimals(0.025));
+        // Epochs are whole: 1, 2 or 5 x 10^k, never 2.5.
+        assertEquals(1, CurvesPicture.epochStep(1));
+        assertEquals(1, CurvesPicture.epochStep(7));
+        assertEquals(5, CurvesPicture.epochStep(15));
+        assertEquals(5, CurvesPicture.epochStep(16));
+        assertEquals(20, CurvesPicture.epochStep(100));
+        for (int n = 1; n < 5000; n++) {
+            int step = CurvesPicture.epochStep(n);
+            String digits = Integer.toString(step).replaceAll("0+$", "");
+            assertTrue(digits.equals("1") || digits.equals("2") || digits.equals("5"), n + " epochs: step " + step);
+            assertTrue((n - 1) / step <= 10, n + " epochs: " + ((n - 1) / step) + " ticks");
+        }
     }
 
     @Test

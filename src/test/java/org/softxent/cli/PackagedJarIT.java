@@ -109,6 +109,23 @@ class PackagedJarIT {
         }
     }
 
+    /** The launcher beside the jar, run through a link from another folder, trains as java -jar does. */
+    @Test
+    void theLauncherRunsTheJarFromALink() throws Exception {
+        Path launcher = JAR.toAbsolutePath().resolveSibling("softxent");
+        assertTrue(Files.isExecutable(launcher), launcher + " is written by the build");
+        Path link = Files.createSymbolicLink(tmp.resolve("softxent"), launcher);
+        Path out = tmp.resolve("model with a space");
+        Process p = new ProcessBuilder(link.toString(), "train", "--data", "src/test/resources/data/digits.csv.gz",
+                "--out", out.toString(), "--device", "cpu").redirectErrorStream(true)
+                .redirectOutput(tmp.resolve("launcher.txt").toFile()).start();
+        assertTrue(p.waitFor(5, TimeUnit.MINUTES), "finished");
+        String printed = Files.readString(tmp.resolve("launcher.txt"), StandardCharsets.UTF_8);
+        assertEquals(0, p.exitValue(), printed);
+        assertTrue(printed.contains("test accuracy 0.9"), printed);
+        assertTrue(Files.isRegularFile(out.resolve("model.json")), printed);
+    }
+
     @Test
     void checksTheGoldenCases() throws Exception {
         Run r = java("check", GoldenCasesContract.golden().toString(), "--device", "cpu");

@@ -26,6 +26,32 @@ class NpyTest {
     Path dir;
 
     @Test
+    void a_read_on_an_interrupted_thread_neither_fails_nor_closes_the_file_for_others() throws Exception {
+        long seed = System.nanoTime();
+        java.util.SplittableRandom r = new java.util.SplittableRandom(seed);
+        float[] v = new float[3000 * 7];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = (float) r.nextGaussian();
+        }
+        Path p = dir.resolve("interrupted.npy");
+        Npy.write(p, NpyArray.ofFloats(v, 3000, 7));
+        try (NpyFile f = NpyFile.open(p)) {
+            float[] got = new float[v.length];
+            Thread.currentThread().interrupt();
+            try {
+                f.readFloats(0, v.length, got, 0);
+                assertTrue(Thread.currentThread().isInterrupted(), "the interrupt is kept, seed " + seed);
+            } finally {
+                Thread.interrupted();
+            }
+            assertArrayEquals(v, got, "seed " + seed);
+            float[] again = new float[v.length];
+            f.readFloats(0, v.length, again, 0);
+            assertArrayEquals(v, again, "seed " + seed);
+        }
+    }
+
+    @Test
     void roundTripsEveryDtypeAndShape() throws IOException {
         Rng rng = Rng.fresh();
         float[] f = rng.normal(24, 10);

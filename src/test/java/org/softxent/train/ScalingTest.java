@@ -5,7 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.util.SplittableRandom;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ForkJoinPool;
 import org.junit.jupiter.api.Test;
+import org.softxent.io.RowSource;
 
 /** The one-pass scaling statistics against a two-pass double reference, and its finiteness check. */
 class ScalingTest {
@@ -47,10 +50,38 @@ class ScalingTest {
             assertEquals(expected, s.scale()[q], Math.ulp(expected) * 4, "scale " + q + ", seed " + seed);
         }
         assertArrayEquals(new int[] {3}, s.constant(), "seed " + seed);
-        // The same bits on another run of the pass (block order fixed, whatever the threads).
-        Scaling again = Scaling.of(x, rows, features, kept, true);
-        assertArrayEquals(s.mean(), again.mean(), "seed " + seed);
-        assertArrayEquals(s.scale(), again.scale(), "seed " + seed);
+        // The same bits on one thread and through a source read in slices (as a file is), not an array.
+        ForkJoinPool one = new ForkJoinPool(1);
+        try {
+            Scaling single = one.submit(() -> Scaling.of(sliced(x, rows, features), kept, true)).get();
+            assertArrayEquals(s.mean(), single.mean(), "seed " + seed);
+            assertArrayEquals(s.scale(), single.scale(), "seed " + seed);
+        } catch (InterruptedException | ExecutionException e) {
+            throw new AssertionError("seed " + seed, e);
+        } finally {
+            one.shutdown();
+        }
+    }
+
+    /** x as a source without an array behind it: every read a copy, as from a file. */
+    static RowSource sliced(float[] x, int rows, int features) {
+        RowSource inner = RowSource.of(x, rows, features);
+        return new RowSource() {
+            @Override
+            public long rows() {
+                return rows;
+            }
+
+            @Override
+            public int features() {
+                return features;
+            }
+
+            @Override
+            public void read(long first, int count, float[] dst, int offset) {
+                inner.read(first, count, dst, offset);
+            }
+        };
     }
 
     @Test
@@ -64,10 +95,12 @@ class ScalingTest {
             int row = bad != bad ? 3 * (1 + r.nextInt(rows / 3 - 1)) : 3 * r.nextInt(rows / 3) + 1; // held out : kept
             int column = r.nextInt(features);
             x[row * features + column] = bad;
-            NonFiniteFeatureException e = assertThrows(NonFiniteFeatureException.class,
-                    () -> Scaling.of(x, rows, features, kept, true), "seed " + seed);
-            assertEquals(row, e.row(), "seed " + seed);
-            assertEquals(column, e.column(), "seed " + seed);
+            for (RowSource source : new RowSource[] {RowSource.of(x, rows, features), sliced(x, rows, features)}) {
+                NonFiniteFeatureException e = assertThrows(NonFiniteFeatureException.class,
+                        () -> Scaling.of(source, kept, true), "seed " + seed);
+                assertEquals(row, e.row(), "seed " + seed);
+                assertEquals(column, e.column(), "seed " + seed);
+            }
         }
     }
 }
