@@ -32,7 +32,8 @@ final class BenchCommand implements Callable<Integer> {
     boolean quick;
 
     @Option(names = "--runs", paramLabel = "N", defaultValue = "20",
-            description = "timed runs per workload after the warm-up (default 20; at least 20 on the GPU).")
+            description = "timed runs per workload after the warm-up (default 20; at least 20 on the GPU); the "
+                    + "end-to-end workload runs each command 3 times, cold, as a user does, whatever N is.")
     int runs;
 
     @Option(names = "--json", paramLabel = "FILE", description = "also write every figure, and the environment, as JSON.")
