@@ -17,8 +17,10 @@ import org.softxent.backend.CrossEntropyProblem;
  * <ul>
  *   <li>{@link #reference()}: in double, in Java, the same bits whatever the thread count (see
  *       {@link Parallel}): the exact reference the GPU is checked against;</li>
- *   <li>{@link #fast()}: OpenBLAS's sgemm in float ({@link Blas}), as NumPy and PyTorch compute
- *       them (dW accumulating in float across chunks of rows), 4–12× faster on the benchmark's classifier steps; the same bits at
+ *   <li>{@link #fast()}: in float, as NumPy and PyTorch compute them: softxent's own vectorised
+ *       kernels for classifiers of up to {@value SkinnyProducts#MAX_CLASSES} classes
+ *       ({@link SkinnyProducts}), OpenBLAS's sgemm ({@link Blas}) for the others (dW accumulating
+ *       in float across blocks of rows), 4–12× faster on the benchmark's classifier steps; the same bits at
  *       every call on a given machine, not across machines (OpenBLAS picks its kernels for the
  *       CPU). Where OpenBLAS cannot load, the products are the reference's and
  *       {@link #description()} says why.</li>
@@ -38,15 +40,21 @@ public final class CpuBackend implements Backend {
         return new CpuBackend(false, "CPU reference (double accumulation, " + threads() + " threads)");
     }
 
-    /** The fast CPU engine: the classifiers' products by OpenBLAS where it loads. */
+    /**
+     * The fast CPU engine: the classifiers' products by softxent's own kernels for few classes
+     * ({@link SkinnyProducts}) and by OpenBLAS for the others, where they load.
+     */
     public static CpuBackend fast() {
         String why = Blas.whyNot();
         if (why != null) {
             return new CpuBackend(false, "CPU (products in Java, double accumulation: " + why + "; "
                     + threads() + " threads)");
         }
-        return new CpuBackend(true, "CPU (products by " + Blas.name() + ", float accumulation; the rest in double; "
-                + threads() + " threads)");
+        String skinny = SkinnyProducts.whyNot() == null
+                ? " and softxent's " + SkinnyProducts.name() + " kernels for up to " + SkinnyProducts.MAX_CLASSES
+                + " classes" : "";
+        return new CpuBackend(true, "CPU (products by " + Blas.name() + skinny + ", float accumulation; the rest in "
+                + "double; " + threads() + " threads)");
     }
 
     private static int threads() {

@@ -142,8 +142,11 @@ final class CpuClassifier {
      */
     private static double linear(boolean blas, float[] x, float[] w, float[] b, int n, int d, int c, double reg,
                                  float[] gradW, float[] gradB, float[] gradX, ChunkLoss loss) {
-        return blas ? linearBlas(x, w, b, n, d, c, reg, gradW, gradB, gradX, loss)
-                : linearExact(x, w, b, n, d, c, reg, gradW, gradB, gradX, loss);
+        if (!blas) {
+            return linearExact(x, w, b, n, d, c, reg, gradW, gradB, gradX, loss);
+        }
+        return SkinnyProducts.applies(d, c) ? linearSkinny(x, w, b, n, d, c, reg, gradW, gradB, gradX, loss)
+                : linearBlas(x, w, b, n, d, c, reg, gradW, gradB, gradX, loss);
     }
 
     /** {@link #linear} with the products in double, in Java. */
@@ -286,18 +289,7 @@ final class CpuClassifier {
                     // Per-thread buffers: fresh arrays of a block's size cost more to zero than to fill.
                     float[] logitsF = Scratch.floats(Scratch.FLOAT_LOGITS, mb * c);
                     sb.get(logitsF, 0, mb * c);
-                    double[] logits = Scratch.doubles(Scratch.LOGITS, mb * c);
-                    for (int i = 0; i < mb; i++) {
-                        for (int k = 0; k < c; k++) {
-                            float v = logitsF[i * c + k];
-                            if (!Float.isFinite(v)) {
-                                throw new IllegalArgumentException("logits x·w + b overflow float at row "
-                                        + (first + i0 + i) + ", class " + k + " (" + v + "): scale the features"
-                                        + " or the weights down");
-                            }
-                            logits[i * c + k] = (double) v + (b == null ? 0.0 : b[k]);
-                        }
-                    }
+                    double[] logits = widen(logitsF, mb, c, b, first + i0);
                     float[] ds = needDs ? Scratch.floats(Scratch.FLOAT_DS, mb * c) : null;
                     blockLoss[j] = loss.apply(logits, first + i0, mb, ds);
                     if (!needDs) {
@@ -362,6 +354,119 @@ final class CpuClassifier {
         }
     }
 
+    /**
+     * The block's logits X·W as the products gave them, in float, plus b, in double, into this
+     * thread's {@link Scratch#LOGITS} buffer; {@code firstRow} numbers the block's first row for the
+     * message when a product overflowed.
+     */
+    private static double[] widen(float[] logitsF, int mb, int c, float[] b, int firstRow) {
+        double[] logits = Scratch.doubles(Scratch.LOGITS, mb * c);
+        for (int i = 0; i < mb; i++) {
+            for (int k = 0; k < c; k++) {
+                float v = logitsF[i * c + k];
+                if (!Float.isFinite(v)) {
+                    throw new IllegalArgumentException("logits x·w + b overflow float at row " + (firstRow + i)
+                            + ", class " + k + " (" + v + "): scale the features or the weights down");
+                }
+                logits[i * c + k] = (double) v + (b == null ? 0.0 : b[k]);
+            }
+        }
+        return logits;
+    }
+
+    /**
+     * Blocks per task at most: a task adds its blocks' dW in float, then the tasks' partials are
+     * added in task order, in double.
+     */
+    private static final int SKINNY_BLOCKS_PER_TASK = 16;
+
+    /**
+     * Tasks the rows are split into, about, where there are rows enough: work for 16 cores and
+     * more, and few dW partials to add up.
+     */
+    private static final int SKINNY_TASKS = 32;
+
+    /** Floats of the tasks' dW partials held at once (4 MiB): the tasks run in rounds of that many. */
+    private static final int SKINNY_PARTIALS_ELEMENTS = 1 << 20;
+
+    /**
+     * {@link #linear} with the products by {@link SkinnyProducts}, for few classes: the rows split
+     * into tasks of whole blocks, sized from the shape alone; each task, on one thread, takes its
+     * blocks in order: logits = X·W (X read from the Java array), the block's loss and dS in Java,
+     * then dWᵀ += dSᵀ·X while X[block] is still in cache (into the task's own partial, in float),
+     * db and dX = dS·Wᵀ. The tasks' losses, db and dW partials are added in task order, in double:
+     * the same bits whatever the thread count.
+     */
+    private static double linearSkinny(float[] x, float[] w, float[] b, int n, int d, int c, double reg,
+                                       float[] gradW, float[] gradB, float[] gradX, ChunkLoss loss) {
+        boolean needDs = gradW != null || gradB != null || gradX != null;
+        float[] wT = transpose(w, d, c);
+        int blockRows = SkinnyProducts.blockRows(d);
+        long blocks = ((long) n + blockRows - 1) / blockRows;
+        int blocksPerTask = (int) Math.max(1, Math.min(SKINNY_BLOCKS_PER_TASK,
+                (blocks + SKINNY_TASKS - 1) / SKINNY_TASKS));
+        int taskRows = blocksPerTask * blockRows;
+        int tasks = (int) (((long) n + taskRows - 1) / taskRows);
+        int perRound = Math.max(1, Math.min(tasks, SKINNY_PARTIALS_ELEMENTS / (c * d)));
+        float[][] partials = gradW != null ? new float[perRound][c * d] : null;
+        double[] taskLoss = new double[perRound];
+        double[][] taskDb = gradB != null ? new double[perRound][c] : null;
+        double[] dWT = gradW != null ? new double[c * d] : null;
+        double[] db = gradB != null ? new double[c] : null;
+        double lossSum = 0.0;
+        for (int t0 = 0; t0 < tasks; t0 += perRound) {
+            final int first = t0;
+            int count = Math.min(perRound, tasks - t0);
+            Parallel.each(count, q -> {
+                int r0 = (first + q) * taskRows;
+                int r1 = (int) Math.min(n, (long) r0 + taskRows);
+                double sum = 0.0;
+                if (taskDb != null) {
+                    java.util.Arrays.fill(taskDb[q], 0.0);
+                }
+                for (int i0 = r0; i0 < r1; i0 += blockRows) {
+                    int mb = Math.min(blockRows, r1 - i0);
+                    float[] logitsF = Scratch.floats(Scratch.FLOAT_LOGITS, mb * c);
+                    SkinnyProducts.logits(x, i0 * d, mb, d, wT, c, logitsF, 0);
+                    double[] logits = widen(logitsF, mb, c, b, i0);
+                    float[] ds = needDs ? Scratch.floats(Scratch.FLOAT_DS, mb * c) : null;
+                    sum += loss.apply(logits, i0, mb, ds);
+                    if (!needDs) {
+                        continue;
+                    }
+                    if (partials != null) {
+                        SkinnyProducts.weightGradient(x, i0 * d, mb, d, ds, 0, c, partials[q], i0 != r0);
+                    }
+                    if (taskDb != null) {
+                        double[] part = taskDb[q];
+                        for (int i = 0; i < mb; i++) {
+                            for (int k = 0; k < c; k++) {
+                                part[k] += ds[i * c + k];
+                            }
+                        }
+                    }
+                    if (gradX != null) {
+                        SkinnyProducts.inputGradient(ds, 0, mb, c, wT, d, gradX, i0 * d);
+                    }
+                }
+                taskLoss[q] = sum;
+            });
+            for (int q = 0; q < count; q++) {
+                lossSum += taskLoss[q];
+                if (dWT != null) {
+                    addTo(dWT, partials[q]);
+                }
+                if (db != null) {
+                    for (int k = 0; k < c; k++) {
+                        db[k] += taskDb[q][k];
+                    }
+                }
+            }
+        }
+        finish(dWT != null ? transpose(dWT, c, d) : null, db, reg, w, gradW, gradB);
+        return lossSum;
+    }
+
     /** reg·ΣW², summed in double. */
     private static double regTerm(double reg, float[] w) {
         double sumOfSquares = 0.0;
@@ -392,6 +497,24 @@ final class CpuClassifier {
                 }
             }
         }
+    }
+
+    /** acc[i] += part[i] for every i of acc. */
+    private static void addTo(double[] acc, float[] part) {
+        for (int i = 0; i < acc.length; i++) {
+            acc[i] += part[i];
+        }
+    }
+
+    /** a [rows, cols] transposed, in a new array. */
+    private static double[] transpose(double[] a, int rows, int cols) {
+        double[] t = new double[a.length];
+        for (int i = 0; i < rows; i++) {
+            for (int j = 0; j < cols; j++) {
+                t[j * rows + i] = a[i * cols + j];
+            }
+        }
+        return t;
     }
 
     private static float[] transpose(float[] w, int rows, int cols) {

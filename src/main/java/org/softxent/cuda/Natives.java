@@ -1,11 +1,8 @@
 package org.softxent.cuda;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.util.Locale;
+import org.softxent.backend.NativeLibraries;
 
 /**
  * softxent's own small native libraries (cuda/native, built into the jar for linux-x86_64): the
@@ -24,9 +21,7 @@ final class Natives {
 
     /** Whether softxent's natives apply here: they are built for linux-x86_64 only. */
     static boolean here() {
-        String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
-        String arch = System.getProperty("os.arch", "");
-        return os.contains("linux") && (arch.equals("amd64") || arch.equals("x86_64"));
+        return NativeLibraries.here();
     }
 
     /** Null when {@link #canLoad} can be asked; otherwise why not. */
@@ -63,16 +58,6 @@ final class Natives {
 
     /** Copies a native library from the class path to a private temporary folder; null when absent. */
     static Path extract(String name) throws IOException {
-        try (InputStream in = Natives.class.getResourceAsStream(DIR + name)) {
-            if (in == null) {
-                return null;
-            }
-            Path dir = Files.createTempDirectory("softxent-native");
-            Path file = dir.resolve(name);
-            Files.copy(in, file, StandardCopyOption.REPLACE_EXISTING);
-            file.toFile().deleteOnExit();
-            dir.toFile().deleteOnExit();
-            return file;
-        }
+        return NativeLibraries.extract(DIR + name);
     }
 }

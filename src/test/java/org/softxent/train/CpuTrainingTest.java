@@ -4,7 +4,7 @@ import org.softxent.Device;
 import org.softxent.Softxent;
 
 /**
- * Training on the CPU engine (its products by OpenBLAS in float): bit for bit from a seed, and
+ * Training on the CPU engine (its products in float): bit for bit from a seed, and
  * within 1e-5 in every probability of the reference's model (the products' float sums differ from
  * the reference's double ones by a few ulps, which the optimizer carries along).
  */

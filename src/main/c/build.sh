@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Builds the CPU engine's native products (skinny_products.c) for linux-x86_64 into the class path
+# (packaged in the jar). Run by the Maven build (process-resources). Elsewhere, or without gcc, it
+# builds nothing and says so: the CPU engine then computes every product with OpenBLAS.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../../.." && pwd)
+out="$root/target/classes/org/softxent/cpu/native/linux-x86_64"
+if [ "$(uname -s)-$(uname -m)" != "Linux-x86_64" ]; then
+  echo "not linux-x86_64: the CPU engine's native products are not built (OpenBLAS computes them)"
+  exit 0
+fi
+if ! command -v gcc >/dev/null; then
+  echo "WARNING: no gcc: the CPU engine's native products are not built (OpenBLAS computes them)"
+  exit 0
+fi
+java_home=${JAVA_HOME:-$(dirname "$(dirname "$(readlink -f "$(command -v javac)")")")}
+mkdir -p "$out"
+cd "$root/src/main/c"
+# -O3: the tiles' loops over their constant rows and classes must unroll for the accumulators to
+# stay in registers. The instruction sets are chosen per function (target pragmas), at run time.
+gcc -shared -fPIC -O3 -Wall -Wextra -Werror -I"$java_home/include" -I"$java_home/include/linux" \
+    -o "$out/libsoftxent-cpu.so" skinny_products.c
+echo "built $out/libsoftxent-cpu.so"

@@ -1,0 +1,196 @@
+package org.softxent.cpu;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+import static org.softxent.testing.Close.CLASSIFIER;
+import static org.softxent.testing.Close.assertClose;
+
+import java.util.concurrent.ForkJoinPool;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.softxent.ClassifierOptions;
+import org.softxent.ClassifierResult;
+import org.softxent.Softxent;
+import org.softxent.testing.Oracle;
+import org.softxent.testing.Rng;
+import org.softxent.Reduction;
+
+/**
+ * The CPU engine's own products for few classes: each product against a double sum, on every
+ * shape edge the vector tiles have (features not a multiple of the lanes, a class group cut
+ * short, one row left over), and the classifier that uses them against the oracle at shapes that
+ * take several blocks per task and several rounds of tasks.
+ */
+class SkinnyProductsTest {
+    private static final double EPS = Math.ulp(1.0f) / 2;
+
+    @Test
+    void loadsOnThisMachine() {
+        // This project's machines are linux-x86_64 with AVX2 at least: the products must be there.
+        assertNull(SkinnyProducts.whyNot(), "the CPU products did not load");
+        assertTrue(SkinnyProducts.applies(784, 10));
+        assertTrue(!SkinnyProducts.applies(784, SkinnyProducts.MAX_CLASSES + 1));
+    }
+
+    @Test
+    void everyProductMatchesADoubleSumOnEveryEdge() {
+        Rng rng = Rng.fresh();
+        int[] features = {1, 3, 7, 8, 9, 15, 16, 17, 31, 32, 33, 47, 100};
+        for (int d : features) {
+            for (int c = 1; c <= SkinnyProducts.MAX_CLASSES; c++) {
+                for (int rows = 1; rows <= 5; rows += 2) {
+                    check(rng, rows, d, c);
+                }
+            }
+        }
+        check(rng, 9, 784, 10);
+        check(rng, 4, 2050, 16);
+    }
+
+    private static void check(Rng rng, int rows, int d, int c) {
+        String what = rows + " rows × " + d + " features × " + c + " classes, " + rng;
+        int xOff = rng.nextInt(0, 5);
+        float[] x = rng.normal(xOff + rows * d + 3, 1);
+        float[] wT = rng.normal(c * d, 1);
+        int outOff = rng.nextInt(0, 5);
+        float[] out = rng.normal(outOff + rows * c + 2, 1);
+        float[] outBefore = out.clone();
+        SkinnyProducts.logits(x, xOff, rows, d, wT, c, out, outOff);
+        for (int i = 0; i < rows; i++) {
+            for (int j = 0; j < c; j++) {
+                double sum = 0;
+                double abs = 0;
+                for (int k = 0; k < d; k++) {
+                    double t = (double) x[xOff + i * d + k] * wT[j * d + k];
+                    sum += t;
+                    abs += Math.abs(t);
+                }
+                within(sum, abs, d, out[outOff + i * c + j], "logits[" + i + ", " + j + "] of " + what);
+            }
+        }
+        untouchedOutside(outBefore, out, outOff, rows * c, "logits of " + what);
+
+        float[] ds = rng.normal(outOff + rows * c, 1);
+        float[] start = rng.normal(c * d, 1);
+        for (boolean accumulate : new boolean[] {false, true}) {
+            float[] g = start.clone();
+            SkinnyProducts.weightGradient(x, xOff, rows, d, ds, outOff, c, g, accumulate);
+            for (int j = 0; j < c; j++) {
+                for (int k = 0; k < d; k++) {
+                    double sum = accumulate ? start[j * d + k] : 0;
+                    double abs = Math.abs(sum);
+                    for (int i = 0; i < rows; i++) {
+                        double t = (double) ds[outOff + i * c + j] * x[xOff + i * d + k];
+                        sum += t;
+                        abs += Math.abs(t);
+                    }
+                    within(sum, abs, rows + 1, g[j * d + k],
+                            "dWT[" + j + ", " + k + "] (accumulate " + accumulate + ") of " + what);
+                }
+            }
+        }
+
+        float[] dx = rng.normal(xOff + rows * d + 3, 1);
+        float[] dxBefore = dx.clone();
+        SkinnyProducts.inputGradient(ds, outOff, rows, c, wT, d, dx, xOff);
+        for (int i = 0; i < rows; i++) {
+            for (int k = 0; k < d; k++) {
+                double sum = 0;
+                double abs = 0;
+                for (int j = 0; j < c; j++) {
+                    double t = (double) ds[outOff + i * c + j] * wT[j * d + k];
+                    sum += t;
+                    abs += Math.abs(t);
+                }
+                within(sum, abs, c, dx[xOff + i * d + k], "dX[" + i + ", " + k + "] of " + what);
+            }
+        }
+        untouchedOutside(dxBefore, dx, xOff, rows * d, "dX of " + what);
+    }
+
+    /** A float sum of n products, in any order, is within γ_n·Σ|terms| of the exact one. */
+    private static void within(double exact, double abs, int n, float got, String what) {
+        double gamma = (n + 1) * EPS / (1 - (n + 1) * EPS);
+        if (!(Math.abs(got - exact) <= gamma * abs + Float.MIN_NORMAL)) {
+            fail(what + ": " + got + ", expected " + exact + " within " + gamma * abs);
+        }
+    }
+
+    private static void untouchedOutside(float[] before, float[] after, int from, int length, String what) {
+        for (int i = 0; i < before.length; i++) {
+            if ((i < from || i >= from + length) && Float.floatToRawIntBits(before[i]) != Float.floatToRawIntBits(after[i])) {
+                fail(what + ": element " + i + " outside [" + from + ", " + (from + length) + ") was written");
+            }
+        }
+    }
+
+    @Test
+    void boundsAreCheckedBeforeTheNativeCode() {
+        float[] x = new float[10];
+        float[] wT = new float[10];
+        float[] out = new float[4];
+        assertThrows(IndexOutOfBoundsException.class, () -> SkinnyProducts.logits(x, 1, 2, 5, wT, 2, out, 0));
+        assertThrows(IndexOutOfBoundsException.class, () -> SkinnyProducts.logits(x, 0, 2, 5, wT, 3, out, 0));
+        assertThrows(IndexOutOfBoundsException.class, () -> SkinnyProducts.logits(x, 0, 2, 5, wT, 2, out, 1));
+        assertThrows(IndexOutOfBoundsException.class, () -> SkinnyProducts.logits(x, -1, 1, 5, wT, 2, out, 0));
+        assertThrows(IndexOutOfBoundsException.class,
+                () -> SkinnyProducts.weightGradient(x, 0, 3, 5, out, 0, 2, wT, false));
+        assertThrows(IndexOutOfBoundsException.class,
+                () -> SkinnyProducts.inputGradient(out, 0, 2, 2, wT, 5, new float[9], 0));
+        // And the library still works afterwards.
+        SkinnyProducts.logits(x, 0, 2, 5, wT, 2, out, 0);
+    }
+
+    /**
+     * The classifier on the fast engine at shapes that split into several blocks per task (784
+     * features: blocks of 167 rows) and into several rounds of tasks (8,192 features, 12 classes),
+     * with b, L2 and dX, against the double oracle; and the same bits from a pool of one thread.
+     */
+    @ParameterizedTest(name = "{0}x{1}x{2}")
+    @CsvSource({"6685, 784, 10", "1024, 8192, 12", "3001, 100, 16", "777, 33, 1"})
+    void theClassifierMatchesTheOracleAndGivesTheSameBitsOnOneThread(int n, int d, int c) throws Exception {
+        Rng rng = Rng.fresh();
+        float[] x = rng.normal(n * d, 1);
+        float[] w = rng.normal(d * c, 0.05);
+        float[] b = rng.normal(c, 0.1);
+        int[] y = rng.labels(n, c);
+        double reg = 0.01;
+        String what = n + "x" + d + "x" + c + " " + rng;
+        Oracle.Classifier ref = Oracle.classifier(x, w, b, y, n, d, c, reg, null, -100, 0, Reduction.MEAN);
+        try (Softxent sx = Softxent.open(org.softxent.Device.CPU)) {
+            assertTrue(sx.description().contains("kernels"), sx.description());
+            ClassifierOptions o = ClassifierOptions.defaults().withReg(reg);
+            float[] gw = new float[d * c];
+            float[] gb = new float[c];
+            float[] gx = new float[n * d];
+            int[] predicted = new int[n];
+            ClassifierResult r = sx.classifier(x, w, b, y, n, d, c, o, gw, gb, gx, predicted);
+            assertClose(ref.loss(), r.loss(), CLASSIFIER, "loss " + what);
+            assertClose(ref.gradW(), gw, CLASSIFIER, "dW " + what);
+            assertClose(ref.gradB(), gb, CLASSIFIER, "db " + what);
+            assertClose(ref.gradX(), gx, CLASSIFIER, "dX " + what);
+
+            float[] gw1 = new float[d * c];
+            float[] gb1 = new float[c];
+            float[] gx1 = new float[n * d];
+            int[] predicted1 = new int[n];
+            ForkJoinPool one = new ForkJoinPool(1);
+            try {
+                double loss1 = one.submit(() -> sx.classifier(x, w, b, y, n, d, c, o, gw1, gb1, gx1, predicted1).loss())
+                        .get();
+                assertEquals(r.loss(), loss1, "the loss on one thread, " + what);
+            } finally {
+                one.shutdown();
+            }
+            assertArrayEquals(gw, gw1, "dW on one thread, " + what);
+            assertArrayEquals(gb, gb1, "db on one thread, " + what);
+            assertArrayEquals(gx, gx1, "dX on one thread, " + what);
+            assertArrayEquals(predicted, predicted1, "predictions on one thread, " + what);
+        }
+    }
+}
