@@ -27,6 +27,25 @@ final class CurvesPicture {
     private CurvesPicture() {
     }
 
+    /**
+     * Starts drawing a small picture on a daemon thread, for nothing but its side effect: Java2D's
+     * first picture in a JVM costs about 0.2 s of start-up (its classes, fonts and PNG writer, on
+     * this project's machine), which then overlaps the reading and training instead of following
+     * them. A failure here is left for the real picture to report.
+     */
+    static void warmUpInBackground() {
+        Thread warm = new Thread(() -> {
+            try {
+                png(List.of(new Epoch(1, 1, 1, 0.5, 1, 0.5, 0, 0), new Epoch(2, 0.5, 0.5, 0.75, 0.5, 0.75, 0, 0)),
+                        "warm-up", 2);
+            } catch (IOException | RuntimeException | LinkageError | java.awt.AWTError e) {
+                // the real picture says what is wrong
+            }
+        }, "softxent-picture-warm-up");
+        warm.setDaemon(true);
+        warm.start();
+    }
+
     static byte[] png(List<Epoch> history, String title, int bestEpoch) throws IOException {
         BufferedImage image = new BufferedImage(2 * PANEL_W, PANEL_H + 40, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = image.createGraphics();

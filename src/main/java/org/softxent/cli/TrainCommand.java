@@ -143,6 +143,7 @@ final class TrainCommand implements Callable<Integer> {
                 files.checkFile(out.resolve(name));
             }
             long t0 = System.nanoTime();
+            CurvesPicture.warmUpInBackground();
             // The engine opens while the files are read; a failure to open comes first, as it would have.
             try (DeviceOption.Opening opening = device.opening()) {
                 if (device.device == Device.GPU || stream || lossEvery != null) {
