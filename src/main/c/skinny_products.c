@@ -20,7 +20,8 @@
  * registers, so tiles of 6 classes). Without either, isa() says 0 and Java keeps OpenBLAS.
  *
  * The Java side checks every bound before calling; the arrays are reached with
- * GetPrimitiveArrayCritical (no copy), held for the length of one block.
+ * GetPrimitiveArrayCritical (no copy), held for the length of one block, with no other JNI call
+ * meanwhile. A call on a CPU with neither set returns false without touching anything.
  *
  * Build: gcc -shared -fPIC -O3 -I$JAVA_HOME/include -I$JAVA_HOME/include/linux skinny_products.c
  */
@@ -90,13 +91,19 @@ INLINE float hsum256(__m256 v) {
 
 /* ---- the JNI side ---- */
 
-/* 2 for AVX-512, 1 for AVX2 with FMA, 0 for neither; asked once. */
+/* What the CPU (and the OS, which libgcc asks through xgetbv) supports: 2 for AVX-512, 1 for AVX2 with FMA, 0 for neither. */
+static int supported(void) {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") ? 2
+            : __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") ? 1 : 0;
+}
+
+/* The set in use: the best supported, unless the tests asked for a lower one. */
+static volatile int chosen = -1;
+
 static int isa(void) {
-    static int chosen = -1;
     if (chosen < 0) {
-        __builtin_cpu_init();
-        chosen = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") ? 2
-                : __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") ? 1 : 0;
+        chosen = supported();
     }
     return chosen;
 }
@@ -104,6 +111,16 @@ static int isa(void) {
 JNIEXPORT jint JNICALL Java_org_softxent_cpu_SkinnyProducts_isa(JNIEnv *env, jclass cls) {
     (void) env;
     (void) cls;
+    return isa();
+}
+
+/* Uses instruction set `set` (1 or 2) when the CPU supports it; returns the set in use. For the tests. */
+JNIEXPORT jint JNICALL Java_org_softxent_cpu_SkinnyProducts_useIsa0(JNIEnv *env, jclass cls, jint set) {
+    (void) env;
+    (void) cls;
+    if (set >= 1 && set <= supported()) {
+        chosen = set;
+    }
     return isa();
 }
 
@@ -127,6 +144,7 @@ JNIEXPORT jboolean JNICALL Java_org_softxent_cpu_SkinnyProducts_logits0(
         jfloatArray out, jint outOff) {
     (void) cls;
     float *px, *pw, *po;
+    if (isa() == 0) return JNI_FALSE; /* never called then: Java checks first */
     if (!pin(env, x, &px, wT, &pw, out, &po)) {
         unpin(env, x, px, wT, pw, out, po, JNI_ABORT);
         return JNI_FALSE;
@@ -145,6 +163,7 @@ JNIEXPORT jboolean JNICALL Java_org_softxent_cpu_SkinnyProducts_weightGradient0(
         jfloatArray dwT, jboolean accumulate) {
     (void) cls;
     float *px, *ps, *pg;
+    if (isa() == 0) return JNI_FALSE;
     if (!pin(env, x, &px, ds, &ps, dwT, &pg)) {
         unpin(env, x, px, ds, ps, dwT, pg, JNI_ABORT);
         return JNI_FALSE;
@@ -163,6 +182,7 @@ JNIEXPORT jboolean JNICALL Java_org_softxent_cpu_SkinnyProducts_inputGradient0(
         jfloatArray dx, jint dxOff) {
     (void) cls;
     float *ps, *pw, *px;
+    if (isa() == 0) return JNI_FALSE;
     if (!pin(env, ds, &ps, wT, &pw, dx, &px)) {
         unpin(env, ds, ps, wT, pw, dx, px, JNI_ABORT);
         return JNI_FALSE;

@@ -32,10 +32,11 @@ public final class NativeLibraries {
                 return null;
             }
             Path dir = Files.createTempDirectory("softxent-native");
-            Path file = dir.resolve(resource.substring(resource.lastIndexOf('/') + 1));
-            Files.copy(in, file, StandardCopyOption.REPLACE_EXISTING);
-            file.toFile().deleteOnExit();
+            // Removed at exit in the reverse order of these calls: the file first, then its folder.
             dir.toFile().deleteOnExit();
+            Path file = dir.resolve(resource.substring(resource.lastIndexOf('/') + 1));
+            file.toFile().deleteOnExit();
+            Files.copy(in, file, StandardCopyOption.REPLACE_EXISTING);
             return file;
         }
     }

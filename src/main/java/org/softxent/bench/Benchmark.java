@@ -17,6 +17,7 @@ import org.softxent.ClassifierOptions;
 import org.softxent.CrossEntropyOptions;
 import org.softxent.Device;
 import org.softxent.Softxent;
+import org.softxent.cpu.CpuCeilings;
 import org.softxent.cuda.CudaBackends;
 
 /**
@@ -35,7 +36,11 @@ import org.softxent.cuda.CudaBackends;
  * <tr><td>cross-entropy (host arrays)</td><td>(4096, 32000) (65536, 1000)</td>
  *     <td>the input bytes at the pinned host-to-device bandwidth</td></tr>
  * </table>
- * The CPU runs the two smallest shapes of each (the smallest with {@code --quick}). Without
+ * The CPU runs the two smallest shapes of each (the smallest with {@code --quick}), against the
+ * CPU's own ceilings measured first in the same run ({@link CpuCeilings}: a memory copy with every
+ * core busy, and OpenBLAS's sgemm, one product per core): the bandwidth workloads' floor is their
+ * bytes at the copy bandwidth (8 bytes per logit, read and written, from host arrays too), the
+ * classifier's is its two products at the sgemm rate. Without
  * {@code --quick}, both devices also run the {@link TrainingWorkload training workload} on a
  * synthetic set sized for the device: {@value #TRAIN_ROWS_CPU} rows on the CPU,
  * {@value #TRAIN_ROWS_GPU} on the GPU, × 256 features × 10 classes; on the GPU a second time with
@@ -99,7 +104,9 @@ public final class Benchmark {
             b.gpu();
             if (!options.quick()) {
                 try (Softxent cpu = Softxent.open(Device.CPU)) {
-                    new Benchmark(cpu, options, out).cpuInto(b.results);
+                    Benchmark onCpu = new Benchmark(cpu, options, out);
+                    onCpu.cpuInto(b.results);
+                    b.ceilings.putAll(onCpu.ceilings);
                 }
             }
         } else {
@@ -221,6 +228,15 @@ public final class Benchmark {
     private void cpuInto(List<Result> into) {
         int runs = options.runs();
         int take = options.quick() ? 1 : 2;
+        // The machine's own ceilings, in this run: a memory copy and OpenBLAS's sgemm, every core busy.
+        double copy = CpuCeilings.copyGBps(options.quick() ? 64 : 256, 5);
+        int gemmSize = options.quick() ? 512 : 1024;
+        double sgemm = CpuCeilings.sgemmGflops(gemmSize, 3);
+        ceilings.put("cpu_copy_GBps", copy);
+        ceilings.put("cpu_sgemm_GFLOPs", sgemm);
+        out.printf(Locale.ROOT, "CPU ceilings: memory copy %.1f GB/s (read + written), OpenBLAS sgemm %.0f GFLOP/s "
+                + "(%d products of %d³ at once, one per core)%n", copy, sgemm, Runtime.getRuntime().availableProcessors(),
+                gemmSize);
         for (int[] s : first(CE, take)) {
             int n = s[0];
             int c = s[1];
@@ -228,7 +244,7 @@ public final class Benchmark {
             int[] y = random.ints(n, 0, c).toArray();
             float[] grad = new float[n * c];
             Stats t = wallClock(runs, i -> sx.crossEntropy(z, n, c, y, CrossEntropyOptions.defaults(), grad, null));
-            into.add(bandwidthResult("cross-entropy", s, "cpu", t, 8.0 * n * c, Double.NaN, ""));
+            into.add(bandwidthResult("cross-entropy", s, "cpu", t, 8.0 * n * c, copy, "8 B/logit at copy bandwidth"));
         }
         for (int[] s : first(BACKWARD, take)) {
             int n = s[0];
@@ -237,7 +253,8 @@ public final class Benchmark {
             float[] g = floats(n * c, 1);
             float[] dz = new float[n * c];
             Stats t = wallClock(runs, i -> sx.softmaxBackward(p, g, n, c, dz));
-            into.add(bandwidthResult("softmax backward", s, "cpu", t, 12.0 * n * c, Double.NaN, ""));
+            into.add(bandwidthResult("softmax backward", s, "cpu", t, 12.0 * n * c, copy,
+                    "12 B/element at copy bandwidth"));
         }
         for (int[] s : first(CLASSIFIER, take)) {
             int n = s[0];
@@ -252,13 +269,14 @@ public final class Benchmark {
             Stats t = wallClock(runs, i -> sx.classifier(x, w, b, y, n, d, c, ClassifierOptions.defaults(), gw, gb, null));
             double flops = 4.0 * n * d * c;
             into.add(new Result("classifier", shape(s), "cpu", "", t, flops / (t.medianMs() * 1e9),
-                    "TFLOP/s", Double.NaN, "", -1));
+                    "TFLOP/s", flops / (sgemm * 1e6), "its two products at the sgemm ceiling", -1));
         }
         if (!options.quick()) {
             // From host arrays is the same call on the CPU; timed at the host-array shapes for comparison.
             for (int[] s : first(HOST_CE, take)) {
                 Stats t = hostCrossEntropy(s[0], s[1], runs);
-                into.add(bandwidthResult("cross-entropy (host arrays)", s, "cpu", t, 4.0 * s[0] * s[1], Double.NaN, ""));
+                into.add(bandwidthResult("cross-entropy (host arrays)", s, "cpu", t, 8.0 * s[0] * s[1], copy,
+                        "8 B/logit at copy bandwidth"));
             }
             trainingInto(TRAIN_ROWS_CPU, "cpu", 3, into);
             endToEnd("cpu", into);

@@ -22,16 +22,17 @@ import org.softxent.backend.CrossEntropyProblem;
  *       ({@link SkinnyProducts}), OpenBLAS's sgemm ({@link Blas}) for the others (dW accumulating
  *       in float across blocks of rows), 4–12× faster on the benchmark's classifier steps; the same bits at
  *       every call on a given machine, not across machines (OpenBLAS picks its kernels for the
- *       CPU). Where OpenBLAS cannot load, the products are the reference's and
- *       {@link #description()} says why.</li>
+ *       CPU, and softxent's kernels their instruction set). Where one of the two cannot load, the
+ *       other serves its shapes and the reference's products the rest; {@link #description()} says
+ *       which and why.</li>
  * </ul>
  */
 public final class CpuBackend implements Backend {
-    private final boolean blas;
+    private final boolean fast;
     private final String description;
 
-    private CpuBackend(boolean blas, String description) {
-        this.blas = blas;
+    private CpuBackend(boolean fast, String description) {
+        this.fast = fast;
         this.description = description;
     }
 
@@ -45,16 +46,17 @@ public final class CpuBackend implements Backend {
      * ({@link SkinnyProducts}) and by OpenBLAS for the others, where they load.
      */
     public static CpuBackend fast() {
-        String why = Blas.whyNot();
-        if (why != null) {
-            return new CpuBackend(false, "CPU (products in Java, double accumulation: " + why + "; "
+        String blas = Blas.whyNot();
+        String skinny = SkinnyProducts.whyNot();
+        if (blas != null && skinny != null) {
+            return new CpuBackend(false, "CPU (products in Java, double accumulation: " + blas + "; " + skinny + "; "
                     + threads() + " threads)");
         }
-        String skinny = SkinnyProducts.whyNot() == null
-                ? " and softxent's " + SkinnyProducts.name() + " kernels for up to " + SkinnyProducts.MAX_CLASSES
-                + " classes" : "";
-        return new CpuBackend(true, "CPU (products by " + Blas.name() + skinny + ", float accumulation; the rest in "
-                + "double; " + threads() + " threads)");
+        String kernels = "softxent's " + SkinnyProducts.name() + " kernels for few classes";
+        String products = blas != null ? kernels + ", in Java with double accumulation for the others (" + blas + ")"
+                : skinny != null ? Blas.name() : Blas.name() + " and " + kernels;
+        return new CpuBackend(true, "CPU (products by " + products + ", float accumulation; the rest in double; "
+                + threads() + " threads)");
     }
 
     private static int threads() {
@@ -198,7 +200,7 @@ public final class CpuBackend implements Backend {
         if (problem.b() != null) {
             rejectNonFinite("b", problem.b(), problem.classes(), false);
         }
-        return CpuClassifier.run(problem, blas);
+        return CpuClassifier.run(problem, fast);
     }
 
     @Override
@@ -211,7 +213,7 @@ public final class CpuBackend implements Backend {
             rejectNonFinite("b", problem.b(), problem.outputs(), false);
         }
         rejectNonFinite("targets", problem.targets(), problem.outputs(), false);
-        return CpuClassifier.run(problem, blas);
+        return CpuClassifier.run(problem, fast);
     }
 
     @Override
@@ -222,7 +224,7 @@ public final class CpuBackend implements Backend {
         if (b != null) {
             rejectNonFinite("b", b, classes, false);
         }
-        CpuClassifier.linearSoftmax(x, w, b, rows, features, classes, probsOut, predictedOut, blas);
+        CpuClassifier.linearSoftmax(x, w, b, rows, features, classes, probsOut, predictedOut, fast);
     }
 
     @Override

@@ -13,9 +13,11 @@ import org.softxent.backend.ClassifierProblem;
  *
  * <p>Rows are processed in chunks of a fixed size, so the N×C logits never need to exist at once.
  * The products come in two kinds. Exact: every product accumulates in double, in an order fixed by
- * the shapes alone, and dW, db accumulate in double across chunks (the reference). Fast: OpenBLAS's
- * sgemm ({@link Blas}) in float, as NumPy and PyTorch compute them, dW accumulating in float across
- * chunks; the softmax, the loss and db stay in double either way.
+ * the shapes alone, and dW, db accumulate in double across chunks (the reference). Fast: in float,
+ * as NumPy and PyTorch compute them, by softxent's own kernels where they apply
+ * ({@link SkinnyProducts}: few classes) and by OpenBLAS's sgemm ({@link Blas}) otherwise, dW
+ * accumulating in float within a block or task and in double across them; the softmax, the loss
+ * and db stay in double either way.
  */
 final class CpuClassifier {
     /** Logits per chunk: bounds the chunk buffers at 8 MiB of logits and 4 MiB of dS. */
@@ -46,15 +48,39 @@ final class CpuClassifier {
     private CpuClassifier() {
     }
 
-    /** The softmax classifier; {@code blas}: the products by {@link Blas}, else exact. */
-    static double run(ClassifierProblem pr, boolean blas) {
+    /** How a call's products are computed. */
+    private enum Products {
+        /** In double, in Java: the reference's. */
+        EXACT,
+        /** By {@link SkinnyProducts}, block by block. */
+        SKINNY,
+        /** By {@link Blas}, block by block. */
+        BLAS;
+
+        /** The fast engine's choice for d features and c classes, or the reference's. */
+        static Products of(boolean fast, int d, int c) {
+            if (fast && SkinnyProducts.applies(d, c)) {
+                return SKINNY;
+            }
+            return fast && Blas.whyNot() == null ? BLAS : EXACT;
+        }
+
+        /** Whether each block's loss runs on the block's own thread (no parallelism of its own). */
+        boolean byBlocks() {
+            return this != EXACT;
+        }
+    }
+
+    /** The softmax classifier; {@code fast}: the fast engine's products, else the reference's. */
+    static double run(ClassifierProblem pr, boolean fast) {
         final int c = pr.classes();
+        final Products how = Products.of(fast, pr.features(), c);
         final int[] labels = pr.labels();
         CrossEntropyRows ce = CrossEntropyRows.forLabels(labels, c, pr.options().crossEntropy());
         final int[] predicted = pr.predicted();
-        double lossSum = linear(blas, pr.x(), pr.w(), pr.b(), pr.rows(), pr.features(), c, pr.options().reg(),
+        double lossSum = linear(how, pr.x(), pr.w(), pr.b(), pr.rows(), pr.features(), c, pr.options().reg(),
                 pr.gradW(), pr.gradB(), pr.gradX(), (logits, first, m, ds) ->
-                        Parallel.sum(m, Parallel.rowsPerRange(c), blas ? 0 : (long) m * c, (from, to) -> {
+                        Parallel.sum(m, Parallel.rowsPerRange(c), how.byBlocks() ? 0 : (long) m * c, (from, to) -> {
                             RowSoftmax row = new RowSoftmax(c);
                             double partial = 0.0;
                             for (int i = from; i < to; i++) {
@@ -85,9 +111,10 @@ final class CpuClassifier {
      * softmax (in double, as the engine's) into probsOut and its argmax into predictedOut.
      */
     static void linearSoftmax(float[] x, float[] w, float[] b, int n, int d, int c, float[] probsOut,
-                              int[] predictedOut, boolean blas) {
-        linear(blas, x, w, b, n, d, c, 0, null, null, null, (logits, first, m, ds) ->
-                Parallel.sum(m, Parallel.rowsPerRange(c), blas ? 0 : (long) m * c, (from, to) -> {
+                              int[] predictedOut, boolean fast) {
+        Products how = Products.of(fast, d, c);
+        linear(how, x, w, b, n, d, c, 0, null, null, null, (logits, first, m, ds) ->
+                Parallel.sum(m, Parallel.rowsPerRange(c), how.byBlocks() ? 0 : (long) m * c, (from, to) -> {
                     RowSoftmax row = new RowSoftmax(c);
                     for (int i = from; i < to; i++) {
                         if (predictedOut != null) {
@@ -105,17 +132,18 @@ final class CpuClassifier {
     }
 
     /** The linear sigmoid classifier: the same products around {@link SigmoidLoss} of each element. */
-    static double run(BinaryClassifierProblem pr, boolean blas) {
+    static double run(BinaryClassifierProblem pr, boolean fast) {
         final int k = pr.outputs();
+        final Products how = Products.of(fast, pr.features(), k);
         final float[] targets = pr.targets();
         BinaryCrossEntropyOptions bce = pr.options().binaryCrossEntropy();
         final float[] posWeight = bce.posWeight();
         final int[] predicted = pr.predicted();
         long elements = (long) pr.rows() * k;
         final double gradScale = bce.reduction() == Reduction.MEAN ? 1.0 / elements : 1.0;
-        double lossSum = linear(blas, pr.x(), pr.w(), pr.b(), pr.rows(), pr.features(), k, pr.options().reg(),
+        double lossSum = linear(how, pr.x(), pr.w(), pr.b(), pr.rows(), pr.features(), k, pr.options().reg(),
                 pr.gradW(), pr.gradB(), pr.gradX(), (logits, first, m, ds) ->
-                        Parallel.sum(m, Parallel.rowsPerRange(k), blas ? 0 : (long) m * k, (from, to) -> {
+                        Parallel.sum(m, Parallel.rowsPerRange(k), how.byBlocks() ? 0 : (long) m * k, (from, to) -> {
                             double partial = 0.0;
                             for (int i = from * k; i < to * k; i++) {
                                 if (predicted != null) {
@@ -140,13 +168,16 @@ final class CpuClassifier {
      * dS, then dW += Xᵀ·dS, db += Σ dS, dX = dS·Wᵀ. Returns the sum of the chunks' losses; writes
      * gradW (with 2·reg·W), gradB and gradX when they are not null.
      */
-    private static double linear(boolean blas, float[] x, float[] w, float[] b, int n, int d, int c, double reg,
+    private static double linear(Products how, float[] x, float[] w, float[] b, int n, int d, int c, double reg,
                                  float[] gradW, float[] gradB, float[] gradX, ChunkLoss loss) {
-        if (!blas) {
-            return linearExact(x, w, b, n, d, c, reg, gradW, gradB, gradX, loss);
+        switch (how) {
+            case SKINNY:
+                return linearSkinny(x, w, b, n, d, c, reg, gradW, gradB, gradX, loss);
+            case BLAS:
+                return linearBlas(x, w, b, n, d, c, reg, gradW, gradB, gradX, loss);
+            default:
+                return linearExact(x, w, b, n, d, c, reg, gradW, gradB, gradX, loss);
         }
-        return SkinnyProducts.applies(d, c) ? linearSkinny(x, w, b, n, d, c, reg, gradW, gradB, gradX, loss)
-                : linearBlas(x, w, b, n, d, c, reg, gradW, gradB, gradX, loss);
     }
 
     /** {@link #linear} with the products in double, in Java. */

@@ -93,10 +93,44 @@ final class SkinnyProducts {
         return NAME;
     }
 
-    /** Whether the products serve a classifier of {@code features} inputs and {@code classes} outputs. */
+    /**
+     * Whether the products serve a classifier of {@code features} inputs and {@code classes}
+     * outputs. With AVX2 (8 lanes, 16 registers: tiles of 6 classes) only what one tile holds,
+     * {@value #AVX2_CLASSES} classes: the limits above were measured with AVX-512, and beyond one
+     * tile X is read again per group.
+     */
     static boolean applies(int features, int classes) {
-        return WHY_NOT == null && features <= MAX_FEATURES
-                && (classes <= ONE_GROUP || classes <= MAX_CLASSES && features <= TWO_GROUPS_FEATURES);
+        if (WHY_NOT != null || features > MAX_FEATURES) {
+            return false;
+        }
+        if (isa() == 1) {
+            return classes <= AVX2_CLASSES;
+        }
+        return classes <= ONE_GROUP || classes <= MAX_CLASSES && features <= TWO_GROUPS_FEATURES;
+    }
+
+    /** Classes in one register tile of the AVX2 kernels. */
+    static final int AVX2_CLASSES = 6;
+
+    /**
+     * Uses the instruction set {@code set} (1: AVX2, 2: AVX-512) where the CPU has it, and returns
+     * the set in use: for the tests, which run both kernels on a machine that has both.
+     */
+    static int useIsa(int set) {
+        requireLoaded();
+        return useIsa0(set);
+    }
+
+    /** The instruction set in use: 1 for AVX2, 2 for AVX-512. */
+    static int isaInUse() {
+        requireLoaded();
+        return isa();
+    }
+
+    private static void requireLoaded() {
+        if (WHY_NOT != null) {
+            throw new IllegalStateException(WHY_NOT);
+        }
     }
 
     /**
@@ -113,6 +147,8 @@ final class SkinnyProducts {
      * @param wT W transposed, [c, d]
      */
     static void logits(float[] x, int xOff, int rows, int d, float[] wT, int c, float[] out, int outOff) {
+        requireLoaded();
+        requireShape(rows, d, c);
         check("x", x, xOff, (long) rows * d);
         check("wT", wT, 0, (long) c * d);
         check("out", out, outOff, (long) rows * c);
@@ -127,6 +163,8 @@ final class SkinnyProducts {
      */
     static void weightGradient(float[] x, int xOff, int rows, int d, float[] ds, int dsOff, int c, float[] dwT,
                                boolean accumulate) {
+        requireLoaded();
+        requireShape(rows, d, c);
         check("x", x, xOff, (long) rows * d);
         check("ds", ds, dsOff, (long) rows * c);
         check("dwT", dwT, 0, (long) c * d);
@@ -137,11 +175,20 @@ final class SkinnyProducts {
 
     /** dx[dxOff + i·d + k] = Σ_j ds[dsOff + i·c + j]·wT[j·d + k], the classes added in order. */
     static void inputGradient(float[] ds, int dsOff, int rows, int c, float[] wT, int d, float[] dx, int dxOff) {
+        requireLoaded();
+        requireShape(rows, d, c);
         check("ds", ds, dsOff, (long) rows * c);
         check("wT", wT, 0, (long) c * d);
         check("dx", dx, dxOff, (long) rows * d);
         if (!inputGradient0(ds, dsOff, rows, c, wT, d, dx, dxOff)) {
             throw pinFailed();
+        }
+    }
+
+    private static void requireShape(int rows, int d, int c) {
+        if (rows < 0 || d < 0 || c < 0 || d > MAX_FEATURES) {
+            throw new IllegalArgumentException("rows " + rows + ", features " + d + ", classes " + c
+                    + ": each at least 0, the features at most " + MAX_FEATURES);
         }
     }
 
@@ -154,11 +201,17 @@ final class SkinnyProducts {
         }
     }
 
-    private static OutOfMemoryError pinFailed() {
-        return new OutOfMemoryError("the JVM could not give softxent's CPU products direct access to an array");
+    /**
+     * The native side returned false: the JVM could not give it an array (its own OutOfMemoryError
+     * is then pending and is what the caller sees), or the instruction set went missing.
+     */
+    private static IllegalStateException pinFailed() {
+        return new IllegalStateException("softxent's CPU products could not reach an array or run on this CPU");
     }
 
     private static native int isa();
+
+    private static native int useIsa0(int set);
 
     private static native boolean logits0(float[] x, int xOff, int rows, int d, float[] wT, int c, float[] out,
                                           int outOff);

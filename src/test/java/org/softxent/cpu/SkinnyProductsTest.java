@@ -10,12 +10,14 @@ import static org.softxent.testing.Close.CLASSIFIER;
 import static org.softxent.testing.Close.assertClose;
 
 import java.util.concurrent.ForkJoinPool;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.softxent.ClassifierOptions;
 import org.softxent.ClassifierResult;
 import org.softxent.Softxent;
+import org.softxent.backend.NativeLibraries;
 import org.softxent.testing.Oracle;
 import org.softxent.testing.Rng;
 import org.softxent.Reduction;
@@ -29,31 +31,59 @@ import org.softxent.Reduction;
 class SkinnyProductsTest {
     private static final double EPS = Math.ulp(1.0f) / 2;
 
+    /** The instruction sets this CPU runs the kernels with: AVX2 (1), and AVX-512 (2) where it has it. */
+    private static int[] sets() {
+        Assumptions.assumeTrue(NativeLibraries.here(), "softxent's CPU kernels are built for linux-x86_64 only");
+        int best = SkinnyProducts.isaInUse();
+        return best == 2 ? new int[] {1, 2} : new int[] {best};
+    }
+
+    /** Runs {@code body} with each instruction set in turn, then goes back to the best. */
+    private static void withEachSet(java.util.function.IntConsumer body) {
+        int[] sets = sets();
+        try {
+            for (int set : sets) {
+                assertEquals(set, SkinnyProducts.useIsa(set), "the instruction set in use");
+                body.accept(set);
+            }
+        } finally {
+            SkinnyProducts.useIsa(sets[sets.length - 1]);
+        }
+    }
+
     @Test
     void loadsOnThisMachine() {
-        // This project's machines are linux-x86_64 with AVX2 at least: the products must be there.
+        Assumptions.assumeTrue(NativeLibraries.here(), "softxent's CPU kernels are built for linux-x86_64 only");
+        Assumptions.assumeFalse("false".equals(System.getProperty(SkinnyProducts.PROPERTY)), "turned off");
+        // The build compiles them with gcc wherever it runs on linux-x86_64 (src/main/c/build.sh
+        // warns when it cannot), and every machine this project runs on has AVX2 at least: a missing
+        // library here is a broken build, not a fallback.
         assertNull(SkinnyProducts.whyNot(), "the CPU products did not load");
-        assertTrue(SkinnyProducts.applies(784, 10));
+        assertTrue(SkinnyProducts.applies(784, 6));
         assertTrue(!SkinnyProducts.applies(784, SkinnyProducts.MAX_CLASSES + 1));
+        assertTrue(!SkinnyProducts.applies(SkinnyProducts.MAX_FEATURES + 1, 2));
     }
 
     @Test
     void everyProductMatchesADoubleSumOnEveryEdge() {
         Rng rng = Rng.fresh();
         int[] features = {1, 3, 7, 8, 9, 15, 16, 17, 31, 32, 33, 47, 100};
-        for (int d : features) {
-            for (int c = 1; c <= SkinnyProducts.MAX_CLASSES; c++) {
-                for (int rows = 1; rows <= 5; rows += 2) {
-                    check(rng, rows, d, c);
+        withEachSet(set -> {
+            for (int d : features) {
+                for (int c = 1; c <= SkinnyProducts.MAX_CLASSES; c++) {
+                    for (int rows = 1; rows <= 5; rows += 2) {
+                        check(rng, rows, d, c, set);
+                    }
                 }
             }
-        }
-        check(rng, 9, 784, 10);
-        check(rng, 4, 2050, 16);
+            check(rng, 9, 784, 10, set);
+            check(rng, 4, 2050, 16, set);
+        });
     }
 
-    private static void check(Rng rng, int rows, int d, int c) {
-        String what = rows + " rows × " + d + " features × " + c + " classes, " + rng;
+    private static void check(Rng rng, int rows, int d, int c, int set) {
+        String what = rows + " rows × " + d + " features × " + c + " classes, " + (set == 2 ? "AVX-512" : "AVX2")
+                + ", " + rng;
         int xOff = rng.nextInt(0, 5);
         float[] x = rng.normal(xOff + rows * d + 3, 1);
         float[] wT = rng.normal(c * d, 1);
@@ -78,8 +108,13 @@ class SkinnyProductsTest {
         float[] ds = rng.normal(outOff + rows * c, 1);
         float[] start = rng.normal(c * d, 1);
         for (boolean accumulate : new boolean[] {false, true}) {
-            float[] g = start.clone();
+            float[] g = java.util.Arrays.copyOf(start, c * d + 3);
+            g[c * d] = 7f;
+            g[c * d + 1] = -7f;
+            g[c * d + 2] = 0.5f;
+            float[] gBefore = g.clone();
             SkinnyProducts.weightGradient(x, xOff, rows, d, ds, outOff, c, g, accumulate);
+            untouchedOutside(gBefore, g, 0, c * d, "dWT (accumulate " + accumulate + ") of " + what);
             for (int j = 0; j < c; j++) {
                 for (int k = 0; k < d; k++) {
                     double sum = accumulate ? start[j * d + k] : 0;
@@ -131,6 +166,7 @@ class SkinnyProductsTest {
 
     @Test
     void boundsAreCheckedBeforeTheNativeCode() {
+        Assumptions.assumeTrue(SkinnyProducts.whyNot() == null, "the CPU products are not loaded");
         float[] x = new float[10];
         float[] wT = new float[10];
         float[] out = new float[4];
@@ -142,6 +178,9 @@ class SkinnyProductsTest {
                 () -> SkinnyProducts.weightGradient(x, 0, 3, 5, out, 0, 2, wT, false));
         assertThrows(IndexOutOfBoundsException.class,
                 () -> SkinnyProducts.inputGradient(out, 0, 2, 2, wT, 5, new float[9], 0));
+        // Negative dimensions whose products come out positive are refused too.
+        assertThrows(IllegalArgumentException.class, () -> SkinnyProducts.logits(x, 0, -2, -5, wT, 2, out, 0));
+        assertThrows(IllegalArgumentException.class, () -> SkinnyProducts.logits(x, 0, 2, 5, wT, -2, out, 0));
         // And the library still works afterwards.
         SkinnyProducts.logits(x, 0, 2, 5, wT, 2, out, 0);
     }
@@ -152,18 +191,26 @@ class SkinnyProductsTest {
      * with b, L2 and dX, against the double oracle; and the same bits from a pool of one thread.
      */
     @ParameterizedTest(name = "{0}x{1}x{2}")
-    @CsvSource({"6685, 784, 10", "1024, 8192, 12", "3001, 100, 16", "777, 33, 1"})
-    void theClassifierMatchesTheOracleAndGivesTheSameBitsOnOneThread(int n, int d, int c) throws Exception {
+    @CsvSource({"6685, 784, 10", "1024, 8192, 12", "3001, 100, 16", "777, 33, 2", "2500, 600, 5"})
+    void theClassifierMatchesTheOracleAndGivesTheSameBitsOnOneThread(int n, int d, int c) {
         Rng rng = Rng.fresh();
+        withEachSet(set -> {
+            if (SkinnyProducts.applies(d, c)) {
+                classifier(rng, n, d, c, set);
+            }
+        });
+    }
+
+    private static void classifier(Rng rng, int n, int d, int c, int set) {
         float[] x = rng.normal(n * d, 1);
         float[] w = rng.normal(d * c, 0.05);
         float[] b = rng.normal(c, 0.1);
         int[] y = rng.labels(n, c);
         double reg = 0.01;
-        String what = n + "x" + d + "x" + c + " " + rng;
+        String what = n + "x" + d + "x" + c + " " + (set == 2 ? "AVX-512" : "AVX2") + " " + rng;
         Oracle.Classifier ref = Oracle.classifier(x, w, b, y, n, d, c, reg, null, -100, 0, Reduction.MEAN);
         try (Softxent sx = Softxent.open(org.softxent.Device.CPU)) {
-            assertTrue(sx.description().contains("kernels"), sx.description());
+            assertTrue(sx.description().contains("kernels for few classes"), sx.description());
             ClassifierOptions o = ClassifierOptions.defaults().withReg(reg);
             float[] gw = new float[d * c];
             float[] gb = new float[c];
@@ -184,6 +231,8 @@ class SkinnyProductsTest {
                 double loss1 = one.submit(() -> sx.classifier(x, w, b, y, n, d, c, o, gw1, gb1, gx1, predicted1).loss())
                         .get();
                 assertEquals(r.loss(), loss1, "the loss on one thread, " + what);
+            } catch (InterruptedException | java.util.concurrent.ExecutionException e) {
+                throw new AssertionError(what, e);
             } finally {
                 one.shutdown();
             }
@@ -191,6 +240,12 @@ class SkinnyProductsTest {
             assertArrayEquals(gb, gb1, "db on one thread, " + what);
             assertArrayEquals(gx, gx1, "dX on one thread, " + what);
             assertArrayEquals(predicted, predicted1, "predictions on one thread, " + what);
+
+            // dX alone, without b: no dW partials to add up.
+            float[] gxOnly = new float[n * d];
+            sx.classifier(x, w, null, y, n, d, c, o, null, null, gxOnly);
+            Oracle.Classifier noBias = Oracle.classifier(x, w, null, y, n, d, c, reg, null, -100, 0, Reduction.MEAN);
+            assertClose(noBias.gradX(), gxOnly, CLASSIFIER, "dX alone, no b, " + what);
         }
     }
 }
