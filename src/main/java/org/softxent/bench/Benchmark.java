@@ -75,6 +75,8 @@ public final class Benchmark {
     static final long SWEEP_ELEMENTS = 1L << 27;
     static final String SWEEP = "cross-entropy sweep (device)";
     static final int TRAIN_ROWS_CPU = 131_072;
+    /** The most warm-up calls before a host-side timing. */
+    static final int WARM_UP_CALLS = 30;
     static final int TRAIN_ROWS_GPU = 1_048_576;
     static final int[] TRAIN_SHAPE = {256, 10};
     /** The implementations printed beside each device's rows. */
@@ -327,9 +329,14 @@ public final class Benchmark {
         return wallClock(runs, i -> sx.crossEntropy(z, n, c, y, CrossEntropyOptions.defaults(), grad, null));
     }
 
-    /** Host-side timing: two warm-up calls, then {@code runs} timed ones. */
+    /**
+     * Host-side timing: warm-up calls until at least two have run and 0.3 s has passed (at most
+     * {@value #WARM_UP_CALLS}), so that the JIT has compiled the loops before the clock starts, then
+     * {@code runs} timed ones.
+     */
     private static Stats wallClock(int runs, IntConsumer op) {
-        for (int i = 0; i < 2; i++) {
+        long warmUntil = System.nanoTime() + 300_000_000L;
+        for (int i = 0; i < WARM_UP_CALLS && (i < 2 || System.nanoTime() < warmUntil); i++) {
             op.accept(i);
         }
         double[] ms = new double[runs];

@@ -392,14 +392,31 @@ final class CpuClassifier {
      */
     private static double[] widen(float[] logitsF, int mb, int c, float[] b, int firstRow) {
         double[] logits = Scratch.doubles(Scratch.LOGITS, mb * c);
+        // Branch-free loops the JIT vectorises; a non-finite logit (all exponent bits set) is
+        // looked for again only when one was seen.
+        int nonFinite = 0;
         for (int i = 0; i < mb; i++) {
-            for (int k = 0; k < c; k++) {
-                float v = logitsF[i * c + k];
-                if (!Float.isFinite(v)) {
-                    throw new IllegalArgumentException("logits x·w + b overflow float at row " + (firstRow + i)
-                            + ", class " + k + " (" + v + "): scale the features or the weights down");
+            int row = i * c;
+            if (b == null) {
+                for (int k = 0; k < c; k++) {
+                    float v = logitsF[row + k];
+                    nonFinite |= ((Float.floatToRawIntBits(v) & 0x7f800000) + 0x00800000) >>> 31;
+                    logits[row + k] = v;
                 }
-                logits[i * c + k] = (double) v + (b == null ? 0.0 : b[k]);
+            } else {
+                for (int k = 0; k < c; k++) {
+                    float v = logitsF[row + k];
+                    nonFinite |= ((Float.floatToRawIntBits(v) & 0x7f800000) + 0x00800000) >>> 31;
+                    logits[row + k] = (double) v + b[k];
+                }
+            }
+        }
+        if (nonFinite != 0) {
+            for (int i = 0; i < mb * c; i++) {
+                if (!Float.isFinite(logitsF[i])) {
+                    throw new IllegalArgumentException("logits x·w + b overflow float at row " + (firstRow + i / c)
+                            + ", class " + i % c + " (" + logitsF[i] + "): scale the features or the weights down");
+                }
             }
         }
         return logits;

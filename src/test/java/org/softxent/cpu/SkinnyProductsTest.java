@@ -186,6 +186,41 @@ class SkinnyProductsTest {
     }
 
     /**
+     * Logits that overflow float in the products are refused with the row and the class, by the
+     * kernels (10 classes) and by OpenBLAS (40), and the engine works afterwards.
+     */
+    @ParameterizedTest(name = "{0} classes")
+    @CsvSource({"10", "40"})
+    void logitsThatOverflowFloatAreRefusedWithTheirRow(int c) {
+        Rng rng = Rng.fresh();
+        int n = 700;
+        int d = 64;
+        float[] x = rng.normal(n * d, 1);
+        float[] w = rng.normal(d * c, 0.1);
+        int[] y = rng.labels(n, c);
+        int row = rng.nextInt(0, n);
+        int k = rng.nextInt(0, c);
+        for (int q = 0; q < d; q++) {
+            x[row * d + q] = 1e30f;
+            w[q * c + k] = 1e10f;
+        }
+        try (Softxent sx = Softxent.open(org.softxent.Device.CPU)) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> sx.classifier(x, w, null, y, n, d, c, ClassifierOptions.defaults(), new float[d * c], null,
+                            null));
+            assertTrue(e.getMessage().startsWith("logits x·w + b overflow float at row " + row + ", class " + k + " "),
+                    e.getMessage() + " " + rng);
+            x[row * d] = 1f;
+            for (int q = 0; q < d; q++) {
+                x[row * d + q] = 1f;
+                w[q * c + k] = 0.1f;
+            }
+            assertTrue(Double.isFinite(sx.classifier(x, w, null, y, n, d, c, ClassifierOptions.defaults()).loss()),
+                    "usable afterwards, " + rng);
+        }
+    }
+
+    /**
      * The classifier on the fast engine at shapes that split into several blocks per task (784
      * features: blocks of 167 rows) and into several rounds of tasks (8,192 features, 12 classes),
      * with b, L2 and dX, against the double oracle; and the same bits from a pool of one thread.
