@@ -28,23 +28,24 @@ final class Engines {
     /**
      * The engine for the running task.
      *
-     * @param device {@code auto}: the GPU Spark's resource scheduling gave this task
-     *               ({@code TaskContext.resources().get("gpu")}), the CPU when it gave none;
-     *               {@code gpu}: the task's GPU, or when the task has none, the GPU softxent finds
-     *               ({@code Softxent.open(Device.GPU)}); fails when there is none; {@code cpu}: the CPU reference
+     * @param device    {@code auto}: the GPU Spark's resource scheduling gave this task
+     *                  ({@code TaskContext.resources().get("gpu")}), the CPU when it gave none;
+     *                  {@code gpu}: the task's GPU, or when the task has none, the GPU softxent finds
+     *                  ({@code Softxent.open(Device.GPU)}); fails when there is none; {@code cpu}: the CPU
+     * @param precision on the CPU: {@code exact}, the CPU reference; {@code float}, the CPU engine
      */
-    static Softxent forTask(String device) {
+    static Softxent forTask(String device, String precision) {
         TaskContext context = TaskContext.get();
-        return forTask(device, context == null ? null : gpuOrdinal(context.resourcesJMap()));
+        return forTask(device, precision, context == null ? null : gpuOrdinal(context.resourcesJMap()));
     }
 
-    /** {@link #forTask(String)} for a task given the GPU {@code ordinal} (null: none). */
-    static Softxent forTask(String device, Integer ordinal) {
+    /** {@link #forTask(String, String)} for a task given the GPU {@code ordinal} (null: none). */
+    static Softxent forTask(String device, String precision, Integer ordinal) {
         switch (device) {
             case "cpu":
-                return cpu();
+                return cpu(precision);
             case "auto":
-                return ordinal != null ? gpu(ordinal) : cpu();
+                return ordinal != null ? gpu(ordinal) : cpu(precision);
             case "gpu":
                 return ordinal != null ? gpu(ordinal) : OPEN.computeIfAbsent("gpu", k -> Softxent.open(Device.GPU));
             default:
@@ -53,12 +54,19 @@ final class Engines {
     }
 
     /**
-     * The CPU: softxent's exact reference (double accumulation), as MLlib's own aggregator computes
-     * in double. The OpenBLAS engine's float products would cost the fit its parity with MLlib: on
-     * digits at regParam 1e-3 its coefficients ended 1.3e-3 (relative) from MLlib's.
+     * The CPU: {@code exact}, softxent's reference (double accumulation), as MLlib's own aggregator
+     * computes in double; {@code float}, softxent's CPU engine (float products, as on a GPU; the
+     * softmax, the loss and the sums in double).
      */
-    private static Softxent cpu() {
-        return OPEN.computeIfAbsent("cpu", k -> Softxent.openReference());
+    private static Softxent cpu(String precision) {
+        switch (precision) {
+            case "exact":
+                return OPEN.computeIfAbsent("cpu", k -> Softxent.openReference());
+            case "float":
+                return OPEN.computeIfAbsent("cpu-float", k -> Softxent.open(Device.CPU));
+            default:
+                throw new IllegalArgumentException("precision must be exact or float, not " + precision);
+        }
     }
 
     private static Softxent gpu(int ordinal) {

@@ -28,7 +28,7 @@ final class GradientSum implements Serializable {
 
     /** Adds one block at the coefficients w [features, outputs] and b [outputs] (or null). */
     GradientSum add(Block block, Setup s, float[] w, float[] b) {
-        Softxent engine = Engines.forTask(s.device);
+        Softxent engine = Engines.forTask(s.device, s.precision);
         engines.add(engine.description());
         int f = s.features;
         int k = s.outputs;

@@ -24,13 +24,15 @@ final class Setup implements Serializable {
     final float[] classWeights;
     final double labelSmoothing;
     final String device;
+    /** On CPU executors: exact (the reference) or float (the CPU engine). */
+    final String precision;
     final int blockRows;
 
     private transient ClassifierOptions classifierOptions;
     private transient BinaryClassifierOptions binaryOptions;
 
     Setup(int features, int outputs, boolean multinomial, boolean fitIntercept, double[] mean, double[] inverseStd,
-          float[] classWeights, double labelSmoothing, String device, int blockRows) {
+          float[] classWeights, double labelSmoothing, String device, String precision, int blockRows) {
         this.features = features;
         this.outputs = outputs;
         this.multinomial = multinomial;
@@ -40,6 +42,7 @@ final class Setup implements Serializable {
         this.classWeights = classWeights;
         this.labelSmoothing = labelSmoothing;
         this.device = device;
+        this.precision = precision;
         this.blockRows = blockRows;
     }
 

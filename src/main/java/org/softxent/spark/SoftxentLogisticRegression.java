@@ -51,6 +51,9 @@ import scala.Tuple2;
  * smoothing the fit is the one of weightCol = wᵢ·cw_{yᵢ}; with label smoothing, the multinomial family
  * applies them as PyTorch's weighted, smoothed cross-entropy does, through softxent) and {@code labelSmoothing} (PyTorch's; for the binomial family the target becomes
  * y·(1 − ε) + ε/2, the same thing for two classes). {@code device}: auto, cpu or gpu.
+ * {@code precision}, for CPU executors: exact (the default: softxent's double reference, whose
+ * objective matches MLlib's to about 1e-9) or float (softxent's CPU engine; the README gives its
+ * parity and speed).
  */
 public class SoftxentLogisticRegression
         extends ProbabilisticClassifier<Vector, SoftxentLogisticRegression, SoftxentLogisticRegressionModel>
@@ -70,6 +73,7 @@ public class SoftxentLogisticRegression
     private final DoubleArrayParam classWeights;
     private final DoubleParam labelSmoothing;
     private final Param<String> device;
+    private final Param<String> precision;
     private final IntParam blockSize;
     private final IntParam aggregationDepth;
 
@@ -104,6 +108,11 @@ public class SoftxentLogisticRegression
                 "auto (the GPU Spark assigns the task, else the CPU), cpu, or gpu (the task's GPU, else any "
                         + "GPU softxent finds; fails without one)",
                 oneOf("auto", "cpu", "gpu"));
+        precision = new Param<>(this, "precision",
+                "on CPU executors: exact (softxent's double reference, MLlib's own numerics) or float (softxent's "
+                        + "CPU engine: float products as on a GPU, the softmax, loss and sums in double); a GPU "
+                        + "always computes in float",
+                oneOf("exact", "float"));
         blockSize = new IntParam(this, "blockSize", "rows per packed block (> 0)", ParamValidators.gt(0.0));
         aggregationDepth = new IntParam(this, "aggregationDepth", "depth of treeAggregate (>= 2)",
                 ParamValidators.gtEq(2.0));
@@ -115,6 +124,7 @@ public class SoftxentLogisticRegression
         setDefault(family, "auto");
         setDefault(labelSmoothing, 0.0);
         setDefault(device, "auto");
+        setDefault(precision, "exact");
         setDefault(blockSize, 4096);
         setDefault(aggregationDepth, 2);
     }
@@ -137,6 +147,7 @@ public class SoftxentLogisticRegression
     public DoubleArrayParam classWeights() { return classWeights; }
     public DoubleParam labelSmoothing() { return labelSmoothing; }
     public Param<String> device() { return device; }
+    public Param<String> precision() { return precision; }
     public IntParam blockSize() { return blockSize; }
     public IntParam aggregationDepth() { return aggregationDepth; }
 
@@ -160,6 +171,7 @@ public class SoftxentLogisticRegression
     public double[] getClassWeights() { return getOrDefault(classWeights); }
     public double getLabelSmoothing() { return (Double) getOrDefault(labelSmoothing); }
     public String getDevice() { return getOrDefault(device).toLowerCase(Locale.ROOT); }
+    public String getPrecision() { return getOrDefault(precision).toLowerCase(Locale.ROOT); }
     public int getBlockSize() { return (Integer) getOrDefault(blockSize); }
     public int getAggregationDepth() { return (Integer) getOrDefault(aggregationDepth); }
 
@@ -173,6 +185,7 @@ public class SoftxentLogisticRegression
     public SoftxentLogisticRegression setClassWeights(double[] value) { set(classWeights, value); return this; }
     public SoftxentLogisticRegression setLabelSmoothing(double value) { set(labelSmoothing, value); return this; }
     public SoftxentLogisticRegression setDevice(String value) { set(device, value.toLowerCase(Locale.ROOT)); return this; }
+    public SoftxentLogisticRegression setPrecision(String value) { set(precision, value.toLowerCase(Locale.ROOT)); return this; }
     public SoftxentLogisticRegression setBlockSize(int value) { set(blockSize, value); return this; }
     public SoftxentLogisticRegression setAggregationDepth(int value) { set(aggregationDepth, value); return this; }
 
@@ -200,6 +213,10 @@ public class SoftxentLogisticRegression
 
     @Override
     public SoftxentLogisticRegressionModel train(Dataset<?> dataset) {
+        if (getDevice().equals("gpu") && isSet(precision) && getPrecision().equals("exact")) {
+            throw new IllegalArgumentException("precision = exact applies to CPU executors, and device = gpu computes "
+                    + "in float on GPUs only: set device to cpu or auto, or leave precision unset");
+        }
         String labelName = getLabelCol();
         String featuresName = getFeaturesCol();
         Column weight = isDefined(weightCol) && !getWeightCol().isEmpty()
@@ -303,7 +320,7 @@ public class SoftxentLogisticRegression
         // MLlib's maxBlockSizeInMB bounds its blocks); sparse vectors are made dense here.
         int blockRows = (int) Math.max(1, Math.min(getBlockSize(), BLOCK_BYTES / (4L * Math.max(1, features))));
         Setup setup = new Setup(features, outputs, multinomial, fit, fit ? mean : null, inverseStd, cw,
-                getLabelSmoothing(), getDevice(), blockRows);
+                getLabelSmoothing(), getDevice(), getPrecision(), blockRows);
         Broadcast<Setup> setupCast = jsc.broadcast(setup);
         JavaRDD<Block> blocks = rows.mapPartitions(it -> Block.pack(it, setupCast.value()))
                 .persist(StorageLevel.MEMORY_AND_DISK());

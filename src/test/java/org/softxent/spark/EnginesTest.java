@@ -28,11 +28,16 @@ class EnginesTest {
     }
 
     @Test
-    void withoutAGpuAutoAndCpuComputeOnTheReference() {
-        Softxent auto = Engines.forTask("auto", null);
+    void withoutAGpuAutoAndCpuComputeOnTheReferenceOrTheCpuEngine() {
+        Softxent auto = Engines.forTask("auto", "exact", null);
         assertEquals(Device.CPU, auto.device());
         assertTrue(auto.description().startsWith("CPU reference"), auto.description());
-        assertSame(auto, Engines.forTask("cpu", null), "one engine per executor and device");
-        assertThrows(IllegalArgumentException.class, () -> Engines.forTask("tpu", null));
+        assertSame(auto, Engines.forTask("cpu", "exact", null), "one engine per executor and device");
+        Softxent fast = Engines.forTask("cpu", "float", null);
+        assertEquals(Device.CPU, fast.device());
+        assertTrue(fast.description().contains("float accumulation"), fast.description());
+        assertSame(fast, Engines.forTask("auto", "float", null), "one engine per executor, device and precision");
+        assertThrows(IllegalArgumentException.class, () -> Engines.forTask("tpu", "exact", null));
+        assertThrows(IllegalArgumentException.class, () -> Engines.forTask("cpu", "half", null));
     }
 }

@@ -15,9 +15,9 @@ import org.softxent.testing.GpuTest;
 class GpuEnginesTest {
     @Test
     void autoTakesTheAssignedGpu() {
-        Softxent engine = Engines.forTask("auto", 0);
+        Softxent engine = Engines.forTask("auto", "exact", 0);
         assertEquals(Device.GPU, engine.device());
-        assertSame(engine, Engines.forTask("gpu", 0), "one engine per executor and device");
-        assertThrows(DeviceUnavailableException.class, () -> Engines.forTask("auto", 7));
+        assertSame(engine, Engines.forTask("gpu", "float", 0), "one engine per executor and device");
+        assertThrows(DeviceUnavailableException.class, () -> Engines.forTask("auto", "exact", 7));
     }
 }

@@ -206,6 +206,11 @@ class SparkContractTest {
         m = fails(rows(1, 1, 1, 2), lr.copy(new org.apache.spark.ml.param.ParamMap()).setFamily("binomial")
                 .setClassWeights(new double[] {1, 2}).setLabelSmoothing(0.1));
         assertTrue(m.contains("classWeights with labelSmoothing") && m.contains("binomial"), m);
+        // precision = exact cannot apply to a GPU: refused before any work, not ignored.
+        m = fails(rows(1, 1, 1, 2), lr.copy(new org.apache.spark.ml.param.ParamMap()).setDevice("gpu")
+                .setPrecision("exact"));
+        assertTrue(m.contains("precision = exact") && m.contains("device = gpu"), m);
+        assertThrows(IllegalArgumentException.class, () -> lr.setPrecision("half"));
     }
 
     /**

@@ -151,6 +151,65 @@ class SparkParityTest {
         compare("digits multinomial " + rng, softxent(1e-3), mllib(1e-3), train, test);
     }
 
+    /**
+     * precision = float (the CPU engine's float products on the executors) at the default tolerance:
+     * the final objective within 1e-5 (relative) of MLlib's converged one, converged without a
+     * line-search failure in about as many iterations as MLlib at the same tolerance, the test
+     * accuracy within 0.002, and every test prediction MLlib's but at near-ties.
+     */
+    @Test
+    void floatPrecisionOnDigits() throws IOException {
+        Rng rng = Rng.fresh();
+        List<List<Row>> parts = split(SparkTestData.digits(), rng, 0.25);
+        Dataset<Row> train = SparkTestData.frame(spark, parts.get(0), 3);
+        Dataset<Row> test = SparkTestData.frame(spark, parts.get(1), 1);
+        String what = "digits multinomial, precision float " + rng;
+        long t0 = System.nanoTime();
+        SoftxentLogisticRegressionModel a = new SoftxentLogisticRegression().setRegParam(1e-3).setMaxIter(500)
+                .setDevice("cpu").setPrecision("float").fit(train);
+        long t1 = System.nanoTime();
+        LogisticRegressionModel same = mllib(1e-3).setTol(1e-6).fit(train);
+        long t2 = System.nanoTime();
+        LogisticRegressionModel optimum = mllib(1e-3).fit(train);
+        double[] ha = a.summary().objectiveHistory();
+        double[] hb = optimum.summary().objectiveHistory();
+        double la = ha[ha.length - 1];
+        double lb = hb[hb.length - 1];
+        double accA = accuracy(a.transform(test));
+        double accB = accuracy(optimum.transform(test));
+        int itA = a.summary().totalIterations();
+        int itB = same.summary().totalIterations();
+        System.out.printf("%s: loss %.12g, MLlib's optimum %.12g (rel %.2e); accuracy %.4f / %.4f; iterations %d / %d "
+                        + "(MLlib at tol 1e-6); %.4f / %.4f s per iteration; %s%n", what, la, lb, Math.abs(la - lb) / lb,
+                accA, accB, itA, itB, (t1 - t0) / 1e9 / Math.max(1, itA), (t2 - t1) / 1e9 / Math.max(1, itB),
+                a.summary());
+        assertTrue(a.summary().engines().stream().allMatch(e -> e.contains("float accumulation")),
+                what + ": computed on " + a.summary().engines());
+        assertTrue(a.summary().convergence().contains("converged"), what + ": " + a.summary().convergence());
+        assertTrue(Math.abs(la - lb) <= 1e-5 * lb, what + ": objective " + la + " vs MLlib's " + lb);
+        assertTrue(itA <= 1.5 * itB + 5, what + ": " + itA + " iterations, MLlib " + itB);
+        assertTrue(Math.abs(accA - accB) <= 0.002, what + ": test accuracy " + accA + " vs MLlib's " + accB);
+        List<Row> ra = a.transform(test).select("rawPrediction", "prediction").collectAsList();
+        List<Row> rb = optimum.transform(test).select("rawPrediction", "prediction").collectAsList();
+        double maxDelta = 0;
+        for (int i = 0; i < ra.size(); i++) {
+            double[] za = ((Vector) ra.get(i).get(0)).toArray();
+            double[] zb = ((Vector) rb.get(i).get(0)).toArray();
+            for (int k = 0; k < za.length; k++) {
+                maxDelta = Math.max(maxDelta, Math.abs(za[k] - zb[k]));
+            }
+        }
+        for (int i = 0; i < ra.size(); i++) {
+            int pa = (int) ra.get(i).getDouble(1);
+            int pb = (int) rb.get(i).getDouble(1);
+            if (pa != pb) {
+                double[] zb = ((Vector) rb.get(i).get(0)).toArray();
+                assertTrue(zb[pb] - zb[pa] <= 2 * maxDelta, what + ": test row " + i + " predicted " + pa
+                        + ", MLlib " + pb + " by a margin gap of " + (zb[pb] - zb[pa]));
+            }
+        }
+    }
+
     @Test
     void withoutStandardization() {
         // The penalty on the original-space coefficients. Not on digits: its near-constant pixels
