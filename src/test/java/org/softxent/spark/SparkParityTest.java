@@ -75,8 +75,24 @@ class SparkParityTest {
         // The same test accuracy, row by row: every test row gets MLlib's prediction, except where
         // MLlib's own decision is a near-tie (its top two margins closer than twice the largest
         // margin difference between the two models), which the 1e-3 coefficient bound allows to flip.
-        List<Row> ra = a.transform(test).select("rawPrediction", "prediction").collectAsList();
-        List<Row> rb = b.transform(test).select("rawPrediction", "prediction").collectAsList();
+        Dataset<Row> pa = a.transform(test);
+        double[] ties = onlyNearTiesDiffer(what, pa, b.transform(test));
+        int flips = (int) ties[0];
+        long rows = pa.count();
+        // The accuracies differ by the near-ties at most (equal when none flipped).
+        assertTrue(Math.abs(accA - accB) <= (double) flips / rows + 1e-12, what + ": test accuracy " + accA
+                + " vs MLlib's " + accB + " with " + flips + " near-ties");
+        return new double[] {perA, perB};
+    }
+
+    /**
+     * Every test row gets MLlib's prediction, except where MLlib's own decision is a near-tie (its
+     * top two margins closer than twice the largest margin difference between the two models); the
+     * margins within 1e-2 of the largest. Returns {the rows that differ, the largest difference}.
+     */
+    private static double[] onlyNearTiesDiffer(String what, Dataset<Row> ours, Dataset<Row> mllib) {
+        List<Row> ra = ours.select("rawPrediction", "prediction").collectAsList();
+        List<Row> rb = mllib.select("rawPrediction", "prediction").collectAsList();
         double maxDelta = 0;
         double maxMargin = 0;
         for (int i = 0; i < ra.size(); i++) {
@@ -102,10 +118,7 @@ class SparkParityTest {
         assertTrue(maxDelta <= 1e-2 * maxMargin, what + ": margins differ by " + maxDelta + " (largest " + maxMargin + ")");
         System.out.printf("%s: %d of %d test predictions differ (near-ties), margins within %.2e%n", what, flips,
                 ra.size(), maxDelta);
-        // The accuracies differ by the near-ties at most (equal when none flipped).
-        assertTrue(Math.abs(accA - accB) <= (double) flips / ra.size() + 1e-12, what + ": test accuracy " + accA
-                + " vs MLlib's " + accB + " with " + flips + " near-ties");
-        return new double[] {perA, perB};
+        return new double[] {flips, maxDelta};
     }
 
     /** max |Δ| over coefficients and intercepts, over the largest |MLlib value|. */
@@ -189,25 +202,7 @@ class SparkParityTest {
         assertTrue(Math.abs(la - lb) <= 1e-5 * lb, what + ": objective " + la + " vs MLlib's " + lb);
         assertTrue(itA <= 1.5 * itB + 5, what + ": " + itA + " iterations, MLlib " + itB);
         assertTrue(Math.abs(accA - accB) <= 0.002, what + ": test accuracy " + accA + " vs MLlib's " + accB);
-        List<Row> ra = a.transform(test).select("rawPrediction", "prediction").collectAsList();
-        List<Row> rb = optimum.transform(test).select("rawPrediction", "prediction").collectAsList();
-        double maxDelta = 0;
-        for (int i = 0; i < ra.size(); i++) {
-            double[] za = ((Vector) ra.get(i).get(0)).toArray();
-            double[] zb = ((Vector) rb.get(i).get(0)).toArray();
-            for (int k = 0; k < za.length; k++) {
-                maxDelta = Math.max(maxDelta, Math.abs(za[k] - zb[k]));
-            }
-        }
-        for (int i = 0; i < ra.size(); i++) {
-            int pa = (int) ra.get(i).getDouble(1);
-            int pb = (int) rb.get(i).getDouble(1);
-            if (pa != pb) {
-                double[] zb = ((Vector) rb.get(i).get(0)).toArray();
-                assertTrue(zb[pb] - zb[pa] <= 2 * maxDelta, what + ": test row " + i + " predicted " + pa
-                        + ", MLlib " + pb + " by a margin gap of " + (zb[pb] - zb[pa]));
-            }
-        }
+        onlyNearTiesDiffer(what, a.transform(test), optimum.transform(test));
     }
 
     @Test
