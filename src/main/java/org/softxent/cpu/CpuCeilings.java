@@ -13,11 +13,12 @@ public final class CpuCeilings {
 
     /**
      * GB/s of a copy (bytes read plus bytes written, as the GPU's copy ceiling counts them) of a
-     * {@code mib}-MiB float array into another, split into one range per core, the best of
-     * {@code runs}. Both arrays are touched before the first timed run.
+     * {@code mib}-MiB float array into another (smaller where the two would take more than a
+     * quarter of the heap), split into one range per core, the best of {@code runs}. Both arrays are
+     * touched before the first timed run.
      */
     public static double copyGBps(int mib, int runs) {
-        int n = mib << 18;
+        int n = (int) Math.min((long) mib << 18, Runtime.getRuntime().maxMemory() / 32);
         float[] from = new float[n];
         float[] to = new float[n];
         for (int i = 0; i < n; i++) {
