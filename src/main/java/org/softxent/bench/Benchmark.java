@@ -231,14 +231,16 @@ public final class Benchmark {
         int runs = options.runs();
         int take = options.quick() ? 1 : 2;
         // The machine's own ceilings, in this run: a memory copy and OpenBLAS's sgemm, every core busy.
-        double copy = CpuCeilings.copyGBps(options.quick() ? 64 : 256, 5);
+        int copyMib = options.quick() ? 64 : 256;
+        double copy = CpuCeilings.copyGBps(copyMib, 5);
         int gemmSize = options.quick() ? 512 : 1024;
         double sgemm = CpuCeilings.sgemmGflops(gemmSize, 3);
         ceilings.put("cpu_copy_GBps", copy);
         ceilings.put("cpu_sgemm_GFLOPs", sgemm);
-        out.printf(Locale.ROOT, "CPU ceilings: memory copy %.1f GB/s (read + written), OpenBLAS sgemm %.0f GFLOP/s "
-                + "(%d products of %d³ at once, one per core)%n", copy, sgemm, Runtime.getRuntime().availableProcessors(),
-                gemmSize);
+        out.printf(Locale.ROOT, "CPU ceilings: memory copy %.1f GB/s (read + written, 2 arrays of %d MiB), %s%n", copy,
+                CpuCeilings.copyFloats(copyMib) >> 18, Double.isNaN(sgemm) ? "no sgemm ceiling (OpenBLAS is not loaded)"
+                        : String.format(Locale.ROOT, "OpenBLAS sgemm %.0f GFLOP/s (%d products of %d³ at once, one per "
+                        + "core)", sgemm, Runtime.getRuntime().availableProcessors(), gemmSize));
         for (int[] s : first(CE, take)) {
             int n = s[0];
             int c = s[1];

@@ -18,7 +18,7 @@ public final class CpuCeilings {
      * touched before the first timed run.
      */
     public static double copyGBps(int mib, int runs) {
-        int n = (int) Math.min((long) mib << 18, Runtime.getRuntime().maxMemory() / 32);
+        int n = copyFloats(mib);
         float[] from = new float[n];
         float[] to = new float[n];
         for (int i = 0; i < n; i++) {
@@ -37,6 +37,11 @@ public final class CpuCeilings {
             best = Math.min(best, (System.nanoTime() - t0) / 1e9);
         }
         return 8.0 * n / best / 1e9;
+    }
+
+    /** The floats of each of {@link #copyGBps}'s two arrays for {@code mib}. */
+    public static int copyFloats(int mib) {
+        return (int) Math.min((long) mib << 18, Runtime.getRuntime().maxMemory() / 32);
     }
 
     /**
@@ -60,9 +65,10 @@ public final class CpuCeilings {
                 values[i] = (float) (random.nextDouble() - 0.5);
             }
             for (int p = 0; p < parts; p++) {
-                a[p] = NativeBuffers.take(elements);
-                b[p] = NativeBuffers.take(elements);
-                c[p] = NativeBuffers.take(elements);
+                // Their own buffers, freed afterwards: not the engine's pool, which would keep them.
+                a[p] = new FloatPointer(elements);
+                b[p] = new FloatPointer(elements);
+                c[p] = new FloatPointer(elements);
                 a[p].put(values, 0, values.length);
                 b[p].put(values, 0, values.length);
             }
@@ -77,10 +83,12 @@ public final class CpuCeilings {
             }
             return parts * 2.0 * size * elements / best / 1e9;
         } finally {
-            for (int p = 0; p < parts; p++) {
-                NativeBuffers.give(a[p]);
-                NativeBuffers.give(b[p]);
-                NativeBuffers.give(c[p]);
+            for (FloatPointer[] buffers : new FloatPointer[][] {a, b, c}) {
+                for (FloatPointer buffer : buffers) {
+                    if (buffer != null) {
+                        buffer.close();
+                    }
+                }
             }
         }
     }

@@ -392,8 +392,8 @@ final class CpuClassifier {
      */
     private static double[] widen(float[] logitsF, int mb, int c, float[] b, int firstRow) {
         double[] logits = Scratch.doubles(Scratch.LOGITS, mb * c);
-        // Branch-free loops the JIT vectorises; a non-finite logit (all exponent bits set) is
-        // looked for again only when one was seen.
+        // No branch per element: a non-finite logit (all exponent bits set) is looked for again,
+        // for its row and class, only when one was seen.
         int nonFinite = 0;
         for (int i = 0; i < mb; i++) {
             int row = i * c;

@@ -55,8 +55,8 @@ final class Engines {
 
     /**
      * The CPU: {@code exact}, softxent's reference (double accumulation), as MLlib's own aggregator
-     * computes in double; {@code float}, softxent's CPU engine (float products, as on a GPU; the
-     * softmax, the loss and the sums in double).
+     * computes in double; {@code float}, softxent's CPU engine (float products, as on a GPU, dW
+     * summed in float within a task and in double across tasks; the softmax and the loss in double).
      */
     private static Softxent cpu(String precision) {
         switch (precision) {

@@ -110,8 +110,8 @@ public class SoftxentLogisticRegression
                 oneOf("auto", "cpu", "gpu"));
         precision = new Param<>(this, "precision",
                 "on CPU executors: exact (softxent's double reference, MLlib's own numerics) or float (softxent's "
-                        + "CPU engine: float products as on a GPU, the softmax, loss and sums in double); a GPU "
-                        + "always computes in float",
+                        + "CPU engine: float products as on a GPU, the softmax and loss in double); a GPU always "
+                        + "computes in float",
                 oneOf("exact", "float"));
         blockSize = new IntParam(this, "blockSize", "rows per packed block (> 0)", ParamValidators.gt(0.0));
         aggregationDepth = new IntParam(this, "aggregationDepth", "depth of treeAggregate (>= 2)",

@@ -167,8 +167,9 @@ class SparkParityTest {
     /**
      * precision = float (the CPU engine's float products on the executors) at the default tolerance:
      * the final objective within 1e-5 (relative) of MLlib's converged one, converged without a
-     * line-search failure in about as many iterations as MLlib at the same tolerance, the test
-     * accuracy within 0.002, and every test prediction MLlib's but at near-ties.
+     * line-search failure in about as many iterations as MLlib at the same tolerance, every test
+     * prediction MLlib's but at near-ties, and the test accuracy within 0.002 (or within the
+     * near-ties, where one of digits' ~450 test rows is more than that).
      */
     @Test
     void floatPrecisionOnDigits() throws IOException {
@@ -196,13 +197,18 @@ class SparkParityTest {
                         + "(MLlib at tol 1e-6); %.4f / %.4f s per iteration; %s%n", what, la, lb, Math.abs(la - lb) / lb,
                 accA, accB, itA, itB, (t1 - t0) / 1e9 / Math.max(1, itA), (t2 - t1) / 1e9 / Math.max(1, itB),
                 a.summary());
-        assertTrue(a.summary().engines().stream().allMatch(e -> e.contains("float accumulation")),
+        assertTrue(!a.summary().engines().isEmpty()
+                        && a.summary().engines().stream().allMatch(e -> e.contains("float accumulation")),
                 what + ": computed on " + a.summary().engines());
         assertTrue(a.summary().convergence().contains("converged"), what + ": " + a.summary().convergence());
         assertTrue(Math.abs(la - lb) <= 1e-5 * lb, what + ": objective " + la + " vs MLlib's " + lb);
         assertTrue(itA <= 1.5 * itB + 5, what + ": " + itA + " iterations, MLlib " + itB);
-        assertTrue(Math.abs(accA - accB) <= 0.002, what + ": test accuracy " + accA + " vs MLlib's " + accB);
-        onlyNearTiesDiffer(what, a.transform(test), optimum.transform(test));
+        Dataset<Row> predicted = a.transform(test);
+        double[] ties = onlyNearTiesDiffer(what, predicted, optimum.transform(test));
+        // Within 0.002, or within the near-ties where one row is more than that (digits' ~450 test rows).
+        double allowed = Math.max(0.002, ties[0] / predicted.count() + 1e-12);
+        assertTrue(Math.abs(accA - accB) <= allowed, what + ": test accuracy " + accA + " vs MLlib's " + accB + " with "
+                + (int) ties[0] + " near-ties");
     }
 
     @Test
