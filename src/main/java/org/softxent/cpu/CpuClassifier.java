@@ -57,9 +57,9 @@ final class CpuClassifier {
         /** By {@link Blas}, block by block. */
         BLAS;
 
-        /** The fast engine's choice for d features and c classes, or the reference's. */
-        static Products of(boolean fast, int d, int c) {
-            if (fast && SkinnyProducts.applies(d, c)) {
+        /** The fast engine's choice for n rows, d features and c classes, or the reference's. */
+        static Products of(boolean fast, int n, int d, int c) {
+            if (fast && n >= SkinnyProducts.MIN_ROWS && SkinnyProducts.applies(d, c)) {
                 return SKINNY;
             }
             return fast && Blas.whyNot() == null ? BLAS : EXACT;
@@ -74,7 +74,7 @@ final class CpuClassifier {
     /** The softmax classifier; {@code fast}: the fast engine's products, else the reference's. */
     static double run(ClassifierProblem pr, boolean fast) {
         final int c = pr.classes();
-        final Products how = Products.of(fast, pr.features(), c);
+        final Products how = Products.of(fast, pr.rows(), pr.features(), c);
         final int[] labels = pr.labels();
         CrossEntropyRows ce = CrossEntropyRows.forLabels(labels, c, pr.options().crossEntropy());
         final int[] predicted = pr.predicted();
@@ -112,7 +112,7 @@ final class CpuClassifier {
      */
     static void linearSoftmax(float[] x, float[] w, float[] b, int n, int d, int c, float[] probsOut,
                               int[] predictedOut, boolean fast) {
-        Products how = Products.of(fast, d, c);
+        Products how = Products.of(fast, n, d, c);
         linear(how, x, w, b, n, d, c, 0, null, null, null, (logits, first, m, ds) ->
                 Parallel.sum(m, Parallel.rowsPerRange(c), how.byBlocks() ? 0 : (long) m * c, (from, to) -> {
                     RowSoftmax row = new RowSoftmax(c);
@@ -134,7 +134,7 @@ final class CpuClassifier {
     /** The linear sigmoid classifier: the same products around {@link SigmoidLoss} of each element. */
     static double run(BinaryClassifierProblem pr, boolean fast) {
         final int k = pr.outputs();
-        final Products how = Products.of(fast, pr.features(), k);
+        final Products how = Products.of(fast, pr.rows(), pr.features(), k);
         final float[] targets = pr.targets();
         BinaryCrossEntropyOptions bce = pr.options().binaryCrossEntropy();
         final float[] posWeight = bce.posWeight();

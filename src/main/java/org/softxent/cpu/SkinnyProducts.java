@@ -109,6 +109,14 @@ final class SkinnyProducts {
         return classes <= ONE_GROUP || classes <= MAX_CLASSES && features <= TWO_GROUPS_FEATURES;
     }
 
+    /**
+     * The fewest rows a call gives these products; fewer (a minibatch) go to OpenBLAS. At 256 rows
+     * the kernels' per-call costs were erratic on this project's machine: 512 calls of 256 × 784 ×
+     * 10 took 78 ms in some runs and 420–450 ms in others (OpenBLAS: 264–375 ms), and at 256 × 256
+     * × 10, 132–140 ms against OpenBLAS's 69–99 ms.
+     */
+    static final int MIN_ROWS = 1024;
+
     /** Classes in one register tile of the AVX2 kernels. */
     static final int AVX2_CLASSES = 6;
 
