@@ -27,9 +27,10 @@ final class SkinnyProducts {
 
     /**
      * The most classes these products take. Measured on this project's 2-core AVX-512 machine
-     * (a classifier step, loss and gradients, 16,384 rows): at 784 features they took 0.59× to
-     * 0.78× OpenBLAS's time up to 16 classes, and 1.2× to 1.4× at 24 and 32 classes (1,024
-     * features), where a class group of 12 no longer holds them all.
+     * (a classifier step, loss and gradients, 16,384 rows): at 784 features they took 0.66× to
+     * 0.81× OpenBLAS's time at 10 to 16 classes, and 1.24× and 1.35× at 24 and 32 classes (1,024
+     * features), where a class group of 12 no longer holds them all
+     * (bench/results/2026-12-06-cpu-kernels/thresholds.txt).
      */
     static final int MAX_CLASSES = 16;
 
