@@ -166,6 +166,21 @@ class SparkContractTest {
         return assertThrows(IllegalArgumentException.class, () -> lr.fit(data)).getMessage();
     }
 
+    /** A line search stopped by float products' resolution is convergence only within tol. */
+    @Test
+    void aLineSearchStoppedAtFloatResolution() {
+        String failed = "line search failed!";
+        List<Double> flat = List.of(0.9, 0.8183, 0.81821136, 0.818211357, 0.818211357, 0.818211357);
+        assertTrue(SoftxentLogisticRegression.atFloatResolution(failed, true, flat, 1e-6).startsWith("converged"));
+        // Not within tol: the last change was 3.7e-9 relative.
+        assertEquals(failed, SoftxentLogisticRegression.atFloatResolution(failed, true, flat, 1e-9));
+        // The exact reference's line search failures stay failures, as do other reasons.
+        assertEquals(failed, SoftxentLogisticRegression.atFloatResolution(failed, false, flat, 1e-6));
+        assertEquals("max iterations", SoftxentLogisticRegression.atFloatResolution("max iterations", true, flat, 1e-6));
+        List<Double> falling = List.of(0.9, 0.85, 0.83);
+        assertEquals(failed, SoftxentLogisticRegression.atFloatResolution(failed, true, falling, 1e-6));
+    }
+
     @Test
     void badInputIsAnsweredClearly() {
         SoftxentLogisticRegression lr = new SoftxentLogisticRegression().setMaxIter(2);
