@@ -68,6 +68,7 @@ struct RowArgs {
     const int* labels;     // [rows] (SX_OP_CE_LABELS)
     const float* targets;  // [rows, cols] (SX_OP_CE_TARGETS)
     const float* weights;  // [cols] class weights, or null
+    const float* row_weights;  // [rows] each row's weight (SX_OP_CE_LABELS, the classifier), or null: 1
     int ignore_index;
     float keep;        // 1 - label smoothing
     float uniform;     // label smoothing / cols
@@ -88,6 +89,7 @@ struct DivisorArgs {
     int rows, cols, ignore_index, reduction;
     const int* labels;
     const float* weights;
+    const float* row_weights;  // [rows], or null: 1
     Status* status;
     int labels_operand;
 };
@@ -127,6 +129,7 @@ struct BceArgs {
     const float* bias;        // [cols], added to every row's logits, or null (the binary classifier)
     const float* targets;
     const float* pos_weight;  // [cols], or null
+    const float* row_weights; // [n / cols] each row's weight (the binary classifier), or null: 1
     double divisor;    // the mean's divisor when it is not n (> 0: the binary classifier's N * K)
     long long offset;  // added to the indices bad values are reported at (the classifier's chunks)
     float* grad;
@@ -480,6 +483,11 @@ __device__ __forceinline__ float weight_of(const RowArgs& a, int j) {
     return a.weights ? ld(a.weights + j) : 1.0f;
 }
 
+// A row's weight: its loss and gradient are multiplied by it (1 without row weights).
+__device__ __forceinline__ float row_weight(const RowArgs& a, long long row) {
+    return a.row_weights ? ld(a.row_weights + row) : 1.0f;
+}
+
 __device__ __forceinline__ float bias_of(const RowArgs& a, int j) {
     return a.bias ? ld(a.bias + j) : 0.0f;
 }
@@ -696,7 +704,8 @@ __device__ void cached_rows(const RowArgs& a) {
             target_mass<GROUP, PACK, VPT>(a, base, lane, group, v, m, sum_q, q_rest, bad_t);
             report(a.status, a.labels_operand, bad_t);
         }
-        RowState r = row_state(a, base, label, m, c, rest, sum_q, q_rest, gradient_scale(a));
+        const float rw = row_weight(a, row);
+        RowState r = row_state(a, base, label, m, c, rest, sum_q, q_rest, gradient_scale(a) * rw);
         float loss = 0.0f;
 #pragma unroll
         for (int k = 0; k < VPT / PACK; ++k) {
@@ -706,7 +715,7 @@ __device__ void cached_rows(const RowArgs& a) {
         if (a.op >= SX_OP_CE_LABELS) {
             loss = group_sum<GROUP>(loss);
             if (lane == 0) {
-                loss += label_term(a, r);
+                loss = (loss + label_term(a, r)) * rw;
                 if (a.row_loss) st(a.row_loss + row, loss);
                 block_loss += loss;
             }
@@ -743,7 +752,8 @@ __device__ void streamed_rows(const RowArgs& a) {
             target_mass<0, PACK, 0>(a, base, threadIdx.x, blockDim.x, nullptr, m, sum_q, q_rest, bad_t);
             report(a.status, a.labels_operand, bad_t);
         }
-        RowState r = row_state(a, base, label, m, c, rest, sum_q, q_rest, gradient_scale(a));
+        const float rw = row_weight(a, row);
+        RowState r = row_state(a, base, label, m, c, rest, sum_q, q_rest, gradient_scale(a) * rw);
         float loss = 0.0f;
         for (int j = first; j < a.cols; j += stride) {
             float v[PACK];
@@ -754,7 +764,7 @@ __device__ void streamed_rows(const RowArgs& a) {
         if (a.op >= SX_OP_CE_LABELS) {
             loss = group_sum<0>(loss);
             if (threadIdx.x == 0) {
-                loss += label_term(a, r);
+                loss = (loss + label_term(a, r)) * rw;
                 if (a.row_loss) st(a.row_loss + row, loss);
                 block_loss += loss;
             }
@@ -821,7 +831,8 @@ extern "C" __global__ void sx_divisor(const DivisorArgs a) {
             if (bad == NONE) bad = (unsigned long long) i;
             continue;
         }
-        sum += a.weights ? (double) ld(a.weights + y) : 1.0;
+        double w = a.weights ? (double) ld(a.weights + y) : 1.0;
+        sum += a.row_weights ? w * (double) ld(a.row_weights + i) : w;
     }
     report(a.status, a.labels_operand, bad);
     sum = block_sum(sum);
@@ -933,16 +944,17 @@ extern "C" __global__ void sx_bce(const BceArgs a) {
         if (non_finite(xi) && bad_x == NONE) bad_x = (unsigned long long) (i + a.offset);
         if (non_finite(ti) && bad_t == NONE) bad_t = (unsigned long long) (i + a.offset);
         float pw = a.pos_weight ? ld(a.pos_weight + i % a.cols) : 1.0f;
+        float rw = a.row_weights ? ld(a.row_weights + i / a.cols) : 1.0f;
         float e = expf(-fabsf(xi));
         float log1p_e = log1pf(e);
         float softplus_pos = fmaxf(xi, 0.0f) + log1p_e;   // -log sigma(-x)
         float softplus_neg = fmaxf(-xi, 0.0f) + log1p_e;  // -log sigma(x)
-        float loss = pw * ti * softplus_neg + (1.0f - ti) * softplus_pos;
+        float loss = rw * (pw * ti * softplus_neg + (1.0f - ti) * softplus_pos);
         float big = 1.0f / (1.0f + e), small = e / (1.0f + e);  // sigma(|x|), sigma(-|x|)
         float sigmoid = xi >= 0.0f ? big : small, sigmoid_neg = xi >= 0.0f ? small : big;
         // grad may be the logits themselves (the classifier's dS over its logits): each element is
         // read before it is written, by the same thread.
-        if (a.grad) st_once(a.grad + i, scale * ((1.0f - ti) * sigmoid - pw * ti * sigmoid_neg));
+        if (a.grad) st_once(a.grad + i, scale * rw * ((1.0f - ti) * sigmoid - pw * ti * sigmoid_neg));
         if (a.probs) st_once(a.probs + i, sigmoid);
         if (a.losses) st_once(a.losses + i, loss);
         sum += loss;

@@ -3,6 +3,7 @@ package org.softxent;
 import static org.softxent.backend.Checks.requireDistinct;
 import static org.softxent.backend.Checks.requireLabels;
 import static org.softxent.backend.Checks.requireNonNull;
+import static org.softxent.backend.Checks.requireRowWeights;
 import static org.softxent.backend.Checks.requirePositive;
 import static org.softxent.backend.Checks.requireShape;
 
@@ -379,6 +380,20 @@ public final class Softxent implements AutoCloseable {
     public ClassifierResult classifier(float[] x, float[] w, float[] b, int[] labels, int rows, int features,
                                        int classes, ClassifierOptions options,
                                        float[] gradW, float[] gradB, float[] gradX, int[] predictedOut) {
+        return classifier(x, w, b, labels, null, rows, features, classes, options, gradW, gradB, gradX, predictedOut);
+    }
+
+    /**
+     * As the other long forms, with a weight per row: row i's loss and its gradient are multiplied by
+     * {@code rowWeights[i]}, and the mean divides by Σ rowWeights[i]·classWeight[labels[i]] over the
+     * rows not ignored, so that a row of weight k counts as k copies of it (an instance weight, as
+     * Spark ML's weightCol). One call whatever the weights, on every engine.
+     *
+     * @param rowWeights [rows], each finite and ≥ 0; null weighs every row 1
+     */
+    public ClassifierResult classifier(float[] x, float[] w, float[] b, int[] labels, float[] rowWeights, int rows,
+                                       int features, int classes, ClassifierOptions options,
+                                       float[] gradW, float[] gradB, float[] gradX, int[] predictedOut) {
         checkedSize("rows", rows, "features", features);
         checkedSize("features", features, "classes", classes);
         checkedSize("rows", rows, "classes", classes);
@@ -386,9 +401,10 @@ public final class Softxent implements AutoCloseable {
                 Operand.of("labels", labels), options, Operand.of("gradW", gradW), Operand.of("gradB", gradB),
                 Operand.of("gradX", gradX), Operand.of("predictedOut", predictedOut));
         requireLabels("labels", labels, classes, options.crossEntropy().ignoreIndex());
-        requireDistinct(new String[] {"x", "w", "b", "gradW", "gradB", "gradX", "labels", "predictedOut"},
-                new Object[] {x, w, b, gradW, gradB, gradX, labels, predictedOut});
-        double loss = backend().classifier(new ClassifierProblem(x, w, b, labels, rows, features, classes,
+        requireRowWeights("rowWeights", rowWeights, rows, options.crossEntropy().reduction() == Reduction.MEAN);
+        requireDistinct(new String[] {"x", "w", "b", "gradW", "gradB", "gradX", "labels", "predictedOut", "rowWeights"},
+                new Object[] {x, w, b, gradW, gradB, gradX, labels, predictedOut, rowWeights});
+        double loss = backend().classifier(new ClassifierProblem(x, w, b, labels, rowWeights, rows, features, classes,
                 options, gradW, gradB, gradX, predictedOut));
         return new ClassifierResult(loss, gradW, gradB, gradX, predictedOut);
     }
@@ -461,15 +477,32 @@ public final class Softxent implements AutoCloseable {
     public ClassifierResult binaryClassifier(float[] x, float[] w, float[] b, float[] targets, int rows, int features,
                                              int outputs, BinaryClassifierOptions options,
                                              float[] gradW, float[] gradB, float[] gradX, int[] predictedOut) {
+        return binaryClassifier(x, w, b, targets, null, rows, features, outputs, options, gradW, gradB, gradX,
+                predictedOut);
+    }
+
+    /**
+     * As the other long forms, with a weight per row: row i's losses and their gradient are
+     * multiplied by {@code rowWeights[i]}, and the mean divides by outputs·Σ rowWeights, so that a row
+     * of weight k counts as k copies of it (an instance weight, as Spark ML's weightCol).
+     *
+     * @param rowWeights [rows], each finite and ≥ 0; null weighs every row 1
+     */
+    public ClassifierResult binaryClassifier(float[] x, float[] w, float[] b, float[] targets, float[] rowWeights,
+                                             int rows, int features, int outputs, BinaryClassifierOptions options,
+                                             float[] gradW, float[] gradB, float[] gradX, int[] predictedOut) {
         checkedSize("rows", rows, "features", features);
         checkedSize("features", features, "outputs", outputs);
         checkedSize("rows", rows, "outputs", outputs);
         Rules.binaryClassifier(rows, features, outputs, Operand.of("x", x), Operand.of("w", w), Operand.of("b", b),
                 Operand.of("targets", targets), options, Operand.of("gradW", gradW), Operand.of("gradB", gradB),
                 Operand.of("gradX", gradX), Operand.of("predictedOut", predictedOut));
-        requireDistinct(new String[] {"x", "w", "b", "targets", "gradW", "gradB", "gradX"},
-                new Object[] {x, w, b, targets, gradW, gradB, gradX});
-        double loss = backend().binaryClassifier(new BinaryClassifierProblem(x, w, b, targets, rows, features, outputs,
+        requireRowWeights("rowWeights", rowWeights, rows,
+                options.binaryCrossEntropy().reduction() == Reduction.MEAN);
+        requireDistinct(new String[] {"x", "w", "b", "targets", "gradW", "gradB", "gradX", "rowWeights"},
+                new Object[] {x, w, b, targets, gradW, gradB, gradX, rowWeights});
+        double loss = backend().binaryClassifier(new BinaryClassifierProblem(x, w, b, targets, rowWeights, rows,
+                features, outputs,
                 options, gradW, gradB, gradX, predictedOut));
         return new ClassifierResult(loss, gradW, gradB, gradX, predictedOut);
     }

@@ -1214,4 +1214,192 @@ public abstract class EngineContractTest extends EngineTest {
         }
         return out;
     }
+
+    // -------------------------------------------------------------------------------------------
+
+    /**
+     * Row weights, on both classifiers: an integer weight k is the row repeated k times (0: left
+     * out), for the loss, dW and db, whatever the reduction and the cross-entropy's options; dX of a
+     * weighted row is k times a copy's. Scaling every weight leaves a mean unchanged.
+     */
+    @Nested
+    class RowWeights {
+        /** Rows of {@code a} [n, width] repeated weight[i] times. */
+        private float[] repeat(float[] a, int width, int[] weight) {
+            int total = Arrays.stream(weight).sum();
+            float[] out = new float[total * width];
+            int at = 0;
+            for (int i = 0; i < weight.length; i++) {
+                for (int k = 0; k < weight[i]; k++, at++) {
+                    System.arraycopy(a, i * width, out, at * width, width);
+                }
+            }
+            return out;
+        }
+
+        private int[] repeat(int[] a, int[] weight) {
+            return Arrays.stream(indices(weight)).map(i -> a[i]).toArray();
+        }
+
+        /** For each row of the repeated set, the row it copies. */
+        private int[] indices(int[] weight) {
+            return java.util.stream.IntStream.range(0, weight.length)
+                    .flatMap(i -> java.util.stream.IntStream.range(0, weight[i]).map(k -> i)).toArray();
+        }
+
+        private float[] floats(int[] weight, double scale) {
+            float[] out = new float[weight.length];
+            for (int i = 0; i < out.length; i++) {
+                out[i] = (float) (weight[i] * scale);
+            }
+            return out;
+        }
+
+        /** 1,500 rows: the CPU engine's own kernels (from 1,024 rows) as well as its small-call path. */
+        @ParameterizedTest(name = "n={0}")
+        @org.junit.jupiter.params.provider.ValueSource(ints = {37, 1500})
+        void softmaxClassifierWeightsRowsAsCopies(int n) {
+            Rng rng = Rng.fresh();
+            int d = 19;
+            int c = 5;
+            float[] x = rng.normal(n * d, 1);
+            float[] w = rng.normal(d * c, 0.4);
+            float[] b = rng.normal(c, 0.2);
+            int[] y = rng.labels(n, c);
+            y[n / 2] = -100; // an ignored row
+            int[] weight = new int[n];
+            for (int i = 0; i < n; i++) {
+                weight[i] = rng.nextInt(0, 4);
+            }
+            weight[1] = 3; // a mean over something
+            int m = Arrays.stream(weight).sum();
+            float[] xr = repeat(x, d, weight);
+            int[] yr = repeat(y, weight);
+            int[] copies = indices(weight);
+            for (Reduction red : new Reduction[] {Reduction.MEAN, Reduction.SUM}) {
+                for (CrossEntropyOptions ce : new CrossEntropyOptions[] {CrossEntropyOptions.defaults(),
+                    CrossEntropyOptions.defaults().withClassWeights(rng.uniform(c, 0.5, 2)).withLabelSmoothing(0.1)}) {
+                    ClassifierOptions o = ClassifierOptions.defaults().withReg(0.01)
+                            .withCrossEntropy(ce.withReduction(red));
+                    String what = n + "x" + d + "x" + c + " " + o + " " + rng;
+                    ClassifierResult copy = sx.classifier(xr, w, b, yr, m, d, c, o, poisoned(d * c), poisoned(c),
+                            poisoned(m * d));
+                    float[] gx = poisoned(n * d);
+                    ClassifierResult r = sx.classifier(x, w, b, y, floats(weight, 1), n, d, c, o, poisoned(d * c),
+                            poisoned(c), gx, null);
+                    assertClose(copy.loss(), r.loss(), CLASSIFIER, "loss " + what);
+                    assertClose(copy.gradW(), r.gradW(), CLASSIFIER, "dW " + what);
+                    assertClose(copy.gradB(), r.gradB(), CLASSIFIER, "db " + what);
+                    float[] expected = new float[n * d];
+                    for (int i = 0, at = 0; i < n; i++) {
+                        for (int j = 0; j < d && weight[i] > 0; j++) {
+                            expected[i * d + j] = weight[i] * copy.gradX()[at * d + j];
+                        }
+                        at += weight[i];
+                    }
+                    assertClose(expected, gx, CLASSIFIER, "dX " + what);
+                    assertEquals(m, copies.length);
+                    if (red == Reduction.MEAN) {
+                        ClassifierResult scaled = sx.classifier(x, w, b, y, floats(weight, 0.37), n, d, c, o, null,
+                                null, null, null);
+                        assertClose(r.loss(), scaled.loss(), CLASSIFIER, "a mean's weights scaled by 0.37, " + what);
+                    }
+                }
+            }
+        }
+
+        @ParameterizedTest(name = "n={0}")
+        @org.junit.jupiter.params.provider.ValueSource(ints = {29, 1300})
+        void binaryClassifierWeightsRowsAsCopies(int n) {
+            Rng rng = Rng.fresh();
+            int d = 11;
+            int k = 3;
+            float[] x = rng.normal(n * d, 1);
+            float[] w = rng.normal(d * k, 0.4);
+            float[] b = rng.normal(k, 0.2);
+            float[] t = rng.uniform(n * k, 0, 1);
+            int[] weight = new int[n];
+            for (int i = 0; i < n; i++) {
+                weight[i] = rng.nextInt(0, 4);
+            }
+            weight[0] = 2;
+            int m = Arrays.stream(weight).sum();
+            float[] xr = repeat(x, d, weight);
+            float[] tr = repeat(t, k, weight);
+            for (Reduction red : new Reduction[] {Reduction.MEAN, Reduction.SUM}) {
+                BinaryClassifierOptions o = BinaryClassifierOptions.defaults().withReg(0.01).withBinaryCrossEntropy(
+                        BinaryCrossEntropyOptions.defaults().withReduction(red).withPosWeight(rng.uniform(k, 0.5, 3)));
+                String what = n + "x" + d + "x" + k + " " + o + " " + rng;
+                ClassifierResult copy = sx.binaryClassifier(xr, w, b, tr, m, d, k, o, poisoned(d * k), poisoned(k),
+                        poisoned(m * d));
+                float[] gx = poisoned(n * d);
+                ClassifierResult r = sx.binaryClassifier(x, w, b, t, floats(weight, 1), n, d, k, o, poisoned(d * k),
+                        poisoned(k), gx, null);
+                assertClose(copy.loss(), r.loss(), CLASSIFIER, "loss " + what);
+                assertClose(copy.gradW(), r.gradW(), CLASSIFIER, "dW " + what);
+                assertClose(copy.gradB(), r.gradB(), CLASSIFIER, "db " + what);
+                float[] expected = new float[n * d];
+                for (int i = 0, at = 0; i < n; i++) {
+                    for (int j = 0; j < d && weight[i] > 0; j++) {
+                        expected[i * d + j] = weight[i] * copy.gradX()[at * d + j];
+                    }
+                    at += weight[i];
+                }
+                assertClose(expected, gx, CLASSIFIER, "dX " + what);
+            }
+        }
+
+        /** Weights of 1 are no weights: the same bits. */
+        @Test
+        void weightsOfOneChangeNoBit() {
+            Rng rng = Rng.fresh();
+            int n = 1200;
+            int d = 24;
+            int c = 7;
+            float[] x = rng.normal(n * d, 1);
+            float[] w = rng.normal(d * c, 0.4);
+            float[] b = rng.normal(c, 0.2);
+            int[] y = rng.labels(n, c);
+            float[] ones = new float[n];
+            Arrays.fill(ones, 1f);
+            ClassifierOptions o = ClassifierOptions.defaults().withReg(0.01);
+            ClassifierResult plain = sx.classifier(x, w, b, y, n, d, c, o, new float[d * c], new float[c], null);
+            ClassifierResult weighted = sx.classifier(x, w, b, y, ones, n, d, c, o, new float[d * c], new float[c],
+                    null, null);
+            assertEquals(plain.loss(), weighted.loss(), rng.toString());
+            assertArrayEquals(plain.gradW(), weighted.gradW(), rng.toString());
+            assertArrayEquals(plain.gradB(), weighted.gradB(), rng.toString());
+        }
+
+        @Test
+        void badWeightsAreRefusedBeforeAnyWork() {
+            int n = 4;
+            int d = 3;
+            int c = 2;
+            Rng rng = Rng.fresh();
+            float[] x = rng.normal(n * d, 1);
+            float[] w = rng.normal(d * c, 1);
+            int[] y = {0, 1, 1, 0};
+            ClassifierOptions o = ClassifierOptions.defaults();
+            float[] gw = new float[d * c];
+            org.junit.jupiter.api.Assertions.assertThrows(ShapeMismatchException.class,
+                    () -> sx.classifier(x, w, null, y, new float[3], n, d, c, o, gw, null, null, null));
+            for (float bad : new float[] {-1f, Float.NaN, Float.POSITIVE_INFINITY}) {
+                float[] r = {1, 1, bad, 1};
+                IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(
+                        IllegalArgumentException.class, () -> sx.classifier(x, w, null, y, r, n, d, c, o, gw, null, null,
+                                null));
+                assertTrue(e.getMessage().contains("rowWeights[2]"), e.getMessage());
+            }
+            IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                    () -> sx.binaryClassifier(x, w, null, new float[n * c], new float[n], n, d, c,
+                            BinaryClassifierOptions.defaults(), null, null, null, null));
+            assertTrue(e.getMessage().contains("mean over no weight"), e.getMessage());
+            // A sum over no weight is 0 (the L2 term aside).
+            assertEquals(0.0, sx.classifier(x, w, null, y, new float[n], n, d, c, o.withCrossEntropy(
+                    CrossEntropyOptions.defaults().withReduction(Reduction.SUM)), null, null, null, null).loss());
+            // The engine is usable afterwards.
+            assertTrue(Double.isFinite(sx.classifier(x, w, null, y, n, d, c, o).loss()));
+        }
+    }
 }

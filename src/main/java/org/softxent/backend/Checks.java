@@ -70,6 +70,39 @@ public final class Checks {
         }
     }
 
+    /**
+     * Requires row weights, when given: one per row, each finite and ≥ 0, and for a mean some of
+     * them above 0 (a mean over no weight is undefined).
+     *
+     * @throws org.softxent.ShapeMismatchException when their number is not rows
+     * @throws IllegalArgumentException naming the first bad weight and its row, or the zero total
+     */
+    public static void requireRowWeights(String name, float[] weights, int rows, boolean mean) {
+        if (weights == null) {
+            return;
+        }
+        if (weights.length != rows) {
+            throw new org.softxent.ShapeMismatchException(name + " must hold one weight per row, rows = " + rows
+                    + ", got " + weights.length);
+        }
+        for (int i = 0; i < rows; i++) {
+            float r = weights[i];
+            if (!(r >= 0.0f && r < Float.POSITIVE_INFINITY)) {
+                throw new IllegalArgumentException(name + "[" + i + "] = " + r + ": a row weight must be finite and >= 0");
+            }
+        }
+        if (mean) {
+            boolean any = false;
+            for (int i = 0; i < rows && !any; i++) {
+                any = weights[i] > 0.0f;
+            }
+            if (!any) {
+                throw new IllegalArgumentException("every one of the " + rows + " " + name
+                        + " is 0: the mean over no weight is undefined (use reduction sum)");
+            }
+        }
+    }
+
     /** Requires every entry to be finite (no NaN, no ±infinity). */
     public static void requireFinite(String name, float[] values) {
         for (int i = 0; i < values.length; i++) {

@@ -76,7 +76,8 @@ final class CpuClassifier {
         final int c = pr.classes();
         final Products how = Products.of(fast, pr.rows(), pr.features(), c);
         final int[] labels = pr.labels();
-        CrossEntropyRows ce = CrossEntropyRows.forLabels(labels, c, pr.options().crossEntropy());
+        final float[] rowWeights = pr.rowWeights();
+        CrossEntropyRows ce = CrossEntropyRows.forLabels(labels, rowWeights, c, pr.options().crossEntropy());
         final int[] predicted = pr.predicted();
         double lossSum = linear(how, pr.x(), pr.w(), pr.b(), pr.rows(), pr.features(), c, pr.options().reg(),
                 pr.gradW(), pr.gradB(), pr.gradX(), (logits, first, m, ds) ->
@@ -88,7 +89,8 @@ final class CpuClassifier {
                                     // Before the row's loss: dS may be written over its logits.
                                     predicted[first + i] = argmax(logits, i * c, c);
                                 }
-                                partial += ce.labelRow(row, logits, i * c, labels[first + i], null, ds, i * c);
+                                partial += ce.labelRow(row, logits, i * c, labels[first + i],
+                                        rowWeights == null ? 1.0 : rowWeights[first + i], null, ds, i * c);
                             }
                             return partial;
                         }));
@@ -139,7 +141,16 @@ final class CpuClassifier {
         BinaryCrossEntropyOptions bce = pr.options().binaryCrossEntropy();
         final float[] posWeight = bce.posWeight();
         final int[] predicted = pr.predicted();
-        long elements = (long) pr.rows() * k;
+        final float[] rowWeights = pr.rowWeights();
+        // The mean's divisor: the elements, each row's counted as many times as its weight.
+        double elements = (double) pr.rows() * k;
+        if (rowWeights != null) {
+            double sum = 0.0;
+            for (float r : rowWeights) {
+                sum += r;
+            }
+            elements = sum * k;
+        }
         final double gradScale = bce.reduction() == Reduction.MEAN ? 1.0 / elements : 1.0;
         double lossSum = linear(how, pr.x(), pr.w(), pr.b(), pr.rows(), pr.features(), k, pr.options().reg(),
                 pr.gradW(), pr.gradB(), pr.gradX(), (logits, first, m, ds) ->
@@ -150,8 +161,9 @@ final class CpuClassifier {
                                     predicted[first * k + i] = logits[i] > 0 ? 1 : 0;
                                 }
                                 double pw = posWeight == null ? 1.0 : posWeight[i % k];
-                                partial += SigmoidLoss.element(logits[i], targets[first * k + i], pw, gradScale,
-                                        ds, i);
+                                double r = rowWeights == null ? 1.0 : rowWeights[first + i / k];
+                                partial += r * SigmoidLoss.element(logits[i], targets[first * k + i], pw,
+                                        gradScale * r, ds, i);
                             }
                             return partial;
                         }));

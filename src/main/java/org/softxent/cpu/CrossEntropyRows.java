@@ -15,7 +15,9 @@ import org.softxent.Reduction;
  *     the class weights too); a row whose label is the ignore index has q = 0;</li>
  * <li>probability targets t: q = w ⊙ ((1 − ε)·t + ε/C).</li>
  * </ul>
- * The mean divides the sum by Σ w_y over the rows not ignored (labels) or by N (targets).
+ * The mean divides the sum by Σ w_y over the rows not ignored (labels) or by N (targets). With row
+ * weights r (labels), row i's q is r_i·q and the mean's divisor Σ r_i·w_y: a row of weight k counts
+ * as k copies of it.
  */
 final class CrossEntropyRows {
     private final int cols;
@@ -48,16 +50,26 @@ final class CrossEntropyRows {
         this.gradScale = reduction == Reduction.MEAN ? 1.0 / divisor : 1.0;
     }
 
-    /** For integer labels [rows]: the mean's divisor is the weight of the rows not ignored. */
-    static CrossEntropyRows forLabels(int[] labels, int cols, CrossEntropyOptions options) {
+    /**
+     * For integer labels [rows] with row weights [rows] (or null for 1): the mean's divisor is the
+     * weight of the rows not ignored.
+     */
+    static CrossEntropyRows forLabels(int[] labels, float[] rowWeights, int cols, CrossEntropyOptions options) {
         float[] w = options.classWeights();
         double divisor = 0.0;
-        for (int y : labels) {
+        for (int i = 0; i < labels.length; i++) {
+            int y = labels[i];
             if (y != options.ignoreIndex()) {
-                divisor += w == null ? 1.0 : w[y];
+                double classWeight = w == null ? 1.0 : w[y];
+                divisor += rowWeights == null ? classWeight : rowWeights[i] * classWeight;
             }
         }
         return new CrossEntropyRows(cols, options, divisor);
+    }
+
+    /** For integer labels [rows], every row of weight 1. */
+    static CrossEntropyRows forLabels(int[] labels, int cols, CrossEntropyOptions options) {
+        return forLabels(labels, null, cols, options);
     }
 
     /** For probability targets: the mean's divisor is the number of rows. */
@@ -92,6 +104,12 @@ final class CrossEntropyRows {
      */
     double labelRow(RowSoftmax row, double[] logits, int off, int label, float[] probsOut, float[] gradOut,
                     int outOff) {
+        return labelRow(row, logits, off, label, 1.0, probsOut, gradOut, outOff);
+    }
+
+    /** As {@link #labelRow(RowSoftmax, double[], int, int, float[], float[], int)}, the row of weight {@code r}. */
+    double labelRow(RowSoftmax row, double[] logits, int off, int label, double r, float[] probsOut, float[] gradOut,
+                    int outOff) {
         double[] p = row.of(logits, off, cols);
         writeProbs(p, probsOut, outOff);
         if (label == ignoreIndex) {
@@ -112,13 +130,14 @@ final class CrossEntropyRows {
         }
         if (gradOut != null) {
             double sumQ = keep * wy + uniform * weightSum;
+            double scale = gradScale * r;
             for (int j = 0; j < cols; j++) {
-                gradOut[outOff + j] = (float) (gradScale * (sumQ * p[j] - uniform * weight(j)));
+                gradOut[outOff + j] = (float) (scale * (sumQ * p[j] - uniform * weight(j)));
             }
             gradOut[outOff + label] =
-                    (float) (gradScale * (sumQ * p[label] - uniform * wy - keep * wy));
+                    (float) (scale * (sumQ * p[label] - uniform * wy - keep * wy));
         }
-        return loss;
+        return r * loss;
     }
 
     /**

@@ -9,12 +9,13 @@ import jcuda.driver.CUstream;
  * {@code partial} is null. Mirrors BceArgs of cuda/softxent.cu.
  *
  * @param bias     [cols] added to every row's logits, or null
+ * @param rowWeights [n / cols] each row's weight (the binary classifier's chunk), or null: 1
  * @param divisor  the mean's divisor when it is not n (the binary classifier's N·K over its chunks), else 0
  * @param offset   added to the indices bad values are reported at
  * @param partial  [{@link #blocks}] doubles, or null
  */
 record BceKernel(long n, int cols, int reduction, CUdeviceptr logits, CUdeviceptr bias, CUdeviceptr targets,
-                 CUdeviceptr posWeight, double divisor, long offset, CUdeviceptr grad, CUdeviceptr probs,
+                 CUdeviceptr posWeight, CUdeviceptr rowWeights, double divisor, long offset, CUdeviceptr grad, CUdeviceptr probs,
                  CUdeviceptr losses, CUdeviceptr partial, CUdeviceptr lossOut, CUdeviceptr status,
                  int logitsOperand, int targetsOperand) {
     static final int THREADS = 256;
@@ -23,7 +24,7 @@ record BceKernel(long n, int cols, int reduction, CUdeviceptr logits, CUdevicept
     static BceKernel of(long n, int cols, int reduction, CUdeviceptr logits, CUdeviceptr targets,
                         CUdeviceptr posWeight, CUdeviceptr grad, CUdeviceptr probs, CUdeviceptr losses,
                         CUdeviceptr partial, CUdeviceptr lossOut, CUdeviceptr status) {
-        return new BceKernel(n, cols, reduction, logits, null, targets, posWeight, 0, 0, grad, probs, losses,
+        return new BceKernel(n, cols, reduction, logits, null, targets, posWeight, null, 0, 0, grad, probs, losses,
                 partial, lossOut, status, 0, 1);
     }
 

@@ -290,12 +290,13 @@ final class CudaEngine implements Backend {
         CUdeviceptr b = p.b() == null ? null : upload(Use.BIAS, p.b(), s, call);
         CUdeviceptr labels = buffer(Use.LABELS, n, call);
         transfers.upload(p.labels(), labels, s);
+        CUdeviceptr rowWeights = p.rowWeights() == null ? null : upload(Use.ROW_WEIGHTS, p.rowWeights(), s, call);
         CUdeviceptr gradW = p.gradW() == null ? null : buffer(Use.GRAD_W, (long) d * c, call);
         CUdeviceptr gradB = p.gradB() == null ? null : buffer(Use.GRAD_B, c, call);
         CUdeviceptr gradX = p.gradX() == null ? null : buffer(Use.GRAD_X, (long) n * d, call);
         CUdeviceptr predicted = p.predicted() == null ? null : buffer(Use.PREDICTED, n, call);
-        Slot slot = ops.classifier(x, w, b, labels, n, d, c, p.options(), gradW, gradB, gradX, null, predicted, null,
-                s);
+        Slot slot = ops.classifier(x, w, b, labels, rowWeights, n, d, c, p.options(), gradW, gradB, gradX, null,
+                predicted, null, s);
         if (predicted != null) {
             transfers.download(predicted, p.predicted(), s);
         }
@@ -333,12 +334,20 @@ final class CudaEngine implements Backend {
         CUdeviceptr w = upload(Use.W, p.w(), s, call);
         CUdeviceptr b = p.b() == null ? null : upload(Use.BIAS, p.b(), s, call);
         CUdeviceptr targets = upload(Use.TARGETS, p.targets(), s, call);
+        CUdeviceptr rowWeights = p.rowWeights() == null ? null : upload(Use.ROW_WEIGHTS, p.rowWeights(), s, call);
+        double rowWeightSum = n;
+        if (p.rowWeights() != null) {
+            rowWeightSum = 0.0;
+            for (float r : p.rowWeights()) {
+                rowWeightSum += r;
+            }
+        }
         CUdeviceptr gradW = p.gradW() == null ? null : buffer(Use.GRAD_W, (long) d * k, call);
         CUdeviceptr gradB = p.gradB() == null ? null : buffer(Use.GRAD_B, k, call);
         CUdeviceptr gradX = p.gradX() == null ? null : buffer(Use.GRAD_X, (long) n * d, call);
         CUdeviceptr predicted = p.predicted() == null ? null : buffer(Use.PREDICTED, (long) n * k, call);
-        Slot slot = ops.binaryClassifier(x, w, b, targets, n, d, k, p.options(), gradW, gradB, gradX, null, predicted,
-                null, s);
+        Slot slot = ops.binaryClassifier(x, w, b, targets, rowWeights, rowWeightSum, n, d, k, p.options(), gradW, gradB,
+                gradX, null, predicted, null, s);
         if (predicted != null) {
             transfers.download(predicted, p.predicted(), s);
         }

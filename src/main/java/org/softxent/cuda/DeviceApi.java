@@ -170,8 +170,8 @@ final class DeviceApi implements OnDevice {
                     floats("gradX", gradX), ints("predicted", predicted));
             optional(floats("lossOut", lossOut), 1, "hold 1 float");
             optional(ints("correct", correct), 1, "hold 1 int");
-            queue(s -> engine.ops.classifier(x, w, b, labels, rows, features, classes, options, gradW, gradB, gradX,
-                    lossOut, predicted, correct, s));
+            queue(s -> engine.ops.classifier(x, w, b, labels, null, rows, features, classes, options, gradW, gradB,
+                    gradX, lossOut, predicted, correct, s));
         }
     }
 
@@ -205,8 +205,8 @@ final class DeviceApi implements OnDevice {
                     floats("gradX", gradX), ints("predicted", predicted));
             optional(floats("lossOut", lossOut), 1, "hold 1 float");
             optional(ints("correct", correct), 1, "hold 1 int");
-            queue(s -> engine.ops.binaryClassifier(x, w, b, targets, rows, features, outputs, options, gradW, gradB,
-                    gradX, lossOut, predicted, correct, s));
+            queue(s -> engine.ops.binaryClassifier(x, w, b, targets, null, rows, rows, features, outputs, options, gradW,
+                    gradB, gradX, lossOut, predicted, correct, s));
         }
     }
 

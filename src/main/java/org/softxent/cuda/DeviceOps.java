@@ -129,7 +129,7 @@ final class DeviceOps {
         int op = targets != null ? Contract.OP_CE_TARGETS : Contract.OP_CE_LABELS;
         return queue(call, s, List.of(Operand.values("logits", logits, cols, true), second), slot -> {
             if (targets == null) {
-                new DivisorKernel(rows, cols, o.ignoreIndex(), reduction, labels, weights, slot.status(), 1)
+                new DivisorKernel(rows, cols, o.ignoreIndex(), reduction, labels, weights, null, slot.status(), 1)
                         .launch(module, s);
             }
             int step = chunks == null ? rows : chunks.rows();
@@ -141,7 +141,7 @@ final class DeviceOps {
                 }
                 new RowKernel(op, m, cols, reduction, logits.withByteOffset(at), null,
                         labels == null ? null : labels.withByteOffset((long) r0 * Integer.BYTES),
-                        targets == null ? null : targets.withByteOffset(at), weights, o.ignoreIndex(),
+                        targets == null ? null : targets.withByteOffset(at), weights, null, o.ignoreIndex(),
                         (float) (1.0 - eps), (float) (eps / cols), (float) weightSum(o, cols), targets != null ? rows : 0,
                         r0, grad == null ? null : grad.withByteOffset(at), probs == null ? null : probs.withByteOffset(at),
                         losses == null ? null : losses.withByteOffset((long) r0 * Float.BYTES), partial,
@@ -200,9 +200,11 @@ final class DeviceOps {
      * cross-entropy with the bias added on the fly and dS written over the logits in place, dW +=
      * Xᵀ·dS and dX = dS·Wᵀ (cuBLAS), db += column sums of dS; the loss reduced last. One status
      * slot for the whole call, whatever the number of chunks.
+     *
+     * @param rowWeights [n] each row's weight, or null: 1
      */
-    Slot classifier(CUdeviceptr x, CUdeviceptr w, CUdeviceptr b, CUdeviceptr labels, int n, int d, int c,
-                    ClassifierOptions options, CUdeviceptr gradW, CUdeviceptr gradB, CUdeviceptr gradX,
+    Slot classifier(CUdeviceptr x, CUdeviceptr w, CUdeviceptr b, CUdeviceptr labels, CUdeviceptr rowWeights, int n,
+                    int d, int c, ClassifierOptions options, CUdeviceptr gradW, CUdeviceptr gradB, CUdeviceptr gradX,
                     CUdeviceptr lossOut, CUdeviceptr predicted, CUdeviceptr correct, CUstream s) {
         String call = "classifier of " + n + " × " + d + " inputs and " + c + " classes";
         CrossEntropyOptions ce = options.crossEntropy();
@@ -216,10 +218,11 @@ final class DeviceOps {
                         predicted == null ? null : predicted.withByteOffset(r0 * Integer.BYTES), correct)
                         .launch(module, s);
         return run(linear, x, w, b, gradW, gradB, gradX, lossOut, s, predict,
-                slot -> new DivisorKernel(n, c, ce.ignoreIndex(), reduction, labels, weights, slot.status(), 4)
+                slot -> new DivisorKernel(n, c, ce.ignoreIndex(), reduction, labels, weights, rowWeights, slot.status(), 4)
                         .launch(module, s),
                 (slot, logits, r0, m, rowLoss) -> new RowKernel(Contract.OP_CE_LABELS, m, c, reduction, logits, b,
-                        labels.withByteOffset(r0 * Integer.BYTES), null, weights, ce.ignoreIndex(),
+                        labels.withByteOffset(r0 * Integer.BYTES), null, weights,
+                        rowWeights == null ? null : rowWeights.withByteOffset(r0 * Float.BYTES), ce.ignoreIndex(),
                         (float) (1.0 - eps), (float) (eps / c), (float) weightSum(ce, c), 0, r0, logits, null,
                         rowLoss.withByteOffset(r0 * Float.BYTES), null, null, slot.status(), 3, 4)
                         .launch(module, rowShape(m, c, logits, b), s));
@@ -228,16 +231,19 @@ final class DeviceOps {
     /**
      * The binary classifier: as {@link #classifier}, with the sigmoid binary cross-entropy of each
      * element against targets [n, k] in place of the softmax cross-entropy; the mean over all n·k
-     * elements, as PyTorch's.
+     * elements, as PyTorch's (with row weights: over k·Σ rowWeights).
+     *
+     * @param rowWeights   [n] each row's weight, or null: 1
+     * @param rowWeightSum Σ rowWeights (n without them)
      */
-    Slot binaryClassifier(CUdeviceptr x, CUdeviceptr w, CUdeviceptr b, CUdeviceptr targets, int n, int d, int k,
-                          BinaryClassifierOptions options, CUdeviceptr gradW, CUdeviceptr gradB, CUdeviceptr gradX,
-                          CUdeviceptr lossOut, CUdeviceptr predicted, CUdeviceptr correct, CUstream s) {
+    Slot binaryClassifier(CUdeviceptr x, CUdeviceptr w, CUdeviceptr b, CUdeviceptr targets, CUdeviceptr rowWeights,
+                          double rowWeightSum, int n, int d, int k, BinaryClassifierOptions options,
+                          CUdeviceptr gradW, CUdeviceptr gradB, CUdeviceptr gradX, CUdeviceptr lossOut, CUdeviceptr predicted, CUdeviceptr correct, CUstream s) {
         String call = "binaryClassifier of " + n + " × " + d + " inputs and " + k + " outputs";
         BinaryCrossEntropyOptions bce = options.binaryCrossEntropy();
         CUdeviceptr pw = upload(Use.WEIGHTS, bce.posWeight(), s, call);
         int reduction = reduction(bce.reduction());
-        long elements = (long) n * k;
+        double elements = rowWeightSum * k;
         Linear linear = new Linear(call, "binaryClassifier", n, d, k, options.reg(), options.tf32(),
                 options.trustedX(), reduction, Operand.values("targets", targets, k, false), true, elements);
         // Each chunk's element losses are summed into the status block as soon as they are written,
@@ -249,7 +255,8 @@ final class DeviceOps {
         return run(linear, x, w, b, gradW, gradB, gradX, lossOut, s, predict, slot -> { },
                 (slot, logits, r0, m, elementLoss) -> {
                     new BceKernel((long) m * k, k, reduction, logits, b, targets.withByteOffset(r0 * k * Float.BYTES),
-                            pw, elements, r0 * k, logits, null, elementLoss, null, null, slot.status(), 3, 4)
+                            pw, rowWeights == null ? null : rowWeights.withByteOffset(r0 * Float.BYTES), elements, r0 * k,
+                            logits, null, elementLoss, null, null, slot.status(), 3, 4)
                             .launch(module, s);
                     new ReduceKernel((long) m * k, reduction, 1, elements, elementLoss, slot.status(), null)
                             .launch(module, s);
@@ -299,7 +306,7 @@ final class DeviceOps {
                 }
                 if (probs != null) {
                     CUdeviceptr out = probs.withByteOffset(r0 * c * Float.BYTES);
-                    new RowKernel(Contract.OP_SOFTMAX, m, c, Contract.REDUCE_NONE, logits, b, null, null, null, 0, 1f,
+                    new RowKernel(Contract.OP_SOFTMAX, m, c, Contract.REDUCE_NONE, logits, b, null, null, null, null, 0, 1f,
                             0f, c, 0, r0, out, null, null, null, null, slot.status(), 3, 4)
                             .launch(module, rowShape(m, c, logits, b, out), s);
                 }

@@ -5,11 +5,12 @@ import jcuda.driver.CUstream;
 
 /**
  * sx_divisor: before a cross-entropy with labels, the mean's divisor (the weight of the rows not
- * ignored) and the gradient's scale into the status block; reports labels out of range. One block.
+ * ignored, each row's class weight times its row weight when there are row weights) and the
+ * gradient's scale into the status block; reports labels out of range. One block.
  * Mirrors DivisorArgs of cuda/softxent.cu.
  */
 record DivisorKernel(int rows, int cols, int ignoreIndex, int reduction, CUdeviceptr labels, CUdeviceptr weights,
-                     CUdeviceptr status, int labelsOperand) {
+                     CUdeviceptr rowWeights, CUdeviceptr status, int labelsOperand) {
     static final int THREADS = 1024;
 
     void launch(Module module, CUstream stream) {

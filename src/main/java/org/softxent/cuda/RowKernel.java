@@ -8,13 +8,14 @@ import jcuda.driver.CUstream;
  * mirrors its RowArgs struct; {@link #shape} is the host's half of the kernels' launch contract:
  * which variant holds a row of {@code cols} and how many blocks take the rows.
  *
+ * @param rowWeights [rows] each row's weight (cross-entropy with labels, the classifier), or null: 1
  * @param divisor   the mean's divisor when the host knows it (> 0), or 0: the divisor kernel's, read
  *                  from the status block
  * @param rowOffset added to the rows a bad value is reported at (the classifier's chunks)
  * @param partial   [grid] per-block loss sums when the reduced loss is wanted, else null
  */
 record RowKernel(int op, int rows, int cols, int reduction, CUdeviceptr logits, CUdeviceptr bias, CUdeviceptr labels,
-                 CUdeviceptr targets, CUdeviceptr weights, int ignoreIndex, float keep, float uniform, float weightSum,
+                 CUdeviceptr targets, CUdeviceptr weights, CUdeviceptr rowWeights, int ignoreIndex, float keep, float uniform, float weightSum,
                  double divisor, long rowOffset, CUdeviceptr out, CUdeviceptr probs, CUdeviceptr rowLoss,
                  CUdeviceptr partial, CUdeviceptr lossOut, CUdeviceptr status, int logitsOperand, int labelsOperand) {
 
@@ -33,7 +34,7 @@ record RowKernel(int op, int rows, int cols, int reduction, CUdeviceptr logits, 
     /** Softmax or log-softmax of logits into out. */
     static RowKernel softmax(boolean log, CUdeviceptr logits, int rows, int cols, CUdeviceptr out, CUdeviceptr status) {
         return new RowKernel(log ? Contract.OP_LOG_SOFTMAX : Contract.OP_SOFTMAX, rows, cols, Contract.REDUCE_NONE,
-                logits, null, null, null, null, 0, 1f, 0f, cols, 0, 0, out, null, null, null, null, status, 0, 1);
+                logits, null, null, null, null, null, 0, 1f, 0f, cols, 0, 0, out, null, null, null, null, status, 0, 1);
     }
 
     /** This call, as a launch of {@code shape}'s kernel. */

@@ -14,7 +14,7 @@ final class Workspace implements AutoCloseable {
     /** What a buffer holds. */
     enum Use {
         /** Inputs staged from host arrays. */
-        LOGITS, LABELS, TARGETS, X, W, BIAS,
+        LOGITS, LABELS, ROW_WEIGHTS, TARGETS, X, W, BIAS,
         /** Outputs staged for host arrays. */
         OUT, PROBS, GRAD_W, GRAD_B, GRAD_X, PREDICTED,
         /** The call's own: per-row losses, per-block partial sums, class weights, the classifier's logits. */

@@ -181,9 +181,9 @@ class KernelsTest {
                 weightSum += w;
             }
         }
-        new DivisorKernel(rows, cols, -100, red, dy, dw, st, 1).launch(engine.module, stream);
+        new DivisorKernel(rows, cols, -100, red, dy, dw, null, st, 1).launch(engine.module, stream);
         engine.module.launch(kernel, 2, block, stream, new RowKernel(Contract.OP_CE_LABELS, rows, cols, red, dz,
-                bias == null ? null : mem.of(bias), dy, null, dw, -100, (float) (1 - eps), (float) (eps / cols),
+                bias == null ? null : mem.of(bias), dy, null, dw, null, -100, (float) (1 - eps), (float) (eps / cols),
                 (float) weightSum, 0, 0, out, dp, rowLoss, red == Contract.REDUCE_NONE ? null : partial,
                 red == Contract.REDUCE_NONE ? null : lossOut, st, 0, 1));
         String with = what + " " + o;
@@ -217,7 +217,7 @@ class KernelsTest {
         CUdeviceptr out = mem.poisoned((long) rows * cols);
         CUdeviceptr st = status();
         engine.module.launch(kernel, 2, block, stream, new RowKernel(Contract.OP_CE_TARGETS, rows, cols,
-                Contract.REDUCE_MEAN, mem.of(z), null, null, mem.of(t), weights == null ? null : mem.of(weights), -100,
+                Contract.REDUCE_MEAN, mem.of(z), null, null, mem.of(t), weights == null ? null : mem.of(weights), null, -100,
                 (float) (1 - eps), (float) (eps / cols), (float) weightSum, rows, 0, out, null, null,
                 mem.alloc(2L * Double.BYTES), null, st, 0, 1));
         assertClose(grad, DeviceArrays.read(out, rows * cols), LOGITS, "targets gradient " + what + " " + o);
@@ -245,7 +245,7 @@ class KernelsTest {
             "sx_rows_stream_p1"}) {
             CUdeviceptr rowLoss = mem.poisoned(rows);
             engine.module.launch(kernel, 1, 32, stream, new RowKernel(Contract.OP_CE_LABELS, rows, cols,
-                    Contract.REDUCE_NONE, mem.of(z), null, mem.of(labels), null, null, -100, 1f, 0f, cols, 1, 0, null,
+                    Contract.REDUCE_NONE, mem.of(z), null, mem.of(labels), null, null, null, -100, 1f, 0f, cols, 1, 0, null,
                     null, rowLoss, null, null, status(), 0, 1));
             assertClose(ref.losses(), DeviceArrays.read(rowLoss, rows), LOGITS, kernel + " " + rng);
         }
@@ -263,7 +263,7 @@ class KernelsTest {
         for (String kernel : new String[] {"sx_rows_warp_p1_v2", "sx_rows_block_p4_v8", "sx_rows_stream_p1"}) {
             CUdeviceptr st = status();
             engine.module.launch(kernel, 2, 32, stream, new RowKernel(Contract.OP_CE_LABELS, rows, cols,
-                    Contract.REDUCE_NONE, mem.of(z), null, mem.of(labels), null, null, -100, 1f, 0f, cols, 1, 10, null,
+                    Contract.REDUCE_NONE, mem.of(z), null, mem.of(labels), null, null, null, -100, 1f, 0f, cols, 1, 10, null,
                     null, mem.alloc(rows * 4L), null, null, st, 2, 5));
             assertEquals((1L << 2) | (1L << 5), word(st, Contract.STATUS_BAD), "bad logits and a bad label, " + kernel);
             assertEquals(12L * cols + 7, ~word(st, Contract.STATUS_FIRST + 8 * 2),
@@ -274,13 +274,13 @@ class KernelsTest {
         t[33] = Float.NEGATIVE_INFINITY;
         CUdeviceptr st = status();
         engine.module.launch("sx_rows_stream_p4", 1, 32, stream, new RowKernel(Contract.OP_CE_TARGETS, rows, cols,
-                Contract.REDUCE_NONE, mem.of(new float[rows * cols]), null, null, mem.of(t), null, -100, 1f, 0f, cols,
+                Contract.REDUCE_NONE, mem.of(new float[rows * cols]), null, null, mem.of(t), null, null, -100, 1f, 0f, cols,
                 rows, 0, null, null, null, null, null, st, 0, 1));
         assertEquals(2L, word(st, Contract.STATUS_BAD));
         assertEquals(33L, ~word(st, Contract.STATUS_FIRST + 8));
 
         st = status();
-        new DivisorKernel(rows, cols, -100, Contract.REDUCE_MEAN, mem.of(labels), null, st, 3).launch(engine.module, stream);
+        new DivisorKernel(rows, cols, -100, Contract.REDUCE_MEAN, mem.of(labels), null, null, st, 3).launch(engine.module, stream);
         assertEquals(1L << 3, word(st, Contract.STATUS_BAD), "the divisor kernel reports labels too");
         assertEquals(2L, ~word(st, Contract.STATUS_FIRST + 8 * 3));
     }

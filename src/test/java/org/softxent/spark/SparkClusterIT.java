@@ -44,12 +44,10 @@ import org.softxent.testing.Rng;
  * The estimator on a real multi-process cluster: Spark's {@code local-cluster[2,1,1024]} master, a
  * master and two workers in this JVM and two executor JVMs started by the workers, so that the
  * closures, the broadcast coefficients, the blocks and the executor-side engines all cross a process
- * boundary, as on a cluster. No Spark distribution is needed: as Spark's own build does, the
- * executors are started in Spark's testing mode ({@code spark.testing}, {@code spark.test.home}, the
- * executor environment {@code SPARK_TESTING} and {@code SPARK_SCALA_VERSION}) with this test's class
- * path as theirs. Every executor is given a GPU by Spark's resource scheduling (a discovery script
- * that reports address 0); where a device is present to this JVM (the simulated device on CI) the
- * executors are told of it through {@code spark.executor.extraJavaOptions}.
+ * boundary, as on a cluster (see {@link SparkTestData#cluster}). Every executor is given a GPU by
+ * Spark's resource scheduling (a discovery script that reports address 0); where a device is
+ * present to this JVM (the simulated device on CI) the executors are told of it through
+ * {@code spark.executor.extraJavaOptions}.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class SparkClusterIT {
@@ -64,20 +62,8 @@ class SparkClusterIT {
         Path gpus = home.resolve("gpus.sh");
         Files.writeString(gpus, "#!/bin/sh\necho '{\"name\": \"gpu\", \"addresses\": [\"0\"]}'\n");
         Files.setPosixFilePermissions(gpus, PosixFilePermissions.fromString("rwxr-xr-x"));
-        // Read by the workers in this JVM: where "Spark's home" is in testing mode (nothing is read there).
-        System.setProperty("spark.testing", "1");
-        System.setProperty("spark.test.home", home.toString());
-        String classPath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         simulated = System.getProperty("softxent.simulatedDevice");
-        spark = SparkSession.builder().master("local-cluster[" + EXECUTORS + ",1,1024]")
-                .appName("softxent-cluster-tests")
-                .config("spark.ui.enabled", "false")
-                .config("spark.driver.host", "127.0.0.1")
-                .config("spark.driver.bindAddress", "127.0.0.1")
-                .config("spark.sql.shuffle.partitions", "4")
-                .config("spark.executor.extraClassPath", classPath)
-                .config("spark.executorEnv.SPARK_TESTING", "1")
-                .config("spark.executorEnv.SPARK_SCALA_VERSION", "2.13")
+        spark = SparkTestData.cluster(EXECUTORS, 1024, home).appName("softxent-cluster-tests")
                 .config("spark.executor.extraJavaOptions", simulated == null ? "" : "-Dsoftxent.simulatedDevice=" + simulated)
                 .config("spark.worker.resource.gpu.amount", "1")
                 .config("spark.worker.resource.gpu.discoveryScript", gpus.toString())

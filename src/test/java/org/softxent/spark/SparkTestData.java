@@ -39,6 +39,34 @@ final class SparkTestData {
                 .getOrCreate();
     }
 
+    /**
+     * A session on Spark's {@code local-cluster[executors,1,memoryMb]} master: a master and workers in
+     * this JVM, each worker starting one executor JVM of one core, so that tasks, closures and
+     * broadcasts cross process boundaries as on a cluster. No Spark distribution is needed: as
+     * Spark's own build does, the workers run in Spark's testing mode ({@code spark.testing},
+     * {@code spark.test.home}: an empty folder, {@code home}) and the executors get this JVM's class
+     * path and the environment {@code SPARK_TESTING}, {@code SPARK_SCALA_VERSION}.
+     */
+    static SparkSession.Builder cluster(int executors, int memoryMb, java.nio.file.Path home) {
+        System.setProperty("spark.testing", "1");
+        System.setProperty("spark.test.home", home.toString());
+        // Under Maven the class path is in this property (java.class.path is a manifest-only jar).
+        // Absolute: the executors run in folders of their own.
+        String classPath = java.util.Arrays.stream(System.getProperty("surefire.test.class.path",
+                        System.getProperty("java.class.path")).split(java.io.File.pathSeparator))
+                .map(entry -> java.nio.file.Path.of(entry).toAbsolutePath().toString())
+                .collect(java.util.stream.Collectors.joining(java.io.File.pathSeparator));
+        return SparkSession.builder().master("local-cluster[" + executors + ",1," + memoryMb + "]")
+                .config("spark.ui.enabled", "false")
+                .config("spark.driver.host", "127.0.0.1")
+                .config("spark.driver.bindAddress", "127.0.0.1")
+                .config("spark.sql.shuffle.partitions", String.valueOf(2 * executors))
+                .config("spark.executor.memory", memoryMb + "m")
+                .config("spark.executor.extraClassPath", classPath)
+                .config("spark.executorEnv.SPARK_TESTING", "1")
+                .config("spark.executorEnv.SPARK_SCALA_VERSION", "2.13");
+    }
+
     /** Rows (label, weight, features). */
     static Dataset<Row> frame(SparkSession spark, List<Row> rows, int partitions) {
         return spark.createDataFrame(rows, SCHEMA).repartition(partitions).cache();

@@ -1,0 +1,217 @@
+package org.softxent.spark;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
+import java.util.stream.IntStream;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.ml.classification.LogisticRegression;
+import org.apache.spark.ml.classification.LogisticRegressionModel;
+import org.apache.spark.ml.classification.ProbabilisticClassificationModel;
+import org.apache.spark.ml.linalg.Vector;
+import org.apache.spark.ml.param.ParamMap;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
+
+/**
+ * softxent (each CPU precision) beside MLlib's {@code LogisticRegression} on the same cached
+ * DataFrame, on a multi-process cluster ({@code local-cluster}, see {@link SparkTestData#cluster}):
+ * time per L-BFGS iteration (a fixed number of iterations, tol 0, after a warm-up fit of each) and
+ * time to convergence (tol 1e-6, MLlib's default), with the final objectives, the test accuracies and
+ * the load average beside each. Not a test: run by {@code bench/run-spark.sh}, which records its
+ * output under {@code bench/results/}.
+ *
+ * <p>The data: rows × features × classes, generated on the executors (never on the driver), features
+ * of different means and scales, labels drawn from a softmax of a random linear model, so the classes
+ * overlap as real ones do; a test set of a tenth as many rows from the same model.
+ *
+ * <p>Arguments: rows features classes executors executorMemoryMb iterations
+ */
+public final class SparkSideBySide {
+    private SparkSideBySide() {
+    }
+
+    public static void main(String[] args) throws IOException {
+        int n = Integer.parseInt(args[0]);
+        int d = Integer.parseInt(args[1]);
+        int k = Integer.parseInt(args[2]);
+        int executors = Integer.parseInt(args[3]);
+        int memory = Integer.parseInt(args[4]);
+        int iterations = Integer.parseInt(args[5]);
+        Path home = Files.createTempDirectory("softxent-spark-home");
+        SparkSession spark = SparkTestData.cluster(executors, memory, home).appName("softxent-side-by-side")
+                .config("spark.driver.memory", "2g")
+                .config("spark.memory.fraction", "0.8")
+                .getOrCreate();
+        try {
+            int partitions = 2 * executors;
+            long t0 = System.nanoTime();
+            Dataset<Row> train = generate(spark, 20261206L, 1, n, d, k, partitions).cache();
+            Dataset<Row> test = generate(spark, 20261206L, 2, Math.max(1000, n / 10), d, k, partitions).cache();
+            long rows = train.count() + test.count();
+            System.out.printf(Locale.ROOT, "data: %d x %d x %d (+ %d test rows), %d partitions, generated and cached in"
+                    + " %.1f s on %s; executors %d x 1 core x %d MB; load average %s%n", n, d, k, rows - n, partitions,
+                    (System.nanoTime() - t0) / 1e9, spark.sparkContext().master(), executors, memory, load());
+
+            List<String> names = List.of("MLlib", "softxent exact", "softxent float");
+            for (String name : names) {
+                fit(name, 2, 0, train); // warm-up: the JIT, the engines, each one's cached blocks
+            }
+            // Per iteration: (fit of 2 + K iterations − fit of 2) / K, so that the setup of a fit (the
+            // statistics pass, the packing into blocks) is not counted in its iterations.
+            System.out.println("time per iteration: (a fit of " + (iterations + 2) + " iterations - a fit of 2) / "
+                    + iterations + ", tol 0; setup = a fit of 2 - 2 iterations:");
+            double mllibPer = 0;
+            for (String name : names) {
+                double[] shortFit = fit(name, 2, 0, train);
+                double[] longFit = fit(name, iterations + 2, 0, train);
+                double per = (longFit[0] - shortFit[0]) / (longFit[1] - shortFit[1]);
+                if (name.equals("MLlib")) {
+                    mllibPer = per;
+                }
+                System.out.printf(Locale.ROOT, "  %-15s %.3f s/iteration  %.3f x MLlib   setup %.2f s   (%d iterations %.2f s,"
+                                + " %d iterations %.2f s)   load %s%n", name, per, per / mllibPer, shortFit[0] - 2 * per,
+                        (int) longFit[1], longFit[0], (int) shortFit[1], shortFit[0], load());
+            }
+            System.out.println("to convergence (tol 1e-6, maxIter 500):");
+            double mllibObjective = 0;
+            double mllibSeconds = 0;
+            for (String name : names) {
+                long s = System.nanoTime();
+                ProbabilisticClassificationModel<Vector, ?> model = model(name, 500, 1e-6, train);
+                double seconds = (System.nanoTime() - s) / 1e9;
+                double[] history = history(model);
+                double objective = history[history.length - 1];
+                if (name.equals("MLlib")) {
+                    mllibObjective = objective;
+                    mllibSeconds = seconds;
+                }
+                double accuracy = model.transform(test).filter(functions.col("prediction").equalTo(functions.col("label")))
+                        .count() / (double) (rows - n);
+                System.out.printf(Locale.ROOT, "  %-15s %3d iterations %8.2f s  %.3f x MLlib  objective %.12g (%.1e from MLlib's)"
+                                + "  test accuracy %.4f  %s  load %s%n", name, history.length - 1, seconds,
+                        seconds / mllibSeconds, objective, Math.abs(objective - mllibObjective) / mllibObjective, accuracy,
+                        convergence(model), load());
+            }
+        } finally {
+            spark.stop();
+            try (var files = Files.walk(home)) {
+                files.sorted(Collections.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
+    /** {seconds, iterations} of one fit. */
+    private static double[] fit(String name, int maxIter, double tol, Dataset<Row> train) {
+        long s = System.nanoTime();
+        ProbabilisticClassificationModel<Vector, ?> model = model(name, maxIter, tol, train);
+        return new double[] {(System.nanoTime() - s) / 1e9, history(model).length - 1};
+    }
+
+    private static ProbabilisticClassificationModel<Vector, ?> model(String name, int maxIter, double tol,
+                                                                      Dataset<Row> train) {
+        switch (name) {
+            case "MLlib":
+                return new LogisticRegression().setRegParam(1e-3).setElasticNetParam(0).setMaxIter(maxIter).setTol(tol)
+                        .fit(train);
+            case "softxent exact":
+            case "softxent float":
+                return new SoftxentLogisticRegression().setRegParam(1e-3).setMaxIter(maxIter).setTol(tol).setDevice("cpu")
+                        .setPrecision(name.endsWith("float") ? "float" : "exact").fit(train);
+            default:
+                throw new IllegalArgumentException(name);
+        }
+    }
+
+    private static double[] history(ProbabilisticClassificationModel<Vector, ?> model) {
+        return model instanceof LogisticRegressionModel m ? m.summary().objectiveHistory()
+                : ((SoftxentLogisticRegressionModel) model).summary().objectiveHistory();
+    }
+
+    private static String convergence(ProbabilisticClassificationModel<Vector, ?> model) {
+        return model instanceof SoftxentLogisticRegressionModel m ? "(" + m.summary().convergence() + ")" : "";
+    }
+
+    private static String load() {
+        try {
+            String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split(" ");
+            return f[0] + " " + f[1] + " " + f[2];
+        } catch (IOException e) {
+            return "unknown";
+        }
+    }
+
+    /**
+     * n rows (label, weight 1, features) of the model {@code seed} in {@code partitions} partitions,
+     * made on the executors; {@code set} tells sets of one model apart.
+     */
+    static Dataset<Row> generate(SparkSession spark, long seed, int set, int n, int d, int k, int partitions) {
+        JavaRDD<Row> rows = new JavaSparkContext(spark.sparkContext())
+                .parallelize(IntStream.range(0, partitions).boxed().toList(), partitions)
+                .flatMap(p -> part(seed, set * 65_537 + p, n / partitions + (p < n % partitions ? 1 : 0), d, k));
+        return spark.createDataFrame(rows, SparkTestData.SCHEMA);
+    }
+
+    /** The rows of one partition, made as they are read (a partition's rows never all at once). */
+    private static java.util.Iterator<Row> part(long seed, int part, int count, int d, int k) {
+        SplittableRandom model = new SplittableRandom(seed); // the same model in every partition
+        double[][] w = new double[k][d];
+        double[] scale = new double[d];
+        double[] shift = new double[d];
+        for (int j = 0; j < d; j++) {
+            scale[j] = 0.2 + 3 * model.nextDouble();
+            shift[j] = 4 * model.nextDouble() - 2;
+            for (int c = 0; c < k; c++) {
+                w[c][j] = SparkTestData.gaussian(model) / Math.sqrt(d) * 3;
+            }
+        }
+        SplittableRandom r = new SplittableRandom(seed * 1_000_003L + part);
+        double[] z = new double[k];
+        double[] u = new double[d];
+        return new java.util.Iterator<Row>() {
+            private int made;
+
+            @Override
+            public boolean hasNext() {
+                return made < count;
+            }
+
+            @Override
+            public Row next() {
+                made++;
+                double[] x = new double[d];
+                for (int j = 0; j < d; j++) {
+                    u[j] = SparkTestData.gaussian(r);
+                    x[j] = shift[j] + scale[j] * u[j];
+                }
+                double max = Double.NEGATIVE_INFINITY;
+                for (int c = 0; c < k; c++) {
+                    double s = 0;
+                    for (int j = 0; j < d; j++) {
+                        s += w[c][j] * u[j];
+                    }
+                    z[c] = s;
+                    max = Math.max(max, s);
+                }
+                double sum = 0;
+                for (int c = 0; c < k; c++) {
+                    z[c] = Math.exp(z[c] - max);
+                    sum += z[c];
+                }
+                double v = r.nextDouble() * sum;
+                int y = 0;
+                while (y < k - 1 && (v -= z[y]) > 0) {
+                    y++;
+                }
+                return SparkTestData.row(y, 1.0, x);
+            }
+        };
+    }
+}
