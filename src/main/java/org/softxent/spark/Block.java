@@ -4,43 +4,42 @@ import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
-import java.util.TreeMap;
 import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.sql.Row;
 
 /**
  * Training rows packed once into a dense float block, row-major [rows, features], as softxent's
  * classifiers take them: the features already scaled by 1/std (and centred by the mean when the
- * intercept is fitted), the labels as class indices (multinomial) or float targets (binomial).
- * Every row of a block has the same instance weight, so that one classifier call per block is exact:
- * the block's loss and gradients are scaled by its weight. Uniform weights give full blocks; many
- * distinct weights give many small blocks (one call each), exact but slower.
+ * intercept is fitted), the labels as class indices (multinomial) or float targets (binomial), and
+ * each row's instance weight (as a float, like the features), which the classifier applies in its
+ * fused pass: one call per block whatever the weights.
  */
 final class Block implements Serializable {
-    private static final long serialVersionUID = 1L;
+    private static final long serialVersionUID = 2L;
 
-    final double weight;
     final int rows;
     final float[] x;
     final int[] labels;
     final float[] targets;
+    /** [rows] each row's weight, or null when every row's is 1 (the usual case: no weight column). */
+    final float[] weights;
 
-    private Block(double weight, int rows, float[] x, int[] labels, float[] targets) {
-        this.weight = weight;
+    private Block(int rows, float[] x, int[] labels, float[] targets, float[] weights) {
         this.rows = rows;
         this.x = x;
         this.labels = labels;
         this.targets = targets;
+        this.weights = weights;
     }
 
     /**
      * Packs one partition's rows (label, weight, features) into blocks of at most
-     * {@code setup.blockRows} rows, grouping rows of equal weight (weight 0 dropped). For the binomial
-     * family the class weights are folded into the row weight here.
+     * {@code setup.blockRows} rows, in their order (weight 0 dropped). For the binomial family the
+     * class weights are folded into the row weight here.
      */
     static Iterator<Block> pack(Iterator<Row> rows, Setup setup) {
-        TreeMap<Double, Builder> open = new TreeMap<>();
         List<Block> blocks = new ArrayList<>();
+        Builder b = null;
         while (rows.hasNext()) {
             Row r = rows.next();
             double label = r.getDouble(0);
@@ -52,57 +51,76 @@ final class Block implements Serializable {
             if (weight == 0) {
                 continue;
             }
-            Builder b = open.computeIfAbsent(weight, w -> new Builder(w, setup));
-            b.add((Vector) r.get(2), y);
+            if (b == null) {
+                b = new Builder(setup);
+            }
+            b.add((Vector) r.get(2), y, weight);
             if (b.rows == setup.blockRows) {
                 blocks.add(b.build());
-                open.remove(weight);
+                b = null;
             }
         }
-        for (Builder b : open.values()) {
+        if (b != null) {
             blocks.add(b.build());
         }
         return blocks.iterator();
     }
 
     private static final class Builder {
-        final double weight;
         final Setup setup;
         int rows;
         float[] x;
         int[] labels;
+        /** Null while every row's weight is 1. */
+        float[] weights;
 
-        Builder(double weight, Setup setup) {
-            this.weight = weight;
+        Builder(Setup setup) {
             this.setup = setup;
-            // Start at one row and double: with many distinct weights there are many builders.
+            // Start small and double: a partition may hold few rows.
             x = new float[setup.features];
             labels = new int[1];
         }
 
-        void add(Vector v, int y) {
+        void add(Vector v, int y, double weight) {
             int f = setup.features;
             if (rows == labels.length) {
                 int capacity = (int) Math.min((long) setup.blockRows, Math.max(1L, 2L * rows));
                 x = java.util.Arrays.copyOf(x, capacity * f);
                 labels = java.util.Arrays.copyOf(labels, capacity);
+                if (weights != null) {
+                    weights = java.util.Arrays.copyOf(weights, capacity);
+                }
+            }
+            if (weight != 1.0 && weights == null) {
+                weights = new float[labels.length];
+                java.util.Arrays.fill(weights, 0, rows, 1.0f);
             }
             int off = rows * f;
             double[] mean = setup.mean;
             double[] inverseStd = setup.inverseStd;
             for (int j = 0; j < f; j++) {
                 double value = v.apply(j);
-                x[off + j] = (float) ((mean != null ? value - mean[j] : value) * inverseStd[j]);
+                float scaled = (float) ((mean != null ? value - mean[j] : value) * inverseStd[j]);
+                if (!Float.isFinite(scaled)) {
+                    // The driver checked every value finite; scaled, a double can still pass float's range.
+                    throw new IllegalArgumentException("feature " + j + " = " + value + " scales to " + scaled
+                            + " (beyond float's range, which softxent's engines compute in)");
+                }
+                x[off + j] = scaled;
             }
             labels[rows] = y;
+            if (weights != null) {
+                weights[rows] = (float) weight;
+            }
             rows++;
         }
 
         Block build() {
             float[] xs = java.util.Arrays.copyOf(x, rows * setup.features);
             int[] ys = java.util.Arrays.copyOf(labels, rows);
+            float[] ws = weights == null ? null : java.util.Arrays.copyOf(weights, rows);
             if (setup.multinomial) {
-                return new Block(weight, rows, xs, ys, null);
+                return new Block(rows, xs, ys, null, ws);
             }
             float[] t = new float[rows];
             double eps = setup.labelSmoothing;
@@ -110,7 +128,7 @@ final class Block implements Serializable {
                 // Label smoothing with two classes: the target is y·(1 − ε) + ε/2.
                 t[i] = (float) (ys[i] * (1 - eps) + eps / 2);
             }
-            return new Block(weight, rows, xs, null, t);
+            return new Block(rows, xs, null, t, ws);
         }
     }
 }

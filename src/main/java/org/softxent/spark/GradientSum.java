@@ -32,27 +32,27 @@ final class GradientSum implements Serializable {
         engines.add(engine.description());
         int f = s.features;
         int k = s.outputs;
-        // One pair of gradient arrays per task, not per block (many small blocks with many weights).
+        // One pair of gradient arrays per task, not per block.
         if (gradW == null) {
             gradW = new float[f * k];
             gradB = new float[k];
         }
         float[] gb = b == null ? null : gradB;
         ClassifierResult r = s.multinomial
-                ? engine.classifier(block.x, w, b, block.labels, block.rows, f, k, s.classifierOptions(), gradW, gb, null)
-                : engine.binaryClassifier(block.x, w, b, block.targets, block.rows, f, k, s.binaryOptions(), gradW, gb,
-                        null);
-        double weight = block.weight;
-        loss += weight * r.loss();
+                ? engine.classifier(block.x, w, b, block.labels, block.weights, block.rows, f, k, s.classifierOptions(),
+                        gradW, gb, null, null)
+                : engine.binaryClassifier(block.x, w, b, block.targets, block.weights, block.rows, f, k,
+                        s.binaryOptions(), gradW, gb, null, null);
+        loss += r.loss();
         if (gradient == null) {
             gradient = new double[size];
         }
         for (int i = 0; i < gradW.length; i++) {
-            gradient[i] += weight * gradW[i];
+            gradient[i] += gradW[i];
         }
         if (gb != null) {
             for (int i = 0; i < k; i++) {
-                gradient[f * k + i] += weight * gb[i];
+                gradient[f * k + i] += gb[i];
             }
         }
         return this;

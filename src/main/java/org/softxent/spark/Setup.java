@@ -54,14 +54,15 @@ final class Setup implements Serializable {
             if (classWeights != null) {
                 ce = ce.withClassWeights(classWeights);
             }
-            classifierOptions = ClassifierOptions.defaults().withReg(0).withCrossEntropy(ce);
+            // The blocks are finite (checked on the driver, and as packed): no scan of x at every call.
+            classifierOptions = ClassifierOptions.defaults().withReg(0).withCrossEntropy(ce).withTrustedX(true);
         }
         return classifierOptions;
     }
 
     BinaryClassifierOptions binaryOptions() {
         if (binaryOptions == null) {
-            binaryOptions = BinaryClassifierOptions.defaults().withReg(0)
+            binaryOptions = BinaryClassifierOptions.defaults().withReg(0).withTrustedX(true)
                     .withBinaryCrossEntropy(BinaryCrossEntropyOptions.defaults().withReduction(Reduction.SUM));
         }
         return binaryOptions;

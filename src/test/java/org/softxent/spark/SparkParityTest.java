@@ -230,7 +230,9 @@ class SparkParityTest {
         double[] levels = {0.25, 1, 2, 3.5};
         List<Row> rows = new ArrayList<>();
         for (Row r : SparkTestData.digits()) {
-            double w = rng.nextDouble() < 0.05 ? 0.0 : levels[rng.nextInt(0, levels.length)];
+            // A few rows left out (weight 0), half of the others a continuous weight of their own.
+            double u = rng.nextDouble();
+            double w = u < 0.05 ? 0.0 : u < 0.5 ? 0.1 + 4 * rng.nextDouble() : levels[rng.nextInt(0, levels.length)];
             rows.add(SparkTestData.row(r.getDouble(0), w, ((Vector) r.get(2)).toArray()));
         }
         List<List<Row>> parts = split(rows, rng, 0.25);

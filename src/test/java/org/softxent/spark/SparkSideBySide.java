@@ -8,6 +8,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
 import java.util.stream.IntStream;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.spark.SparkContext;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.ml.classification.LogisticRegression;
@@ -15,6 +19,9 @@ import org.apache.spark.ml.classification.LogisticRegressionModel;
 import org.apache.spark.ml.classification.ProbabilisticClassificationModel;
 import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.ml.param.ParamMap;
+import org.apache.spark.scheduler.SparkListener;
+import org.apache.spark.scheduler.SparkListenerJobEnd;
+import org.apache.spark.scheduler.SparkListenerJobStart;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -23,7 +30,8 @@ import org.apache.spark.sql.functions;
 /**
  * softxent (each CPU precision) beside MLlib's {@code LogisticRegression} on the same cached
  * DataFrame, on a multi-process cluster ({@code local-cluster}, see {@link SparkTestData#cluster}):
- * time per L-BFGS iteration (a fixed number of iterations, tol 0, after a warm-up fit of each) and
+ * time per L-BFGS iteration (a fixed number of iterations, tol 0, after a warm-up fit of each; the
+ * span of the optimiser's loop, measured from Spark's job events, over its iterations) and
  * time to convergence (tol 1e-6, MLlib's default), with the final objectives, the test accuracies and
  * the load average beside each. Not a test: run by {@code bench/run-spark.sh}, which records its
  * output under {@code bench/results/}.
@@ -49,6 +57,7 @@ public final class SparkSideBySide {
         SparkSession spark = SparkTestData.cluster(executors, memory, home).appName("softxent-side-by-side")
                 .config("spark.driver.memory", "2g")
                 .config("spark.memory.fraction", "0.8")
+                .config("spark.executor.extraJavaOptions", System.getProperty("softxent.bench.executorOptions", ""))
                 .getOrCreate();
         try {
             int partitions = 2 * executors;
@@ -64,22 +73,35 @@ public final class SparkSideBySide {
             for (String name : names) {
                 fit(name, 2, 0, train); // warm-up: the JIT, the engines, each one's cached blocks
             }
-            // Per iteration: (fit of 2 + K iterations − fit of 2) / K, so that the setup of a fit (the
-            // statistics pass, the packing into blocks) is not counted in its iterations.
-            System.out.println("time per iteration: (a fit of " + (iterations + 2) + " iterations - a fit of 2) / "
-                    + iterations + ", tol 0; setup = a fit of 2 - 2 iterations:");
+            // Per iteration: the span of the optimiser's loop (from the first to the last of the jobs
+            // that evaluate the loss, the fit's most frequent call site; the driver's steps between
+            // them included) over its iterations, so that the setup of a fit (the statistics pass,
+            // the packing into blocks) is not counted in its iterations.
+            System.out.println("time per iteration: the L-BFGS loop's span (from the end of its first evaluation, which"
+                    + " also packs the blocks, to the end of its last) over its iterations, " + iterations
+                    + " iterations (tol 0):");
             double mllibPer = 0;
             for (String name : names) {
-                double[] shortFit = fit(name, 2, 0, train);
-                double[] longFit = fit(name, iterations + 2, 0, train);
-                double per = (longFit[0] - shortFit[0]) / (longFit[1] - shortFit[1]);
+                double[] r = fit(name, iterations, 0, train);
+                double per = r[2] / r[1];
                 if (name.equals("MLlib")) {
                     mllibPer = per;
                 }
-                System.out.printf(Locale.ROOT, "  %-15s %.3f s/iteration  %.3f x MLlib   setup %.2f s   (%d iterations %.2f s,"
-                                + " %d iterations %.2f s)   load %s%n", name, per, per / mllibPer, shortFit[0] - 2 * per,
-                        (int) longFit[1], longFit[0], (int) shortFit[1], shortFit[0], load());
+                System.out.printf(Locale.ROOT, "  %-15s %.3f s/iteration  %.3f x MLlib   (fit %.2f s, of which the loop %.2f s,"
+                                + " %d iterations; %s)   load %s%n", name, per, per / mllibPer, r[0], r[2], (int) r[1],
+                        Jobs.lastSite, load());
             }
+            // Continuous instance weights (every row its own, in [0.1, 4)) against uniform ones, per
+            // iteration, softxent float: the weights ride in the blocks, one classifier call per block.
+            Dataset<Row> weighted = train.withColumn("weight", functions.rand(7).multiply(3.9).plus(0.1)).cache();
+            weighted.count();
+            fit("softxent float", 2, 0, weighted, "weight");
+            double[] uniform = fit("softxent float", iterations, 0, train, "weight");
+            double[] continuous = fit("softxent float", iterations, 0, weighted, "weight");
+            System.out.printf(Locale.ROOT, "continuous instance weights, softxent float: %.3f s/iteration against %.3f with"
+                    + " uniform weights (%.3f x)   load %s%n", continuous[2] / continuous[1], uniform[2] / uniform[1],
+                    (continuous[2] / continuous[1]) / (uniform[2] / uniform[1]), load());
+            weighted.unpersist();
             System.out.println("to convergence (tol 1e-6, maxIter 500):");
             double mllibObjective = 0;
             double mllibSeconds = 0;
@@ -110,21 +132,98 @@ public final class SparkSideBySide {
 
     /** {seconds, iterations} of one fit. */
     private static double[] fit(String name, int maxIter, double tol, Dataset<Row> train) {
+        return fit(name, maxIter, tol, train, null);
+    }
+
+    /**
+     * {seconds, iterations, seconds of the optimiser's loop} of one fit, weighted by the column
+     * {@code weightCol} (null: none).
+     */
+    private static double[] fit(String name, int maxIter, double tol, Dataset<Row> train, String weightCol) {
+        Jobs jobs = new Jobs();
+        SparkContext sc = train.sparkSession().sparkContext();
+        sc.addSparkListener(jobs);
         long s = System.nanoTime();
-        ProbabilisticClassificationModel<Vector, ?> model = model(name, maxIter, tol, train);
-        return new double[] {(System.nanoTime() - s) / 1e9, history(model).length - 1};
+        ProbabilisticClassificationModel<Vector, ?> model;
+        try {
+            model = model(name, maxIter, tol, train, weightCol);
+        } finally {
+            try {
+                sc.listenerBus().waitUntilEmpty(60_000); // the fit's last job events delivered
+            } catch (java.util.concurrent.TimeoutException e) {
+                throw new IllegalStateException("Spark's listener bus did not drain in a minute", e);
+            }
+            sc.removeSparkListener(jobs);
+        }
+        return new double[] {(System.nanoTime() - s) / 1e9, history(model).length - 1, jobs.loopSeconds()};
+    }
+
+    /** The jobs of one fit: each one's call site, start and end (the listener bus's thread writes). */
+    private static final class Jobs extends SparkListener {
+        private final Map<Integer, String> site = new ConcurrentHashMap<>();
+        private final Map<Integer, Long> start = new ConcurrentHashMap<>();
+        private final Map<Integer, Long> end = new ConcurrentHashMap<>();
+        static volatile String lastSite = "";
+
+        @Override
+        public void onJobStart(SparkListenerJobStart job) {
+            // The result stage's name: its call site ("treeAggregate at RDDLossFunction.scala:61").
+            String name = "?";
+            int id = -1;
+            for (org.apache.spark.scheduler.StageInfo stage : scala.jdk.javaapi.CollectionConverters.asJava(job.stageInfos())) {
+                if (stage.stageId() > id) {
+                    id = stage.stageId();
+                    name = stage.name();
+                }
+            }
+            site.put(job.jobId(), name);
+            start.put(job.jobId(), job.time());
+        }
+
+        @Override
+        public void onJobEnd(SparkListenerJobEnd job) {
+            end.put(job.jobId(), job.time());
+        }
+
+        /**
+         * From the end of the first job to the end of the last at the most frequent call site, the
+         * optimiser's: its first evaluation, at the start, also packs and caches the fit's blocks.
+         */
+        double loopSeconds() {
+            Map<String, Integer> counts = new HashMap<>();
+            site.values().forEach(v -> counts.merge(v, 1, Integer::sum));
+            String loop = counts.entrySet().stream().max(Map.Entry.comparingByValue()).orElseThrow().getKey();
+            long first = Long.MAX_VALUE;
+            long last = Long.MIN_VALUE;
+            for (Map.Entry<Integer, String> e : site.entrySet()) {
+                if (e.getValue().equals(loop)) {
+                    long ended = end.getOrDefault(e.getKey(), start.get(e.getKey()));
+                    first = Math.min(first, ended);
+                    last = Math.max(last, ended);
+                }
+            }
+            lastSite = loop + " x" + counts.get(loop) + " of " + site.size() + " jobs";
+            return (last - first) / 1e3;
+        }
     }
 
     private static ProbabilisticClassificationModel<Vector, ?> model(String name, int maxIter, double tol,
                                                                       Dataset<Row> train) {
+        return model(name, maxIter, tol, train, null);
+    }
+
+    private static ProbabilisticClassificationModel<Vector, ?> model(String name, int maxIter, double tol,
+                                                                      Dataset<Row> train, String weightCol) {
         switch (name) {
             case "MLlib":
-                return new LogisticRegression().setRegParam(1e-3).setElasticNetParam(0).setMaxIter(maxIter).setTol(tol)
-                        .fit(train);
+                LogisticRegression ml = new LogisticRegression().setRegParam(1e-3).setElasticNetParam(0)
+                        .setMaxIter(maxIter).setTol(tol);
+                return (weightCol == null ? ml : ml.setWeightCol(weightCol)).fit(train);
             case "softxent exact":
             case "softxent float":
-                return new SoftxentLogisticRegression().setRegParam(1e-3).setMaxIter(maxIter).setTol(tol).setDevice("cpu")
-                        .setPrecision(name.endsWith("float") ? "float" : "exact").fit(train);
+                SoftxentLogisticRegression sx = new SoftxentLogisticRegression().setRegParam(1e-3).setMaxIter(maxIter)
+                        .setTol(tol).setDevice("cpu").setPrecision(name.endsWith("float") ? "float" : "exact");
+                return (weightCol == null ? sx : sx.setWeightCol(weightCol)).fit(train);
             default:
                 throw new IllegalArgumentException(name);
         }
