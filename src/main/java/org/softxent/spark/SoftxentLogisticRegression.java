@@ -51,9 +51,10 @@ import scala.Tuple2;
  * smoothing the fit is the one of weightCol = wᵢ·cw_{yᵢ}; with label smoothing, the multinomial family
  * applies them as PyTorch's weighted, smoothed cross-entropy does, through softxent) and {@code labelSmoothing} (PyTorch's; for the binomial family the target becomes
  * y·(1 − ε) + ε/2, the same thing for two classes). {@code device}: auto, cpu or gpu.
- * {@code precision}, for CPU executors: exact (the default: softxent's double reference, whose
- * objective matches MLlib's to about 1e-9) or float (softxent's CPU engine; the README gives its
- * parity and speed).
+ * {@code precision}, for CPU executors: float (the default: softxent's CPU engine, float products;
+ * at MLlib's default tolerance it converges in as many iterations as MLlib, to an objective within
+ * about 1e-9 of MLlib's, several times faster) or exact (softxent's double reference, MLlib's own
+ * numerics to about 1e-9 at any tolerance, and slower than MLlib). The README gives the figures.
  */
 public class SoftxentLogisticRegression
         extends ProbabilisticClassifier<Vector, SoftxentLogisticRegression, SoftxentLogisticRegressionModel>
@@ -109,9 +110,9 @@ public class SoftxentLogisticRegression
                         + "GPU softxent finds; fails without one)",
                 oneOf("auto", "cpu", "gpu"));
         precision = new Param<>(this, "precision",
-                "on CPU executors: exact (softxent's double reference, MLlib's own numerics) or float (softxent's "
-                        + "CPU engine: float products as on a GPU, the softmax and loss in double); a GPU always "
-                        + "computes in float",
+                "on CPU executors: float (the default: softxent's CPU engine, float products as on a GPU, the "
+                        + "softmax and loss in double) or exact (softxent's double reference, MLlib's own numerics, "
+                        + "slower); a GPU always computes in float",
                 oneOf("exact", "float"));
         blockSize = new IntParam(this, "blockSize", "rows per packed block (> 0)", ParamValidators.gt(0.0));
         aggregationDepth = new IntParam(this, "aggregationDepth", "depth of treeAggregate (>= 2)",
@@ -124,7 +125,7 @@ public class SoftxentLogisticRegression
         setDefault(family, "auto");
         setDefault(labelSmoothing, 0.0);
         setDefault(device, "auto");
-        setDefault(precision, "exact");
+        setDefault(precision, "float");
         setDefault(blockSize, 4096);
         setDefault(aggregationDepth, 2);
     }

@@ -278,7 +278,7 @@ class SparkContractTest {
         }
         Dataset<Row> train = SparkTestData.frame(spark, rows, 1);
         SoftxentLogisticRegression lr = new SoftxentLogisticRegression().setRegParam(0.05).setMaxIter(12)
-                .setDevice("cpu");
+                .setDevice("cpu").setPrecision("exact");
         SoftxentLogisticRegressionModel a = lr.copy(new org.apache.spark.ml.param.ParamMap()).setClassWeights(cw).fit(train);
         SoftxentLogisticRegressionModel b = lr.setWeightCol("weight").fit(train);
         double[] ha = a.summary().objectiveHistory();

@@ -69,9 +69,12 @@ public final class SparkSideBySide {
                     + " %.1f s on %s; executors %d x 1 core x %d MB; load average %s%n", n, d, k, rows - n, partitions,
                     (System.nanoTime() - t0) / 1e9, spark.sparkContext().master(), executors, memory, load());
 
-            List<String> names = List.of("MLlib", "softxent exact", "softxent float");
+            // -Dsoftxent.bench.only=WORD[,WORD]: only the fits whose names hold one (MLlib,float).
+            List<String> only = List.of(System.getProperty("softxent.bench.only", "MLlib,exact,float").split(","));
+            List<String> names = List.of("MLlib", "softxent exact", "softxent float").stream()
+                    .filter(name -> only.stream().anyMatch(name::contains)).toList();
             for (String name : names) {
-                fit(name, 2, 0, train); // warm-up: the JIT, the engines, each one's cached blocks
+                fit(name, 5, 0, train); // warm-up: the JIT, the engines, each one's cached blocks
             }
             // Per iteration: the span of the optimiser's loop (from the first to the last of the jobs
             // that evaluate the loss, the fit's most frequent call site; the driver's steps between
@@ -95,7 +98,7 @@ public final class SparkSideBySide {
             // iteration, softxent float: the weights ride in the blocks, one classifier call per block.
             Dataset<Row> weighted = train.withColumn("weight", functions.rand(7).multiply(3.9).plus(0.1)).cache();
             weighted.count();
-            fit("softxent float", 2, 0, weighted, "weight");
+            fit("softxent float", 5, 0, weighted, "weight");
             double[] uniform = fit("softxent float", iterations, 0, train, "weight");
             double[] continuous = fit("softxent float", iterations, 0, weighted, "weight");
             System.out.printf(Locale.ROOT, "continuous instance weights, softxent float: %.3f s/iteration against %.3f with"
@@ -185,6 +188,25 @@ public final class SparkSideBySide {
             end.put(job.jobId(), job.time());
         }
 
+        /** Per executor: {tasks, busy milliseconds}, over the jobs of the loop (by their stages' names). */
+        private final Map<Integer, String> stageSite = new ConcurrentHashMap<>();
+        private final Map<String, long[]> busy = new ConcurrentHashMap<>();
+
+        @Override
+        public void onStageSubmitted(org.apache.spark.scheduler.SparkListenerStageSubmitted stage) {
+            stageSite.put(stage.stageInfo().stageId(), stage.stageInfo().name());
+        }
+
+        @Override
+        public void onTaskEnd(org.apache.spark.scheduler.SparkListenerTaskEnd task) {
+            String key = stageSite.getOrDefault(task.stageId(), "?") + "|" + task.taskInfo().executorId();
+            long[] b = busy.computeIfAbsent(key, k -> new long[2]);
+            synchronized (b) {
+                b[0]++;
+                b[1] += task.taskInfo().duration();
+            }
+        }
+
         /**
          * From the end of the first job to the end of the last at the most frequent call site, the
          * optimiser's: its first evaluation, at the start, also packs and caches the fit's blocks.
@@ -202,7 +224,15 @@ public final class SparkSideBySide {
                     last = Math.max(last, ended);
                 }
             }
-            lastSite = loop + " x" + counts.get(loop) + " of " + site.size() + " jobs";
+            StringBuilder executors = new StringBuilder();
+            for (Map.Entry<String, long[]> e : new java.util.TreeMap<>(busy).entrySet()) {
+                if (e.getKey().startsWith(loop + "|")) {
+                    executors.append(String.format(Locale.ROOT, "; executor %s: %d tasks, busy %.0f%%",
+                            e.getKey().substring(loop.length() + 1), e.getValue()[0],
+                            100.0 * e.getValue()[1] / Math.max(1, last - first)));
+                }
+            }
+            lastSite = loop + " x" + counts.get(loop) + " of " + site.size() + " jobs" + executors;
             return (last - first) / 1e3;
         }
     }
