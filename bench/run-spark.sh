@@ -15,7 +15,7 @@ opens=$(sed -n '/<spark.test.jvm.options>/,/<\/spark.test.jvm.options>/p' pom.xm
   | sed -e 's/<[^>]*>//g' | tr -s ' \n' ' ')
 {
   echo "# $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo),"\
-       "git $(git rev-parse --short HEAD)$(git diff --quiet || echo '+changes'); bench/run-spark.sh ${args[*]}"
+       "git $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- . ':!bench/results' || echo '+changes'); bench/run-spark.sh ${args[*]}"
   # shellcheck disable=SC2086
   java -Xmx3g $opens ${SOFTXENT_BENCH_JAVA_OPTS:-} -cp "target/test-classes:target/classes:$(cat "$out/.classpath")" \
     org.softxent.spark.SparkSideBySide "${args[@]}" 2>&1 | grep -v -e ' WARN ' -e ' INFO ' -e 'LBFGS: Failure'
