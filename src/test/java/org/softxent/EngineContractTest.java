@@ -1219,8 +1219,9 @@ public abstract class EngineContractTest extends EngineTest {
 
     /**
      * Row weights, on both classifiers: an integer weight k is the row repeated k times (0: left
-     * out), for the loss, dW and db, whatever the reduction and the cross-entropy's options; dX of a
-     * weighted row is k times a copy's. Scaling every weight leaves a mean unchanged.
+     * out, where the row's loss is finite; 0 times an infinite loss is NaN, as in PyTorch), for the
+     * loss, dW and db, whatever the reduction and the cross-entropy's options; dX of a weighted row
+     * is k times a copy's. Scaling every weight leaves a mean unchanged.
      */
     @Nested
     class RowWeights {
@@ -1275,7 +1276,6 @@ public abstract class EngineContractTest extends EngineTest {
             int m = Arrays.stream(weight).sum();
             float[] xr = repeat(x, d, weight);
             int[] yr = repeat(y, weight);
-            int[] copies = indices(weight);
             for (Reduction red : new Reduction[] {Reduction.MEAN, Reduction.SUM}) {
                 for (CrossEntropyOptions ce : new CrossEntropyOptions[] {CrossEntropyOptions.defaults(),
                     CrossEntropyOptions.defaults().withClassWeights(rng.uniform(c, 0.5, 2)).withLabelSmoothing(0.1)}) {
@@ -1298,7 +1298,6 @@ public abstract class EngineContractTest extends EngineTest {
                         at += weight[i];
                     }
                     assertClose(expected, gx, CLASSIFIER, "dX " + what);
-                    assertEquals(m, copies.length);
                     if (red == Reduction.MEAN) {
                         ClassifierResult scaled = sx.classifier(x, w, b, y, floats(weight, 0.37), n, d, c, o, null,
                                 null, null, null);
@@ -1363,12 +1362,24 @@ public abstract class EngineContractTest extends EngineTest {
             float[] ones = new float[n];
             Arrays.fill(ones, 1f);
             ClassifierOptions o = ClassifierOptions.defaults().withReg(0.01);
-            ClassifierResult plain = sx.classifier(x, w, b, y, n, d, c, o, new float[d * c], new float[c], null);
+            ClassifierResult plain = sx.classifier(x, w, b, y, n, d, c, o, new float[d * c], new float[c],
+                    new float[n * d]);
             ClassifierResult weighted = sx.classifier(x, w, b, y, ones, n, d, c, o, new float[d * c], new float[c],
-                    null, null);
+                    new float[n * d], null);
             assertEquals(plain.loss(), weighted.loss(), rng.toString());
             assertArrayEquals(plain.gradW(), weighted.gradW(), rng.toString());
             assertArrayEquals(plain.gradB(), weighted.gradB(), rng.toString());
+            assertArrayEquals(plain.gradX(), weighted.gradX(), rng.toString());
+            float[] t = rng.uniform(n * 2, 0, 1);
+            float[] w2 = rng.normal(d * 2, 0.4);
+            BinaryClassifierOptions bo = BinaryClassifierOptions.defaults().withReg(0.01);
+            ClassifierResult plainBinary = sx.binaryClassifier(x, w2, null, t, n, d, 2, bo, new float[d * 2], null,
+                    new float[n * d]);
+            ClassifierResult weightedBinary = sx.binaryClassifier(x, w2, null, t, ones, n, d, 2, bo, new float[d * 2],
+                    null, new float[n * d], null);
+            assertEquals(plainBinary.loss(), weightedBinary.loss(), rng.toString());
+            assertArrayEquals(plainBinary.gradW(), weightedBinary.gradW(), rng.toString());
+            assertArrayEquals(plainBinary.gradX(), weightedBinary.gradX(), rng.toString());
         }
 
         @Test

@@ -302,7 +302,7 @@ class GpuRobustnessTest {
             // Room for the array API's copies of X, W, dW and dX, and about 1.5 MiB more: the chunk
             // budget, a quarter of what is free, then holds 3 or 4 rows of 24,000 logits, so the
             // 300 rows take some 80 chunks, more than the 64 slots of the status ring.
-            long staged = 4L * (2L * d * c + 2L * n * d + 2L * c + n) + (256 << 10);
+            long staged = 4L * (2L * d * c + 2L * n * d + 2L * c + 2L * n) + (256 << 10); // + row weights
             SimulatedDevice.setMemoryBytes(SimulatedDevice.deviceBytesInUse() + staged + (3L << 19));
             ClassifierResult g = gpu.classifier(x, w, b, y, n, d, c, o, poisoned(d * c), poisoned(c), poisoned(n * d));
             ClassifierResult r = cpu.classifier(x, w, b, y, n, d, c, o, new float[d * c], new float[c], new float[n * d]);
@@ -311,6 +311,13 @@ class GpuRobustnessTest {
             assertClose(r.gradW(), g.gradW(), CLASSIFIER, "dW " + what);
             assertClose(r.gradB(), g.gradB(), CLASSIFIER, "db " + what);
             assertClose(r.gradX(), g.gradX(), CLASSIFIER, "dX " + what);
+            // Row weights, each chunk's at its rows.
+            float[] rw = rng.uniform(n, 0, 3);
+            g = gpu.classifier(x, w, b, y, rw, n, d, c, o, poisoned(d * c), poisoned(c), poisoned(n * d), null);
+            r = cpu.classifier(x, w, b, y, rw, n, d, c, o, new float[d * c], new float[c], new float[n * d], null);
+            assertClose(r.loss(), g.loss(), CLASSIFIER, "weighted loss " + what);
+            assertClose(r.gradW(), g.gradW(), CLASSIFIER, "weighted dW " + what);
+            assertClose(r.gradX(), g.gradX(), CLASSIFIER, "weighted dX " + what);
 
             OnDevice dev = gpu.onDevice();
             dev.classifier(dx, dw, db, dy, n, d, c, o, dgw, null, null, null);
@@ -348,7 +355,7 @@ class GpuRobustnessTest {
             CUdeviceptr dgw = mem.alloc(4L * d * k);
             // Room for the array API's copies (X, W, b, targets, dW, db, dX), then about 0.75 MiB: a
             // chunk budget of some 12 rows of 2,000 logits and their element losses, so some 25 chunks.
-            long staged = 4L * (2L * d * k + 2L * n * d + 2L * k + (long) n * k) + (256 << 10);
+            long staged = 4L * (2L * d * k + 2L * n * d + 2L * k + (long) n * k + n) + (256 << 10); // + row weights
             SimulatedDevice.setMemoryBytes(SimulatedDevice.deviceBytesInUse() + staged + (1L << 19));
             ClassifierResult g = gpu.binaryClassifier(x, w, b, t, n, d, k, o, poisoned(d * k), poisoned(k),
                     poisoned(n * d));
@@ -359,6 +366,13 @@ class GpuRobustnessTest {
             assertClose(r.gradW(), g.gradW(), CLASSIFIER, "dW " + what);
             assertClose(r.gradB(), g.gradB(), CLASSIFIER, "db " + what);
             assertClose(r.gradX(), g.gradX(), CLASSIFIER, "dX " + what);
+            // Row weights, each chunk's at its rows.
+            float[] rw = rng.uniform(n, 0, 3);
+            g = gpu.binaryClassifier(x, w, b, t, rw, n, d, k, o, poisoned(d * k), poisoned(k), poisoned(n * d), null);
+            r = cpu.binaryClassifier(x, w, b, t, rw, n, d, k, o, new float[d * k], new float[k], new float[n * d], null);
+            assertClose(r.loss(), g.loss(), CLASSIFIER, "weighted loss " + what);
+            assertClose(r.gradW(), g.gradW(), CLASSIFIER, "weighted dW " + what);
+            assertClose(r.gradX(), g.gradX(), CLASSIFIER, "weighted dX " + what);
 
             OnDevice dev = gpu.onDevice();
             dev.binaryClassifier(dx, dw, null, dt, n, d, k, o, dgw, null, null, null);

@@ -91,6 +91,11 @@ final class Block implements Serializable {
                     weights = java.util.Arrays.copyOf(weights, capacity);
                 }
             }
+            if (!(weight <= Float.MAX_VALUE)) {
+                throw new IllegalArgumentException("a row's weight " + weight + (setup.classWeights != null
+                        ? " (its weightCol value times its class weight)" : "")
+                        + " is beyond float's range, which softxent's engines compute in");
+            }
             if (weight != 1.0 && weights == null) {
                 weights = new float[labels.length];
                 java.util.Arrays.fill(weights, 0, rows, 1.0f);

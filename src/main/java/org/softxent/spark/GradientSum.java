@@ -6,7 +6,8 @@ import org.softxent.ClassifierResult;
 import org.softxent.Softxent;
 
 /**
- * The weighted sum of the blocks' losses and gradients, combined across partitions by
+ * The sum of the blocks' losses and gradients (each row weighted by its instance weight in the
+ * classifier's pass), combined across partitions by
  * {@code treeAggregate}. The gradient is laid out as the optimiser's vector: W [features, outputs]
  * row-major, then the intercepts [outputs] when they are fitted. Also collects the engines that
  * computed (their descriptions), so that a fit can say where it ran.

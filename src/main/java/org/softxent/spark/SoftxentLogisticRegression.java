@@ -53,7 +53,7 @@ import scala.Tuple2;
  * y·(1 − ε) + ε/2, the same thing for two classes). {@code device}: auto, cpu or gpu.
  * {@code precision}, for CPU executors: float (the default: softxent's CPU engine, float products;
  * at MLlib's default tolerance it converges in as many iterations as MLlib, to an objective within
- * about 1e-9 of MLlib's, several times faster) or exact (softxent's double reference, MLlib's own
+ * 7e-10 of MLlib's on a 1e6 × 256 × 20 set, 1.8-3× faster to convergence there) or exact (softxent's double reference, MLlib's own
  * numerics to about 1e-9 at any tolerance, and slower than MLlib). The README gives the figures.
  */
 public class SoftxentLogisticRegression
@@ -495,6 +495,9 @@ public class SoftxentLogisticRegression
         int i = history.size() - 2;
         while (i > 0 && history.get(i) == last) {
             i--; // The failed searches return the point they started from: find the last change.
+        }
+        if (history.get(i) == last) {
+            return reason; // the objective never moved: not a fit that converged
         }
         double change = Math.abs(history.get(i) - last) / Math.max(Math.abs(last), 1e-300);
         return change <= tol

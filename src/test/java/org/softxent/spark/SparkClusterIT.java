@@ -169,16 +169,14 @@ class SparkClusterIT {
         List<Row> a = fitted.transform(test).select("prediction").collectAsList();
         List<Row> b = PipelineModel.load(pipelinePath).transform(test).select("prediction").collectAsList();
         assertEquals(a, b, rng + ": the pipeline's predictions after save and load");
-        double accuracy = a.stream().filter(new java.util.function.Predicate<Row>() {
-            private int i;
-
-            @Override
-            public boolean test(Row r) {
-                return r.getDouble(0) == out.get(i++).getDouble(2);
-            }
-        }).count() / 500.0;
-        // 7 of the 12 features: a weaker model, though one that mostly agrees with the full one.
-        assertTrue(accuracy > 0.5, rng + ": the 7-feature pipeline agrees with the full model on " + accuracy);
+        // The pipeline's stage is the fit of the estimator on the sliced features.
+        SoftxentLogisticRegressionModel inPipeline = (SoftxentLogisticRegressionModel) fitted.stages()[1];
+        SoftxentLogisticRegressionModel direct = softxent().setFeaturesCol("some").fit(slicer.transform(train));
+        double[] hp = inPipeline.summary().objectiveHistory();
+        double[] hd = direct.summary().objectiveHistory();
+        double apart = Math.abs(hp[hp.length - 1] - hd[hd.length - 1]) / hd[hd.length - 1];
+        assertTrue(apart <= 1e-10, rng + ": the pipeline's fit ends at " + hp[hp.length - 1] + ", the direct one at "
+                + hd[hd.length - 1]);
     }
 
     @Test
@@ -219,7 +217,9 @@ class SparkClusterIT {
                 rng + ": device=auto on GPU executors computed on " + engines);
         double[] hc = cpu.summary().objectiveHistory();
         double[] hg = gpu.summary().objectiveHistory();
-        assertEquals(hc.length, hg.length, rng + ": iterations");
+        // At most one state apart: a line search the float products cannot resolve adds one.
+        assertTrue(Math.abs(hc.length - hg.length) <= 1, rng + ": " + hg.length + " states on the GPU, " + hc.length
+                + " on the CPU");
         double rel = Math.abs(hc[hc.length - 1] - hg[hg.length - 1]) / hc[hc.length - 1];
         assertTrue(rel < 1e-4, rng + ": final objective GPU " + hg[hg.length - 1] + " vs CPU " + hc[hc.length - 1]);
     }
@@ -241,13 +241,16 @@ class SparkClusterIT {
 
         AtomicInteger jobs = new AtomicInteger();
         AtomicReference<String> killed = new AtomicReference<>();
+        AtomicReference<Thread> killer = new AtomicReference<>();
         AtomicInteger removed = new AtomicInteger();
         AtomicInteger failedTasks = new AtomicInteger();
         SparkListener listener = new SparkListener() {
             @Override
             public void onJobStart(SparkListenerJobStart job) {
                 if (jobs.incrementAndGet() == 8) {
-                    new Thread(() -> killed.set(killOneExecutor()), "kill-an-executor").start();
+                    Thread t = new Thread(() -> killed.set(killOneExecutor()), "kill-an-executor");
+                    killer.set(t);
+                    t.start();
                 }
             }
 
@@ -269,7 +272,11 @@ class SparkClusterIT {
         try {
             disturbed = lr.fit(train);
         } finally {
+            spark.sparkContext().listenerBus().waitUntilEmpty(60_000); // every event of the fit seen
             spark.sparkContext().removeSparkListener(listener);
+        }
+        if (killer.get() != null) {
+            killer.get().join(60_000);
         }
         assertTrue(killed.get() != null && !killed.get().isEmpty(), "no executor was killed during the fit ("
                 + jobs.get() + " jobs)");

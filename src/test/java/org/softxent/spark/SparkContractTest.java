@@ -177,6 +177,8 @@ class SparkContractTest {
         // The exact reference's line search failures stay failures, as do other reasons.
         assertEquals(failed, SoftxentLogisticRegression.atFloatResolution(failed, false, flat, 1e-6));
         assertEquals("max iterations", SoftxentLogisticRegression.atFloatResolution("max iterations", true, flat, 1e-6));
+        // A fit whose first line search failed never moved: not convergence.
+        assertEquals(failed, SoftxentLogisticRegression.atFloatResolution(failed, true, List.of(0.9, 0.9), 1e-6));
         List<Double> falling = List.of(0.9, 0.85, 0.83);
         assertEquals(failed, SoftxentLogisticRegression.atFloatResolution(failed, true, falling, 1e-6));
     }

@@ -168,8 +168,9 @@ class SparkParityTest {
 
     /**
      * precision = float (the CPU engine's float products on the executors) at the default tolerance:
-     * the final objective within 1e-5 (relative) of MLlib's converged one, converged without a
-     * line-search failure in about as many iterations as MLlib at the same tolerance, every test
+     * the final objective within 1e-5 (relative) of MLlib's converged one, converged (by Breeze's
+     * criteria, or with the objective's last change within tol where float products resolve no
+     * smaller step) in about as many iterations as MLlib at the same tolerance, every test
      * prediction MLlib's but at near-ties, and the test accuracy within 0.002 (or within the
      * near-ties, where one of digits' ~450 test rows is more than that).
      */

@@ -190,21 +190,19 @@ public final class SparkSideBySide {
 
         /** Per executor: {tasks, busy milliseconds}, over the jobs of the loop (by their stages' names). */
         private final Map<Integer, String> stageSite = new ConcurrentHashMap<>();
-        private final Map<String, long[]> busy = new ConcurrentHashMap<>();
 
         @Override
         public void onStageSubmitted(org.apache.spark.scheduler.SparkListenerStageSubmitted stage) {
             stageSite.put(stage.stageInfo().stageId(), stage.stageInfo().name());
         }
 
+        /** Per task: {stage's site | executor, finish time, duration}. */
+        private final java.util.Queue<Object[]> tasks = new java.util.concurrent.ConcurrentLinkedQueue<>();
+
         @Override
         public void onTaskEnd(org.apache.spark.scheduler.SparkListenerTaskEnd task) {
-            String key = stageSite.getOrDefault(task.stageId(), "?") + "|" + task.taskInfo().executorId();
-            long[] b = busy.computeIfAbsent(key, k -> new long[2]);
-            synchronized (b) {
-                b[0]++;
-                b[1] += task.taskInfo().duration();
-            }
+            tasks.add(new Object[] {stageSite.getOrDefault(task.stageId(), "?") + "|" + task.taskInfo().executorId(),
+                task.taskInfo().finishTime(), task.taskInfo().duration()});
         }
 
         /**
@@ -224,8 +222,18 @@ public final class SparkSideBySide {
                     last = Math.max(last, ended);
                 }
             }
+            // Busy: the tasks of the loop's jobs that finished within the span (not the first job's,
+            // which pack the blocks), summed per executor, over the span.
+            Map<String, long[]> busy = new java.util.TreeMap<>();
+            for (Object[] t : tasks) {
+                if ((Long) t[1] > first) {
+                    long[] b = busy.computeIfAbsent((String) t[0], k -> new long[2]);
+                    b[0]++;
+                    b[1] += (Long) t[2];
+                }
+            }
             StringBuilder executors = new StringBuilder();
-            for (Map.Entry<String, long[]> e : new java.util.TreeMap<>(busy).entrySet()) {
+            for (Map.Entry<String, long[]> e : busy.entrySet()) {
                 if (e.getKey().startsWith(loop + "|")) {
                     executors.append(String.format(Locale.ROOT, "; executor %s: %d tasks, busy %.0f%%",
                             e.getKey().substring(loop.length() + 1), e.getValue()[0],
