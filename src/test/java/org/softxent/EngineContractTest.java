@@ -1248,6 +1248,18 @@ public abstract class EngineContractTest extends EngineTest {
                     .flatMap(i -> java.util.stream.IntStream.range(0, weight[i]).map(k -> i)).toArray();
         }
 
+        /** dX of the weighted rows [n, d] from the repeated set's: weight[i] times a copy's row. */
+        private float[] weightedGradX(float[] copies, int[] weight, int d) {
+            float[] out = new float[weight.length * d];
+            for (int i = 0, at = 0; i < weight.length; i++) {
+                for (int j = 0; j < d && weight[i] > 0; j++) {
+                    out[i * d + j] = weight[i] * copies[at * d + j];
+                }
+                at += weight[i];
+            }
+            return out;
+        }
+
         private float[] floats(int[] weight, double scale) {
             float[] out = new float[weight.length];
             for (int i = 0; i < out.length; i++) {
@@ -1290,14 +1302,7 @@ public abstract class EngineContractTest extends EngineTest {
                     assertClose(copy.loss(), r.loss(), CLASSIFIER, "loss " + what);
                     assertClose(copy.gradW(), r.gradW(), CLASSIFIER, "dW " + what);
                     assertClose(copy.gradB(), r.gradB(), CLASSIFIER, "db " + what);
-                    float[] expected = new float[n * d];
-                    for (int i = 0, at = 0; i < n; i++) {
-                        for (int j = 0; j < d && weight[i] > 0; j++) {
-                            expected[i * d + j] = weight[i] * copy.gradX()[at * d + j];
-                        }
-                        at += weight[i];
-                    }
-                    assertClose(expected, gx, CLASSIFIER, "dX " + what);
+                    assertClose(weightedGradX(copy.gradX(), weight, d), gx, CLASSIFIER, "dX " + what);
                     if (red == Reduction.MEAN) {
                         ClassifierResult scaled = sx.classifier(x, w, b, y, floats(weight, 0.37), n, d, c, o, null,
                                 null, null, null);
@@ -1337,14 +1342,7 @@ public abstract class EngineContractTest extends EngineTest {
                 assertClose(copy.loss(), r.loss(), CLASSIFIER, "loss " + what);
                 assertClose(copy.gradW(), r.gradW(), CLASSIFIER, "dW " + what);
                 assertClose(copy.gradB(), r.gradB(), CLASSIFIER, "db " + what);
-                float[] expected = new float[n * d];
-                for (int i = 0, at = 0; i < n; i++) {
-                    for (int j = 0; j < d && weight[i] > 0; j++) {
-                        expected[i * d + j] = weight[i] * copy.gradX()[at * d + j];
-                    }
-                    at += weight[i];
-                }
-                assertClose(expected, gx, CLASSIFIER, "dX " + what);
+                assertClose(weightedGradX(copy.gradX(), weight, d), gx, CLASSIFIER, "dX " + what);
             }
         }
 

@@ -337,17 +337,7 @@ public final class SparkSideBySide {
                     z[c] = s;
                     max = Math.max(max, s);
                 }
-                double sum = 0;
-                for (int c = 0; c < k; c++) {
-                    z[c] = Math.exp(z[c] - max);
-                    sum += z[c];
-                }
-                double v = r.nextDouble() * sum;
-                int y = 0;
-                while (y < k - 1 && (v -= z[y]) > 0) {
-                    y++;
-                }
-                return SparkTestData.row(y, 1.0, x);
+                return SparkTestData.row(SparkTestData.draw(z, max, r), 1.0, x);
             }
         };
     }

@@ -129,19 +129,24 @@ final class SparkTestData {
                 z[c] = s;
                 max = Math.max(max, s);
             }
-            double sum = 0;
-            for (int c = 0; c < k; c++) {
-                z[c] = Math.exp(z[c] - max);
-                sum += z[c];
-            }
-            double u = r.nextDouble() * sum;
-            int y = 0;
-            while (y < k - 1 && (u -= z[y]) > 0) {
-                y++;
-            }
-            rows.add(row(y, 1.0, x));
+            rows.add(row(draw(z, max, r), 1.0, x));
         }
         return rows;
+    }
+
+    /** A class drawn from the softmax of the logits z (whose largest is max); z is overwritten. */
+    static int draw(double[] z, double max, SplittableRandom r) {
+        double sum = 0;
+        for (int c = 0; c < z.length; c++) {
+            z[c] = Math.exp(z[c] - max);
+            sum += z[c];
+        }
+        double u = r.nextDouble() * sum;
+        int y = 0;
+        while (y < z.length - 1 && (u -= z[y]) > 0) {
+            y++;
+        }
+        return y;
     }
 
     static double gaussian(SplittableRandom r) {
