@@ -83,47 +83,44 @@ public final class SparkSideBySide {
             System.out.println("time per iteration: the L-BFGS loop's span (from the end of its first evaluation, which"
                     + " also packs the blocks, to the end of its last) over its iterations, " + iterations
                     + " iterations (tol 0):");
-            double mllibPer = 0;
+            double mllibPer = Double.NaN;
             for (String name : names) {
-                double[] r = fit(name, iterations, 0, train);
-                double per = r[2] / r[1];
+                Fit f = fit(name, iterations, 0, train);
                 if (name.equals("MLlib")) {
-                    mllibPer = per;
+                    mllibPer = f.perIteration();
                 }
-                System.out.printf(Locale.ROOT, "  %-15s %.3f s/iteration  %.3f x MLlib   (fit %.2f s, of which the loop %.2f s,"
-                                + " %d iterations; %s)   load %s%n", name, per, per / mllibPer, r[0], r[2], (int) r[1],
-                        Jobs.lastSite, load());
+                System.out.printf(Locale.ROOT, "  %-15s %.3f s/iteration  %s   (fit %.2f s, of which the loop %.2f s,"
+                                + " %d iterations; %s)   load %s%n", name, f.perIteration(),
+                        ratio(f.perIteration(), mllibPer), f.seconds(), f.loopSeconds(), f.iterations(), f.loop(), load());
             }
             // Continuous instance weights (every row its own, in [0.1, 4)) against uniform ones, per
             // iteration, softxent float: the weights ride in the blocks, one classifier call per block.
             Dataset<Row> weighted = train.withColumn("weight", functions.rand(7).multiply(3.9).plus(0.1)).cache();
             weighted.count();
             fit("softxent float", 5, 0, weighted, "weight");
-            double[] uniform = fit("softxent float", iterations, 0, train, "weight");
-            double[] continuous = fit("softxent float", iterations, 0, weighted, "weight");
+            double uniform = fit("softxent float", iterations, 0, train, "weight").perIteration();
+            double continuous = fit("softxent float", iterations, 0, weighted, "weight").perIteration();
             System.out.printf(Locale.ROOT, "continuous instance weights, softxent float: %.3f s/iteration against %.3f with"
-                    + " uniform weights (%.3f x)   load %s%n", continuous[2] / continuous[1], uniform[2] / uniform[1],
-                    (continuous[2] / continuous[1]) / (uniform[2] / uniform[1]), load());
+                    + " uniform weights (%.3f x)   load %s%n", continuous, uniform, continuous / uniform, load());
             weighted.unpersist();
             System.out.println("to convergence (tol 1e-6, maxIter 500):");
-            double mllibObjective = 0;
-            double mllibSeconds = 0;
+            double mllibObjective = Double.NaN;
+            double mllibSeconds = Double.NaN;
             for (String name : names) {
-                long s = System.nanoTime();
-                ProbabilisticClassificationModel<Vector, ?> model = model(name, 500, 1e-6, train);
-                double seconds = (System.nanoTime() - s) / 1e9;
-                double[] history = history(model);
+                Fit f = fit(name, 500, 1e-6, train);
+                double[] history = history(f.model());
                 double objective = history[history.length - 1];
                 if (name.equals("MLlib")) {
                     mllibObjective = objective;
-                    mllibSeconds = seconds;
+                    mllibSeconds = f.seconds();
                 }
-                double accuracy = model.transform(test).filter(functions.col("prediction").equalTo(functions.col("label")))
-                        .count() / (double) (rows - n);
-                System.out.printf(Locale.ROOT, "  %-15s %3d iterations %8.2f s  %.3f x MLlib  objective %.12g (%.1e from MLlib's)"
-                                + "  test accuracy %.4f  %s  load %s%n", name, history.length - 1, seconds,
-                        seconds / mllibSeconds, objective, Math.abs(objective - mllibObjective) / mllibObjective, accuracy,
-                        convergence(model), load());
+                double accuracy = f.model().transform(test)
+                        .filter(functions.col("prediction").equalTo(functions.col("label"))).count() / (double) (rows - n);
+                System.out.printf(Locale.ROOT, "  %-15s %3d iterations %8.2f s  %s  objective %.12g (%s from MLlib's)"
+                                + "  test accuracy %.4f  %s  load %s%n", name, f.iterations(), f.seconds(),
+                        ratio(f.seconds(), mllibSeconds), objective, Double.isNaN(mllibObjective) ? "-"
+                                : String.format(Locale.ROOT, "%.1e", Math.abs(objective - mllibObjective) / mllibObjective),
+                        accuracy, convergence(f.model()), load());
             }
         } finally {
             spark.stop();
@@ -133,16 +130,28 @@ public final class SparkSideBySide {
         }
     }
 
-    /** {seconds, iterations} of one fit. */
-    private static double[] fit(String name, int maxIter, double tol, Dataset<Row> train) {
+    /**
+     * One fit: its model, its wall time, its iterations, the span of its L-BFGS loop (see
+     * {@link Jobs#loop}) and which jobs that span covers.
+     */
+    private record Fit(ProbabilisticClassificationModel<Vector, ?> model, double seconds, int iterations,
+                       double loopSeconds, String loop) {
+        double perIteration() {
+            return loopSeconds / iterations;
+        }
+    }
+
+    /** "0.417 x MLlib", or "-" where MLlib did not run. */
+    private static String ratio(double value, double mllib) {
+        return Double.isNaN(mllib) ? "-" : String.format(Locale.ROOT, "%.3f x MLlib", value / mllib);
+    }
+
+    private static Fit fit(String name, int maxIter, double tol, Dataset<Row> train) {
         return fit(name, maxIter, tol, train, null);
     }
 
-    /**
-     * {seconds, iterations, seconds of the optimiser's loop} of one fit, weighted by the column
-     * {@code weightCol} (null: none).
-     */
-    private static double[] fit(String name, int maxIter, double tol, Dataset<Row> train, String weightCol) {
+    /** One fit, weighted by the column {@code weightCol} (null: none). */
+    private static Fit fit(String name, int maxIter, double tol, Dataset<Row> train, String weightCol) {
         Jobs jobs = new Jobs();
         SparkContext sc = train.sparkSession().sparkContext();
         sc.addSparkListener(jobs);
@@ -158,7 +167,10 @@ public final class SparkSideBySide {
             }
             sc.removeSparkListener(jobs);
         }
-        return new double[] {(System.nanoTime() - s) / 1e9, history(model).length - 1, jobs.loopSeconds()};
+        double seconds = (System.nanoTime() - s) / 1e9;
+        String[] described = new String[1];
+        double loopSeconds = jobs.loop(described);
+        return new Fit(model, seconds, history(model).length - 1, loopSeconds, described[0]);
     }
 
     /** The jobs of one fit: each one's call site, start and end (the listener bus's thread writes). */
@@ -166,7 +178,6 @@ public final class SparkSideBySide {
         private final Map<Integer, String> site = new ConcurrentHashMap<>();
         private final Map<Integer, Long> start = new ConcurrentHashMap<>();
         private final Map<Integer, Long> end = new ConcurrentHashMap<>();
-        static volatile String lastSite = "";
 
         @Override
         public void onJobStart(SparkListenerJobStart job) {
@@ -209,7 +220,7 @@ public final class SparkSideBySide {
          * From the end of the first job to the end of the last at the most frequent call site, the
          * optimiser's: its first evaluation, at the start, also packs and caches the fit's blocks.
          */
-        double loopSeconds() {
+        double loop(String[] described) {
             Map<String, Integer> counts = new HashMap<>();
             site.values().forEach(v -> counts.merge(v, 1, Integer::sum));
             String loop = counts.entrySet().stream().max(Map.Entry.comparingByValue()).orElseThrow().getKey();
@@ -240,14 +251,9 @@ public final class SparkSideBySide {
                             100.0 * e.getValue()[1] / Math.max(1, last - first)));
                 }
             }
-            lastSite = loop + " x" + counts.get(loop) + " of " + site.size() + " jobs" + executors;
+            described[0] = loop + " x" + counts.get(loop) + " of " + site.size() + " jobs" + executors;
             return (last - first) / 1e3;
         }
-    }
-
-    private static ProbabilisticClassificationModel<Vector, ?> model(String name, int maxIter, double tol,
-                                                                      Dataset<Row> train) {
-        return model(name, maxIter, tol, train, null);
     }
 
     private static ProbabilisticClassificationModel<Vector, ?> model(String name, int maxIter, double tol,
