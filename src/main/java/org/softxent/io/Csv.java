@@ -24,8 +24,10 @@ import java.util.zip.GZIPInputStream;
  * last unless told), comma-separated, an optional header line; a gzip-compressed file (known by
  * its first bytes, whatever its name) is read through gzip as it streams.
  *
- * <p>Parsed from bytes, in blocks of lines on the fork/join pool's threads, each number by
- * FastDoubleParser (exact: the float nearest the decimal, as {@link Float#parseFloat} gives it).
+ * <p>Parsed from bytes, in blocks of lines on the fork/join pool's threads; each number is the
+ * float nearest the decimal, as {@link Float#parseFloat} gives it: a short one ({@link
+ * #shortDecimal}: integers such as pixel values, few decimals) by an exact fast path, any other by
+ * FastDoubleParser.
  * What is not a number is reported with its line (from 1) and column (from 0), and so are: a byte
  * order mark (skipped, as every CSV reader does), a row of another width, an empty cell, a file
  * of ';'- or tab-separated values or with decimal commas, a label that is not an integer or too
@@ -553,7 +555,10 @@ public final class Csv {
             fail(out, line, column, "an empty cell (a missing value?): every feature must be a number");
             return 0;
         }
-        float v;
+        float v = shortDecimal(b, s, e);
+        if (v == v) {
+            return v; // finite: a short decimal read exactly
+        }
         try {
             if (!decimal(b, s, e)) {
                 throw new NumberFormatException(); // Java's 8f, 0x1p3, 1_0: not a CSV's numbers
@@ -577,6 +582,78 @@ public final class Csv {
                     + (decimal(b, s, e) ? " (beyond float32's range, ±3.4e38)" : ""));
         }
         return v;
+    }
+
+    /** 2²⁴: a float holds every integer up to it exactly. */
+    private static final int EXACT_FLOAT_INTEGERS = 1 << 24;
+    /** 10⁰ … 10¹⁰: each exact in a float (5¹⁰ &lt; 2²⁴). */
+    private static final float[] EXACT_TENS = {1e0f, 1e1f, 1e2f, 1e3f, 1e4f, 1e5f, 1e6f, 1e7f, 1e8f, 1e9f, 1e10f};
+
+    /**
+     * The float nearest the decimal b[s, e) when it is short: [+-]digits[.digits][e[+-]digits] whose
+     * digits make an integer m ≤ 2²⁴ and whose value is m · 10^k with |k| ≤ 10. Then m and 10^|k|
+     * are exact floats and one product or quotient rounds once: the nearest float, as
+     * {@link Float#parseFloat} gives it (Clinger's fast path). NaN for anything else (longer
+     * numbers, other spellings, errors), which the full parser then reads.
+     */
+    static float shortDecimal(byte[] b, int s, int e) {
+        int i = s;
+        boolean negative = false;
+        if (i < e && (b[i] == '+' || b[i] == '-')) {
+            negative = b[i] == '-';
+            i++;
+        }
+        int m = 0;
+        int digits = 0;
+        int scale = 0; // digits after the point
+        boolean point = false;
+        for (; i < e; i++) {
+            int d = b[i] - '0';
+            if (d >= 0 && d <= 9) {
+                m = m * 10 + d;
+                if (m > EXACT_FLOAT_INTEGERS) {
+                    return Float.NaN;
+                }
+                digits++;
+                scale += point ? 1 : 0;
+            } else if (b[i] == '.' && !point) {
+                point = true;
+            } else {
+                break;
+            }
+        }
+        if (digits == 0) {
+            return Float.NaN;
+        }
+        int k = -scale;
+        if (i < e) {
+            if (b[i] != 'e' && b[i] != 'E') {
+                return Float.NaN;
+            }
+            i++;
+            boolean down = false;
+            if (i < e && (b[i] == '+' || b[i] == '-')) {
+                down = b[i] == '-';
+                i++;
+            }
+            if (i == e || e - i > 3) {
+                return Float.NaN;
+            }
+            int exponent = 0;
+            for (; i < e; i++) {
+                int d = b[i] - '0';
+                if (d < 0 || d > 9) {
+                    return Float.NaN;
+                }
+                exponent = exponent * 10 + d;
+            }
+            k += down ? -exponent : exponent;
+        }
+        if (k < -10 || k > 10) {
+            return Float.NaN;
+        }
+        float v = k >= 0 ? (float) m * EXACT_TENS[k] : (float) m / EXACT_TENS[-k];
+        return negative ? -v : v;
     }
 
     /** Whether b[s, e) is a decimal number as CSV writers write them: [+-]digits[.digits][e[+-]digits]. */

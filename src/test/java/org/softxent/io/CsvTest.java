@@ -62,6 +62,81 @@ class CsvTest {
         return new Written(file, x, labels, rows, features, lines);
     }
 
+    /** A short decimal as a writer of integers and few decimals writes it: every optional part drawn. */
+    private static String shortNumber(Rng rng) {
+        StringBuilder b = new StringBuilder();
+        b.append(new String[] {"", "", "-", "+"}[rng.nextInt(0, 4)]);
+        int whole = rng.nextInt(0, 9);
+        for (int i = 0; i < whole; i++) {
+            b.append((char) ('0' + rng.nextInt(0, 10)));
+        }
+        int fraction = whole == 0 ? rng.nextInt(1, 9) : rng.nextInt(0, 9);
+        if (fraction > 0 || rng.nextInt(0, 8) == 0) {
+            b.append('.');
+        }
+        for (int i = 0; i < fraction; i++) {
+            b.append((char) ('0' + rng.nextInt(0, 10)));
+        }
+        if (rng.nextInt(0, 3) == 0) {
+            b.append(rng.nextInt(0, 2) == 0 ? 'e' : 'E').append(new String[] {"", "-", "+"}[rng.nextInt(0, 3)])
+                    .append(rng.nextInt(0, 14));
+        }
+        return b.toString();
+    }
+
+    @Test
+    void shortDecimalsReadAsFloatParseFloatReadsThem() {
+        Rng rng = Rng.fresh();
+        int taken = 0;
+        for (int i = 0; i < 200_000; i++) {
+            String s = shortNumber(rng);
+            byte[] b = ("," + s + ",").getBytes(StandardCharsets.US_ASCII);
+            float fast = Csv.shortDecimal(b, 1, b.length - 1);
+            if (fast == fast) {
+                taken++;
+                assertEquals(Float.floatToRawIntBits(Float.parseFloat(s)), Float.floatToRawIntBits(fast),
+                        "'" + s + "' " + rng);
+            }
+        }
+        assertTrue(taken > 50_000, "the fast path reads the shorter numbers: " + taken + " " + rng);
+        String[][] cases = {{"255", "255"}, {"-0", "-0.0"}, {"+0.5", "0.5"}, {"16777216", "16777216"},
+            {"1e10", "1e10"}, {"12345e-10", "12345e-10"}, {"7.", "7"}, {".25", "0.25"}, {"0.1", "0.1"},
+            {"1677721.6", "1677721.6"}};
+        for (String[] c : cases) {
+            byte[] b = c[0].getBytes(StandardCharsets.US_ASCII);
+            assertEquals(Float.floatToRawIntBits(Float.parseFloat(c[1])),
+                    Float.floatToRawIntBits(Csv.shortDecimal(b, 0, b.length)), c[0]);
+        }
+        // Declined, for the full parser: past 2^24, past 10^±10, other spellings, not numbers.
+        for (String declined : new String[] {"16777217", "1e11", "1e-11", "0.00000000001", "nan", "inf", "1e", "1e+",
+            "-", ".", "1.2.3", "0x10", "1_0", "8f", "1e1000"}) {
+            byte[] b = declined.getBytes(StandardCharsets.US_ASCII);
+            float v = Csv.shortDecimal(b, 0, b.length);
+            assertTrue(v != v, declined + " gave " + v);
+        }
+    }
+
+    @Test
+    void aFileOfShortNumbersReadsExactly() throws IOException {
+        Rng rng = Rng.fresh();
+        int rows = 20_000;
+        int features = 7;
+        float[] x = new float[rows * features];
+        StringBuilder b = new StringBuilder();
+        for (int r = 0; r < rows; r++) {
+            for (int q = 0; q < features; q++) {
+                String s = q % 2 == 0 ? Integer.toString(rng.nextInt(0, 256)) : shortNumber(rng);
+                x[r * features + q] = Float.parseFloat(s);
+                b.append(s).append(',');
+            }
+            b.append(r % 5).append('\n');
+        }
+        Path file = dir.resolve("short.csv");
+        Files.writeString(file, b, StandardCharsets.US_ASCII);
+        Csv.Table t = Csv.read(file, Csv.Options.labelIn(Csv.LAST));
+        assertArrayEquals(x, t.x(), "every value as Float.parseFloat reads it " + rng);
+    }
+
     @Test
     void readsEveryNumberExactlyAcrossBlocks() throws IOException {
         Rng rng = Rng.fresh();
