@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Builds the CPU engine's native products (skinny_products.c) for linux-x86_64 into the class path
-# (packaged in the jar). Run by the Maven build (process-resources). Elsewhere, or without gcc, it
-# builds nothing and says so: the CPU engine then computes every product with OpenBLAS.
+# Builds the CPU engine's native code (skinny_products.c: products; row_softmax.c: the row softmax)
+# for linux-x86_64 into the class path (packaged in the jar). Run by the Maven build
+# (process-resources). Elsewhere, or without gcc, it builds nothing and says so: the CPU engine
+# then computes every product with OpenBLAS and every softmax in Java.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../../.." && pwd)
 out="$root/target/classes/org/softxent/cpu/native/linux-x86_64"
@@ -27,9 +28,9 @@ cd "$root/src/main/c"
 # -Werror keeps the code clean with the gcc this project builds with; where another gcc refuses it,
 # the build goes on without the kernels (and the CPU tests say so).
 if ! gcc -shared -fPIC -O3 -Wall -Wextra -Werror -I"$java_home/include" -I"$java_home/include/linux" \
-    -o "$out/libsoftxent-cpu.so" skinny_products.c; then
+    -o "$out/libsoftxent-cpu.so" skinny_products.c row_softmax.c -lm; then
   rm -f "$out/libsoftxent-cpu.so"
-  echo "WARNING: gcc could not build src/main/c/skinny_products.c: the CPU engine's native products are not built"
+  echo "WARNING: gcc could not build src/main/c: the CPU engine's native products are not built"
   exit 0
 fi
 echo "built $out/libsoftxent-cpu.so"

@@ -108,6 +108,11 @@ static int isa(void) {
     return chosen;
 }
 
+/* The set in use, for the library's other file (row_softmax.c). */
+__attribute__((visibility("hidden"))) int softxent_cpu_isa(void) {
+    return isa();
+}
+
 JNIEXPORT jint JNICALL Java_org_softxent_cpu_SkinnyProducts_isa(JNIEnv *env, jclass cls) {
     (void) env;
     (void) cls;

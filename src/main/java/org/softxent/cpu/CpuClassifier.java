@@ -82,7 +82,7 @@ final class CpuClassifier {
         double lossSum = linear(how, pr.x(), pr.w(), pr.b(), pr.rows(), pr.features(), c, pr.options().reg(),
                 pr.gradW(), pr.gradB(), pr.gradX(), (logits, first, m, ds) ->
                         Parallel.sum(m, Parallel.rowsPerRange(c), how.byBlocks() ? 0 : (long) m * c, (from, to) -> {
-                            RowSoftmax row = new RowSoftmax(c);
+                            RowSoftmax row = new RowSoftmax(c, fast);
                             double partial = 0.0;
                             for (int i = from; i < to; i++) {
                                 if (predicted != null) {
@@ -117,7 +117,7 @@ final class CpuClassifier {
         Products how = Products.of(fast, n, d, c);
         linear(how, x, w, b, n, d, c, 0, null, null, null, (logits, first, m, ds) ->
                 Parallel.sum(m, Parallel.rowsPerRange(c), how.byBlocks() ? 0 : (long) m * c, (from, to) -> {
-                    RowSoftmax row = new RowSoftmax(c);
+                    RowSoftmax row = new RowSoftmax(c, fast);
                     for (int i = from; i < to; i++) {
                         if (predictedOut != null) {
                             predictedOut[first + i] = argmax(logits, i * c, c);

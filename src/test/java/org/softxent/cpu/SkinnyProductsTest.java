@@ -39,7 +39,7 @@ class SkinnyProductsTest {
     }
 
     /** Runs {@code body} with each instruction set in turn, then goes back to the best. */
-    private static void withEachSet(java.util.function.IntConsumer body) {
+    static void withEachSet(java.util.function.IntConsumer body) {
         int[] sets = sets();
         try {
             for (int set : sets) {

@@ -1,0 +1,193 @@
+/*
+ * The CPU engine's row softmax (org.softxent.cpu.RowSoftmax, fast engine only): for a row of
+ * double logits z, p = exp(z − max) / Σ exp(z − max), with max and Σ handed back, in double, the
+ * exponential vectorised.
+ *
+ * Why: Java's Math.exp is a scalar call, and a profile of a cross-entropy of 16,384 × 1,000 (about
+ * 48 ms on this project's 2-core AVX-512 machine; NumPy's float32 55–74 ms) had 45 % of its samples
+ * in the row's max and exp loops. Here eight (AVX-512) or four (AVX2) lanes at once: 16–23 ms.
+ *
+ * exp(x) for x = z − max ≤ 0: n = round(x·log2 e), r = x − n·ln 2 (ln 2 in two parts, as fdlibm
+ * splits it, the first exact times n), exp(r) by its Taylor polynomial of degree 13 on
+ * |r| ≤ ln 2 / 2 (truncation below 2⁻⁵⁶: within a few ulp of Math.exp, which RowSoftmaxTest
+ * checks), times 2ⁿ built in the exponent bits. Below x = −708 (where 2ⁿ leaves the normal range) it gives 0 where Math.exp gives a
+ * subnormal under 2.3e-308: nothing a float output or a sum of at least 1 can show. −∞ gives 0.
+ *
+ * The caller (Java) hands rows whose maximum is finite; a row with a NaN, or all −∞, returns 0
+ * and Java's own loop computes it (NaN, as PyTorch gives). The sum runs over the lanes in an
+ * order fixed by cols alone: the same bits on every thread.
+ */
+#include <immintrin.h>
+#include <jni.h>
+#include <math.h>
+#include <stdint.h>
+
+int softxent_cpu_isa(void); /* skinny_products.c: 2 AVX-512, 1 AVX2 with FMA, 0 neither */
+
+#define LOG2E 1.4426950408889634
+#define LN2_HI 6.93147180369123816490e-01 /* ln 2's leading bits: n·LN2_HI is exact for |n| < 2¹¹ */
+#define LN2_LO 1.90821492927058770002e-10
+#define LOWEST (-708.0)
+#define ROUNDER 6755399441055744.0 /* 1.5·2⁵²: adding it rounds to an integer held in the low bits */
+
+/* 1/k! for k = 13 down to 0: Horner's order. */
+static const double TAYLOR[14] = {
+    1.0 / 6227020800.0, 1.0 / 479001600.0, 1.0 / 39916800.0, 1.0 / 3628800.0, 1.0 / 362880.0, 1.0 / 40320.0,
+    1.0 / 5040.0, 1.0 / 720.0, 1.0 / 120.0, 1.0 / 24.0, 1.0 / 6.0, 0.5, 1.0, 1.0};
+
+/* ---- AVX-512: 8 doubles ---- */
+#pragma GCC push_options
+#pragma GCC target("avx512f,avx512dq,fma")
+
+static inline __attribute__((always_inline)) __m512d exp_avx512(__m512d x) {
+    __mmask8 low = _mm512_cmp_pd_mask(x, _mm512_set1_pd(LOWEST), _CMP_LT_OQ); /* −∞ too */
+    x = _mm512_max_pd(x, _mm512_set1_pd(LOWEST));
+    __m512d t = _mm512_fmadd_pd(x, _mm512_set1_pd(LOG2E), _mm512_set1_pd(ROUNDER));
+    __m512d n = _mm512_sub_pd(t, _mm512_set1_pd(ROUNDER));
+    __m512d r = _mm512_fnmadd_pd(n, _mm512_set1_pd(LN2_HI), x);
+    r = _mm512_fnmadd_pd(n, _mm512_set1_pd(LN2_LO), r);
+    __m512d poly = _mm512_set1_pd(TAYLOR[0]);
+    for (int k = 1; k < 14; k++) {
+        poly = _mm512_fmadd_pd(poly, r, _mm512_set1_pd(TAYLOR[k]));
+    }
+    __m512i bits = _mm512_slli_epi64(_mm512_add_epi64(_mm512_castpd_si512(t), _mm512_set1_epi64(1023)), 52);
+    __m512d e = _mm512_mul_pd(poly, _mm512_castsi512_pd(bits));
+    return _mm512_maskz_mov_pd((__mmask8) ~low, e);
+}
+
+static int softmax_row_avx512(const double *z, int cols, double *p) {
+    __m512d vm = _mm512_set1_pd(-INFINITY);
+    int j = 0;
+    for (; j + 8 <= cols; j += 8) {
+        vm = _mm512_max_pd(vm, _mm512_loadu_pd(z + j));
+    }
+    __mmask8 tail = (__mmask8) ((1u << (cols - j)) - 1u);
+    if (j < cols) {
+        vm = _mm512_max_pd(vm, _mm512_mask_loadu_pd(_mm512_set1_pd(-INFINITY), tail, z + j));
+    }
+    double m = _mm512_reduce_max_pd(vm);
+    if (!isfinite(m)) {
+        return 0;
+    }
+    __m512d vmax = _mm512_set1_pd(m);
+    __m512d sum = _mm512_setzero_pd();
+    for (j = 0; j + 8 <= cols; j += 8) {
+        __m512d e = exp_avx512(_mm512_sub_pd(_mm512_loadu_pd(z + j), vmax));
+        _mm512_storeu_pd(p + j, e);
+        sum = _mm512_add_pd(sum, e);
+    }
+    if (j < cols) {
+        __m512d e = exp_avx512(_mm512_sub_pd(_mm512_mask_loadu_pd(vmax, tail, z + j), vmax));
+        e = _mm512_maskz_mov_pd(tail, e);
+        _mm512_mask_storeu_pd(p + j, tail, e);
+        sum = _mm512_add_pd(sum, e);
+    }
+    double s = _mm512_reduce_add_pd(sum);
+    __m512d vs = _mm512_set1_pd(s);
+    for (j = 0; j + 8 <= cols; j += 8) {
+        _mm512_storeu_pd(p + j, _mm512_div_pd(_mm512_loadu_pd(p + j), vs));
+    }
+    if (j < cols) {
+        _mm512_mask_storeu_pd(p + j, tail, _mm512_div_pd(_mm512_mask_loadu_pd(vs, tail, p + j), vs));
+    }
+    p[cols] = m;
+    p[cols + 1] = s;
+    return 1;
+}
+#pragma GCC pop_options
+
+/* ---- AVX2 + FMA: 4 doubles ---- */
+#pragma GCC push_options
+#pragma GCC target("avx2,fma")
+
+static inline __attribute__((always_inline)) __m256d exp_avx2(__m256d x) {
+    __m256d keep = _mm256_cmp_pd(x, _mm256_set1_pd(LOWEST), _CMP_GE_OQ); /* all ones where x ≥ LOWEST */
+    x = _mm256_max_pd(x, _mm256_set1_pd(LOWEST));
+    __m256d t = _mm256_fmadd_pd(x, _mm256_set1_pd(LOG2E), _mm256_set1_pd(ROUNDER));
+    __m256d n = _mm256_sub_pd(t, _mm256_set1_pd(ROUNDER));
+    __m256d r = _mm256_fnmadd_pd(n, _mm256_set1_pd(LN2_HI), x);
+    r = _mm256_fnmadd_pd(n, _mm256_set1_pd(LN2_LO), r);
+    __m256d poly = _mm256_set1_pd(TAYLOR[0]);
+    for (int k = 1; k < 14; k++) {
+        poly = _mm256_fmadd_pd(poly, r, _mm256_set1_pd(TAYLOR[k]));
+    }
+    __m256i bits = _mm256_slli_epi64(_mm256_add_epi64(_mm256_castpd_si256(t), _mm256_set1_epi64x(1023)), 52);
+    __m256d e = _mm256_mul_pd(poly, _mm256_castsi256_pd(bits));
+    return _mm256_and_pd(e, keep);
+}
+
+static const int64_t TAIL_MASKS[8] = {-1, -1, -1, -1, 0, 0, 0, 0};
+
+static int softmax_row_avx2(const double *z, int cols, double *p) {
+    __m256d vm = _mm256_set1_pd(-INFINITY);
+    int j = 0;
+    for (; j + 4 <= cols; j += 4) {
+        vm = _mm256_max_pd(vm, _mm256_loadu_pd(z + j));
+    }
+    double m = -INFINITY;
+    for (int k = j; k < cols; k++) {
+        m = z[k] > m ? z[k] : m;
+    }
+    double lanes[4];
+    _mm256_storeu_pd(lanes, vm);
+    for (int k = 0; k < 4; k++) {
+        m = lanes[k] > m ? lanes[k] : m;
+    }
+    if (!isfinite(m)) {
+        return 0;
+    }
+    __m256d vmax = _mm256_set1_pd(m);
+    __m256d sum = _mm256_setzero_pd();
+    for (j = 0; j + 4 <= cols; j += 4) {
+        __m256d e = exp_avx2(_mm256_sub_pd(_mm256_loadu_pd(z + j), vmax));
+        _mm256_storeu_pd(p + j, e);
+        sum = _mm256_add_pd(sum, e);
+    }
+    if (j < cols) {
+        __m256i tail = _mm256_loadu_si256((const __m256i *) (TAIL_MASKS + 4 - (cols - j)));
+        __m256d e = exp_avx2(_mm256_sub_pd(_mm256_maskload_pd(z + j, tail), vmax));
+        e = _mm256_and_pd(e, _mm256_castsi256_pd(tail));
+        _mm256_maskstore_pd(p + j, tail, e);
+        sum = _mm256_add_pd(sum, e);
+    }
+    _mm256_storeu_pd(lanes, sum);
+    double s = (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]);
+    __m256d vs = _mm256_set1_pd(s);
+    for (j = 0; j + 4 <= cols; j += 4) {
+        _mm256_storeu_pd(p + j, _mm256_div_pd(_mm256_loadu_pd(p + j), vs));
+    }
+    for (; j < cols; j++) {
+        p[j] /= s;
+    }
+    p[cols] = m;
+    p[cols + 1] = s;
+    return 1;
+}
+#pragma GCC pop_options
+
+/*
+ * p[0, cols) = the softmax of z[off, off + cols), p[cols] = its max, p[cols + 1] = Σ exp(z − max).
+ * Java checks the bounds (p holds cols + 2) and that cols ≥ 1. False: the row's max is not
+ * finite (Java computes it), or the CPU has no vector set, or an array could not be reached.
+ */
+JNIEXPORT jboolean JNICALL Java_org_softxent_cpu_RowSoftmax_vectorRow0(
+        JNIEnv *env, jclass cls, jdoubleArray z, jint off, jint cols, jdoubleArray p) {
+    (void) cls;
+    int isa = softxent_cpu_isa();
+    if (isa == 0) {
+        return JNI_FALSE;
+    }
+    double *pz = (*env)->GetPrimitiveArrayCritical(env, z, NULL);
+    if (pz == NULL) {
+        return JNI_FALSE;
+    }
+    double *pp = (*env)->GetPrimitiveArrayCritical(env, p, NULL);
+    if (pp == NULL) {
+        (*env)->ReleasePrimitiveArrayCritical(env, z, pz, JNI_ABORT);
+        return JNI_FALSE;
+    }
+    int done = isa == 2 ? softmax_row_avx512(pz + off, cols, pp) : softmax_row_avx2(pz + off, cols, pp);
+    (*env)->ReleasePrimitiveArrayCritical(env, p, pp, done ? 0 : JNI_ABORT);
+    (*env)->ReleasePrimitiveArrayCritical(env, z, pz, JNI_ABORT);
+    return done ? JNI_TRUE : JNI_FALSE;
+}

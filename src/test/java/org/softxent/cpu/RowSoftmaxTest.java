@@ -1,0 +1,117 @@
+package org.softxent.cpu;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.softxent.testing.Rng;
+
+/**
+ * The fast engine's vectorised row softmax (src/main/c/row_softmax.c) against the reference's Java
+ * loop, with each instruction set: every probability within a few ulp, the max exactly, log Σ
+ * within a few ulp; rows of every tail length, masked classes, logits past exp's normal range,
+ * huge offsets; and the rows it hands back to Java (all masked) as PyTorch computes them.
+ */
+class RowSoftmaxTest {
+    /**
+     * Relative error allowed for a probability: the sums run in other orders (up to about 4e-15
+     * seen over 4,099 classes), the exponential within a few ulp.
+     */
+    private static final double REL = 1e-14;
+
+    private static double[] row(Rng rng, int cols, double spread, double offset, boolean masked) {
+        double[] z = new double[cols + 3];
+        for (int j = 0; j < z.length; j++) {
+            z[j] = offset + spread * (2 * rng.nextDouble() - 1);
+            if (masked && rng.nextInt(0, 5) == 0) {
+                z[j] = Double.NEGATIVE_INFINITY;
+            }
+        }
+        z[3 + rng.nextInt(0, cols)] = offset; // at least one finite logit in the row
+        return z;
+    }
+
+    @Test
+    void vectorRowsAgreeWithTheJavaLoop() {
+        Assumptions.assumeTrue(SkinnyProducts.whyNot() == null, "the CPU products' library is not loaded");
+        Rng rng = Rng.fresh();
+        int[] widths = {RowSoftmax.VECTOR_MIN_COLS, 17, 19, 23, 32, 33, 35, 39, 40, 47, 64, 100, 1000, 1003, 4099};
+        double[][] ranges = {{1, 0}, {30, 0}, {2000, 0}, {5, 1e12}, {1, -3e5}};
+        SkinnyProductsTest.withEachSet(set -> {
+            for (int cols : widths) {
+                for (double[] range : ranges) {
+                    for (boolean masked : new boolean[] {false, true}) {
+                        double[] z = row(rng, cols, range[0], range[1], masked);
+                        RowSoftmax java = new RowSoftmax(cols);
+                        RowSoftmax vector = new RowSoftmax(cols, true);
+                        double[] expected = java.of(z, 3, cols).clone();
+                        double[] got = vector.of(z, 3, cols);
+                        String where = "set " + set + ", cols " + cols + ", spread " + range[0] + ", offset "
+                                + range[1] + (masked ? ", masked" : "") + ", " + rng;
+                        double sum = 0;
+                        for (int j = 0; j < cols; j++) {
+                            double e = expected[j];
+                            double tolerance = e < 1e-300 ? 1e-300 : REL * e;
+                            assertEquals(e, got[j], tolerance, "p[" + j + "], " + where);
+                            if (Double.isInfinite(z[3 + j])) {
+                                assertEquals(0.0, got[j], "a masked class, " + where);
+                            }
+                            sum += got[j];
+                        }
+                        assertEquals(1.0, sum, 1e-12, "Σ p, " + where);
+                        for (int j = 0; j < cols; j++) {
+                            double z0 = z[3 + j];
+                            if (Double.isFinite(z0)) {
+                                double want = java.logProb(z0);
+                                assertEquals(want, vector.logProb(z0), 1e-13 * Math.max(1, Math.abs(want)),
+                                        "log p[" + j + "], " + where);
+                            }
+                        }
+                    }
+                }
+            }
+        });
+    }
+
+    @Test
+    void theExponentialIsWithinAFewUlpOfMathExp() {
+        Assumptions.assumeTrue(SkinnyProducts.whyNot() == null, "the CPU products' library is not loaded");
+        Rng rng = Rng.fresh();
+        SkinnyProductsTest.withEachSet(set -> {
+            int cols = 40;
+            double[] z = new double[cols];
+            RowSoftmax vector = new RowSoftmax(cols, true);
+            for (int trial = 0; trial < 2000; trial++) {
+                z[0] = 0; // the max: p_j / p_0 = exp(z_j), four roundings from it
+                for (int j = 1; j < cols; j++) {
+                    z[j] = -700 * rng.nextDouble();
+                }
+                double[] p = vector.of(z, 0, cols);
+                for (int j = 1; j < cols; j++) {
+                    double want = Math.exp(z[j]);
+                    assertEquals(want, p[j] / p[0], 1.5e-15 * want, "exp(" + z[j] + "), set " + set + ", " + rng);
+                }
+            }
+        });
+    }
+
+    @Test
+    void rowsWithoutAFiniteMaximumAreJavasAsPyTorchGivesThem() {
+        Assumptions.assumeTrue(SkinnyProducts.whyNot() == null, "the CPU products' library is not loaded");
+        SkinnyProductsTest.withEachSet(set -> {
+            int cols = 37;
+            double[] z = new double[cols];
+            java.util.Arrays.fill(z, Double.NEGATIVE_INFINITY);
+            double[] p = new RowSoftmax(cols, true).of(z, 0, cols);
+            for (int j = 0; j < cols; j++) {
+                assertTrue(Double.isNaN(p[j]), "an all-masked row is NaN, set " + set);
+            }
+            z[cols - 1] = -800; // one logit, far below exp's normal range: probability 1
+            p = new RowSoftmax(cols, true).of(z, 0, cols);
+            for (int j = 0; j < cols; j++) {
+                assertEquals(j == cols - 1 ? 1.0 : 0.0, p[j], "one finite logit, set " + set);
+            }
+        });
+    }
+}
