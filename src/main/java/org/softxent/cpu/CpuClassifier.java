@@ -384,8 +384,10 @@ final class CpuClassifier {
                 // The bands' dW straight into gradW, then the L2 term: finish's bits, without a
                 // double copy of dW per call (12 bytes per weight of garbage, GC pauses in a loop).
                 gw.get(gradW, 0, d * c);
-                for (int i = 0; i < gradW.length; i++) {
-                    gradW[i] = (float) ((double) gradW[i] + 2.0 * reg * w[i]);
+                if (reg != 0) {
+                    for (int i = 0; i < gradW.length; i++) {
+                        gradW[i] = (float) ((double) gradW[i] + 2.0 * reg * w[i]);
+                    }
                 }
                 finish(null, db, reg, w, null, gradB);
                 return lossSum;
@@ -531,6 +533,9 @@ final class CpuClassifier {
 
     /** reg·ΣW², summed in double. */
     private static double regTerm(double reg, float[] w) {
+        if (reg == 0) {
+            return 0.0; // w is finite (checked)
+        }
         double sumOfSquares = 0.0;
         for (float v : w) {
             sumOfSquares += (double) v * v;
