@@ -184,9 +184,13 @@ final class CpuClassifier {
                                  float[] gradW, float[] gradB, float[] gradX, ChunkLoss loss) {
         switch (how) {
             case SKINNY:
-                return linearSkinny(x, w, b, n, d, c, reg, gradW, gradB, gradX, loss);
+                try (Scratch.Workspace ws = Scratch.workspace()) {
+                    return linearSkinny(ws, x, w, b, n, d, c, reg, gradW, gradB, gradX, loss);
+                }
             case BLAS:
-                return linearBlas(x, w, b, n, d, c, reg, gradW, gradB, gradX, loss);
+                try (Scratch.Workspace ws = Scratch.workspace()) {
+                    return linearBlas(ws, x, w, b, n, d, c, reg, gradW, gradB, gradX, loss);
+                }
             default:
                 return linearExact(x, w, b, n, d, c, reg, gradW, gradB, gradX, loss);
         }
@@ -282,8 +286,8 @@ final class CpuClassifier {
      * times slower.) Blocks and bands are sized from the shape alone, and the blocks' losses and
      * db are added in block order, so a machine gives the same bits whatever its thread count.
      */
-    private static double linearBlas(float[] x, float[] w, float[] b, int n, int d, int c, double reg,
-                                     float[] gradW, float[] gradB, float[] gradX, ChunkLoss loss) {
+    private static double linearBlas(Scratch.Workspace ws, float[] x, float[] w, float[] b, int n, int d, int c,
+                                     double reg, float[] gradW, float[] gradB, float[] gradX, ChunkLoss loss) {
         boolean needDs = gradW != null || gradB != null || gradX != null;
         int blockRows = Math.max(16, BLAS_BLOCK_ELEMENTS / Math.max(d, c));
         int chunkRows = Math.max(1, BLAS_CHUNK_ELEMENTS / Math.max(d, c)) / blockRows * blockRows;
@@ -295,8 +299,8 @@ final class CpuClassifier {
         double[][] blockDb = gradB != null ? new double[blocksPerChunk][c] : null;
         double[] db = gradB != null ? new double[c] : null;
         boolean fused = gradW != null && (long) blocksPerChunk * d * c <= BLAS_PARTIALS_ELEMENTS;
-        double[] dWsum = fused ? new double[d * c] : null;  // the bands' dW joins it at the end
-        float[] partial = fused ? new float[d * c] : null;
+        double[] dWsum = fused ? ws.zeroSums(d * c) : null;  // the bands' dW joins it at the end
+        float[] partial = fused ? ws.partial(d * c) : null;
         FloatPointer pw = null;
         FloatPointer wn = null;
         FloatPointer xc = null;
@@ -360,7 +364,7 @@ final class CpuClassifier {
                 for (int j = 0; j < blocks; j++) {
                     if (pwf != null) {
                         pwf.getPointer((long) j * d * c).get(partial, 0, d * c);
-                        for (int i = 0; i < partial.length; i++) {
+                        for (int i = 0; i < d * c; i++) {
                             dWsum[i] += partial[i];
                         }
                     }
@@ -461,10 +465,10 @@ final class CpuClassifier {
      * db and dX = dS·Wᵀ. The tasks' losses, db and dW partials are added in task order, in double:
      * the same bits whatever the thread count.
      */
-    private static double linearSkinny(float[] x, float[] w, float[] b, int n, int d, int c, double reg,
-                                       float[] gradW, float[] gradB, float[] gradX, ChunkLoss loss) {
+    private static double linearSkinny(Scratch.Workspace ws, float[] x, float[] w, float[] b, int n, int d, int c,
+                                       double reg, float[] gradW, float[] gradB, float[] gradX, ChunkLoss loss) {
         boolean needDs = gradW != null || gradB != null || gradX != null;
-        float[] wT = transpose(w, d, c);
+        float[] wT = transpose(w, d, c, ws.weightsT(d * c));
         int blockRows = SkinnyProducts.blockRows(d);
         long blocks = ((long) n + blockRows - 1) / blockRows;
         int blocksPerTask = (int) Math.max(1, Math.min(SKINNY_BLOCKS_PER_TASK,
@@ -472,10 +476,10 @@ final class CpuClassifier {
         int taskRows = blocksPerTask * blockRows;
         int tasks = (int) (((long) n + taskRows - 1) / taskRows);
         int perRound = Math.max(1, Math.min(tasks, SKINNY_PARTIALS_ELEMENTS / (c * d)));
-        float[][] partials = gradW != null ? new float[perRound][c * d] : null;
+        float[][] partials = gradW != null ? ws.partials(perRound, c * d) : null;
         double[] taskLoss = new double[perRound];
         double[][] taskDb = gradB != null ? new double[perRound][c] : null;
-        double[] dWT = gradW != null ? new double[c * d] : null;
+        double[] dWT = gradW != null ? ws.zeroSums(c * d) : null;
         double[] db = gradB != null ? new double[c] : null;
         double lossSum = 0.0;
         for (int t0 = 0; t0 < tasks; t0 += perRound) {
@@ -518,7 +522,7 @@ final class CpuClassifier {
             for (int q = 0; q < count; q++) {
                 lossSum += taskLoss[q];
                 if (dWT != null) {
-                    addTo(dWT, partials[q]);
+                    addTo(dWT, partials[q], c * d);
                 }
                 if (db != null) {
                     for (int k = 0; k < c; k++) {
@@ -527,7 +531,7 @@ final class CpuClassifier {
                 }
             }
         }
-        finish(dWT != null ? transpose(dWT, c, d) : null, db, reg, w, gradW, gradB);
+        finish(dWT != null ? transpose(dWT, c, d, ws.sumsT(c * d)) : null, db, reg, w, gradW, gradB);
         return lossSum;
     }
 
@@ -567,15 +571,14 @@ final class CpuClassifier {
     }
 
     /** acc[i] += part[i] for every i of acc. */
-    private static void addTo(double[] acc, float[] part) {
-        for (int i = 0; i < acc.length; i++) {
+    private static void addTo(double[] acc, float[] part, int length) {
+        for (int i = 0; i < length; i++) {
             acc[i] += part[i];
         }
     }
 
-    /** a [rows, cols] transposed, in a new array. */
-    private static double[] transpose(double[] a, int rows, int cols) {
-        double[] t = new double[a.length];
+    /** a [rows, cols] transposed into t[0, rows·cols). */
+    private static double[] transpose(double[] a, int rows, int cols, double[] t) {
         for (int i = 0; i < rows; i++) {
             for (int j = 0; j < cols; j++) {
                 t[j * rows + i] = a[i * cols + j];
@@ -584,8 +587,13 @@ final class CpuClassifier {
         return t;
     }
 
+    /** w [rows, cols] transposed, in a new array. */
     private static float[] transpose(float[] w, int rows, int cols) {
-        float[] t = new float[w.length];
+        return transpose(w, rows, cols, new float[rows * cols]);
+    }
+
+    /** w [rows, cols] transposed into t[0, rows·cols). */
+    private static float[] transpose(float[] w, int rows, int cols, float[] t) {
         for (int i = 0; i < rows; i++) {
             for (int j = 0; j < cols; j++) {
                 t[j * rows + i] = w[i * cols + j];
