@@ -111,12 +111,16 @@ final class SkinnyProducts {
     }
 
     /**
-     * The fewest rows a call gives these products; fewer (a minibatch) go to OpenBLAS. At 256 rows
-     * the kernels' per-call costs were erratic on this project's machine: 512 calls of 256 × 784 ×
-     * 10 took 78 ms in some runs and 420–450 ms in others (OpenBLAS: 264–375 ms), and at 256 × 256
-     * × 10, 132–140 ms against OpenBLAS's 69–99 ms.
+     * The fewest rows a call gives these products; fewer go to OpenBLAS. At 256 rows (SGD's default
+     * minibatch) the kernels' per-call costs were once erratic on this project's machine (512 calls
+     * of 256 × 784 × 10: 78 ms in some runs, 420–450 ms in others), and calls under 1,024 rows went
+     * to OpenBLAS; the cause was the classifier's per-call arrays, fresh heap pages that this VM makes
+     * dear to touch (now the thread's {@code Scratch.Workspace}). Since, alternated in one period:
+     * a 256 × 256 × 10 step 140–153 µs here against OpenBLAS's 195–230, 256 × 784 × 10 253–328 µs
+     * against 336–399, 256 × 256 × 4 74–109 against 152–182; an SGD epoch of 131,072 × 256 × 10
+     * 76–99 ms against 114–127.
      */
-    static final int MIN_ROWS = 1024;
+    static final int MIN_ROWS = 256;
 
     /** Classes in one register tile of the AVX2 kernels. */
     static final int AVX2_CLASSES = 6;
