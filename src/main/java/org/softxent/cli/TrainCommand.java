@@ -124,8 +124,9 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--loss-every", paramLabel = "K", description = "SGD on the GPU: read the losses every K steps (50).")
     Integer lossEvery;
 
-    @Option(names = "--stream", description = "on the GPU, stream the training set through the device in chunks "
-            + "even when it would fit (by default only when it does not).")
+    @Option(names = "--stream", description = "stream the training rows even when they would fit: on the GPU "
+            + "through the device in chunks, on the CPU read from the file chunk by chunk rather than held in memory "
+            + "(by default each only when they do not fit).")
     boolean stream;
 
     @Override
@@ -146,7 +147,7 @@ final class TrainCommand implements Callable<Integer> {
             CurvesPicture.warmUpInBackground();
             // The engine opens while the files are read; a failure to open comes first, as it would have.
             try (DeviceOption.Opening opening = device.opening()) {
-                if (device.device == Device.GPU || stream || lossEvery != null) {
+                if (device.device == Device.GPU || lossEvery != null) {
                     // A GPU asked for, or flags that only apply on one: whether it opened, before any file is read.
                     Softxent sx = opening.peek();
                     if (sx.device() == Device.CPU) {
@@ -437,9 +438,6 @@ final class TrainCommand implements Callable<Integer> {
     /** The GPU's own flags on an engine that computes on the CPU. */
     private void refuseOnTheCpu(Softxent sx) {
         String why = sx.fallbackReason().map(r -> " (" + r + ")").orElse("");
-        if (stream) {
-            throw new InputException("--stream applies to the GPU; this run computes on the CPU" + why);
-        }
         if (lossEvery != null) {
             throw new InputException("--loss-every applies to SGD on the GPU; this run computes on the CPU" + why);
         }

@@ -215,23 +215,31 @@ record Scaling(float[] mean, float[] scale, int[] constant) {
      * features]: each block read straight into its place and scaled there, one pass.
      */
     float[] apply(RowSource x, int[] indices) {
+        float[] out = new float[Math.multiplyExact(indices.length, x.features())];
+        applyInto(x, indices, 0, indices.length, out);
+        return out;
+    }
+
+    /**
+     * (x − mean) / scale of the rows {@code indices[from, to)} (ascending) of x into out [to − from,
+     * features], from its start: each block read and scaled into its place, in parallel.
+     */
+    void applyInto(RowSource x, int[] indices, int from, int to, float[] out) {
         int features = x.features();
-        float[] out = new float[Math.multiplyExact(indices.length, features)];
         int per = Math.max(1, Math.min(BLOCK_ROWS, (1 << 20) / features)); // rows per block: at most 4 MB
-        int blocks = (indices.length + per - 1) / per;
+        int blocks = (to - from + per - 1) / per;
         IntStream.range(0, blocks).parallel().forEach(k -> {
-            int from = k * per;
-            int end = Math.min(indices.length, from + per);
-            float[] rows = block(x, indices, from, end);
-            for (int i = 0; i < end - from; i++) {
-                int to = (from + i) * features;
+            int start = from + k * per;
+            int end = Math.min(to, start + per);
+            float[] rows = block(x, indices, start, end);
+            for (int i = 0; i < end - start; i++) {
+                int at = (start - from + i) * features;
                 for (int q = 0; q < features; q++) {
                     // In double: x − mean of two floats near ±3.4e38 overflows a float.
-                    out[to + q] = (float) (((double) rows[i * features + q] - mean[q]) / scale[q]);
+                    out[at + q] = (float) (((double) rows[i * features + q] - mean[q]) / scale[q]);
                 }
             }
         });
-        return out;
     }
 
     /**

@@ -1,5 +1,6 @@
 package org.softxent.train;
 
+import java.util.SplittableRandom;
 import java.util.function.LongToDoubleFunction;
 
 /**
@@ -17,6 +18,14 @@ interface Steps extends AutoCloseable {
 
     /** The objective over every training row at (w, b), its gradients into gw and gb. */
     Pass objective(float[] w, float[] b, float[] gw, float[] gb);
+
+    /**
+     * Shuffles an epoch's order of the training rows (a permutation of [0, rows)) for {@link #epoch}:
+     * uniformly, unless the steps read the rows in chunks and draw each minibatch from one chunk.
+     */
+    default void shuffle(int[] order, SplittableRandom random) {
+        Split.shuffle(order, random);
+    }
 
     /** Sets SGD's weights and zeroes its velocity. */
     void start(float[] w, float[] b);

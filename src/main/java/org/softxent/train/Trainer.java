@@ -89,18 +89,44 @@ final class Trainer {
             throw new IllegalArgumentException("the validation split leaves " + present + " class among the "
                     + n + " training rows: a classifier needs at least two (lower validationFraction)");
         }
-        // One pass: the kept rows' statistics, and every row of x checked finite.
-        Scaling scaling = Scaling.of(x, split.kept(), o.standardize());
-        float[] xt = scaling.apply(x, split.kept());
-        float[] xv = validation != null ? scaling.apply(validation.source(), identity(validation.rows()))
-                : scaling.apply(x, split.heldOut());
+        RowSource validationSource = validation != null ? validation.source() : x;
+        int[] validationRows = validation != null ? identity(validation.rows()) : split.heldOut();
+        // The scaled copies of the training and validation rows, held whole unless asked not to
+        // (on the CPU) or unless the heap cannot hold them: then the steps read them chunk by chunk.
+        long copyBytes = 4L * features * ((long) n + validationRows.length);
+        long free = freeHeap();
+        boolean fromSource = o.stream() && sx.device() == Device.CPU || copyBytes > free / 10 * 7
+                || (long) features * Math.max(n, validationRows.length) > MAX_ARRAY;
+        if (fromSource) {
+            long need = 4L * SourceSteps.CHUNK_FLOATS + 16L * (n + validationRows.length)
+                    + 8L * features * Math.max(2, classCount) * 4;
+            if (need > free) {
+                throw new IllegalArgumentException("training reads its " + n + " × " + features + " rows chunk by chunk "
+                        + "and needs about " + mib(need) + " MiB of heap for a chunk and the rows' indices and "
+                        + "labels; " + mib(free) + " MiB are free: give java more (-Xmx)");
+            }
+        }
         if (validation == null) {
             yv = Split.rows(labels, split.heldOut());
+        }
+        // One pass: the kept rows' statistics, every row of x checked finite (and, held whole, copied).
+        Scaling scaling;
+        float[] xt = null;
+        float[] xv = null;
+        if (fromSource) {
+            scaling = Scaling.of(x, split.kept(), o.standardize());
+        } else {
+            scaling = Scaling.of(x, split.kept(), o.standardize());
+            xt = scaling.apply(x, split.kept());
+            xv = scaling.apply(validationSource, validationRows);
         }
         SplittableRandom random = new SplittableRandom(o.seed() ^ 0x5DEECE66DL);
         Problem problem = Problem.of(kind, xt, y, n, features, classCount, o, xv, yv);
         int outputs = problem.outputs();
-        try (Steps steps = steps(sx, problem)) {
+        try (Steps steps = fromSource
+                ? new SourceSteps(sx, problem, x, scaling, split.kept(), validationSource, validationRows,
+                        SourceSteps.CHUNK_FLOATS, o.batchSize(), o.momentum())
+                : steps(sx, problem)) {
             Loop loop = new Loop(scaling, features, classCount, outputs, n, problem.validationRows(), steps,
                     listener);
             if (listener != null) {
@@ -148,6 +174,19 @@ final class Trainer {
                     o.lossEvery(), DeviceSteps.CHUNK_BYTES, !o.stream());
         }
         return new HostSteps(sx, p, o.batchSize(), o.momentum());
+    }
+
+    /** The most elements of one Java array (a little under 2³¹, as the JDK's own collections keep). */
+    static final long MAX_ARRAY = Integer.MAX_VALUE - 8;
+
+    /** The heap this JVM can still take: its maximum less what is in use. */
+    static long freeHeap() {
+        Runtime r = Runtime.getRuntime();
+        return r.maxMemory() - (r.totalMemory() - r.freeMemory());
+    }
+
+    private static long mib(long bytes) {
+        return (bytes + (1 << 20) - 1) >> 20;
     }
 
     private static int[] identity(int n) {
@@ -283,7 +322,7 @@ final class Trainer {
             long total = perEpoch * o.epochs();
             int[] order = identity(n);
             for (int epoch = 1; epoch <= o.epochs(); epoch++) {
-                Split.shuffle(order, random);
+                steps.shuffle(order, random);
                 long first = (epoch - 1) * perEpoch;
                 Steps.Pass pass = steps.epoch(order, first, s -> o.learningRate(s, total));
                 double loss = pass.loss();

@@ -310,10 +310,12 @@ public final class TrainingOptions {
     }
 
     /**
-     * On the GPU, whether the training set is streamed through the device in chunks even when the
-     * device could hold it, leaving its memory to other work (W, b, the optimizer's state and two
-     * chunks of rows stay there). By default (false) the set is uploaded once, and streamed only
-     * when the device cannot hold it. A GPU's choice: on the CPU it changes nothing.
+     * Whether the training rows are streamed even when they would fit: on the GPU through the device
+     * in chunks, leaving its memory to other work (W, b, the optimizer's state and two chunks of
+     * rows stay there); on the CPU read from their source (a file) chunk by chunk and scaled as they
+     * are read, rather than copied whole, scaled, into the heap. By default (false) each streams
+     * only when the set does not fit: the device's memory, or (on any engine) 70 % of the free heap
+     * for the scaled copy.
      */
     public TrainingOptions withStream(boolean stream) {
         return with(Field.STREAM, v -> v.stream = stream);

@@ -158,7 +158,7 @@ class StreamedTrainingTest extends EngineTest {
         assertEquals(held, SimulatedDevice.deviceBytesInUse(), "device memory back after close");
     }
 
-    private static TrainingContractTest.Data digits(long seed) {
+    static TrainingContractTest.Data digits(long seed) {
         try {
             TrainingContractTest.digits = Csv.read(Path.of("src/test/resources/data/digits.csv.gz"), -1);
         } catch (IOException e) {

@@ -1,0 +1,327 @@
+package org.softxent.train;
+
+import java.util.Arrays;
+import java.util.SplittableRandom;
+import java.util.function.LongToDoubleFunction;
+import org.softxent.BinaryClassifierOptions;
+import org.softxent.ClassifierOptions;
+import org.softxent.Reduction;
+import org.softxent.Softxent;
+import org.softxent.io.RowSource;
+
+/**
+ * The training arithmetic on the host over rows read from their source chunk by chunk and scaled
+ * as they are read, never held whole: for a set larger than the heap (a .npy of any size read
+ * through {@link org.softxent.io.NpyFile}), or when asked ({@link TrainingOptions#withStream}).
+ * What is held: the training and validation rows' indices and labels (an int each), one chunk of
+ * scaled rows, and the weights' sums.
+ *
+ * <ul>
+ *   <li>The objective: each chunk's loss and gradients as sums (reduction sum, no L2) through the
+ *       engine, added in chunk order in double, then divided by the mean's divisor (the rows'
+ *       class weights summed, as the classifier's mean does; the rows for the binary classifier)
+ *       with the L2 term added: the objective of the rows held in memory, up to float rounding.</li>
+ *   <li>SGD: an epoch visits the chunks in a shuffled order and each chunk's rows in a shuffled
+ *       order, its minibatches drawn from the chunk in memory ({@link #shuffle}). A minibatch is
+ *       then a random draw from one chunk rather than from the whole set: unbiased when the file's
+ *       rows are in no particular order, but a file sorted by class gives minibatches of few
+ *       classes (shuffle such a file once, or use L-BFGS, which sees every row each step).</li>
+ *   <li>The validation pass streams the validation rows the same way.</li>
+ * </ul>
+ */
+final class SourceSteps implements Steps {
+    /** Floats of one chunk of scaled rows, by default: 64 MiB. */
+    static final long CHUNK_FLOATS = 16L << 20;
+
+    private final Softxent sx;
+    private final Problem p;
+    private final RowSource x;
+    private final Scaling scaling;
+    private final int[] kept;
+    private final RowSource validationSource;
+    private final int[] validationRows;
+    private final int chunkRows;
+    /** A chunk's rows, labels, targets and predictions, exactly its size (the engines take no longer arrays). */
+    private Rows full;
+    private Rows tail;
+    private final float[] cgw;
+    private final float[] cgb;
+    private final double[] sumW;
+    private final double[] sumB;
+    private final double divisor;
+    private final ClassifierOptions sumOptions;
+    private final BinaryClassifierOptions binarySumOptions;
+    // SGD
+    private final int batch;
+    private final float momentum;
+    private final float[] w;
+    private final float[] b;
+    private final float[] vw;
+    private final float[] vb;
+    private Rows minibatch;
+    private Rows lastMinibatch;
+
+    /**
+     * @param p               the labels (and targets) of the kept rows, the options; its x is not used
+     * @param x               the rows, unscaled
+     * @param kept            the training rows of x, ascending
+     * @param validationSource where the validation rows are (x itself, or rows given apart)
+     * @param validationRows  the validation rows of it, ascending (p.yv() their labels)
+     * @param chunkFloats     floats of scaled rows held at once
+     */
+    SourceSteps(Softxent sx, Problem p, RowSource x, Scaling scaling, int[] kept, RowSource validationSource,
+                int[] validationRows, long chunkFloats, int batch, double momentum) {
+        this.sx = sx;
+        this.p = p;
+        this.x = x;
+        this.scaling = scaling;
+        this.kept = kept;
+        this.validationSource = validationSource;
+        this.validationRows = validationRows;
+        int d = p.features();
+        int most = Math.max(p.rows(), validationRows.length);
+        this.chunkRows = (int) Math.max(1, Math.min(most, chunkFloats / d));
+        this.full = new Rows(chunkRows, d, p.logistic());
+        int size = d * p.outputs();
+        this.cgw = new float[size];
+        this.cgb = new float[p.outputs()];
+        this.sumW = new double[size];
+        this.sumB = new double[p.outputs()];
+        if (p.logistic()) {
+            this.divisor = p.rows();
+            this.sumOptions = null;
+            this.binarySumOptions = p.binaryOptions().withReg(0).withBinaryCrossEntropy(
+                    p.binaryOptions().binaryCrossEntropy().withReduction(Reduction.SUM));
+        } else {
+            float[] weights = p.options().crossEntropy().classWeights();
+            double sum = 0;
+            for (int label : p.labels()) {
+                sum += weights == null ? 1.0 : weights[label];
+            }
+            this.divisor = sum;
+            this.sumOptions = p.options().withReg(0).withCrossEntropy(
+                    p.options().crossEntropy().withReduction(Reduction.SUM));
+            this.binarySumOptions = null;
+        }
+        this.batch = Math.min(batch, Math.max(1, p.rows()));
+        this.momentum = (float) momentum;
+        this.w = new float[size];
+        this.b = new float[p.outputs()];
+        this.vw = new float[size];
+        this.vb = new float[p.outputs()];
+        this.minibatch = new Rows(this.batch, d, p.logistic());
+    }
+
+    /** m rows' arrays, exactly m long: x [m, features], labels, targets (binary only), predictions. */
+    private record Rows(int m, float[] x, int[] labels, float[] targets, int[] predicted) {
+        Rows(int m, int d, boolean logistic) {
+            this(m, new float[Math.multiplyExact(m, d)], new int[m], logistic ? new float[m] : null, new int[m]);
+        }
+    }
+
+    /** The chunk's arrays for m rows: the full chunk's, or (made once per size) a shorter last one's. */
+    private Rows chunk(int m) {
+        if (m == chunkRows) {
+            return full;
+        }
+        if (tail == null || tail.m() != m) {
+            tail = new Rows(m, p.features(), p.logistic());
+        }
+        return tail;
+    }
+
+    /** A minibatch's arrays for mb rows. */
+    private Rows minibatch(int mb) {
+        if (mb == minibatch.m()) {
+            return minibatch;
+        }
+        if (lastMinibatch == null || lastMinibatch.m() != mb) {
+            lastMinibatch = new Rows(mb, p.features(), p.logistic());
+        }
+        return lastMinibatch;
+    }
+
+    /** Reads kept rows [from, from + m) of the training set, scaled, with their labels. */
+    private Rows load(int from, int m) {
+        Rows c = chunk(m);
+        scaling.applyInto(x, kept, from, from + m, c.x());
+        System.arraycopy(p.labels(), from, c.labels(), 0, m);
+        if (c.targets() != null) {
+            System.arraycopy(p.targets(), from, c.targets(), 0, m);
+        }
+        return c;
+    }
+
+    /** The rows through the classifier as sums, gradients into cgw and cgb, predictions into theirs. */
+    private double sums(Rows c, float[] w, float[] b) {
+        if (p.logistic()) {
+            return sx.binaryClassifier(c.x(), w, b, c.targets(), c.m(), p.features(), 1, binarySumOptions, cgw, cgb,
+                    null, c.predicted()).loss();
+        }
+        return sx.classifier(c.x(), w, b, c.labels(), c.m(), p.features(), p.outputs(), sumOptions, cgw, cgb, null,
+                c.predicted()).loss();
+    }
+
+    @Override
+    public Pass objective(float[] w, float[] b, float[] gw, float[] gb) {
+        Arrays.fill(sumW, 0);
+        Arrays.fill(sumB, 0);
+        double loss = 0;
+        long right = 0;
+        for (int from = 0; from < p.rows(); from += chunkRows) {
+            int m = Math.min(chunkRows, p.rows() - from);
+            Rows c = load(from, m);
+            loss += sums(c, w, b);
+            for (int i = 0; i < sumW.length; i++) {
+                sumW[i] += cgw[i];
+            }
+            for (int j = 0; j < sumB.length; j++) {
+                sumB[j] += cgb[j];
+            }
+            right += Problem.correct(c.predicted(), c.labels(), 0, m);
+        }
+        double l2 = p.logistic() ? p.binaryOptions().reg() : p.options().reg();
+        double squares = 0;
+        for (int i = 0; i < gw.length; i++) {
+            gw[i] = (float) (sumW[i] / divisor + 2 * l2 * w[i]);
+            squares += (double) w[i] * w[i];
+        }
+        for (int j = 0; j < gb.length; j++) {
+            gb[j] = (float) (sumB[j] / divisor);
+        }
+        return new Pass(loss / divisor + l2 * squares, right);
+    }
+
+    @Override
+    public void start(float[] w0, float[] b0) {
+        System.arraycopy(w0, 0, w, 0, w.length);
+        System.arraycopy(b0, 0, b, 0, b.length);
+        Arrays.fill(vw, 0f);
+        Arrays.fill(vb, 0f);
+    }
+
+    /**
+     * An epoch's order of the kept rows for {@link #epoch}: the chunks in a shuffled order, each
+     * chunk's rows (which stay within its range) shuffled.
+     */
+    @Override
+    public void shuffle(int[] order, SplittableRandom random) {
+        int n = order.length;
+        int chunks = (n + chunkRows - 1) / chunkRows;
+        int[] sequence = new int[chunks];
+        Arrays.setAll(sequence, i -> i);
+        Split.shuffle(sequence, random);
+        int at = 0;
+        for (int k : sequence) {
+            int from = k * chunkRows;
+            int m = Math.min(chunkRows, n - from);
+            for (int i = 0; i < m; i++) {
+                order[at + i] = from + i;
+            }
+            int[] part = Arrays.copyOfRange(order, at, at + m);
+            Split.shuffle(part, random);
+            System.arraycopy(part, 0, order, at, m);
+            at += m;
+        }
+    }
+
+    @Override
+    public Pass epoch(int[] order, long first, LongToDoubleFunction rate) {
+        int d = p.features();
+        double sum = 0;
+        long right = 0;
+        long step = first;
+        int at = 0;
+        while (at < order.length) {
+            // The chunk {@link #shuffle} put here: its rows are order[at, at + m), all within it.
+            int from = order[at] / chunkRows * chunkRows;
+            int m = Math.min(chunkRows, p.rows() - from);
+            Rows c = load(from, m);
+            for (int r0 = 0; r0 < m; r0 += batch, step++) {
+                int mb = Math.min(batch, m - r0);
+                Rows mini = minibatch(mb);
+                for (int i = 0; i < mb; i++) {
+                    int r = order[at + r0 + i] - from;
+                    System.arraycopy(c.x(), r * d, mini.x(), i * d, d);
+                    mini.labels()[i] = c.labels()[r];
+                    if (mini.targets() != null) {
+                        mini.targets()[i] = c.targets()[r];
+                    }
+                }
+                double loss;
+                if (p.logistic()) {
+                    loss = sx.binaryClassifier(mini.x(), w, b, mini.targets(), mb, d, 1, p.binaryOptions(), cgw, cgb,
+                            null, mini.predicted()).loss();
+                } else {
+                    loss = sx.classifier(mini.x(), w, b, mini.labels(), mb, d, p.outputs(), p.options(), cgw, cgb,
+                            null, mini.predicted()).loss();
+                }
+                sum += mb * loss;
+                right += Problem.correct(mini.predicted(), mini.labels(), 0, mb);
+                float lr = (float) rate.applyAsDouble(step);
+                update(w, cgw, vw, lr);
+                update(b, cgb, vb, lr);
+            }
+            at += m;
+        }
+        return new Pass(sum / order.length, right);
+    }
+
+    private void update(float[] param, float[] grad, float[] velocity, float lr) {
+        for (int i = 0; i < param.length; i++) {
+            float v = Math.fma(momentum, velocity[i], grad[i]);
+            velocity[i] = v;
+            param[i] = Math.fma(-lr, v, param[i]);
+        }
+    }
+
+    @Override
+    public void weights(float[] w, float[] b) {
+        System.arraycopy(this.w, 0, w, 0, w.length);
+        System.arraycopy(this.b, 0, b, 0, b.length);
+    }
+
+    @Override
+    public Pass validate(float[] w, float[] b) {
+        int n = validationRows.length;
+        if (n == 0) {
+            return null;
+        }
+        double loss = 0;
+        long right = 0;
+        for (int from = 0; from < n; from += chunkRows) {
+            int m = Math.min(chunkRows, n - from);
+            Rows c = chunk(m);
+            scaling.applyInto(validationSource, validationRows, from, from + m, c.x());
+            System.arraycopy(p.yv(), from, c.labels(), 0, m);
+            if (p.logistic()) {
+                for (int i = 0; i < m; i++) {
+                    c.targets()[i] = c.labels()[i];
+                }
+                loss += sx.binaryClassifier(c.x(), w, b, c.targets(), m, p.features(), 1, VALIDATION_BINARY, null,
+                        null, null, c.predicted()).loss();
+            } else {
+                loss += sx.classifier(c.x(), w, b, c.labels(), m, p.features(), p.outputs(), VALIDATION, null, null,
+                        null, c.predicted()).loss();
+            }
+            right += Problem.correct(c.predicted(), c.labels(), 0, m);
+        }
+        return new Pass(loss / n, right);
+    }
+
+    /** The validation loss: scikit-learn's log loss, summed here and divided by the rows at the end. */
+    private static final ClassifierOptions VALIDATION = ClassifierOptions.defaults().withTrustedX(true)
+            .withCrossEntropy(org.softxent.CrossEntropyOptions.defaults().withReduction(Reduction.SUM));
+    private static final BinaryClassifierOptions VALIDATION_BINARY = BinaryClassifierOptions.defaults()
+            .withTrustedX(true).withBinaryCrossEntropy(org.softxent.BinaryCrossEntropyOptions.defaults()
+                    .withReduction(Reduction.SUM));
+
+    @Override
+    public String description() {
+        return sx.description() + "; the rows read from their source " + chunkRows + " at a time";
+    }
+
+    @Override
+    public void close() {
+    }
+}

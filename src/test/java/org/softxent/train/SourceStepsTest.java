@@ -1,0 +1,157 @@
+package org.softxent.train;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.softxent.testing.Close.CLASSIFIER;
+import static org.softxent.testing.Close.assertClose;
+
+import java.util.Arrays;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.softxent.Device;
+import org.softxent.Softxent;
+import org.softxent.io.RowSource;
+import org.softxent.testing.Rng;
+
+/**
+ * Training from rows read chunk by chunk from their source ({@link SourceSteps}): the objective,
+ * its gradients and the validation pass are those of the rows held whole (HostSteps on the scaled
+ * copies); SGD's order keeps each chunk's rows together; and a fit streamed from a source that is
+ * no array reaches the accuracy of the fit held in memory.
+ */
+class SourceStepsTest {
+    @Test
+    void theObjectiveAndValidationAreThoseOfTheRowsHeldWhole() {
+        for (int config = 0; config < 3; config++) {
+            LinearModel.Kind kind = config == 2 ? LinearModel.Kind.LOGISTIC : LinearModel.Kind.SOFTMAX;
+            Rng rng = Rng.fresh();
+            int rows = 1337;
+            int d = 23;
+            int c = kind == LinearModel.Kind.LOGISTIC ? 2 : 6;
+            float[] x = rng.normal(rows * d, 3);
+            for (int i = 0; i < x.length; i += d) {
+                x[i] += 100; // an offset the scaling takes away
+            }
+            int[] y = rng.labels(rows, c);
+            TrainingOptions o = TrainingOptions.defaults().withL2(0.01).withLabelSmoothing(0.1);
+            if (config == 0) {
+                o = o.withClassWeights(rng.uniform(c, 0.5, 2));
+            } else if (config == 2) {
+                o = o.withPositiveWeight(2.5);
+            }
+            Split split = Split.stratified(y, c, 0.2, rng.seed());
+            RowSource source = sliced(x, rows, d);
+            Scaling scaling = Scaling.of(source, split.kept(), true);
+            int[] yt = Split.rows(y, split.kept());
+            int[] yv = Split.rows(y, split.heldOut());
+            Problem whole = Problem.of(kind, scaling.apply(source, split.kept()), yt, yt.length, d, c, o,
+                    scaling.apply(source, split.heldOut()), yv);
+            Problem labels = Problem.of(kind, null, yt, yt.length, d, c, o, null, yv);
+            int k = whole.outputs();
+            String where = kind + (config == 0 ? " with class weights " : " ") + rng;
+            try (Softxent sx = Softxent.open(Device.CPU);
+                 HostSteps held = new HostSteps(sx, whole, 64, 0.9);
+                 SourceSteps read = new SourceSteps(sx, labels, source, scaling, split.kept(), source,
+                         split.heldOut(), 100L * d, 64, 0.9)) { // chunks of 100 rows, the last one short
+                assertTrue(read.description().contains("read from their source 100 at a time"), read.description());
+                float[] w = rng.normal(d * k, 0.3);
+                float[] b = rng.normal(k, 0.3);
+                float[][] gw = new float[2][d * k];
+                float[][] gb = new float[2][k];
+                Steps.Pass ph = held.objective(w, b, gw[0], gb[0]);
+                Steps.Pass pr = read.objective(w, b, gw[1], gb[1]);
+                assertClose(ph.loss(), pr.loss(), CLASSIFIER, "objective " + where);
+                assertClose(gw[0], gw[1], CLASSIFIER, "dW " + where);
+                assertClose(gb[0], gb[1], CLASSIFIER, "db " + where);
+                assertTrue(ph.correct() > 0 && Math.abs(ph.correct() - pr.correct()) <= 2,
+                        "rows right " + ph.correct() + ", " + pr.correct() + " (near-ties only) " + where);
+                Steps.Pass vh = held.validate(w, b);
+                Steps.Pass vr = read.validate(w, b);
+                assertClose(vh.loss(), vr.loss(), CLASSIFIER, "validation loss " + where);
+                assertTrue(Math.abs(vh.correct() - vr.correct()) <= 2, "validation rows right " + vh.correct()
+                        + ", " + vr.correct() + " " + where);
+            }
+        }
+    }
+
+    @Test
+    void sgdVisitsEachChunkWholeInAShuffledOrder() {
+        Rng rng = Rng.fresh();
+        int rows = 1000;
+        int d = 5;
+        float[] x = rng.normal(rows * d, 1);
+        int[] y = new int[rows]; // the largest of the first three features: learnable
+        for (int r = 0; r < rows; r++) {
+            int best = 0;
+            for (int k = 1; k < 3; k++) {
+                best = x[r * d + k] > x[r * d + best] ? k : best;
+            }
+            y[r] = best;
+        }
+        TrainingOptions o = TrainingOptions.defaults();
+        Problem labels = Problem.of(LinearModel.Kind.SOFTMAX, null, y, rows, d, 3, o, null, null);
+        int[] all = new int[rows];
+        Arrays.setAll(all, i -> i);
+        RowSource source = sliced(x, rows, d);
+        Scaling scaling = Scaling.of(source, all, true);
+        try (Softxent sx = Softxent.open(Device.CPU);
+             SourceSteps read = new SourceSteps(sx, labels, source, scaling, all, source, new int[0], 128L * d, 32,
+                     0.9)) {
+            int[] order = new int[rows];
+            Arrays.setAll(order, i -> i);
+            read.shuffle(order, new SplittableRandom(rng.seed()));
+            int[] sorted = order.clone();
+            Arrays.sort(sorted);
+            int[] identity = new int[rows];
+            Arrays.setAll(identity, i -> i);
+            assertArrayEquals(identity, sorted, "a permutation, " + rng);
+            boolean moved = false;
+            for (int at = 0; at < rows; ) {
+                int chunk = order[at] / 128;
+                int m = Math.min(128, rows - chunk * 128);
+                for (int i = at; i < at + m; i++) {
+                    assertEquals(chunk, order[i] / 128, "chunk " + chunk + "'s rows together, " + rng);
+                    moved |= order[i] != i;
+                }
+                at += m;
+            }
+            assertTrue(moved, "shuffled, " + rng);
+            float[] w = new float[d * 3];
+            float[] b = new float[3];
+            read.start(w, b);
+            Steps.Pass first = read.epoch(order, 0, s -> 0.1);
+            Steps.Pass second = read.epoch(order, 32, s -> 0.1);
+            assertTrue(first.correct() > 0 && second.correct() > 0, rng.toString());
+            assertTrue(Double.isFinite(first.loss()) && second.loss() < 0.7 * Math.log(3), "SGD learns: "
+                    + first.loss() + ", " + second.loss() + " " + rng);
+        }
+    }
+
+    @Test
+    void aFitStreamedFromASourceReachesTheAccuracyOfTheFitInMemory() {
+        TrainingContractTest.Data data = StreamedTrainingTest.digits(3);
+        int n = data.y().length;
+        Rows source = new Rows(sliced(data.x(), n, 64), data.y());
+        try (Softxent sx = Softxent.open(Device.CPU)) {
+            for (TrainingOptions.Optimizer optimizer : TrainingOptions.Optimizer.values()) {
+                TrainingOptions o = TrainingOptions.defaults().withSeed(5).withOptimizer(optimizer);
+                TrainingResult streamed = new SoftmaxRegression(o.withStream(true)).fit(sx, source, null, null);
+                TrainingResult held = new SoftmaxRegression(o).fit(sx, data.x(), data.y(), n, 64);
+                assertTrue(streamed.device().contains("read from their source"), streamed.device());
+                double a = streamed.model().evaluate(data.xTest(), data.yTest(), data.yTest().length).accuracy();
+                double h = held.model().evaluate(data.xTest(), data.yTest(), data.yTest().length).accuracy();
+                assertTrue(a >= 0.93 && Math.abs(a - h) <= 0.02, optimizer + ": streamed " + a + ", held " + h);
+                if (optimizer == TrainingOptions.Optimizer.LBFGS) {
+                    // The same optimizer on the same objective, up to float rounding in the sums.
+                    assertEquals(held.history().size(), streamed.history().size(), 3.0, "iterations");
+                }
+            }
+        }
+    }
+
+    /** x as a source without an array behind it: every read a copy, as from a file. */
+    static RowSource sliced(float[] x, int rows, int features) {
+        return ScalingTest.sliced(x, rows, features);
+    }
+}
