@@ -10,12 +10,13 @@
  * exp(x) for x = z − max ≤ 0: n = round(x·log2 e), r = x − n·ln 2 (ln 2 in two parts, as fdlibm
  * splits it, the first exact times n), exp(r) by its Taylor polynomial of degree 13 on
  * |r| ≤ ln 2 / 2 (truncation below 2⁻⁵⁶: within a few ulp of Math.exp, which RowSoftmaxTest
- * checks), times 2ⁿ built in the exponent bits. Below x = −708 (where 2ⁿ leaves the normal range) it gives 0 where Math.exp gives a
- * subnormal under 2.3e-308: nothing a float output or a sum of at least 1 can show. −∞ gives 0.
+ * checks), times 2ⁿ built in the exponent bits. Below x = −708 (where 2ⁿ would leave the normal
+ * range) it gives 0 where Math.exp gives at most about 3.3e-308: nothing a float output or a sum
+ * of at least 1 can show. −∞ gives 0.
  *
- * The caller (Java) hands rows whose maximum is finite; a row with a NaN, or all −∞, returns 0
- * and Java's own loop computes it (NaN, as PyTorch gives). The sum runs over the lanes in an
- * order fixed by cols alone: the same bits on every thread.
+ * A row holding a NaN, or whose maximum is not finite (all −∞, or +∞), returns 0 and Java's own
+ * loop computes it (NaN, as PyTorch gives). The sum runs over the lanes in an order fixed by cols
+ * alone: the same bits on every thread.
  */
 #include <immintrin.h>
 #include <jni.h>
@@ -57,16 +58,21 @@ static inline __attribute__((always_inline)) __m512d exp_avx512(__m512d x) {
 
 static int softmax_row_avx512(const double *z, int cols, double *p) {
     __m512d vm = _mm512_set1_pd(-INFINITY);
+    __mmask8 nan = 0; /* max_pd passes a NaN by: it is looked for apart */
     int j = 0;
     for (; j + 8 <= cols; j += 8) {
-        vm = _mm512_max_pd(vm, _mm512_loadu_pd(z + j));
+        __m512d v = _mm512_loadu_pd(z + j);
+        nan |= _mm512_cmp_pd_mask(v, v, _CMP_UNORD_Q);
+        vm = _mm512_max_pd(vm, v);
     }
     __mmask8 tail = (__mmask8) ((1u << (cols - j)) - 1u);
     if (j < cols) {
-        vm = _mm512_max_pd(vm, _mm512_mask_loadu_pd(_mm512_set1_pd(-INFINITY), tail, z + j));
+        __m512d v = _mm512_mask_loadu_pd(_mm512_set1_pd(-INFINITY), tail, z + j);
+        nan |= _mm512_cmp_pd_mask(v, v, _CMP_UNORD_Q);
+        vm = _mm512_max_pd(vm, v);
     }
     double m = _mm512_reduce_max_pd(vm);
-    if (!isfinite(m)) {
+    if (nan || !isfinite(m)) {
         return 0;
     }
     __m512d vmax = _mm512_set1_pd(m);
@@ -120,12 +126,21 @@ static const int64_t TAIL_MASKS[8] = {-1, -1, -1, -1, 0, 0, 0, 0};
 
 static int softmax_row_avx2(const double *z, int cols, double *p) {
     __m256d vm = _mm256_set1_pd(-INFINITY);
+    __m256d nan = _mm256_setzero_pd(); /* max_pd passes a NaN by: it is looked for apart */
     int j = 0;
     for (; j + 4 <= cols; j += 4) {
-        vm = _mm256_max_pd(vm, _mm256_loadu_pd(z + j));
+        __m256d v = _mm256_loadu_pd(z + j);
+        nan = _mm256_or_pd(nan, _mm256_cmp_pd(v, v, _CMP_UNORD_Q));
+        vm = _mm256_max_pd(vm, v);
+    }
+    if (_mm256_movemask_pd(nan)) {
+        return 0;
     }
     double m = -INFINITY;
     for (int k = j; k < cols; k++) {
+        if (isnan(z[k])) {
+            return 0;
+        }
         m = z[k] > m ? z[k] : m;
     }
     double lanes[4];

@@ -125,8 +125,9 @@ final class TrainCommand implements Callable<Integer> {
     Integer lossEvery;
 
     @Option(names = "--stream", description = "stream the training rows even when they would fit: on the GPU "
-            + "through the device in chunks, on the CPU read from the file chunk by chunk rather than held in memory "
-            + "(by default each only when they do not fit).")
+            + "through the device in chunks, on the CPU read from the .npy file chunk by chunk rather than copied "
+            + "into memory (a CSV's parsed rows: only their scaled copy is saved; by default each only when the rows "
+            + "do not fit).")
     boolean stream;
 
     @Override

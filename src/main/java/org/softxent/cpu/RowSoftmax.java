@@ -32,8 +32,9 @@ final class RowSoftmax {
     /**
      * As {@link #RowSoftmax(int)}; with {@code vector} (the fast engine, never the reference) rows
      * of at least {@value #VECTOR_MIN_COLS} logits take the native vectorised exponential
-     * (src/main/c/row_softmax.c) where the CPU products' library is loaded: within a few ulp of
-     * Java's {@link Math#exp}, not its bits.
+     * (src/main/c/row_softmax.c) where the CPU products' library is loaded (so
+     * {@code -Dsoftxent.cpu.skinny=false}, which keeps that library from loading, turns it off too):
+     * within a few ulp of Java's {@link Math#exp}, not its bits.
      */
     RowSoftmax(int cols, boolean vector) {
         this.vector = vector && cols >= VECTOR_MIN_COLS && Vector.USABLE;
@@ -96,5 +97,5 @@ final class RowSoftmax {
      * false (p untouched but for [0, cols)) when the max is not finite, the CPU has no vector set,
      * or an array could not be reached: the Java loop then computes the row.
      */
-    private static native boolean vectorRow0(double[] z, int off, int cols, double[] p);
+    static native boolean vectorRow0(double[] z, int off, int cols, double[] p);
 }

@@ -109,8 +109,9 @@ final class Scratch {
         /** At least {@code count} arrays of at least {@code length} floats: the tasks' partial dW. */
         float[][] partials(int count, int length) {
             if (partials.length < count || partials[0].length < length) {
-                partials = new float[Math.max(count, partials.length)][Math.max(length,
-                        partials.length == 0 ? 0 : partials[0].length)];
+                // Exactly what this call asks (a call's own bound), not the largest of each
+                // dimension over the calls, which could make many rows of the longest length.
+                partials = new float[count][length];
             }
             return partials;
         }

@@ -111,8 +111,8 @@ final class SkinnyProducts {
     }
 
     /**
-     * The fewest rows a call gives these products; fewer go to OpenBLAS. At 256 rows (SGD's default
-     * minibatch) the kernels' per-call costs were once erratic on this project's machine (512 calls
+     * The fewest rows a call gives these products; fewer go to OpenBLAS. At 256 rows (the
+     * benchmark's SGD minibatch) the kernels' per-call costs were once erratic on this project's machine (512 calls
      * of 256 × 784 × 10: 78 ms in some runs, 420–450 ms in others), and calls under 1,024 rows went
      * to OpenBLAS; the cause was the classifier's per-call arrays, fresh heap pages that this VM makes
      * dear to touch (now the thread's {@code Scratch.Workspace}). Since, alternated in one period:

@@ -42,8 +42,9 @@ final class SourceSteps implements Steps {
     private final int[] validationRows;
     private final int chunkRows;
     /** A chunk's rows, labels, targets and predictions, exactly its size (the engines take no longer arrays). */
-    private Rows full;
-    private Rows tail;
+    private Chunk full;
+    private Chunk tail;
+    private Chunk validationTail;
     private final float[] cgw;
     private final float[] cgb;
     private final double[] sumW;
@@ -58,8 +59,8 @@ final class SourceSteps implements Steps {
     private final float[] b;
     private final float[] vw;
     private final float[] vb;
-    private Rows minibatch;
-    private Rows lastMinibatch;
+    private Chunk minibatch;
+    private Chunk lastMinibatch;
 
     /**
      * @param p               the labels (and targets) of the kept rows, the options; its x is not used
@@ -79,9 +80,13 @@ final class SourceSteps implements Steps {
         this.validationSource = validationSource;
         this.validationRows = validationRows;
         int d = p.features();
+        // Whole minibatches per chunk, so that an epoch takes ceil(rows / batch) steps, as the
+        // trainer counts them for the schedule: only the last chunk's last minibatch is short.
         int most = Math.max(p.rows(), validationRows.length);
-        this.chunkRows = (int) Math.max(1, Math.min(most, chunkFloats / d));
-        this.full = new Rows(chunkRows, d, p.logistic());
+        int perBatch = Math.min(batch, Math.max(1, p.rows()));
+        long whole = Math.max(1, chunkFloats / d / perBatch) * perBatch;
+        this.chunkRows = (int) Math.max(1, Math.min(most, whole));
+        this.full = new Chunk(chunkRows, d, p.logistic());
         int size = d * p.outputs();
         this.cgw = new float[size];
         this.cgb = new float[p.outputs()];
@@ -109,41 +114,50 @@ final class SourceSteps implements Steps {
         this.b = new float[p.outputs()];
         this.vw = new float[size];
         this.vb = new float[p.outputs()];
-        this.minibatch = new Rows(this.batch, d, p.logistic());
+        this.minibatch = new Chunk(this.batch, d, p.logistic());
     }
 
     /** m rows' arrays, exactly m long: x [m, features], labels, targets (binary only), predictions. */
-    private record Rows(int m, float[] x, int[] labels, float[] targets, int[] predicted) {
-        Rows(int m, int d, boolean logistic) {
+    private record Chunk(int m, float[] x, int[] labels, float[] targets, int[] predicted) {
+        Chunk(int m, int d, boolean logistic) {
             this(m, new float[Math.multiplyExact(m, d)], new int[m], logistic ? new float[m] : null, new int[m]);
         }
     }
 
-    /** The chunk's arrays for m rows: the full chunk's, or (made once per size) a shorter last one's. */
-    private Rows chunk(int m) {
+    /**
+     * The chunk's arrays for m rows: the full chunk's, or a shorter last one's, made once (the
+     * training rows' and the validation rows' each their own, so that alternating passes make none).
+     */
+    private Chunk chunk(int m, boolean validation) {
         if (m == chunkRows) {
             return full;
         }
-        if (tail == null || tail.m() != m) {
-            tail = new Rows(m, p.features(), p.logistic());
+        Chunk last = validation ? validationTail : tail;
+        if (last == null || last.m() != m) {
+            last = new Chunk(m, p.features(), p.logistic());
+            if (validation) {
+                validationTail = last;
+            } else {
+                tail = last;
+            }
         }
-        return tail;
+        return last;
     }
 
     /** A minibatch's arrays for mb rows. */
-    private Rows minibatch(int mb) {
+    private Chunk minibatch(int mb) {
         if (mb == minibatch.m()) {
             return minibatch;
         }
         if (lastMinibatch == null || lastMinibatch.m() != mb) {
-            lastMinibatch = new Rows(mb, p.features(), p.logistic());
+            lastMinibatch = new Chunk(mb, p.features(), p.logistic());
         }
         return lastMinibatch;
     }
 
     /** Reads kept rows [from, from + m) of the training set, scaled, with their labels. */
-    private Rows load(int from, int m) {
-        Rows c = chunk(m);
+    private Chunk load(int from, int m) {
+        Chunk c = chunk(m, false);
         scaling.applyInto(x, kept, from, from + m, c.x());
         System.arraycopy(p.labels(), from, c.labels(), 0, m);
         if (c.targets() != null) {
@@ -153,7 +167,7 @@ final class SourceSteps implements Steps {
     }
 
     /** The rows through the classifier as sums, gradients into cgw and cgb, predictions into theirs. */
-    private double sums(Rows c, float[] w, float[] b) {
+    private double sums(Chunk c, float[] w, float[] b) {
         if (p.logistic()) {
             return sx.binaryClassifier(c.x(), w, b, c.targets(), c.m(), p.features(), 1, binarySumOptions, cgw, cgb,
                     null, c.predicted()).loss();
@@ -170,7 +184,7 @@ final class SourceSteps implements Steps {
         long right = 0;
         for (int from = 0; from < p.rows(); from += chunkRows) {
             int m = Math.min(chunkRows, p.rows() - from);
-            Rows c = load(from, m);
+            Chunk c = load(from, m);
             loss += sums(c, w, b);
             for (int i = 0; i < sumW.length; i++) {
                 sumW[i] += cgw[i];
@@ -236,12 +250,17 @@ final class SourceSteps implements Steps {
             // The chunk {@link #shuffle} put here: its rows are order[at, at + m), all within it.
             int from = order[at] / chunkRows * chunkRows;
             int m = Math.min(chunkRows, p.rows() - from);
-            Rows c = load(from, m);
+            Chunk c = load(from, m);
             for (int r0 = 0; r0 < m; r0 += batch, step++) {
                 int mb = Math.min(batch, m - r0);
-                Rows mini = minibatch(mb);
+                Chunk mini = minibatch(mb);
                 for (int i = 0; i < mb; i++) {
                     int r = order[at + r0 + i] - from;
+                    if (r < 0 || r >= m) {
+                        throw new IllegalArgumentException("the epoch's order must keep each chunk's rows together, "
+                                + "as shuffle() draws it: row " + order[at + r0 + i] + " is not in the chunk of rows ["
+                                + from + ", " + (from + m) + ")");
+                    }
                     System.arraycopy(c.x(), r * d, mini.x(), i * d, d);
                     mini.labels()[i] = c.labels()[r];
                     if (mini.targets() != null) {
@@ -291,7 +310,7 @@ final class SourceSteps implements Steps {
         long right = 0;
         for (int from = 0; from < n; from += chunkRows) {
             int m = Math.min(chunkRows, n - from);
-            Rows c = chunk(m);
+            Chunk c = chunk(m, true);
             scaling.applyInto(validationSource, validationRows, from, from + m, c.x());
             System.arraycopy(p.yv(), from, c.labels(), 0, m);
             if (p.logistic()) {

@@ -92,14 +92,20 @@ final class Trainer {
         RowSource validationSource = validation != null ? validation.source() : x;
         int[] validationRows = validation != null ? identity(validation.rows()) : split.heldOut();
         // The scaled copies of the training and validation rows, held whole unless asked not to
-        // (on the CPU) or unless the heap cannot hold them: then the steps read them chunk by chunk.
+        // (on the CPU) or unless they would take more than half the heap's maximum or pass one
+        // array: then the steps read them chunk by chunk. Decided from -Xmx, not from the heap free
+        // at the moment, so that a seed gives the same model at every run of the same JVM settings.
         long copyBytes = 4L * features * ((long) n + validationRows.length);
         long free = freeHeap();
-        boolean fromSource = o.stream() && sx.device() == Device.CPU || copyBytes > free / 10 * 7
+        boolean fromSource = o.stream() && sx.device() == Device.CPU
+                || copyBytes > Runtime.getRuntime().maxMemory() / 2
                 || (long) features * Math.max(n, validationRows.length) > MAX_ARRAY;
         if (fromSource) {
-            long need = 4L * SourceSteps.CHUNK_FLOATS + 16L * (n + validationRows.length)
-                    + 8L * features * Math.max(2, classCount) * 4;
+            // Two chunks at most (the training rows' last and the validation rows'), the rows'
+            // indices and labels, and per weight L-BFGS's history (10 pairs in double) and the rest.
+            long chunk = Math.min(SourceSteps.CHUNK_FLOATS, (long) features * Math.max(n, validationRows.length));
+            long need = 2 * 4L * chunk + 16L * (n + validationRows.length)
+                    + 200L * features * Math.max(2, classCount);
             if (need > free) {
                 throw new IllegalArgumentException("training reads its " + n + " × " + features + " rows chunk by chunk "
                         + "and needs about " + mib(need) + " MiB of heap for a chunk and the rows' indices and "
@@ -110,16 +116,9 @@ final class Trainer {
             yv = Split.rows(labels, split.heldOut());
         }
         // One pass: the kept rows' statistics, every row of x checked finite (and, held whole, copied).
-        Scaling scaling;
-        float[] xt = null;
-        float[] xv = null;
-        if (fromSource) {
-            scaling = Scaling.of(x, split.kept(), o.standardize());
-        } else {
-            scaling = Scaling.of(x, split.kept(), o.standardize());
-            xt = scaling.apply(x, split.kept());
-            xv = scaling.apply(validationSource, validationRows);
-        }
+        Scaling scaling = Scaling.of(x, split.kept(), o.standardize());
+        float[] xt = fromSource ? null : scaling.apply(x, split.kept());
+        float[] xv = fromSource ? null : scaling.apply(validationSource, validationRows);
         SplittableRandom random = new SplittableRandom(o.seed() ^ 0x5DEECE66DL);
         Problem problem = Problem.of(kind, xt, y, n, features, classCount, o, xv, yv);
         int outputs = problem.outputs();

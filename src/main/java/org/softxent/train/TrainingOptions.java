@@ -314,8 +314,8 @@ public final class TrainingOptions {
      * in chunks, leaving its memory to other work (W, b, the optimizer's state and two chunks of
      * rows stay there); on the CPU read from their source (a file) chunk by chunk and scaled as they
      * are read, rather than copied whole, scaled, into the heap. By default (false) each streams
-     * only when the set does not fit: the device's memory, or (on any engine) 70 % of the free heap
-     * for the scaled copy.
+     * only when the set does not fit: the device's memory, or (on any engine) half the heap's
+     * maximum, or one Java array, for the scaled copy.
      */
     public TrainingOptions withStream(boolean stream) {
         return with(Field.STREAM, v -> v.stream = stream);

@@ -1,6 +1,7 @@
 package org.softxent.cpu;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Assumptions;
@@ -47,6 +48,9 @@ class RowSoftmaxTest {
                         RowSoftmax vector = new RowSoftmax(cols, true);
                         double[] expected = java.of(z, 3, cols).clone();
                         double[] got = vector.of(z, 3, cols);
+                        double[] direct = new double[cols + 2];
+                        assertTrue(RowSoftmax.vectorRow0(z, 3, cols, direct), "the vector path took the row");
+                        assertEquals(got[0], direct[0], "the row through the vector path");
                         String where = "set " + set + ", cols " + cols + ", spread " + range[0] + ", offset "
                                 + range[1] + (masked ? ", masked" : "") + ", " + rng;
                         double sum = 0;
@@ -107,6 +111,12 @@ class RowSoftmaxTest {
             for (int j = 0; j < cols; j++) {
                 assertTrue(Double.isNaN(p[j]), "an all-masked row is NaN, set " + set);
             }
+            assertFalse(RowSoftmax.vectorRow0(z, 0, cols, new double[cols + 2]), "handed back to Java, set " + set);
+            double[] nan = new double[cols];
+            nan[cols / 2] = Double.NaN; // a NaN anywhere, even before a finite maximum: Java's loop, NaN
+            nan[cols - 1] = 5;
+            assertFalse(RowSoftmax.vectorRow0(nan, 0, cols, new double[cols + 2]), "a NaN row, set " + set);
+            assertTrue(Double.isNaN(new RowSoftmax(cols, true).of(nan, 0, cols)[0]), "NaN, set " + set);
             z[cols - 1] = -800; // one logit, far below exp's normal range: probability 1
             p = new RowSoftmax(cols, true).of(z, 0, cols);
             for (int j = 0; j < cols; j++) {

@@ -51,9 +51,9 @@ class SourceStepsTest {
             int k = whole.outputs();
             String where = kind + (config == 0 ? " with class weights " : " ") + rng;
             try (Softxent sx = Softxent.open(Device.CPU);
-                 HostSteps held = new HostSteps(sx, whole, 64, 0.9);
+                 HostSteps held = new HostSteps(sx, whole, 50, 0.9);
                  SourceSteps read = new SourceSteps(sx, labels, source, scaling, split.kept(), source,
-                         split.heldOut(), 100L * d, 64, 0.9)) { // chunks of 100 rows, the last one short
+                         split.heldOut(), 100L * d, 50, 0.9)) { // chunks of 100 rows, the last one short
                 assertTrue(read.description().contains("read from their source 100 at a time"), read.description());
                 float[] w = rng.normal(d * k, 0.3);
                 float[] b = rng.normal(k, 0.3);
@@ -96,8 +96,11 @@ class SourceStepsTest {
         RowSource source = sliced(x, rows, d);
         Scaling scaling = Scaling.of(source, all, true);
         try (Softxent sx = Softxent.open(Device.CPU);
-             SourceSteps read = new SourceSteps(sx, labels, source, scaling, all, source, new int[0], 128L * d, 32,
+             SourceSteps read = new SourceSteps(sx, labels, source, scaling, all, source, new int[0], 128L * d, 48,
                      0.9)) {
+            // 128 rows' room, minibatches of 48: chunks of 96 rows (two whole minibatches), so that an
+            // epoch takes ceil(1000 / 48) = 21 steps, as the trainer counts them for the schedule.
+            int chunk = 96;
             int[] order = new int[rows];
             Arrays.setAll(order, i -> i);
             read.shuffle(order, new SplittableRandom(rng.seed()));
@@ -108,10 +111,10 @@ class SourceStepsTest {
             assertArrayEquals(identity, sorted, "a permutation, " + rng);
             boolean moved = false;
             for (int at = 0; at < rows; ) {
-                int chunk = order[at] / 128;
-                int m = Math.min(128, rows - chunk * 128);
+                int k = order[at] / chunk;
+                int m = Math.min(chunk, rows - k * chunk);
                 for (int i = at; i < at + m; i++) {
-                    assertEquals(chunk, order[i] / 128, "chunk " + chunk + "'s rows together, " + rng);
+                    assertEquals(k, order[i] / chunk, "chunk " + k + "'s rows together, " + rng);
                     moved |= order[i] != i;
                 }
                 at += m;
@@ -120,8 +123,13 @@ class SourceStepsTest {
             float[] w = new float[d * 3];
             float[] b = new float[3];
             read.start(w, b);
-            Steps.Pass first = read.epoch(order, 0, s -> 0.1);
-            Steps.Pass second = read.epoch(order, 32, s -> 0.1);
+            long[] steps = {0};
+            Steps.Pass first = read.epoch(order, 0, s -> {
+                steps[0]++;
+                return 0.1;
+            });
+            assertEquals(21, steps[0], "steps in an epoch, " + rng);
+            Steps.Pass second = read.epoch(order, 21, s -> 0.1);
             assertTrue(first.correct() > 0 && second.correct() > 0, rng.toString());
             assertTrue(Double.isFinite(first.loss()) && second.loss() < 0.7 * Math.log(3), "SGD learns: "
                     + first.loss() + ", " + second.loss() + " " + rng);
