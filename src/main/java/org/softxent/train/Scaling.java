@@ -3,6 +3,7 @@ package org.softxent.train;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.IntStream;
+import org.softxent.cpu.ScaleRows;
 import org.softxent.io.RowSource;
 
 /**
@@ -232,6 +233,9 @@ record Scaling(float[] mean, float[] scale, int[] constant) {
             int start = from + k * per;
             int end = Math.min(to, start + per);
             float[] rows = block(x, indices, start, end);
+            if (ScaleRows.scale(rows, 0, out, (start - from) * features, end - start, features, mean, scale)) {
+                return; // vectorised, the same bits
+            }
             for (int i = 0; i < end - start; i++) {
                 int at = (start - from + i) * features;
                 for (int q = 0; q < features; q++) {
