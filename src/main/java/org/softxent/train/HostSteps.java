@@ -113,18 +113,10 @@ final class HostSteps implements Steps {
             sum += m * step(x, y, t, m, w, b, gw, gb, out);
             right += Problem.correct(out, truth, 0, m);
             float lr = (float) rate.applyAsDouble(step);
-            update(w, gw, vw, lr);
-            update(b, gb, vb, lr);
+            Steps.momentumStep(w, gw, vw, momentum, lr);
+            Steps.momentumStep(b, gb, vb, momentum, lr);
         }
         return new Pass(sum / order.length, right);
-    }
-
-    private void update(float[] param, float[] grad, float[] velocity, float lr) {
-        for (int i = 0; i < param.length; i++) {
-            float v = Math.fma(momentum, velocity[i], grad[i]);
-            velocity[i] = v;
-            param[i] = Math.fma(-lr, v, param[i]);
-        }
     }
 
     @Override

@@ -278,20 +278,12 @@ final class SourceSteps implements Steps {
                 sum += mb * loss;
                 right += Problem.correct(mini.predicted(), mini.labels(), 0, mb);
                 float lr = (float) rate.applyAsDouble(step);
-                update(w, cgw, vw, lr);
-                update(b, cgb, vb, lr);
+                Steps.momentumStep(w, cgw, vw, momentum, lr);
+                Steps.momentumStep(b, cgb, vb, momentum, lr);
             }
             at += m;
         }
         return new Pass(sum / order.length, right);
-    }
-
-    private void update(float[] param, float[] grad, float[] velocity, float lr) {
-        for (int i = 0; i < param.length; i++) {
-            float v = Math.fma(momentum, velocity[i], grad[i]);
-            velocity[i] = v;
-            param[i] = Math.fma(-lr, v, param[i]);
-        }
     }
 
     @Override

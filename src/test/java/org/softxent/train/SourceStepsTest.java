@@ -23,55 +23,64 @@ import org.softxent.testing.Rng;
 class SourceStepsTest {
     @Test
     void theObjectiveAndValidationAreThoseOfTheRowsHeldWhole() {
-        for (int config = 0; config < 3; config++) {
-            LinearModel.Kind kind = config == 2 ? LinearModel.Kind.LOGISTIC : LinearModel.Kind.SOFTMAX;
-            Rng rng = Rng.fresh();
-            int rows = 1337;
-            int d = 23;
-            int c = kind == LinearModel.Kind.LOGISTIC ? 2 : 6;
-            float[] x = rng.normal(rows * d, 3);
-            for (int i = 0; i < x.length; i += d) {
-                x[i] += 100; // an offset the scaling takes away
+        try (Softxent sx = Softxent.open(Device.CPU)) {
+            for (int config = 0; config < 3; config++) {
+                againstTheRowsHeldWhole(sx, sx, config, Rng.fresh());
             }
-            int[] y = rng.labels(rows, c);
-            TrainingOptions o = TrainingOptions.defaults().withL2(0.01).withLabelSmoothing(0.1);
-            if (config == 0) {
-                o = o.withClassWeights(rng.uniform(c, 0.5, 2));
-            } else if (config == 2) {
-                o = o.withPositiveWeight(2.5);
-            }
-            Split split = Split.stratified(y, c, 0.2, rng.seed());
-            RowSource source = sliced(x, rows, d);
-            Scaling scaling = Scaling.of(source, split.kept(), true);
-            int[] yt = Split.rows(y, split.kept());
-            int[] yv = Split.rows(y, split.heldOut());
-            Problem whole = Problem.of(kind, scaling.apply(source, split.kept()), yt, yt.length, d, c, o,
-                    scaling.apply(source, split.heldOut()), yv);
-            Problem labels = Problem.of(kind, null, yt, yt.length, d, c, o, null, yv);
-            int k = whole.outputs();
-            String where = kind + (config == 0 ? " with class weights " : " ") + rng;
-            try (Softxent sx = Softxent.open(Device.CPU);
-                 HostSteps held = new HostSteps(sx, whole, 50, 0.9);
-                 SourceSteps read = new SourceSteps(sx, labels, source, scaling, split.kept(), source,
-                         split.heldOut(), 100L * d, 50, 0.9)) { // chunks of 100 rows, the last one short
-                assertTrue(read.description().contains("read from their source 100 at a time"), read.description());
-                float[] w = rng.normal(d * k, 0.3);
-                float[] b = rng.normal(k, 0.3);
-                float[][] gw = new float[2][d * k];
-                float[][] gb = new float[2][k];
-                Steps.Pass ph = held.objective(w, b, gw[0], gb[0]);
-                Steps.Pass pr = read.objective(w, b, gw[1], gb[1]);
-                assertClose(ph.loss(), pr.loss(), CLASSIFIER, "objective " + where);
-                assertClose(gw[0], gw[1], CLASSIFIER, "dW " + where);
-                assertClose(gb[0], gb[1], CLASSIFIER, "db " + where);
-                assertTrue(ph.correct() > 0 && Math.abs(ph.correct() - pr.correct()) <= 2,
-                        "rows right " + ph.correct() + ", " + pr.correct() + " (near-ties only) " + where);
-                Steps.Pass vh = held.validate(w, b);
-                Steps.Pass vr = read.validate(w, b);
-                assertClose(vh.loss(), vr.loss(), CLASSIFIER, "validation loss " + where);
-                assertTrue(Math.abs(vh.correct() - vr.correct()) <= 2, "validation rows right " + vh.correct()
-                        + ", " + vr.correct() + " " + where);
-            }
+        }
+    }
+
+    /**
+     * SourceSteps on {@code read} against HostSteps on {@code held} over the scaled copies: config
+     * 0 softmax with class weights, 1 softmax, 2 logistic with pos_weight; label smoothing and L2
+     * in each; chunks of 100 rows, the last one short.
+     */
+    static void againstTheRowsHeldWhole(Softxent read, Softxent held, int config, Rng rng) {
+        LinearModel.Kind kind = config == 2 ? LinearModel.Kind.LOGISTIC : LinearModel.Kind.SOFTMAX;
+        int rows = 1337;
+        int d = 23;
+        int c = kind == LinearModel.Kind.LOGISTIC ? 2 : 6;
+        float[] x = rng.normal(rows * d, 3);
+        for (int i = 0; i < x.length; i += d) {
+            x[i] += 100; // an offset the scaling takes away
+        }
+        int[] y = rng.labels(rows, c);
+        TrainingOptions o = TrainingOptions.defaults().withL2(0.01).withLabelSmoothing(0.1);
+        if (config == 0) {
+            o = o.withClassWeights(rng.uniform(c, 0.5, 2));
+        } else if (config == 2) {
+            o = o.withPositiveWeight(2.5);
+        }
+        Split split = Split.stratified(y, c, 0.2, rng.seed());
+        RowSource source = sliced(x, rows, d);
+        Scaling scaling = Scaling.of(source, split.kept(), true);
+        int[] yt = Split.rows(y, split.kept());
+        int[] yv = Split.rows(y, split.heldOut());
+        Problem whole = Problem.of(kind, scaling.apply(source, split.kept()), yt, yt.length, d, c, o,
+                scaling.apply(source, split.heldOut()), yv);
+        Problem labels = Problem.of(kind, null, yt, yt.length, d, c, o, null, yv);
+        int k = whole.outputs();
+        String where = kind + (config == 0 ? " with class weights " : " ") + read.description() + " " + rng;
+        try (HostSteps h = new HostSteps(held, whole, 50, 0.9);
+             SourceSteps s = new SourceSteps(read, labels, source, scaling, split.kept(), source, split.heldOut(),
+                     100L * d, 50, 0.9)) {
+            assertTrue(s.description().contains("read from their source 100 at a time"), s.description());
+            float[] w = rng.normal(d * k, 0.3);
+            float[] b = rng.normal(k, 0.3);
+            float[][] gw = new float[2][d * k];
+            float[][] gb = new float[2][k];
+            Steps.Pass ph = h.objective(w, b, gw[0], gb[0]);
+            Steps.Pass pr = s.objective(w, b, gw[1], gb[1]);
+            assertClose(ph.loss(), pr.loss(), CLASSIFIER, "objective " + where);
+            assertClose(gw[0], gw[1], CLASSIFIER, "dW " + where);
+            assertClose(gb[0], gb[1], CLASSIFIER, "db " + where);
+            assertTrue(ph.correct() > 0 && Math.abs(ph.correct() - pr.correct()) <= 2,
+                    "rows right " + ph.correct() + ", " + pr.correct() + " (near-ties only) " + where);
+            Steps.Pass vh = h.validate(w, b);
+            Steps.Pass vr = s.validate(w, b);
+            assertClose(vh.loss(), vr.loss(), CLASSIFIER, "validation loss " + where);
+            assertTrue(Math.abs(vh.correct() - vr.correct()) <= 2, "validation rows right " + vh.correct()
+                    + ", " + vr.correct() + " " + where);
         }
     }
 

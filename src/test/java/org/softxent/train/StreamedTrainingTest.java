@@ -115,41 +115,14 @@ class StreamedTrainingTest extends EngineTest {
     /**
      * Rows read from their source chunk by chunk (a set larger than the heap) through the GPU
      * engine's array calls: the objective, gradients and validation of the CPU reference on the
-     * rows held whole.
+     * rows held whole, for the softmax (with class weights, without) and the logistic classifier.
      */
     @Test
     void rowsReadFromTheirSourceComputeTheReferencesObjectiveOnTheDevice() {
-        Rng rng = Rng.fresh();
-        int rows = 1100;
-        int d = 17;
-        int c = 5;
-        float[] x = rng.normal(rows * d, 2);
-        int[] y = rng.labels(rows, c);
-        TrainingOptions o = TrainingOptions.defaults().withL2(0.02).withClassWeights(rng.uniform(c, 0.5, 2));
-        Split split = Split.stratified(y, c, 0.25, rng.seed());
-        org.softxent.io.RowSource source = ScalingTest.sliced(x, rows, d);
-        Scaling scaling = Scaling.of(source, split.kept(), true);
-        int[] yt = Split.rows(y, split.kept());
-        int[] yv = Split.rows(y, split.heldOut());
-        Problem whole = Problem.of(LinearModel.Kind.SOFTMAX, scaling.apply(source, split.kept()), yt, yt.length, d, c,
-                o, scaling.apply(source, split.heldOut()), yv);
-        Problem labels = Problem.of(LinearModel.Kind.SOFTMAX, null, yt, yt.length, d, c, o, null, yv);
-        try (Softxent reference = Softxent.openReference();
-             HostSteps held = new HostSteps(reference, whole, 64, 0.9);
-             SourceSteps read = new SourceSteps(sx, labels, source, scaling, split.kept(), source, split.heldOut(),
-                     150L * d, 64, 0.9)) {
-            float[] w = rng.normal(d * c, 0.3);
-            float[] b = rng.normal(c, 0.3);
-            float[][] gw = new float[2][d * c];
-            float[][] gb = new float[2][c];
-            Steps.Pass ph = held.objective(w, b, gw[0], gb[0]);
-            Steps.Pass pr = read.objective(w, b, gw[1], gb[1]);
-            assertClose(ph.loss(), pr.loss(), CLASSIFIER, "objective " + rng);
-            assertClose(gw[0], gw[1], CLASSIFIER, "dW " + rng);
-            assertClose(gb[0], gb[1], CLASSIFIER, "db " + rng);
-            assertTrue(Math.abs(ph.correct() - pr.correct()) <= 2, ph.correct() + ", " + pr.correct() + " " + rng);
-            assertClose(held.validate(w, b).loss(), read.validate(w, b).loss(), CLASSIFIER, "validation " + rng);
-            assertTrue(read.description().contains("read from their source"), read.description());
+        try (Softxent reference = Softxent.openReference()) {
+            for (int config = 0; config < 3; config++) {
+                SourceStepsTest.againstTheRowsHeldWhole(sx, reference, config, Rng.fresh());
+            }
         }
     }
 
