@@ -1,9 +1,8 @@
 package org.softxent.cli;
 
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.concurrent.Callable;
+import org.softxent.io.Npy;
 import org.softxent.io.NpyArray;
 import org.softxent.train.LinearModel;
 import picocli.CommandLine.Command;
@@ -40,23 +39,37 @@ final class PredictCommand implements Callable<Integer> {
             files.checkFolder(out);
             files.checkFile(out.resolve("probabilities.npy"));
             files.checkFile(out.resolve("classes.npy"));
-            LinearModel.Predictions both;
             int rows;
             try (DataFlags.Data t = data.readForModel(m, false); org.softxent.Softxent sx = device.open()) {
                 DeviceOption.noteFallback(sx, spec.commandLine().getErr());
-                both = m.predictBoth(sx, t.x());
                 rows = t.rows();
+                // The probabilities go to their file batch by batch as they are computed (a set of
+                // any size needs no array of them); the classes, 8 bytes a row, are written after.
+                long[] classes = new long[rows];
+                int k = m.classes();
+                files.stage(out.resolve("probabilities.npy"), o -> {
+                    Npy.writeHeader(o, NpyArray.DType.FLOAT32, rows, k);
+                    java.nio.ByteBuffer bytes = java.nio.ByteBuffer.allocate(0);
+                    java.nio.ByteBuffer[] buffer = {bytes};
+                    try {
+                        m.predictEach(sx, t.x(), (first, count, p, c) -> {
+                            if (buffer[0].capacity() < count * k * 4) {
+                                buffer[0] = java.nio.ByteBuffer.allocate(count * k * 4)
+                                        .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+                            }
+                            java.nio.ByteBuffer b = buffer[0].clear();
+                            b.asFloatBuffer().put(p, 0, count * k);
+                            o.write(b.array(), 0, count * k * 4);
+                            for (int i = 0; i < count; i++) {
+                                classes[first + i] = c[i];
+                            }
+                        });
+                    } catch (java.io.UncheckedIOException e) {
+                        throw e.getCause();
+                    }
+                });
+                files.stage(out.resolve("classes.npy"), o -> Npy.write(o, NpyArray.ofLongs(classes, rows)));
             }
-            float[] p = both.probabilities();
-            int[] c = both.classes();
-            long[] classes = new long[c.length];
-            for (int i = 0; i < c.length; i++) {
-                classes[i] = c[i];
-            }
-            Map<String, NpyArray> arrays = new LinkedHashMap<>();
-            arrays.put("probabilities", NpyArray.ofFloats(p, rows, m.classes()));
-            arrays.put("classes", NpyArray.ofLongs(classes, rows));
-            files.stage(out, arrays);
             files.commit();
             spec.commandLine().getOut().println("wrote " + out.resolve("probabilities.npy") + " [" + rows + ", "
                     + m.classes() + "] (columns: the classes " + java.util.Arrays.toString(m.labels()) + ") and "

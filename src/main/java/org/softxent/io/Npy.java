@@ -70,8 +70,25 @@ public final class Npy {
 
     /** Writes {@code array} as a .npy file to {@code out}, which stays open. */
     public static void write(OutputStream out, NpyArray array) throws IOException {
-        String dict = "{'descr': '<" + array.dtype().code + "', 'fortran_order': False, 'shape': "
-                + pythonTuple(array.shape()) + ", }";
+        long[] shape = new long[array.shape().length];
+        for (int i = 0; i < shape.length; i++) {
+            shape[i] = array.shape()[i];
+        }
+        writeHeader(out, array.dtype(), shape);
+        encode(array, out);
+    }
+
+    /**
+     * Writes the header of a .npy file of {@code dtype} (little-endian) and {@code shape} to
+     * {@code out}: what follows it must be the elements in C order, as many as the shape says (for
+     * a writer that streams them, a file of any size).
+     */
+    public static void writeHeader(OutputStream out, NpyArray.DType dtype, long... shape) throws IOException {
+        StringBuilder tuple = new StringBuilder("(");
+        for (int i = 0; i < shape.length; i++) {
+            tuple.append(shape[i]).append(shape.length == 1 ? "," : i + 1 < shape.length ? ", " : "");
+        }
+        String dict = "{'descr': '<" + dtype.code + "', 'fortran_order': False, 'shape': " + tuple + "), }";
         int unpadded = MAGIC.length + 2 + 2 + dict.length() + 1;
         int padding = (64 - unpadded % 64) % 64;
         String header = dict + " ".repeat(padding) + "\n";
@@ -79,7 +96,6 @@ public final class Npy {
         head.put(MAGIC).put((byte) 1).put((byte) 0).putShort((short) header.length())
                 .put(header.getBytes(StandardCharsets.US_ASCII));
         out.write(head.array());
-        encode(array, out);
     }
 
     private record Header(NpyArray.DType dtype, ByteOrder order, int[] shape, long elements) {
@@ -159,9 +175,5 @@ public final class Npy {
             }
             out.write(step.array(), 0, count * width);
         }
-    }
-
-    private static String pythonTuple(int[] shape) {
-        return NpyArray.shapeString(shape);
     }
 }

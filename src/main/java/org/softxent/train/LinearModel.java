@@ -425,10 +425,36 @@ public final class LinearModel {
 
     /** As {@link #predictBoth(org.softxent.Softxent, float[], int)}, of rows read in batches from {@code x}. */
     public Predictions predictBoth(org.softxent.Softxent sx, org.softxent.io.RowSource x) {
-        Objects.requireNonNull(sx, "sx must not be null");
         int rows = rowsOf(x);
         float[] probs = new float[Math.multiplyExact(rows, classes())];
         int[] values = new int[rows];
+        predictEach(sx, x, (first, m, p, c) -> {
+            System.arraycopy(p, 0, probs, first * classes(), m * classes());
+            System.arraycopy(c, 0, values, first, m);
+        });
+        return new Predictions(probs, values);
+    }
+
+    /** What {@link #predictEach} hands over: a batch's rows [first, first + m). */
+    public interface PredictionSink {
+        /**
+         * @param probabilities [m, classes], the batch's (valid during the call)
+         * @param classes       [m], its predicted class values (valid during the call)
+         */
+        void accept(int first, int m, float[] probabilities, int[] classes) throws java.io.IOException;
+    }
+
+    /**
+     * The predictions of the rows of {@code x}, batch by batch in order, each handed to
+     * {@code sink} as soon as it is computed: for a set whose predictions need not be held whole
+     * (predict writes them to its files as they come).
+     *
+     * @throws java.io.UncheckedIOException what the sink threw
+     */
+    public void predictEach(org.softxent.Softxent sx, org.softxent.io.RowSource x, PredictionSink sink) {
+        Objects.requireNonNull(sx, "sx must not be null");
+        Objects.requireNonNull(sink, "sink must not be null");
+        rowsOf(x);
         Folded f = folded();
         batches(x, (batch, first, m) -> {
             Predictions part = null;
@@ -451,10 +477,12 @@ public final class LinearModel {
                 part = predictBoth(m * features == batch.length ? batch : java.util.Arrays.copyOf(batch, m * features),
                         m);
             }
-            System.arraycopy(part.probabilities(), 0, probs, first * classes(), m * classes());
-            System.arraycopy(part.classes(), 0, values, first, m);
+            try {
+                sink.accept(first, m, part.probabilities(), part.classes());
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
         });
-        return new Predictions(probs, values);
     }
 
     /** {@link #predictProba(float[], int)} through {@code sx} (see {@link #predictBoth(org.softxent.Softxent, float[], int)}). */

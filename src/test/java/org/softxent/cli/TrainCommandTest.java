@@ -76,6 +76,42 @@ class TrainCommandTest {
         assertTrue(lastAccuracy(r, "test accuracy") >= 0.75, r.out());
     }
 
+    /**
+     * predict writes its probabilities batch by batch as they are computed: a .npy of more rows than
+     * one batch reads (70,000 × 64: two batches) gives the predictions of the model called on the
+     * rows held whole.
+     */
+    @Test
+    void predictStreamsBatchesIntoItsFiles() throws Exception {
+        Path model = dir.resolve("model");
+        assertEquals(0, CommandLineTest.run("train", "--data", DIGITS, "--out", model.toString(), "--device", "cpu")
+                .status());
+        org.softxent.testing.Rng rng = org.softxent.testing.Rng.fresh();
+        int rows = 70_000;
+        float[] x = rng.uniform(rows * 64, 0, 16);
+        Path xs = dir.resolve("many.npy");
+        Npy.write(xs, NpyArray.ofFloats(x, rows, 64));
+        Path predictions = dir.resolve("pred");
+        CommandLineTest.Run r = CommandLineTest.run("predict", "--model", model.toString(), "--data", xs.toString(),
+                "--out", predictions.toString(), "--device", "cpu");
+        assertEquals(0, r.status(), r.err());
+        float[] p = Npy.read(predictions.resolve("probabilities.npy")).floats();
+        long[] c = Npy.read(predictions.resolve("classes.npy")).longs();
+        org.softxent.train.LinearModel m = org.softxent.train.LinearModel.load(model);
+        try (org.softxent.Softxent sx = org.softxent.Softxent.open(org.softxent.Device.CPU)) {
+            org.softxent.train.LinearModel.Predictions whole = m.predictBoth(sx, x, rows);
+            assertEquals(whole.probabilities().length, p.length);
+            for (int i = 0; i < p.length; i++) {
+                assertEquals(whole.probabilities()[i], p[i], 1e-6, "probability " + i + ", " + rng);
+            }
+            int differ = 0;
+            for (int i = 0; i < rows; i++) {
+                differ += whole.classes()[i] == c[i] ? 0 : 1;
+            }
+            assertTrue(differ <= 2, differ + " classes differ (near-ties only), " + rng);
+        }
+    }
+
     @Test
     void badInputIsOneLineAndWritesNothing() throws Exception {
         Path oneClass = dir.resolve("one.csv");
