@@ -38,6 +38,7 @@ import picocli.CommandLine.Spec;
             TrainCommand.class,
             PredictCommand.class,
             EvaluateCommand.class,
+            ConvertCommand.class,
             CheckCommand.class,
             BenchCommand.class,
             DemoCommand.class,

@@ -44,6 +44,11 @@ final class OutputFiles implements AutoCloseable {
         void writeTo(OutputStream out) throws IOException;
     }
 
+    /** Writes one file's content through its channel, which it may position (to write a header last). */
+    interface ChannelContent {
+        void writeTo(FileChannel channel) throws IOException;
+    }
+
     private final String flag;
     /** The files the command reads, and how its user named each one. */
     private final Map<Path, String> inputs = new LinkedHashMap<>();
@@ -109,12 +114,18 @@ final class OutputFiles implements AutoCloseable {
             checkTarget(file);
         }
         for (Map.Entry<Path, NpyArray> e : files.entrySet()) {
-            write(e.getKey(), out -> Npy.write(out, e.getValue()));
+            write(e.getKey(), channel -> Npy.write(Channels.newOutputStream(channel), e.getValue()));
         }
     }
 
     /** Stages one file, creating its folder when it is missing. */
     void stage(Path file, Content content) throws IOException {
+        checkTarget(file);
+        write(file, channel -> content.writeTo(Channels.newOutputStream(channel)));
+    }
+
+    /** As {@link #stage(Path, Content)}, the content written through the file's channel. */
+    void stageThroughChannel(Path file, ChannelContent content) throws IOException {
         checkTarget(file);
         write(file, content);
     }
@@ -159,7 +170,7 @@ final class OutputFiles implements AutoCloseable {
         }
     }
 
-    private void write(Path file, Content content) throws IOException {
+    private void write(Path file, ChannelContent content) throws IOException {
         if (staged.containsKey(file)) {
             throw new IllegalStateException(file + " is staged twice");
         }
@@ -175,7 +186,7 @@ final class OutputFiles implements AutoCloseable {
                     temporary = candidate;
                     staged.put(file, temporary);
                     candidate.toFile().deleteOnExit(); // and when the command is interrupted
-                    content.writeTo(Channels.newOutputStream(channel));
+                    content.writeTo(channel);
                     channel.force(true);
                 } catch (FileAlreadyExistsException taken) {
                     if (attempt == 9) {

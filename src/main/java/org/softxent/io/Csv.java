@@ -128,6 +128,87 @@ public final class Csv {
         return new Parsed(options.finite() ? RowSource.checked(x) : x, labels, (int) rows, features, lines);
     }
 
+    /** What {@link #convert} wrote: the rows, their features, and the labels (null without a label column). */
+    public record Converted(long rows, int features, int[] labels) {
+    }
+
+    /** The room {@link #convert} reserves for the .npy header, written over at the end. */
+    private static final int CONVERTED_HEADER = 128;
+
+    /**
+     * Converts a CSV to a .npy of its features (float32 [rows, features]) written to {@code out}
+     * from its current position, as the blocks are parsed: a file of any size, through memory a few
+     * blocks at a time. The labels (4 bytes a row) are returned. Every value is checked as
+     * {@link #parse} checks it; on an error nothing useful is left in {@code out} (the caller
+     * stages it).
+     *
+     * @throws DataFileException naming the line and column of what cannot be read
+     */
+    public static Converted convert(Path file, Options options, java.nio.channels.FileChannel out)
+            throws IOException {
+        Layout layout = layout(file, options.header());
+        int features = options.labelColumn() == NO_LABEL ? layout.columns() : layout.columns() - 1;
+        long start = out.position();
+        java.nio.ByteBuffer room = java.nio.ByteBuffer.allocate(CONVERTED_HEADER);
+        while (room.hasRemaining()) {
+            out.write(room);
+        }
+        long[] rows = {0};
+        int[][] labels = {options.labelColumn() == NO_LABEL ? null : new int[1 << 16]};
+        java.nio.ByteBuffer bytes = java.nio.ByteBuffer.allocateDirect(1 << 20).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        try {
+            parse(file, options, b -> append(b, features, out, bytes, rows, labels, file));
+        } catch (java.io.UncheckedIOException e) {
+            throw e.getCause();
+        }
+        if (rows[0] == 0) {
+            throw new DataFileException(file, "", "no data rows" + (options.header() ? " after the header" : ""));
+        }
+        java.nio.ByteBuffer head = java.nio.ByteBuffer.wrap(Npy.header(NpyArray.DType.FLOAT32,
+                new long[] {rows[0], features}, CONVERTED_HEADER));
+        long end = out.position();
+        out.position(start);
+        while (head.hasRemaining()) {
+            out.write(head);
+        }
+        out.position(end);
+        int[] y = labels[0] == null ? null : java.util.Arrays.copyOf(labels[0], (int) rows[0]);
+        return new Converted(rows[0], features, y);
+    }
+
+    /** One parsed block into the converted file and the labels (see {@link #convert}). */
+    private static void append(Block b, int features, java.nio.channels.FileChannel out, java.nio.ByteBuffer bytes,
+                               long[] rows, int[][] labels, Path file) {
+        try {
+            int n = b.rows * features;
+            for (int at = 0; at < n; ) {
+                int m = Math.min(n - at, bytes.capacity() / Float.BYTES);
+                bytes.clear();
+                bytes.asFloatBuffer().put(b.x, at, m);
+                bytes.limit(m * Float.BYTES);
+                while (bytes.hasRemaining()) {
+                    out.write(bytes);
+                }
+                at += m;
+            }
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        if (labels[0] != null) {
+            if (rows[0] + b.rows > Integer.MAX_VALUE - 8) {
+                throw new java.io.UncheckedIOException(new DataFileException(file, "", "more than "
+                        + (Integer.MAX_VALUE - 8) + " labelled rows: more than one labels array holds"));
+            }
+            if (labels[0].length < rows[0] + b.rows) {
+                labels[0] = java.util.Arrays.copyOf(labels[0], (int) Math.min(Integer.MAX_VALUE - 8L,
+                        Math.max(rows[0] + b.rows, 2L * labels[0].length)));
+            }
+            System.arraycopy(b.labels, 0, labels[0], (int) rows[0], b.rows);
+        }
+        rows[0] += b.rows;
+        b.x = null;
+    }
+
     /** The parsed blocks' features as rows. */
     private record BlockRows(List<Block> blocks, long[] starts, int features, int[] lines) implements RowSource {
         @Override

@@ -84,18 +84,33 @@ public final class Npy {
      * a writer that streams them, a file of any size).
      */
     public static void writeHeader(OutputStream out, NpyArray.DType dtype, long... shape) throws IOException {
+        out.write(header(dtype, shape, 0));
+    }
+
+    /**
+     * The bytes of a .npy header of {@code dtype} (little-endian) and {@code shape}: padded to a
+     * multiple of 64 bytes, or to exactly {@code length} bytes when that is given (non-zero; a
+     * multiple of 64), so that a writer that learns the shape only at its end can reserve the room
+     * first and write the header over it.
+     *
+     * @throws IllegalArgumentException when the header does not fit {@code length}
+     */
+    public static byte[] header(NpyArray.DType dtype, long[] shape, int length) {
         StringBuilder tuple = new StringBuilder("(");
         for (int i = 0; i < shape.length; i++) {
             tuple.append(shape[i]).append(shape.length == 1 ? "," : i + 1 < shape.length ? ", " : "");
         }
         String dict = "{'descr': '<" + dtype.code + "', 'fortran_order': False, 'shape': " + tuple + "), }";
         int unpadded = MAGIC.length + 2 + 2 + dict.length() + 1;
-        int padding = (64 - unpadded % 64) % 64;
+        int padding = length == 0 ? (64 - unpadded % 64) % 64 : length - unpadded;
+        if (padding < 0 || (unpadded + padding) % 64 != 0) {
+            throw new IllegalArgumentException("a .npy header of " + unpadded + " bytes does not fit " + length);
+        }
         String header = dict + " ".repeat(padding) + "\n";
         ByteBuffer head = ByteBuffer.allocate(MAGIC.length + 4 + header.length()).order(ByteOrder.LITTLE_ENDIAN);
         head.put(MAGIC).put((byte) 1).put((byte) 0).putShort((short) header.length())
                 .put(header.getBytes(StandardCharsets.US_ASCII));
-        out.write(head.array());
+        return head.array();
     }
 
     private record Header(NpyArray.DType dtype, ByteOrder order, int[] shape, long elements) {

@@ -1,0 +1,96 @@
+package org.softxent.cli;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import org.softxent.io.Csv;
+import org.softxent.io.DataFileException;
+import org.softxent.io.Npy;
+import org.softxent.io.NpyArray;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(name = "convert",
+        description = "Converts a CSV (numeric features and an integer label, gzip-compressed or not) of any size to "
+                + "x.npy (float32 features [N, D]) and y.npy (int64 labels [N]), parsed and written block by block, "
+                + "for train, predict and evaluate to read without parsing it again or holding it in memory.")
+final class ConvertCommand implements Callable<Integer> {
+    @Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--data", required = true, paramLabel = "FILE", description = "the CSV.")
+    Path data;
+
+    @Option(names = "--label-column", paramLabel = "K|last|none",
+            description = "the column (from 0) that holds the label, 'last' (the default), or 'none': every column "
+                    + "is a feature and no y.npy is written.")
+    String labelColumn;
+
+    @Option(names = "--header", arity = "0..1", paramLabel = "true|false",
+            description = "the first line is a header, skipped (no header unless given).")
+    Boolean header;
+
+    @Option(names = "--out", required = true, paramLabel = "DIR", description = "the folder for x.npy and y.npy.")
+    Path out;
+
+    @Override
+    public Integer call() throws Exception {
+        int column = labelColumn();
+        try (OutputFiles files = new OutputFiles("--out")) {
+            files.protect(data, "--data");
+            files.checkFolder(out);
+            files.checkFile(out.resolve("x.npy"));
+            files.checkFile(out.resolve("y.npy"));
+            if (data.toString().isEmpty()) {
+                throw new InputException("--data: an empty path: give a file");
+            }
+            Csv.Options options = new Csv.Options(column, header != null && header, true);
+            Csv.Converted[] converted = new Csv.Converted[1];
+            files.stageThroughChannel(out.resolve("x.npy"), channel -> {
+                try {
+                    converted[0] = Csv.convert(data, options, channel);
+                } catch (DataFileException e) { // the input's fault, said as every reader says it: not --out's
+                    throw new InputException("--data (" + e.file() + ")" + (e.place().isEmpty() ? "" : " "
+                            + e.place()) + ": " + e.problem());
+                } catch (java.nio.file.NoSuchFileException | java.nio.file.AccessDeniedException e) {
+                    throw new InputException("--data: " + Main.describe(e));
+                }
+            });
+            Csv.Converted c = converted[0];
+            if (c.labels() != null) {
+                long[] y = new long[c.labels().length];
+                for (int i = 0; i < y.length; i++) {
+                    y[i] = c.labels()[i];
+                }
+                files.stage(out.resolve("y.npy"), o -> Npy.write(o, NpyArray.ofLongs(y, y.length)));
+            }
+            files.commit();
+            spec.commandLine().getOut().println("wrote " + out.resolve("x.npy") + " [" + c.rows() + ", " + c.features()
+                    + "] float32" + (c.labels() != null ? " and " + out.resolve("y.npy") + " [" + c.rows() + "] int64"
+                    : ""));
+            return 0;
+        }
+    }
+
+    private int labelColumn() {
+        if (labelColumn == null) {
+            return Csv.LAST;
+        }
+        String v = labelColumn.strip().toLowerCase(java.util.Locale.ROOT);
+        if (v.equals("last")) {
+            return Csv.LAST;
+        }
+        if (v.equals("none")) {
+            return Csv.NO_LABEL;
+        }
+        try {
+            int k = Integer.parseInt(v);
+            if (k >= 0) {
+                return k;
+            }
+        } catch (NumberFormatException e) {
+            // below
+        }
+        throw new InputException("--label-column " + labelColumn + ": a column from 0, 'last' or 'none'");
+    }
+}
