@@ -45,6 +45,14 @@ final class ConvertCommand implements Callable<Integer> {
                 throw new InputException("--data: an empty path: give a file");
             }
             Csv.Options options = new Csv.Options(column, header != null && header, true);
+            try {
+                Csv.layout(data, options.header()); // the input's own faults named as --data's, before any output
+            } catch (DataFileException e) {
+                throw new InputException("--data (" + e.file() + ")" + (e.place().isEmpty() ? "" : " " + e.place())
+                        + ": " + e.problem());
+            } catch (java.io.IOException e) {
+                throw new InputException("--data: " + Main.describe(e));
+            }
             Csv.Converted[] converted = new Csv.Converted[1];
             files.stageThroughChannel(out.resolve("x.npy"), channel -> {
                 try {
@@ -58,11 +66,21 @@ final class ConvertCommand implements Callable<Integer> {
             });
             Csv.Converted c = converted[0];
             if (c.labels() != null) {
-                long[] y = new long[c.labels().length];
-                for (int i = 0; i < y.length; i++) {
-                    y[i] = c.labels()[i];
-                }
-                files.stage(out.resolve("y.npy"), o -> Npy.write(o, NpyArray.ofLongs(y, y.length)));
+                // int64 as NumPy's labels are, written in pieces: no second array of the labels.
+                files.stage(out.resolve("y.npy"), o -> {
+                    Npy.writeHeader(o, NpyArray.DType.INT64, c.rows());
+                    java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(1 << 16).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+                    for (int at = 0; at < c.rows(); ) {
+                        b.clear();
+                        while (b.remaining() >= Long.BYTES && at < c.rows()) {
+                            b.putLong(c.labels()[at++]);
+                        }
+                        o.write(b.array(), 0, b.position());
+                    }
+                });
+            } else if (java.nio.file.Files.exists(out.resolve("y.npy"), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                spec.commandLine().getErr().println("softxent convert: note: " + out.resolve("y.npy") + " is left "
+                        + "as it was (--label-column none writes no labels): it does not go with the new x.npy");
             }
             files.commit();
             spec.commandLine().getOut().println("wrote " + out.resolve("x.npy") + " [" + c.rows() + ", " + c.features()

@@ -178,21 +178,25 @@ final class OutputFiles implements AutoCloseable {
         createFolders(folder);
         Path temporary = null;
         try {
-            for (int attempt = 0; temporary == null; attempt++) {
+            FileChannel opened = null;
+            for (int attempt = 0; opened == null; attempt++) {
                 Path candidate = folder.resolve("." + file.getFileName() + "."
                         + Long.toHexString(ThreadLocalRandom.current().nextLong()) + ".tmp");
-                try (FileChannel channel = FileChannel.open(candidate, StandardOpenOption.CREATE_NEW,
-                        StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
+                try { // a name taken is tried again; what the content throws is not
+                    opened = FileChannel.open(candidate, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
+                            LinkOption.NOFOLLOW_LINKS);
                     temporary = candidate;
-                    staged.put(file, temporary);
-                    candidate.toFile().deleteOnExit(); // and when the command is interrupted
-                    content.writeTo(channel);
-                    channel.force(true);
                 } catch (FileAlreadyExistsException taken) {
                     if (attempt == 9) {
                         throw taken;
                     }
                 }
+            }
+            try (FileChannel channel = opened) {
+                staged.put(file, temporary);
+                temporary.toFile().deleteOnExit(); // and when the command is interrupted
+                content.writeTo(channel);
+                channel.force(true);
             }
         } catch (IOException e) {
             throw cannotWrite(file, e);

@@ -30,6 +30,18 @@ final class PredictCommand implements Callable<Integer> {
     @Mixin
     DeviceOption device;
 
+    /** A write to the staged output failed inside the predictions' sink (carried out of it). */
+    private static final class OutputFailure extends RuntimeException {
+        OutputFailure(java.io.IOException cause) {
+            super(cause);
+        }
+
+        @Override
+        public synchronized java.io.IOException getCause() {
+            return (java.io.IOException) super.getCause();
+        }
+    }
+
     @Override
     public Integer call() throws Exception {
         LinearModel m = ModelFolder.load(model);
@@ -49,22 +61,26 @@ final class PredictCommand implements Callable<Integer> {
                 int k = m.classes();
                 files.stage(out.resolve("probabilities.npy"), o -> {
                     Npy.writeHeader(o, NpyArray.DType.FLOAT32, rows, k);
-                    java.nio.ByteBuffer bytes = java.nio.ByteBuffer.allocate(0);
-                    java.nio.ByteBuffer[] buffer = {bytes};
+                    java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(1 << 20).order(java.nio.ByteOrder.LITTLE_ENDIAN);
                     try {
                         m.predictEach(sx, t.x(), (first, count, p, c) -> {
-                            if (buffer[0].capacity() < count * k * 4) {
-                                buffer[0] = java.nio.ByteBuffer.allocate(count * k * 4)
-                                        .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+                            int n = count * k; // a Java array's length: no overflow
+                            for (int at = 0; at < n; ) { // in pieces of 1 MiB
+                                int piece = Math.min(n - at, b.capacity() / Float.BYTES);
+                                b.clear();
+                                b.asFloatBuffer().put(p, at, piece);
+                                try {
+                                    o.write(b.array(), 0, piece * Float.BYTES);
+                                } catch (java.io.IOException e) {
+                                    throw new OutputFailure(e);
+                                }
+                                at += piece;
                             }
-                            java.nio.ByteBuffer b = buffer[0].clear();
-                            b.asFloatBuffer().put(p, 0, count * k);
-                            o.write(b.array(), 0, count * k * 4);
                             for (int i = 0; i < count; i++) {
                                 classes[first + i] = c[i];
                             }
                         });
-                    } catch (java.io.UncheckedIOException e) {
+                    } catch (OutputFailure e) { // the output's own failure; the input's come out as they are
                         throw e.getCause();
                     }
                 });

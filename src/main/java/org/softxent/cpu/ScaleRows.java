@@ -6,7 +6,8 @@ import java.util.Objects;
  * The standardisation of rows, vectorised (src/main/c/scale_rows.c, in the CPU products' library):
  * out = (float) ((in − mean) / scale) per feature, in double, with the bits of the plain Java loop
  * (every step one IEEE rounding). For {@code org.softxent.train.Scaling}, whose loop it replaces
- * where the library loads: that loop mixes float and double lanes, which the JIT leaves scalar.
+ * where the library loads (so {@code -Dsoftxent.cpu.skinny=false}, which keeps it from loading,
+ * turns this off too): that loop mixes float and double lanes, which the JIT leaves scalar.
  */
 public final class ScaleRows {
     private ScaleRows() {

@@ -128,7 +128,10 @@ public final class Csv {
         return new Parsed(options.finite() ? RowSource.checked(x) : x, labels, (int) rows, features, lines);
     }
 
-    /** What {@link #convert} wrote: the rows, their features, and the labels (null without a label column). */
+    /**
+     * What {@link #convert} wrote: the rows, their features, and the labels in the first
+     * {@code rows} entries of {@code labels} (null without a label column).
+     */
     public record Converted(long rows, int features, int[] labels) {
     }
 
@@ -138,7 +141,7 @@ public final class Csv {
     /**
      * Converts a CSV to a .npy of its features (float32 [rows, features]) written to {@code out}
      * from its current position, as the blocks are parsed: a file of any size, through memory a few
-     * blocks at a time. The labels (4 bytes a row) are returned. Every value is checked as
+     * blocks at a time. The labels are returned (an int a row, in an array grown by doubling). Every value is checked as
      * {@link #parse} checks it; on an error nothing useful is left in {@code out} (the caller
      * stages it).
      *
@@ -172,8 +175,7 @@ public final class Csv {
             out.write(head);
         }
         out.position(end);
-        int[] y = labels[0] == null ? null : java.util.Arrays.copyOf(labels[0], (int) rows[0]);
-        return new Converted(rows[0], features, y);
+        return new Converted(rows[0], features, labels[0]);
     }
 
     /** One parsed block into the converted file and the labels (see {@link #convert}). */

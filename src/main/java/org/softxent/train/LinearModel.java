@@ -441,15 +441,13 @@ public final class LinearModel {
          * @param probabilities [m, classes], the batch's (valid during the call)
          * @param classes       [m], its predicted class values (valid during the call)
          */
-        void accept(int first, int m, float[] probabilities, int[] classes) throws java.io.IOException;
+        void accept(int first, int m, float[] probabilities, int[] classes);
     }
 
     /**
      * The predictions of the rows of {@code x}, batch by batch in order, each handed to
      * {@code sink} as soon as it is computed: for a set whose predictions need not be held whole
-     * (predict writes them to its files as they come).
-     *
-     * @throws java.io.UncheckedIOException what the sink threw
+     * (predict writes them to its files as they come). What the sink throws comes out as it is.
      */
     public void predictEach(org.softxent.Softxent sx, org.softxent.io.RowSource x, PredictionSink sink) {
         Objects.requireNonNull(sx, "sx must not be null");
@@ -477,11 +475,7 @@ public final class LinearModel {
                 part = predictBoth(m * features == batch.length ? batch : java.util.Arrays.copyOf(batch, m * features),
                         m);
             }
-            try {
-                sink.accept(first, m, part.probabilities(), part.classes());
-            } catch (java.io.IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
+            sink.accept(first, m, part.probabilities(), part.classes());
         });
     }
 

@@ -91,6 +91,9 @@ class ConvertCommandTest {
         r = CommandLineTest.run("convert", "--data", dir.resolve("missing.csv").toString(), "--out", out.toString());
         assertEquals(2, r.status());
         assertTrue(r.err().contains("--data") && r.err().contains("missing.csv"), r.err());
+        r = CommandLineTest.run("convert", "--data", dir.toString(), "--out", out.toString());
+        assertEquals(2, r.status());
+        assertTrue(r.err().startsWith("softxent convert: --data"), "a folder as --data is --data's fault: " + r.err());
         r = CommandLineTest.run("convert", "--data", bad.toString(), "--label-column", "-2", "--out", out.toString());
         assertEquals(2, r.status());
         assertTrue(r.err().contains("--label-column -2"), r.err());

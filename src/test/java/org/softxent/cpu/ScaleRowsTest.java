@@ -15,7 +15,7 @@ class ScaleRowsTest {
         Assumptions.assumeTrue(SkinnyProducts.whyNot() == null, "the CPU products' library is not loaded");
         Rng rng = Rng.fresh();
         SkinnyProductsTest.withEachSet(set -> {
-            for (int d : new int[] {1, 3, 4, 7, 8, 9, 17, 784}) {
+            for (int d : new int[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 17, 784}) {
                 int rows = 1 + rng.nextInt(0, 40);
                 float[] in = new float[rows * d + 5];
                 float[] mean = new float[d];
