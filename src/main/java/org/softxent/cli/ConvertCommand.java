@@ -91,24 +91,6 @@ final class ConvertCommand implements Callable<Integer> {
     }
 
     private int labelColumn() {
-        if (labelColumn == null) {
-            return Csv.LAST;
-        }
-        String v = labelColumn.strip().toLowerCase(java.util.Locale.ROOT);
-        if (v.equals("last")) {
-            return Csv.LAST;
-        }
-        if (v.equals("none")) {
-            return Csv.NO_LABEL;
-        }
-        try {
-            int k = Integer.parseInt(v);
-            if (k >= 0) {
-                return k;
-            }
-        } catch (NumberFormatException e) {
-            // below
-        }
-        throw new InputException("--label-column " + labelColumn + ": a column from 0, 'last' or 'none'");
+        return labelColumn == null ? Csv.LAST : DataFlags.labelColumn(labelColumn, true);
     }
 }

@@ -94,12 +94,22 @@ final class DataFlags {
 
     /** The CSV label column a flag gave: a column from 0, {@link Csv#LAST}, or null when not given. */
     private Integer labelColumnFlag() {
-        if (labelColumn == null) {
-            return null;
-        }
-        String v = labelColumn.strip().toLowerCase(java.util.Locale.ROOT);
+        return labelColumn == null ? null : labelColumn(labelColumn, false);
+    }
+
+    /**
+     * A --label-column value: a column from 0, 'last' (or −1) for {@link Csv#LAST}, and, where
+     * {@code noneAllowed}, 'none' for {@link Csv#NO_LABEL}.
+     *
+     * @throws InputException naming the flag and what it takes
+     */
+    static int labelColumn(String value, boolean noneAllowed) {
+        String v = value.strip().toLowerCase(java.util.Locale.ROOT);
         if (v.equals("last") || v.equals("-1")) {
             return Csv.LAST;
+        }
+        if (noneAllowed && v.equals("none")) {
+            return Csv.NO_LABEL;
         }
         try {
             int k = Integer.parseInt(v);
@@ -109,7 +119,8 @@ final class DataFlags {
         } catch (NumberFormatException e) {
             // below
         }
-        throw new InputException("--label-column " + labelColumn + ": a column from 0 (0, 1, 2, ...) or 'last'");
+        throw new InputException("--label-column " + value + ": a column from 0 (0, 1, 2, ...) or 'last'"
+                + (noneAllowed ? " or 'none'" : ""));
     }
 
     /** Whether the file's first bytes are NumPy's magic. */
