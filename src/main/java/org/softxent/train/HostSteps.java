@@ -14,11 +14,7 @@ final class HostSteps implements Steps {
     private final Softxent sx;
     private final Problem p;
     private final int batch;
-    private final float momentum;
-    private final float[] w;
-    private final float[] b;
-    private final float[] vw;
-    private final float[] vb;
+    private final SgdWeights sgd;
     private final float[] gw;
     private final float[] gb;
     private final float[] xb;
@@ -35,12 +31,8 @@ final class HostSteps implements Steps {
         this.sx = sx;
         this.p = p;
         this.batch = Math.min(batch, p.rows());
-        this.momentum = (float) momentum;
         int size = p.features() * p.outputs();
-        w = new float[size];
-        b = new float[p.outputs()];
-        vw = new float[size];
-        vb = new float[p.outputs()];
+        this.sgd = new SgdWeights(size, p.outputs(), momentum);
         gw = new float[size];
         gb = new float[p.outputs()];
         xb = new float[this.batch * p.features()];
@@ -70,10 +62,7 @@ final class HostSteps implements Steps {
 
     @Override
     public void start(float[] w0, float[] b0) {
-        System.arraycopy(w0, 0, w, 0, w.length);
-        System.arraycopy(b0, 0, b, 0, b.length);
-        java.util.Arrays.fill(vw, 0f);
-        java.util.Arrays.fill(vb, 0f);
+        sgd.start(w0, b0);
     }
 
     @Override
@@ -110,19 +99,17 @@ final class HostSteps implements Steps {
                     t[i] = p.targets()[r];
                 }
             }
-            sum += m * step(x, y, t, m, w, b, gw, gb, out);
+            sum += m * step(x, y, t, m, sgd.w, sgd.b, gw, gb, out);
             right += Problem.correct(out, truth, 0, m);
             float lr = (float) rate.applyAsDouble(step);
-            Steps.momentumStep(w, gw, vw, momentum, lr);
-            Steps.momentumStep(b, gb, vb, momentum, lr);
+            sgd.step(gw, gb, lr);
         }
         return new Pass(sum / order.length, right);
     }
 
     @Override
     public void weights(float[] w, float[] b) {
-        System.arraycopy(this.w, 0, w, 0, w.length);
-        System.arraycopy(this.b, 0, b, 0, b.length);
+        sgd.copyTo(w, b);
     }
 
     @Override

@@ -54,11 +54,7 @@ final class SourceSteps implements Steps {
     private final BinaryClassifierOptions binarySumOptions;
     // SGD
     private final int batch;
-    private final float momentum;
-    private final float[] w;
-    private final float[] b;
-    private final float[] vw;
-    private final float[] vb;
+    private final SgdWeights sgd;
     private Chunk minibatch;
     private Chunk lastMinibatch;
 
@@ -109,11 +105,7 @@ final class SourceSteps implements Steps {
             this.binarySumOptions = null;
         }
         this.batch = Math.min(batch, Math.max(1, p.rows()));
-        this.momentum = (float) momentum;
-        this.w = new float[size];
-        this.b = new float[p.outputs()];
-        this.vw = new float[size];
-        this.vb = new float[p.outputs()];
+        this.sgd = new SgdWeights(size, p.outputs(), momentum);
         this.minibatch = new Chunk(this.batch, d, p.logistic());
     }
 
@@ -208,10 +200,7 @@ final class SourceSteps implements Steps {
 
     @Override
     public void start(float[] w0, float[] b0) {
-        System.arraycopy(w0, 0, w, 0, w.length);
-        System.arraycopy(b0, 0, b, 0, b.length);
-        Arrays.fill(vw, 0f);
-        Arrays.fill(vb, 0f);
+        sgd.start(w0, b0);
     }
 
     /**
@@ -269,17 +258,16 @@ final class SourceSteps implements Steps {
                 }
                 double loss;
                 if (p.logistic()) {
-                    loss = sx.binaryClassifier(mini.x(), w, b, mini.targets(), mb, d, 1, p.binaryOptions(), cgw, cgb,
+                    loss = sx.binaryClassifier(mini.x(), sgd.w, sgd.b, mini.targets(), mb, d, 1, p.binaryOptions(), cgw, cgb,
                             null, mini.predicted()).loss();
                 } else {
-                    loss = sx.classifier(mini.x(), w, b, mini.labels(), mb, d, p.outputs(), p.options(), cgw, cgb,
+                    loss = sx.classifier(mini.x(), sgd.w, sgd.b, mini.labels(), mb, d, p.outputs(), p.options(), cgw, cgb,
                             null, mini.predicted()).loss();
                 }
                 sum += mb * loss;
                 right += Problem.correct(mini.predicted(), mini.labels(), 0, mb);
                 float lr = (float) rate.applyAsDouble(step);
-                Steps.momentumStep(w, cgw, vw, momentum, lr);
-                Steps.momentumStep(b, cgb, vb, momentum, lr);
+                sgd.step(cgw, cgb, lr);
             }
             at += m;
         }
@@ -288,8 +276,7 @@ final class SourceSteps implements Steps {
 
     @Override
     public void weights(float[] w, float[] b) {
-        System.arraycopy(this.w, 0, w, 0, w.length);
-        System.arraycopy(this.b, 0, b, 0, b.length);
+        sgd.copyTo(w, b);
     }
 
     @Override

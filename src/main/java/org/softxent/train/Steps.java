@@ -27,15 +27,6 @@ interface Steps extends AutoCloseable {
         Split.shuffle(order, random);
     }
 
-    /** SGD's step with momentum on the host: v = momentum·v + grad, param −= lr·v (each fused). */
-    static void momentumStep(float[] param, float[] grad, float[] velocity, float momentum, float lr) {
-        for (int i = 0; i < param.length; i++) {
-            float v = Math.fma(momentum, velocity[i], grad[i]);
-            velocity[i] = v;
-            param[i] = Math.fma(-lr, v, param[i]);
-        }
-    }
-
     /** Sets SGD's weights and zeroes its velocity. */
     void start(float[] w, float[] b);
 
