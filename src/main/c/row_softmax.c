@@ -5,7 +5,8 @@
  *
  * Why: Java's Math.exp is a scalar call, and a profile of a cross-entropy of 16,384 × 1,000 (about
  * 48 ms on this project's 2-core AVX-512 machine; NumPy's float32 55–74 ms) had 45 % of its samples
- * in the row's max and exp loops. Here eight (AVX-512) or four (AVX2) lanes at once: 16–23 ms.
+ * in the row's max and exp loops. Here eight (AVX-512) or four (AVX2) lanes at once: 16–23 ms with
+ * AVX-512 (the AVX2 path is tested, not timed).
  *
  * exp(x) for x = z − max ≤ 0: n = round(x·log2 e), r = x − n·ln 2 (ln 2 in two parts, as fdlibm
  * splits it, the first exact times n), exp(r) by its Taylor polynomial of degree 13 on
