@@ -5,9 +5,11 @@ import java.util.Objects;
 /**
  * The standardisation of rows, vectorised (src/main/c/scale_rows.c, in the CPU products' library):
  * out = (float) ((in − mean) / scale) per feature, in double, with the bits of the plain Java loop
- * (every step one IEEE rounding). For {@code org.softxent.train.Scaling}, whose loop it replaces
- * where the library loads (so {@code -Dsoftxent.cpu.skinny=false}, which keeps it from loading,
- * turns this off too): that loop mixes float and double lanes, which the JIT leaves scalar.
+ * (every step one IEEE rounding), and the statistics it is learnt from, likewise. For {@code
+ * org.softxent.train.Scaling}, whose loops it replaces where the library loads (so {@code
+ * -Dsoftxent.cpu.skinny=false}, which keeps it from loading, turns this off too): those loops mix
+ * float and double lanes, which the JIT leaves scalar, and run once per command, mostly before the
+ * JIT has compiled them.
  */
 public final class ScaleRows {
     private ScaleRows() {
@@ -39,6 +41,35 @@ public final class ScaleRows {
         return scale0(in, inOff, out, outOff, rows, d, mean, scale);
     }
 
+    /**
+     * The statistics of rows [0, rows) of v [*, d] from vOff, with Java's loop's bits: the rows that
+     * {@code keep[keepOff + i]} keeps (keep null: every row) give sum[q] ← their mean (their values'
+     * sum in double, row after row, divided by their count) and squares[q] ← the sum of their squared
+     * deviations from it, in double, both overwritten (both 0 when no row is kept); check[0] += the
+     * values of the rows not kept, a sum whose only use is whether it is finite. Returns the kept
+     * rows' count, or −1, writing nothing, where the native library is not loaded.
+     *
+     * @throws IndexOutOfBoundsException when a range is outside its array
+     */
+    public static int moments(float[] v, int vOff, int rows, int d, boolean[] keep, int keepOff, double[] sum,
+                              double[] squares, double[] check) {
+        Objects.requireNonNull(v, "v");
+        Objects.requireNonNull(sum, "sum");
+        Objects.requireNonNull(squares, "squares");
+        Objects.requireNonNull(check, "check");
+        long n = (long) rows * d;
+        if (rows < 0 || d < 0 || vOff < 0 || vOff + n > v.length || sum.length < d || squares.length < d
+                || check.length < 1 || keep != null && (keepOff < 0 || (long) keepOff + rows > keep.length)) {
+            throw new IndexOutOfBoundsException("rows " + rows + " × " + d + " from v[" + vOff + "] of " + v.length
+                    + (keep == null ? "" : ", keep[" + keepOff + "] of " + keep.length) + ", sum " + sum.length
+                    + ", squares " + squares.length + ", check " + check.length);
+        }
+        if (!Native.USABLE) {
+            return -1;
+        }
+        return moments0(v, vOff, rows, d, keep, keepOff, sum, squares, check);
+    }
+
     /** Whether the library loaded (asked once, at the first call). */
     private static final class Native {
         static final boolean USABLE = SkinnyProducts.whyNot() == null;
@@ -46,4 +77,7 @@ public final class ScaleRows {
 
     private static native boolean scale0(float[] in, int inOff, float[] out, int outOff, int rows, int d,
                                          float[] mean, float[] scale);
+
+    private static native int moments0(float[] v, int vOff, int rows, int d, boolean[] keep, int keepOff,
+                                       double[] sum, double[] squares, double[] check);
 }

@@ -115,6 +115,7 @@ record Scaling(float[] mean, float[] scale, int[] constant) {
                 BUFFER.set(buffer);
             }
             double check = 0;
+            double[] checked = new double[1];
             for (int s = from; s < end; s += sliceRows) {
                 int m = Math.min(sliceRows, end - s);
                 float[] v;
@@ -128,6 +129,15 @@ record Scaling(float[] mean, float[] scale, int[] constant) {
                     offset = 0;
                 }
                 double[] sum = slice.mean;
+                int kept = ScaleRows.moments(v, offset, m, features, keep, s, sum, slice.squares, checked);
+                if (kept == 0) {
+                    continue;
+                }
+                if (kept > 0) { // vectorised, the same bits as below
+                    slice.n = kept;
+                    block.add(slice);
+                    continue;
+                }
                 java.util.Arrays.fill(sum, 0);
                 java.util.Arrays.fill(slice.squares, 0);
                 int n = 0;
@@ -163,7 +173,7 @@ record Scaling(float[] mean, float[] scale, int[] constant) {
                 block.add(slice);
             }
             // A float's sum in double cannot overflow: it is not finite only when a value is not.
-            block.heldOutFinite = Double.isFinite(check);
+            block.heldOutFinite = Double.isFinite(check) && Double.isFinite(checked[0]);
             return block;
         }
 

@@ -42,4 +42,86 @@ class ScaleRowsTest {
         assertThrows(IndexOutOfBoundsException.class,
                 () -> ScaleRows.scale(new float[10], 0, new float[9], 0, 5, 2, new float[2], new float[2]));
     }
+
+    @Test
+    void theStatisticsHaveTheBitsOfTheJavaLoop() {
+        Assumptions.assumeTrue(SkinnyProducts.whyNot() == null, "the CPU products' library is not loaded");
+        Rng rng = Rng.fresh();
+        SkinnyProductsTest.withEachSet(set -> {
+            for (int d : new int[] {1, 3, 4, 5, 8, 9, 17, 784}) {
+                for (int mode = 0; mode < 3; mode++) { // every row kept, some, none
+                    int rows = 1 + rng.nextInt(0, 40);
+                    float[] v = new float[rows * d + 3];
+                    for (int i = 0; i < v.length; i++) {
+                        v[i] = (float) ((2 * rng.nextDouble() - 1) * Math.pow(10, rng.nextInt(-20, 30)));
+                    }
+                    boolean[] keep = null;
+                    if (mode > 0) {
+                        keep = new boolean[rows + 2];
+                        for (int i = 0; i < keep.length; i++) {
+                            keep[i] = mode == 1 && rng.nextInt(0, 3) > 0;
+                        }
+                    }
+                    double[] sum = new double[d];
+                    double[] squares = new double[d];
+                    java.util.Arrays.fill(sum, Double.NaN); // overwritten
+                    java.util.Arrays.fill(squares, Double.NaN);
+                    double[] check = {1.5};
+                    int n = ScaleRows.moments(v, 3, rows, d, keep, 2, sum, squares, check);
+                    // Java's loop, as org.softxent.train.Scaling computes it.
+                    double[] wantSum = new double[d];
+                    double[] wantSquares = new double[d];
+                    double wantCheck = 0;
+                    int wantN = 0;
+                    for (int i = 0; i < rows; i++) {
+                        if (keep == null || keep[2 + i]) {
+                            wantN++;
+                            for (int q = 0; q < d; q++) {
+                                wantSum[q] += v[3 + i * d + q];
+                            }
+                        } else {
+                            for (int q = 0; q < d; q++) {
+                                wantCheck += v[3 + i * d + q];
+                            }
+                        }
+                    }
+                    assertEquals(wantN, n, "kept rows, set " + set + ", " + rng);
+                    for (int q = 0; q < d && wantN > 0; q++) {
+                        wantSum[q] /= wantN;
+                    }
+                    for (int i = 0; i < rows && wantN > 0; i++) {
+                        if (keep == null || keep[2 + i]) {
+                            for (int q = 0; q < d; q++) {
+                                double dev = v[3 + i * d + q] - wantSum[q];
+                                wantSquares[q] += dev * dev;
+                            }
+                        }
+                    }
+                    for (int q = 0; q < d; q++) {
+                        String where = "feature " + q + " of " + d + ", " + rows + " rows, mode " + mode + ", set "
+                                + set + ", " + rng;
+                        assertEquals(Double.doubleToRawLongBits(wantSum[q]), Double.doubleToRawLongBits(sum[q]),
+                                "mean of " + where);
+                        assertEquals(Double.doubleToRawLongBits(wantSquares[q]),
+                                Double.doubleToRawLongBits(squares[q]), "squares of " + where);
+                    }
+                    assertEquals(Double.isFinite(1.5 + wantCheck), Double.isFinite(check[0]), "check, " + rng);
+                }
+            }
+            // A held-out infinity reaches the check; a kept one the sums.
+            float[] v = {1, 2, Float.POSITIVE_INFINITY, 4};
+            double[] check = {0};
+            double[] sum = new double[2];
+            double[] squares = new double[2];
+            assertEquals(1, ScaleRows.moments(v, 0, 2, 2, new boolean[] {true, false}, 0, sum, squares, check));
+            assertTrue(Double.isInfinite(check[0]), "set " + set);
+            check[0] = 0;
+            assertEquals(1, ScaleRows.moments(v, 0, 2, 2, new boolean[] {false, true}, 0, sum, squares, check));
+            assertTrue(Double.isFinite(check[0]) && Double.isInfinite(sum[0]), "set " + set);
+        });
+        assertThrows(IndexOutOfBoundsException.class, () -> ScaleRows.moments(new float[10], 0, 3, 4, null, 0,
+                new double[4], new double[4], new double[1]));
+        assertThrows(IndexOutOfBoundsException.class, () -> ScaleRows.moments(new float[12], 0, 3, 4,
+                new boolean[2], 0, new double[4], new double[4], new double[1]));
+    }
 }
