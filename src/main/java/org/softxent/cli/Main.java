@@ -7,6 +7,7 @@ import java.nio.file.AccessDeniedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
+import java.util.List;
 import org.softxent.DeviceUnavailableException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -21,29 +22,16 @@ import picocli.CommandLine.Spec;
  * <p>Exit status: 0 success; 1 {@code check} found a failing case; 2 bad input (a flag, a file, a
  * shape, an unusable device), with one line on standard error that names the argument; 3 an
  * internal error, also one line.
+ *
+ * <p>The commands are added by {@link #execute}, not listed in the annotation: only the one a
+ * command line names is built.
  */
 @Command(name = "softxent",
         mixinStandardHelpOptions = true,
         scope = CommandLine.ScopeType.INHERIT,
         versionProvider = Main.Version.class,
         description = "Softmax, cross-entropy losses and their gradients for whole batches, on the GPU or the CPU.%n"
-                + "Inputs and outputs are NumPy .npy files (float32; labels int64 or int32).",
-        subcommands = {
-            SoftmaxCommand.class,
-            CrossEntropyCommand.class,
-            ClassifierCommand.class,
-            SoftmaxBackwardCommand.class,
-            SoftmaxJacobianCommand.class,
-            BinaryCrossEntropyCommand.class,
-            TrainCommand.class,
-            PredictCommand.class,
-            EvaluateCommand.class,
-            ConvertCommand.class,
-            CheckCommand.class,
-            BenchCommand.class,
-            DemoCommand.class,
-            CommandLine.HelpCommand.class
-        })
+                + "Inputs and outputs are NumPy .npy files (float32; labels int64 or int32).")
 public final class Main implements Runnable {
     static final int EXIT_FAILED_CHECK = 1;
     static final int EXIT_BAD_INPUT = 2;
@@ -61,10 +49,52 @@ public final class Main implements Runnable {
         System.exit(execute(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args));
     }
 
+    /** Every command, in the order the usage lists them. */
+    private static final List<Class<?>> COMMANDS = List.of(
+            SoftmaxCommand.class,
+            CrossEntropyCommand.class,
+            ClassifierCommand.class,
+            SoftmaxBackwardCommand.class,
+            SoftmaxJacobianCommand.class,
+            BinaryCrossEntropyCommand.class,
+            TrainCommand.class,
+            PredictCommand.class,
+            EvaluateCommand.class,
+            ConvertCommand.class,
+            CheckCommand.class,
+            BenchCommand.class,
+            DemoCommand.class,
+            CommandLine.HelpCommand.class);
+
+    /**
+     * The commands a command line needs: the one its first argument names (picocli builds each from
+     * its annotations, about 10 ms apiece, where a command waits for them), else every one (the
+     * usage, help, a mistyped name).
+     */
+    static List<Class<?>> commandsFor(String... args) {
+        if (args.length > 0) {
+            for (Class<?> c : COMMANDS) {
+                Command command = c.getAnnotation(Command.class);
+                if (c != CommandLine.HelpCommand.class && command.name().equals(args[0])) {
+                    return List.of(c);
+                }
+            }
+        }
+        return COMMANDS;
+    }
+
     /** Runs the command line with the given streams and returns the exit status. */
     public static int execute(PrintWriter out, PrintWriter err, String... args) {
-        CommandLine cl = new CommandLine(new Main())
-                .setOut(out)
+        return execute(out, err, commandsFor(args), args);
+    }
+
+    /** Runs the command line with these commands only. */
+    static int execute(PrintWriter out, PrintWriter err, List<Class<?>> commands, String... args) {
+        CommandLine cl = new CommandLine(new Main());
+        for (Class<?> c : commands) {
+            cl.addSubcommand(c);
+        }
+        cl.setOut(out)
                 .setErr(err)
                 .setCaseInsensitiveEnumValuesAllowed(true)
                 .setParameterExceptionHandler((ex, arguments) -> {

@@ -91,6 +91,43 @@ class CommandLineTest {
     }
 
     @Test
+    void aCommandBuiltAloneActsAsInTheWholeTree() {
+        List<Class<?>> all = Main.commandsFor();
+        assertEquals(14, all.size(), "every command and help");
+        assertEquals(all, Main.commandsFor("help", "train"));
+        assertEquals(all, Main.commandsFor("--help"));
+        assertEquals(all, Main.commandsFor("trian"));
+        for (Class<?> c : all) {
+            String name = c.getAnnotation(picocli.CommandLine.Command.class).name();
+            if (name.equals("help")) {
+                continue;
+            }
+            assertEquals(List.of(c), Main.commandsFor(name, "--help"), name);
+            // Built alone, as the command line builds it, and beside every other: the same help, the
+            // same inherited --version, the same one-line errors.
+            for (String[] tail : new String[][] {{"--help"}, {"--version"}, {"-V"}, {"--no-such-flag"}, {"--out"},
+                    {"--device", "tpu"}}) {
+                String[] args = concat(name, tail);
+                Run alone = run(args);
+                StringWriter out = new StringWriter();
+                StringWriter err = new StringWriter();
+                int status = Main.execute(new PrintWriter(out), new PrintWriter(err), all, args);
+                assertEquals(new Run(status, out.toString(), err.toString()), alone, String.join(" ", args));
+            }
+            assertTrue(run(name, "--help").out().contains("Usage: softxent " + name), name);
+        }
+        assertTrue(run("--help").out().contains("convert"), "the usage lists every command");
+        assertEquals(2, run("trian").status());
+    }
+
+    private static String[] concat(String first, String... rest) {
+        String[] all = new String[rest.length + 1];
+        all[0] = first;
+        System.arraycopy(rest, 0, all, 1, rest.length);
+        return all;
+    }
+
+    @Test
     void checkPassesTheGoldenCasesAndPrintsEachOutput() {
         Run r = run("check", GoldenCasesContract.golden().toString(), "--device", "cpu");
         assertEquals(0, r.status(), r.out() + r.err());
