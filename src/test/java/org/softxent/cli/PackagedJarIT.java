@@ -126,6 +126,47 @@ class PackagedJarIT {
         assertTrue(Files.isRegularFile(out.resolve("model.json")), printed);
     }
 
+    /**
+     * The class archive the build writes beside the jar is used by the launcher (its classes come
+     * from it), and one that cannot serve (another jar, a broken file) costs nothing but time: no
+     * word on standard error, the same output.
+     */
+    @Test
+    void theLauncherUsesTheClassArchiveAndGoesQuietlyWithoutOne() throws Exception {
+        Path dir = JAR.toAbsolutePath().getParent();
+        Path archive = dir.resolve("softxent.jsa");
+        assertTrue(Files.isRegularFile(archive), archive + " is written by the build");
+        Path log = tmp.resolve("classes.txt");
+        Process p = new ProcessBuilder(dir.resolve("softxent").toString(), "--version")
+                .redirectError(tmp.resolve("err.txt").toFile()).redirectOutput(tmp.resolve("out.txt").toFile())
+                .start();
+        assertTrue(p.waitFor(2, TimeUnit.MINUTES), "finished");
+        assertEquals(0, p.exitValue());
+        assertEquals("", Files.readString(tmp.resolve("err.txt")));
+        String version = Files.readString(tmp.resolve("out.txt"));
+        ProcessBuilder logged = new ProcessBuilder(dir.resolve("softxent").toString(), "--version")
+                .redirectErrorStream(true).redirectOutput(tmp.resolve("logged.txt").toFile());
+        logged.environment().put("SOFTXENT_JAVA_OPTS", "-Xlog:class+load=info:file=" + log);
+        Process q = logged.start();
+        assertTrue(q.waitFor(2, TimeUnit.MINUTES), "finished");
+        assertTrue(Files.readString(log).contains("org.softxent.cli.Main source: shared objects file (top)"),
+                "Main comes from the archive");
+        // Beside a copy of the jar (not the one it was written for), and a broken archive beside another.
+        for (byte[] stale : new byte[][] {Files.readAllBytes(archive), "not an archive".getBytes()}) {
+            Path copy = Files.createTempDirectory(tmp, "copy");
+            Files.copy(dir.resolve("softxent"), copy.resolve("softxent"), java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+            Files.copy(JAR, copy.resolve("softxent.jar"));
+            Files.write(copy.resolve("softxent.jsa"), stale);
+            Process r = new ProcessBuilder(copy.resolve("softxent").toString(), "--version")
+                    .redirectError(copy.resolve("err.txt").toFile()).redirectOutput(copy.resolve("out.txt").toFile())
+                    .start();
+            assertTrue(r.waitFor(2, TimeUnit.MINUTES), "finished");
+            assertEquals(0, r.exitValue());
+            assertEquals("", Files.readString(copy.resolve("err.txt")), "nothing said of the archive");
+            assertEquals(version, Files.readString(copy.resolve("out.txt")));
+        }
+    }
+
     @Test
     void checksTheGoldenCases() throws Exception {
         Run r = java("check", GoldenCasesContract.golden().toString(), "--device", "cpu");
