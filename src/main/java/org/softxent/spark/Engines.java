@@ -2,6 +2,8 @@ package org.softxent.spark;
 
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ForkJoinPool;
+import java.util.function.Supplier;
 import org.apache.spark.TaskContext;
 import org.apache.spark.resource.ResourceInformation;
 import org.softxent.Device;
@@ -71,6 +73,59 @@ final class Engines {
 
     private static Softxent gpu(int ordinal) {
         return OPEN.computeIfAbsent("gpu:" + ordinal, k -> Softxent.openGpu(ordinal));
+    }
+
+    /** Per task thread (Spark reuses them): a fork/join pool of the task's CPUs. */
+    private static final ThreadLocal<ForkJoinPool> TASK_POOL = new ThreadLocal<>();
+
+    /**
+     * Runs {@code call} (a call of {@code engine}) on as many cores as Spark gave the running task.
+     * A CPU engine computes on the fork/join pool of its calling thread, which for a task's thread is
+     * the JVM's common pool: every core of the machine, whatever Spark scheduled, so that the
+     * executors' concurrent tasks, each spread over every core, would share them several times over.
+     * Here a CPU engine's call runs on a pool of its own of {@code spark.task.cpus} threads (one,
+     * by default) per task thread; a GPU engine's, and a call outside a task, on the calling thread.
+     * An exception comes back as the engine threw it.
+     */
+    static <T> T compute(Softxent engine, Supplier<T> call) {
+        TaskContext context = TaskContext.get();
+        if (context == null || engine.device() != Device.CPU) {
+            return call.get();
+        }
+        return onPool(Math.max(1, context.cpus()), call);
+    }
+
+    /** {@link #compute} on this thread's pool of {@code threads} threads. */
+    static <T> T onPool(int threads, Supplier<T> call) {
+        ForkJoinPool pool = TASK_POOL.get();
+        if (pool == null || pool.getParallelism() != threads) {
+            if (pool != null) {
+                pool.shutdown();
+            }
+            pool = new ForkJoinPool(threads);
+            TASK_POOL.set(pool);
+        }
+        Object[] outcome = new Object[1];
+        RuntimeException[] failure = new RuntimeException[1];
+        Error[] error = new Error[1];
+        pool.invoke(java.util.concurrent.ForkJoinTask.adapt(() -> {
+            try {
+                outcome[0] = call.get();
+            } catch (RuntimeException e) {
+                failure[0] = e;
+            } catch (Error e) {
+                error[0] = e;
+            }
+        }));
+        if (failure[0] != null) {
+            throw failure[0];
+        }
+        if (error[0] != null) {
+            throw error[0];
+        }
+        @SuppressWarnings("unchecked")
+        T result = (T) outcome[0];
+        return result;
     }
 
     /** The ordinal of the first GPU address among a task's resources, or null when it has none. */

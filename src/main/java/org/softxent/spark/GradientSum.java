@@ -39,11 +39,12 @@ final class GradientSum implements Serializable {
             gradB = new float[k];
         }
         float[] gb = b == null ? null : gradB;
-        ClassifierResult r = s.multinomial
+        float[] gw = gradW;
+        ClassifierResult r = Engines.compute(engine, () -> s.multinomial
                 ? engine.classifier(block.x, w, b, block.labels, block.weights, block.rows, f, k, s.classifierOptions(),
-                        gradW, gb, null, null)
+                        gw, gb, null, null)
                 : engine.binaryClassifier(block.x, w, b, block.targets, block.weights, block.rows, f, k,
-                        s.binaryOptions(), gradW, gb, null, null);
+                        s.binaryOptions(), gw, gb, null, null));
         loss += r.loss();
         if (gradient == null) {
             gradient = new double[size];

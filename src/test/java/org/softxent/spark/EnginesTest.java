@@ -40,4 +40,39 @@ class EnginesTest {
         assertThrows(IllegalArgumentException.class, () -> Engines.forTask("tpu", "exact", null));
         assertThrows(IllegalArgumentException.class, () -> Engines.forTask("cpu", "half", null));
     }
+
+    /**
+     * A CPU engine's call in a task runs on a pool of the task's CPUs, reused by the thread, and
+     * gives back what the call returned or threw (the very exception).
+     */
+    @Test
+    void aTasksCallRunsOnAPoolOfItsCpus() {
+        for (int cpus : new int[] {1, 3}) {
+            java.util.concurrent.ForkJoinPool[] pools = new java.util.concurrent.ForkJoinPool[2];
+            for (int call = 0; call < 2; call++) {
+                int c = call;
+                int parallelism = Engines.onPool(cpus, () -> {
+                    pools[c] = java.util.concurrent.ForkJoinTask.getPool();
+                    // The parallel streams the engine runs inside use this pool, never the common one.
+                    long others = java.util.stream.IntStream.range(0, 64).parallel()
+                            .filter(i -> java.util.concurrent.ForkJoinTask.getPool() != pools[c]).count();
+                    assertEquals(0, others, "every part on the task's pool");
+                    return pools[c].getParallelism();
+                });
+                assertEquals(cpus, parallelism);
+            }
+            assertSame(pools[0], pools[1], "one pool per thread while its CPUs stay the same");
+        }
+        IllegalArgumentException thrown = new IllegalArgumentException("bad block");
+        assertSame(thrown, assertThrows(IllegalArgumentException.class, () -> Engines.onPool(1, () -> {
+            throw thrown;
+        })));
+        AssertionError error = new AssertionError("an error");
+        assertSame(error, assertThrows(AssertionError.class, () -> Engines.onPool(1, () -> {
+            throw error;
+        })));
+        // Outside a task (the driver, a test): on the calling thread.
+        Thread caller = Thread.currentThread();
+        assertSame(caller, Engines.compute(Engines.forTask("cpu", "float", null), Thread::currentThread));
+    }
 }
