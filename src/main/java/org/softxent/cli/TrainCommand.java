@@ -130,6 +130,10 @@ final class TrainCommand implements Callable<Integer> {
             + "do not fit).")
     boolean stream;
 
+    @Option(names = "--chunk-mib", paramLabel = "N", description = "with --stream on the CPU: each chunk of rows read "
+            + "from the file takes at most N MiB (64); two are held at once at most.")
+    Integer chunkMib;
+
     @Override
     public Integer call() throws Exception {
         // Everything the flags alone decide, before any file is read.
@@ -148,11 +152,14 @@ final class TrainCommand implements Callable<Integer> {
             CurvesPicture.warmUpInBackground();
             // The engine opens while the files are read; a failure to open comes first, as it would have.
             try (DeviceOption.Opening opening = device.opening()) {
-                if (device.device == Device.GPU || lossEvery != null) {
-                    // A GPU asked for, or flags that only apply on one: whether it opened, before any file is read.
+                if (device.device == Device.GPU || lossEvery != null || chunkMib != null) {
+                    // A GPU asked for, or flags that apply on one kind of device only: which one opened,
+                    // before any file is read.
                     Softxent sx = opening.peek();
                     if (sx.device() == Device.CPU) {
                         refuseOnTheCpu(sx);
+                    } else {
+                        refuseOnTheGpu(sx);
                     }
                 }
                 DataFlags.Data all = null;
@@ -412,6 +419,10 @@ final class TrainCommand implements Callable<Integer> {
             throw new InputException("--validation-fraction with --validation-data: the validation rows come from "
                     + "--validation-data; leave --validation-fraction out");
         }
+        if (chunkMib != null && !stream) {
+            throw new InputException("--chunk-mib sets the chunks --stream reads the rows in; give --stream (the rows "
+                    + "are otherwise held whole when they fit, and read in 64 MiB chunks when they do not)");
+        }
         if (options.optimizer() == TrainingOptions.Optimizer.LBFGS) {
             String[][] sgdOnly = {{"--batch-size", s(batchSize)}, {"--learning-rate", s(learningRate)},
                 {"--momentum", s(momentum)}, {"--schedule", s(schedule)}, {"--loss-every", s(lossEvery)}};
@@ -437,6 +448,14 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     /** The GPU's own flags on an engine that computes on the CPU. */
+    /** What applies only on the CPU, refused on a GPU. */
+    private void refuseOnTheGpu(Softxent sx) {
+        if (chunkMib != null && sx.device() == Device.GPU) {
+            throw new InputException("--chunk-mib applies to --stream on the CPU; on the GPU (" + sx.description()
+                    + ") the rows stream through the device's own buffers");
+        }
+    }
+
     private void refuseOnTheCpu(Softxent sx) {
         String why = sx.fallbackReason().map(r -> " (" + r + ")").orElse("");
         if (lossEvery != null) {
@@ -450,6 +469,9 @@ final class TrainCommand implements Callable<Integer> {
 
     private TrainingOptions options() {
         TrainingOptions o = TrainingOptions.defaults().withSeed(seed);
+        if (chunkMib != null && chunkMib < 1) {
+            throw new InputException("--chunk-mib must be at least 1, got " + chunkMib);
+        }
         try {
             if (noStandardize) {
                 o = o.withStandardize(false);
@@ -508,6 +530,9 @@ final class TrainCommand implements Callable<Integer> {
             }
             if (stream) {
                 o = o.withStream(true);
+            }
+            if (chunkMib != null) {
+                o = o.withChunkMemory((long) chunkMib << 20);
             }
         } catch (IllegalArgumentException e) {
             // The options' messages name the option in the API's words: say the flag, here and in the text.

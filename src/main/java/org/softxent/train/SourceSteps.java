@@ -30,9 +30,6 @@ import org.softxent.io.RowSource;
  * </ul>
  */
 final class SourceSteps implements Steps {
-    /** Floats of one chunk of scaled rows, by default: 64 MiB. */
-    static final long CHUNK_FLOATS = 16L << 20;
-
     private final Softxent sx;
     private final Problem p;
     private final RowSource x;
@@ -64,7 +61,7 @@ final class SourceSteps implements Steps {
      * @param kept            the training rows of x, ascending
      * @param validationSource where the validation rows are (x itself, or rows given apart)
      * @param validationRows  the validation rows of it, ascending (p.yv() their labels)
-     * @param chunkFloats     floats of scaled rows held at once
+     * @param chunkFloats     floats of scaled rows held at once (TrainingOptions#chunkMemory / 4)
      */
     SourceSteps(Softxent sx, Problem p, RowSource x, Scaling scaling, int[] kept, RowSource validationSource,
                 int[] validationRows, long chunkFloats, int batch, double momentum) {

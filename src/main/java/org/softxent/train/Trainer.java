@@ -100,10 +100,17 @@ final class Trainer {
         boolean fromSource = o.stream() && sx.device() == Device.CPU
                 || copyBytes > Runtime.getRuntime().maxMemory() / 2
                 || (long) features * Math.max(n, validationRows.length) > MAX_ARRAY;
+        if (!fromSource && o.isSet(TrainingOptions.Field.CHUNK_MEMORY)) {
+            throw new IllegalArgumentException("chunkMemory applies when the rows are read from their source chunk by "
+                    + "chunk; these " + n + " × " + features + " rows are " + (o.stream()
+                    ? "streamed through the GPU's own buffers" : "held whole in memory (withStream reads them chunk "
+                    + "by chunk on the CPU)"));
+        }
+        long chunkFloats = o.chunkMemory() / 4;
         if (fromSource) {
             // Two chunks at most (the training rows' last and the validation rows'), the rows'
             // indices and labels, and per weight L-BFGS's history (10 pairs in double) and the rest.
-            long chunk = Math.min(SourceSteps.CHUNK_FLOATS, (long) features * Math.max(n, validationRows.length));
+            long chunk = Math.min(chunkFloats, (long) features * Math.max(n, validationRows.length));
             long need = 2 * 4L * chunk + 16L * (n + validationRows.length)
                     + 200L * features * Math.max(2, classCount);
             if (need > free) {
@@ -124,7 +131,7 @@ final class Trainer {
         int outputs = problem.outputs();
         try (Steps steps = fromSource
                 ? new SourceSteps(sx, problem, x, scaling, split.kept(), validationSource, validationRows,
-                        SourceSteps.CHUNK_FLOATS, o.batchSize(), o.momentum())
+                        chunkFloats, o.batchSize(), o.momentum())
                 : steps(sx, problem)) {
             Loop loop = new Loop(scaling, features, classCount, outputs, n, problem.validationRows(), steps,
                     listener);

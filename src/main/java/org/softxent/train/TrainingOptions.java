@@ -30,7 +30,8 @@ public final class TrainingOptions {
     /** The options a caller can set, for the checks of what applies to which optimizer and model. */
     enum Field {
         OPTIMIZER, EPOCHS, BATCH_SIZE, LEARNING_RATE, MOMENTUM, SCHEDULE, L2, CLASS_WEIGHTS, LABEL_SMOOTHING,
-        POSITIVE_WEIGHT, STANDARDIZE, VALIDATION_FRACTION, PATIENCE, TOLERANCE, SEED, LOSS_EVERY, STREAM;
+        POSITIVE_WEIGHT, STANDARDIZE, VALIDATION_FRACTION, PATIENCE, TOLERANCE, SEED, LOSS_EVERY, STREAM,
+        CHUNK_MEMORY;
 
         /** The option's name in the API (its wither without "with"): learningRate, batchSize, ... */
         String apiName() {
@@ -42,6 +43,12 @@ public final class TrainingOptions {
             return b.toString();
         }
     }
+
+    /** Bytes of one chunk of scaled rows read from their source, by default: 64 MiB. */
+    static final long DEFAULT_CHUNK_MEMORY = 64L << 20;
+
+    /** The smallest chunk budget taken: 1 MiB. */
+    static final long MIN_CHUNK_MEMORY = 1L << 20;
 
     private static final TrainingOptions DEFAULTS = new TrainingOptions(new Values());
 
@@ -64,6 +71,7 @@ public final class TrainingOptions {
         long seed;
         int lossEvery = 50;
         boolean stream;
+        long chunkMemory = DEFAULT_CHUNK_MEMORY;
         /** The fields a caller set, by {@link Field} ordinal. */
         long set;
 
@@ -94,6 +102,7 @@ public final class TrainingOptions {
     private final long seed;
     private final int lossEvery;
     private final boolean stream;
+    private final long chunkMemory;
     private final long set;
 
     private TrainingOptions(Values v) {
@@ -114,6 +123,7 @@ public final class TrainingOptions {
         this.seed = v.seed;
         this.lossEvery = v.lossEvery;
         this.stream = v.stream;
+        this.chunkMemory = v.chunkMemory;
         this.set = v.set;
     }
 
@@ -136,6 +146,7 @@ public final class TrainingOptions {
         v.seed = seed;
         v.lossEvery = lossEvery;
         v.stream = stream;
+        v.chunkMemory = chunkMemory;
         v.set = set;
         return v;
     }
@@ -321,6 +332,22 @@ public final class TrainingOptions {
         return with(Field.STREAM, v -> v.stream = stream);
     }
 
+    /**
+     * The memory, in bytes, that one chunk of scaled training rows may take when the rows are read
+     * from their source chunk by chunk ({@link #withStream} on the CPU, or on any engine a set whose
+     * scaled copy would pass half the heap's maximum or one Java array): two chunks are held at
+     * once at most (the training rows' and the validation rows'). Default 64 MiB; at least 1 MiB; a
+     * chunk holds at least one minibatch (SGD) or one row whatever the budget. Refused by the
+     * training when its rows are held whole instead, or stream through a GPU's own buffers.
+     */
+    public TrainingOptions withChunkMemory(long bytes) {
+        if (bytes < MIN_CHUNK_MEMORY) {
+            throw new IllegalArgumentException("chunkMemory must be at least " + MIN_CHUNK_MEMORY + " bytes (1 MiB), got "
+                    + bytes);
+        }
+        return with(Field.CHUNK_MEMORY, v -> v.chunkMemory = bytes);
+    }
+
     private static void positive(String name, int value) {
         if (value < 1) {
             throw new IllegalArgumentException(name + " must be at least 1, got " + value);
@@ -397,6 +424,11 @@ public final class TrainingOptions {
         return stream;
     }
 
+    /** Bytes of one chunk of rows read from their source (see {@link #withChunkMemory}). */
+    public long chunkMemory() {
+        return chunkMemory;
+    }
+
     /**
      * Refuses options that cannot apply to this training, so that none is silently ignored: SGD's
      * options (batchSize, learningRate, momentum, schedule, lossEvery) under L-BFGS, positiveWeight
@@ -449,14 +481,14 @@ public final class TrainingOptions {
                 && Double.compare(positiveWeight, t.positiveWeight) == 0 && standardize == t.standardize
                 && Double.compare(validationFraction, t.validationFraction) == 0 && patience == t.patience
                 && Double.compare(tolerance, t.tolerance) == 0 && seed == t.seed && lossEvery == t.lossEvery
-                && stream == t.stream;
+                && stream == t.stream && chunkMemory == t.chunkMemory;
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(optimizer, epochs, batchSize, learningRate, momentum, schedule, l2,
                 Arrays.hashCode(classWeights), labelSmoothing, positiveWeight, standardize, validationFraction,
-                patience, tolerance, seed, lossEvery, stream);
+                patience, tolerance, seed, lossEvery, stream, chunkMemory);
     }
 
     @Override
@@ -466,7 +498,8 @@ public final class TrainingOptions {
                 + (classWeights != null ? ", classWeights=" + Arrays.toString(classWeights) : "")
                 + (labelSmoothing > 0 ? ", labelSmoothing=" + labelSmoothing : "")
                 + (positiveWeight > 0 ? ", positiveWeight=" + positiveWeight : "")
-                + (stream ? ", stream=true" : "");
+                + (stream ? ", stream=true" : "")
+                + (isSet(Field.CHUNK_MEMORY) ? ", chunkMemory=" + chunkMemory : "");
         return optimizer == Optimizer.LBFGS
                 ? "TrainingOptions[L-BFGS, iterations=" + epochs + ", " + common + "]"
                 : "TrainingOptions[SGD, epochs=" + epochs + ", batchSize=" + batchSize + ", learningRate=" + learningRate

@@ -405,6 +405,13 @@ class TrainingInputTest {
         cases.add(new Case("--stream on the CPU reads the rows chunk by chunk", 0, false, false, f -> f.trainOn("cpu",
                 "--data", f.file("train.csv"), "--stream"), (r, f) -> assertTrue(
                 r.out().contains("the rows read from their source"), r.out())));
+        cases.add(new Case("--chunk-mib with --stream on the CPU sets the rows read at once", 0, false, false,
+                f -> f.trainOn("cpu", "--data", f.file("train.csv"), "--stream", "--chunk-mib", "1"), (r, f) ->
+                assertTrue(r.out().contains("the rows read from their source"), r.out())));
+        cases.add(bad("--chunk-mib without --stream", f -> f.train("--data", f.file("train.csv"), "--chunk-mib", "8"),
+                "--chunk-mib", "give --stream"));
+        cases.add(bad("--chunk-mib 0", f -> f.train("--data", f.file("train.csv"), "--stream", "--chunk-mib", "0"),
+                "--chunk-mib must be at least 1, got 0"));
         cases.add(new Case("--loss-every with SGD on the CPU", Main.EXIT_BAD_INPUT, true, false, f -> f.trainOn("cpu",
                 "--data", f.file("train.csv"), "--optimizer", "sgd", "--loss-every", "5"), null,
                 "--loss-every applies to SGD on the GPU"));

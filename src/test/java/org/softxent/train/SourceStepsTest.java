@@ -167,6 +167,51 @@ class SourceStepsTest {
         }
     }
 
+    /**
+     * The chunk budget sets how many rows a chunk holds (whole minibatches of the batch size), the
+     * fit is that of one chunk up to the order of the sums, and the budget is refused where the
+     * rows are held whole, or below 1 MiB.
+     */
+    @Test
+    void theChunkBudgetSetsTheRowsReadAtOnce() {
+        Rng rng = Rng.fresh();
+        int n = 3000;
+        int d = 200;
+        float[] x = new float[n * d];
+        int[] y = new int[n];
+        for (int i = 0; i < n; i++) {
+            y[i] = rng.nextInt(0, 4);
+            for (int q = 0; q < d; q++) {
+                x[i * d + q] = (float) (2 * rng.nextDouble() - 1 + (q % 4 == y[i] ? 0.5 : 0));
+            }
+        }
+        Rows source = new Rows(sliced(x, n, d), y);
+        TrainingOptions o = TrainingOptions.defaults().withSeed(3).withValidationFraction(0).withEpochs(15)
+                .withStream(true);
+        try (Softxent sx = Softxent.open(Device.CPU)) {
+            TrainingResult small = new SoftmaxRegression(o.withChunkMemory(1L << 20)).fit(sx, source, null, null);
+            TrainingResult one = new SoftmaxRegression(o).fit(sx, source, null, null);
+            // 1 MiB = 262,144 floats: 1,310 rows of 200, 20 whole minibatches of 64 = 1,280.
+            assertTrue(small.device().endsWith("the rows read from their source 1280 at a time"), small.device());
+            assertTrue(one.device().endsWith("the rows read from their source 3000 at a time"), one.device());
+            assertEquals(one.history().size(), small.history().size(), 2.0, "iterations, " + rng);
+            double a = small.history().get(small.history().size() - 1).trainLoss();
+            double b = one.history().get(one.history().size() - 1).trainLoss();
+            assertEquals(b, a, 1e-5 * b, "the final loss, three chunks or one, " + rng);
+            IllegalArgumentException held = org.junit.jupiter.api.Assertions.assertThrows(
+                    IllegalArgumentException.class, () -> new SoftmaxRegression(o.withStream(false)
+                            .withChunkMemory(8L << 20)).fit(sx, x, y, n, d));
+            assertTrue(held.getMessage().startsWith("chunkMemory applies when the rows are read from their source")
+                    && held.getMessage().contains("held whole"), held.getMessage());
+        }
+        IllegalArgumentException tiny = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> o.withChunkMemory((1L << 20) - 1));
+        assertTrue(tiny.getMessage().startsWith("chunkMemory must be at least 1048576"), tiny.getMessage());
+        assertEquals(64L << 20, o.chunkMemory(), "the default");
+        assertTrue(o.withChunkMemory(1L << 20).toString().contains("chunkMemory=1048576"));
+        assertTrue(!o.withChunkMemory(1L << 20).equals(o));
+    }
+
     /** x as a source without an array behind it: every read a copy, as from a file. */
     static RowSource sliced(float[] x, int rows, int features) {
         return ScalingTest.sliced(x, rows, features);
