@@ -38,6 +38,7 @@ final class EndToEnd {
     static final String TRAIN_NPY = "train, whole command (.npy)";
     static final String TRAIN_CSV = "train, whole command (CSV)";
     static final String OPTIMIZER = "train, the optimizer alone";
+    static final String OPTIMIZER_STREAMED = "train --stream, its optimizer";
     static final String EVALUATE = "evaluate (after load)";
     static final String PREDICT = "predict (after load)";
 
@@ -79,11 +80,13 @@ final class EndToEnd {
         List<String> common = List.of("--test-data", dir.resolve("test_x.npy").toString(), "--test-labels",
                 dir.resolve("test_y.npy").toString(), "--validation-fraction", "0", "--l2", l2, "--device", device);
         double[] optimizer = new double[runs];
+        double[] epochs = new double[runs];
         double[] accuracy = {Double.NaN};
         Stats trainNpy = time(runs, i -> {
             String report = train(List.of("--data", npy.toString(), "--labels", dir.resolve("train_y.npy").toString()),
                     common);
             optimizer[i] = number(report, "\\(the optimizer ([0-9.]+) s\\)") * 1e3;
+            epochs[i] = number(report, "([0-9]+) epochs, best");
             accuracy[0] = number(report, "test accuracy ([0-9.]+)");
         });
         Stats optimizerStats = Stats.of(optimizer);
@@ -96,6 +99,21 @@ final class EndToEnd {
                 "--device", device)));
         results.add(new Result(TRAIN_CSV, SHAPE, device, "", trainCsv,
                 SyntheticImages.TRAIN / (trainCsv.medianMs() / 1e3), "rows/s", Double.NaN, "", -1));
+        // The same fit with the rows streamed (on the CPU read from the .npy chunk by chunk, on a
+        // GPU through the device), its optimizer's time per iteration beside the rows in memory.
+        double[] streamedEpochs = {Double.NaN};
+        double[] streamedMs = {Double.NaN};
+        time(1, i -> {
+            String report = train(List.of("--data", npy.toString(), "--labels", dir.resolve("train_y.npy").toString(),
+                    "--stream"), common);
+            streamedEpochs[0] = number(report, "([0-9]+) epochs, best");
+            streamedMs[0] = number(report, "\\(the optimizer ([0-9.]+) s\\)") * 1e3;
+        });
+        Stats streamed = Stats.of(streamedMs);
+        results.add(new Result(OPTIMIZER_STREAMED, SHAPE, device, "", streamed,
+                SyntheticImages.TRAIN / (streamed.medianMs() / 1e3), "rows/s", Double.NaN, "", -1));
+        double inMemoryPerIteration = optimizerStats.medianMs() / Stats.of(epochs).medianMs();
+        double streamedPerIteration = streamed.medianMs() / streamedEpochs[0];
 
         LinearModel model = LinearModel.load(dir.resolve("model"));
         int[] labels = toInts(Npy.read(dir.resolve("train_y.npy")).longs());
@@ -114,6 +132,10 @@ final class EndToEnd {
                         : "java without the launcher's flags: target/softxent not found", trainNpy.medianMs() / optimizerStats.medianMs(), trainNpy.medianMs() / 1e3,
                 optimizerStats.medianMs() / 1e3, accuracy[0], csvMb / (load.medianMs() / 1e3), npyMb,
                 loadNpy.medianMs() / 1e3);
+        out.printf(Locale.ROOT, "  streamed (train --stream%s): %.1f ms per iteration of its optimizer against %.1f "
+                        + "with the rows in memory, %.2f x%n", device.equals("cpu") ? ", the .npy read chunk by chunk"
+                        : ", through the device", streamedPerIteration, inMemoryPerIteration,
+                streamedPerIteration / inMemoryPerIteration);
         Map<String, Double> sk = baseline == null ? null : baseline.get(Benchmark.key(TRAIN_NPY, SHAPE, ""));
         if (sk != null && sk.containsKey("sklearn")) {
             out.printf(Locale.ROOT, "  beside scikit-learn's fit of the same rows (%.2f s, test accuracy %s): "
