@@ -90,7 +90,12 @@ final class Parallel {
                 }
             }
         };
-        int helpers = Math.min(count, java.util.concurrent.ForkJoinPool.getCommonPoolParallelism() + 1) - 1;
+        // The threads that can take part: the caller and the other workers of its pool (a Spark
+        // task's pool of its CPUs, say), or, outside a pool, the caller and the common pool's.
+        int threads = java.util.concurrent.ForkJoinTask.inForkJoinPool()
+                ? java.util.concurrent.ForkJoinTask.getPool().getParallelism()
+                : java.util.concurrent.ForkJoinPool.getCommonPoolParallelism() + 1;
+        int helpers = Math.min(count, threads) - 1;
         java.util.List<java.util.concurrent.ForkJoinTask<?>> forked = new java.util.ArrayList<>();
         for (int h = 0; h < helpers; h++) {
             forked.add(java.util.concurrent.ForkJoinTask.adapt(worker).fork());

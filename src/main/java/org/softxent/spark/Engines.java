@@ -106,26 +106,26 @@ final class Engines {
             TASK_POOL.set(pool);
         }
         Object[] outcome = new Object[1];
-        RuntimeException[] failure = new RuntimeException[1];
-        Error[] error = new Error[1];
+        Throwable[] failure = new Throwable[1];
         pool.invoke(java.util.concurrent.ForkJoinTask.adapt(() -> {
             try {
                 outcome[0] = call.get();
-            } catch (RuntimeException e) {
+            } catch (Throwable e) { // handed back as it is, not as fork/join's copy of it
                 failure[0] = e;
-            } catch (Error e) {
-                error[0] = e;
             }
         }));
         if (failure[0] != null) {
-            throw failure[0];
-        }
-        if (error[0] != null) {
-            throw error[0];
+            throw Engines.<RuntimeException>sneaky(failure[0]);
         }
         @SuppressWarnings("unchecked")
         T result = (T) outcome[0];
         return result;
+    }
+
+    /** Throws any throwable unchanged (a checked one a call threw past its signature included). */
+    @SuppressWarnings("unchecked")
+    private static <E extends Throwable> E sneaky(Throwable t) throws E {
+        throw (E) t;
     }
 
     /** The ordinal of the first GPU address among a task's resources, or null when it has none. */

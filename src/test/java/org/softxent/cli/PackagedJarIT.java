@@ -128,43 +128,58 @@ class PackagedJarIT {
 
     /**
      * The class archive the build writes beside the jar is used by the launcher (its classes come
-     * from it), and one that cannot serve (another jar, a broken file) costs nothing but time: no
-     * word on standard error, the same output.
+     * from it); beside a copy of the jar (not the one it was written for) the JVM goes without its
+     * top layer, and an archive another java wrote is not handed over at all: either way no word on
+     * standard error, the same output, and the JDK's own shared classes still in use.
      */
     @Test
     void theLauncherUsesTheClassArchiveAndGoesQuietlyWithoutOne() throws Exception {
         Path dir = JAR.toAbsolutePath().getParent();
         Path archive = dir.resolve("softxent.jsa");
-        assertTrue(Files.isRegularFile(archive), archive + " is written by the build");
+        Assumptions.assumeTrue(Files.isRegularFile(archive) && Files.isRegularFile(dir.resolve("softxent.jsa.jvm")),
+                "the build wrote no class archive (it says why)");
         Path log = tmp.resolve("classes.txt");
-        Process p = new ProcessBuilder(dir.resolve("softxent").toString(), "--version")
-                .redirectError(tmp.resolve("err.txt").toFile()).redirectOutput(tmp.resolve("out.txt").toFile())
-                .start();
-        assertTrue(p.waitFor(2, TimeUnit.MINUTES), "finished");
-        assertEquals(0, p.exitValue());
-        assertEquals("", Files.readString(tmp.resolve("err.txt")));
-        String version = Files.readString(tmp.resolve("out.txt"));
-        ProcessBuilder logged = new ProcessBuilder(dir.resolve("softxent").toString(), "--version")
-                .redirectErrorStream(true).redirectOutput(tmp.resolve("logged.txt").toFile());
-        logged.environment().put("SOFTXENT_JAVA_OPTS", "-Xlog:class+load=info:file=" + log);
-        Process q = logged.start();
-        assertTrue(q.waitFor(2, TimeUnit.MINUTES), "finished");
-        assertTrue(Files.readString(log).contains("org.softxent.cli.Main source: shared objects file (top)"),
+        Launched plain = launch(dir.resolve("softxent"), null);
+        assertEquals(0, plain.status());
+        assertEquals("", plain.err());
+        Launched logged = launch(dir.resolve("softxent"), log);
+        assertEquals(plain.out(), logged.out());
+        String classes = Files.readString(log);
+        assertTrue(classes.contains("org.softxent.cli.Main source: shared objects file (top)"),
                 "Main comes from the archive");
-        // Beside a copy of the jar (not the one it was written for), and a broken archive beside another.
-        for (byte[] stale : new byte[][] {Files.readAllBytes(archive), "not an archive".getBytes()}) {
+        for (String jvm : new String[] {Files.readString(dir.resolve("softxent.jsa.jvm")), "/no/such/java\n"}) {
             Path copy = Files.createTempDirectory(tmp, "copy");
             Files.copy(dir.resolve("softxent"), copy.resolve("softxent"), java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
             Files.copy(JAR, copy.resolve("softxent.jar"));
-            Files.write(copy.resolve("softxent.jsa"), stale);
-            Process r = new ProcessBuilder(copy.resolve("softxent").toString(), "--version")
-                    .redirectError(copy.resolve("err.txt").toFile()).redirectOutput(copy.resolve("out.txt").toFile())
-                    .start();
-            assertTrue(r.waitFor(2, TimeUnit.MINUTES), "finished");
-            assertEquals(0, r.exitValue());
-            assertEquals("", Files.readString(copy.resolve("err.txt")), "nothing said of the archive");
-            assertEquals(version, Files.readString(copy.resolve("out.txt")));
+            Files.copy(archive, copy.resolve("softxent.jsa"));
+            Files.writeString(copy.resolve("softxent.jsa.jvm"), jvm);
+            Path copyLog = copy.resolve("classes.txt");
+            Launched r = launch(copy.resolve("softxent"), copyLog);
+            assertEquals(0, r.status());
+            assertEquals("", r.err(), "nothing said of the archive");
+            assertEquals(plain.out(), r.out());
+            String loaded = Files.readString(copyLog);
+            assertTrue(loaded.contains("java.lang.Object source: shared objects file"),
+                    "the JDK's shared classes still in use, written by " + jvm);
+            assertFalse(loaded.contains("source: shared objects file (top)"), "the archive's own classes not");
         }
+    }
+
+    private record Launched(int status, String out, String err) {
+    }
+
+    /** The launcher's --version, its class loading logged to {@code log} when not null. */
+    private Launched launch(Path launcher, Path log) throws Exception {
+        Path out = Files.createTempFile(tmp, "out", ".txt");
+        Path err = Files.createTempFile(tmp, "err", ".txt");
+        ProcessBuilder b = new ProcessBuilder(launcher.toString(), "--version").redirectOutput(out.toFile())
+                .redirectError(err.toFile());
+        if (log != null) {
+            b.environment().put("SOFTXENT_JAVA_OPTS", "-Xlog:class+load=info:file=" + log);
+        }
+        Process p = b.start();
+        assertTrue(p.waitFor(2, TimeUnit.MINUTES), "finished");
+        return new Launched(p.exitValue(), Files.readString(out), Files.readString(err));
     }
 
     @Test
