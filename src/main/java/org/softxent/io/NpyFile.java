@@ -26,10 +26,17 @@ public final class NpyFile implements AutoCloseable {
         }
     }
 
+    /** Bytes between the starts of two maps of the data (each map reaches a window further). */
+    private static final long MAP_STRIDE = 1L << 30;
+
     private final Path path;
     private volatile FileChannel channel;
     private volatile boolean closed;
     private final NpyHeader header;
+    /** The data mapped (see {@link #mapIfItFits}), or null: read by positional reads. */
+    private volatile java.nio.MappedByteBuffer[] maps;
+    /** Bytes between the starts of two of {@link #maps}. */
+    private long mapStride = MAP_STRIDE;
 
     private NpyFile(Path path, FileChannel channel, NpyHeader header) {
         this.path = path;
@@ -104,78 +111,86 @@ public final class NpyFile implements AutoCloseable {
      */
     public void readFloats(long first, int count, float[] dst, int offset) throws IOException {
         check(first, count, dst.length, offset);
-        int item = header.itemBytes();
-        char kind = header.code().charAt(0);
-        long done = 0;
-        while (done < count) {
-            int n = piece(first + done, count - done, item);
-            ByteBuffer b = map(first + done, n);
-            int at = offset + (int) done;
-            switch (kind) {
-                case 'f' -> {
-                    if (item == 4) {
-                        b.asFloatBuffer().get(dst, at, n);
-                    } else if (item == 8) {
-                        for (int i = 0; i < n; i++) {
-                            dst[at + i] = (float) b.getDouble(i * 8);
-                        }
-                    } else {
-                        for (int i = 0; i < n; i++) {
-                            dst[at + i] = HALF[b.getShort(i * 2) & 0xffff];
-                        }
-                    }
-                }
-                case 'u', 'b' -> {
-                    switch (item) {
-                        case 1 -> {
+        try {
+            int item = header.itemBytes();
+            char kind = header.code().charAt(0);
+            long done = 0;
+            while (done < count) {
+                int n = piece(first + done, count - done, item);
+                ByteBuffer b = map(first + done, n);
+                int at = offset + (int) done;
+                switch (kind) {
+                    case 'f' -> {
+                        if (item == 4) {
+                            b.asFloatBuffer().get(dst, at, n);
+                        } else if (item == 8) {
                             for (int i = 0; i < n; i++) {
-                                dst[at + i] = b.get(i) & 0xff;
+                                dst[at + i] = (float) b.getDouble(i * 8);
                             }
-                        }
-                        case 2 -> {
+                        } else {
                             for (int i = 0; i < n; i++) {
-                                dst[at + i] = b.getShort(i * 2) & 0xffff;
-                            }
-                        }
-                        case 4 -> {
-                            for (int i = 0; i < n; i++) {
-                                dst[at + i] = b.getInt(i * 4) & 0xffffffffL;
-                            }
-                        }
-                        default -> {
-                            for (int i = 0; i < n; i++) {
-                                long v = b.getLong(i * 8);
-                                dst[at + i] = v >= 0 ? v : (float) (v >>> 1) * 2f; // uint64 beyond 2^63
+                                dst[at + i] = HALF[b.getShort(i * 2) & 0xffff];
                             }
                         }
                     }
-                }
-                default -> {
-                    switch (item) {
-                        case 1 -> {
-                            for (int i = 0; i < n; i++) {
-                                dst[at + i] = b.get(i);
+                    case 'u', 'b' -> {
+                        switch (item) {
+                            case 1 -> {
+                                for (int i = 0; i < n; i++) {
+                                    dst[at + i] = b.get(i) & 0xff;
+                                }
+                            }
+                            case 2 -> {
+                                for (int i = 0; i < n; i++) {
+                                    dst[at + i] = b.getShort(i * 2) & 0xffff;
+                                }
+                            }
+                            case 4 -> {
+                                for (int i = 0; i < n; i++) {
+                                    dst[at + i] = b.getInt(i * 4) & 0xffffffffL;
+                                }
+                            }
+                            default -> {
+                                for (int i = 0; i < n; i++) {
+                                    long v = b.getLong(i * 8);
+                                    dst[at + i] = v >= 0 ? v : (float) (v >>> 1) * 2f; // uint64 beyond 2^63
+                                }
                             }
                         }
-                        case 2 -> {
-                            for (int i = 0; i < n; i++) {
-                                dst[at + i] = b.getShort(i * 2);
+                    }
+                    default -> {
+                        switch (item) {
+                            case 1 -> {
+                                for (int i = 0; i < n; i++) {
+                                    dst[at + i] = b.get(i);
+                                }
                             }
-                        }
-                        case 4 -> {
-                            for (int i = 0; i < n; i++) {
-                                dst[at + i] = b.getInt(i * 4);
+                            case 2 -> {
+                                for (int i = 0; i < n; i++) {
+                                    dst[at + i] = b.getShort(i * 2);
+                                }
                             }
-                        }
-                        default -> {
-                            for (int i = 0; i < n; i++) {
-                                dst[at + i] = b.getLong(i * 8);
+                            case 4 -> {
+                                for (int i = 0; i < n; i++) {
+                                    dst[at + i] = b.getInt(i * 4);
+                                }
+                            }
+                            default -> {
+                                for (int i = 0; i < n; i++) {
+                                    dst[at + i] = b.getLong(i * 8);
+                                }
                             }
                         }
                     }
                 }
+                done += n;
             }
-            done += n;
+        } catch (InternalError e) {
+            // A mapped file cut short under the map: the JVM reports the fault of the read as this.
+            if (maps != null) {
+                throw new NpyFormatException(path + " ended while being read: was it cut short meanwhile?");
+            }
+            throw e;
         }
     }
 
@@ -259,11 +274,21 @@ public final class NpyFile implements AutoCloseable {
      * The bytes of elements [firstElement, firstElement + count) (at most a window), read with a
      * positional read into this thread's buffer: sequential passes over a file run at the page
      * cache's copy speed, twice a memory map's on a machine whose page faults are dear, and reads
-     * from several threads need no lock.
+     * from several threads need no lock. Once the data is mapped ({@link #mapIfItFits}), for passes
+     * that come back to pages already mapped: a slice of the map instead.
      */
     private ByteBuffer map(long firstElement, int count) throws IOException {
         long at = header.dataStart() + firstElement * header.itemBytes();
         int bytes = Math.multiplyExact(count, header.itemBytes());
+        java.nio.MappedByteBuffer[] m = maps;
+        if (m != null) {
+            // A read is at most a window: it lies in the map its first byte's stride starts.
+            long into = firstElement * header.itemBytes();
+            long stride = mapStride; // written before maps, which this thread read first
+            int k = (int) (into / stride);
+            return m[k].slice((int) (into - k * stride), bytes)
+                    .order(header.itemBytes() == 1 ? ByteOrder.nativeOrder() : header.order());
+        }
         ByteBuffer b = BUFFER.get();
         b.clear().limit(bytes);
         // An interrupted thread's read closes a FileChannel for every thread: the flag is held
@@ -295,6 +320,54 @@ public final class NpyFile implements AutoCloseable {
         return b.order(header.itemBytes() == 1 ? ByteOrder.nativeOrder() : header.order());
     }
 
+    /**
+     * Maps the data once for the reads to come, where it fits the page cache with room to spare
+     * (at most half of the memory Linux reports available), so that passes after the first read
+     * the mapped pages in place instead of copying them through a positional read (on this
+     * project's VM a pass over 188 MB of mapped, cached pages took 9-22 ms against 34-84 ms). A
+     * larger file keeps to positional reads: pages it would evict and fault in again at every pass
+     * cost more than the copies. Returns whether the data is mapped. Idempotent.
+     */
+    public boolean mapIfItFits() throws IOException {
+        return map(MAP_STRIDE, availableMemory() / 2);
+    }
+
+    /** Maps the data in maps starting every {@code stride} bytes, where it takes at most {@code most} bytes. */
+    synchronized boolean map(long stride, long most) throws IOException {
+        if (maps != null) {
+            return true;
+        }
+        long start = header.dataStart();
+        long bytes = header.elements() * header.itemBytes();
+        if (closed || bytes == 0 || bytes > most) {
+            return false;
+        }
+        int count = (int) ((bytes + stride - 1) / stride);
+        java.nio.MappedByteBuffer[] m = new java.nio.MappedByteBuffer[count];
+        for (int k = 0; k < count; k++) {
+            long from = start + k * stride;
+            long length = Math.min(start + bytes - from, stride + WINDOW);
+            m[k] = channel.map(FileChannel.MapMode.READ_ONLY, from, length);
+        }
+        mapStride = stride;
+        maps = m;
+        return true;
+    }
+
+    /** MemAvailable of /proc/meminfo in bytes, or 0 where it cannot be read (not Linux). */
+    private static long availableMemory() {
+        try {
+            for (String line : java.nio.file.Files.readAllLines(Path.of("/proc/meminfo"))) {
+                if (line.startsWith("MemAvailable:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return 0;
+        }
+        return 0;
+    }
+
     private synchronized void reopen() throws IOException {
         if (!channel.isOpen() && !closed) {
             channel = FileChannel.open(path, StandardOpenOption.READ);
@@ -304,6 +377,7 @@ public final class NpyFile implements AutoCloseable {
     @Override
     public synchronized void close() throws IOException {
         closed = true;
+        maps = null; // unmapped when collected
         channel.close();
     }
 

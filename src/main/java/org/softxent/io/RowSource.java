@@ -36,6 +36,15 @@ public interface RowSource extends AutoCloseable {
         return false;
     }
 
+    /**
+     * A hint that the source is about to be read whole many times over (training's passes): a
+     * {@code .npy} file then maps its data once, where it fits the page cache with room to spare,
+     * and later passes read the mapped pages without copying them through the kernel. Does nothing
+     * for rows in memory. Reads stay correct either way.
+     */
+    default void readManyTimes() {
+    }
+
     /** This source, vouched for as finite (its maker scanned it). */
     static RowSource checked(RowSource source) {
         return new RowSource() {
@@ -67,6 +76,11 @@ public interface RowSource extends AutoCloseable {
             @Override
             public boolean knownFinite() {
                 return true;
+            }
+
+            @Override
+            public void readManyTimes() {
+                source.readManyTimes();
             }
 
             @Override
@@ -116,6 +130,11 @@ public interface RowSource extends AutoCloseable {
             @Override
             public boolean knownFinite() {
                 return source.knownFinite();
+            }
+
+            @Override
+            public void readManyTimes() {
+                source.readManyTimes();
             }
         };
     }
@@ -239,6 +258,15 @@ public interface RowSource extends AutoCloseable {
             @Override
             public boolean knownFinite() {
                 return !file.isFloat();
+            }
+
+            @Override
+            public void readManyTimes() {
+                try {
+                    file.mapIfItFits();
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
             }
 
             @Override

@@ -72,6 +72,11 @@ final class SourceSteps implements Steps {
         this.kept = kept;
         this.validationSource = validationSource;
         this.validationRows = validationRows;
+        // Every epoch reads them all again: a file that fits the page cache is mapped once.
+        x.readManyTimes();
+        if (validationSource != x) {
+            validationSource.readManyTimes();
+        }
         int d = p.features();
         // Whole minibatches per chunk, so that an epoch takes ceil(rows / batch) steps, as the
         // trainer counts them for the schedule: only the last chunk's last minibatch is short.

@@ -2,6 +2,7 @@ package org.softxent.io;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -48,6 +49,57 @@ class NpyTest {
             float[] again = new float[v.length];
             f.readFloats(0, v.length, again, 0);
             assertArrayEquals(v, again, "seed " + seed);
+        }
+    }
+
+    /**
+     * Reads of mapped data (maps starting every 64 KiB here, so that reads cross from one map's
+     * stride into the next) give what positional reads give, for every width of dtype; a closed
+     * file's reads fail as before.
+     */
+    @Test
+    void mappedReadsAreThePositionalReads() throws IOException {
+        Rng rng = Rng.fresh();
+        int rows = 3000;
+        int d = 37;
+        float[] v = rng.normal(rows * d, 100);
+        double[] wide = new double[v.length];
+        byte[] bytes = new byte[v.length];
+        for (int i = 0; i < v.length; i++) {
+            wide[i] = v[i];
+            bytes[i] = (byte) v[i];
+        }
+        Path floats = dir.resolve("f.npy");
+        Path doubles = dir.resolve("d.npy");
+        Npy.write(floats, NpyArray.ofFloats(v, rows, d));
+        Npy.write(doubles, NpyArray.ofDoubles(wide, rows, d));
+        Path uint8 = dir.resolve("u.npy");
+        Files.write(uint8, file(1, "{'descr': '|u1', 'fortran_order': False, 'shape': (" + rows + ", " + d + "), }",
+                bytes));
+        for (Path p : List.of(floats, doubles, uint8)) {
+            try (NpyFile mapped = NpyFile.open(p); NpyFile read = NpyFile.open(p)) {
+                assertTrue(mapped.map(1 << 16, Long.MAX_VALUE), "mapped");
+                assertTrue(mapped.map(1 << 16, Long.MAX_VALUE), "idempotent");
+                for (int t = 0; t < 200; t++) {
+                    int first = rng.nextInt(0, v.length);
+                    int count = rng.nextInt(0, Math.min(v.length - first, 100_000) + 1);
+                    float[] a = new float[count];
+                    float[] b = new float[count];
+                    mapped.readFloats(first, count, a, 0);
+                    read.readFloats(first, count, b, 0);
+                    assertArrayEquals(b, a, p.getFileName() + " [" + first + ", +" + count + ") " + rng);
+                }
+                float[] all = new float[v.length];
+                mapped.readFloats(0, v.length, all, 0);
+                float[] want = new float[v.length];
+                read.readFloats(0, v.length, want, 0);
+                assertArrayEquals(want, all, p.getFileName() + " " + rng);
+                mapped.close();
+                assertThrows(IOException.class, () -> mapped.readFloats(0, 1, new float[1], 0));
+            }
+        }
+        try (NpyFile f = NpyFile.open(floats)) {
+            assertFalse(f.map(1 << 16, 1000), "a file larger than allowed keeps to positional reads");
         }
     }
 
