@@ -447,7 +447,6 @@ final class TrainCommand implements Callable<Integer> {
         }
     }
 
-    /** The GPU's own flags on an engine that computes on the CPU. */
     /** What applies only on the CPU, refused on a GPU. */
     private void refuseOnTheGpu(Softxent sx) {
         if (chunkMib != null && sx.device() == Device.GPU) {
@@ -456,6 +455,7 @@ final class TrainCommand implements Callable<Integer> {
         }
     }
 
+    /** The GPU's own flags on an engine that computes on the CPU. */
     private void refuseOnTheCpu(Softxent sx) {
         String why = sx.fallbackReason().map(r -> " (" + r + ")").orElse("");
         if (lossEvery != null) {

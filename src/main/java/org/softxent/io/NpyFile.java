@@ -12,7 +12,8 @@ import java.nio.file.StandardOpenOption;
  * Takes the dtypes a data set comes in: float32, float64, float16, and the integers
  * int8/16/32/64 and uint8/16/32/64 (and bool); the elements are read as floats (features) or as
  * longs (labels). A file larger than memory is read piece by piece through the page cache, by
- * positional reads that several threads may make at once.
+ * positional reads that several threads may make at once; one that training will read many times
+ * over and that fits the page cache with room to spare is mapped instead ({@link #mapIfItFits}).
  */
 public final class NpyFile implements AutoCloseable {
     /** Bytes read at a time. */
@@ -25,6 +26,9 @@ public final class NpyFile implements AutoCloseable {
             HALF[h] = halfToFloat(h);
         }
     }
+
+    /** Set to {@code false} to read every file by positional reads, never mapped. */
+    public static final String MAP_PROPERTY = "softxent.npy.map";
 
     /** Bytes between the starts of two maps of the data (each map reaches a window further). */
     private static final long MAP_STRIDE = 1L << 30;
@@ -186,11 +190,9 @@ public final class NpyFile implements AutoCloseable {
                 done += n;
             }
         } catch (InternalError e) {
-            // A mapped file cut short under the map: the JVM reports the fault of the read as this.
-            if (maps != null) {
-                throw new NpyFormatException(path + " ended while being read: was it cut short meanwhile?");
-            }
-            throw e;
+            // A mapped file cut short under the map: the JVM reports the fault of the read as this
+            // (a positional read has no such fault: it sees the end of the file).
+            throw new NpyFormatException(path + " ended while being read: was it cut short meanwhile?");
         }
     }
 
@@ -326,10 +328,19 @@ public final class NpyFile implements AutoCloseable {
      * the mapped pages in place instead of copying them through a positional read (on this
      * project's VM a pass over 188 MB of mapped, cached pages took 9-22 ms against 34-84 ms). A
      * larger file keeps to positional reads: pages it would evict and fault in again at every pass
-     * cost more than the copies. Returns whether the data is mapped. Idempotent.
+     * cost more than the copies. Returns whether the data is mapped; false also where mapping
+     * failed (the reads then stay positional) or {@code -D}{@value #MAP_PROPERTY}{@code =false}
+     * says never. Idempotent.
      */
-    public boolean mapIfItFits() throws IOException {
-        return map(MAP_STRIDE, availableMemory() / 2);
+    public boolean mapIfItFits() {
+        if ("false".equalsIgnoreCase(System.getProperty(MAP_PROPERTY, "").trim())) {
+            return false;
+        }
+        try {
+            return map(MAP_STRIDE, availableMemory() / 2);
+        } catch (IOException | RuntimeException e) {
+            return false; // no map (interrupted, out of address space): positional reads, as before
+        }
     }
 
     /** Maps the data in maps starting every {@code stride} bytes, where it takes at most {@code most} bytes. */
@@ -354,18 +365,32 @@ public final class NpyFile implements AutoCloseable {
         return true;
     }
 
-    /** MemAvailable of /proc/meminfo in bytes, or 0 where it cannot be read (not Linux). */
+    /**
+     * MemAvailable of /proc/meminfo in bytes, less where this process's control group (cgroup v2:
+     * memory.max less memory.current) allows less; 0 where it cannot be read (not Linux).
+     */
     private static long availableMemory() {
+        long available = 0;
         try {
             for (String line : java.nio.file.Files.readAllLines(Path.of("/proc/meminfo"))) {
                 if (line.startsWith("MemAvailable:")) {
-                    return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+                    available = Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+                }
+            }
+            Path group = Path.of("/sys/fs/cgroup");
+            Path max = group.resolve("memory.max");
+            Path current = group.resolve("memory.current");
+            if (java.nio.file.Files.isReadable(max) && java.nio.file.Files.isReadable(current)) {
+                String limit = java.nio.file.Files.readString(max).trim();
+                if (!limit.equals("max")) {
+                    long room = Long.parseLong(limit) - Long.parseLong(java.nio.file.Files.readString(current).trim());
+                    available = Math.min(available, Math.max(0, room));
                 }
             }
         } catch (IOException | RuntimeException e) {
             return 0;
         }
-        return 0;
+        return available;
     }
 
     private synchronized void reopen() throws IOException {

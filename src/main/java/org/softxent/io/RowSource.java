@@ -262,11 +262,7 @@ public interface RowSource extends AutoCloseable {
 
             @Override
             public void readManyTimes() {
-                try {
-                    file.mapIfItFits();
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
+                file.mapIfItFits();
             }
 
             @Override

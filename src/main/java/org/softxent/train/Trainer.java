@@ -106,7 +106,7 @@ final class Trainer {
                     ? "streamed through the GPU's own buffers" : "held whole in memory (withStream reads them chunk "
                     + "by chunk on the CPU)"));
         }
-        long chunkFloats = o.chunkMemory() / 4;
+        long chunkFloats = Math.min(o.chunkMemory() / 4, MAX_ARRAY); // a chunk is one array
         if (fromSource) {
             // Two chunks at most (the training rows' last and the validation rows'), the rows'
             // indices and labels, and per weight L-BFGS's history (10 pairs in double) and the rest.

@@ -101,6 +101,17 @@ class NpyTest {
         try (NpyFile f = NpyFile.open(floats)) {
             assertFalse(f.map(1 << 16, 1000), "a file larger than allowed keeps to positional reads");
         }
+        String before = System.getProperty(NpyFile.MAP_PROPERTY);
+        System.setProperty(NpyFile.MAP_PROPERTY, "false");
+        try (NpyFile f = NpyFile.open(floats)) {
+            assertFalse(f.mapIfItFits(), "-D" + NpyFile.MAP_PROPERTY + "=false: never mapped");
+        } finally {
+            if (before == null) {
+                System.clearProperty(NpyFile.MAP_PROPERTY);
+            } else {
+                System.setProperty(NpyFile.MAP_PROPERTY, before);
+            }
+        }
     }
 
     @Test
