@@ -163,7 +163,14 @@ final class EndToEnd {
         if (launcher != null) {
             command.add(launcher.toString());
             builder.environment().put("JAVA_HOME", System.getProperty("java.home"));
-            builder.environment().put("SOFTXENT_CLASSPATH", classPath);
+            // The jar beside the launcher runs as a user runs it (with its class archive); any
+            // other class path (the tests', an IDE's) through SOFTXENT_CLASSPATH.
+            if (!launcher.toAbsolutePath().normalize().getParent().resolve("softxent.jar")
+                    .equals(Path.of(classPath).toAbsolutePath().normalize())) {
+                builder.environment().put("SOFTXENT_CLASSPATH", classPath);
+            } else {
+                builder.environment().remove("SOFTXENT_CLASSPATH");
+            }
             if (simulated != null) {
                 builder.environment().merge("SOFTXENT_JAVA_OPTS", "-Dsoftxent.simulatedDevice=" + simulated,
                         (mine, add) -> mine + " " + add);

@@ -145,14 +145,21 @@ class PackagedJarIT {
         Launched logged = launch(dir.resolve("softxent"), log);
         assertEquals(plain.out(), logged.out());
         String classes = Files.readString(log);
-        assertTrue(classes.contains("org.softxent.cli.Main source: shared objects file (top)"),
+        assertTrue(classes.contains("org.softxent.cli.Main source: shared objects file"),
                 "Main comes from the archive");
-        for (String jvm : new String[] {Files.readString(dir.resolve("softxent.jsa.jvm")), "/no/such/java\n"}) {
+        assertTrue(classes.contains("picocli.CommandLine source: shared objects file"),
+                "picocli's classes (class file version 49) too");
+        // The archive holds its java and its jar's place: another java, or the same jar and archive
+        // copied elsewhere, must go without it (the JVM would then share no class at all).
+        List<String> wrote = Files.readAllLines(dir.resolve("softxent.jsa.jvm"));
+        for (boolean otherJava : new boolean[] {false, true}) {
             Path copy = Files.createTempDirectory(tmp, "copy");
             Files.copy(dir.resolve("softxent"), copy.resolve("softxent"), java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
             Files.copy(JAR, copy.resolve("softxent.jar"));
             Files.copy(archive, copy.resolve("softxent.jsa"));
-            Files.writeString(copy.resolve("softxent.jsa.jvm"), jvm);
+            Files.write(copy.resolve("softxent.jsa.jvm"), otherJava
+                    ? List.of("/no/such/java", copy.toRealPath().resolve("softxent.jar").toString())
+                    : wrote);
             Path copyLog = copy.resolve("classes.txt");
             Launched r = launch(copy.resolve("softxent"), copyLog);
             assertEquals(0, r.status());
@@ -160,8 +167,9 @@ class PackagedJarIT {
             assertEquals(plain.out(), r.out());
             String loaded = Files.readString(copyLog);
             assertTrue(loaded.contains("java.lang.Object source: shared objects file"),
-                    "the JDK's shared classes still in use, written by " + jvm);
-            assertFalse(loaded.contains("source: shared objects file (top)"), "the archive's own classes not");
+                    "the JDK's shared classes still in use (" + (otherJava ? "another java" : "the jar moved") + ")");
+            assertFalse(loaded.contains("org.softxent.cli.Main source: shared objects file"),
+                    "the archive's own classes not");
         }
     }
 
