@@ -244,3 +244,32 @@ JNIEXPORT jint JNICALL Java_org_softxent_cpu_ScaleRows_moments0(
     if (pv) (*env)->ReleasePrimitiveArrayCritical(env, v, pv, JNI_ABORT);
     return n;
 }
+
+/*
+ * out[outOff + i] = in[inOff + i] as a number, for i in [0, n): bytes (int8 or uint8) and shorts
+ * (int16 or uint16) to float, exactly (every such integer is a float). For org.softxent.io.NpyFile,
+ * which reads image sets stored as uint8: a plain loop that the compiler vectorises, where the
+ * JIT of Java 17 converts one value at a time (it vectorises no conversion between sizes), which
+ * made reading a uint8 file the largest cost of training from it. Java checks every bound first.
+ */
+#define WIDEN(name, jtype, ctype)                                                                       \
+    JNIEXPORT jboolean JNICALL Java_org_softxent_cpu_ScaleRows_##name(                                 \
+            JNIEnv *env, jclass cls, jtype in, jint inOff, jfloatArray out, jint outOff, jint n) {       \
+        (void) cls;                                                                                     \
+        ctype *pi = (*env)->GetPrimitiveArrayCritical(env, in, NULL);                                   \
+        float *po = pi ? (*env)->GetPrimitiveArrayCritical(env, out, NULL) : NULL;                      \
+        if (po != NULL) {                                                                               \
+            const ctype *restrict src = pi + inOff;                                                     \
+            float *restrict dst = po + outOff;                                                          \
+            for (jint i = 0; i < n; i++) {                                                              \
+                dst[i] = (float) src[i];                                                                \
+            }                                                                                           \
+        }                                                                                               \
+        if (po) (*env)->ReleasePrimitiveArrayCritical(env, out, po, 0);                                 \
+        if (pi) (*env)->ReleasePrimitiveArrayCritical(env, in, pi, JNI_ABORT);                          \
+        return po != NULL ? JNI_TRUE : JNI_FALSE;                                                       \
+    }
+WIDEN(widenU8, jbyteArray, uint8_t)
+WIDEN(widenI8, jbyteArray, int8_t)
+WIDEN(widenU16, jshortArray, uint16_t)
+WIDEN(widenI16, jshortArray, int16_t)

@@ -48,6 +48,10 @@ import org.softxent.cuda.CudaBackends;
  * <p>An engine may be shared by several threads. Close it to release the device.
  */
 public final class Softxent implements AutoCloseable {
+    static {
+        org.softxent.backend.BackendAccess.set(Softxent::backend);
+    }
+
     private final Backend backend;
     private final String fallbackReason;
     private volatile boolean closed;

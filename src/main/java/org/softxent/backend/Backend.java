@@ -1,6 +1,7 @@
 package org.softxent.backend;
 
 import org.softxent.Device;
+import org.softxent.io.RowSource;
 
 /**
  * The contract every compute backend implements: the CPU engine, its exact reference and the CUDA engine.
@@ -46,6 +47,32 @@ public interface Backend extends AutoCloseable {
 
     /** The linear sigmoid classifier's loss and the gradients asked for; returns the loss. */
     double binaryClassifier(BinaryClassifierProblem problem);
+
+    /**
+     * Whether {@link #classifierFrom} and {@link #binaryClassifierFrom} read rows from a source here:
+     * the fast CPU engine's, which reads them block by block into buffers of its cache blocks' size,
+     * so that each row crosses memory once, as from an array. Others take arrays only.
+     */
+    default boolean readsSources() {
+        return false;
+    }
+
+    /**
+     * The classifier over the rows of {@code x} in place of {@code problem.x()} (null), which must
+     * be finite (no pass checks them): the loss and the gradients asked for, as {@link #classifier}
+     * computes them; {@code problem.gradX()} must be null. For the engines that
+     * {@link #readsSources}.
+     *
+     * @param x the rows, [problem.rows(), problem.features()]; read from several threads at once
+     */
+    default double classifierFrom(ClassifierProblem problem, RowSource x) {
+        throw new UnsupportedOperationException(description() + " reads rows from arrays only");
+    }
+
+    /** {@link #classifierFrom} for the sigmoid classifier. */
+    default double binaryClassifierFrom(BinaryClassifierProblem problem, RowSource x) {
+        throw new UnsupportedOperationException(description() + " reads rows from arrays only");
+    }
 
     /**
      * The classifier's forward pass: probabilities = softmax(X·W + b) [rows, classes] into

@@ -8,6 +8,7 @@ import org.softxent.backend.BinaryClassifierProblem;
 import org.softxent.backend.BinaryCrossEntropyProblem;
 import org.softxent.backend.Checks;
 import org.softxent.backend.ClassifierProblem;
+import org.softxent.io.RowSource;
 import org.softxent.backend.CrossEntropyProblem;
 
 /**
@@ -216,6 +217,46 @@ public final class CpuBackend implements Backend {
         }
         rejectNonFinite("targets", problem.targets(), problem.outputs(), false);
         return CpuClassifier.run(problem, fast);
+    }
+
+    /** The fast engine's: its products read each block of rows into a buffer of their own. */
+    @Override
+    public boolean readsSources() {
+        return fast;
+    }
+
+    @Override
+    public double classifierFrom(ClassifierProblem problem, RowSource x) {
+        requireReads(problem.x(), problem.gradX(), x, problem.rows(), problem.features());
+        rejectNonFinite("w", problem.w(), problem.classes(), false);
+        if (problem.b() != null) {
+            rejectNonFinite("b", problem.b(), problem.classes(), false);
+        }
+        return CpuClassifier.run(problem, fast, x);
+    }
+
+    @Override
+    public double binaryClassifierFrom(BinaryClassifierProblem problem, RowSource x) {
+        requireReads(problem.x(), problem.gradX(), x, problem.rows(), problem.features());
+        rejectNonFinite("w", problem.w(), problem.outputs(), false);
+        if (problem.b() != null) {
+            rejectNonFinite("b", problem.b(), problem.outputs(), false);
+        }
+        rejectNonFinite("targets", problem.targets(), problem.outputs(), false);
+        return CpuClassifier.run(problem, fast, x);
+    }
+
+    private void requireReads(float[] array, float[] gradX, RowSource x, int rows, int features) {
+        if (!fast) {
+            throw new UnsupportedOperationException(description() + " reads rows from arrays only");
+        }
+        if (array != null || gradX != null) {
+            throw new IllegalArgumentException("rows read from a source take no x array and give no gradX");
+        }
+        if (x.rows() != rows || x.features() != features) {
+            throw new IllegalArgumentException("the source holds " + x.rows() + " × " + x.features() + " rows, the "
+                    + "problem " + rows + " × " + features);
+        }
     }
 
     @Override

@@ -5,6 +5,7 @@ import org.softxent.BinaryCrossEntropyOptions;
 import org.softxent.Reduction;
 import org.softxent.backend.BinaryClassifierProblem;
 import org.softxent.backend.ClassifierProblem;
+import org.softxent.io.RowSource;
 
 /**
  * The linear classifiers on the CPU: logits = X·W + b, the cross-entropy of
@@ -73,13 +74,18 @@ final class CpuClassifier {
 
     /** The softmax classifier; {@code fast}: the fast engine's products, else the reference's. */
     static double run(ClassifierProblem pr, boolean fast) {
+        return run(pr, fast, null);
+    }
+
+    /** {@link #run(ClassifierProblem, boolean)} with the rows read from {@code source} when it is not null (x null). */
+    static double run(ClassifierProblem pr, boolean fast, RowSource source) {
         final int c = pr.classes();
         final Products how = Products.of(fast, pr.rows(), pr.features(), c);
         final int[] labels = pr.labels();
         final float[] rowWeights = pr.rowWeights();
         CrossEntropyRows ce = CrossEntropyRows.forLabels(labels, rowWeights, c, pr.options().crossEntropy());
         final int[] predicted = pr.predicted();
-        double lossSum = linear(how, pr.x(), pr.w(), pr.b(), pr.rows(), pr.features(), c, pr.options().reg(),
+        double lossSum = linear(how, pr.x(), source, pr.w(), pr.b(), pr.rows(), pr.features(), c, pr.options().reg(),
                 pr.gradW(), pr.gradB(), pr.gradX(), (logits, first, m, ds) ->
                         Parallel.sum(m, Parallel.rowsPerRange(c), how.byBlocks() ? 0 : (long) m * c, (from, to) -> {
                             RowSoftmax row = new RowSoftmax(c, fast);
@@ -115,7 +121,7 @@ final class CpuClassifier {
     static void linearSoftmax(float[] x, float[] w, float[] b, int n, int d, int c, float[] probsOut,
                               int[] predictedOut, boolean fast) {
         Products how = Products.of(fast, n, d, c);
-        linear(how, x, w, b, n, d, c, 0, null, null, null, (logits, first, m, ds) ->
+        linear(how, x, null, w, b, n, d, c, 0, null, null, null, (logits, first, m, ds) ->
                 Parallel.sum(m, Parallel.rowsPerRange(c), how.byBlocks() ? 0 : (long) m * c, (from, to) -> {
                     RowSoftmax row = new RowSoftmax(c, fast);
                     for (int i = from; i < to; i++) {
@@ -135,6 +141,11 @@ final class CpuClassifier {
 
     /** The linear sigmoid classifier: the same products around {@link SigmoidLoss} of each element. */
     static double run(BinaryClassifierProblem pr, boolean fast) {
+        return run(pr, fast, null);
+    }
+
+    /** {@link #run(BinaryClassifierProblem, boolean)} with the rows read from {@code source} when it is not null. */
+    static double run(BinaryClassifierProblem pr, boolean fast, RowSource source) {
         final int k = pr.outputs();
         final Products how = Products.of(fast, pr.rows(), pr.features(), k);
         final float[] targets = pr.targets();
@@ -152,7 +163,7 @@ final class CpuClassifier {
             elements = sum * k;
         }
         final double gradScale = bce.reduction() == Reduction.MEAN ? 1.0 / elements : 1.0;
-        double lossSum = linear(how, pr.x(), pr.w(), pr.b(), pr.rows(), pr.features(), k, pr.options().reg(),
+        double lossSum = linear(how, pr.x(), source, pr.w(), pr.b(), pr.rows(), pr.features(), k, pr.options().reg(),
                 pr.gradW(), pr.gradB(), pr.gradX(), (logits, first, m, ds) ->
                         Parallel.sum(m, Parallel.rowsPerRange(k), how.byBlocks() ? 0 : (long) m * k, (from, to) -> {
                             double partial = 0.0;
@@ -179,28 +190,46 @@ final class CpuClassifier {
      * The products both classifiers share, chunk by chunk: logits = X·W + b, the chunk's loss and
      * dS, then dW += Xᵀ·dS, db += Σ dS, dX = dS·Wᵀ. Returns the sum of the chunks' losses; writes
      * gradW (with 2·reg·W), gradB and gradX when they are not null.
+     *
+     * <p>The rows come from x, or, when {@code source} is not null (x null, gradX null), from the
+     * source: each block of rows read into this thread's buffer just before its products, so that
+     * it is still in cache for the second (a file's mapped pages cross memory once per call, as an
+     * array's rows do).
      */
-    private static double linear(Products how, float[] x, float[] w, float[] b, int n, int d, int c, double reg,
-                                 float[] gradW, float[] gradB, float[] gradX, ChunkLoss loss) {
+    private static double linear(Products how, float[] x, RowSource source, float[] w, float[] b, int n, int d, int c,
+                                 double reg, float[] gradW, float[] gradB, float[] gradX, ChunkLoss loss) {
         switch (how) {
             case SKINNY:
                 try (Scratch.Workspace ws = Scratch.workspace()) {
-                    return linearSkinny(ws, x, w, b, n, d, c, reg, gradW, gradB, gradX, loss);
+                    return linearSkinny(ws, x, source, w, b, n, d, c, reg, gradW, gradB, gradX, loss);
                 }
             case BLAS:
                 try (Scratch.Workspace ws = Scratch.workspace()) {
-                    return linearBlas(ws, x, w, b, n, d, c, reg, gradW, gradB, gradX, loss);
+                    return linearBlas(ws, x, source, w, b, n, d, c, reg, gradW, gradB, gradX, loss);
                 }
             default:
-                return linearExact(x, w, b, n, d, c, reg, gradW, gradB, gradX, loss);
+                return linearExact(x, source, w, b, n, d, c, reg, gradW, gradB, gradX, loss);
         }
     }
 
+    /** Rows [first, first + m) of the source into this thread's block buffer, which it returns. */
+    private static float[] readBlock(RowSource source, int first, int m, int d) {
+        float[] rows = Scratch.floats(Scratch.FLOAT_X, m * d);
+        source.read(first, m, rows, 0);
+        return rows;
+    }
+
     /** {@link #linear} with the products in double, in Java. */
-    private static double linearExact(float[] x, float[] w, float[] b, int n, int d, int c, double reg,
-                                      float[] gradW, float[] gradB, float[] gradX, ChunkLoss loss) {
+    private static double linearExact(float[] x, RowSource source, float[] w, float[] b, int n, int d, int c,
+                                      double reg, float[] gradW, float[] gradB, float[] gradX, ChunkLoss loss) {
         boolean needDs = gradW != null || gradB != null || gradX != null;
         int chunkRows = Math.max(1, Math.min(n, CHUNK_ELEMENTS / c));
+        // From a source, each chunk's rows are read into one array of at most 16 MiB.
+        float[] xs = null;
+        if (source != null) {
+            chunkRows = Math.max(1, Math.min(chunkRows, BLAS_CHUNK_ELEMENTS / d));
+            xs = new float[chunkRows * d];
+        }
         double[] logits = new double[chunkRows * c];
         float[] ds = needDs ? new float[chunkRows * c] : null;
         double[] dW = gradW != null ? new double[d * c] : null;
@@ -211,6 +240,12 @@ final class CpuClassifier {
         for (int r0 = 0; r0 < n; r0 += chunkRows) {
             final int first = r0;
             final int m = Math.min(chunkRows, n - r0);
+            // The chunk's rows: x's from their place, or the source's read into xs from its start.
+            final float[] xa = source == null ? x : xs;
+            final int base = source == null ? first * d : 0;
+            if (source != null) {
+                source.read(first, m, xs, 0);
+            }
 
             // logits = X[chunk]·W + b, kept in double.
             Parallel.forEach(m, TILE, (long) m * d * c, (from, to) -> {
@@ -219,7 +254,7 @@ final class CpuClassifier {
                         logits[i * c + j] = b == null ? 0.0 : b[j];
                     }
                 }
-                multiplyAdd(x, (first + from) * d, d, 1, to - from, d, w, c, logits, from * c);
+                multiplyAdd(xa, base + from * d, d, 1, to - from, d, w, c, logits, from * c);
             });
 
             lossSum += loss.apply(logits, first, m, ds);
@@ -227,7 +262,7 @@ final class CpuClassifier {
             if (dW != null) {
                 // dW[k, :] += Σ_i X[i, k]·dS[i, :]; each task owns a band of rows of dW.
                 Parallel.forEach(d, TILE, (long) m * d * c, (from, to) ->
-                        multiplyAdd(x, first * d + from, 1, d, to - from, m, ds, c, dW, from * c));
+                        multiplyAdd(xa, base + from, 1, d, to - from, m, ds, c, dW, from * c));
             }
             if (db != null) {
                 for (int i = 0; i < m; i++) {
@@ -286,8 +321,9 @@ final class CpuClassifier {
      * times slower.) Blocks and bands are sized from the shape alone, and the blocks' losses and
      * db are added in block order, so a machine gives the same bits whatever its thread count.
      */
-    private static double linearBlas(Scratch.Workspace ws, float[] x, float[] w, float[] b, int n, int d, int c,
-                                     double reg, float[] gradW, float[] gradB, float[] gradX, ChunkLoss loss) {
+    private static double linearBlas(Scratch.Workspace ws, float[] x, RowSource source, float[] w, float[] b, int n,
+                                     int d, int c, double reg, float[] gradW, float[] gradB, float[] gradX,
+                                     ChunkLoss loss) {
         boolean needDs = gradW != null || gradB != null || gradX != null;
         int blockRows = Math.max(16, BLAS_BLOCK_ELEMENTS / Math.max(d, c));
         int chunkRows = Math.max(1, BLAS_CHUNK_ELEMENTS / Math.max(d, c)) / blockRows * blockRows;
@@ -331,7 +367,11 @@ final class CpuClassifier {
                     int mb = Math.min(blockRows, m - i0);
                     FloatPointer xb = xcf.getPointer((long) i0 * d);
                     FloatPointer sb = dscf.getPointer((long) i0 * c);
-                    xb.put(x, (first + i0) * d, mb * d);
+                    if (source == null) {
+                        xb.put(x, (first + i0) * d, mb * d);
+                    } else {
+                        xb.put(readBlock(source, first + i0, mb, d), 0, mb * d);
+                    }
                     Blas.gemm(mb, c, d, xb, wnf, false, 0f, sb);
                     // Per-thread buffers: fresh arrays of a block's size cost more to zero than to fill.
                     float[] logitsF = Scratch.floats(Scratch.FLOAT_LOGITS, mb * c);
@@ -465,8 +505,9 @@ final class CpuClassifier {
      * db and dX = dS·Wᵀ. The tasks' losses, db and dW partials are added in task order, in double:
      * the same bits whatever the thread count.
      */
-    private static double linearSkinny(Scratch.Workspace ws, float[] x, float[] w, float[] b, int n, int d, int c,
-                                       double reg, float[] gradW, float[] gradB, float[] gradX, ChunkLoss loss) {
+    private static double linearSkinny(Scratch.Workspace ws, float[] x, RowSource source, float[] w, float[] b, int n,
+                                       int d, int c, double reg, float[] gradW, float[] gradB, float[] gradX,
+                                       ChunkLoss loss) {
         boolean needDs = gradW != null || gradB != null || gradX != null;
         float[] wT = transpose(w, d, c, ws.weightsT(d * c));
         int blockRows = SkinnyProducts.blockRows(d);
@@ -494,8 +535,10 @@ final class CpuClassifier {
                 }
                 for (int i0 = r0; i0 < r1; i0 += blockRows) {
                     int mb = Math.min(blockRows, r1 - i0);
+                    float[] xa = source == null ? x : readBlock(source, i0, mb, d);
+                    int at = source == null ? i0 * d : 0;
                     float[] logitsF = Scratch.floats(Scratch.FLOAT_LOGITS, mb * c);
-                    SkinnyProducts.logits(x, i0 * d, mb, d, wT, c, logitsF, 0);
+                    SkinnyProducts.logits(xa, at, mb, d, wT, c, logitsF, 0);
                     double[] logits = widen(logitsF, mb, c, b, i0);
                     float[] ds = needDs ? Scratch.floats(Scratch.FLOAT_DS, mb * c) : null;
                     sum += loss.apply(logits, i0, mb, ds);
@@ -503,7 +546,7 @@ final class CpuClassifier {
                         continue;
                     }
                     if (partials != null) {
-                        SkinnyProducts.weightGradient(x, i0 * d, mb, d, ds, 0, c, partials[q], i0 != r0);
+                        SkinnyProducts.weightGradient(xa, at, mb, d, ds, 0, c, partials[q], i0 != r0);
                     }
                     if (taskDb != null) {
                         double[] part = taskDb[q];

@@ -70,6 +70,41 @@ public final class ScaleRows {
         return moments0(v, vOff, rows, d, keep, keepOff, sum, squares, check);
     }
 
+    /**
+     * out[outOff + i] = in[inOff + i] as a number (unsigned: in[·] &amp; 0xff) for i in [0, n),
+     * exactly; returns false, writing nothing, where the native library is not loaded (the caller's
+     * own loop then converts them). For {@code org.softxent.io.NpyFile}'s uint8 and int8 data: Java
+     * 17's JIT converts such a loop one value at a time.
+     *
+     * @throws IndexOutOfBoundsException when a range is outside its array
+     */
+    public static boolean widen(byte[] in, int inOff, float[] out, int outOff, int n, boolean unsigned) {
+        Objects.checkFromIndexSize(inOff, n, in.length);
+        Objects.checkFromIndexSize(outOff, n, out.length);
+        if (!Native.USABLE || n == 0) {
+            return n == 0;
+        }
+        return unsigned ? widenU8(in, inOff, out, outOff, n) : widenI8(in, inOff, out, outOff, n);
+    }
+
+    /** {@link #widen(byte[], int, float[], int, int, boolean)} for uint16 and int16 data. */
+    public static boolean widen(short[] in, int inOff, float[] out, int outOff, int n, boolean unsigned) {
+        Objects.checkFromIndexSize(inOff, n, in.length);
+        Objects.checkFromIndexSize(outOff, n, out.length);
+        if (!Native.USABLE || n == 0) {
+            return n == 0;
+        }
+        return unsigned ? widenU16(in, inOff, out, outOff, n) : widenI16(in, inOff, out, outOff, n);
+    }
+
+    private static native boolean widenU8(byte[] in, int inOff, float[] out, int outOff, int n);
+
+    private static native boolean widenI8(byte[] in, int inOff, float[] out, int outOff, int n);
+
+    private static native boolean widenU16(short[] in, int inOff, float[] out, int outOff, int n);
+
+    private static native boolean widenI16(short[] in, int inOff, float[] out, int outOff, int n);
+
     /** Whether the library loaded (asked once, at the first call). */
     private static final class Native {
         static final boolean USABLE = SkinnyProducts.whyNot() == null;

@@ -18,9 +18,11 @@ final class Scratch {
     static final int FLOAT_LOGITS = 0;
     /** The float slot of a block's dS. */
     static final int FLOAT_DS = 1;
+    /** The float slot of a block's rows read from a source. */
+    static final int FLOAT_X = 2;
 
     private static final ThreadLocal<double[][]> BUFFERS = ThreadLocal.withInitial(() -> new double[4][0]);
-    private static final ThreadLocal<float[][]> FLOATS = ThreadLocal.withInitial(() -> new float[2][0]);
+    private static final ThreadLocal<float[][]> FLOATS = ThreadLocal.withInitial(() -> new float[3][0]);
 
     private Scratch() {
     }

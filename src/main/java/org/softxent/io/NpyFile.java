@@ -6,6 +6,7 @@ import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import org.softxent.cpu.ScaleRows;
 
 /**
  * A .npy file of any size, read in pieces and converted as it is read: the data sets' reader.
@@ -140,13 +141,19 @@ public final class NpyFile implements AutoCloseable {
                     case 'u', 'b' -> {
                         switch (item) {
                             case 1 -> {
-                                for (int i = 0; i < n; i++) {
-                                    dst[at + i] = b.get(i) & 0xff;
+                                byte[] v = bytes(b, n);
+                                if (!ScaleRows.widen(v, 0, dst, at, n, true)) {
+                                    for (int i = 0; i < n; i++) {
+                                        dst[at + i] = v[i] & 0xff;
+                                    }
                                 }
                             }
                             case 2 -> {
-                                for (int i = 0; i < n; i++) {
-                                    dst[at + i] = b.getShort(i * 2) & 0xffff;
+                                short[] v = shorts(b, n);
+                                if (!ScaleRows.widen(v, 0, dst, at, n, true)) {
+                                    for (int i = 0; i < n; i++) {
+                                        dst[at + i] = v[i] & 0xffff;
+                                    }
                                 }
                             }
                             case 4 -> {
@@ -165,13 +172,19 @@ public final class NpyFile implements AutoCloseable {
                     default -> {
                         switch (item) {
                             case 1 -> {
-                                for (int i = 0; i < n; i++) {
-                                    dst[at + i] = b.get(i);
+                                byte[] v = bytes(b, n);
+                                if (!ScaleRows.widen(v, 0, dst, at, n, false)) {
+                                    for (int i = 0; i < n; i++) {
+                                        dst[at + i] = v[i];
+                                    }
                                 }
                             }
                             case 2 -> {
-                                for (int i = 0; i < n; i++) {
-                                    dst[at + i] = b.getShort(i * 2);
+                                short[] v = shorts(b, n);
+                                if (!ScaleRows.widen(v, 0, dst, at, n, false)) {
+                                    for (int i = 0; i < n; i++) {
+                                        dst[at + i] = v[i];
+                                    }
                                 }
                             }
                             case 4 -> {
@@ -267,6 +280,26 @@ public final class NpyFile implements AutoCloseable {
     private static int piece(long element, long left, int item) {
         return (int) Math.min(left, WINDOW / item);
     }
+
+    /**
+     * The n bytes of b, copied in bulk into this thread's array: a loop over a plain array converts
+     * them several times faster than one that asks a (mapped) buffer for each byte.
+     */
+    private static byte[] bytes(ByteBuffer b, int n) {
+        byte[] v = BYTES.get();
+        b.get(0, v, 0, n);
+        return v;
+    }
+
+    /** The n shorts of b in its byte order, as {@link #bytes}. */
+    private static short[] shorts(ByteBuffer b, int n) {
+        short[] v = SHORTS.get();
+        b.asShortBuffer().get(0, v, 0, n);
+        return v;
+    }
+
+    private static final ThreadLocal<byte[]> BYTES = ThreadLocal.withInitial(() -> new byte[(int) WINDOW]);
+    private static final ThreadLocal<short[]> SHORTS = ThreadLocal.withInitial(() -> new short[(int) WINDOW / 2]);
 
     /** Each thread's buffer for positional reads. */
     private static final ThreadLocal<ByteBuffer> BUFFER =

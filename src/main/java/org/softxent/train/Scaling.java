@@ -257,6 +257,55 @@ record Scaling(float[] mean, float[] scale, int[] constant) {
     }
 
     /**
+     * The rows {@code indices} (ascending) of x, scaled as they are read: a source [indices.length,
+     * features] that reads x only when asked, each read on the caller's thread into the caller's
+     * array (safe from several threads at once), as {@link #applyInto} computes them. For an engine
+     * that reads its blocks of rows itself ({@link org.softxent.backend.Backend#readsSources}).
+     * Known finite: x's rows were checked when the statistics were learnt.
+     */
+    RowSource view(RowSource x, int[] indices) {
+        int features = x.features();
+        return new RowSource() {
+            @Override
+            public long rows() {
+                return indices.length;
+            }
+
+            @Override
+            public int features() {
+                return features;
+            }
+
+            @Override
+            public void read(long first, int count, float[] dst, int offset) {
+                int from = Math.toIntExact(first);
+                java.util.Objects.checkFromIndexSize(from, count, indices.length);
+                java.util.Objects.checkFromIndexSize(offset, Math.multiplyExact(count, features), dst.length);
+                float[] rows = block(x, indices, from, from + count);
+                if (ScaleRows.scale(rows, 0, dst, offset, count, features, mean, scale)) {
+                    return;
+                }
+                for (int i = 0; i < count; i++) {
+                    int at = offset + i * features;
+                    for (int q = 0; q < features; q++) {
+                        dst[at + q] = (float) (((double) rows[i * features + q] - mean[q]) / scale[q]);
+                    }
+                }
+            }
+
+            @Override
+            public String where(long row) {
+                return x.where(indices[Math.toIntExact(row)]);
+            }
+
+            @Override
+            public boolean knownFinite() {
+                return true;
+            }
+        };
+    }
+
+    /**
      * Checks every value of x finite, in parallel.
      *
      * @throws NonFiniteFeatureException naming the first NaN or infinity

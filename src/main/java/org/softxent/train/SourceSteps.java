@@ -7,6 +7,10 @@ import org.softxent.BinaryClassifierOptions;
 import org.softxent.ClassifierOptions;
 import org.softxent.Reduction;
 import org.softxent.Softxent;
+import org.softxent.backend.Backend;
+import org.softxent.backend.BackendAccess;
+import org.softxent.backend.BinaryClassifierProblem;
+import org.softxent.backend.ClassifierProblem;
 import org.softxent.io.RowSource;
 
 /**
@@ -28,6 +32,13 @@ import org.softxent.io.RowSource;
  *       classes (shuffle such a file once, or use L-BFGS, which sees every row each step).</li>
  *   <li>The validation pass streams the validation rows the same way.</li>
  * </ul>
+ *
+ * <p>On an engine that reads its blocks of rows itself ({@link Backend#readsSources}: the fast CPU
+ * engine), the objective and the validation pass are each one call over a scaled view of the rows
+ * ({@link Scaling#view}): the engine reads and scales each block of rows into a buffer of its cache
+ * block's size just before its products, so the rows cross memory once per pass, as from an array,
+ * instead of being written to a chunk and read back. SGD takes its minibatches from chunks either
+ * way.
  */
 final class SourceSteps implements Steps {
     private final Softxent sx;
@@ -38,7 +49,7 @@ final class SourceSteps implements Steps {
     private final RowSource validationSource;
     private final int[] validationRows;
     private final int chunkRows;
-    /** A chunk's rows, labels, targets and predictions, exactly its size (the engines take no longer arrays). */
+    /** A chunk's rows, labels, targets and predictions, exactly its size (the engines take no longer arrays); made when first needed. */
     private Chunk full;
     private Chunk tail;
     private Chunk validationTail;
@@ -54,6 +65,14 @@ final class SourceSteps implements Steps {
     private final SgdWeights sgd;
     private Chunk minibatch;
     private Chunk lastMinibatch;
+    // An engine that reads the rows itself, or null, with the scaled views of the rows and the
+    // passes' predictions (and the validation rows' 0/1 targets for the binary classifier).
+    private final Backend reader;
+    private final RowSource trainView;
+    private final RowSource validationView;
+    private final int[] predicted;
+    private final int[] validationPredicted;
+    private final float[] validationTargets;
 
     /**
      * @param p               the labels (and targets) of the kept rows, the options; its x is not used
@@ -84,7 +103,6 @@ final class SourceSteps implements Steps {
         int perBatch = Math.min(batch, Math.max(1, p.rows()));
         long whole = Math.max(1, chunkFloats / d / perBatch) * perBatch;
         this.chunkRows = (int) Math.max(1, Math.min(most, whole));
-        this.full = new Chunk(chunkRows, d, p.logistic());
         int size = d * p.outputs();
         this.cgw = new float[size];
         this.cgb = new float[p.outputs()];
@@ -109,6 +127,14 @@ final class SourceSteps implements Steps {
         this.batch = Math.min(batch, Math.max(1, p.rows()));
         this.sgd = new SgdWeights(size, p.outputs(), momentum);
         this.minibatch = new Chunk(this.batch, d, p.logistic());
+        Backend backend = BackendAccess.of(sx);
+        this.reader = backend.readsSources() ? backend : null;
+        this.trainView = reader == null ? null : scaling.view(x, kept);
+        this.validationView = reader == null || validationRows.length == 0 ? null
+                : scaling.view(validationSource, validationRows);
+        this.predicted = reader == null ? null : new int[p.rows()];
+        this.validationPredicted = validationView == null ? null : new int[validationRows.length];
+        this.validationTargets = validationView == null || !p.logistic() ? null : p.validationTargets();
     }
 
     /** m rows' arrays, exactly m long: x [m, features], labels, targets (binary only), predictions. */
@@ -124,6 +150,9 @@ final class SourceSteps implements Steps {
      */
     private Chunk chunk(int m, boolean validation) {
         if (m == chunkRows) {
+            if (full == null) {
+                full = new Chunk(chunkRows, p.features(), p.logistic());
+            }
             return full;
         }
         Chunk last = validation ? validationTail : tail;
@@ -176,7 +205,22 @@ final class SourceSteps implements Steps {
         Arrays.fill(sumB, 0);
         double loss = 0;
         long right = 0;
-        for (int from = 0; from < p.rows(); from += chunkRows) {
+        if (reader != null) {
+            int n = p.rows();
+            loss = p.logistic()
+                    ? reader.binaryClassifierFrom(new BinaryClassifierProblem(null, w, b, p.targets(), null, n,
+                            p.features(), 1, binarySumOptions, cgw, cgb, null, predicted), trainView)
+                    : reader.classifierFrom(new ClassifierProblem(null, w, b, p.labels(), null, n, p.features(),
+                            p.outputs(), sumOptions, cgw, cgb, null, predicted), trainView);
+            for (int i = 0; i < sumW.length; i++) {
+                sumW[i] = cgw[i];
+            }
+            for (int j = 0; j < sumB.length; j++) {
+                sumB[j] = cgb[j];
+            }
+            right = Problem.correct(predicted, p.labels(), 0, n);
+        }
+        for (int from = 0; reader == null && from < p.rows(); from += chunkRows) {
             int m = Math.min(chunkRows, p.rows() - from);
             Chunk c = load(from, m);
             loss += sums(c, w, b);
@@ -287,6 +331,14 @@ final class SourceSteps implements Steps {
         if (n == 0) {
             return null;
         }
+        if (validationView != null) {
+            double loss = p.logistic()
+                    ? reader.binaryClassifierFrom(new BinaryClassifierProblem(null, w, b, validationTargets, null, n,
+                            p.features(), 1, VALIDATION_BINARY, null, null, null, validationPredicted), validationView)
+                    : reader.classifierFrom(new ClassifierProblem(null, w, b, p.yv(), null, n, p.features(),
+                            p.outputs(), VALIDATION, null, null, null, validationPredicted), validationView);
+            return new Pass(loss / n, Problem.correct(validationPredicted, p.yv(), 0, n));
+        }
         double loss = 0;
         long right = 0;
         for (int from = 0; from < n; from += chunkRows) {
@@ -318,7 +370,8 @@ final class SourceSteps implements Steps {
 
     @Override
     public String description() {
-        return sx.description() + "; the rows read from their source " + chunkRows + " at a time";
+        return sx.description() + "; the rows read from their source " + chunkRows + " at a time"
+                + (reader != null ? " for SGD, block by block by the engine for L-BFGS and validation" : "");
     }
 
     @Override

@@ -109,9 +109,10 @@ final class Trainer {
         long chunkFloats = Math.min(o.chunkMemory() / 4, MAX_ARRAY); // a chunk is one array
         if (fromSource) {
             // Two chunks at most (the training rows' last and the validation rows'), the rows'
-            // indices and labels, and per weight L-BFGS's history (10 pairs in double) and the rest.
+            // indices, labels, targets and predictions, and per weight L-BFGS's history (10 pairs in
+            // double) and the rest.
             long chunk = Math.min(chunkFloats, (long) features * Math.max(n, validationRows.length));
-            long need = 2 * 4L * chunk + 16L * (n + validationRows.length)
+            long need = 2 * 4L * chunk + 20L * (n + validationRows.length)
                     + 200L * features * Math.max(2, classCount);
             if (need > free) {
                 throw new IllegalArgumentException("training reads its " + n + " × " + features + " rows chunk by chunk "

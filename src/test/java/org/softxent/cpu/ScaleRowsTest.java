@@ -43,6 +43,48 @@ class ScaleRowsTest {
                 () -> ScaleRows.scale(new float[10], 0, new float[9], 0, 5, 2, new float[2], new float[2]));
     }
 
+    /** Bytes and shorts, signed and unsigned, over their whole range, to floats as Java converts them. */
+    @Test
+    void widensEveryByteAndShortExactly() {
+        Assumptions.assumeTrue(SkinnyProducts.whyNot() == null, "the CPU products' library is not loaded");
+        Rng rng = Rng.fresh();
+        for (int n : new int[] {0, 1, 7, 15, 16, 17, 63, 1000, 65536 + 3}) {
+            int inOff = rng.nextInt(0, 9);
+            int outOff = rng.nextInt(0, 9);
+            byte[] bytes = new byte[inOff + n];
+            short[] shorts = new short[inOff + n];
+            for (int i = 0; i < bytes.length; i++) {
+                bytes[i] = (byte) rng.nextInt(-128, 128);
+                shorts[i] = (short) rng.nextInt(-32768, 32768);
+            }
+            for (int i = 0; i < Math.min(n, 256); i++) { // every byte value, the extremes of shorts
+                bytes[inOff + i] = (byte) i;
+                shorts[inOff + i] = (short) (i % 2 == 0 ? 0x8000 + i / 2 : 0x7fff - i / 2);
+            }
+            for (boolean unsigned : new boolean[] {false, true}) {
+                float[] out = new float[outOff + n + 2];
+                float[] outShorts = new float[outOff + n + 2];
+                java.util.Arrays.fill(out, -0.5f);
+                java.util.Arrays.fill(outShorts, -0.5f);
+                assertTrue(ScaleRows.widen(bytes, inOff, out, outOff, n, unsigned));
+                assertTrue(ScaleRows.widen(shorts, inOff, outShorts, outOff, n, unsigned));
+                for (int i = 0; i < out.length; i++) {
+                    int k = i - outOff;
+                    boolean in = k >= 0 && k < n;
+                    float want = !in ? -0.5f : unsigned ? bytes[inOff + k] & 0xff : bytes[inOff + k];
+                    float wantShort = !in ? -0.5f : unsigned ? shorts[inOff + k] & 0xffff : shorts[inOff + k];
+                    assertEquals(want, out[i], "byte " + k + " of " + n + (unsigned ? " unsigned " : " signed ") + rng);
+                    assertEquals(wantShort, outShorts[i], "short " + k + " of " + n + (unsigned ? " unsigned " : " signed ")
+                            + rng);
+                }
+            }
+        }
+        assertThrows(IndexOutOfBoundsException.class,
+                () -> ScaleRows.widen(new byte[10], 2, new float[10], 0, 9, true));
+        assertThrows(IndexOutOfBoundsException.class,
+                () -> ScaleRows.widen(new short[10], 0, new float[10], 2, 9, false));
+    }
+
     @Test
     void theStatisticsHaveTheBitsOfTheJavaLoop() {
         Assumptions.assumeTrue(SkinnyProducts.whyNot() == null, "the CPU products' library is not loaded");
