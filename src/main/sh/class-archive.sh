@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Writes target/softxent.jsa, the class-data archive the launcher (target/softxent) hands the JVM:
-# the classes a `train` loads (the JDK's, picocli's and softxent's), already parsed and verified,
+# the classes a `train` loads (the JDK's, picocli's and softxent's) and those of the JDK's own
+# archive (its lib/classlist: what other commands load), already parsed and verified,
 # so that a command starts sooner. Run by the Maven build (package), after the jar: it trains once
 # on the digits set of the test resources with -XX:DumpLoadedClassList, dumps those classes into a
 # static archive (-Xshare:dump), then checks that the JVM maps it.
@@ -26,6 +27,7 @@ jar=$(readlink -f "$target/softxent.jar")
 if "$java" -XX:DumpLoadedClassList="$work/classes.lst" -jar "$jar" \
     train --data "$project/src/test/resources/data/digits.csv.gz" --device cpu --out "$work/model" \
     >"$work/log" 2>&1 && [ -s "$work/classes.lst" ] \
+    && { [ ! -f "$2/lib/classlist" ] || cat "$2/lib/classlist" >>"$work/classes.lst"; } \
     && "$java" -Xshare:dump -XX:SharedClassListFile="$work/classes.lst" -XX:SharedArchiveFile="$archive" \
         -cp "$jar" >>"$work/log" 2>&1 && [ -s "$archive" ] \
     && "$java" -Xshare:on -XX:SharedArchiveFile="$archive" -jar "$jar" --version >>"$work/log" 2>&1 \

@@ -15,13 +15,22 @@ public final class BackendAccess {
     private BackendAccess() {
     }
 
-    /** Set once, by {@link Softxent}'s class initialisation. */
+    /**
+     * Set once, by {@link Softxent}'s class initialisation.
+     *
+     * @throws IllegalStateException when called from elsewhere, or again
+     */
     public static void set(Function<Softxent, Backend> f) {
         Objects.requireNonNull(f, "f");
-        if (access != null) {
-            throw new IllegalStateException("the access is set once");
+        if (StackWalker.getInstance(StackWalker.Option.RETAIN_CLASS_REFERENCE).getCallerClass() != Softxent.class) {
+            throw new IllegalStateException("only Softxent sets the access to its backends");
         }
-        access = f;
+        synchronized (BackendAccess.class) {
+            if (access != null) {
+                throw new IllegalStateException("the access is set once");
+            }
+            access = f;
+        }
     }
 
     /**

@@ -87,7 +87,10 @@ public final class ScaleRows {
         return unsigned ? widenU8(in, inOff, out, outOff, n) : widenI8(in, inOff, out, outOff, n);
     }
 
-    /** {@link #widen(byte[], int, float[], int, int, boolean)} for uint16 and int16 data. */
+    /**
+     * {@link #widen(byte[], int, float[], int, int, boolean)} for uint16 and int16 data (unsigned:
+     * in[·] &amp; 0xffff).
+     */
     public static boolean widen(short[] in, int inOff, float[] out, int outOff, int n, boolean unsigned) {
         Objects.checkFromIndexSize(inOff, n, in.length);
         Objects.checkFromIndexSize(outOff, n, out.length);

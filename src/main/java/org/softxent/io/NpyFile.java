@@ -287,6 +287,10 @@ public final class NpyFile implements AutoCloseable {
      */
     private static byte[] bytes(ByteBuffer b, int n) {
         byte[] v = BYTES.get();
+        if (v.length < n) {
+            v = new byte[n];
+            BYTES.set(v);
+        }
         b.get(0, v, 0, n);
         return v;
     }
@@ -294,12 +298,17 @@ public final class NpyFile implements AutoCloseable {
     /** The n shorts of b in its byte order, as {@link #bytes}. */
     private static short[] shorts(ByteBuffer b, int n) {
         short[] v = SHORTS.get();
+        if (v.length < n) {
+            v = new short[n];
+            SHORTS.set(v);
+        }
         b.asShortBuffer().get(0, v, 0, n);
         return v;
     }
 
-    private static final ThreadLocal<byte[]> BYTES = ThreadLocal.withInitial(() -> new byte[(int) WINDOW]);
-    private static final ThreadLocal<short[]> SHORTS = ThreadLocal.withInitial(() -> new short[(int) WINDOW / 2]);
+    /** Each thread's arrays for {@link #bytes} and {@link #shorts}: as long as its longest read (a window at most). */
+    private static final ThreadLocal<byte[]> BYTES = ThreadLocal.withInitial(() -> new byte[0]);
+    private static final ThreadLocal<short[]> SHORTS = ThreadLocal.withInitial(() -> new short[0]);
 
     /** Each thread's buffer for positional reads. */
     private static final ThreadLocal<ByteBuffer> BUFFER =

@@ -17,8 +17,9 @@ import org.softxent.io.RowSource;
  * The training arithmetic on the host over rows read from their source chunk by chunk and scaled
  * as they are read, never held whole: for a set larger than the heap (a .npy of any size read
  * through {@link org.softxent.io.NpyFile}), or when asked ({@link TrainingOptions#withStream}).
- * What is held: the training and validation rows' indices and labels (an int each), one chunk of
- * scaled rows, and the weights' sums.
+ * What is held: the training and validation rows' indices, labels and predictions (an int each),
+ * one chunk of scaled rows (where the engine does not read the rows itself, and for SGD), and the
+ * weights' sums; an engine that reads the rows itself holds a block of them per thread.
  *
  * <ul>
  *   <li>The objective: each chunk's loss and gradients as sums (reduction sum, no L2) through the

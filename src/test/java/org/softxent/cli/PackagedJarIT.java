@@ -128,9 +128,11 @@ class PackagedJarIT {
 
     /**
      * The class archive the build writes beside the jar is used by the launcher (its classes come
-     * from it); beside a copy of the jar (not the one it was written for) the JVM goes without its
-     * top layer, and an archive another java wrote is not handed over at all: either way no word on
-     * standard error, the same output, and the JDK's own shared classes still in use.
+     * from it, picocli's included); it is not handed over where the JVM could not map it and would
+     * then share no class at all: beside a copy of the jar elsewhere, to another java, from an old
+     * one-line record, to a jar rebuilt since, to a JVM without compressed pointers (a heap of 32
+     * GiB or more). Either way no word on standard error, the same output, and the JDK's own shared
+     * classes still in use.
      */
     @Test
     void theLauncherUsesTheClassArchiveAndGoesQuietlyWithoutOne() throws Exception {
@@ -139,52 +141,81 @@ class PackagedJarIT {
         Assumptions.assumeTrue(Files.isRegularFile(archive) && Files.isRegularFile(dir.resolve("softxent.jsa.jvm")),
                 "the build wrote no class archive (it says why)");
         Path log = tmp.resolve("classes.txt");
-        Launched plain = launch(dir.resolve("softxent"), null);
+        Launched plain = launch(dir.resolve("softxent"), null, "");
         assertEquals(0, plain.status());
         assertEquals("", plain.err());
-        Launched logged = launch(dir.resolve("softxent"), log);
+        Launched logged = launch(dir.resolve("softxent"), log, "");
         assertEquals(plain.out(), logged.out());
         String classes = Files.readString(log);
         assertTrue(classes.contains("org.softxent.cli.Main source: shared objects file"),
                 "Main comes from the archive");
         assertTrue(classes.contains("picocli.CommandLine source: shared objects file"),
                 "picocli's classes (class file version 49) too");
-        // The archive holds its java and its jar's place: another java, or the same jar and archive
-        // copied elsewhere, must go without it (the JVM would then share no class at all).
+        // A copy of the launcher and the jar elsewhere, with an archive of its own (of the classes
+        // --version loads), written by the same java: the launcher hands it over...
         List<String> wrote = Files.readAllLines(dir.resolve("softxent.jsa.jvm"));
-        for (boolean otherJava : new boolean[] {false, true}) {
-            Path copy = Files.createTempDirectory(tmp, "copy");
-            Files.copy(dir.resolve("softxent"), copy.resolve("softxent"), java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
-            Files.copy(JAR, copy.resolve("softxent.jar"));
-            Files.copy(archive, copy.resolve("softxent.jsa"));
-            Files.write(copy.resolve("softxent.jsa.jvm"), otherJava
-                    ? List.of("/no/such/java", copy.toRealPath().resolve("softxent.jar").toString())
-                    : wrote);
-            Path copyLog = copy.resolve("classes.txt");
-            Launched r = launch(copy.resolve("softxent"), copyLog);
-            assertEquals(0, r.status());
-            assertEquals("", r.err(), "nothing said of the archive");
-            assertEquals(plain.out(), r.out());
-            String loaded = Files.readString(copyLog);
-            assertTrue(loaded.contains("java.lang.Object source: shared objects file"),
-                    "the JDK's shared classes still in use (" + (otherJava ? "another java" : "the jar moved") + ")");
-            assertFalse(loaded.contains("org.softxent.cli.Main source: shared objects file"),
-                    "the archive's own classes not");
-        }
+        Path copy = Files.createTempDirectory(tmp, "copy").toRealPath();
+        Files.copy(dir.resolve("softxent"), copy.resolve("softxent"), java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+        Files.copy(JAR, copy.resolve("softxent.jar"));
+        String jar = copy.resolve("softxent.jar").toString();
+        runQuietly(wrote.get(0), "-XX:DumpLoadedClassList=" + copy.resolve("classes.lst"), "-jar", jar, "--version");
+        runQuietly(wrote.get(0), "-Xshare:dump", "-XX:SharedClassListFile=" + copy.resolve("classes.lst"),
+                "-XX:SharedArchiveFile=" + copy.resolve("softxent.jsa"), "-cp", jar);
+        Path record = copy.resolve("softxent.jsa.jvm");
+        Files.write(record, List.of(wrote.get(0), jar));
+        assertTrue(launched(copy, "", "served").contains("org.softxent.cli.Main source: shared objects file"),
+                "the copy's own archive serves it");
+        // ... but not where the JVM could not map it and would then share no class at all.
+        Files.write(record, List.of("/no/such/java", jar));
+        assertWithout(launched(copy, "", "another java"), "another java");
+        Files.write(record, List.of(wrote.get(0)));
+        assertWithout(launched(copy, "", "an old record"), "an old record");
+        Files.write(record, wrote);
+        assertWithout(launched(copy, "", "the jar moved"), "the jar moved");
+        Files.write(record, List.of(wrote.get(0), jar));
+        assertWithout(launched(copy, "-Xmx32g", "a heap of 32 GiB"), "a heap of 32 GiB");
+        assertWithout(launched(copy, "-XX:-UseCompressedOops", "wide pointers"), "wide pointers");
+        Files.setLastModifiedTime(copy.resolve("softxent.jar"), java.nio.file.attribute.FileTime.fromMillis(
+                Files.getLastModifiedTime(copy.resolve("softxent.jsa")).toMillis() + 60_000));
+        assertWithout(launched(copy, "", "a jar rebuilt since"), "a jar rebuilt since");
+    }
+
+    /** The copy's launcher's --version with JVM flags {@code more}: its class-loading log, the output checked. */
+    private String launched(Path copy, String more, String why) throws Exception {
+        Path log = Files.createTempFile(tmp, "classes", ".txt");
+        Launched r = launch(copy.resolve("softxent"), log, more);
+        assertEquals(0, r.status(), why);
+        assertEquals("", r.err(), "nothing said of the archive: " + why);
+        assertTrue(r.out().startsWith("softxent "), why + ": " + r.out());
+        return Files.readString(log);
+    }
+
+    private static void assertWithout(String loaded, String why) {
+        assertTrue(loaded.contains("java.lang.Object source: shared objects file"),
+                "the JDK's shared classes still in use: " + why);
+        assertFalse(loaded.contains("org.softxent.cli.Main source: shared objects file"),
+                "the archive's own classes not: " + why);
+    }
+
+    /** Runs a command to its end, quietly; fails the test on a non-zero status. */
+    private void runQuietly(String... command) throws Exception {
+        Path output = Files.createTempFile(tmp, "run", ".txt");
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile()).start();
+        assertTrue(p.waitFor(2, TimeUnit.MINUTES), "finished: " + String.join(" ", command));
+        assertEquals(0, p.exitValue(), String.join(" ", command) + ": " + Files.readString(output));
     }
 
     private record Launched(int status, String out, String err) {
     }
 
-    /** The launcher's --version, its class loading logged to {@code log} when not null. */
-    private Launched launch(Path launcher, Path log) throws Exception {
+    /** The launcher's --version, its class loading logged to {@code log} when not null, with JVM flags {@code more}. */
+    private Launched launch(Path launcher, Path log, String more) throws Exception {
         Path out = Files.createTempFile(tmp, "out", ".txt");
         Path err = Files.createTempFile(tmp, "err", ".txt");
         ProcessBuilder b = new ProcessBuilder(launcher.toString(), "--version").redirectOutput(out.toFile())
                 .redirectError(err.toFile());
-        if (log != null) {
-            b.environment().put("SOFTXENT_JAVA_OPTS", "-Xlog:class+load=info:file=" + log);
-        }
+        b.environment().put("SOFTXENT_JAVA_OPTS", (more + (log != null ? " -Xlog:class+load=info:file=" + log : ""))
+                .strip());
         Process p = b.start();
         assertTrue(p.waitFor(2, TimeUnit.MINUTES), "finished");
         return new Launched(p.exitValue(), Files.readString(out), Files.readString(err));

@@ -20,7 +20,11 @@ import org.softxent.testing.Rng;
  * The classifiers with their rows read from a source block by block ({@code
  * CpuBackend#classifierFrom}, what training from a file uses) give the bits of the same calls on
  * the rows in one array, on each kind of products (softxent's kernels for few classes, OpenBLAS,
- * the exact reference's), and read each row once per call.
+ * the exact reference's), and read each row once per call. (Where the CPU lacks the kernels'
+ * instruction sets or OpenBLAS did not load, the first shapes run on the products that remain,
+ * against the same array calls. The exact products read 16 MiB chunks from a source, the array's
+ * rows in chunks of 2²⁰ logits: past both, the loss's sum may be grouped differently; the shape
+ * here is one chunk either way.)
  */
 class SourceReadsTest {
     /** rows, features, classes (or outputs), fast: one per kind of products, and few rows for OpenBLAS. */

@@ -26,6 +26,8 @@ class SourceStepsTest {
     void theObjectiveAndValidationAreThoseOfTheRowsHeldWhole() {
         // The fast engine reads the rows itself, block by block; the reference takes them chunk by chunk.
         try (Softxent sx = Softxent.open(Device.CPU); Softxent reference = Softxent.openReference()) {
+            assertTrue(BackendAccess.of(sx).readsSources(), "the fast engine reads the rows itself");
+            assertTrue(!BackendAccess.of(reference).readsSources(), "the reference takes arrays");
             for (int config = 0; config < 3; config++) {
                 againstTheRowsHeldWhole(sx, sx, config, Rng.fresh());
                 againstTheRowsHeldWhole(reference, reference, config, Rng.fresh());
