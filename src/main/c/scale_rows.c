@@ -273,3 +273,42 @@ WIDEN(widenU8, jbyteArray, uint8_t)
 WIDEN(widenI8, jbyteArray, int8_t)
 WIDEN(widenU16, jshortArray, uint16_t)
 WIDEN(widenI16, jshortArray, int16_t)
+
+/*
+ * The index of the first value of v[off, off + n) that is NaN or infinite (−∞ allowed when
+ * minusInfinityAllowed: a mask), relative to off, or −1 (org.softxent.cpu.Finite). Blocks of 1,024
+ * values are tested with a loop the compiler vectorises (exponent bits all set), the first bad
+ * block then value by value. Java checks every bound first.
+ */
+static jint first_nonfinite(const uint32_t *u, jint n, int minusInfinityAllowed) {
+    const uint32_t exponent = 0x7f800000u;
+    const uint32_t minusInfinity = 0xff800000u;
+    for (jint i0 = 0; i0 < n; i0 += 1024) {
+        jint end = n - i0 < 1024 ? n : i0 + 1024;
+        uint32_t any = 0;
+        for (jint i = i0; i < end; i++) {
+            any |= ((u[i] & exponent) == exponent) & (!minusInfinityAllowed | (u[i] != minusInfinity));
+        }
+        if (any) {
+            for (jint i = i0; i < end; i++) {
+                if ((u[i] & exponent) == exponent && !(minusInfinityAllowed && u[i] == minusInfinity)) {
+                    return i;
+                }
+            }
+        }
+    }
+    return -1;
+}
+
+/* −2: the array could not be reached (nothing read). */
+JNIEXPORT jint JNICALL Java_org_softxent_cpu_Finite_first0(
+        JNIEnv *env, jclass cls, jfloatArray v, jint off, jint n, jboolean minusInfinityAllowed) {
+    (void) cls;
+    float *pv = (*env)->GetPrimitiveArrayCritical(env, v, NULL);
+    if (pv == NULL) {
+        return -2;
+    }
+    jint at = first_nonfinite((const uint32_t *) (pv + off), n, minusInfinityAllowed);
+    (*env)->ReleasePrimitiveArrayCritical(env, v, pv, JNI_ABORT);
+    return at;
+}

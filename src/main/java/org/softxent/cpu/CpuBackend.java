@@ -281,15 +281,8 @@ public final class CpuBackend implements Backend {
      */
     static void rejectNonFinite(String name, float[] values, int cols, boolean maskAllowed) {
         int rows = values.length / cols;
-        long bad = Parallel.first(rows, Parallel.rowsPerRange(cols), values.length, (from, to) -> {
-            for (int i = from * cols; i < to * cols; i++) {
-                float v = values[i];
-                if (!Float.isFinite(v) && !(maskAllowed && v == Float.NEGATIVE_INFINITY)) {
-                    return i;
-                }
-            }
-            return -1;
-        });
+        long bad = Parallel.first(rows, Parallel.rowsPerRange(cols), values.length, (from, to) ->
+                Finite.first(values, from * cols, (to - from) * cols, maskAllowed));
         if (bad >= 0) {
             throw Checks.nonFinite(name, bad, cols, values[(int) bad], maskAllowed);
         }

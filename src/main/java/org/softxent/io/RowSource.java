@@ -3,6 +3,7 @@ package org.softxent.io;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.Objects;
+import org.softxent.cpu.Finite;
 
 /**
  * Rows of features, [rows, features], read in pieces as float32: from an array in memory, from a
@@ -174,12 +175,8 @@ public interface RowSource extends AutoCloseable {
             int m = (int) Math.min(block, rows - from);
             float[] values = buffers.get();
             x.read(from, m, values, 0);
-            for (int i = 0; i < m * features; i++) {
-                if (!Float.isFinite(values[i])) {
-                    return from * features + i;
-                }
-            }
-            return Long.MAX_VALUE;
+            long at = Finite.first(values, 0, m * features, false);
+            return at >= 0 ? from * features + at : Long.MAX_VALUE;
         }).min().orElse(Long.MAX_VALUE);
         return bad == Long.MAX_VALUE ? -1 : bad;
     }
