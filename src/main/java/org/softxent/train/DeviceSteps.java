@@ -1,7 +1,9 @@
 package org.softxent.train;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.SplittableRandom;
 import java.util.function.LongToDoubleFunction;
 import jcuda.driver.CUdeviceptr;
 import org.softxent.BinaryClassifierOptions;
@@ -12,6 +14,7 @@ import org.softxent.DeviceBuffer;
 import org.softxent.DeviceOutOfMemoryException;
 import org.softxent.OnDevice;
 import org.softxent.Reduction;
+import org.softxent.io.RowSource;
 
 /**
  * Training on the GPU with the weights, their gradients and SGD's velocities on the device, and the
@@ -26,6 +29,12 @@ import org.softxent.Reduction;
  *       the epoch's order on the host; each chunk is uploaded while the steps on the chunk before
  *       run, and a step reads its minibatch in place in its chunk. The objective is summed chunk by
  *       chunk on the device.
+ *   <li><b>streamed from a source</b> ({@link #streamed} with the rows' scaled views: a set larger
+ *       than the host's heap, read from its file): the same, each chunk read and scaled on the host
+ *       into one staging array while the device runs the steps of the chunk before, then uploaded
+ *       under them. SGD's minibatches are then drawn from one chunk of the file each, as on the
+ *       CPU ({@link SourceSteps}): the chunks in a shuffled order (the last, shorter one last),
+ *       each chunk's rows shuffled.
  * </ul>
  *
  * Each step's loss is written into a device array read back every {@code lossEvery} steps. L-BFGS
@@ -70,6 +79,12 @@ final class DeviceSteps implements Steps {
     private CUdeviceptr gwc;
     private CUdeviceptr gbc;
     private CUdeviceptr chunkLosses;
+    // Streamed from a source: the training and validation rows' scaled views, or null (the arrays
+    // of p), a chunk's rows staged on the host, and the chunk's local order of its rows.
+    private final RowSource rowsFrom;
+    private final RowSource validationFrom;
+    private float[] stage;
+    private int[] local;
     /** The mean's divisor, for the streamed objective's sums. */
     private final double divisor;
     private final String description;
@@ -80,7 +95,7 @@ final class DeviceSteps implements Steps {
      * @throws DeviceOutOfMemoryException when the device cannot hold it all (nothing is left allocated)
      */
     static DeviceSteps resident(OnDevice dev, String engine, Problem p, int batch, double momentum, int lossEvery) {
-        return new DeviceSteps(dev, engine, p, batch, momentum, lossEvery, 0, false);
+        return new DeviceSteps(dev, engine, p, batch, momentum, lossEvery, 0, false, null, null);
     }
 
     /**
@@ -92,13 +107,25 @@ final class DeviceSteps implements Steps {
      */
     static DeviceSteps streamed(OnDevice dev, String engine, Problem p, int batch, double momentum, int lossEvery,
                                 long chunkBytes, boolean tooLarge) {
+        return streamed(dev, engine, p, batch, momentum, lossEvery, chunkBytes, tooLarge, null, null);
+    }
+
+    /**
+     * {@link #streamed(OnDevice, String, Problem, int, double, int, long, boolean)} with the rows
+     * read from their sources (p's x and xv unused): {@code rows} [p.rows(), features] and {@code
+     * validation} [p.validationRows(), features] (null when there are none), scaled views that are
+     * read chunk by chunk, in order, on the calling thread.
+     */
+    static DeviceSteps streamed(OnDevice dev, String engine, Problem p, int batch, double momentum, int lossEvery,
+                                long chunkBytes, boolean tooLarge, RowSource rows, RowSource validation) {
         int m = Math.min(batch, p.rows());
         long rowBytes = 4L * p.features();
         long quarter = (p.rows() + 4L * m - 1) / (4L * m);
         long batches = Math.max(1, Math.min(quarter, chunkBytes / (rowBytes * m)));
         while (true) {
             try {
-                return new DeviceSteps(dev, engine, p, batch, momentum, lossEvery, (int) (batches * m), tooLarge);
+                return new DeviceSteps(dev, engine, p, batch, momentum, lossEvery, (int) (batches * m), tooLarge, rows,
+                        validation);
             } catch (DeviceOutOfMemoryException e) {
                 if (batches == 1) {
                     throw e;
@@ -109,9 +136,11 @@ final class DeviceSteps implements Steps {
     }
 
     private DeviceSteps(OnDevice dev, String engine, Problem p, int batch, double momentum, int lossEvery,
-                        int chunkRows, boolean tooLarge) {
+                        int chunkRows, boolean tooLarge, RowSource rowsFrom, RowSource validationFrom) {
         this.dev = dev;
         this.p = p;
+        this.rowsFrom = rowsFrom;
+        this.validationFrom = validationFrom;
         this.batch = Math.min(batch, p.rows());
         this.momentum = (float) momentum;
         this.chunkRows = chunkRows;
@@ -175,8 +204,8 @@ final class DeviceSteps implements Steps {
         divisor = divisor(p);
         long mib = owned.stream().mapToLong(DeviceBuffer::bytes).sum() >> 20;
         description = engine + (chunkRows == 0 ? " (device-resident: " + mib + " MiB on the device)"
-                : " (the training set streamed" + (tooLarge ? ", as the device cannot hold it" : "")
-                + ": chunks of " + chunkRows
+                : " (the training set streamed" + (rowsFrom != null ? " from its source" : "")
+                + (tooLarge ? ", as the device cannot hold it" : "") + ": chunks of " + chunkRows
                 + " rows uploaded under the steps; " + mib + " MiB on the device)");
     }
 
@@ -293,7 +322,13 @@ final class DeviceSteps implements Steps {
     /** Queues the upload of the validation rows [first, first + chunkRows) into chunk buffer {@code into}. */
     private void uploadValidation(int first, int into) {
         int m = Math.min(chunkRows, p.validationRows() - first);
-        dev.uploadRows(p.xv(), p.features(), null, first, m, xc[into]);
+        if (validationFrom != null) {
+            float[] s = stage();
+            validationFrom.read(first, m, s, 0);
+            dev.uploadRows(s, p.features(), null, 0, m, xc[into]);
+        } else {
+            dev.uploadRows(p.xv(), p.features(), null, first, m, xc[into]);
+        }
         if (p.logistic()) {
             dev.uploadRows(validationTargets, 1, null, first, m, yc[into]);
         } else {
@@ -340,11 +375,79 @@ final class DeviceSteps implements Steps {
      */
     private void upload(int[] order, int first, int into) {
         int m = Math.min(chunkRows, (order == null ? p.rows() : order.length) - first);
-        dev.uploadRows(p.x(), p.features(), order, first, m, xc[into]);
+        if (rowsFrom == null) {
+            dev.uploadRows(p.x(), p.features(), order, first, m, xc[into]);
+        } else if (order == null) {
+            float[] s = stage();
+            rowsFrom.read(first, m, s, 0);
+            dev.uploadRows(s, p.features(), null, 0, m, xc[into]);
+        } else {
+            // The chunk of the file that shuffle() put here: read whole, its rows sent in the order's.
+            int base = order[first] / chunkRows * chunkRows;
+            int span = Math.min(chunkRows, p.rows() - base);
+            float[] s = stage();
+            rowsFrom.read(base, span, s, 0);
+            int[] l = local();
+            for (int i = 0; i < m; i++) {
+                l[i] = order[first + i] - base;
+                if (l[i] < 0 || l[i] >= span) {
+                    throw new IllegalArgumentException("the epoch's order must keep each chunk's rows together, as "
+                            + "shuffle() draws it: row " + order[first + i] + " is not in the chunk of rows [" + base
+                            + ", " + (base + span) + ")");
+                }
+            }
+            dev.uploadRows(s, p.features(), l, 0, m, xc[into]);
+        }
         if (p.logistic()) {
             dev.uploadRows(p.targets(), 1, order, first, m, yc[into]);
         } else {
             dev.uploadRows(p.labels(), 1, order, first, m, yc[into]);
+        }
+    }
+
+    /** The host's staging array of one chunk of rows, made at its first use. */
+    private float[] stage() {
+        if (stage == null) {
+            stage = new float[Math.multiplyExact(chunkRows, p.features())];
+        }
+        return stage;
+    }
+
+    private int[] local() {
+        if (local == null) {
+            local = new int[chunkRows];
+        }
+        return local;
+    }
+
+    /**
+     * From a source: the chunks of the file in a shuffled order, the last (shorter) one last so that
+     * every chunk starts at a multiple of the chunk's rows in the order, each chunk's rows shuffled.
+     * Otherwise uniformly.
+     */
+    @Override
+    public void shuffle(int[] order, SplittableRandom random) {
+        if (rowsFrom == null) {
+            Split.shuffle(order, random);
+            return;
+        }
+        int n = order.length;
+        int chunks = (n + chunkRows - 1) / chunkRows;
+        int whole = n % chunkRows == 0 ? chunks : chunks - 1;
+        int[] sequence = new int[chunks];
+        Arrays.setAll(sequence, i -> i);
+        int[] head = Arrays.copyOf(sequence, whole); // the whole chunks; a shorter last one stays last
+        Split.shuffle(head, random);
+        System.arraycopy(head, 0, sequence, 0, whole);
+        int at = 0;
+        for (int k : sequence) {
+            int from = k * chunkRows;
+            int m = Math.min(chunkRows, n - from);
+            int[] part = new int[m];
+            Arrays.setAll(part, i -> from + i);
+            Split.shuffle(part, random);
+            System.arraycopy(part, 0, order, at, m);
+            at += m;
         }
     }
 

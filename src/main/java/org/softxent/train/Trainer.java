@@ -92,12 +92,13 @@ final class Trainer {
         RowSource validationSource = validation != null ? validation.source() : x;
         int[] validationRows = validation != null ? identity(validation.rows()) : split.heldOut();
         // The scaled copies of the training and validation rows, held whole unless asked not to
-        // (on the CPU) or unless they would take more than half the heap's maximum or pass one
+        // (on the CPU; on a GPU, for rows that are no array: a file's, streamed through the device
+        // without a copy on the host) or unless they would take more than half the heap's maximum or pass one
         // array: then the steps read them chunk by chunk. Decided from -Xmx, not from the heap free
         // at the moment, so that a seed gives the same model at every run of the same JVM settings.
         long copyBytes = 4L * features * ((long) n + validationRows.length);
         long free = freeHeap();
-        boolean fromSource = o.stream() && sx.device() == Device.CPU
+        boolean fromSource = o.stream() && (sx.device() == Device.CPU || x.array() == null)
                 || copyBytes > Runtime.getRuntime().maxMemory() / 2
                 || (long) features * Math.max(n, validationRows.length) > MAX_ARRAY;
         if (!fromSource && o.isSet(TrainingOptions.Field.CHUNK_MEMORY)) {
@@ -131,8 +132,7 @@ final class Trainer {
         Problem problem = Problem.of(kind, xt, y, n, features, classCount, o, xv, yv);
         int outputs = problem.outputs();
         try (Steps steps = fromSource
-                ? new SourceSteps(sx, problem, x, scaling, split.kept(), validationSource, validationRows,
-                        chunkFloats, o.batchSize(), o.momentum())
+                ? fromSource(sx, problem, x, scaling, split.kept(), validationSource, validationRows, chunkFloats)
                 : steps(sx, problem)) {
             Loop loop = new Loop(scaling, features, classCount, outputs, n, problem.validationRows(), steps,
                     listener);
@@ -181,6 +181,33 @@ final class Trainer {
                     o.lossEvery(), DeviceSteps.CHUNK_BYTES, !o.stream());
         }
         return new HostSteps(sx, p, o.batchSize(), o.momentum());
+    }
+
+    /**
+     * The steps over rows read from their source, never held whole: on a GPU streamed through the
+     * device's two chunk buffers, each chunk read and scaled on the host while the device runs the
+     * chunk before (at most {@code chunkFloats} floats of rows, and the engine's pinned buffers' 8
+     * MiB); where the device cannot hold even that, and on the CPU, {@link SourceSteps}.
+     */
+    private Steps fromSource(Softxent sx, Problem p, RowSource x, Scaling scaling, int[] kept, RowSource validationSource,
+                             int[] validationRows, long chunkFloats) {
+        if (sx.device() == Device.GPU) {
+            // Every pass reads the rows again: a file that fits the page cache is mapped once.
+            x.readManyTimes();
+            if (validationSource != x) {
+                validationSource.readManyTimes();
+            }
+            try {
+                return DeviceSteps.streamed(sx.onDevice(), sx.description(), p, o.batchSize(), o.momentum(),
+                        o.lossEvery(), Math.min(DeviceSteps.CHUNK_BYTES, 4 * chunkFloats), false,
+                        scaling.view(x, kept),
+                        validationRows.length == 0 ? null : scaling.view(validationSource, validationRows));
+            } catch (DeviceOutOfMemoryException e) {
+                // the engine's array calls, chunk by chunk, below
+            }
+        }
+        return new SourceSteps(sx, p, x, scaling, kept, validationSource, validationRows, chunkFloats, o.batchSize(),
+                o.momentum());
     }
 
     /** The most elements of one Java array (a little under 2³¹, as the JDK's own collections keep). */

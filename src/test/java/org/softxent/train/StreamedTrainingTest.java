@@ -52,15 +52,21 @@ class StreamedTrainingTest extends EngineTest {
             float[] xv = rng.normal(nv * d, 1);
             int[] yv = rng.labels(nv, c);
             Problem p = Problem.of(kind, x, y, n, d, c, o, xv, yv);
+            // The same rows read from sources that are no arrays (p's labels, no x): a file's rows.
+            Problem labelsOnly = Problem.of(kind, null, y, n, d, c, o, null, yv);
             int k = p.outputs();
             String where = kind + (config == 0 ? " with class weights " : " ") + rng;
             try (Softxent reference = Softxent.openReference();
                  DeviceSteps resident = DeviceSteps.resident(sx.onDevice(), "gpu", p, batch, 0.9, 5);
                  DeviceSteps streamed = DeviceSteps.streamed(sx.onDevice(), "gpu", p, batch, 0.9, 5, 3L * batch * d * 4, false);
+                 DeviceSteps fromSource = DeviceSteps.streamed(sx.onDevice(), "gpu", labelsOnly, batch, 0.9, 5,
+                         3L * batch * d * 4, false, ScalingTest.sliced(x, n, d), ScalingTest.sliced(xv, nv, d));
                  HostSteps cpu = new HostSteps(reference, p, batch, 0.9)) {
                 assertFalse(resident.streaming());
                 assertTrue(streamed.streaming());
                 assertTrue(streamed.description().contains("chunks of 192 rows"), streamed.description());
+                assertTrue(fromSource.description().contains("streamed from its source: chunks of 192 rows"),
+                        fromSource.description());
 
                 float[] w = rng.normal(d * k, 0.3);
                 float[] b = rng.normal(k, 0.3);
@@ -88,25 +94,48 @@ class StreamedTrainingTest extends EngineTest {
                 assertClose(gw[2], gw[1], CLASSIFIER, "streamed dW " + where);
                 assertClose(gb[2], gb[1], CLASSIFIER, "streamed db " + where);
                 assertClose(gw[0], gw[1], CLASSIFIER, "streamed dW against the resident " + where);
+                float[] gwf = new float[d * k];
+                float[] gbf = new float[k];
+                Steps.Pass pf = fromSource.objective(w, b, gwf, gbf);
+                assertClose(lc, pf.loss(), CLASSIFIER, "objective from the source " + where);
+                assertClose(gw[2], gwf, CLASSIFIER, "dW from the source " + where);
+                assertClose(gb[2], gbf, CLASSIFIER, "db from the source " + where);
+                assertTrue(Math.abs(pc.correct() - pf.correct()) <= 2, "rows right from the source " + pf.correct()
+                        + " " + where);
+                Steps.Pass vf = fromSource.validate(w, b);
+                assertClose(vc.loss(), vf.loss(), CLASSIFIER, "validation loss from the source " + where);
+                assertTrue(Math.abs(vc.correct() - vf.correct()) <= 2, "validation rows right from the source "
+                        + vf.correct() + " " + where);
 
-                // Two epochs of SGD in a shuffled order: the same minibatches, the same steps.
+                // Two epochs of SGD in a shuffled order: the same minibatches, the same steps. The order
+                // is the one the steps from a source draw: each chunk of 192 rows together, in a
+                // shuffled order but the last (shorter) one last, its rows shuffled.
                 resident.start(w, b);
                 streamed.start(w, b);
+                fromSource.start(w, b);
                 for (int epoch = 0; epoch < 2; epoch++) {
                     int[] order = new int[n];
                     java.util.Arrays.setAll(order, i -> i);
-                    Split.shuffle(order, new java.util.SplittableRandom(rng.seed() + epoch));
+                    fromSource.shuffle(order, new java.util.SplittableRandom(rng.seed() + epoch));
+                    assertChunksTogether(order, 192, where);
                     Steps.Pass er = resident.epoch(order, epoch * 16L, s -> 0.05 / (1 + s));
                     Steps.Pass es = streamed.epoch(order, epoch * 16L, s -> 0.05 / (1 + s));
+                    Steps.Pass ef = fromSource.epoch(order, epoch * 16L, s -> 0.05 / (1 + s));
                     assertClose(er.loss(), es.loss(), CLASSIFIER, "epoch " + epoch + " loss " + where);
-                    assertTrue(Math.abs(er.correct() - es.correct()) <= 2 && er.correct() > 0,
-                            "epoch " + epoch + " rows right " + er.correct() + ", " + es.correct() + " " + where);
+                    assertClose(er.loss(), ef.loss(), CLASSIFIER, "epoch " + epoch + " loss from the source " + where);
+                    assertTrue(Math.abs(er.correct() - es.correct()) <= 2 && er.correct() > 0
+                            && Math.abs(er.correct() - ef.correct()) <= 2, "epoch " + epoch + " rows right "
+                            + er.correct() + ", " + es.correct() + ", " + ef.correct() + " " + where);
                 }
-                float[][] after = {new float[d * k], new float[k], new float[d * k], new float[k]};
+                float[][] after = {new float[d * k], new float[k], new float[d * k], new float[k], new float[d * k],
+                    new float[k]};
                 resident.weights(after[0], after[1]);
                 streamed.weights(after[2], after[3]);
+                fromSource.weights(after[4], after[5]);
                 assertClose(after[0], after[2], CLASSIFIER, "W after SGD " + where);
                 assertClose(after[1], after[3], CLASSIFIER, "b after SGD " + where);
+                assertClose(after[0], after[4], CLASSIFIER, "W after SGD from the source " + where);
+                assertClose(after[1], after[5], CLASSIFIER, "b after SGD from the source " + where);
                 assertFalse(java.util.Arrays.equals(w, after[2]), "SGD moved W " + where);
             }
         }
@@ -140,6 +169,27 @@ class StreamedTrainingTest extends EngineTest {
         assertTrue(resident.device().contains("device-resident"), resident.device());
     }
 
+    /**
+     * Rows that are no array (a file's), with streaming asked for: read from their source chunk by
+     * chunk into the device's buffers, never copied whole on the host, to the accuracy of the fit
+     * in memory, by L-BFGS and by SGD.
+     */
+    @Test
+    void aFitStreamedFromItsSourceReachesTheAccuracyOfTheFitInMemory() {
+        TrainingContractTest.Data data = digits(3);
+        int n = data.y().length;
+        Rows source = new Rows(ScalingTest.sliced(data.x(), n, 64), data.y());
+        for (TrainingOptions.Optimizer optimizer : TrainingOptions.Optimizer.values()) {
+            TrainingOptions o = TrainingOptions.defaults().withSeed(5).withOptimizer(optimizer);
+            TrainingResult streamed = new SoftmaxRegression(o.withStream(true)).fit(sx, source, null, null);
+            TrainingResult held = new SoftmaxRegression(o).fit(sx, data.x(), data.y(), n, 64);
+            assertTrue(streamed.device().contains("the training set streamed from its source"), streamed.device());
+            double a = streamed.model().evaluate(data.xTest(), data.yTest(), data.yTest().length).accuracy();
+            double h = held.model().evaluate(data.xTest(), data.yTest(), data.yTest().length).accuracy();
+            assertTrue(a >= 0.93 && Math.abs(a - h) <= 0.02, optimizer + ": streamed " + a + ", held " + h);
+        }
+    }
+
     @Test
     void streamIsAnOptionLikeTheOthers() {
         TrainingOptions o = TrainingOptions.defaults();
@@ -170,6 +220,26 @@ class StreamedTrainingTest extends EngineTest {
             assertTrue(Double.isFinite(s.objective(new float[d * 4], new float[4], gw, new float[4]).loss()));
         }
         assertEquals(held, SimulatedDevice.deviceBytesInUse(), "device memory back after close");
+    }
+
+    /** A permutation whose chunks of {@code chunk} rows stay together, each starting at a multiple of it, the short one last. */
+    static void assertChunksTogether(int[] order, int chunk, String where) {
+        int[] sorted = order.clone();
+        java.util.Arrays.sort(sorted);
+        for (int i = 0; i < sorted.length; i++) {
+            assertEquals(i, sorted[i], "a permutation " + where);
+        }
+        boolean moved = false;
+        for (int at = 0; at < order.length; at += chunk) {
+            int k = order[at] / chunk;
+            int m = Math.min(chunk, order.length - k * chunk);
+            assertTrue(m == chunk || at + m == order.length, "the short chunk last " + where);
+            for (int i = at; i < at + m; i++) {
+                assertEquals(k, order[i] / chunk, "chunk " + k + "'s rows together " + where);
+                moved |= order[i] != i;
+            }
+        }
+        assertTrue(moved, "shuffled " + where);
     }
 
     static TrainingContractTest.Data digits(long seed) {
