@@ -99,8 +99,9 @@ final class EndToEnd {
                 "--device", device)));
         results.add(new Result(TRAIN_CSV, SHAPE, device, "", trainCsv,
                 SyntheticImages.TRAIN / (trainCsv.medianMs() / 1e3), "rows/s", Double.NaN, "", -1));
-        // The same fit with the rows streamed (on the CPU read from the .npy chunk by chunk, on a
-        // GPU through the device), its optimizer's time per iteration beside the rows in memory.
+        // The same fit with the rows streamed (on the CPU read from the .npy block by block by the
+        // engine, on a GPU from the .npy through the device's chunks), its optimizer's time per
+        // iteration beside the rows in memory.
         double[] streamedEpochs = {Double.NaN};
         double[] streamedMs = {Double.NaN};
         time(1, i -> {
@@ -133,8 +134,9 @@ final class EndToEnd {
                 optimizerStats.medianMs() / 1e3, accuracy[0], csvMb / (load.medianMs() / 1e3), npyMb,
                 loadNpy.medianMs() / 1e3);
         out.printf(Locale.ROOT, "  streamed (train --stream%s): %.1f ms per iteration of its optimizer against %.1f "
-                        + "with the rows in memory, %.2f x%n", device.equals("cpu") ? ", the .npy read chunk by chunk"
-                        : ", through the device", streamedPerIteration, inMemoryPerIteration,
+                        + "with the rows in memory, %.2f x%n",
+                device.equals("cpu") ? ", the .npy read block by block by the engine"
+                        : ", from the .npy through the device's chunks", streamedPerIteration, inMemoryPerIteration,
                 streamedPerIteration / inMemoryPerIteration);
         Map<String, Double> sk = baseline == null ? null : baseline.get(Benchmark.key(TRAIN_NPY, SHAPE, ""));
         if (sk != null && sk.containsKey("sklearn")) {

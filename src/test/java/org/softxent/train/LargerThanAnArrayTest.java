@@ -9,48 +9,80 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.softxent.Device;
 import org.softxent.Softxent;
 import org.softxent.io.NpyFile;
 import org.softxent.io.RowSource;
+import org.softxent.testing.GpuTest;
 import org.softxent.testing.Rng;
 
 /**
  * A training set larger than one Java array holds: a uint8 .npy of 1,100,000 × 2,000 pixels
  * (2.2·10⁹ values, past 2³¹ − 1), written here and read from the file chunk by chunk. Training
  * takes that path by itself (no option asks for it), and the model learns the rule behind the
- * labels.
+ * labels; on the GPU (the simulated device in CI) it streams through the device straight from the
+ * file.
  */
 class LargerThanAnArrayTest {
     private static final int ROWS = 1_100_000;
     private static final int FEATURES = 2_000;
 
     @TempDir
-    Path dir;
+    static Path dir;
+    private static Path file;
+    private static int[] labels;
+    private static Rng rng;
 
-    @Test
-    void aSetPastTheArrayLimitTrainsFromTheFile() throws IOException {
-        Rng rng = Rng.fresh();
-        long seed = rng.seed();
-        Path file = dir.resolve("big.npy");
+    @BeforeAll
+    static void writeTheFile() throws IOException {
+        rng = Rng.fresh();
+        file = dir.resolve("big.npy");
         long room = java.nio.file.Files.getFileStore(dir).getUsableSpace();
         org.junit.jupiter.api.Assumptions.assumeTrue(room > 4L * ROWS * FEATURES / 2,
                 "the 2.2 GB file needs room beside it: " + (room >> 20) + " MiB free in " + dir);
-        int[] labels = write(file, seed);
+        labels = write(file, rng.seed());
         assertTrue((long) ROWS * FEATURES > Integer.MAX_VALUE, "past one array");
-        try (NpyFile f = NpyFile.open(file); Softxent sx = Softxent.open(Device.CPU)) {
+    }
+
+    @Test
+    void aSetPastTheArrayLimitTrainsFromTheFile() throws IOException {
+        try (Softxent sx = Softxent.open(Device.CPU)) {
+            trainsFromTheFile(sx, 4, "read from their source");
+        }
+    }
+
+    /**
+     * The same file streamed through the GPU's chunk buffers straight from the file (on the
+     * simulated device in CI: two L-BFGS iterations, which its kernels' speed allows).
+     */
+    @Nested
+    @GpuTest
+    class OnTheGpu {
+        @Test
+        void aSetPastTheArrayLimitStreamsFromTheFileThroughTheDevice() throws IOException {
+            try (Softxent sx = Softxent.open(Device.GPU)) {
+                trainsFromTheFile(sx, 1, "the training set streamed from its source");
+            }
+        }
+    }
+
+    private static void trainsFromTheFile(Softxent sx, int iterations, String path) throws IOException {
+        try (NpyFile f = NpyFile.open(file)) {
             RowSource x = RowSource.of(f);
-            TrainingOptions o = TrainingOptions.defaults().withEpochs(4).withValidationFraction(0).withSeed(1);
+            TrainingOptions o = TrainingOptions.defaults().withEpochs(iterations).withValidationFraction(0)
+                    .withSeed(1);
             TrainingResult r = new SoftmaxRegression(o).fit(sx, new Rows(x, labels), null, null);
-            assertTrue(r.device().contains("read from their source"), r.device());
+            assertTrue(r.device().contains(path), r.device());
             int[] sample = new int[20_000];
             Arrays.setAll(sample, i -> i * (ROWS / sample.length));
             double accuracy = r.model().evaluate(sx, RowSource.select(x, sample), Split.rows(labels, sample))
                     .accuracy();
-            assertTrue(accuracy >= 0.95, "accuracy " + accuracy + " after " + r.history().size() + " iterations, "
-                    + rng);
+            assertTrue(accuracy >= 0.95, "accuracy " + accuracy + " after " + r.history().size() + " iterations on "
+                    + sx.description() + ", " + rng);
         }
     }
 
