@@ -283,16 +283,16 @@ WIDEN(widenI16, jshortArray, int16_t)
 static jint first_nonfinite(const uint32_t *u, jint n, int minusInfinityAllowed) {
     const uint32_t exponent = 0x7f800000u;
     const uint32_t minusInfinity = 0xff800000u;
-    for (jint i0 = 0; i0 < n; i0 += 1024) {
-        jint end = n - i0 < 1024 ? n : i0 + 1024;
+    for (int64_t i0 = 0; i0 < n; i0 += 1024) { /* 64 bits: i0 + 1024 passes 2^31 - 1 near a full array */
+        int64_t end = n - i0 < 1024 ? n : i0 + 1024;
         uint32_t any = 0;
-        for (jint i = i0; i < end; i++) {
+        for (int64_t i = i0; i < end; i++) {
             any |= ((u[i] & exponent) == exponent) & (!minusInfinityAllowed | (u[i] != minusInfinity));
         }
         if (any) {
-            for (jint i = i0; i < end; i++) {
+            for (int64_t i = i0; i < end; i++) {
                 if ((u[i] & exponent) == exponent && !(minusInfinityAllowed && u[i] == minusInfinity)) {
-                    return i;
+                    return (jint) i;
                 }
             }
         }
@@ -300,7 +300,7 @@ static jint first_nonfinite(const uint32_t *u, jint n, int minusInfinityAllowed)
     return -1;
 }
 
-/* −2: the array could not be reached (nothing read). */
+/* −2: the array could not be reached (an OutOfMemoryError is then pending and thrown on return). */
 JNIEXPORT jint JNICALL Java_org_softxent_cpu_Finite_first0(
         JNIEnv *env, jclass cls, jfloatArray v, jint off, jint n, jboolean minusInfinityAllowed) {
     (void) cls;

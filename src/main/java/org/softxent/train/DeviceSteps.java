@@ -31,10 +31,13 @@ import org.softxent.io.RowSource;
  *       chunk on the device.
  *   <li><b>streamed from a source</b> ({@link #streamed} with the rows' scaled views: a set larger
  *       than the host's heap, read from its file): the same, each chunk read and scaled on the host
- *       into one staging array while the device runs the steps of the chunk before, then uploaded
- *       under them. SGD's minibatches are then drawn from one chunk of the file each, as on the
- *       CPU ({@link SourceSteps}): the chunks in a shuffled order (the last, shorter one last),
- *       each chunk's rows shuffled.
+ *       into one staging array, on the calling thread, then uploaded under the steps queued before
+ *       it: the device runs what was queued meanwhile, and may wait for the read once per chunk
+ *       (a read of a file's rows takes longer than a GPU's steps on them). SGD's minibatches are
+ *       then drawn from one chunk of the file each, as {@link SourceSteps} draws them on the CPU
+ *       except that the last, shorter chunk comes last in every epoch (so that each chunk starts
+ *       at a multiple of the chunk's rows in the epoch's order): the whole chunks in a shuffled
+ *       order, each chunk's rows shuffled.
  * </ul>
  *
  * Each step's loss is written into a device array read back every {@code lossEvery} steps. L-BFGS

@@ -185,9 +185,10 @@ final class Trainer {
 
     /**
      * The steps over rows read from their source, never held whole: on a GPU streamed through the
-     * device's two chunk buffers, each chunk read and scaled on the host while the device runs the
-     * chunk before (at most {@code chunkFloats} floats of rows, and the engine's pinned buffers' 8
-     * MiB); where the device cannot hold even that, and on the CPU, {@link SourceSteps}.
+     * device's two chunk buffers, each chunk read and scaled on the host, then uploaded under the
+     * steps queued before it (a chunk at most {@code chunkFloats} floats of rows and the engine's
+     * pinned buffers' 8 MiB, or one minibatch when that is larger); where the device cannot hold
+     * two such chunks, and on the CPU, {@link SourceSteps}.
      */
     private Steps fromSource(Softxent sx, Problem p, RowSource x, Scaling scaling, int[] kept, RowSource validationSource,
                              int[] validationRows, long chunkFloats) {

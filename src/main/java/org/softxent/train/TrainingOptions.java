@@ -323,8 +323,9 @@ public final class TrainingOptions {
     /**
      * Whether the training rows are streamed even when they would fit: on the GPU through the device
      * in chunks, leaving its memory to other work (W, b, the optimizer's state and two chunks of
-     * rows stay there); on the CPU read from their source (a file) chunk by chunk and scaled as they
-     * are read, rather than copied whole, scaled, into the heap. By default (false) each streams
+     * rows stay there), a file's rows read from the file chunk by chunk, never copied whole on the
+     * host; on the CPU read from their source (a file) and scaled as they are used, rather than
+     * copied whole, scaled, into the heap. By default (false) each streams
      * only when the set does not fit: the device's memory, or (on any engine) half the heap's
      * maximum, or one Java array, for the scaled copy.
      */
@@ -334,11 +335,14 @@ public final class TrainingOptions {
 
     /**
      * The memory, in bytes, that one chunk of scaled training rows may take when the rows are read
-     * from their source chunk by chunk ({@link #withStream} on the CPU, or on any engine a set whose
-     * scaled copy would pass half the heap's maximum or one Java array): two chunks are held at
-     * once at most (the training rows' and the validation rows'). Default 64 MiB; at least 1 MiB; a
-     * chunk holds at least one minibatch (SGD) or one row whatever the budget. Refused by the
-     * training when its rows are held whole instead, or stream through a GPU's own buffers.
+     * from their source chunk by chunk ({@link #withStream} on the CPU or, on a GPU, for rows that
+     * are no array; or on any engine a set whose scaled copy would pass half the heap's maximum or
+     * one Java array): two chunks are held at once at most (the training rows' and the validation
+     * rows'). On the fast CPU engine it sizes SGD's chunks only (its L-BFGS passes read blocks of
+     * rows themselves); on a GPU the device's chunks take at most this and 8 MiB. Default 64 MiB;
+     * at least 1 MiB; a chunk holds at least one minibatch (SGD) or one row whatever the budget.
+     * Refused by the training when its rows are held whole instead, or are arrays streamed through
+     * a GPU's own buffers.
      */
     public TrainingOptions withChunkMemory(long bytes) {
         if (bytes < MIN_CHUNK_MEMORY) {

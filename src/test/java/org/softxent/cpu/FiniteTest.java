@@ -18,7 +18,9 @@ class FiniteTest {
             for (int trial = 0; trial < 12; trial++) {
                 int off = rng.nextInt(0, 7);
                 float[] v = rng.normal(off + n + 3, 1e30);
-                v[rng.nextInt(0, off + 1)] = Float.NaN; // before the range: not looked at
+                if (off > 0) {
+                    v[rng.nextInt(0, off)] = Float.NaN; // before the range: not looked at
+                }
                 v[off + n + rng.nextInt(0, 3)] = Float.NaN; // after it
                 int bads = trial % 4; // 0 to 3 bad values in the range, at random places (block edges too)
                 for (int k = 0; k < bads && n > 0; k++) {

@@ -62,11 +62,7 @@ class SourceReadsTest {
                 Counted source = new Counted(x, n, d);
                 double fromSource = CpuClassifier.run(new ClassifierProblem(null, w, b, labels, rowWeights, n, d, c, o,
                         gw[1], gb[1], null, predicted[1]), fast, source);
-                assertEquals(inArray, fromSource, "loss " + where);
-                assertArrayEquals(gw[0], gw[1], "dW " + where);
-                assertArrayEquals(gb[0], gb[1], "db " + where);
-                assertArrayEquals(predicted[0], predicted[1], "predicted " + where);
-                assertEquals(n, source.rowsRead.get(), "each row read once " + where);
+                assertTheSameCall(inArray, fromSource, gw, gb, predicted, source, n, where);
             }
         }
     }
@@ -95,11 +91,7 @@ class SourceReadsTest {
             Counted source = new Counted(x, n, d);
             double fromSource = CpuClassifier.run(new BinaryClassifierProblem(null, w, b, targets, rowWeights, n, d, k,
                     o, gw[1], gb[1], null, predicted[1]), fast, source);
-            assertEquals(inArray, fromSource, "loss " + where);
-            assertArrayEquals(gw[0], gw[1], "dW " + where);
-            assertArrayEquals(gb[0], gb[1], "db " + where);
-            assertArrayEquals(predicted[0], predicted[1], "predicted " + where);
-            assertEquals(n, source.rowsRead.get(), "each row read once " + where);
+            assertTheSameCall(inArray, fromSource, gw, gb, predicted, source, n, where);
         }
     }
 
@@ -134,6 +126,16 @@ class SourceReadsTest {
                             new float[d * c], null, null, null), source));
             assertTrue(nan.getMessage().startsWith("w["), nan.getMessage());
         }
+    }
+
+    /** The call on the array ([0]) and from the source ([1]): the same bits, each of the n rows read once. */
+    private static void assertTheSameCall(double inArray, double fromSource, float[][] gw, float[][] gb,
+                                          int[][] predicted, Counted source, int n, String where) {
+        assertEquals(inArray, fromSource, "loss " + where);
+        assertArrayEquals(gw[0], gw[1], "dW " + where);
+        assertArrayEquals(gb[0], gb[1], "db " + where);
+        assertArrayEquals(predicted[0], predicted[1], "predicted " + where);
+        assertEquals(n, source.rowsRead.get(), "each row read once " + where);
     }
 
     /** Rows of an array read through a source that is no array, counting the rows read. */

@@ -57,7 +57,8 @@ class LargerThanAnArrayTest {
 
     /**
      * The same file streamed through the GPU's chunk buffers straight from the file (on the
-     * simulated device in CI: two L-BFGS iterations, which its kernels' speed allows).
+     * simulated device in CI: one L-BFGS iteration, about two minutes of its kernels; two took
+     * three and a half).
      */
     @Nested
     @GpuTest

@@ -154,22 +154,33 @@ class SourceStepsTest {
 
     @Test
     void aFitStreamedFromASourceReachesTheAccuracyOfTheFitInMemory() {
+        try (Softxent sx = Softxent.open(Device.CPU)) {
+            streamedFitsAgainstTheFitInMemory(sx, "read from their source");
+        }
+    }
+
+    /**
+     * The digits fitted from a source that is no array with streaming asked for, by L-BFGS and by
+     * SGD, on {@code sx}: the steps' description says {@code path}, and the test accuracy is that
+     * of the fit in memory (L-BFGS in about as many iterations: the same objective up to float
+     * rounding in the sums).
+     */
+    static void streamedFitsAgainstTheFitInMemory(Softxent sx, String path) {
         TrainingContractTest.Data data = StreamedTrainingTest.digits(3);
         int n = data.y().length;
         Rows source = new Rows(sliced(data.x(), n, 64), data.y());
-        try (Softxent sx = Softxent.open(Device.CPU)) {
-            for (TrainingOptions.Optimizer optimizer : TrainingOptions.Optimizer.values()) {
-                TrainingOptions o = TrainingOptions.defaults().withSeed(5).withOptimizer(optimizer);
-                TrainingResult streamed = new SoftmaxRegression(o.withStream(true)).fit(sx, source, null, null);
-                TrainingResult held = new SoftmaxRegression(o).fit(sx, data.x(), data.y(), n, 64);
-                assertTrue(streamed.device().contains("read from their source"), streamed.device());
-                double a = streamed.model().evaluate(data.xTest(), data.yTest(), data.yTest().length).accuracy();
-                double h = held.model().evaluate(data.xTest(), data.yTest(), data.yTest().length).accuracy();
-                assertTrue(a >= 0.93 && Math.abs(a - h) <= 0.02, optimizer + ": streamed " + a + ", held " + h);
-                if (optimizer == TrainingOptions.Optimizer.LBFGS) {
-                    // The same optimizer on the same objective, up to float rounding in the sums.
-                    assertEquals(held.history().size(), streamed.history().size(), 3.0, "iterations");
-                }
+        for (TrainingOptions.Optimizer optimizer : TrainingOptions.Optimizer.values()) {
+            TrainingOptions o = TrainingOptions.defaults().withSeed(5).withOptimizer(optimizer);
+            TrainingResult streamed = new SoftmaxRegression(o.withStream(true)).fit(sx, source, null, null);
+            TrainingResult held = new SoftmaxRegression(o).fit(sx, data.x(), data.y(), n, 64);
+            assertTrue(streamed.device().contains(path), streamed.device());
+            double a = streamed.model().evaluate(data.xTest(), data.yTest(), data.yTest().length).accuracy();
+            double h = held.model().evaluate(data.xTest(), data.yTest(), data.yTest().length).accuracy();
+            assertTrue(a >= 0.93 && Math.abs(a - h) <= 0.02, optimizer + " on " + sx.description() + ": streamed " + a
+                    + ", held " + h);
+            if (optimizer == TrainingOptions.Optimizer.LBFGS) {
+                assertEquals(held.history().size(), streamed.history().size(), 3.0, "iterations on "
+                        + sx.description());
             }
         }
     }

@@ -176,18 +176,7 @@ class StreamedTrainingTest extends EngineTest {
      */
     @Test
     void aFitStreamedFromItsSourceReachesTheAccuracyOfTheFitInMemory() {
-        TrainingContractTest.Data data = digits(3);
-        int n = data.y().length;
-        Rows source = new Rows(ScalingTest.sliced(data.x(), n, 64), data.y());
-        for (TrainingOptions.Optimizer optimizer : TrainingOptions.Optimizer.values()) {
-            TrainingOptions o = TrainingOptions.defaults().withSeed(5).withOptimizer(optimizer);
-            TrainingResult streamed = new SoftmaxRegression(o.withStream(true)).fit(sx, source, null, null);
-            TrainingResult held = new SoftmaxRegression(o).fit(sx, data.x(), data.y(), n, 64);
-            assertTrue(streamed.device().contains("the training set streamed from its source"), streamed.device());
-            double a = streamed.model().evaluate(data.xTest(), data.yTest(), data.yTest().length).accuracy();
-            double h = held.model().evaluate(data.xTest(), data.yTest(), data.yTest().length).accuracy();
-            assertTrue(a >= 0.93 && Math.abs(a - h) <= 0.02, optimizer + ": streamed " + a + ", held " + h);
-        }
+        SourceStepsTest.streamedFitsAgainstTheFitInMemory(sx, "the training set streamed from its source");
     }
 
     @Test
