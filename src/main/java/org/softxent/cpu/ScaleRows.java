@@ -42,6 +42,36 @@ public final class ScaleRows {
     }
 
     /**
+     * {@link #scale} from uint8 values: out[outOff + i·d + q] = (float) (((double) (in[inOff + i·d +
+     * q] &amp; 0xff) − mean[q]) / scale[q]), converted and scaled in one pass, the bits of the
+     * Java loop on the values widened to floats; false, writing nothing, where the native library
+     * is not loaded.
+     *
+     * @throws IndexOutOfBoundsException when a range is outside its array
+     */
+    public static boolean scaleBytes(byte[] in, int inOff, float[] out, int outOff, int rows, int d, float[] mean,
+                                     float[] scale) {
+        Objects.requireNonNull(in, "in");
+        Objects.requireNonNull(out, "out");
+        Objects.requireNonNull(mean, "mean");
+        Objects.requireNonNull(scale, "scale");
+        long n = (long) rows * d;
+        if (rows < 0 || d < 0 || inOff < 0 || outOff < 0 || inOff + n > in.length || outOff + n > out.length
+                || mean.length < d || scale.length < d) {
+            throw new IndexOutOfBoundsException("rows " + rows + " × " + d + " from in[" + inOff + "] of " + in.length
+                    + " into out[" + outOff + "] of " + out.length + ", mean " + mean.length + ", scale "
+                    + scale.length);
+        }
+        if (!Native.USABLE || n == 0) {
+            return n == 0;
+        }
+        return scaleBytes0(in, inOff, out, outOff, rows, d, mean, scale);
+    }
+
+    private static native boolean scaleBytes0(byte[] in, int inOff, float[] out, int outOff, int rows, int d,
+                                              float[] mean, float[] scale);
+
+    /**
      * The statistics of rows [0, rows) of v [*, d] from vOff, with Java's loop's bits: the rows that
      * {@code keep[keepOff + i]} keeps (keep null: every row) give sum[q] ← their mean (their values'
      * sum in double, row after row, divided by their count) and squares[q] ← the sum of their squared

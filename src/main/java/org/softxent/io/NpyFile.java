@@ -92,6 +92,33 @@ public final class NpyFile implements AutoCloseable {
         return header.code().charAt(0) == 'f';
     }
 
+    /** Whether the elements are uint8 (|u1: images' pixels), which {@link #readBytes} reads as they are. */
+    public boolean isUint8() {
+        return header.code().charAt(0) == 'u' && header.itemBytes() == 1;
+    }
+
+    /**
+     * Reads uint8 elements [first, first + count) as they are stored into dst[offset, offset + count).
+     *
+     * @throws IllegalStateException when the elements are not uint8 ({@link #isUint8})
+     */
+    public void readBytes(long first, int count, byte[] dst, int offset) throws IOException {
+        if (!isUint8()) {
+            throw new IllegalStateException(path + " holds " + dtype() + ", not uint8");
+        }
+        check(first, count, dst.length, offset);
+        try {
+            long done = 0;
+            while (done < count) {
+                int n = piece(first + done, count - done, 1);
+                map(first + done, n).get(0, dst, offset + (int) done, n);
+                done += n;
+            }
+        } catch (InternalError e) {
+            throw new NpyFormatException(path + " ended while being read: was it cut short meanwhile?");
+        }
+    }
+
     /** A copy of the shape. */
     public long[] shape() {
         return header.shape().clone();

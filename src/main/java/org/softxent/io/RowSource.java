@@ -46,6 +46,25 @@ public interface RowSource extends AutoCloseable {
     default void readManyTimes() {
     }
 
+    /**
+     * Whether the source holds uint8 values (a .npy of dtype uint8: images' pixels), which
+     * {@link #readBytes} reads as they are stored: for a reader that converts and scales them in
+     * one pass.
+     */
+    default boolean holdsBytes() {
+        return false;
+    }
+
+    /**
+     * Reads rows [first, first + count) as the unsigned bytes they are stored as into dst[offset,
+     * offset + count × features).
+     *
+     * @throws UnsupportedOperationException where the source does not {@link #holdsBytes}
+     */
+    default void readBytes(long first, int count, byte[] dst, int offset) {
+        throw new UnsupportedOperationException("the rows are not stored as uint8");
+    }
+
     /** This source, vouched for as finite (its maker scanned it). */
     static RowSource checked(RowSource source) {
         return new RowSource() {
@@ -62,6 +81,16 @@ public interface RowSource extends AutoCloseable {
             @Override
             public void read(long first, int count, float[] dst, int offset) {
                 source.read(first, count, dst, offset);
+            }
+
+            @Override
+            public boolean holdsBytes() {
+                return source.holdsBytes();
+            }
+
+            @Override
+            public void readBytes(long first, int count, byte[] dst, int offset) {
+                source.readBytes(first, count, dst, offset);
             }
 
             @Override
@@ -119,6 +148,26 @@ public interface RowSource extends AutoCloseable {
                         j++;
                     }
                     source.read(rows[i], j - i, dst, offset + (i - (int) first) * features);
+                    i = j;
+                }
+            }
+
+            @Override
+            public boolean holdsBytes() {
+                return source.holdsBytes();
+            }
+
+            @Override
+            public void readBytes(long first, int count, byte[] dst, int offset) {
+                int features = source.features();
+                int i = (int) first;
+                int to = i + count;
+                while (i < to) {
+                    int j = i + 1;
+                    while (j < to && rows[j] == rows[j - 1] + 1) {
+                        j++;
+                    }
+                    source.readBytes(rows[i], j - i, dst, offset + (i - (int) first) * features);
                     i = j;
                 }
             }
@@ -247,6 +296,23 @@ public interface RowSource extends AutoCloseable {
             public void read(long first, int count, float[] dst, int offset) {
                 try {
                     file.readFloats(first * features, Math.multiplyExact(count, features), dst, offset);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }
+
+            @Override
+            public boolean holdsBytes() {
+                return file.isUint8();
+            }
+
+            @Override
+            public void readBytes(long first, int count, byte[] dst, int offset) {
+                if (!file.isUint8()) {
+                    throw new UnsupportedOperationException(file.path() + " holds " + file.dtype() + ", not uint8");
+                }
+                try {
+                    file.readBytes(first * features, Math.multiplyExact(count, features), dst, offset);
                 } catch (IOException e) {
                     throw new UncheckedIOException(e);
                 }

@@ -196,6 +196,32 @@ record Scaling(float[] mean, float[] scale, int[] constant) {
 
     private static final ThreadLocal<float[]> BUFFER = ThreadLocal.withInitial(() -> new float[0]);
 
+    private static final ThreadLocal<byte[]> BYTES = ThreadLocal.withInitial(() -> new byte[0]);
+
+    /** This thread's byte buffer, at least n long. */
+    private static byte[] bytes(int n) {
+        byte[] b = BYTES.get();
+        if (b.length < n) {
+            b = new byte[n];
+            BYTES.set(b);
+        }
+        return b;
+    }
+
+    /** Rows indices[from, to) of x, which holds uint8 values, as stored, into dst from its start (ascending runs read as one piece). */
+    private static void gatherBytes(RowSource x, int[] indices, int from, int to, byte[] dst) {
+        int features = x.features();
+        int i = from;
+        while (i < to) {
+            int j = i + 1;
+            while (j < to && indices[j] == indices[j - 1] + 1) {
+                j++;
+            }
+            x.readBytes(indices[i], j - i, dst, (i - from) * features);
+            i = j;
+        }
+    }
+
     /** Rows kept[from, to) of x, this thread's buffer. */
     private static float[] block(RowSource x, int[] kept, int from, int to) {
         float[] rows = BUFFER.get();
@@ -265,6 +291,7 @@ record Scaling(float[] mean, float[] scale, int[] constant) {
      */
     RowSource view(RowSource x, int[] indices) {
         int features = x.features();
+        boolean uint8 = x.holdsBytes();
         return new RowSource() {
             @Override
             public long rows() {
@@ -281,6 +308,13 @@ record Scaling(float[] mean, float[] scale, int[] constant) {
                 int from = Math.toIntExact(first);
                 java.util.Objects.checkFromIndexSize(from, count, indices.length);
                 java.util.Objects.checkFromIndexSize(offset, Math.multiplyExact(count, features), dst.length);
+                if (uint8) { // uint8 values (a file's pixels): converted and scaled in one pass, the same bits
+                    byte[] raw = bytes(count * features);
+                    gatherBytes(x, indices, from, from + count, raw);
+                    if (ScaleRows.scaleBytes(raw, 0, dst, offset, count, features, mean, scale)) {
+                        return;
+                    }
+                }
                 float[] rows = block(x, indices, from, from + count);
                 if (ScaleRows.scale(rows, 0, dst, offset, count, features, mean, scale)) {
                     return;

@@ -43,6 +43,40 @@ class ScaleRowsTest {
                 () -> ScaleRows.scale(new float[10], 0, new float[9], 0, 5, 2, new float[2], new float[2]));
     }
 
+    /** uint8 values converted and scaled in one pass: the bits of the Java loop on them as floats. */
+    @Test
+    void bytesScaledHaveTheBitsOfTheJavaLoop() {
+        Assumptions.assumeTrue(SkinnyProducts.whyNot() == null, "the CPU products' library is not loaded");
+        Rng rng = Rng.fresh();
+        SkinnyProductsTest.withEachSet(set -> {
+            for (int d : new int[] {1, 3, 4, 5, 7, 8, 9, 17, 784}) {
+                int rows = 1 + rng.nextInt(0, 40);
+                byte[] in = new byte[rows * d + 5];
+                for (int i = 0; i < in.length; i++) {
+                    in[i] = (byte) rng.nextInt(-128, 128);
+                }
+                float[] mean = new float[d];
+                float[] scale = new float[d];
+                for (int q = 0; q < d; q++) {
+                    mean[q] = (float) (255 * rng.nextDouble());
+                    scale[q] = (float) (rng.nextDouble() * Math.pow(10, rng.nextInt(-3, 3)) + Float.MIN_VALUE);
+                }
+                float[] out = new float[rows * d + 9];
+                assertTrue(ScaleRows.scaleBytes(in, 5, out, 9, rows, d, mean, scale), "the vector path ran, set " + set);
+                for (int i = 0; i < rows; i++) {
+                    for (int q = 0; q < d; q++) {
+                        float v = in[5 + i * d + q] & 0xff;
+                        float want = (float) (((double) v - mean[q]) / scale[q]);
+                        assertEquals(Float.floatToRawIntBits(want), Float.floatToRawIntBits(out[9 + i * d + q]),
+                                "row " + i + " feature " + q + " of " + d + ", set " + set + ", " + rng);
+                    }
+                }
+            }
+        });
+        assertThrows(IndexOutOfBoundsException.class,
+                () -> ScaleRows.scaleBytes(new byte[10], 0, new float[9], 0, 5, 2, new float[2], new float[2]));
+    }
+
     /** Bytes and shorts, signed and unsigned, over their whole range, to floats as Java converts them. */
     @Test
     void widensEveryByteAndShortExactly() {

@@ -89,6 +89,29 @@ class NpyTest {
                     read.readFloats(first, count, b, 0);
                     assertArrayEquals(b, a, p.getFileName() + " [" + first + ", +" + count + ") " + rng);
                 }
+                if (p == uint8) { // the bytes as stored, mapped and read, through a source and a selection of it
+                    assertTrue(mapped.isUint8() && read.isUint8());
+                    byte[] got = new byte[v.length + 1];
+                    mapped.readBytes(0, v.length, got, 1);
+                    assertArrayEquals(bytes, java.util.Arrays.copyOfRange(got, 1, got.length), "mapped bytes " + rng);
+                    java.util.Arrays.fill(got, (byte) 0);
+                    read.readBytes(0, v.length, got, 1);
+                    assertArrayEquals(bytes, java.util.Arrays.copyOfRange(got, 1, got.length), "read bytes " + rng);
+                    RowSource picked = RowSource.select(RowSource.checked(RowSource.of(read)), new int[] {2, 3, 7});
+                    assertTrue(picked.holdsBytes());
+                    byte[] three = new byte[3 * d];
+                    picked.readBytes(0, 3, three, 0);
+                    for (int i = 0; i < 3; i++) {
+                        int row = new int[] {2, 3, 7}[i];
+                        assertArrayEquals(java.util.Arrays.copyOfRange(bytes, row * d, row * d + d),
+                                java.util.Arrays.copyOfRange(three, i * d, i * d + d), "row " + row + " " + rng);
+                    }
+                } else {
+                    assertFalse(read.isUint8() || RowSource.of(read).holdsBytes(), p.getFileName().toString());
+                    assertThrows(IllegalStateException.class, () -> read.readBytes(0, 1, new byte[1], 0));
+                    assertThrows(UnsupportedOperationException.class,
+                            () -> RowSource.of(read).readBytes(0, 1, new byte[d], 0));
+                }
                 float[] all = new float[v.length];
                 mapped.readFloats(0, v.length, all, 0);
                 float[] want = new float[v.length];

@@ -84,6 +84,67 @@ class ScalingTest {
         };
     }
 
+    /**
+     * A view of uint8 rows (a file of pixels), read as bytes and converted and scaled in one pass,
+     * gives the bits of the same rows read as floats, through runs of the indices and between them.
+     */
+    @Test
+    void a_view_of_uint8_rows_gives_the_bits_of_the_same_rows_as_floats() {
+        SplittableRandom r = new SplittableRandom(seed);
+        int rows = 700;
+        int features = 37; // not a whole number of vectors
+        byte[] stored = new byte[rows * features];
+        float[] x = new float[stored.length];
+        for (int i = 0; i < stored.length; i++) {
+            stored[i] = (byte) r.nextInt(256);
+            x[i] = stored[i] & 0xff;
+        }
+        int[] indices = java.util.stream.IntStream.range(0, rows).filter(i -> i % 7 != 3).toArray();
+        int[] bytesRead = {0};
+        RowSource bytes = new RowSource() {
+            @Override
+            public long rows() {
+                return rows;
+            }
+
+            @Override
+            public int features() {
+                return features;
+            }
+
+            @Override
+            public void read(long first, int count, float[] dst, int offset) {
+                throw new AssertionError("read as floats, seed " + seed);
+            }
+
+            @Override
+            public boolean holdsBytes() {
+                return true;
+            }
+
+            @Override
+            public void readBytes(long first, int count, byte[] dst, int offset) {
+                System.arraycopy(stored, (int) first * features, dst, offset, count * features);
+                bytesRead[0] += count;
+            }
+        };
+        Scaling scaling = Scaling.of(RowSource.of(x, rows, features), indices, true);
+        RowSource fromBytes = scaling.view(RowSource.checked(RowSource.select(bytes, java.util.stream.IntStream
+                .range(0, rows).toArray())), indices);
+        RowSource fromFloats = scaling.view(sliced(x, rows, features), indices);
+        for (int[] range : new int[][] {{0, indices.length}, {5, 1}, {100, 250}}) {
+            float[] a = new float[range[1] * features + 3];
+            float[] b = new float[a.length];
+            fromBytes.read(range[0], range[1], a, 3);
+            fromFloats.read(range[0], range[1], b, 3);
+            for (int i = 0; i < a.length; i++) {
+                assertEquals(Float.floatToRawIntBits(b[i]), Float.floatToRawIntBits(a[i]),
+                        "value " + i + " of rows [" + range[0] + ", +" + range[1] + "), seed " + seed);
+            }
+        }
+        assertEquals(indices.length + 1 + 250, bytesRead[0], "every row read as bytes, seed " + seed);
+    }
+
     @Test
     void a_nan_in_a_held_out_row_or_an_infinity_in_a_kept_one_is_named() {
         SplittableRandom r = new SplittableRandom(seed);
