@@ -12,7 +12,7 @@ import org.softxent.cpu.ScaleRows;
  * A .npy file of any size, read in pieces and converted as it is read: the data sets' reader.
  * Takes the dtypes a data set comes in: float32, float64, float16, and the integers
  * int8/16/32/64 and uint8/16/32/64 (and bool); the elements are read as floats (features) or as
- * longs (labels). A file larger than memory is read piece by piece through the page cache, by
+ * longs (labels), and uint8 elements also as the bytes they are ({@link #readBytes}). A file larger than memory is read piece by piece through the page cache, by
  * positional reads that several threads may make at once; one that training will read many times
  * over and that fits the page cache with room to spare is mapped instead ({@link #mapIfItFits}).
  */
@@ -101,6 +101,7 @@ public final class NpyFile implements AutoCloseable {
      * Reads uint8 elements [first, first + count) as they are stored into dst[offset, offset + count).
      *
      * @throws IllegalStateException when the elements are not uint8 ({@link #isUint8})
+     * @throws NpyFormatException    when the file was cut short while it was read (mapped)
      */
     public void readBytes(long first, int count, byte[] dst, int offset) throws IOException {
         if (!isUint8()) {

@@ -311,9 +311,15 @@ record Scaling(float[] mean, float[] scale, int[] constant) {
                 if (uint8) { // uint8 values (a file's pixels): converted and scaled in one pass, the same bits
                     byte[] raw = bytes(count * features);
                     gatherBytes(x, indices, from, from + count, raw);
-                    if (ScaleRows.scaleBytes(raw, 0, dst, offset, count, features, mean, scale)) {
-                        return;
+                    if (!ScaleRows.scaleBytes(raw, 0, dst, offset, count, features, mean, scale)) {
+                        for (int i = 0; i < count; i++) {
+                            int at = offset + i * features;
+                            for (int q = 0; q < features; q++) {
+                                dst[at + q] = (float) (((double) (raw[i * features + q] & 0xff) - mean[q]) / scale[q]);
+                            }
+                        }
                     }
+                    return;
                 }
                 float[] rows = block(x, indices, from, from + count);
                 if (ScaleRows.scale(rows, 0, dst, offset, count, features, mean, scale)) {

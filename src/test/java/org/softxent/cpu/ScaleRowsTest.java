@@ -61,8 +61,12 @@ class ScaleRowsTest {
                     mean[q] = (float) (255 * rng.nextDouble());
                     scale[q] = (float) (rng.nextDouble() * Math.pow(10, rng.nextInt(-3, 3)) + Float.MIN_VALUE);
                 }
-                float[] out = new float[rows * d + 9];
+                float[] out = new float[rows * d + 9 + 4];
+                java.util.Arrays.fill(out, -7.5f);
                 assertTrue(ScaleRows.scaleBytes(in, 5, out, 9, rows, d, mean, scale), "the vector path ran, set " + set);
+                for (int i : new int[] {0, 8, rows * d + 9, out.length - 1}) {
+                    assertEquals(-7.5f, out[i], "nothing written outside the rows, set " + set + ", " + rng);
+                }
                 for (int i = 0; i < rows; i++) {
                     for (int q = 0; q < d; q++) {
                         float v = in[5 + i * d + q] & 0xff;

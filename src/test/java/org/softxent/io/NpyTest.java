@@ -88,6 +88,12 @@ class NpyTest {
                     mapped.readFloats(first, count, a, 0);
                     read.readFloats(first, count, b, 0);
                     assertArrayEquals(b, a, p.getFileName() + " [" + first + ", +" + count + ") " + rng);
+                    if (p == uint8) {
+                        byte[] c = new byte[count];
+                        mapped.readBytes(first, count, c, 0);
+                        assertArrayEquals(java.util.Arrays.copyOfRange(bytes, first, first + count), c,
+                                "bytes [" + first + ", +" + count + ") " + rng);
+                    }
                 }
                 if (p == uint8) { // the bytes as stored, mapped and read, through a source and a selection of it
                     assertTrue(mapped.isUint8() && read.isUint8());
@@ -361,6 +367,8 @@ class NpyTest {
                     data.array()));
             try (NpyFile f = NpyFile.open(p)) {
                 assertArrayEquals(new long[] {n / 10, 10}, f.shape());
+                assertEquals(descr.equals("|u1"), f.isUint8(), descr + " read as bytes");
+                assertEquals(descr.equals("|u1"), RowSource.of(f).holdsBytes(), descr + " held as bytes");
                 float[] floats = new float[n + 3];
                 f.readFloats(7, n - 7, floats, 3);
                 long[] longs = new long[n];
