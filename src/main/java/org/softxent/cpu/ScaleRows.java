@@ -24,17 +24,7 @@ public final class ScaleRows {
      */
     public static boolean scale(float[] in, int inOff, float[] out, int outOff, int rows, int d, float[] mean,
                                 float[] scale) {
-        Objects.requireNonNull(in, "in");
-        Objects.requireNonNull(out, "out");
-        Objects.requireNonNull(mean, "mean");
-        Objects.requireNonNull(scale, "scale");
-        long n = (long) rows * d;
-        if (rows < 0 || d < 0 || inOff < 0 || outOff < 0 || inOff + n > in.length || outOff + n > out.length
-                || mean.length < d || scale.length < d) {
-            throw new IndexOutOfBoundsException("rows " + rows + " × " + d + " from in[" + inOff + "] of " + in.length
-                    + " into out[" + outOff + "] of " + out.length + ", mean " + mean.length + ", scale "
-                    + scale.length);
-        }
+        long n = checkScale(Objects.requireNonNull(in, "in").length, inOff, out, outOff, rows, d, mean, scale);
         if (!Native.USABLE || n == 0) {
             return n == 0;
         }
@@ -51,21 +41,27 @@ public final class ScaleRows {
      */
     public static boolean scaleBytes(byte[] in, int inOff, float[] out, int outOff, int rows, int d, float[] mean,
                                      float[] scale) {
-        Objects.requireNonNull(in, "in");
-        Objects.requireNonNull(out, "out");
-        Objects.requireNonNull(mean, "mean");
-        Objects.requireNonNull(scale, "scale");
-        long n = (long) rows * d;
-        if (rows < 0 || d < 0 || inOff < 0 || outOff < 0 || inOff + n > in.length || outOff + n > out.length
-                || mean.length < d || scale.length < d) {
-            throw new IndexOutOfBoundsException("rows " + rows + " × " + d + " from in[" + inOff + "] of " + in.length
-                    + " into out[" + outOff + "] of " + out.length + ", mean " + mean.length + ", scale "
-                    + scale.length);
-        }
+        long n = checkScale(Objects.requireNonNull(in, "in").length, inOff, out, outOff, rows, d, mean, scale);
         if (!Native.USABLE || n == 0) {
             return n == 0;
         }
         return scaleBytes0(in, inOff, out, outOff, rows, d, mean, scale);
+    }
+
+    /** rows × d, after checking that the ranges of an input of inLength and of out lie in them. */
+    private static long checkScale(int inLength, int inOff, float[] out, int outOff, int rows, int d, float[] mean,
+                                   float[] scale) {
+        Objects.requireNonNull(out, "out");
+        Objects.requireNonNull(mean, "mean");
+        Objects.requireNonNull(scale, "scale");
+        long n = (long) rows * d;
+        if (rows < 0 || d < 0 || inOff < 0 || outOff < 0 || inOff + n > inLength || outOff + n > out.length
+                || mean.length < d || scale.length < d) {
+            throw new IndexOutOfBoundsException("rows " + rows + " × " + d + " from in[" + inOff + "] of " + inLength
+                    + " into out[" + outOff + "] of " + out.length + ", mean " + mean.length + ", scale "
+                    + scale.length);
+        }
+        return n;
     }
 
     private static native boolean scaleBytes0(byte[] in, int inOff, float[] out, int outOff, int rows, int d,

@@ -140,16 +140,8 @@ public interface RowSource extends AutoCloseable {
             @Override
             public void read(long first, int count, float[] dst, int offset) {
                 int features = source.features();
-                int i = (int) first;
-                int to = i + count;
-                while (i < to) {
-                    int j = i + 1;
-                    while (j < to && rows[j] == rows[j - 1] + 1) {
-                        j++;
-                    }
-                    source.read(rows[i], j - i, dst, offset + (i - (int) first) * features);
-                    i = j;
-                }
+                int from = (int) first;
+                Runs.each(rows, from, from + count, (row, m, at) -> source.read(row, m, dst, offset + at * features));
             }
 
             @Override
@@ -160,16 +152,9 @@ public interface RowSource extends AutoCloseable {
             @Override
             public void readBytes(long first, int count, byte[] dst, int offset) {
                 int features = source.features();
-                int i = (int) first;
-                int to = i + count;
-                while (i < to) {
-                    int j = i + 1;
-                    while (j < to && rows[j] == rows[j - 1] + 1) {
-                        j++;
-                    }
-                    source.readBytes(rows[i], j - i, dst, offset + (i - (int) first) * features);
-                    i = j;
-                }
+                int from = (int) first;
+                Runs.each(rows, from, from + count,
+                        (row, m, at) -> source.readBytes(row, m, dst, offset + at * features));
             }
 
             @Override
@@ -195,16 +180,15 @@ public interface RowSource extends AutoCloseable {
      */
     default void gather(int[] indices, int from, int to, float[] dst) {
         int features = features();
-        int i = from;
-        while (i < to) {
-            int j = i + 1;
-            while (j < to && indices[j] == indices[j - 1] + 1) {
-                j++;
-            }
-            read(indices[i], j - i, dst, (i - from) * features);
-            i = j;
-        }
+        Runs.each(indices, from, to, (row, count, at) -> read(row, count, dst, at * features));
     }
+
+    /** {@link #gather} of the bytes a source that {@link #holdsBytes} stores. */
+    default void gatherBytes(int[] indices, int from, int to, byte[] dst) {
+        int features = features();
+        Runs.each(indices, from, to, (row, count, at) -> readBytes(row, count, dst, at * features));
+    }
+
 
     /**
      * The flat index (row × features + column) of the first NaN or infinity of the source, or −1:

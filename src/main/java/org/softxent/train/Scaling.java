@@ -208,20 +208,6 @@ record Scaling(float[] mean, float[] scale, int[] constant) {
         return b;
     }
 
-    /** Rows indices[from, to) of x, which holds uint8 values, as stored, into dst from its start (ascending runs read as one piece). */
-    private static void gatherBytes(RowSource x, int[] indices, int from, int to, byte[] dst) {
-        int features = x.features();
-        int i = from;
-        while (i < to) {
-            int j = i + 1;
-            while (j < to && indices[j] == indices[j - 1] + 1) {
-                j++;
-            }
-            x.readBytes(indices[i], j - i, dst, (i - from) * features);
-            i = j;
-        }
-    }
-
     /** Rows kept[from, to) of x, this thread's buffer. */
     private static float[] block(RowSource x, int[] kept, int from, int to) {
         float[] rows = BUFFER.get();
@@ -310,7 +296,7 @@ record Scaling(float[] mean, float[] scale, int[] constant) {
                 java.util.Objects.checkFromIndexSize(offset, Math.multiplyExact(count, features), dst.length);
                 if (uint8) { // uint8 values (a file's pixels): converted and scaled in one pass, the same bits
                     byte[] raw = bytes(count * features);
-                    gatherBytes(x, indices, from, from + count, raw);
+                    x.gatherBytes(indices, from, from + count, raw);
                     if (!ScaleRows.scaleBytes(raw, 0, dst, offset, count, features, mean, scale)) {
                         for (int i = 0; i < count; i++) {
                             int at = offset + i * features;
