@@ -31,9 +31,9 @@ import org.softxent.io.RowSource;
  *       chunk on the device.
  *   <li><b>streamed from a source</b> ({@link #streamed} with the rows' scaled views: a set larger
  *       than the host's heap, read from its file): the same, each chunk read and scaled on the host
- *       into one staging array, on the calling thread, then uploaded under the steps queued before
- *       it: the device runs what was queued meanwhile, and may wait for the read once per chunk
- *       (a read of a file's rows takes longer than a GPU's steps on them). SGD's minibatches are
+ *       into one staging array, by every core, then uploaded under the steps queued before it: the
+ *       device runs what was queued meanwhile, and may wait for the read once per chunk (a read of
+ *       a file's rows takes longer than a GPU's steps on them). SGD's minibatches are
  *       then drawn from one chunk of the file each, as {@link SourceSteps} draws them on the CPU
  *       except that the last, shorter chunk comes last in every epoch (so that each chunk starts
  *       at a multiple of the chunk's rows in the epoch's order): the whole chunks in a shuffled
@@ -327,7 +327,7 @@ final class DeviceSteps implements Steps {
         int m = Math.min(chunkRows, p.validationRows() - first);
         if (validationFrom != null) {
             float[] s = stage();
-            validationFrom.read(first, m, s, 0);
+            readChunk(validationFrom, first, m, s);
             dev.uploadRows(s, p.features(), null, 0, m, xc[into]);
         } else {
             dev.uploadRows(p.xv(), p.features(), null, first, m, xc[into]);
@@ -382,14 +382,14 @@ final class DeviceSteps implements Steps {
             dev.uploadRows(p.x(), p.features(), order, first, m, xc[into]);
         } else if (order == null) {
             float[] s = stage();
-            rowsFrom.read(first, m, s, 0);
+            readChunk(rowsFrom, first, m, s);
             dev.uploadRows(s, p.features(), null, 0, m, xc[into]);
         } else {
             // The chunk of the file that shuffle() put here: read whole, its rows sent in the order's.
             int base = order[first] / chunkRows * chunkRows;
             int span = Math.min(chunkRows, p.rows() - base);
             float[] s = stage();
-            rowsFrom.read(base, span, s, 0);
+            readChunk(rowsFrom, base, span, s);
             int[] l = local();
             for (int i = 0; i < m; i++) {
                 l[i] = order[first + i] - base;
@@ -406,6 +406,21 @@ final class DeviceSteps implements Steps {
         } else {
             dev.uploadRows(p.labels(), 1, order, first, m, yc[into]);
         }
+    }
+
+    /**
+     * Rows [first, first + m) of a source into dst from its start, read and scaled in blocks of
+     * about 1 MiB on the fork/join pool: a file's chunk takes the host longer than the device's
+     * steps on it, so every core reads.
+     */
+    private static void readChunk(RowSource source, int first, int m, float[] dst) {
+        int d = source.features();
+        int per = Math.max(1, (1 << 18) / d);
+        int blocks = (m + per - 1) / per;
+        java.util.stream.IntStream.range(0, blocks).parallel().forEach(k -> {
+            int from = k * per;
+            source.read(first + from, Math.min(per, m - from), dst, from * d);
+        });
     }
 
     /** The host's staging array of one chunk of rows, made at its first use. */

@@ -211,6 +211,43 @@ class StreamedTrainingTest extends EngineTest {
         assertEquals(held, SimulatedDevice.deviceBytesInUse(), "device memory back after close");
     }
 
+    /**
+     * Chunks wider than one block of the host's parallel read (about 1 MiB of rows): each chunk is
+     * read from the source by several threads into its place, the objective and the validation
+     * pass those of the rows held on the device.
+     */
+    @Test
+    void aChunkReadByEveryCoreIsTheChunkOfTheRows() {
+        Rng rng = Rng.fresh();
+        int n = 5000; // a chunk is at most a quarter of the set
+        int d = 600; // 436 rows a block of the read: chunks of 1,000 rows take three blocks
+        int c = 3;
+        float[] x = rng.normal(n * d, 1);
+        int[] y = rng.labels(n, c);
+        int nv = 1100;
+        float[] xv = rng.normal(nv * d, 1);
+        int[] yv = rng.labels(nv, c);
+        TrainingOptions o = TrainingOptions.defaults().withL2(0.01);
+        Problem p = Problem.of(LinearModel.Kind.SOFTMAX, x, y, n, d, c, o, xv, yv);
+        Problem labelsOnly = Problem.of(LinearModel.Kind.SOFTMAX, null, y, n, d, c, o, null, yv);
+        try (DeviceSteps resident = DeviceSteps.resident(sx.onDevice(), "gpu", p, 50, 0.9, 5);
+             DeviceSteps fromSource = DeviceSteps.streamed(sx.onDevice(), "gpu", labelsOnly, 50, 0.9, 5,
+                     1000L * d * 4, false, ScalingTest.sliced(x, n, d), ScalingTest.sliced(xv, nv, d))) {
+            assertTrue(fromSource.description().contains("chunks of 1000 rows"), fromSource.description());
+            float[] w = rng.normal(d * c, 0.05);
+            float[] b = rng.normal(c, 0.3);
+            float[][] gw = new float[2][d * c];
+            float[][] gb = new float[2][c];
+            Steps.Pass pr = resident.objective(w, b, gw[0], gb[0]);
+            Steps.Pass pf = fromSource.objective(w, b, gw[1], gb[1]);
+            assertClose(pr.loss(), pf.loss(), CLASSIFIER, "objective " + rng);
+            assertClose(gw[0], gw[1], CLASSIFIER, "dW " + rng);
+            assertClose(gb[0], gb[1], CLASSIFIER, "db " + rng);
+            assertClose(resident.validate(w, b).loss(), fromSource.validate(w, b).loss(), CLASSIFIER,
+                    "validation loss " + rng);
+        }
+    }
+
     /** A permutation whose chunks of {@code chunk} rows stay together, each starting at a multiple of it, the short one last. */
     static void assertChunksTogether(int[] order, int chunk, String where) {
         int[] sorted = order.clone();
