@@ -130,8 +130,8 @@ final class TrainCommand implements Callable<Integer> {
             + "do not fit).")
     boolean stream;
 
-    @Option(names = "--chunk-mib", paramLabel = "N", description = "with --stream on the CPU: each chunk of rows read "
-            + "from the file takes at most N MiB (64); two are held at once at most.")
+    @Option(names = "--chunk-mib", paramLabel = "N", description = "with --stream and --optimizer sgd on the CPU: each "
+            + "chunk of rows read from the file takes at most N MiB (64); two are held at once at most.")
     Integer chunkMib;
 
     @Override
@@ -460,6 +460,11 @@ final class TrainCommand implements Callable<Integer> {
         String why = sx.fallbackReason().map(r -> " (" + r + ")").orElse("");
         if (lossEvery != null) {
             throw new InputException("--loss-every applies to SGD on the GPU; this run computes on the CPU" + why);
+        }
+        if (chunkMib != null && optimizer != TrainingOptions.Optimizer.SGD
+                && org.softxent.backend.BackendAccess.of(sx).readsSources()) {
+            throw new InputException("--chunk-mib sizes the chunks SGD draws its minibatches from; L-BFGS on the CPU "
+                    + "reads the rows block by block itself (give --optimizer sgd, or leave --chunk-mib out)");
         }
     }
 

@@ -9,6 +9,7 @@ import org.softxent.Device;
 import org.softxent.DeviceOutOfMemoryException;
 import org.softxent.ShapeMismatchException;
 import org.softxent.Softxent;
+import org.softxent.backend.BackendAccess;
 import org.softxent.io.RowSource;
 
 /**
@@ -106,6 +107,11 @@ final class Trainer {
                     + "chunk; these " + n + " × " + features + " rows are " + (o.stream()
                     ? "streamed through the GPU's own buffers" : "held whole in memory (withStream reads them chunk "
                     + "by chunk on the CPU)"));
+        }
+        if (fromSource && o.isSet(TrainingOptions.Field.CHUNK_MEMORY) && sx.device() == Device.CPU
+                && o.optimizer() == TrainingOptions.Optimizer.LBFGS && BackendAccess.of(sx).readsSources()) {
+            throw new IllegalArgumentException("chunkMemory sizes the chunks SGD draws its minibatches from; L-BFGS on "
+                    + sx.description() + " reads the rows block by block itself: leave chunkMemory out");
         }
         long chunkFloats = Math.min(o.chunkMemory() / 4, MAX_ARRAY); // a chunk is one array
         if (fromSource) {

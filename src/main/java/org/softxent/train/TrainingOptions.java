@@ -338,8 +338,9 @@ public final class TrainingOptions {
      * from their source chunk by chunk ({@link #withStream} on the CPU or, on a GPU, for rows that
      * are no array; or on any engine a set whose scaled copy would pass half the heap's maximum or
      * one Java array): two chunks are held at once at most (the training rows' and the validation
-     * rows'). On the fast CPU engine it sizes SGD's chunks only (its L-BFGS passes read blocks of
-     * rows themselves); on a GPU the device's chunks take at most this and 8 MiB. Default 64 MiB;
+     * rows'). On the fast CPU engine it sizes SGD's chunks only, and is refused with L-BFGS, whose
+     * passes read blocks of rows through the engine; on a GPU the device's chunks take at most this
+     * and 8 MiB. Default 64 MiB;
      * at least 1 MiB; a chunk holds at least one minibatch (SGD) or one row whatever the budget.
      * Refused by the training when its rows are held whole instead, or are arrays streamed through
      * a GPU's own buffers.

@@ -405,9 +405,11 @@ class TrainingInputTest {
         cases.add(new Case("--stream on the CPU reads the rows chunk by chunk", 0, false, false, f -> f.trainOn("cpu",
                 "--data", f.file("train.csv"), "--stream"), (r, f) -> assertTrue(
                 r.out().contains("the rows read from their source"), r.out())));
-        cases.add(new Case("--chunk-mib with --stream on the CPU sets the rows read at once", 0, false, false,
-                f -> f.trainOn("cpu", "--data", f.file("train.csv"), "--stream", "--chunk-mib", "1"), (r, f) ->
-                assertTrue(r.out().contains("the rows read from their source"), r.out())));
+        cases.add(new Case("--chunk-mib with --stream and SGD on the CPU sets the rows read at once", 0, false, false,
+                f -> f.trainOn("cpu", "--data", f.file("train.csv"), "--stream", "--optimizer", "sgd", "--chunk-mib",
+                        "1"), (r, f) -> assertTrue(r.out().contains("the rows read from their source"), r.out())));
+        cases.add(bad("--chunk-mib with L-BFGS on the CPU", f -> f.trainOn("cpu", "--data", f.file("train.csv"),
+                "--stream", "--chunk-mib", "1"), "--chunk-mib", "L-BFGS on the CPU reads the rows block by block"));
         cases.add(bad("--chunk-mib without --stream", f -> f.train("--data", f.file("train.csv"), "--chunk-mib", "8"),
                 "--chunk-mib", "give --stream"));
         cases.add(bad("--chunk-mib 0", f -> f.train("--data", f.file("train.csv"), "--stream", "--chunk-mib", "0"),

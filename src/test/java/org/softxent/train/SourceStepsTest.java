@@ -187,8 +187,9 @@ class SourceStepsTest {
 
     /**
      * The chunk budget sets how many rows a chunk holds (whole minibatches of the batch size), the
-     * fit is that of one chunk up to the order of the sums, and the budget is refused where the
-     * rows are held whole, or below 1 MiB.
+     * fit is that of one chunk up to the order of the sums (L-BFGS on the reference, which sums the
+     * objective chunk by chunk), and the budget is refused where the rows are held whole, where
+     * L-BFGS reads the rows block by block through the engine (the fast CPU engine), or below 1 MiB.
      */
     @Test
     void theChunkBudgetSetsTheRowsReadAtOnce() {
@@ -206,9 +207,9 @@ class SourceStepsTest {
         Rows source = new Rows(sliced(x, n, d), y);
         TrainingOptions o = TrainingOptions.defaults().withSeed(3).withValidationFraction(0).withEpochs(15)
                 .withStream(true);
-        try (Softxent sx = Softxent.open(Device.CPU)) {
-            TrainingResult small = new SoftmaxRegression(o.withChunkMemory(1L << 20)).fit(sx, source, null, null);
-            TrainingResult one = new SoftmaxRegression(o).fit(sx, source, null, null);
+        try (Softxent sx = Softxent.open(Device.CPU); Softxent reference = Softxent.openReference()) {
+            TrainingResult small = new SoftmaxRegression(o.withChunkMemory(1L << 20)).fit(reference, source, null, null);
+            TrainingResult one = new SoftmaxRegression(o).fit(reference, source, null, null);
             // 1 MiB = 262,144 floats: 1,310 rows of 200, 20 whole minibatches of 64 = 1,280.
             assertTrue(small.device().contains("the rows read from their source 1280 at a time"), small.device());
             assertTrue(one.device().contains("the rows read from their source 3000 at a time"), one.device());
@@ -221,6 +222,14 @@ class SourceStepsTest {
                             .withChunkMemory(8L << 20)).fit(sx, x, y, n, d));
             assertTrue(held.getMessage().startsWith("chunkMemory applies when the rows are read from their source")
                     && held.getMessage().contains("held whole"), held.getMessage());
+            IllegalArgumentException blocks = org.junit.jupiter.api.Assertions.assertThrows(
+                    IllegalArgumentException.class, () -> new SoftmaxRegression(o.withChunkMemory(1L << 20))
+                            .fit(sx, source, null, null));
+            assertTrue(blocks.getMessage().contains("L-BFGS on CPU") && blocks.getMessage().contains("block by block"),
+                    blocks.getMessage());
+            TrainingResult sgd = new SoftmaxRegression(o.withChunkMemory(1L << 20).withEpochs(2)
+                    .withOptimizer(TrainingOptions.Optimizer.SGD)).fit(sx, source, null, null);
+            assertTrue(sgd.device().contains("the rows read from their source 1280 at a time for SGD"), sgd.device());
         }
         IllegalArgumentException tiny = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
                 () -> o.withChunkMemory((1L << 20) - 1));
