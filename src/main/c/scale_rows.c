@@ -17,113 +17,101 @@
 
 int softxent_cpu_isa(void); /* skinny_products.c: 2 AVX-512, 1 AVX2 with FMA, 0 neither */
 
+/* One row's value q as a double: a float's, or a uint8's (a file's pixels: exact, as a float is). */
+#define VALUE(in, bytes, at) ((bytes) ? (double) ((const uint8_t *) (in))[at] : (double) ((const float *) (in))[at])
+
 #pragma GCC push_options
 #pragma GCC target("avx512f,avx512dq")
-static void scale_avx512(const float *in, float *out, int rows, int d, const float *mean, const float *scale) {
+/* in: floats, or uint8 values when bytes (a constant in each caller, so each gets its own loop). */
+static inline __attribute__((always_inline)) void scale_rows_avx512(const void *in, int bytes, float *out, int rows,
+                                                                   int d, const float *mean, const float *scale) {
     for (int i = 0; i < rows; i++) {
-        const float *x = in + (long) i * d;
-        float *y = out + (long) i * d;
+        long row = (long) i * d;
+        float *y = out + row;
         int q = 0;
         for (; q + 8 <= d; q += 8) {
-            __m512d v = _mm512_cvtps_pd(_mm256_loadu_ps(x + q));
+            __m512d v = bytes
+                    ? _mm512_cvtepi32_pd(_mm256_cvtepu8_epi32(
+                            _mm_loadl_epi64((const __m128i *) ((const uint8_t *) in + row + q))))
+                    : _mm512_cvtps_pd(_mm256_loadu_ps((const float *) in + row + q));
             __m512d m = _mm512_cvtps_pd(_mm256_loadu_ps(mean + q));
             __m512d s = _mm512_cvtps_pd(_mm256_loadu_ps(scale + q));
             _mm256_storeu_ps(y + q, _mm512_cvtpd_ps(_mm512_div_pd(_mm512_sub_pd(v, m), s)));
         }
         for (; q < d; q++) {
-            y[q] = (float) (((double) x[q] - (double) mean[q]) / (double) scale[q]);
+            y[q] = (float) ((VALUE(in, bytes, row + q) - (double) mean[q]) / (double) scale[q]);
         }
+    }
+}
+
+static void scale_avx512(const void *in, int bytes, float *out, int rows, int d, const float *mean,
+                         const float *scale) {
+    if (bytes) {
+        scale_rows_avx512(in, 1, out, rows, d, mean, scale);
+    } else {
+        scale_rows_avx512(in, 0, out, rows, d, mean, scale);
     }
 }
 #pragma GCC pop_options
 
 #pragma GCC push_options
 #pragma GCC target("avx2,fma")
-static void scale_avx2(const float *in, float *out, int rows, int d, const float *mean, const float *scale) {
+static inline __attribute__((always_inline)) void scale_rows_avx2(const void *in, int bytes, float *out, int rows,
+                                                                 int d, const float *mean, const float *scale) {
     for (int i = 0; i < rows; i++) {
-        const float *x = in + (long) i * d;
-        float *y = out + (long) i * d;
+        long row = (long) i * d;
+        float *y = out + row;
         int q = 0;
         for (; q + 4 <= d; q += 4) {
-            __m256d v = _mm256_cvtps_pd(_mm_loadu_ps(x + q));
+            __m256d v;
+            if (bytes) {
+                int32_t four;
+                __builtin_memcpy(&four, (const uint8_t *) in + row + q, 4);
+                v = _mm256_cvtepi32_pd(_mm_cvtepu8_epi32(_mm_cvtsi32_si128(four)));
+            } else {
+                v = _mm256_cvtps_pd(_mm_loadu_ps((const float *) in + row + q));
+            }
             __m256d m = _mm256_cvtps_pd(_mm_loadu_ps(mean + q));
             __m256d s = _mm256_cvtps_pd(_mm_loadu_ps(scale + q));
             _mm_storeu_ps(y + q, _mm256_cvtpd_ps(_mm256_div_pd(_mm256_sub_pd(v, m), s)));
         }
         for (; q < d; q++) {
-            y[q] = (float) (((double) x[q] - (double) mean[q]) / (double) scale[q]);
+            y[q] = (float) ((VALUE(in, bytes, row + q) - (double) mean[q]) / (double) scale[q]);
         }
     }
 }
-#pragma GCC pop_options
 
-/* The same from uint8 values (a file's pixels): converted and scaled in one pass, the same bits
- * (a byte is exact as a float and as a double). */
-#pragma GCC push_options
-#pragma GCC target("avx512f,avx512dq")
-static void scale_bytes_avx512(const uint8_t *in, float *out, int rows, int d, const float *mean,
-                               const float *scale) {
-    for (int i = 0; i < rows; i++) {
-        const uint8_t *x = in + (long) i * d;
-        float *y = out + (long) i * d;
-        int q = 0;
-        for (; q + 8 <= d; q += 8) {
-            __m512d v = _mm512_cvtepi32_pd(_mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *) (x + q))));
-            __m512d m = _mm512_cvtps_pd(_mm256_loadu_ps(mean + q));
-            __m512d s = _mm512_cvtps_pd(_mm256_loadu_ps(scale + q));
-            _mm256_storeu_ps(y + q, _mm512_cvtpd_ps(_mm512_div_pd(_mm512_sub_pd(v, m), s)));
-        }
-        for (; q < d; q++) {
-            y[q] = (float) (((double) x[q] - (double) mean[q]) / (double) scale[q]);
-        }
-    }
-}
-#pragma GCC pop_options
-
-#pragma GCC push_options
-#pragma GCC target("avx2,fma")
-static void scale_bytes_avx2(const uint8_t *in, float *out, int rows, int d, const float *mean, const float *scale) {
-    for (int i = 0; i < rows; i++) {
-        const uint8_t *x = in + (long) i * d;
-        float *y = out + (long) i * d;
-        int q = 0;
-        for (; q + 4 <= d; q += 4) {
-            int32_t four;
-            __builtin_memcpy(&four, x + q, 4);
-            __m256d v = _mm256_cvtepi32_pd(_mm_cvtepu8_epi32(_mm_cvtsi32_si128(four)));
-            __m256d m = _mm256_cvtps_pd(_mm_loadu_ps(mean + q));
-            __m256d s = _mm256_cvtps_pd(_mm_loadu_ps(scale + q));
-            _mm_storeu_ps(y + q, _mm256_cvtpd_ps(_mm256_div_pd(_mm256_sub_pd(v, m), s)));
-        }
-        for (; q < d; q++) {
-            y[q] = (float) (((double) x[q] - (double) mean[q]) / (double) scale[q]);
-        }
+static void scale_avx2(const void *in, int bytes, float *out, int rows, int d, const float *mean, const float *scale) {
+    if (bytes) {
+        scale_rows_avx2(in, 1, out, rows, d, mean, scale);
+    } else {
+        scale_rows_avx2(in, 0, out, rows, d, mean, scale);
     }
 }
 #pragma GCC pop_options
 
 /*
  * out[outOff + i·d + q] = (float) ((in[inOff + i·d + q] − mean[q]) / scale[q]) in double, for i
- * in [0, rows), q in [0, d). Java checks every bound first. False: no vector set, or an array
- * could not be reached (nothing written then).
+ * in [0, rows), q in [0, d), in the float[] (bytes false) or the byte[] read as uint8 (bytes true).
+ * Java checks every bound first. False: no vector set, or an array could not be reached (nothing
+ * written then).
  */
-JNIEXPORT jboolean JNICALL Java_org_softxent_cpu_ScaleRows_scale0(
-        JNIEnv *env, jclass cls, jfloatArray in, jint inOff, jfloatArray out, jint outOff, jint rows, jint d,
-        jfloatArray mean, jfloatArray scale) {
-    (void) cls;
+static jboolean scale_any(JNIEnv *env, jarray in, int bytes, jint inOff, jfloatArray out, jint outOff, jint rows,
+                          jint d, jfloatArray mean, jfloatArray scale) {
     int isa = softxent_cpu_isa();
     if (isa == 0) {
         return JNI_FALSE;
     }
-    float *pi = (*env)->GetPrimitiveArrayCritical(env, in, NULL);
+    char *pi = (*env)->GetPrimitiveArrayCritical(env, in, NULL);
     float *po = pi ? (*env)->GetPrimitiveArrayCritical(env, out, NULL) : NULL;
     float *pm = po ? (*env)->GetPrimitiveArrayCritical(env, mean, NULL) : NULL;
     float *ps = pm ? (*env)->GetPrimitiveArrayCritical(env, scale, NULL) : NULL;
     if (ps != NULL) {
+        const void *from = pi + (long) inOff * (bytes ? 1 : (long) sizeof(float));
         if (isa == 2) {
-            scale_avx512(pi + inOff, po + outOff, rows, d, pm, ps);
+            scale_avx512(from, bytes, po + outOff, rows, d, pm, ps);
         } else {
-            scale_avx2(pi + inOff, po + outOff, rows, d, pm, ps);
+            scale_avx2(from, bytes, po + outOff, rows, d, pm, ps);
         }
     }
     if (ps) (*env)->ReleasePrimitiveArrayCritical(env, scale, ps, JNI_ABORT);
@@ -133,31 +121,19 @@ JNIEXPORT jboolean JNICALL Java_org_softxent_cpu_ScaleRows_scale0(
     return ps != NULL ? JNI_TRUE : JNI_FALSE;
 }
 
-/* scale0 for uint8 values: in is a byte[] read as unsigned. */
+JNIEXPORT jboolean JNICALL Java_org_softxent_cpu_ScaleRows_scale0(
+        JNIEnv *env, jclass cls, jfloatArray in, jint inOff, jfloatArray out, jint outOff, jint rows, jint d,
+        jfloatArray mean, jfloatArray scale) {
+    (void) cls;
+    return scale_any(env, in, 0, inOff, out, outOff, rows, d, mean, scale);
+}
+
+/* scale0 for uint8 values (a file's pixels), converted and scaled in one pass: the same bits. */
 JNIEXPORT jboolean JNICALL Java_org_softxent_cpu_ScaleRows_scaleBytes0(
         JNIEnv *env, jclass cls, jbyteArray in, jint inOff, jfloatArray out, jint outOff, jint rows, jint d,
         jfloatArray mean, jfloatArray scale) {
     (void) cls;
-    int isa = softxent_cpu_isa();
-    if (isa == 0) {
-        return JNI_FALSE;
-    }
-    uint8_t *pi = (*env)->GetPrimitiveArrayCritical(env, in, NULL);
-    float *po = pi ? (*env)->GetPrimitiveArrayCritical(env, out, NULL) : NULL;
-    float *pm = po ? (*env)->GetPrimitiveArrayCritical(env, mean, NULL) : NULL;
-    float *ps = pm ? (*env)->GetPrimitiveArrayCritical(env, scale, NULL) : NULL;
-    if (ps != NULL) {
-        if (isa == 2) {
-            scale_bytes_avx512(pi + inOff, po + outOff, rows, d, pm, ps);
-        } else {
-            scale_bytes_avx2(pi + inOff, po + outOff, rows, d, pm, ps);
-        }
-    }
-    if (ps) (*env)->ReleasePrimitiveArrayCritical(env, scale, ps, JNI_ABORT);
-    if (pm) (*env)->ReleasePrimitiveArrayCritical(env, mean, pm, JNI_ABORT);
-    if (po) (*env)->ReleasePrimitiveArrayCritical(env, out, po, ps != NULL ? 0 : JNI_ABORT);
-    if (pi) (*env)->ReleasePrimitiveArrayCritical(env, in, pi, JNI_ABORT);
-    return ps != NULL ? JNI_TRUE : JNI_FALSE;
+    return scale_any(env, in, 1, inOff, out, outOff, rows, d, mean, scale);
 }
 
 /*
