@@ -299,9 +299,13 @@ class SparkClusterIT {
         }
         assertTrue(coefficients <= 1e-6 * scale, rng + ": coefficients moved by " + coefficients / scale);
         awaitExecutors();
-        // The replacement runs tasks like the others.
+        // The replacement runs tasks like the others (each task long enough that one executor
+        // cannot take all eight before the other is offered one).
         assertEquals(EXECUTORS, spark.range(0, 64, 1, 8).javaRDD()
-                .map(i -> ManagementFactory.getRuntimeMXBean().getName()).distinct().count());
+                .map(i -> {
+                    Thread.sleep(200);
+                    return ManagementFactory.getRuntimeMXBean().getName();
+                }).distinct().count());
         System.out.printf("%s: executor %s killed at job 8 of the fit; %d tasks failed, %d executors removed; "
                         + "iterations %d / %d, objective %.15g / %.15g, coefficients within %.1e%n", rng, killed.get(),
                 failedTasks.get(), removed.get(), hd.length, hu.length, hd[hd.length - 1], hu[hu.length - 1],
