@@ -19,12 +19,14 @@ import org.softxent.cpu.ScaleRows;
 public final class NpyFile implements AutoCloseable {
     /** Bytes read at a time. */
     private static final long WINDOW = 4L << 20;
-    /** float16 → float32, every bit pattern. */
-    private static final float[] HALF = new float[65536];
+    /** float16 → float32, every bit pattern: built on a float16 file's first read, not at every start. */
+    private static final class Half {
+        static final float[] TABLE = new float[65536];
 
-    static {
-        for (int h = 0; h < 65536; h++) {
-            HALF[h] = halfToFloat(h);
+        static {
+            for (int h = 0; h < 65536; h++) {
+                TABLE[h] = halfToFloat(h);
+            }
         }
     }
 
@@ -162,7 +164,7 @@ public final class NpyFile implements AutoCloseable {
                             }
                         } else {
                             for (int i = 0; i < n; i++) {
-                                dst[at + i] = HALF[b.getShort(i * 2) & 0xffff];
+                                dst[at + i] = Half.TABLE[b.getShort(i * 2) & 0xffff];
                             }
                         }
                     }
@@ -252,11 +254,16 @@ public final class NpyFile implements AutoCloseable {
             int n = piece(first + done, count - done, item);
             ByteBuffer b = map(first + done, n);
             int at = offset + (int) done;
+            if (kind == 'i' && item == 8) {
+                b.asLongBuffer().get(dst, at, n); // int64, the usual labels: a bulk copy
+                done += n;
+                continue;
+            }
             for (int i = 0; i < n; i++) {
                 long v;
                 if (kind == 'f') {
                     double d = item == 8 ? b.getDouble(i * 8) : item == 4 ? b.getFloat(i * 4)
-                            : HALF[b.getShort(i * 2) & 0xffff];
+                            : Half.TABLE[b.getShort(i * 2) & 0xffff];
                     if (d != Math.rint(d) || Math.abs(d) >= 0x1p63) {
                         throw new NpyFormatException("element " + (first + done + i) + " is " + d
                                 + ", not an integer");
@@ -290,7 +297,7 @@ public final class NpyFile implements AutoCloseable {
         char kind = header.code().charAt(0);
         int item = header.itemBytes();
         if (kind == 'f') {
-            return item == 8 ? b.getDouble(0) : item == 4 ? b.getFloat(0) : HALF[b.getShort(0) & 0xffff];
+            return item == 8 ? b.getDouble(0) : item == 4 ? b.getFloat(0) : Half.TABLE[b.getShort(0) & 0xffff];
         }
         long[] one = new long[1];
         readLongs(element, 1, one, 0);

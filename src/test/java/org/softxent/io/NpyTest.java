@@ -334,7 +334,7 @@ class NpyTest {
         }
         // (descr, bytes per element, signed)
         Object[][] kinds = {{"|u1", 1, false}, {"|i1", 1, true}, {"<i2", 2, true}, {">i2", 2, true}, {"<u2", 2, false},
-            {"<i4", 4, true}, {">i4", 4, true}, {"<u4", 4, false}, {"<i8", 8, true}, {"<u8", 8, false}, {"<f4", 4, true},
+            {"<i4", 4, true}, {">i4", 4, true}, {"<u4", 4, false}, {"<i8", 8, true}, {">i8", 8, true}, {"<u8", 8, false}, {"<f4", 4, true},
             {">f4", 4, true}, {"<f8", 8, true}, {"<f2", 2, true}};
         for (Object[] k : kinds) {
             String descr = (String) k[0];
