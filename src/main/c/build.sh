@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the CPU engine's native code (skinny_products.c: products; row_softmax.c: the row softmax;
-# scale_rows.c: the standardisation of training rows)
+# scale_rows.c: the standardisation of training rows; blas_in_place.c: OpenBLAS on Java arrays in place)
 # for linux-x86_64 into the class path (packaged in the jar). Run by the Maven build
 # (process-resources). Elsewhere, or without gcc, it builds nothing and says so: the CPU engine
 # then computes every product with OpenBLAS and every softmax in Java.
@@ -29,7 +29,7 @@ cd "$root/src/main/c"
 # -Werror keeps the code clean with the gcc this project builds with; where another gcc refuses it,
 # the build goes on without the kernels (and the CPU tests say so).
 if ! gcc -shared -fPIC -O3 -Wall -Wextra -Werror -I"$java_home/include" -I"$java_home/include/linux" \
-    -o "$out/libsoftxent-cpu.so" skinny_products.c row_softmax.c scale_rows.c -lm; then
+    -o "$out/libsoftxent-cpu.so" skinny_products.c row_softmax.c scale_rows.c blas_in_place.c -lm -ldl; then
   rm -f "$out/libsoftxent-cpu.so"
   echo "WARNING: gcc could not build src/main/c: the CPU engine's native products are not built"
   exit 0

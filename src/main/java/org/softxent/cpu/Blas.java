@@ -19,8 +19,12 @@ import org.bytedeco.openblas.global.openblas_nolapack;
  * in the same JVM see too): the engine calls it from several threads at once, each on its own
  * block of rows or band of features.
  *
- * <p>Operands live in native memory ({@link FloatPointer}): JavaCPP's overloads on {@code float[]}
- * copy each array in and out at every call, which costs more than the product for thin matrices.
+ * <p>An operand is a {@link Ref}: a Java array (from an offset) or native memory ({@link
+ * FloatPointer}). JavaCPP's overloads on {@code float[]} copy each array in and out at every call,
+ * which costs more than the product for thin matrices; where softxent's native library is loaded
+ * ({@link SkinnyProducts}), it hands OpenBLAS the arrays themselves, pinned for the product
+ * ({@code GetPrimitiveArrayCritical}), and nothing is copied. Elsewhere a product of array operands
+ * is refused: callers ask {@link #inPlace()} first and copy into native memory where it is false.
  */
 final class Blas {
     /** Set to {@code false} to compute the CPU engine's products in Java. */
@@ -70,20 +74,130 @@ final class Blas {
      */
     private static final java.util.concurrent.Semaphore CALLERS = new java.util.concurrent.Semaphore(64);
 
+    /** An operand of a product: a Java array from an offset, or native memory. */
+    static final class Ref {
+        final float[] array;
+        final long offset;
+        final FloatPointer pointer;
+
+        private Ref(float[] array, long offset, FloatPointer pointer) {
+            this.array = array;
+            this.offset = offset;
+            this.pointer = pointer;
+        }
+
+        /** The array's elements from {@code offset} (a product reads or writes it in place). */
+        static Ref of(float[] array, long offset) {
+            return new Ref(java.util.Objects.requireNonNull(array, "array"), offset, null);
+        }
+
+        static Ref of(FloatPointer pointer) {
+            return new Ref(null, 0, java.util.Objects.requireNonNull(pointer, "pointer"));
+        }
+
+        /** The native code trusts its bounds: a matrix of {@code rows} rows of {@code cols} at stride {@code ld}. */
+        void check(String name, int rows, int cols, int ld) {
+            if (array == null || rows == 0 || cols == 0) {
+                return;
+            }
+            long last = offset + (long) (rows - 1) * ld + cols;
+            if (offset < 0 || cols > ld || last > array.length) {
+                throw new IndexOutOfBoundsException(name + ": " + rows + " × " + cols + " at stride " + ld + " from "
+                        + offset + " is outside its " + array.length + " elements");
+            }
+        }
+
+        /** The native address of a pointer operand (its position counted), 0 for an array. */
+        long address() {
+            return pointer == null ? 0 : pointer.address() + pointer.position() * (long) Float.BYTES;
+        }
+    }
+
+    /** Where products may take Java arrays in place (softxent's native library calls OpenBLAS). */
+    private static final class InPlace {
+        /** cblas_sgemm's address, or 0: array operands are refused. */
+        static final long SGEMM = find();
+
+        private static long find() {
+            if (WHY_NOT != null || SkinnyProducts.whyNot() != null) {
+                return 0;
+            }
+            // The OpenBLAS JavaCPP loaded (by its path: another BLAS in the process may export the
+            // same name), asked for its symbol by softxent's library.
+            for (java.util.Map.Entry<String, String> e : Loader.getLoadedLibraries().entrySet()) {
+                if (e.getKey().startsWith("openblas_nolapack@") && e.getValue() != null) {
+                    try {
+                        return sgemmAddress0(e.getValue());
+                    } catch (LinkageError | RuntimeException failed) { // the copies, as before
+                        return 0;
+                    }
+                }
+            }
+            return 0;
+        }
+    }
+
+    /** Whether {@link Ref}s of Java arrays are taken in place; false: every operand must be native. */
+    static boolean inPlace() {
+        return InPlace.SGEMM != 0;
+    }
+
     /**
      * C[m, n] = A[m, k]·B[k, n] + beta·C, all row-major and dense (leading dimensions k, n, n);
      * with {@code transB}, B is given as [n, k].
      */
     static void gemm(int m, int n, int k, FloatPointer a, FloatPointer b, boolean transB, float beta, FloatPointer c) {
+        gemm(m, n, k, Ref.of(a), Ref.of(b), transB, beta, Ref.of(c));
+    }
+
+    /** {@link #gemm(int, int, int, FloatPointer, FloatPointer, boolean, float, FloatPointer)} of any operands. */
+    static void gemm(int m, int n, int k, Ref a, Ref b, boolean transB, float beta, Ref c) {
+        a.check("A", m, k, k);
+        if (transB) {
+            b.check("B", n, k, k);
+        } else {
+            b.check("B", k, n, n);
+        }
+        c.check("C", m, n, n);
+        sgemm(openblas_nolapack.CblasRowMajor, openblas_nolapack.CblasNoTrans,
+                transB ? openblas_nolapack.CblasTrans : openblas_nolapack.CblasNoTrans,
+                m, n, k, a, k, b, transB ? k : n, beta, c, n);
+    }
+
+    /** cblas_sgemm with alpha 1, through JavaCPP when every operand is native, else in place. */
+    private static void sgemm(int order, int transA, int transB, int m, int n, int k, Ref a, int lda, Ref b, int ldb,
+                              float beta, Ref c, int ldc) {
+        boolean arrays = a.array != null || b.array != null || c.array != null;
+        if (arrays && !inPlace()) {
+            throw new IllegalStateException("a product of Java arrays in place needs softxent's native library");
+        }
         CALLERS.acquireUninterruptibly();
         try {
-            openblas_nolapack.cblas_sgemm(openblas_nolapack.CblasRowMajor, openblas_nolapack.CblasNoTrans,
-                    transB ? openblas_nolapack.CblasTrans : openblas_nolapack.CblasNoTrans,
-                    m, n, k, 1f, a, k, b, transB ? k : n, beta, c, n);
+            if (!arrays) {
+                openblas_nolapack.cblas_sgemm(order, transA, transB, m, n, k, 1f, a.pointer, lda, b.pointer, ldb, beta,
+                        c.pointer, ldc);
+            } else if (!sgemm0(InPlace.SGEMM, order, transA, transB, m, n, k, a.array, a.offset, a.address(), lda,
+                    b.array, b.offset, b.address(), ldb, beta, c.array, c.offset, c.address(), ldc)) {
+                // The JVM could not pin an array: its OutOfMemoryError is pending, and is what the caller sees.
+                throw new IllegalStateException("OpenBLAS could not reach an array in place");
+            }
         } finally {
             CALLERS.release();
         }
     }
+
+    /**
+     * cblas_sgemm(order, transA, transB, m, n, k, 1, A, lda, B, ldb, beta, C, ldc), each operand the
+     * array from its offset where the array is not null, else the native address: the arrays pinned
+     * for the call. False when an array could not be pinned.
+     */
+    /** cblas_sgemm's address in the loaded library at {@code path} (not loaded again), or 0. */
+    private static native long sgemmAddress0(String path);
+
+    private static native boolean sgemm0(long function, int order, int transA, int transB, int m, int n, int k,
+                                         float[] a, long aOffset, long aAddress, int lda,
+                                         float[] b, long bOffset, long bAddress, int ldb, float beta,
+                                         float[] c, long cOffset, long cAddress, int ldc);
 
     /**
      * C[k, n] = Aᵀ·B + beta·C for A, m rows of k columns with row stride lda (a band of columns of
@@ -92,12 +206,15 @@ final class Blas {
      * and n short (a tall Xᵀ·dS with few classes).
      */
     static void gemmTransA(int m, int k, int n, FloatPointer a, int lda, FloatPointer b, float beta, FloatPointer c) {
-        CALLERS.acquireUninterruptibly();
-        try {
-            openblas_nolapack.cblas_sgemm(openblas_nolapack.CblasColMajor, openblas_nolapack.CblasNoTrans,
-                    openblas_nolapack.CblasTrans, n, k, m, 1f, b, n, a, lda, beta, c, n);
-        } finally {
-            CALLERS.release();
-        }
+        gemmTransA(m, k, n, Ref.of(a), lda, Ref.of(b), beta, Ref.of(c));
+    }
+
+    /** {@link #gemmTransA(int, int, int, FloatPointer, int, FloatPointer, float, FloatPointer)} of any operands. */
+    static void gemmTransA(int m, int k, int n, Ref a, int lda, Ref b, float beta, Ref c) {
+        a.check("A", m, k, lda);
+        b.check("B", m, n, n);
+        c.check("C", k, n, n);
+        sgemm(openblas_nolapack.CblasColMajor, openblas_nolapack.CblasNoTrans, openblas_nolapack.CblasTrans,
+                n, k, m, b, n, a, lda, beta, c, n);
     }
 }

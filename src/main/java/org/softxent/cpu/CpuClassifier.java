@@ -307,8 +307,11 @@ final class CpuClassifier {
      * {@link #linear} with the products by OpenBLAS, chunk by chunk of rows, each chunk in two
      * parallel phases:
      * <ol>
-     *   <li>by blocks of rows: copy X[block] into the chunk's native buffer, logits = X·W + b, the
-     *       block's softmax and loss in Java, dS into the chunk's native dS, and dX = dS·Wᵀ; when
+     *   <li>by blocks of rows: logits = X·W + b, the block's softmax and loss in Java, and
+     *       dX = dS·Wᵀ, the products reading and writing the Java arrays in place where OpenBLAS
+     *       can ({@link Blas#inPlace}; else X[block] and dS are copied into the chunk's native
+     *       buffers and the logits and dX copied out), dS into the chunk's native dS for the
+     *       bands; when
      *       dW is thin (the chunk's per-block partials fit {@link #BLAS_PARTIALS_ELEMENTS}), also
      *       the block's X[block]ᵀ·dS while X[block] is in cache, the partials added in block order
      *       in double;</li>
@@ -335,6 +338,7 @@ final class CpuClassifier {
         double[][] blockDb = gradB != null ? new double[blocksPerChunk][c] : null;
         double[] db = gradB != null ? new double[c] : null;
         boolean fused = gradW != null && (long) blocksPerChunk * d * c <= BLAS_PARTIALS_ELEMENTS;
+        boolean inPlace = Blas.inPlace();
         double[] dWsum = fused ? ws.zeroSums(d * c) : null;  // the bands' dW joins it at the end
         float[] partial = fused ? ws.partial(d * c) : null;
         FloatPointer pw = null;
@@ -346,9 +350,10 @@ final class CpuClassifier {
         try {
             wn = NativeBuffers.take((long) d * c);
             wn.put(w, 0, d * c);
-            xc = NativeBuffers.take((long) chunkRows * d);
+            // In place, X needs a native copy only when it comes from a source and the bands read it.
+            xc = !inPlace || source != null && gradW != null && !fused ? NativeBuffers.take((long) chunkRows * d) : null;
             dsc = NativeBuffers.take((long) chunkRows * c);
-            dxc = gradX != null ? NativeBuffers.take((long) chunkRows * d) : null;
+            dxc = gradX != null && !inPlace ? NativeBuffers.take((long) chunkRows * d) : null;
             gw = gradW != null && !fused ? NativeBuffers.take((long) d * c) : null;
             pw = fused ? NativeBuffers.take((long) blocksPerChunk * d * c) : null;
             final FloatPointer pwf = pw;
@@ -357,6 +362,7 @@ final class CpuClassifier {
             final FloatPointer dscf = dsc;
             final FloatPointer dxcf = dxc;
             final FloatPointer gwf = gw;
+            final Blas.Ref wnr = Blas.Ref.of(wn);
             double lossSum = 0.0;
             for (int r0 = 0; r0 < n; r0 += chunkRows) {
                 final int first = r0;
@@ -365,26 +371,41 @@ final class CpuClassifier {
                 Parallel.each(blocks, j -> {
                     int i0 = j * blockRows;
                     int mb = Math.min(blockRows, m - i0);
-                    FloatPointer xb = xcf.getPointer((long) i0 * d);
                     FloatPointer sb = dscf.getPointer((long) i0 * c);
-                    if (source == null) {
-                        xb.put(x, (first + i0) * d, mb * d);
+                    // X[block]: the caller's array itself where OpenBLAS takes arrays in place, and
+                    // a block read from a source while only this block's products need it; else
+                    // copied into the chunk's native buffer (which the bands read too).
+                    Blas.Ref xr;
+                    if (inPlace && source == null) {
+                        xr = Blas.Ref.of(x, (long) (first + i0) * d);
+                    } else if (inPlace && xcf == null) {
+                        xr = Blas.Ref.of(readBlock(source, first + i0, mb, d), 0);
                     } else {
-                        xb.put(readBlock(source, first + i0, mb, d), 0, mb * d);
+                        FloatPointer xb = xcf.getPointer((long) i0 * d);
+                        xb.put(source == null ? x : readBlock(source, first + i0, mb, d),
+                                source == null ? (first + i0) * d : 0, mb * d);
+                        xr = Blas.Ref.of(xb);
                     }
-                    Blas.gemm(mb, c, d, xb, wnf, false, 0f, sb);
                     // Per-thread buffers: fresh arrays of a block's size cost more to zero than to fill.
                     float[] logitsF = Scratch.floats(Scratch.FLOAT_LOGITS, mb * c);
-                    sb.get(logitsF, 0, mb * c);
+                    if (inPlace) {
+                        Blas.gemm(mb, c, d, xr, wnr, false, 0f, Blas.Ref.of(logitsF, 0));
+                    } else {
+                        Blas.gemm(mb, c, d, xr, wnr, false, 0f, Blas.Ref.of(sb));
+                        sb.get(logitsF, 0, mb * c);
+                    }
                     double[] logits = widen(logitsF, mb, c, b, first + i0);
                     float[] ds = needDs ? Scratch.floats(Scratch.FLOAT_DS, mb * c) : null;
                     blockLoss[j] = loss.apply(logits, first + i0, mb, ds);
                     if (!needDs) {
                         return;
                     }
-                    sb.put(ds, 0, mb * c);
+                    if (!inPlace || gwf != null) {
+                        sb.put(ds, 0, mb * c); // the bands read the chunk's dS from native memory
+                    }
+                    Blas.Ref dsr = inPlace ? Blas.Ref.of(ds, 0) : Blas.Ref.of(sb);
                     if (pwf != null) {
-                        Blas.gemmTransA(mb, d, c, xb, d, sb, 0f, pwf.getPointer((long) j * d * c));
+                        Blas.gemmTransA(mb, d, c, xr, d, dsr, 0f, Blas.Ref.of(pwf.getPointer((long) j * d * c)));
                     }
                     if (blockDb != null) {
                         double[] part = blockDb[j];
@@ -395,7 +416,9 @@ final class CpuClassifier {
                             }
                         }
                     }
-                    if (dxcf != null) {
+                    if (inPlace && gradX != null) {
+                        Blas.gemm(mb, d, c, dsr, wnr, true, 0f, Blas.Ref.of(gradX, (long) (first + i0) * d));
+                    } else if (dxcf != null) {
                         FloatPointer xo = dxcf.getPointer((long) i0 * d);
                         Blas.gemm(mb, d, c, sb, wnf, true, 0f, xo);
                         xo.get(gradX, (first + i0) * d, mb * d);
@@ -419,8 +442,9 @@ final class CpuClassifier {
                     Parallel.each(bands, band -> {
                         int k0 = band * bandCols;
                         int kb = Math.min(bandCols, d - k0);
-                        Blas.gemmTransA(m, kb, c, xcf.getPointer(k0), d, dscf, first == 0 ? 0f : 1f,
-                                gwf.getPointer((long) k0 * c));
+                        Blas.gemmTransA(m, kb, c, inPlace && source == null ? Blas.Ref.of(x, (long) first * d + k0)
+                                : Blas.Ref.of(xcf.getPointer(k0)), d, Blas.Ref.of(dscf), first == 0 ? 0f : 1f,
+                                Blas.Ref.of(gwf.getPointer((long) k0 * c)));
                     });
                 }
             }

@@ -31,6 +31,7 @@ class SourceReadsTest {
     private static final int[][] SHAPES = {
             {1500, 600, 5, 1},  // kernels for few classes: 7 blocks of 218 rows
             {1500, 600, 40, 1}, // OpenBLAS: 4 blocks of 436 rows
+            {6400, 512, 600, 1}, // OpenBLAS, dW by bands of features: 15 blocks of 436 rows, too many partials
             {100, 50, 5, 1},    // OpenBLAS: under the kernels' fewest rows
             {1500, 600, 5, 0},  // the exact reference, chunk by chunk
     };
