@@ -212,8 +212,10 @@ public final class SparkSideBySide {
 
         @Override
         public void onTaskEnd(org.apache.spark.scheduler.SparkListenerTaskEnd task) {
+            org.apache.spark.executor.TaskMetrics m = task.taskMetrics();
             tasks.add(new Object[] {stageSite.getOrDefault(task.stageId(), "?") + "|" + task.taskInfo().executorId(),
-                task.taskInfo().finishTime(), task.taskInfo().duration()});
+                task.taskInfo().finishTime(), task.taskInfo().duration(), m == null ? 0L : m.executorRunTime(),
+                m == null ? 0L : m.executorDeserializeTime(), m == null ? 0L : m.jvmGCTime()});
         }
 
         /**
@@ -234,21 +236,26 @@ public final class SparkSideBySide {
                 }
             }
             // Busy: the tasks of the loop's jobs that finished within the span (not the first job's,
-            // which pack the blocks), summed per executor, over the span.
+            // which pack the blocks), summed per executor, over the span; of it, Spark's task
+            // metrics: running the task's function, deserialising the task, and the JVM's GC.
             Map<String, long[]> busy = new java.util.TreeMap<>();
             for (Object[] t : tasks) {
                 if ((Long) t[1] > first) {
-                    long[] b = busy.computeIfAbsent((String) t[0], k -> new long[2]);
+                    long[] b = busy.computeIfAbsent((String) t[0], k -> new long[5]);
                     b[0]++;
-                    b[1] += (Long) t[2];
+                    for (int i = 1; i < 5; i++) {
+                        b[i] += (Long) t[i + 1];
+                    }
                 }
             }
             StringBuilder executors = new StringBuilder();
             for (Map.Entry<String, long[]> e : busy.entrySet()) {
                 if (e.getKey().startsWith(loop + "|")) {
-                    executors.append(String.format(Locale.ROOT, "; executor %s: %d tasks, busy %.0f%%",
-                            e.getKey().substring(loop.length() + 1), e.getValue()[0],
-                            100.0 * e.getValue()[1] / Math.max(1, last - first)));
+                    double span = Math.max(1, last - first);
+                    long[] b = e.getValue();
+                    executors.append(String.format(Locale.ROOT, "; executor %s: %d tasks, busy %.0f%% (running %.0f%%, "
+                                    + "deserialising %.0f%%, GC %.0f%%)", e.getKey().substring(loop.length() + 1), b[0],
+                            100.0 * b[1] / span, 100.0 * b[2] / span, 100.0 * b[3] / span, 100.0 * b[4] / span));
                 }
             }
             described[0] = loop + " x" + counts.get(loop) + " of " + site.size() + " jobs" + executors;
