@@ -207,3 +207,39 @@ JNIEXPORT jboolean JNICALL Java_org_softxent_cpu_RowSoftmax_vectorRow0(
     (*env)->ReleasePrimitiveArrayCritical(env, z, pz, JNI_ABORT);
     return done ? JNI_TRUE : JNI_FALSE;
 }
+
+/*
+ * The softmax of `rows` rows of z from off, each `cols` long, in one call: row r into
+ * p[r·(cols + 2), r·(cols + 2) + cols), its max and Σ after it, as vectorRow0 gives them (the same
+ * bits). A row vectorRow0 would refuse (a NaN, or a max that is not finite) gets NaN in its max's
+ * place and is left to Java's loop. Java checks the bounds (z holds off + rows·cols, p rows·(cols + 2)).
+ * False: the CPU has no vector set, or an array could not be reached.
+ */
+JNIEXPORT jboolean JNICALL Java_org_softxent_cpu_RowSoftmax_vectorRows0(
+        JNIEnv *env, jclass cls, jdoubleArray z, jint off, jint rows, jint cols, jdoubleArray p) {
+    (void) cls;
+    int isa = softxent_cpu_isa();
+    if (isa == 0) {
+        return JNI_FALSE;
+    }
+    double *pz = (*env)->GetPrimitiveArrayCritical(env, z, NULL);
+    if (pz == NULL) {
+        return JNI_FALSE;
+    }
+    double *pp = (*env)->GetPrimitiveArrayCritical(env, p, NULL);
+    if (pp == NULL) {
+        (*env)->ReleasePrimitiveArrayCritical(env, z, pz, JNI_ABORT);
+        return JNI_FALSE;
+    }
+    for (int r = 0; r < rows; r++) {
+        const double *row = pz + off + (size_t) r * cols;
+        double *out = pp + (size_t) r * (cols + 2);
+        int done = isa == 2 ? softmax_row_avx512(row, cols, out) : softmax_row_avx2(row, cols, out);
+        if (!done) {
+            out[cols] = NAN;
+        }
+    }
+    (*env)->ReleasePrimitiveArrayCritical(env, p, pp, 0);
+    (*env)->ReleasePrimitiveArrayCritical(env, z, pz, JNI_ABORT);
+    return JNI_TRUE;
+}

@@ -95,16 +95,21 @@ final class Blas {
             return new Ref(null, 0, java.util.Objects.requireNonNull(pointer, "pointer"));
         }
 
-        /** The native code trusts its bounds: a matrix of {@code rows} rows of {@code cols} at stride {@code ld}. */
-        void check(String name, int rows, int cols, int ld) {
+        /**
+         * The native code trusts its bounds: a matrix of {@code rows} rows of {@code cols} at stride
+         * {@code ld}, all inside the array. Returns how many elements from the offset the matrix
+         * spans (0 for a pointer, or an empty matrix).
+         */
+        long check(String name, int rows, int cols, int ld) {
             if (array == null || rows == 0 || cols == 0) {
-                return;
+                return 0;
             }
-            long last = offset + (long) (rows - 1) * ld + cols;
-            if (offset < 0 || cols > ld || last > array.length) {
+            long extent = (long) (rows - 1) * ld + cols;
+            if (offset < 0 || cols > ld || offset + extent > array.length) {
                 throw new IndexOutOfBoundsException(name + ": " + rows + " × " + cols + " at stride " + ld + " from "
                         + offset + " is outside its " + array.length + " elements");
             }
+            return extent;
         }
 
         /** The native address of a pointer operand (its position counted), 0 for an array. */
@@ -137,9 +142,27 @@ final class Blas {
         }
     }
 
-    /** Whether {@link Ref}s of Java arrays are taken in place; false: every operand must be native. */
-    static boolean inPlace() {
-        return InPlace.SGEMM != 0;
+    /** Turned off for the process when the JVM handed an array's copy instead of the array. */
+    private static volatile boolean inPlaceOn = true;
+
+    /**
+     * The most multiply-adds of a product that holds arrays pinned: JDK 17's G1 waits for every
+     * pinned array before it collects (its GC locker), and threads that allocate meanwhile wait,
+     * or on a long wait fail to allocate; at this size a pin lasts well under a millisecond.
+     */
+    static final long MAX_PINNED_MULTIPLY_ADDS = 1L << 24;
+
+    /**
+     * Whether a product of {@code multiplyAdds} takes {@link Ref}s of Java arrays in place;
+     * otherwise such operands are copied into native memory for the call and back.
+     */
+    static boolean inPlace(long multiplyAdds) {
+        return InPlace.SGEMM != 0 && inPlaceOn && multiplyAdds <= MAX_PINNED_MULTIPLY_ADDS;
+    }
+
+    /** For tests: whether products may take arrays in place at all (copies otherwise). */
+    static void allowInPlace(boolean on) {
+        inPlaceOn = on;
     }
 
     /**
@@ -152,49 +175,101 @@ final class Blas {
 
     /** {@link #gemm(int, int, int, FloatPointer, FloatPointer, boolean, float, FloatPointer)} of any operands. */
     static void gemm(int m, int n, int k, Ref a, Ref b, boolean transB, float beta, Ref c) {
-        a.check("A", m, k, k);
-        if (transB) {
-            b.check("B", n, k, k);
-        } else {
-            b.check("B", k, n, n);
-        }
-        c.check("C", m, n, n);
+        long aSpan = a.check("A", m, k, k);
+        long bSpan = transB ? b.check("B", n, k, k) : b.check("B", k, n, n);
+        long cSpan = c.check("C", m, n, n);
         sgemm(openblas_nolapack.CblasRowMajor, openblas_nolapack.CblasNoTrans,
                 transB ? openblas_nolapack.CblasTrans : openblas_nolapack.CblasNoTrans,
-                m, n, k, a, k, b, transB ? k : n, beta, c, n);
+                m, n, k, a, k, aSpan, b, transB ? k : n, bSpan, beta, c, n, cSpan);
     }
 
     /** cblas_sgemm with alpha 1, through JavaCPP when every operand is native, else in place. */
-    private static void sgemm(int order, int transA, int transB, int m, int n, int k, Ref a, int lda, Ref b, int ldb,
-                              float beta, Ref c, int ldc) {
+    /**
+     * cblas_sgemm with alpha 1: through JavaCPP when every operand is native; with Java arrays, in
+     * place where {@link #inPlace(long)} allows it, else through native copies of the spans of the
+     * arrays ({@code aSpan}... elements from each array operand's offset), C copied back.
+     */
+    private static void sgemm(int order, int transA, int transB, int m, int n, int k, Ref a, int lda, long aSpan,
+                              Ref b, int ldb, long bSpan, float beta, Ref c, int ldc, long cSpan) {
         boolean arrays = a.array != null || b.array != null || c.array != null;
-        if (arrays && !inPlace()) {
-            throw new IllegalStateException("a product of Java arrays in place needs softxent's native library");
-        }
-        CALLERS.acquireUninterruptibly();
-        try {
-            if (!arrays) {
-                openblas_nolapack.cblas_sgemm(order, transA, transB, m, n, k, 1f, a.pointer, lda, b.pointer, ldb, beta,
-                        c.pointer, ldc);
-            } else if (!sgemm0(InPlace.SGEMM, order, transA, transB, m, n, k, a.array, a.offset, a.address(), lda,
-                    b.array, b.offset, b.address(), ldb, beta, c.array, c.offset, c.address(), ldc)) {
+        if (arrays && inPlace((long) m * n * k)) {
+            int status;
+            CALLERS.acquireUninterruptibly();
+            try {
+                status = sgemm0(InPlace.SGEMM, order, transA, transB, m, n, k, a.array, a.offset, a.address(), lda,
+                        b.array, b.offset, b.address(), ldb, beta, c.array, c.offset, c.address(), ldc);
+            } finally {
+                CALLERS.release();
+            }
+            if (status == 0) {
                 // The JVM could not pin an array: its OutOfMemoryError is pending, and is what the caller sees.
                 throw new IllegalStateException("OpenBLAS could not reach an array in place");
             }
+            if (status == 1) {
+                return;
+            }
+            // The JVM handed a copy of an array (-Xcheck:jni, or a JVM that moves large arrays):
+            // nothing was computed, and copies written back whole would undo other threads' rows of
+            // C. The products copy their operands from now on.
+            inPlaceOn = false;
+        }
+        if (!arrays) {
+            CALLERS.acquireUninterruptibly();
+            try {
+                openblas_nolapack.cblas_sgemm(order, transA, transB, m, n, k, 1f, a.pointer, lda, b.pointer, ldb, beta,
+                        c.pointer, ldc);
+            } finally {
+                CALLERS.release();
+            }
+            return;
+        }
+        FloatPointer ac = null;
+        FloatPointer bc = null;
+        FloatPointer cc = null;
+        try {
+            ac = nativeOf(a, aSpan);
+            bc = nativeOf(b, bSpan);
+            cc = nativeOf(c, cSpan);
+            CALLERS.acquireUninterruptibly();
+            try {
+                openblas_nolapack.cblas_sgemm(order, transA, transB, m, n, k, 1f, ac, lda, bc, ldb, beta, cc, ldc);
+            } finally {
+                CALLERS.release();
+            }
+            if (c.array != null && cSpan > 0) {
+                cc.get(c.array, Math.toIntExact(c.offset), Math.toIntExact(cSpan));
+            }
         } finally {
-            CALLERS.release();
+            for (FloatPointer p : new FloatPointer[] {ac, bc, cc}) {
+                if (p != null && p != a.pointer && p != b.pointer && p != c.pointer) {
+                    NativeBuffers.give(p);
+                }
+            }
         }
     }
+
+    /** An operand's native memory: its pointer, or a copy of its array's span. */
+    private static FloatPointer nativeOf(Ref r, long span) {
+        if (r.array == null) {
+            return r.pointer;
+        }
+        FloatPointer p = NativeBuffers.take(Math.max(1, span));
+        if (span > 0) {
+            p.put(r.array, Math.toIntExact(r.offset), Math.toIntExact(span));
+        }
+        return p;
+    }
+
+    /** cblas_sgemm's address in the loaded library at {@code path} (not loaded again), or 0. */
+    private static native long sgemmAddress0(String path);
 
     /**
      * cblas_sgemm(order, transA, transB, m, n, k, 1, A, lda, B, ldb, beta, C, ldc), each operand the
      * array from its offset where the array is not null, else the native address: the arrays pinned
-     * for the call. False when an array could not be pinned.
+     * for the call. 1: done; 0: an array could not be pinned (the JVM's OutOfMemoryError pending);
+     * 2: the JVM handed a copy of an array instead of the array: nothing computed, nothing written.
      */
-    /** cblas_sgemm's address in the loaded library at {@code path} (not loaded again), or 0. */
-    private static native long sgemmAddress0(String path);
-
-    private static native boolean sgemm0(long function, int order, int transA, int transB, int m, int n, int k,
+    private static native int sgemm0(long function, int order, int transA, int transB, int m, int n, int k,
                                          float[] a, long aOffset, long aAddress, int lda,
                                          float[] b, long bOffset, long bAddress, int ldb, float beta,
                                          float[] c, long cOffset, long cAddress, int ldc);
@@ -211,10 +286,10 @@ final class Blas {
 
     /** {@link #gemmTransA(int, int, int, FloatPointer, int, FloatPointer, float, FloatPointer)} of any operands. */
     static void gemmTransA(int m, int k, int n, Ref a, int lda, Ref b, float beta, Ref c) {
-        a.check("A", m, k, lda);
-        b.check("B", m, n, n);
-        c.check("C", k, n, n);
+        long aSpan = a.check("A", m, k, lda);
+        long bSpan = b.check("B", m, n, n);
+        long cSpan = c.check("C", k, n, n);
         sgemm(openblas_nolapack.CblasColMajor, openblas_nolapack.CblasNoTrans, openblas_nolapack.CblasTrans,
-                n, k, m, b, n, a, lda, beta, c, n);
+                n, k, m, b, n, bSpan, a, lda, aSpan, beta, c, n, cSpan);
     }
 }

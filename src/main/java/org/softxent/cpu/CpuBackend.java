@@ -81,11 +81,13 @@ public final class CpuBackend implements Backend {
         rejectNonFinite("logits", logits, cols, true);
         Parallel.forEach(rows, Parallel.rowsPerRange(cols), (long) rows * cols, (from, to) -> {
             RowSoftmax row = new RowSoftmax(cols, fast);
+            double[] z = Scratch.widenRows(logits, from, to - from, cols);
+            row.prepare(z, 0, to - from, cols);
             for (int r = from; r < to; r++) {
-                double[] z = Scratch.widen(logits, r, cols);
-                double[] p = row.of(z, 0, cols);
+                int at = (r - from) * cols;
+                double[] p = row.of(z, at, cols);
                 for (int j = 0; j < cols; j++) {
-                    out[r * cols + j] = (float) (log ? row.logProb(z[j]) : p[j]);
+                    out[r * cols + j] = (float) (log ? row.logProb(z[at + j]) : p[j]);
                 }
             }
         });
@@ -108,13 +110,15 @@ public final class CpuBackend implements Backend {
         float[] losses = pr.lossesOut();
         double sum = Parallel.sum(rows, Parallel.rowsPerRange(cols), (long) rows * cols, (from, to) -> {
             RowSoftmax row = new RowSoftmax(cols, fast);
+            double[] z = Scratch.widenRows(logits, from, to - from, cols);
+            row.prepare(z, 0, to - from, cols);
             double partial = 0.0;
             for (int r = from; r < to; r++) {
-                double[] z = Scratch.widen(logits, r, cols);
+                int at = (r - from) * cols;
                 int off = r * cols;
                 double loss = labels != null
-                        ? ce.labelRow(row, z, 0, labels[r], pr.probsOut(), pr.gradOut(), off)
-                        : ce.targetRow(row, z, 0, targets, pr.probsOut(), pr.gradOut(), off);
+                        ? ce.labelRow(row, z, at, labels[r], pr.probsOut(), pr.gradOut(), off)
+                        : ce.targetRow(row, z, at, targets, pr.probsOut(), pr.gradOut(), off);
                 if (losses != null) {
                     losses[r] = (float) loss;
                 }

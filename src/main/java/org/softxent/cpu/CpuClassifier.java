@@ -89,6 +89,7 @@ final class CpuClassifier {
                 pr.gradW(), pr.gradB(), pr.gradX(), (logits, first, m, ds) ->
                         Parallel.sum(m, Parallel.rowsPerRange(c), how.byBlocks() ? 0 : (long) m * c, (from, to) -> {
                             RowSoftmax row = new RowSoftmax(c, fast);
+                            row.prepare(logits, from * c, to - from, c);
                             double partial = 0.0;
                             for (int i = from; i < to; i++) {
                                 if (predicted != null) {
@@ -124,6 +125,9 @@ final class CpuClassifier {
         linear(how, x, null, w, b, n, d, c, 0, null, null, null, (logits, first, m, ds) ->
                 Parallel.sum(m, Parallel.rowsPerRange(c), how.byBlocks() ? 0 : (long) m * c, (from, to) -> {
                     RowSoftmax row = new RowSoftmax(c, fast);
+                    if (probsOut != null) {
+                        row.prepare(logits, from * c, to - from, c);
+                    }
                     for (int i = from; i < to; i++) {
                         if (predictedOut != null) {
                             predictedOut[first + i] = argmax(logits, i * c, c);
@@ -309,9 +313,10 @@ final class CpuClassifier {
      * <ol>
      *   <li>by blocks of rows: logits = X·W + b, the block's softmax and loss in Java, and
      *       dX = dS·Wᵀ, the products reading and writing the Java arrays in place where OpenBLAS
-     *       can ({@link Blas#inPlace}; else X[block] and dS are copied into the chunk's native
-     *       buffers and the logits and dX copied out), dS into the chunk's native dS for the
-     *       bands; when
+     *       can and each product's pins are brief ({@link Blas#inPlace(long)}: a few classes, as
+     *       on Spark's blocks) and dW is not computed by bands; else X[block] and dS are copied
+     *       into the chunk's native buffers (which the bands read) and the logits and dX copied
+     *       out; when
      *       dW is thin (the chunk's per-block partials fit {@link #BLAS_PARTIALS_ELEMENTS}), also
      *       the block's X[block]ᵀ·dS while X[block] is in cache, the partials added in block order
      *       in double;</li>
@@ -338,7 +343,9 @@ final class CpuClassifier {
         double[][] blockDb = gradB != null ? new double[blocksPerChunk][c] : null;
         double[] db = gradB != null ? new double[c] : null;
         boolean fused = gradW != null && (long) blocksPerChunk * d * c <= BLAS_PARTIALS_ELEMENTS;
-        boolean inPlace = Blas.inPlace();
+        // The products take the Java arrays in place (nothing copied) when their pins are brief
+        // and no band reads X after dX was written (gradX may be x itself); else native buffers.
+        boolean inPlace = Blas.inPlace((long) blockRows * d * c) && gradX != x && (gradW == null || fused);
         double[] dWsum = fused ? ws.zeroSums(d * c) : null;  // the bands' dW joins it at the end
         float[] partial = fused ? ws.partial(d * c) : null;
         FloatPointer pw = null;
@@ -350,9 +357,8 @@ final class CpuClassifier {
         try {
             wn = NativeBuffers.take((long) d * c);
             wn.put(w, 0, d * c);
-            // In place, X needs a native copy only when it comes from a source and the bands read it.
-            xc = !inPlace || source != null && gradW != null && !fused ? NativeBuffers.take((long) chunkRows * d) : null;
-            dsc = NativeBuffers.take((long) chunkRows * c);
+            xc = inPlace ? null : NativeBuffers.take((long) chunkRows * d);
+            dsc = inPlace ? null : NativeBuffers.take((long) chunkRows * c);
             dxc = gradX != null && !inPlace ? NativeBuffers.take((long) chunkRows * d) : null;
             gw = gradW != null && !fused ? NativeBuffers.take((long) d * c) : null;
             pw = fused ? NativeBuffers.take((long) blocksPerChunk * d * c) : null;
@@ -371,15 +377,14 @@ final class CpuClassifier {
                 Parallel.each(blocks, j -> {
                     int i0 = j * blockRows;
                     int mb = Math.min(blockRows, m - i0);
-                    FloatPointer sb = dscf.getPointer((long) i0 * c);
-                    // X[block]: the caller's array itself where OpenBLAS takes arrays in place, and
-                    // a block read from a source while only this block's products need it; else
-                    // copied into the chunk's native buffer (which the bands read too).
+                    FloatPointer sb = inPlace ? null : dscf.getPointer((long) i0 * c);
+                    // X[block]: in place, the caller's array itself, or the block read from a source
+                    // into this thread's buffer; else copied into the chunk's native buffer (which the
+                    // bands read too).
                     Blas.Ref xr;
-                    if (inPlace && source == null) {
-                        xr = Blas.Ref.of(x, (long) (first + i0) * d);
-                    } else if (inPlace && xcf == null) {
-                        xr = Blas.Ref.of(readBlock(source, first + i0, mb, d), 0);
+                    if (inPlace) {
+                        xr = source == null ? Blas.Ref.of(x, (long) (first + i0) * d)
+                                : Blas.Ref.of(readBlock(source, first + i0, mb, d), 0);
                     } else {
                         FloatPointer xb = xcf.getPointer((long) i0 * d);
                         xb.put(source == null ? x : readBlock(source, first + i0, mb, d),
@@ -400,7 +405,7 @@ final class CpuClassifier {
                     if (!needDs) {
                         return;
                     }
-                    if (!inPlace || gwf != null) {
+                    if (!inPlace) {
                         sb.put(ds, 0, mb * c); // the bands read the chunk's dS from native memory
                     }
                     Blas.Ref dsr = inPlace ? Blas.Ref.of(ds, 0) : Blas.Ref.of(sb);
@@ -442,9 +447,8 @@ final class CpuClassifier {
                     Parallel.each(bands, band -> {
                         int k0 = band * bandCols;
                         int kb = Math.min(bandCols, d - k0);
-                        Blas.gemmTransA(m, kb, c, inPlace && source == null ? Blas.Ref.of(x, (long) first * d + k0)
-                                : Blas.Ref.of(xcf.getPointer(k0)), d, Blas.Ref.of(dscf), first == 0 ? 0f : 1f,
-                                Blas.Ref.of(gwf.getPointer((long) k0 * c)));
+                        Blas.gemmTransA(m, kb, c, xcf.getPointer(k0), d, dscf, first == 0 ? 0f : 1f,
+                                gwf.getPointer((long) k0 * c));
                     });
                 }
             }

@@ -13,6 +13,10 @@ final class Scratch {
     static final int TILE = 2;
     /** The slot of a block of logits (the OpenBLAS path). */
     static final int LOGITS = 3;
+    /** The slot of a block of rows' softmaxes ({@link RowSoftmax#prepare}). */
+    static final int SOFTMAX_ROWS = 4;
+    /** The slot of a block of rows of logits widened to double. */
+    static final int ROWS = 5;
 
     /** The float slot of a block's logits as OpenBLAS wrote them. */
     static final int FLOAT_LOGITS = 0;
@@ -21,7 +25,7 @@ final class Scratch {
     /** The float slot of a block's rows read from a source. */
     static final int FLOAT_X = 2;
 
-    private static final ThreadLocal<double[][]> BUFFERS = ThreadLocal.withInitial(() -> new double[4][0]);
+    private static final ThreadLocal<double[][]> BUFFERS = ThreadLocal.withInitial(() -> new double[6][0]);
     private static final ThreadLocal<float[][]> FLOATS = ThreadLocal.withInitial(() -> new float[3][0]);
 
     private Scratch() {
@@ -122,6 +126,17 @@ final class Scratch {
         public void close() {
             held = false;
         }
+    }
+
+    /** Rows [first, first + count) of a [rows, cols] float matrix, widened into the {@link #ROWS} buffer. */
+    static double[] widenRows(float[] values, int first, int count, int cols) {
+        int n = Math.multiplyExact(count, cols);
+        double[] z = doubles(ROWS, n);
+        int off = first * cols;
+        for (int i = 0; i < n; i++) {
+            z[i] = values[off + i];
+        }
+        return z;
     }
 
     /** Row {@code row} of a [rows, cols] float matrix, widened into the {@link #ROW} buffer. */

@@ -69,6 +69,10 @@ final class SkinnyProducts {
                     int isa = isa();
                     if (isa == 0) {
                         why = "this CPU has neither AVX-512 nor AVX2 with FMA";
+                    } else if (!pinsInPlace0(new float[16])) {
+                        // Several threads write their rows of one array: copies written back whole
+                        // would undo each other's rows.
+                        why = "this JVM hands native code copies of arrays (as -Xcheck:jni does), not the arrays";
                     } else {
                         name = isa == 2 ? "AVX-512" : "AVX2";
                     }
@@ -223,6 +227,9 @@ final class SkinnyProducts {
     }
 
     private static native int isa();
+
+    /** Whether the JVM gives native code the array itself, not a copy (src/main/c/blas_in_place.c). */
+    private static native boolean pinsInPlace0(float[] probe);
 
     private static native int useIsa0(int set);
 

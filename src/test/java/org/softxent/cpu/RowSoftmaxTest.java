@@ -124,4 +124,72 @@ class RowSoftmaxTest {
             }
         });
     }
+
+    /**
+     * A block of rows prepared at once gives, row by row, the bits of the per-row native path, for
+     * rows of every length (few logits included, which the per-row path leaves to Java), and the
+     * rows the native path refuses (all masked, a NaN) as Java's loop gives them; rows outside the
+     * block, or of another array, are computed afresh.
+     */
+    @Test
+    void aPreparedBlockOfRowsHasTheBitsOfTheNativeRows() {
+        Assumptions.assumeTrue(SkinnyProducts.whyNot() == null, "the CPU products' library is not loaded");
+        Rng rng = Rng.fresh();
+        SkinnyProductsTest.withEachSet(set -> {
+            for (int cols : new int[] {1, 2, 3, 7, 8, 9, 10, 15, 16, 17, 40, 1003}) {
+                int rows = 13;
+                int off = 5;
+                double[] z = new double[off + rows * cols + 4];
+                for (int i = 0; i < z.length; i++) {
+                    z[i] = 30 * (2 * rng.nextDouble() - 1);
+                }
+                java.util.Arrays.fill(z, off + 2 * cols, off + 3 * cols, Double.NEGATIVE_INFINITY); // row 2: all masked
+                z[off + 5 * cols + cols / 2] = Double.NaN; // row 5: a NaN
+                z[off + 7 * cols] = Double.NEGATIVE_INFINITY; // row 7: one masked class
+                String where = "set " + set + ", cols " + cols + ", " + rng;
+                RowSoftmax block = new RowSoftmax(cols, true);
+                block.prepare(z, off, rows, cols);
+                for (int r = 0; r < rows; r++) {
+                    int at = off + r * cols;
+                    double[] got = block.of(z, at, cols).clone();
+                    double[] want = new double[cols + 2];
+                    boolean nativeRow = RowSoftmax.vectorRow0(z, at, cols, want);
+                    RowSoftmax java = new RowSoftmax(cols);
+                    double[] javaRow = java.of(z, at, cols);
+                    for (int j = 0; j < cols; j++) {
+                        if (nativeRow) {
+                            assertEquals(Double.doubleToLongBits(want[j]), Double.doubleToLongBits(got[j]),
+                                    "row " + r + " p[" + j + "], " + where);
+                        } else {
+                            assertEquals(Double.doubleToLongBits(javaRow[j]), Double.doubleToLongBits(got[j]),
+                                    "row " + r + " (refused natively) p[" + j + "], " + where);
+                        }
+                    }
+                    // Refused: row 2 (all masked), row 5 (a NaN), and row 7 when its one masked class is all of it.
+                    assertEquals(r != 2 && r != 5 && !(r == 7 && cols == 1), nativeRow,
+                            "which rows the native path takes, " + where);
+                    double z0 = z[at + cols - 1];
+                    if (Double.isFinite(z0) && nativeRow) {
+                        assertEquals(Math.log(want[cols + 1]), z0 - want[cols] - block.logProb(z0), 1e-12,
+                                "log Σ, row " + r + ", " + where);
+                    }
+                }
+                // A row before the block, and the same offset in another array: computed, not looked up.
+                double[] other = z.clone();
+                other[off + 1] += 1;
+                double[] fresh = block.of(other, off, cols).clone();
+                double[] expect = new RowSoftmax(cols, true).of(other, off, cols);
+                for (int j = 0; j < cols; j++) {
+                    assertEquals(expect[j], fresh[j], 1e-15, "another array, p[" + j + "], " + where);
+                }
+                if (off >= cols) {
+                    double[] before = block.of(z, off - cols, cols).clone();
+                    double[] direct = new RowSoftmax(cols, true).of(z, off - cols, cols);
+                    for (int j = 0; j < cols; j++) {
+                        assertEquals(direct[j], before[j], 0.0, "a row before the block, " + where);
+                    }
+                }
+            }
+        });
+    }
 }

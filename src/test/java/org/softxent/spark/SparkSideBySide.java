@@ -237,7 +237,7 @@ public final class SparkSideBySide {
             }
             // Busy: the tasks of the loop's jobs that finished within the span (not the first job's,
             // which pack the blocks), summed per executor, over the span; of it, Spark's task
-            // metrics: running the task's function, deserialising the task, and the JVM's GC.
+            // metrics: running the task's function (the JVM's GC within it) and deserialising the task.
             Map<String, long[]> busy = new java.util.TreeMap<>();
             for (Object[] t : tasks) {
                 if ((Long) t[1] > first) {
@@ -254,8 +254,8 @@ public final class SparkSideBySide {
                     double span = Math.max(1, last - first);
                     long[] b = e.getValue();
                     executors.append(String.format(Locale.ROOT, "; executor %s: %d tasks, busy %.0f%% (running %.0f%%, "
-                                    + "deserialising %.0f%%, GC %.0f%%)", e.getKey().substring(loop.length() + 1), b[0],
-                            100.0 * b[1] / span, 100.0 * b[2] / span, 100.0 * b[3] / span, 100.0 * b[4] / span));
+                                    + "of it GC %.0f%%; deserialising %.0f%%)", e.getKey().substring(loop.length() + 1), b[0],
+                            100.0 * b[1] / span, 100.0 * b[2] / span, 100.0 * b[4] / span, 100.0 * b[3] / span));
                 }
             }
             described[0] = loop + " x" + counts.get(loop) + " of " + site.size() + " jobs" + executors;

@@ -1,0 +1,145 @@
+package org.softxent.cpu;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import org.bytedeco.javacpp.FloatPointer;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.softxent.ClassifierOptions;
+import org.softxent.ClassifierResult;
+import org.softxent.Device;
+import org.softxent.Softxent;
+import org.softxent.testing.Rng;
+
+/**
+ * OpenBLAS's products on Java arrays: in place (pinned), and copied into native memory and back,
+ * give the bits of the same product on native buffers, from offsets and at strides, C with beta;
+ * only the span of C the product covers is written; bounds are refused before any native code;
+ * and a classifier whose blocks take the arrays in place gives the bits of the copying path.
+ */
+class BlasTest {
+    private static float[] values(Rng rng, int n) {
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) {
+            a[i] = (float) (2 * rng.nextDouble() - 1);
+        }
+        return a;
+    }
+
+    private static FloatPointer pointer(float[] a) {
+        FloatPointer p = new FloatPointer(a.length);
+        p.put(a, 0, a.length);
+        return p;
+    }
+
+    @Test
+    void productsOfArraysHaveTheBitsOfNativeBuffersInPlaceAndCopied() {
+        Assumptions.assumeTrue(Blas.whyNot() == null, "OpenBLAS did not load: " + Blas.whyNot());
+        Rng rng = Rng.fresh();
+        int m = 37;
+        int n = 11;
+        int k = 29;
+        int lda = 40; // gemmTransA's A: a band of k columns of rows of 40
+        float[] a = values(rng, 3 + m * lda);
+        float[] bt = values(rng, 5 + n * k);
+        float[] b = values(rng, 5 + k * n);
+        float[] bm = values(rng, 2 + m * n);
+        float[] c0 = values(rng, 7 + m * n);
+        float[] t0 = values(rng, 7 + k * n);
+        for (boolean inPlace : new boolean[] {true, false}) {
+            Blas.allowInPlace(inPlace);
+            try {
+                String where = (inPlace ? "in place" : "copied") + ", " + rng;
+                // gemm, B as [k, n] and as [n, k], beta 0.5: against the same product on native buffers.
+                for (boolean transB : new boolean[] {false, true}) {
+                    float[] bb = transB ? bt : b;
+                    float[] want = new float[m * n];
+                    FloatPointer pa = new FloatPointer(m * k);
+                    float[] dense = new float[m * k];
+                    System.arraycopy(a, 3, dense, 0, m * k);
+                    pa.put(dense, 0, m * k);
+                    FloatPointer pb = new FloatPointer(k * n);
+                    pb.put(bb, 5, k * n);
+                    FloatPointer pc = new FloatPointer(m * n);
+                    pc.put(c0, 7, m * n);
+                    Blas.gemm(m, n, k, pa, pb, transB, 0.5f, pc);
+                    pc.get(want, 0, m * n);
+                    float[] c = c0.clone();
+                    Blas.gemm(m, n, k, Blas.Ref.of(a, 3), Blas.Ref.of(bb, 5), transB, 0.5f, Blas.Ref.of(c, 7));
+                    float[] got = new float[m * n];
+                    System.arraycopy(c, 7, got, 0, m * n);
+                    assertArrayEquals(want, got, "gemm, transB " + transB + ", " + where);
+                    for (int i = 0; i < 7; i++) {
+                        assertEquals(c0[i], c[i], "C before the product's span, " + where);
+                    }
+                }
+                // gemmTransA: C[k, n] = A[:, band]ᵀ·B with A at stride lda, mixed with a native C.
+                FloatPointer pa = pointer(a);
+                FloatPointer pb = new FloatPointer(m * n);
+                pb.put(bm, 2, m * n);
+                FloatPointer pc = new FloatPointer(k * n);
+                pc.put(t0, 7, k * n);
+                Blas.gemmTransA(m, k, n, pa.getPointer(3 + 4), lda, pb, 1f, pc);
+                float[] want = new float[k * n];
+                pc.get(want, 0, k * n);
+                float[] t = t0.clone();
+                Blas.gemmTransA(m, k, n, Blas.Ref.of(a, 3 + 4), lda, Blas.Ref.of(bm, 2), 1f, Blas.Ref.of(t, 7));
+                float[] got = new float[k * n];
+                System.arraycopy(t, 7, got, 0, k * n);
+                assertArrayEquals(want, got, "gemmTransA, " + where);
+                FloatPointer native2 = new FloatPointer(k * n);
+                native2.put(t0, 7, k * n);
+                Blas.gemmTransA(m, k, n, Blas.Ref.of(a, 3 + 4), lda, Blas.Ref.of(bm, 2), 1f, Blas.Ref.of(native2));
+                float[] mixed = new float[k * n];
+                native2.get(mixed, 0, k * n);
+                assertArrayEquals(want, mixed, "gemmTransA into native memory, " + where);
+                // Bounds: one element past the array, a stride shorter than a row.
+                assertThrows(IndexOutOfBoundsException.class, () -> Blas.gemm(m, n, k, Blas.Ref.of(a, a.length - m * k + 1),
+                        Blas.Ref.of(b, 0), false, 0f, Blas.Ref.of(new float[m * n], 0)), "A past its end, " + where);
+                assertThrows(IndexOutOfBoundsException.class, () -> Blas.gemmTransA(m, k, n, Blas.Ref.of(a, 0), k - 1,
+                        Blas.Ref.of(bm, 0), 0f, Blas.Ref.of(new float[k * n], 0)), "a stride under a row, " + where);
+                assertThrows(IndexOutOfBoundsException.class, () -> Blas.gemm(m, n, k, Blas.Ref.of(a, 0),
+                        Blas.Ref.of(b, 0), false, 0f, Blas.Ref.of(new float[m * n], -1)), "a negative offset, " + where);
+            } finally {
+                Blas.allowInPlace(true);
+            }
+        }
+    }
+
+    @Test
+    void aClassifierInPlaceHasTheBitsOfTheCopies() {
+        Assumptions.assumeTrue(Blas.whyNot() == null, "OpenBLAS did not load: " + Blas.whyNot());
+        Rng rng = Rng.fresh();
+        int n = 3000; // 3 blocks of 1,024 rows (256 features), the last short
+        int d = 256;
+        int c = 20; // beyond the kernels for few classes: OpenBLAS
+        float[] x = values(rng, n * d);
+        float[] w = values(rng, d * c);
+        float[] b = values(rng, c);
+        int[] y = rng.labels(n, c);
+        float[] rowWeights = rng.uniform(n, 0.5, 2);
+        ClassifierOptions o = ClassifierOptions.defaults().withReg(0.01);
+        float[][] gw = new float[2][d * c];
+        float[][] gb = new float[2][c];
+        float[][] gx = new float[2][n * d];
+        double[] loss = new double[2];
+        try (Softxent cpu = Softxent.open(Device.CPU)) {
+            for (int i = 0; i < 2; i++) {
+                Blas.allowInPlace(i == 0);
+                try {
+                    ClassifierResult r = cpu.classifier(x, w, b, y, rowWeights, n, d, c, o, gw[i], gb[i], gx[i], null);
+                    loss[i] = r.loss();
+                } finally {
+                    Blas.allowInPlace(true);
+                }
+            }
+        }
+        String where = n + " × " + d + " × " + c + ", " + rng;
+        assertEquals(Double.doubleToLongBits(loss[1]), Double.doubleToLongBits(loss[0]), "loss, " + where);
+        assertArrayEquals(gw[1], gw[0], "dW, " + where);
+        assertArrayEquals(gb[1], gb[0], "db, " + where);
+        assertArrayEquals(gx[1], gx[0], "dX, " + where);
+    }
+}
