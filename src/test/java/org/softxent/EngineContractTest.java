@@ -621,7 +621,9 @@ public abstract class EngineContractTest extends EngineTest {
             assertClose(ref.loss(), r.loss(), CLASSIFIER, "loss " + what);
             assertClose(ref.gradW(), gw, CLASSIFIER, "dW " + what);
             if (bias) {
-                assertClose(ref.gradB(), gb, CLASSIFIER, "db " + what);
+                // db is a mean of p − y per class, which may cancel to near zero (seen: |db| 9e-5
+                // on 7 rows, a float engine's rounding 1.5e-8): compared against the terms' scale.
+                assertClose(ref.gradB(), gb, CLASSIFIER, 1.0 / Math.sqrt(n), "db " + what);
             }
             assertClose(ref.gradX(), gx, CLASSIFIER, "dX " + what);
             assertSame(gw, r.gradW());

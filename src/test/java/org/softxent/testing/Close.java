@@ -40,6 +40,35 @@ public final class Close {
         }
     }
 
+    /**
+     * As {@link #assertClose(double[], float[], double, String)}, for an array whose elements are
+     * sums that may cancel: the error is measured against ‖ref‖₂ or {@code scale}, the size of
+     * the terms summed, whichever is larger (a classifier's db is a mean of p − y in [−1, 1] per
+     * row: it can come out near zero while float rounding stays relative to 1).
+     */
+    public static void assertClose(double[] ref, float[] out, double tol, double scale, String what) {
+        assertEquals(ref.length, out.length, what + ": length");
+        double diff2 = 0;
+        double ref2 = 0;
+        for (int i = 0; i < ref.length; i++) {
+            if (!Double.isFinite(ref[i]) || !Float.isFinite(out[i])) {
+                if (Double.compare(ref[i], (double) out[i]) != 0) {
+                    fail(what + ": element " + i + " is " + out[i] + ", expected " + ref[i]);
+                }
+                continue;
+            }
+            double d = out[i] - ref[i];
+            diff2 += d * d;
+            ref2 += ref[i] * ref[i];
+        }
+        double err = Math.sqrt(diff2);
+        double norm = Math.max(Math.sqrt(ref2), scale);
+        if (!(err <= tol * norm)) {
+            fail(what + ": error " + err + " > " + tol + " × " + norm + " (|ref| = " + Math.sqrt(ref2) + ", the terms' "
+                    + "scale " + scale + ")");
+        }
+    }
+
     public static void assertClose(float[] ref, float[] out, double tol, String what) {
         assertClose(toDoubles(ref), out, tol, what);
     }
