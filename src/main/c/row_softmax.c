@@ -182,6 +182,41 @@ static int softmax_row_avx2(const double *z, int cols, double *p) {
 #pragma GCC pop_options
 
 /*
+ * Rows [0, rows) of z from off, each cols long: row r's softmax into p[r·(cols + 2), ... + cols),
+ * its max and Σ exp(z − max) after it. A row softmax_row refuses (a NaN, or a max that is not
+ * finite) gets NaN in its max's place when `mark`. Returns the rows computed, or −1: the CPU has no
+ * vector set, or an array could not be reached. Java checks the bounds.
+ */
+static int softmax_rows(JNIEnv *env, jdoubleArray z, jint off, jint rows, jint cols, jdoubleArray p, int mark) {
+    int isa = softxent_cpu_isa();
+    if (isa == 0) {
+        return -1;
+    }
+    double *pz = (*env)->GetPrimitiveArrayCritical(env, z, NULL);
+    if (pz == NULL) {
+        return -1;
+    }
+    double *pp = (*env)->GetPrimitiveArrayCritical(env, p, NULL);
+    if (pp == NULL) {
+        (*env)->ReleasePrimitiveArrayCritical(env, z, pz, JNI_ABORT);
+        return -1;
+    }
+    int done = 0;
+    for (int r = 0; r < rows; r++) {
+        const double *row = pz + off + (size_t) r * cols;
+        double *out = pp + (size_t) r * (cols + 2);
+        if (isa == 2 ? softmax_row_avx512(row, cols, out) : softmax_row_avx2(row, cols, out)) {
+            done++;
+        } else if (mark) {
+            out[cols] = NAN;
+        }
+    }
+    (*env)->ReleasePrimitiveArrayCritical(env, p, pp, 0);
+    (*env)->ReleasePrimitiveArrayCritical(env, z, pz, JNI_ABORT);
+    return done;
+}
+
+/*
  * p[0, cols) = the softmax of z[off, off + cols), p[cols] = its max, p[cols + 1] = Σ exp(z − max).
  * Java checks the bounds (p holds cols + 2) and that cols ≥ 1. False: the row's max is not
  * finite (Java computes it), or the CPU has no vector set, or an array could not be reached.
@@ -189,23 +224,7 @@ static int softmax_row_avx2(const double *z, int cols, double *p) {
 JNIEXPORT jboolean JNICALL Java_org_softxent_cpu_RowSoftmax_vectorRow0(
         JNIEnv *env, jclass cls, jdoubleArray z, jint off, jint cols, jdoubleArray p) {
     (void) cls;
-    int isa = softxent_cpu_isa();
-    if (isa == 0) {
-        return JNI_FALSE;
-    }
-    double *pz = (*env)->GetPrimitiveArrayCritical(env, z, NULL);
-    if (pz == NULL) {
-        return JNI_FALSE;
-    }
-    double *pp = (*env)->GetPrimitiveArrayCritical(env, p, NULL);
-    if (pp == NULL) {
-        (*env)->ReleasePrimitiveArrayCritical(env, z, pz, JNI_ABORT);
-        return JNI_FALSE;
-    }
-    int done = isa == 2 ? softmax_row_avx512(pz + off, cols, pp) : softmax_row_avx2(pz + off, cols, pp);
-    (*env)->ReleasePrimitiveArrayCritical(env, p, pp, done ? 0 : JNI_ABORT);
-    (*env)->ReleasePrimitiveArrayCritical(env, z, pz, JNI_ABORT);
-    return done ? JNI_TRUE : JNI_FALSE;
+    return softmax_rows(env, z, off, 1, cols, p, 0) == 1 ? JNI_TRUE : JNI_FALSE;
 }
 
 /*
@@ -218,28 +237,5 @@ JNIEXPORT jboolean JNICALL Java_org_softxent_cpu_RowSoftmax_vectorRow0(
 JNIEXPORT jboolean JNICALL Java_org_softxent_cpu_RowSoftmax_vectorRows0(
         JNIEnv *env, jclass cls, jdoubleArray z, jint off, jint rows, jint cols, jdoubleArray p) {
     (void) cls;
-    int isa = softxent_cpu_isa();
-    if (isa == 0) {
-        return JNI_FALSE;
-    }
-    double *pz = (*env)->GetPrimitiveArrayCritical(env, z, NULL);
-    if (pz == NULL) {
-        return JNI_FALSE;
-    }
-    double *pp = (*env)->GetPrimitiveArrayCritical(env, p, NULL);
-    if (pp == NULL) {
-        (*env)->ReleasePrimitiveArrayCritical(env, z, pz, JNI_ABORT);
-        return JNI_FALSE;
-    }
-    for (int r = 0; r < rows; r++) {
-        const double *row = pz + off + (size_t) r * cols;
-        double *out = pp + (size_t) r * (cols + 2);
-        int done = isa == 2 ? softmax_row_avx512(row, cols, out) : softmax_row_avx2(row, cols, out);
-        if (!done) {
-            out[cols] = NAN;
-        }
-    }
-    (*env)->ReleasePrimitiveArrayCritical(env, p, pp, 0);
-    (*env)->ReleasePrimitiveArrayCritical(env, z, pz, JNI_ABORT);
-    return JNI_TRUE;
+    return softmax_rows(env, z, off, rows, cols, p, 1) >= 0 ? JNI_TRUE : JNI_FALSE;
 }

@@ -22,9 +22,11 @@ import org.bytedeco.openblas.global.openblas_nolapack;
  * <p>An operand is a {@link Ref}: a Java array (from an offset) or native memory ({@link
  * FloatPointer}). JavaCPP's overloads on {@code float[]} copy each array in and out at every call,
  * which costs more than the product for thin matrices; where softxent's native library is loaded
- * ({@link SkinnyProducts}), it hands OpenBLAS the arrays themselves, pinned for the product
- * ({@code GetPrimitiveArrayCritical}), and nothing is copied. Elsewhere a product of array operands
- * is refused: callers ask {@link #inPlace()} first and copy into native memory where it is false.
+ * ({@link SkinnyProducts}) and a product is small enough for a brief pin ({@link #inPlace(long)}),
+ * the library hands OpenBLAS the arrays themselves, pinned for the product
+ * ({@code GetPrimitiveArrayCritical}), and nothing is copied. Elsewhere the spans of the array
+ * operands are copied into native memory for the product, and C's back: callers that can keep
+ * their operands in native memory across products ask {@link #inPlace(long)} first.
  */
 final class Blas {
     /** Set to {@code false} to compute the CPU engine's products in Java. */
@@ -183,7 +185,6 @@ final class Blas {
                 m, n, k, a, k, aSpan, b, transB ? k : n, bSpan, beta, c, n, cSpan);
     }
 
-    /** cblas_sgemm with alpha 1, through JavaCPP when every operand is native, else in place. */
     /**
      * cblas_sgemm with alpha 1: through JavaCPP when every operand is native; with Java arrays, in
      * place where {@link #inPlace(long)} allows it, else through native copies of the spans of the

@@ -32,6 +32,8 @@ final class RowSoftmax {
     private int preparedRows;
     private int preparedCols;
     private double[] prepared;
+    /** Whether the row {@link #of} last gave came from the prepared block (for tests). */
+    private boolean lastPrepared;
 
     /** A row softmax for rows of up to {@code cols} logits, on the calling thread's scratch buffer. */
     RowSoftmax(int cols) {
@@ -91,6 +93,7 @@ final class RowSoftmax {
      * gives NaN, as in PyTorch.
      */
     double[] of(double[] z, int off, int cols) {
+        lastPrepared = false;
         if (z == preparedZ && cols == preparedCols && off >= preparedOff) {
             int rel = off - preparedOff;
             int r = rel / cols;
@@ -101,6 +104,7 @@ final class RowSoftmax {
                     System.arraycopy(prepared, base, p, 0, cols);
                     max = m;
                     logSum = Math.log(prepared[base + cols + 1]);
+                    lastPrepared = true;
                     return p;
                 }
             }
@@ -132,6 +136,11 @@ final class RowSoftmax {
         max = m;
         logSum = Math.log(sum);
         return p;
+    }
+
+    /** Whether the row {@link #of} last gave was looked up in the block {@link #prepare} computed. */
+    boolean lastPrepared() {
+        return lastPrepared;
     }
 
     /** −log p of the logit {@code z} of the row last computed: (max − z) + log Σ; +inf for −inf. */

@@ -152,6 +152,7 @@ class RowSoftmaxTest {
                 for (int r = 0; r < rows; r++) {
                     int at = off + r * cols;
                     double[] got = block.of(z, at, cols).clone();
+                    boolean lookedUp = block.lastPrepared();
                     double[] want = new double[cols + 2];
                     boolean nativeRow = RowSoftmax.vectorRow0(z, at, cols, want);
                     RowSoftmax java = new RowSoftmax(cols);
@@ -168,6 +169,7 @@ class RowSoftmaxTest {
                     // Refused: row 2 (all masked), row 5 (a NaN), and row 7 when its one masked class is all of it.
                     assertEquals(r != 2 && r != 5 && !(r == 7 && cols == 1), nativeRow,
                             "which rows the native path takes, " + where);
+                    assertEquals(nativeRow, lookedUp, "row " + r + " looked up in the prepared block, " + where);
                     double z0 = z[at + cols - 1];
                     if (Double.isFinite(z0) && nativeRow) {
                         assertEquals(Math.log(want[cols + 1]), z0 - want[cols] - block.logProb(z0), 1e-12,
@@ -178,6 +180,7 @@ class RowSoftmaxTest {
                 double[] other = z.clone();
                 other[off + 1] += 1;
                 double[] fresh = block.of(other, off, cols).clone();
+                assertFalse(block.lastPrepared(), "another array's row is not looked up, " + where);
                 double[] expect = new RowSoftmax(cols, true).of(other, off, cols);
                 for (int j = 0; j < cols; j++) {
                     assertEquals(expect[j], fresh[j], 1e-15, "another array, p[" + j + "], " + where);
