@@ -17,22 +17,9 @@ public final class Close {
     }
 
     public static void assertClose(double[] ref, float[] out, double tol, String what) {
-        assertEquals(ref.length, out.length, what + ": length");
-        double diff2 = 0;
-        double ref2 = 0;
-        for (int i = 0; i < ref.length; i++) {
-            if (!Double.isFinite(ref[i]) || !Float.isFinite(out[i])) {
-                if (Double.compare(ref[i], (double) out[i]) != 0) {
-                    fail(what + ": element " + i + " is " + out[i] + ", expected " + ref[i]);
-                }
-                continue;
-            }
-            double d = out[i] - ref[i];
-            diff2 += d * d;
-            ref2 += ref[i] * ref[i];
-        }
-        double err = Math.sqrt(diff2);
-        double norm = Math.sqrt(ref2);
+        double[] errAndNorm = errorAndNorm(ref, out, what);
+        double err = errAndNorm[0];
+        double norm = errAndNorm[1];
         // An all-zero reference, or one that is rounding residue (C = 1 gives gradients of 1e-16),
         // cannot be matched relatively.
         if (!(err <= tol * norm || (norm == 0 && err <= 1e-6) || (norm < 1e-12 && err < 1e-12))) {
@@ -47,6 +34,17 @@ public final class Close {
      * row: it can come out near zero while float rounding stays relative to 1).
      */
     public static void assertClose(double[] ref, float[] out, double tol, double scale, String what) {
+        double[] errAndNorm = errorAndNorm(ref, out, what);
+        double err = errAndNorm[0];
+        double norm = Math.max(errAndNorm[1], scale);
+        if (!(err <= tol * norm)) {
+            fail(what + ": error " + err + " > " + tol + " × " + norm + " (|ref| = " + errAndNorm[1]
+                    + ", the terms' scale " + scale + ")");
+        }
+    }
+
+    /** ‖out − ref‖₂ and ‖ref‖₂ over the finite elements; a NaN or ±inf must be the same in both. */
+    private static double[] errorAndNorm(double[] ref, float[] out, String what) {
         assertEquals(ref.length, out.length, what + ": length");
         double diff2 = 0;
         double ref2 = 0;
@@ -61,12 +59,7 @@ public final class Close {
             diff2 += d * d;
             ref2 += ref[i] * ref[i];
         }
-        double err = Math.sqrt(diff2);
-        double norm = Math.max(Math.sqrt(ref2), scale);
-        if (!(err <= tol * norm)) {
-            fail(what + ": error " + err + " > " + tol + " × " + norm + " (|ref| = " + Math.sqrt(ref2) + ", the terms' "
-                    + "scale " + scale + ")");
-        }
+        return new double[] {Math.sqrt(diff2), Math.sqrt(ref2)};
     }
 
     public static void assertClose(float[] ref, float[] out, double tol, String what) {
