@@ -57,7 +57,8 @@ public final class CpuBackend implements Backend {
         }
         String kernels = "softxent's " + SkinnyProducts.name() + " kernels for few classes";
         String products = blas != null ? kernels + ", in Java with double accumulation for the others (" + blas + ")"
-                : skinny != null ? Blas.name() : Blas.name() + " and " + kernels;
+                : skinny != null ? Blas.name() + " (softxent's own kernels off: " + skinny + ")"
+                : Blas.name() + " and " + kernels;
         return new CpuBackend(true, "CPU (products by " + products + ", float accumulation; the rest in double; "
                 + threads() + " threads)");
     }

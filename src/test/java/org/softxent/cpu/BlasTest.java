@@ -151,4 +151,33 @@ class BlasTest {
         assertArrayEquals(gb[1], gb[0], "db, " + where);
         assertArrayEquals(gx[1], gx[0], "dX, " + where);
     }
+
+    /**
+     * Under -Xcheck:jni HotSpot hands native code a copy of each array and writes it back whole,
+     * which would undo the rows other threads write into one output: in such a JVM softxent's native
+     * kernels stay off (products in place included) and the engine's description says why.
+     */
+    @Test
+    void aJvmThatCopiesArraysForNativeCodeGetsNoNativeKernelsAndSaysWhy() throws Exception {
+        Assumptions.assumeTrue(SkinnyProducts.whyNot() == null, "softxent's native library is not loaded here");
+        String launcher = java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process p = new ProcessBuilder(launcher, "-Xcheck:jni", "-cp", System.getProperty("java.class.path"),
+                Describe.class.getName()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        org.junit.jupiter.api.Assertions.assertTrue(p.waitFor(120, java.util.concurrent.TimeUnit.SECONDS), out);
+        assertEquals(0, p.exitValue(), out);
+        org.junit.jupiter.api.Assertions.assertTrue(out.contains("softxent's own kernels off: this JVM hands native "
+                + "code copies of arrays"), out);
+        org.junit.jupiter.api.Assertions.assertTrue(out.contains("in place false"), out);
+    }
+
+    /** Prints the CPU engine's description and whether products take arrays in place (run by the test above). */
+    static final class Describe {
+        public static void main(String[] args) {
+            try (Softxent sx = Softxent.open(Device.CPU)) {
+                System.out.println(sx.description());
+                System.out.println("in place " + Blas.inPlace(1));
+            }
+        }
+    }
 }
