@@ -63,8 +63,8 @@ final class RowSoftmax {
      */
     void prepare(double[] z, int off, int rows, int cols) {
         preparedZ = null;
-        if (!blocks || rows < 1 || cols < 1) {
-            return;
+        if (!blocks || rows < 1 || cols < 1 || rows == 1 && vector && cols >= VECTOR_MIN_COLS) {
+            return; // (one long row: of's own native call computes it in place, without the copy)
         }
         long cells = (long) rows * (cols + 2);
         if (off < 0 || off + (long) rows * cols > z.length || cells > Integer.MAX_VALUE - 8) {
