@@ -155,7 +155,7 @@ public final class CpuBackend implements Backend {
         Parallel.forEach(rows, Parallel.rowsPerRange(perRow), rows * perRow, (from, to) -> {
             RowSoftmax row = new RowSoftmax(cols, fast);
             for (int r = from; r < to; r++) {
-                double[] p = row.of(Scratch.widen(logits, r, cols), 0, cols);
+                double[] p = row.of(Scratch.widenRows(logits, r, 1, cols), 0, cols);
                 int base = (int) (r * perRow);
                 for (int i = 0; i < cols; i++) {
                     for (int j = 0; j < cols; j++) {

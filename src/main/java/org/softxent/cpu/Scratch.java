@@ -5,8 +5,8 @@ package org.softxent.cpu;
  * per row. Each slot is one buffer; a caller uses distinct slots for buffers it holds at once.
  */
 final class Scratch {
-    /** The slot of a row of logits widened to double. */
-    static final int ROW = 0;
+    /** The slot of rows of logits widened to double (one or a block). */
+    static final int ROWS = 0;
     /** The slot of a row of probabilities. */
     static final int PROBS = 1;
     /** The slot of a tile of accumulators. */
@@ -15,8 +15,6 @@ final class Scratch {
     static final int LOGITS = 3;
     /** The slot of a block of rows' softmaxes ({@link RowSoftmax#prepare}). */
     static final int SOFTMAX_ROWS = 4;
-    /** The slot of a block of rows of logits widened to double. */
-    static final int ROWS = 5;
 
     /** The float slot of a block's logits as OpenBLAS wrote them. */
     static final int FLOAT_LOGITS = 0;
@@ -25,7 +23,7 @@ final class Scratch {
     /** The float slot of a block's rows read from a source. */
     static final int FLOAT_X = 2;
 
-    private static final ThreadLocal<double[][]> BUFFERS = ThreadLocal.withInitial(() -> new double[6][0]);
+    private static final ThreadLocal<double[][]> BUFFERS = ThreadLocal.withInitial(() -> new double[5][0]);
     private static final ThreadLocal<float[][]> FLOATS = ThreadLocal.withInitial(() -> new float[3][0]);
 
     private Scratch() {
@@ -135,16 +133,6 @@ final class Scratch {
         int off = first * cols;
         for (int i = 0; i < n; i++) {
             z[i] = values[off + i];
-        }
-        return z;
-    }
-
-    /** Row {@code row} of a [rows, cols] float matrix, widened into the {@link #ROW} buffer. */
-    static double[] widen(float[] values, int row, int cols) {
-        double[] z = doubles(ROW, cols);
-        int off = row * cols;
-        for (int j = 0; j < cols; j++) {
-            z[j] = values[off + j];
         }
         return z;
     }
