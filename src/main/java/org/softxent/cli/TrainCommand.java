@@ -130,8 +130,9 @@ final class TrainCommand implements Callable<Integer> {
             + "do not fit).")
     boolean stream;
 
-    @Option(names = "--chunk-mib", paramLabel = "N", description = "with --stream and --optimizer sgd on the CPU: each "
-            + "chunk of rows read from the file takes at most N MiB (64); two are held at once at most.")
+    @Option(names = "--chunk-mib", paramLabel = "N", description = "with --stream: each chunk of rows read from the "
+            + "file takes at most N MiB; two are held at once at most. On the CPU with --optimizer sgd (64 by "
+            + "default); on a GPU, the chunks the rows are read, scaled and uploaded in (at most 8 MiB by default).")
     Integer chunkMib;
 
     @Override
@@ -153,13 +154,11 @@ final class TrainCommand implements Callable<Integer> {
             // The engine opens while the files are read; a failure to open comes first, as it would have.
             try (DeviceOption.Opening opening = device.opening()) {
                 if (device.device == Device.GPU || lossEvery != null || chunkMib != null) {
-                    // A GPU asked for, or flags that apply on one kind of device only: which one opened,
-                    // before any file is read.
+                    // A GPU asked for, or flags that apply on one kind of device or with one optimizer
+                    // only: which device opened, before any file is read.
                     Softxent sx = opening.peek();
                     if (sx.device() == Device.CPU) {
                         refuseOnTheCpu(sx);
-                    } else {
-                        refuseOnTheGpu(sx);
                     }
                 }
                 DataFlags.Data all = null;
@@ -444,14 +443,6 @@ final class TrainCommand implements Callable<Integer> {
         if (patience != null && validationData == null && options.validationFraction() == 0) {
             throw new InputException("--patience applies to early stopping, which watches validation rows; "
                     + "--validation-fraction 0 leaves none");
-        }
-    }
-
-    /** What applies only on the CPU, refused on a GPU. */
-    private void refuseOnTheGpu(Softxent sx) {
-        if (chunkMib != null && sx.device() == Device.GPU) {
-            throw new InputException("--chunk-mib applies to --stream on the CPU; on the GPU (" + sx.description()
-                    + ") the rows stream through the device's own buffers");
         }
     }
 

@@ -66,4 +66,50 @@ class GpuCommandLineTest {
                 r.out().contains("the training set streamed from its source: chunks of"), r.out());
         org.junit.jupiter.api.Assertions.assertTrue(TrainCommandTest.lastAccuracy(r, "test accuracy") >= 0.95, r.out());
     }
+
+    /** --chunk-mib on a GPU sizes the chunks a .npy file's rows are read and uploaded in: at most N MiB. */
+    @Test
+    void chunkMibSizesTheChunksOfAFileOnTheGpu() throws IOException {
+        long seed = System.nanoTime();
+        java.util.SplittableRandom random = new java.util.SplittableRandom(seed);
+        int rows = 16_000; // a quarter of the training rows, the default chunk here, passes 1 MiB
+        int features = 100;
+        float[] x = new float[rows * features];
+        long[] y = new long[rows];
+        for (int r = 0; r < rows; r++) {
+            y[r] = random.nextInt(3);
+            for (int q = 0; q < features; q++) {
+                x[r * features + q] = (float) (random.nextGaussian() + (q % 3 == y[r] ? 1 : 0));
+            }
+        }
+        Path xs = tmp.resolve("x.npy");
+        Path ys = tmp.resolve("y.npy");
+        org.softxent.io.Npy.write(xs, org.softxent.io.NpyArray.ofFloats(x, rows, features));
+        org.softxent.io.Npy.write(ys, org.softxent.io.NpyArray.ofLongs(y, rows));
+        String[] common = {"train", "--data", xs.toString(), "--labels", ys.toString(), "--device", "gpu", "--stream",
+            "--epochs", "3", "--test-fraction", "0.1"};
+        CommandLineTest.Run whole = CommandLineTest.run(concat(common, "--out", tmp.resolve("a").toString()));
+        assertEquals(0, whole.status(), "seed " + seed + ": " + whole.err());
+        CommandLineTest.Run small = CommandLineTest.run(concat(common, "--out", tmp.resolve("b").toString(),
+                "--chunk-mib", "1"));
+        assertEquals(0, small.status(), "seed " + seed + ": " + small.err());
+        int byDefault = chunkRows(whole.out());
+        int capped = chunkRows(small.out());
+        // 1 MiB holds 2,621 rows of 100 floats: the chunk is a whole number of minibatches within it.
+        assertTrue(capped * features * 4L <= 1L << 20 && capped < byDefault,
+                "seed " + seed + ": chunks of " + capped + " rows with --chunk-mib 1, " + byDefault + " without");
+    }
+
+    private static String[] concat(String[] first, String... more) {
+        String[] all = java.util.Arrays.copyOf(first, first.length + more.length);
+        System.arraycopy(more, 0, all, first.length, more.length);
+        return all;
+    }
+
+    /** N in the description's "chunks of N rows". */
+    private static int chunkRows(String out) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("chunks of (\\d+) rows").matcher(out);
+        assertTrue(m.find(), out);
+        return Integer.parseInt(m.group(1));
+    }
 }
