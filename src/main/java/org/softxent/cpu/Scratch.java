@@ -1,5 +1,7 @@
 package org.softxent.cpu;
 
+import org.softxent.util.PerThread;
+
 /**
  * Per-thread row buffers, grown on demand and never shrunk, so that row loops allocate nothing
  * per row. Each slot is one buffer; a caller uses distinct slots for buffers it holds at once.
@@ -23,8 +25,8 @@ final class Scratch {
     /** The float slot of a block's rows read from a source. */
     static final int FLOAT_X = 2;
 
-    private static final ThreadLocal<double[][]> BUFFERS = ThreadLocal.withInitial(() -> new double[5][0]);
-    private static final ThreadLocal<float[][]> FLOATS = ThreadLocal.withInitial(() -> new float[3][0]);
+    private static final PerThread<double[][]> BUFFERS = PerThread.withInitial(() -> new double[5][0]);
+    private static final PerThread<float[][]> FLOATS = PerThread.withInitial(() -> new float[3][0]);
 
     private Scratch() {
     }
@@ -47,7 +49,7 @@ final class Scratch {
         return buffers[slot];
     }
 
-    private static final ThreadLocal<Workspace> WORKSPACES = ThreadLocal.withInitial(Workspace::new);
+    private static final PerThread<Workspace> WORKSPACES = PerThread.withInitial(Workspace::new);
 
     /**
      * This thread's buffers for one classifier call, held across the call's parallel phases (dW's

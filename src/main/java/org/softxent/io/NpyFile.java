@@ -7,6 +7,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import org.softxent.cpu.ScaleRows;
+import org.softxent.util.PerThread;
 
 /**
  * A .npy file of any size, read in pieces and converted as it is read: the data sets' reader.
@@ -342,12 +343,12 @@ public final class NpyFile implements AutoCloseable {
     }
 
     /** Each thread's arrays for {@link #bytes} and {@link #shorts}: as long as its longest read (a window at most). */
-    private static final ThreadLocal<byte[]> BYTES = ThreadLocal.withInitial(() -> new byte[0]);
-    private static final ThreadLocal<short[]> SHORTS = ThreadLocal.withInitial(() -> new short[0]);
+    private static final PerThread<byte[]> BYTES = PerThread.withInitial(() -> new byte[0]);
+    private static final PerThread<short[]> SHORTS = PerThread.withInitial(() -> new short[0]);
 
     /** Each thread's buffer for positional reads. */
-    private static final ThreadLocal<ByteBuffer> BUFFER =
-            ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect((int) WINDOW));
+    private static final PerThread<ByteBuffer> BUFFER =
+            PerThread.withInitial(() -> ByteBuffer.allocateDirect((int) WINDOW));
 
     /**
      * The bytes of elements [firstElement, firstElement + count) (at most a window), read with a

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.stream.IntStream;
 import org.softxent.cpu.ScaleRows;
 import org.softxent.io.RowSource;
+import org.softxent.util.PerThread;
 
 /**
  * The feature scaling learnt from the training rows: x_q → (x_q − mean_q) / scale_q with the mean
@@ -194,9 +195,9 @@ record Scaling(float[] mean, float[] scale, int[] constant) {
         }
     }
 
-    private static final ThreadLocal<float[]> BUFFER = ThreadLocal.withInitial(() -> new float[0]);
+    private static final PerThread<float[]> BUFFER = PerThread.withInitial(() -> new float[0]);
 
-    private static final ThreadLocal<byte[]> BYTES = ThreadLocal.withInitial(() -> new byte[0]);
+    private static final PerThread<byte[]> BYTES = PerThread.withInitial(() -> new byte[0]);
 
     /** This thread's byte buffer, at least n long. */
     private static byte[] bytes(int n) {
