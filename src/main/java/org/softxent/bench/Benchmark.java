@@ -4,6 +4,8 @@ import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import java.io.PrintWriter;
+import java.lang.management.CompilationMXBean;
+import java.lang.management.ManagementFactory;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -75,12 +77,11 @@ public final class Benchmark {
     static final long SWEEP_ELEMENTS = 1L << 27;
     static final String SWEEP = "cross-entropy sweep (device)";
     static final int TRAIN_ROWS_CPU = 131_072;
-    /**
-     * A host-side timing's warm-up: at least this long, then until the JIT has been quiet for
-     * {@link #JIT_QUIET_MS}, at most {@link #WARM_UP_MAX_MS} in all.
-     */
+    /** The shortest warm-up before a host-side timing, ms. */
     static final int WARM_UP_MIN_MS = 300;
+    /** How long no JIT compilation may have finished before a host-side timing starts, ms. */
     static final int JIT_QUIET_MS = 250;
+    /** The longest warm-up before a host-side timing, ms. */
     static final int WARM_UP_MAX_MS = 3000;
     static final int TRAIN_ROWS_GPU = 1_048_576;
     static final int[] TRAIN_SHAPE = {256, 10};
@@ -341,13 +342,14 @@ public final class Benchmark {
     /**
      * Host-side timing: warm-up calls until at least two have run and {@value #WARM_UP_MIN_MS} ms
      * have passed, then until the JIT has finished no compilation for {@value #JIT_QUIET_MS} ms (at
-     * most {@value #WARM_UP_MAX_MS} ms in all), so that the loops are compiled and no compiler thread
-     * takes a core from the timed calls; then {@code runs} timed ones. With fewer calls (at most 30
-     * and 0.3 s) the cross-entropy of 65,536 × 10 was timed while C2 still compiled its loops: p90
+     * most {@value #WARM_UP_MAX_MS} ms in all); then {@code runs} timed ones. A heuristic: the JIT's
+     * time is counted when a compilation ends (one longer than the quiet time passes unseen), over
+     * the whole JVM, and without a JIT the warm-up is the shortest. With fewer calls (at most 30 and
+     * 0.3 s) the cross-entropy of 65,536 × 10 was timed while C2 still compiled its loops: p90
      * 1.1–1.8× the median in eight runs, 1.0–1.3× in seven after 4 s of calls.
      */
     private static Stats wallClock(int runs, IntConsumer op) {
-        java.lang.management.CompilationMXBean jit = java.lang.management.ManagementFactory.getCompilationMXBean();
+        CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
         boolean watched = jit != null && jit.isCompilationTimeMonitoringSupported();
         long start = System.nanoTime();
         long compiled = watched ? jit.getTotalCompilationTime() : 0;

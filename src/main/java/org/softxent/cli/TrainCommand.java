@@ -132,7 +132,7 @@ final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--chunk-mib", paramLabel = "N", description = "with --stream: each chunk of rows read from the "
             + "file takes at most N MiB; two are held at once at most. On the CPU with --optimizer sgd (64 by "
-            + "default); on a GPU, the chunks the rows are read, scaled and uploaded in (at most 8 MiB by default).")
+            + "default); on a GPU, the chunks the rows are read, scaled and uploaded in (8 by default).")
     Integer chunkMib;
 
     @Override

@@ -3,7 +3,6 @@ package org.softxent.io;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.Objects;
-import org.softxent.cpu.Finite;
 
 /**
  * Rows of features, [rows, features], read in pieces as float32: from an array in memory, from a
@@ -189,29 +188,12 @@ public interface RowSource extends AutoCloseable {
         Runs.each(indices, from, to, (row, count, at) -> readBytes(row, count, dst, at * features));
     }
 
-
     /**
      * The flat index (row × features + column) of the first NaN or infinity of the source, or −1:
      * a scan by blocks of rows on the fork/join pool, each thread reading into a buffer of its own.
      */
     static long firstNonFinite(RowSource x) {
-        if (x.knownFinite()) {
-            return -1;
-        }
-        int features = x.features();
-        long rows = x.rows();
-        int block = Math.max(1, (1 << 18) / features);
-        long blocks = (rows + block - 1) / block;
-        ThreadLocal<float[]> buffers = ThreadLocal.withInitial(() -> new float[block * features]);
-        long bad = java.util.stream.LongStream.range(0, blocks).parallel().map(k -> {
-            long from = k * block;
-            int m = (int) Math.min(block, rows - from);
-            float[] values = buffers.get();
-            x.read(from, m, values, 0);
-            long at = Finite.first(values, 0, m * features, false);
-            return at >= 0 ? from * features + at : Long.MAX_VALUE;
-        }).min().orElse(Long.MAX_VALUE);
-        return bad == Long.MAX_VALUE ? -1 : bad;
+        return FiniteScan.first(x);
     }
 
     /** The whole source as one array [rows, features] when it is one already (no copy), else null. */

@@ -45,7 +45,10 @@ import org.softxent.io.RowSource;
  * and sends the new weights: its arithmetic runs on the host, in double.
  */
 final class DeviceSteps implements Steps {
-    /** Bytes of rows a streamed chunk holds at most (the engine's pinned buffers are as large). */
+    /**
+     * Bytes of rows a streamed chunk holds at most unless the options' chunkMemory says otherwise
+     * (the engine's pinned buffers are as large).
+     */
     static final long CHUNK_BYTES = 8L << 20;
 
     private final OnDevice dev;

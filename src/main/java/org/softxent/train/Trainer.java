@@ -192,9 +192,9 @@ final class Trainer {
     /**
      * The steps over rows read from their source, never held whole: on a GPU streamed through the
      * device's two chunk buffers, each chunk read and scaled on the host, then uploaded under the
-     * steps queued before it (a chunk at most {@code chunkFloats} floats of rows and the engine's
-     * pinned buffers' 8 MiB, or one minibatch when that is larger); where the device cannot hold
-     * two such chunks, and on the CPU, {@link SourceSteps}.
+     * steps queued before it (a chunk at most {@code chunkFloats} floats of rows where chunkMemory
+     * is set, else the engine's pinned buffers' 8 MiB, or one minibatch when that is larger); where
+     * the device cannot hold two such chunks, and on the CPU, {@link SourceSteps}.
      */
     private Steps fromSource(Softxent sx, Problem p, RowSource x, Scaling scaling, int[] kept, RowSource validationSource,
                              int[] validationRows, long chunkFloats) {
@@ -206,7 +206,8 @@ final class Trainer {
             }
             try {
                 return DeviceSteps.streamed(sx.onDevice(), sx.description(), p, o.batchSize(), o.momentum(),
-                        o.lossEvery(), Math.min(DeviceSteps.CHUNK_BYTES, 4 * chunkFloats), false,
+                        o.lossEvery(), o.isSet(TrainingOptions.Field.CHUNK_MEMORY) ? 4 * chunkFloats
+                                : DeviceSteps.CHUNK_BYTES, false,
                         scaling.view(x, kept),
                         validationRows.length == 0 ? null : scaling.view(validationSource, validationRows));
             } catch (DeviceOutOfMemoryException e) {

@@ -8,13 +8,18 @@ import java.util.function.Supplier;
 
 /**
  * A value of each thread's own, as a {@link ThreadLocal}, that the thread keeps for as long as it
- * lives. JDK 17's common fork/join pool erases its workers' thread-locals between the tasks they
- * take from outside (parallel streams, {@code Parallel}'s calls): a buffer cached in a plain
- * {@code ThreadLocal} is allocated again on the worker call after call, which on the wide classifier
- * (4,096 × 1,024 × 1,000) was 3 MB of fresh arrays a call, and for a file read on the worker a new
- * 4 MiB direct buffer a pass. The values are also held in a map keyed weakly by thread, from which
- * an erased thread takes its own back (one synchronised lookup per thread and call); a thread that
- * ends leaves its value to the garbage collector.
+ * lives. JDK 17's common fork/join pool erases a worker's thread-locals after each task it steals
+ * (the tasks it forks itself run before that; a parallel call may be stolen from several times):
+ * a buffer cached in a plain {@code ThreadLocal} is allocated again on the worker call after call,
+ * which on the wide classifier (4,096 × 1,024 × 1,000) was 3 MB of fresh arrays a call, and for a
+ * file read on the worker a new 4 MiB direct buffer a pass. The values are also held in a map keyed weakly by
+ * thread, from which an erased thread takes its own back: one synchronised lookup each time,
+ * its value made outside the lock.
+ *
+ * <p>What this costs: each thread that ever used a value keeps it, the largest buffer it asked
+ * for, until it ends (a common-pool worker ends after about a minute idle), and the value of a
+ * thread that ended goes to the garbage collector at the map's next use. A value must not refer
+ * to its thread, which would then never be collected.
  *
  * @param <T> the value's type; the initial values must not be null
  */
@@ -36,8 +41,12 @@ public final class PerThread<T> {
     public T get() {
         T v = local.get();
         if (v == null) {
-            v = kept.computeIfAbsent(Thread.currentThread(), t -> Objects.requireNonNull(initial.get(),
-                    "the initial value must not be null"));
+            Thread self = Thread.currentThread();
+            v = kept.get(self);
+            if (v == null) { // only this thread puts its own key: no other can race it here
+                v = Objects.requireNonNull(initial.get(), "the initial value must not be null");
+                kept.put(self, v);
+            }
             local.set(v);
         }
         return v;

@@ -67,13 +67,16 @@ class GpuCommandLineTest {
         org.junit.jupiter.api.Assertions.assertTrue(TrainCommandTest.lastAccuracy(r, "test accuracy") >= 0.95, r.out());
     }
 
-    /** --chunk-mib on a GPU sizes the chunks a .npy file's rows are read and uploaded in: at most N MiB. */
+    /**
+     * --chunk-mib on a GPU sizes the chunks a .npy file's rows are read and uploaded in, below and
+     * above the 8 MiB they take by default.
+     */
     @Test
     void chunkMibSizesTheChunksOfAFileOnTheGpu() throws IOException {
         long seed = System.nanoTime();
         java.util.SplittableRandom random = new java.util.SplittableRandom(seed);
-        int rows = 16_000; // a quarter of the training rows, the default chunk here, passes 1 MiB
-        int features = 100;
+        int rows = 12_000; // 10,800 training rows of 4,000 bytes: a quarter of them passes 8 MiB
+        int features = 1000;
         float[] x = new float[rows * features];
         long[] y = new long[rows];
         for (int r = 0; r < rows; r++) {
@@ -87,17 +90,19 @@ class GpuCommandLineTest {
         org.softxent.io.Npy.write(xs, org.softxent.io.NpyArray.ofFloats(x, rows, features));
         org.softxent.io.Npy.write(ys, org.softxent.io.NpyArray.ofLongs(y, rows));
         String[] common = {"train", "--data", xs.toString(), "--labels", ys.toString(), "--device", "gpu", "--stream",
-            "--epochs", "3", "--test-fraction", "0.1"};
-        CommandLineTest.Run whole = CommandLineTest.run(concat(common, "--out", tmp.resolve("a").toString()));
-        assertEquals(0, whole.status(), "seed " + seed + ": " + whole.err());
-        CommandLineTest.Run small = CommandLineTest.run(concat(common, "--out", tmp.resolve("b").toString(),
-                "--chunk-mib", "1"));
-        assertEquals(0, small.status(), "seed " + seed + ": " + small.err());
-        int byDefault = chunkRows(whole.out());
-        int capped = chunkRows(small.out());
-        // 1 MiB holds 2,621 rows of 100 floats: the chunk is a whole number of minibatches within it.
-        assertTrue(capped * features * 4L <= 1L << 20 && capped < byDefault,
-                "seed " + seed + ": chunks of " + capped + " rows with --chunk-mib 1, " + byDefault + " without");
+            "--epochs", "2", "--test-fraction", "0.1"};
+        int[] chunk = new int[3];
+        String[][] flags = {{}, {"--chunk-mib", "1"}, {"--chunk-mib", "16"}};
+        for (int i = 0; i < flags.length; i++) {
+            CommandLineTest.Run r = CommandLineTest.run(concat(concat(common, "--out", tmp.resolve("m" + i).toString()),
+                    flags[i]));
+            assertEquals(0, r.status(), "seed " + seed + " " + String.join(" ", flags[i]) + ": " + r.err());
+            chunk[i] = chunkRows(r.out());
+        }
+        long rowBytes = 4L * features;
+        assertTrue(chunk[0] * rowBytes <= 8L << 20 && chunk[1] * rowBytes <= 1L << 20
+                && chunk[2] * rowBytes <= 16L << 20 && chunk[1] < chunk[0] && chunk[0] < chunk[2],
+                "seed " + seed + ": chunks of " + java.util.Arrays.toString(chunk) + " rows by default, with 1 MiB and 16 MiB");
     }
 
     private static String[] concat(String[] first, String... more) {

@@ -1,0 +1,37 @@
+package org.softxent.io;
+
+import org.softxent.cpu.Finite;
+import org.softxent.util.PerThread;
+
+/** {@link RowSource#firstNonFinite}: a scan by blocks of rows on the fork/join pool. */
+final class FiniteScan {
+    /** Each thread's buffer: as long as its longest block (about 1 MiB), kept from scan to scan. */
+    private static final PerThread<float[]> BUFFER = PerThread.withInitial(() -> new float[0]);
+
+    private FiniteScan() {
+    }
+
+    /** The flat index of the first NaN or infinity of x, or −1. */
+    static long first(RowSource x) {
+        if (x.knownFinite()) {
+            return -1;
+        }
+        int features = x.features();
+        long rows = x.rows();
+        int block = Math.max(1, (1 << 18) / features);
+        long blocks = (rows + block - 1) / block;
+        long bad = java.util.stream.LongStream.range(0, blocks).parallel().map(k -> {
+            long from = k * block;
+            int m = (int) Math.min(block, rows - from);
+            float[] values = BUFFER.get();
+            if (values.length < block * features) {
+                values = new float[block * features];
+                BUFFER.set(values);
+            }
+            x.read(from, m, values, 0);
+            long at = Finite.first(values, 0, m * features, false);
+            return at >= 0 ? from * features + at : Long.MAX_VALUE;
+        }).min().orElse(Long.MAX_VALUE);
+        return bad == Long.MAX_VALUE ? -1 : bad;
+    }
+}
