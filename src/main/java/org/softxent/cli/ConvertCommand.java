@@ -44,9 +44,10 @@ final class ConvertCommand implements Callable<Integer> {
             if (data.toString().isEmpty()) {
                 throw new InputException("--data: an empty path: give a file");
             }
-            Csv.Options options = new Csv.Options(column, header != null && header, true);
+            Csv.Options options = new Csv.Options(column, header != null && header, true, header == null);
             try {
-                Csv.layout(data, options.header()); // the input's own faults named as --data's, before any output
+                // the input's own faults named as --data's, before any output
+                Csv.layout(data, options.header(), options.headerUnsaid());
             } catch (DataFileException e) {
                 throw new InputException("--data (" + e.file() + ")" + (e.place().isEmpty() ? "" : " " + e.place())
                         + ": " + e.problem());

@@ -197,7 +197,7 @@ final class DataFlags {
             LinearModel.Input in = m.input().orElse(null);
             boolean skip = header != null ? header
                     : in != null && in.format() == LinearModel.Input.Format.CSV && in.header();
-            Csv.Layout layout = Csv.layout(data, skip);
+            Csv.Layout layout = Csv.layout(data, skip, header == null && in == null);
             int d = m.features();
             Integer flag = labelColumnFlag();
             Integer column;
@@ -274,7 +274,7 @@ final class DataFlags {
             }
             int label = column == null ? Csv.LAST : column;
             boolean skip = header != null && header;
-            Csv.Parsed t = Csv.parse(file, new Csv.Options(label, skip, true));
+            Csv.Parsed t = Csv.parse(file, new Csv.Options(label, skip, true, header == null));
             LinearModel.Input input = null;
             if (t.labels() != null) {
                 int columns = t.features() + 1;

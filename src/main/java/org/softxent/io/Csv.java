@@ -54,13 +54,24 @@ public final class Csv {
      * @param labelColumn the label's column from 0, {@link #LAST}, or {@link #NO_LABEL}
      * @param header      whether the first non-blank line is a header, skipped
      * @param finite      whether NaN and infinities are refused (features must be finite)
+     * @param headerUnsaid whether nobody said if there is a header ({@code header} is then false): a
+     *                    first line of the column numbers (0, 1, 2, ... or 1, 2, 3, ..., as pandas
+     *                    and R name columns) is then refused as ambiguous rather than read as data
      */
-    public record Options(int labelColumn, boolean header, boolean finite) {
+    public record Options(int labelColumn, boolean header, boolean finite, boolean headerUnsaid) {
         public Options {
             if (labelColumn < 0 && labelColumn != LAST && labelColumn != NO_LABEL) {
                 throw new IllegalArgumentException("the label column is a column from 0, LAST or NO_LABEL, got "
                         + labelColumn);
             }
+            if (header && headerUnsaid) {
+                throw new IllegalArgumentException("a header was said to be there, and not said");
+            }
+        }
+
+        /** The header said to be there, or not. */
+        public Options(int labelColumn, boolean header, boolean finite) {
+            this(labelColumn, header, finite, false);
         }
 
         /** The label in {@code labelColumn}, no header, non-finite values refused. */
@@ -271,6 +282,11 @@ public final class Csv {
      * @throws DataFileException when the file holds no data line, or is not a CSV at all
      */
     public static Layout layout(Path file, boolean header) throws IOException {
+        return layout(file, header, false);
+    }
+
+    /** As {@link #layout(Path, boolean)}, with {@link Options#headerUnsaid}'s refusal. */
+    public static Layout layout(Path file, boolean header, boolean headerUnsaid) throws IOException {
         try (Source in = Source.open(file)) {
             byte[] buf = new byte[64 << 10];
             int len = 0;
@@ -279,7 +295,7 @@ public final class Csv {
                 if (got > 0) {
                     len += got;
                 }
-                First first = first(file, buf, len, header, got < 0);
+                First first = first(file, buf, len, header, headerUnsaid, got < 0);
                 if (first != null) {
                     return new Layout(first.columns, first.line);
                 }
@@ -338,7 +354,7 @@ public final class Csv {
                 }
                 int start = 0;
                 if (first == null) {
-                    first = first(file, buf, len, options.header(), eof);
+                    first = first(file, buf, len, options.header(), options.headerUnsaid(), eof);
                     if (first == null) {
                         if (eof) {
                             throw new DataFileException(file, "", "no data rows"
@@ -425,7 +441,8 @@ public final class Csv {
      * Finds the first data line in buf[0, len): skips blank lines and, when asked, the header.
      * Returns null when the buffer ends before that line is whole (and the file goes on).
      */
-    private static First first(Path file, byte[] buf, int len, boolean header, boolean eof) throws IOException {
+    private static First first(Path file, byte[] buf, int len, boolean header, boolean headerUnsaid, boolean eof)
+            throws IOException {
         int pos = 0;
         int line = 0;
         boolean headerSkipped = !header;
@@ -438,11 +455,17 @@ public final class Csv {
             line++;
             if (!blank(buf, pos, trimCr(buf, pos, end))) {
                 if (!headerSkipped) {
-                    if (allNumbers(buf, pos, trimCr(buf, pos, end))) {
+                    if (allNumbers(buf, pos, trimCr(buf, pos, end)) && !columnNumbers(buf, pos, trimCr(buf, pos, end))) {
                         throw new DataFileException(file, "line " + line, "the header line holds only numbers: it "
                                 + "is data, not a header (read the file without the header option: --header=false)");
                     }
                     headerSkipped = true;
+                } else if (headerUnsaid && columnNumbers(buf, pos, trimCr(buf, pos, end))) {
+                    throw new DataFileException(file, "line " + line, "the first line holds the column numbers "
+                            + "(" + new String(buf, pos, Math.min(40, trimCr(buf, pos, end) - pos),
+                            java.nio.charset.StandardCharsets.UTF_8) + (trimCr(buf, pos, end) - pos > 40 ? "..." : "")
+                            + "), as pandas writes a header: say which it is, --header (a header, skipped) or "
+                            + "--header=false (a row of data)");
                 } else {
                     int columns = 1;
                     boolean quoted = false;
@@ -460,6 +483,51 @@ public final class Csv {
             pos = end + 1;
         }
         return null;
+    }
+
+    /**
+     * Whether the comma-separated cells of b[from, to) are the column numbers, 0, 1, 2, ... or 1, 2,
+     * 3, ... (quotes and spaces aside; at least three): the names pandas and R give columns that
+     * have none, which no table of data has as a row but by design.
+     */
+    private static boolean columnNumbers(byte[] b, int from, int to) {
+        int cells = 0;
+        int first = -1;
+        int s = from;
+        for (int i = from; i <= to; i++) {
+            if (i == to || b[i] == ',') {
+                int a = s;
+                int z = i;
+                while (a < z && (b[a] == ' ' || b[a] == '\t' || b[a] == '"')) {
+                    a++;
+                }
+                while (z > a && (b[z - 1] == ' ' || b[z - 1] == '\t' || b[z - 1] == '"')) {
+                    z--;
+                }
+                if (z == a || z - a > 9) {
+                    return false;
+                }
+                int v = 0;
+                for (int k = a; k < z; k++) {
+                    if (b[k] < '0' || b[k] > '9') {
+                        return false;
+                    }
+                    v = 10 * v + (b[k] - '0');
+                }
+                if (cells == 0) {
+                    first = v;
+                    if (first > 1) {
+                        return false;
+                    }
+                }
+                if (v != first + cells) {
+                    return false;
+                }
+                cells++;
+                s = i + 1;
+            }
+        }
+        return cells >= 3;
     }
 
     /** Whether every comma-separated cell of b[from, to) is a number (quotes and spaces aside). */

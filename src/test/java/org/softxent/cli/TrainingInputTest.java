@@ -584,6 +584,16 @@ class TrainingInputTest {
             }, "--model", "no model.json"),
             bad("--header on a file whose first line is data", f -> f.train("--data", f.file("train.csv"), "--header"),
                     "--data", "train.csv", "line 1", "the header line holds only numbers"),
+            goodOnce("--header on a file whose header is the column numbers, as pandas writes it", f -> f.train(
+                    "--data", f.write("numbered.csv", "0,1,2,3,4\n" + f.text("train.csv")), "--header"),
+                    (r, f) -> assertTrue(r.out().contains(ROWS + " rows × " + D + " features of numbered.csv"), r.out())),
+            bad("a first line of the column numbers, said to be neither header nor data", f -> f.train("--data",
+                    f.write("numbered.csv", "0,1,2,3,4\n" + f.text("train.csv"))), "--data", "numbered.csv", "line 1",
+                    "the column numbers", "--header", "--header=false"),
+            goodOnce("--header=false reads a first line of the column numbers as data", f -> f.train("--data",
+                    f.write("numbered.csv", "1,2,3,4,5\n" + f.text("train.csv")), "--header=false"),
+                    (r, f) -> assertTrue(r.out().contains((ROWS + 1) + " rows × " + D + " features of numbered.csv"),
+                            r.out())),
             badOnce("a model trained with --header, on a file without one", f -> {
                 Path data = Path.of(f.write("h3.csv", "a,b,c,d,label\n" + f.text("train.csv")));
                 CommandLineTest.Run trained = CommandLineTest.run(f.train("--data", data.toString(), "--header"));
