@@ -115,16 +115,22 @@ final class Trainer {
         }
         long chunkFloats = Math.min(o.chunkMemory() / 4, MAX_ARRAY); // a chunk is one array
         if (fromSource) {
-            // Two chunks at most (the training rows' last and the validation rows'), the rows'
-            // indices, labels, targets and predictions, and per weight L-BFGS's history (10 pairs in
-            // double) and the rest.
+            // Two chunks at most (the training rows' last and the validation rows'), or, where the
+            // engine reads blocks of rows itself (L-BFGS on the fast CPU engine), a block of about
+            // 1 MiB per thread; the rows' indices, labels, targets and predictions, and per weight
+            // L-BFGS's history (10 pairs in double) and the rest.
+            boolean blocks = sx.device() == Device.CPU && o.optimizer() == TrainingOptions.Optimizer.LBFGS
+                    && BackendAccess.of(sx).readsSources();
             long chunk = Math.min(chunkFloats, (long) features * Math.max(n, validationRows.length));
-            long need = 2 * 4L * chunk + 20L * (n + validationRows.length)
-                    + 200L * features * Math.max(2, classCount);
+            long rowBuffers = blocks ? 4L * (Runtime.getRuntime().availableProcessors() + 1) << 18 : 2 * 4L * chunk;
+            long need = rowBuffers + 20L * (n + validationRows.length) + 200L * features * Math.max(2, classCount);
             if (need > free) {
-                throw new IllegalArgumentException("training reads its " + n + " × " + features + " rows chunk by chunk "
-                        + "and needs about " + mib(need) + " MiB of heap for a chunk and the rows' indices and "
-                        + "labels; " + mib(free) + " MiB are free: give java more (-Xmx)");
+                boolean sgd = o.optimizer() == TrainingOptions.Optimizer.SGD;
+                throw new IllegalArgumentException("training reads its " + n + " × " + features + " rows "
+                        + (blocks ? "block by block" : "chunk by chunk") + " and needs about " + mib(need)
+                        + " MiB of heap for " + (blocks ? "the blocks" : "two chunks of " + mib(4 * chunk) + " MiB")
+                        + " and the rows' indices and labels; " + mib(free) + " MiB are free: give java more (-Xmx)"
+                        + (sgd && chunk > (1 << 18) ? ", or take smaller chunks (chunkMemory; --chunk-mib on the command line)" : ""));
             }
         }
         if (validation == null) {

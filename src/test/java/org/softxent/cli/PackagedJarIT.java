@@ -59,6 +59,40 @@ class PackagedJarIT {
     }
 
     /** Without the simulated device, on a machine with no CUDA driver, --device gpu says why, in one line. */
+    /**
+     * L-BFGS reading a file's rows with --stream needs no heap for chunks (the engine reads blocks of
+     * rows itself): a heap that holds the rows' labels and indices but not two 26 MiB chunks serves
+     * (it was refused for the chunks it would never use), and SGD's chunks are counted.
+     */
+    @Test
+    void streamedLbfgsAsksNoHeapForChunks() throws Exception {
+        long seed = System.nanoTime();
+        java.util.SplittableRandom random = new java.util.SplittableRandom(seed);
+        int rows = 200_000;
+        int features = 50;
+        float[] x = new float[rows * features];
+        long[] y = new long[rows];
+        for (int r = 0; r < rows; r++) {
+            y[r] = random.nextInt(3);
+            for (int q = 0; q < features; q++) {
+                x[r * features + q] = (float) (random.nextGaussian() + 0.3 * y[r]);
+            }
+        }
+        Path xs = tmp.resolve("x.npy");
+        Path ys = tmp.resolve("y.npy");
+        Npy.write(xs, NpyArray.ofFloats(x, rows, features));
+        Npy.write(ys, NpyArray.ofLongs(y, rows));
+        Run lbfgs = run(List.of(), "-Xmx64m", "-jar", JAR.toString(), "train", "--data", xs.toString(), "--labels",
+                ys.toString(), "--stream", "--epochs", "2", "--device", "cpu", "--out", tmp.resolve("a").toString());
+        assertEquals(0, lbfgs.status(), "seed " + seed + ": " + lbfgs.err());
+        Run sgd = run(List.of(), "-Xmx48m", "-jar", JAR.toString(), "train", "--data", xs.toString(), "--labels",
+                ys.toString(), "--stream", "--optimizer", "sgd", "--epochs", "2", "--device", "cpu", "--out",
+                tmp.resolve("b").toString());
+        assertEquals(Main.EXIT_BAD_INPUT, sgd.status(), "seed " + seed + ": " + sgd.out() + sgd.err());
+        assertTrue(sgd.err().contains("needs about") && sgd.err().contains("two chunks of 26 MiB")
+                && sgd.err().contains("--chunk-mib"), sgd.err());
+    }
+
     @Test
     void gpuWithoutAGpuSaysWhy() throws Exception {
         Path z = tmp.resolve("z.npy");
