@@ -114,6 +114,18 @@ final class Trainer {
                     + sx.description() + " reads the rows block by block itself: leave chunkMemory out");
         }
         long chunkFloats = Math.min(o.chunkMemory() / 4, MAX_ARRAY); // a chunk is one array
+        if (fromSource && o.isSet(TrainingOptions.Field.CHUNK_MEMORY)) {
+            // A chunk holds whole minibatches, one at least: a bound that one cannot meet is refused.
+            long batch = Math.min(o.batchSize(), n);
+            long least = 4L * features * batch;
+            if (least > o.chunkMemory()) {
+                boolean sgd = o.optimizer() == TrainingOptions.Optimizer.SGD;
+                throw new IllegalArgumentException(String.format(java.util.Locale.ROOT, "chunkMemory (--chunk-mib) of "
+                        + "%.1f MiB holds less than the least a chunk takes, one %s of %d rows × %d features (%.1f MiB): "
+                        + "give at least %d MiB%s", o.chunkMemory() / 1048576.0, sgd ? "minibatch" : "block", batch,
+                        features, least / 1048576.0, mib(least), sgd ? ", or a smaller batchSize (--batch-size)" : ""));
+            }
+        }
         if (fromSource) {
             // Two chunks at most (the training rows' last and the validation rows'), or, where the
             // engine reads blocks of rows itself (L-BFGS on the fast CPU engine), a block of about

@@ -412,6 +412,14 @@ class TrainingInputTest {
                 "--stream", "--chunk-mib", "1"), "--chunk-mib", "L-BFGS on the CPU reads the rows block by block"));
         cases.add(bad("--chunk-mib without --stream", f -> f.train("--data", f.file("train.csv"), "--chunk-mib", "8"),
                 "--chunk-mib", "give --stream"));
+        cases.add(bad("--chunk-mib below one minibatch of rows", f -> {
+            float[] wide = new float[ROWS * 5000];
+            for (int i = 0; i < wide.length; i++) {
+                wide[i] = (i * 7919) % 13 - 6;
+            }
+            return f.trainOn("cpu", "--data", f.npy("wide.npy", NpyArray.ofFloats(wide, ROWS, 5000)), "--labels",
+                    f.file("y.npy"), "--stream", "--optimizer", "sgd", "--chunk-mib", "1");
+        }, "--chunk-mib", "1.0 MiB", "one minibatch of 64 rows × 5000 features (1.2 MiB)", "--batch-size"));
         cases.add(bad("--chunk-mib 0", f -> f.train("--data", f.file("train.csv"), "--stream", "--chunk-mib", "0"),
                 "--chunk-mib must be at least 1, got 0"));
         cases.add(new Case("--loss-every with SGD on the CPU", Main.EXIT_BAD_INPUT, true, false, f -> f.trainOn("cpu",
