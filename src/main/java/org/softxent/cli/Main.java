@@ -110,8 +110,12 @@ public final class Main implements Runnable {
         try {
             return cl.execute(args);
         } catch (OutOfMemoryError e) {
-            err.println("softxent: out of memory: the inputs need a larger Java heap (java -Xmx...)");
-            return EXIT_INTERNAL;
+            // The inputs' size against the heap's: the user's to change, as any other bad input.
+            String command = args.length > 0 && commands.size() == 1 ? " " + args[0] : "";
+            err.println(oneLine("softxent" + command + ": out of memory: the inputs and outputs need more than this "
+                    + "JVM's heap of " + (Runtime.getRuntime().maxMemory() >> 20) + " MiB (give it more: "
+                    + "SOFTXENT_JAVA_OPTS=-Xmx8g with target/softxent, java -Xmx8g -jar otherwise)"));
+            return EXIT_BAD_INPUT;
         } finally {
             out.flush();
             err.flush();

@@ -60,6 +60,42 @@ class PackagedJarIT {
 
     /** Without the simulated device, on a machine with no CUDA driver, --device gpu says why, in one line. */
     /**
+     * Inputs and outputs larger than the heap are bad input (exit 2, one line naming the heap), and
+     * a Jacobian that cannot fit is refused with its shape before any work.
+     */
+    @Test
+    void inputsLargerThanTheHeapAreBadInput() throws Exception {
+        long seed = System.nanoTime();
+        java.util.SplittableRandom random = new java.util.SplittableRandom(seed);
+        float[] z = new float[5000];
+        for (int i = 0; i < z.length; i++) {
+            z[i] = (float) random.nextGaussian();
+        }
+        Path wide = tmp.resolve("wide.npy");
+        Npy.write(wide, NpyArray.ofFloats(z, 1, 5000));
+        Run jacobian = run(List.of(), "-Xmx64m", "-jar", JAR.toString(), "softmax-jacobian", "--logits",
+                wide.toString(), "--out", tmp.resolve("j").toString(), "--device", "cpu");
+        assertEquals(Main.EXIT_BAD_INPUT, jacobian.status(), "seed " + seed + ": " + jacobian.err());
+        assertTrue(jacobian.err().contains("--logits [1, 5000]: the Jacobian [1, 5000, 5000] takes 0.1 GiB"),
+                jacobian.err());
+        assertEquals(1, jacobian.err().strip().lines().count(), jacobian.err());
+
+        float[] big = new float[12_000_000]; // 48 MB of logits, and as much again of probabilities
+        for (int i = 0; i < big.length; i++) {
+            big[i] = (float) random.nextGaussian();
+        }
+        Path logits = tmp.resolve("big.npy");
+        Npy.write(logits, NpyArray.ofFloats(big, 12_000, 1000));
+        Run softmax = run(List.of(), "-Xmx48m", "-jar", JAR.toString(), "softmax", "--logits", logits.toString(),
+                "--out", tmp.resolve("s").toString(), "--device", "cpu");
+        assertEquals(Main.EXIT_BAD_INPUT, softmax.status(), "seed " + seed + ": " + softmax.err());
+        assertTrue(softmax.err().startsWith("softxent softmax: out of memory") && softmax.err().contains("-Xmx"),
+                softmax.err());
+        assertEquals(1, softmax.err().strip().lines().count(), softmax.err());
+        assertFalse(Files.exists(tmp.resolve("s").resolve("probs.npy")), "no output written");
+    }
+
+    /**
      * L-BFGS reading a file's rows with --stream needs no heap for chunks (the engine reads blocks of
      * rows itself): a heap that holds the rows' labels and indices but not two 26 MiB chunks serves
      * (it was refused for the chunks it would never use), and SGD's chunks are counted.
