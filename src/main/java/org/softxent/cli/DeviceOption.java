@@ -116,6 +116,17 @@ final class DeviceOption {
 
     /** When auto fell back to the CPU, says so, and why, on {@code err}. */
     static void noteFallback(Softxent sx, PrintWriter err) {
-        sx.fallbackReason().ifPresent(why -> err.println("softxent: computed on the CPU: " + why));
+        String note = fallbackNote(sx);
+        if (note != null) {
+            err.println(note);
+        }
+    }
+
+    /**
+     * The line {@link #noteFallback} prints, or null: for a command that closes the engine before
+     * it is done, and says it once its work has succeeded (a failing command prints its error only).
+     */
+    static String fallbackNote(Softxent sx) {
+        return sx.fallbackReason().map(why -> "softxent: computed on the CPU: " + why).orElse(null);
     }
 }

@@ -46,6 +46,7 @@ final class EvaluateCommand implements Callable<Integer> {
             }
             Evaluation e;
             String what;
+            String note;
             try (DataFlags.Data t = data.readForModel(m, true)) {
                 for (int r = 0; r < t.rows(); r++) {
                     if (m.indexOf(t.labels()[r]) < 0) {
@@ -54,7 +55,7 @@ final class EvaluateCommand implements Callable<Integer> {
                     }
                 }
                 try (org.softxent.Softxent sx = device.open()) {
-                    DeviceOption.noteFallback(sx, spec.commandLine().getErr());
+                    note = DeviceOption.fallbackNote(sx);
                     e = m.evaluate(sx, t.x(), t.labels());
                 }
                 what = m + " on " + t.rows() + " rows of " + t.file();
@@ -68,6 +69,10 @@ final class EvaluateCommand implements Callable<Integer> {
             out.printf(Locale.ROOT, "log loss %.5f%n", e.logLoss());
             TrainCommand.printConfusion(out, e, "", confusion == null ? null : confusion.toString());
             out.printf(Locale.ROOT, "accuracy %.4f%n", e.accuracy());
+            // After the work, so that an error is the only line a failing command prints.
+            if (note != null) {
+                spec.commandLine().getErr().println(note);
+            }
             return 0;
         }
     }

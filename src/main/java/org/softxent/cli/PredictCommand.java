@@ -52,8 +52,9 @@ final class PredictCommand implements Callable<Integer> {
             files.checkFile(out.resolve("probabilities.npy"));
             files.checkFile(out.resolve("classes.npy"));
             int rows;
+            String note;
             try (DataFlags.Data t = data.readForModel(m, false); org.softxent.Softxent sx = device.open()) {
-                DeviceOption.noteFallback(sx, spec.commandLine().getErr());
+                note = DeviceOption.fallbackNote(sx);
                 rows = t.rows();
                 // The probabilities go to their file batch by batch as they are computed (a set of
                 // any size needs no array of them); the classes, 8 bytes a row, are written after.
@@ -90,6 +91,10 @@ final class PredictCommand implements Callable<Integer> {
             spec.commandLine().getOut().println("wrote " + out.resolve("probabilities.npy") + " [" + rows + ", "
                     + m.classes() + "] (columns: the classes " + java.util.Arrays.toString(m.labels()) + ") and "
                     + out.resolve("classes.npy") + " [" + rows + "]");
+            // After the work, so that an error is the only line a failing command prints.
+            if (note != null) {
+                spec.commandLine().getErr().println(note);
+            }
             return 0;
         }
     }

@@ -250,7 +250,6 @@ final class TrainCommand implements Callable<Integer> {
                 Progress progress = new Progress(err, System.console() != null, () -> {
                     stdout.println(header);
                     stdout.flush();
-                    DeviceOption.noteFallback(sx, err);
                 });
                 try {
                     r = kind == LinearModel.Kind.LOGISTIC
@@ -307,6 +306,10 @@ final class TrainCommand implements Callable<Integer> {
                         optimizer,
                         (tTest - tFit) / 1e9, (tWrite - tTest) / 1e9, (tWrite - t0) / 1e9);
                 stdout.printf(Locale.ROOT, "test accuracy %.4f%n", result.accuracy());
+                stdout.flush();
+                // After the work, so that an error is the only line a failing command prints (the
+                // header's first line already names the CPU).
+                DeviceOption.noteFallback(sx, err);
                 return 0;
     }
 

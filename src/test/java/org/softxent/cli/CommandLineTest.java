@@ -234,6 +234,40 @@ class CommandLineTest {
         assertTrue(gpu.out().contains("simulated"), "the output names the simulated device: " + gpu.out());
     }
 
+    /**
+     * The note that auto computed on the CPU comes after a command's work: a command that then
+     * fails prints its error only, one line (train, predict and evaluate said it first).
+     */
+    @Test
+    void aFailingCommandOnTheFallbackPrintsItsErrorOnly() throws IOException {
+        try (org.softxent.Softxent auto = org.softxent.Softxent.open(org.softxent.Device.AUTO)) {
+            org.junit.jupiter.api.Assumptions.assumeTrue(auto.fallbackReason().isPresent(),
+                    "auto computes on a GPU here: no fallback to note");
+        }
+        long seed = System.nanoTime();
+        java.util.SplittableRandom random = new java.util.SplittableRandom(seed);
+        StringBuilder csv = new StringBuilder();
+        for (int r = 0; r < 200; r++) {
+            int label = random.nextInt(2);
+            csv.append(random.nextGaussian() + label).append(',').append(random.nextGaussian()).append(',')
+                    .append(label).append('\n');
+        }
+        Path data = tmp.resolve("d.csv");
+        Files.writeString(data, csv);
+        Run ok = run("train", "--data", data.toString(), "--out", tmp.resolve("m").toString(), "--epochs", "3");
+        assertEquals(0, ok.status(), "seed " + seed + ": " + ok.err());
+        assertTrue(ok.err().contains("computed on the CPU"), "the note, after the work: " + ok.err());
+        Run diverged = run("train", "--data", data.toString(), "--out", tmp.resolve("d").toString(), "--optimizer",
+                "sgd", "--learning-rate", "1e30", "--epochs", "20");
+        assertEquals(Main.EXIT_BAD_INPUT, diverged.status(), "seed " + seed + ": " + diverged.out() + diverged.err());
+        assertEquals(1, diverged.err().strip().lines().count(), "one line: " + diverged.err());
+        assertTrue(diverged.err().contains("diverged"), diverged.err());
+        Run predict = run("predict", "--model", tmp.resolve("m").toString(), "--data", data.toString(), "--out",
+                tmp.resolve("p").toString());
+        assertEquals(0, predict.status(), predict.err());
+        assertTrue(predict.err().contains("computed on the CPU"), predict.err());
+    }
+
     @Test
     void helpAndVersion() {
         Run help = run("--help");
