@@ -447,6 +447,11 @@ final class TrainCommand implements Callable<Integer> {
             throw new InputException("--patience applies to early stopping, which watches validation rows; "
                     + "--validation-fraction 0 leaves none");
         }
+        if (tolerance != null && options.optimizer() == TrainingOptions.Optimizer.SGD && validationData == null
+                && options.validationFraction() == 0) {
+            throw new InputException("--tolerance with --optimizer sgd is the least improvement early stopping "
+                    + "counts, and early stopping watches validation rows; --validation-fraction 0 leaves none");
+        }
     }
 
     /** The GPU's own flags on an engine that computes on the CPU. */

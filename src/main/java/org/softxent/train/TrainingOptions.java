@@ -437,8 +437,8 @@ public final class TrainingOptions {
     /**
      * Refuses options that cannot apply to this training, so that none is silently ignored: SGD's
      * options (batchSize, learningRate, momentum, schedule, lossEvery) under L-BFGS, positiveWeight
-     * with softmax regression, classWeights with logistic regression, and patience without
-     * validation rows.
+     * with softmax regression, classWeights with logistic regression, and patience (and, with SGD,
+     * tolerance) without validation rows.
      *
      * @param validation whether there are validation rows to watch (the validation fraction, or
      *                   rows given apart)
@@ -465,6 +465,10 @@ public final class TrainingOptions {
         if (!validation && isSet(Field.PATIENCE)) {
             throw new IllegalArgumentException("patience applies to early stopping, which watches validation rows; "
                     + "there are none (validationFraction is 0)");
+        }
+        if (!validation && optimizer == Optimizer.SGD && isSet(Field.TOLERANCE)) {
+            throw new IllegalArgumentException("tolerance with SGD is the least improvement early stopping counts, "
+                    + "and early stopping watches validation rows; there are none (validationFraction is 0)");
         }
     }
 

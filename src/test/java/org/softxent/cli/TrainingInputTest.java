@@ -393,6 +393,9 @@ class TrainingInputTest {
                 "--class-weights", "1,2"), "--class-weights", "2 weights for the 3 classes [0, 1, 2]"));
         cases.add(bad("--patience without validation rows", f -> f.train("--data", f.file("train.csv"),
                 "--validation-fraction", "0", "--patience", "3"), "--patience applies to early stopping"));
+        cases.add(bad("--tolerance with SGD and no validation rows", f -> f.train("--data", f.file("train.csv"),
+                "--optimizer", "sgd", "--validation-fraction", "0", "--tolerance", "0.5"), "--tolerance",
+                "early stopping", "--validation-fraction 0"));
         cases.add(bad("--test-fraction with --test-data", f -> f.train("--data", f.file("train.csv"), "--test-data",
                 f.file("train.csv"), "--test-fraction", "0.2"), "--test-fraction 0.2 with --test-data"));
         cases.add(bad("--test-fraction 0 without --test-data", f -> f.train("--data", f.file("train.csv"),
