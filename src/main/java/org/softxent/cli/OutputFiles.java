@@ -213,6 +213,9 @@ final class OutputFiles implements AutoCloseable {
             try {
                 Files.createDirectory(p);
                 createdFolders.add(p);
+                // Removed when the command is interrupted too, as the temporaries in it (registered
+                // after it, so deleted before it); the JVM's delete leaves a folder with files in it.
+                p.toFile().deleteOnExit();
             } catch (FileAlreadyExistsException e) {
                 if (!Files.isDirectory(p)) {
                     throw new InputException(flag + ": " + p + " is not a folder (a file is in the way of "
