@@ -60,8 +60,9 @@ final class CheckCommand implements Callable<Integer> {
         int failedCases = 0;
         int outputs = 0;
         int failedOutputs = 0;
+        String note;
         try (Softxent sx = device.open(); files) {
-            DeviceOption.noteFallback(sx, spec.commandLine().getErr());
+            note = DeviceOption.fallbackNote(sx);
             stdout.println("device: " + sx.description());
             for (Path dir : cases) {
                 CaseResult result = Conformance.run(sx, dir);
@@ -86,6 +87,10 @@ final class CheckCommand implements Callable<Integer> {
         }
         stdout.printf(Locale.ROOT, "%d cases: %d passed, %d failed (%d outputs compared, %d failed)%n",
                 cases.size(), cases.size() - failedCases, failedCases, outputs, failedOutputs);
+        // After the work, so that an error is the only line a failing command prints.
+        if (note != null) {
+            spec.commandLine().getErr().println(note);
+        }
         return failedCases == 0 ? 0 : Main.EXIT_FAILED_CHECK;
     }
 }

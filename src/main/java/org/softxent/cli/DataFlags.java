@@ -152,7 +152,8 @@ final class DataFlags {
     Data readLike(Data training, String flag, Path file, String labelsFlag, Path labelsFile) {
         LinearModel.Input in = training.input();
         Data d = in.format() == LinearModel.Input.Format.CSV
-                ? read(flag, file, labelsFlag, labelsFile, null, true, in.labelColumn(), in.header(), true)
+                ? read(flag, file, labelsFlag, labelsFile, null, true, in.labelColumn(),
+                        header == null && !in.header() ? null : in.header(), true)
                 : read(flag, file, labelsFlag, labelsFile, null, true, null, null, true);
         if (d.input().format() != in.format()) {
             d.close();
@@ -197,7 +198,9 @@ final class DataFlags {
             LinearModel.Input in = m.input().orElse(null);
             boolean skip = header != null ? header
                     : in != null && in.format() == LinearModel.Input.Format.CSV && in.header();
-            Csv.Layout layout = Csv.layout(data, skip, header == null && in == null);
+            // Unsaid: no --header here, and no CSV the model was trained from to say.
+            boolean unsaid = header == null && (in == null || in.format() != LinearModel.Input.Format.CSV);
+            Csv.Layout layout = Csv.layout(data, skip, unsaid);
             int d = m.features();
             Integer flag = labelColumnFlag();
             Integer column;
@@ -292,7 +295,8 @@ final class DataFlags {
             throw new InputException(flag + ": " + Main.describe(e));
         } catch (OutOfMemoryError e) {
             throw new InputException(flag + " (" + file + "): the data does not fit the Java heap ("
-                    + (Runtime.getRuntime().maxMemory() >> 20) + " MiB): give java more (java -Xmx8g -jar ...)");
+                    + (Runtime.getRuntime().maxMemory() >> 20) + " MiB): give java more (SOFTXENT_JAVA_OPTS=-Xmx8g with target/softxent, java -Xmx8g -jar "
+                    + "otherwise)");
         }
     }
 

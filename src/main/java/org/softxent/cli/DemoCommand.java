@@ -39,7 +39,6 @@ final class DemoCommand implements Callable<Integer> {
         out = spec.commandLine().getOut();
         SplittableRandom random = new SplittableRandom(seed);
         try (Softxent sx = device.open()) {
-            DeviceOption.noteFallback(sx, spec.commandLine().getErr());
             out.println("softxent demo on " + sx.description());
 
             int n = 4096;
@@ -105,6 +104,8 @@ final class DemoCommand implements Callable<Integer> {
             ClassifierResult clf = time("classifier", n + " x " + d + " x " + classes + ", reg 1e-3",
                     () -> sx.classifier(x, w, b, y, n, d, classes, reg));
             say("  loss %.6f, |dW| = %.4e, |db| = %.4e", clf.loss(), norm(clf.gradW()), norm(clf.gradB()));
+            // After the work, so that an error is the only line a failing command prints.
+            DeviceOption.noteFallback(sx, spec.commandLine().getErr());
         }
         return 0;
     }

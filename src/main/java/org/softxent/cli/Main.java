@@ -20,8 +20,8 @@ import picocli.CommandLine.Spec;
  * The command line: {@code java -jar softxent.jar <command> [flags]}.
  *
  * <p>Exit status: 0 success; 1 {@code check} found a failing case; 2 bad input (a flag, a file, a
- * shape, an unusable device), with one line on standard error that names the argument; 3 an
- * internal error, also one line.
+ * shape, an unusable device, inputs larger than the Java heap), with one line on standard error that
+ * names the argument; 3 an internal error, also one line.
  *
  * <p>The commands are added by {@link #execute}, not listed in the annotation: only the one a
  * command line names is built.
@@ -112,6 +112,11 @@ public final class Main implements Runnable {
         } catch (OutOfMemoryError e) {
             // The inputs' size against the heap's: the user's to change, as any other bad input.
             String command = args.length > 0 && commands.size() == 1 ? " " + args[0] : "";
+            String why = String.valueOf(e.getMessage());
+            if (!why.contains("Java heap space") && !why.contains("GC overhead")) { // not the heap: threads, say
+                err.println(oneLine("softxent" + command + ": out of memory (" + why + ")"));
+                return EXIT_INTERNAL;
+            }
             err.println(oneLine("softxent" + command + ": out of memory: the inputs and outputs need more than this "
                     + "JVM's heap of " + (Runtime.getRuntime().maxMemory() >> 20) + " MiB (give it more: "
                     + "SOFTXENT_JAVA_OPTS=-Xmx8g with target/softxent, java -Xmx8g -jar otherwise)"));

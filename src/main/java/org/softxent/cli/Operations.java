@@ -119,15 +119,16 @@ final class Operations {
     /** Input logits [N, C]; output jacobian [N, C, C]. */
     static Map<String, NpyArray> softmaxJacobian(Softxent sx, Inputs in) {
         Matrix z = in.matrix("logits");
-        // C² floats a row: refused with the shapes before the heap runs out, not after.
-        long bytes = 4L * z.rows() * z.cols() * z.cols();
+        // C² floats a row: refused with the shapes before the heap runs out, not after (one larger
+        // than a Java array is the engine's to refuse, with its own advice).
+        double elements = (double) z.rows() * z.cols() * z.cols();
         Runtime heap = Runtime.getRuntime();
         long free = heap.maxMemory() - (heap.totalMemory() - heap.freeMemory());
-        if (bytes > free) {
+        if (elements <= Integer.MAX_VALUE - 8 && 4 * elements > free) {
             throw new InputException(String.format(java.util.Locale.ROOT, "--logits [%d, %d]: the Jacobian [%d, %d, %d] "
-                    + "takes %.1f GiB, more than the %d MiB this JVM's heap has free (for larger heaps: "
+                    + "takes %.0f MiB, more than the %d MiB this JVM's heap has free (for larger heaps: "
                     + "SOFTXENT_JAVA_OPTS=-Xmx... with target/softxent, java -Xmx... -jar otherwise)", z.rows(), z.cols(),
-                    z.rows(), z.cols(), z.cols(), bytes / 1073741824.0, free >> 20));
+                    z.rows(), z.cols(), z.cols(), 4 * elements / 1048576, free >> 20));
         }
         float[] j = sx.softmaxJacobian(z.data(), z.rows(), z.cols());
         Map<String, NpyArray> outputs = new LinkedHashMap<>();

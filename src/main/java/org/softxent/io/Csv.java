@@ -56,7 +56,8 @@ public final class Csv {
      * @param finite      whether NaN and infinities are refused (features must be finite)
      * @param headerUnsaid whether nobody said if there is a header ({@code header} is then false): a
      *                    first line of the column numbers (0, 1, 2, ... or 1, 2, 3, ..., as pandas
-     *                    and R name columns) is then refused as ambiguous rather than read as data
+     *                    names columns that have no names) is then refused as ambiguous rather than
+     *                    read as data
      */
     public record Options(int labelColumn, boolean header, boolean finite, boolean headerUnsaid) {
         public Options {
@@ -455,12 +456,13 @@ public final class Csv {
             line++;
             if (!blank(buf, pos, trimCr(buf, pos, end))) {
                 if (!headerSkipped) {
-                    if (allNumbers(buf, pos, trimCr(buf, pos, end)) && !columnNumbers(buf, pos, trimCr(buf, pos, end))) {
+                    if (allNumbers(buf, pos, trimCr(buf, pos, end))
+                            && !columnNumbers(buf, pos, trimCr(buf, pos, end), 2)) {
                         throw new DataFileException(file, "line " + line, "the header line holds only numbers: it "
                                 + "is data, not a header (read the file without the header option: --header=false)");
                     }
                     headerSkipped = true;
-                } else if (headerUnsaid && columnNumbers(buf, pos, trimCr(buf, pos, end))) {
+                } else if (headerUnsaid && columnNumbers(buf, pos, trimCr(buf, pos, end), 3)) {
                     throw new DataFileException(file, "line " + line, "the first line holds the column numbers "
                             + "(" + new String(buf, pos, Math.min(40, trimCr(buf, pos, end) - pos),
                             java.nio.charset.StandardCharsets.UTF_8) + (trimCr(buf, pos, end) - pos > 40 ? "..." : "")
@@ -487,10 +489,10 @@ public final class Csv {
 
     /**
      * Whether the comma-separated cells of b[from, to) are the column numbers, 0, 1, 2, ... or 1, 2,
-     * 3, ... (quotes and spaces aside; at least three): the names pandas and R give columns that
-     * have none, which no table of data has as a row but by design.
+     * 3, ... (quotes and spaces aside; at least {@code least} of them): the names pandas gives
+     * columns that have none, which a table of data rarely has as a row.
      */
-    private static boolean columnNumbers(byte[] b, int from, int to) {
+    static boolean columnNumbers(byte[] b, int from, int to, int least) {
         int cells = 0;
         int first = -1;
         int s = from;
@@ -527,7 +529,7 @@ public final class Csv {
                 s = i + 1;
             }
         }
-        return cells >= 3;
+        return cells >= least;
     }
 
     /** Whether every comma-separated cell of b[from, to) is a number (quotes and spaces aside). */

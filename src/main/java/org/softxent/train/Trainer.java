@@ -128,13 +128,15 @@ final class Trainer {
         }
         if (fromSource) {
             // Two chunks at most (the training rows' last and the validation rows'), or, where the
-            // engine reads blocks of rows itself (L-BFGS on the fast CPU engine), a block of about
-            // 1 MiB per thread; the rows' indices, labels, targets and predictions, and per weight
-            // L-BFGS's history (10 pairs in double) and the rest.
+            // engine reads blocks of rows itself (L-BFGS on the fast CPU engine), per thread a block
+            // of rows (about 1 MiB, 16 rows at least) and its logits and dS (in float and double,
+            // generously: 4 MiB more); the rows' indices, labels, targets and predictions, and per
+            // weight L-BFGS's history (10 pairs in double) and the rest.
             boolean blocks = sx.device() == Device.CPU && o.optimizer() == TrainingOptions.Optimizer.LBFGS
                     && BackendAccess.of(sx).readsSources();
             long chunk = Math.min(chunkFloats, (long) features * Math.max(n, validationRows.length));
-            long rowBuffers = blocks ? 4L * (Runtime.getRuntime().availableProcessors() + 1) << 18 : 2 * 4L * chunk;
+            long perThread = 4L * Math.max(1 << 18, 16L * features) + (4L << 20);
+            long rowBuffers = blocks ? perThread * (Runtime.getRuntime().availableProcessors() + 1) : 2 * 4L * chunk;
             long need = rowBuffers + 20L * (n + validationRows.length) + 200L * features * Math.max(2, classCount);
             if (need > free) {
                 boolean sgd = o.optimizer() == TrainingOptions.Optimizer.SGD;
@@ -142,7 +144,7 @@ final class Trainer {
                         + (blocks ? "block by block" : "chunk by chunk") + " and needs about " + mib(need)
                         + " MiB of heap for " + (blocks ? "the blocks" : "two chunks of " + mib(4 * chunk) + " MiB")
                         + " and the rows' indices and labels; " + mib(free) + " MiB are free: give java more (-Xmx)"
-                        + (sgd && chunk > (1 << 18) ? ", or take smaller chunks (chunkMemory; --chunk-mib on the command line)" : ""));
+                        + (sgd && chunk > (1 << 18) ? ", or take smaller chunks (chunkMemory; --stream --chunk-mib N on the command line)" : ""));
             }
         }
         if (validation == null) {

@@ -238,6 +238,37 @@ class CsvTest {
                 .problem().contains("UTF-16"));
     }
 
+    /**
+     * A first line of the column numbers (pandas' header for unnamed columns): a header when one is
+     * said to be there (from two columns, quoted, with CRLF, gzipped), refused when nobody said (from
+     * three), a row when no header is said; other numbers in a header line are still refused.
+     */
+    @Test
+    void aFirstLineOfTheColumnNumbers() throws IOException {
+        String rows = "0.5,1.5,0\n2.5,3.5,1\n";
+        Csv.Table numbered = Csv.read(write("n.csv", "0,1,2\n" + rows), new Csv.Options(Csv.LAST, true, true));
+        assertEquals(2, numbered.rows());
+        Csv.Table quoted = Csv.read(write("q.csv", "\"1\", \"2\" ,\"3\"\r\n" + rows.replace("\n", "\r\n")),
+                new Csv.Options(Csv.LAST, true, true));
+        assertEquals(2, quoted.rows());
+        Csv.Table two = Csv.read(write("two.csv", "0,1\n0.5,0\n1.5,1\n"), new Csv.Options(Csv.LAST, true, true));
+        assertEquals(2, two.rows());
+        Path gz = dir.resolve("n.csv.gz");
+        try (OutputStream o = new GZIPOutputStream(Files.newOutputStream(gz))) {
+            o.write(("0,1,2\n" + rows).getBytes(StandardCharsets.UTF_8));
+        }
+        assertEquals(2, Csv.read(gz, new Csv.Options(Csv.LAST, true, true)).rows());
+        DataFileException unsaid = assertThrows(DataFileException.class, () -> Csv.read(write("u.csv", "1,2,3\n" + rows),
+                new Csv.Options(Csv.LAST, false, true, true)));
+        assertTrue(unsaid.place().equals("line 1") && unsaid.problem().contains("the column numbers"), unsaid.problem());
+        assertEquals(3, Csv.read(write("d.csv", "0,1,2\n" + rows), new Csv.Options(Csv.LAST, false, true)).rows());
+        assertEquals(3, Csv.read(write("t.csv", "0,1\n" + "0.5,0\n1.5,1\n"),
+                new Csv.Options(Csv.LAST, false, true, true)).rows(), "two columns: a row, as pandas' header is rare");
+        DataFileException other = assertThrows(DataFileException.class, () -> Csv.read(write("o.csv", "0,2,4\n" + rows),
+                new Csv.Options(Csv.LAST, true, true)));
+        assertTrue(other.problem().contains("the header line holds only numbers"), other.problem());
+    }
+
     private Path write(String name, String text) throws IOException {
         Path p = dir.resolve(name);
         Files.writeString(p, text);

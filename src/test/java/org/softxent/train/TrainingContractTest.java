@@ -192,6 +192,12 @@ public abstract class TrainingContractTest extends EngineTest {
                 .fit(sx, x, y, n, f), "positiveWeight applies to logistic regression");
         assertMessage(IllegalArgumentException.class, () -> new SoftmaxRegression(lbfgs.withValidationFraction(0)
                 .withPatience(3)).fit(sx, x, y, n, f), "patience applies to early stopping");
+        assertMessage(IllegalArgumentException.class, () -> new SoftmaxRegression(lbfgs.withValidationFraction(0)
+                .withOptimizer(TrainingOptions.Optimizer.SGD).withTolerance(0.5)).fit(sx, x, y, n, f),
+                "tolerance with SGD is the least improvement early stopping counts");
+        // with validation rows, SGD's tolerance applies
+        assertTrue(new SoftmaxRegression(lbfgs.withOptimizer(TrainingOptions.Optimizer.SGD).withTolerance(0.5)
+                .withEpochs(2)).fit(sx, x, y, n, f).history().size() > 0);
         assertMessage(IllegalArgumentException.class, () -> lbfgs.withClassWeights(new float[] {0, 0, 0}), "all 0");
         Rows validation = new Rows(x, y, n, f);
         assertMessage(IllegalArgumentException.class, () -> new SoftmaxRegression(lbfgs.withValidationFraction(0.2))
