@@ -487,71 +487,63 @@ public final class Csv {
         return null;
     }
 
+    /** A test of one cell, b[a, z) with its quotes and spaces stripped, the {@code index}-th of its line. */
+    @FunctionalInterface
+    private interface CellTest {
+        boolean test(int a, int z, int index);
+    }
+
+    /** Whether {@code test} holds for every comma-separated cell of b[from, to); returns the count, or −1. */
+    private static int everyCell(byte[] b, int from, int to, CellTest test) {
+        int cells = 0;
+        int s = from;
+        for (int i = from; i <= to; i++) {
+            if (i == to || b[i] == ',') {
+                int a = s;
+                int z = i;
+                while (a < z && (b[a] == ' ' || b[a] == '\t' || b[a] == '"')) {
+                    a++;
+                }
+                while (z > a && (b[z - 1] == ' ' || b[z - 1] == '\t' || b[z - 1] == '"')) {
+                    z--;
+                }
+                if (!test.test(a, z, cells++)) {
+                    return -1;
+                }
+                s = i + 1;
+            }
+        }
+        return cells;
+    }
+
     /**
      * Whether the comma-separated cells of b[from, to) are the column numbers, 0, 1, 2, ... or 1, 2,
      * 3, ... (quotes and spaces aside; at least {@code least} of them): the names pandas gives
      * columns that have none, which a table of data rarely has as a row.
      */
     static boolean columnNumbers(byte[] b, int from, int to, int least) {
-        int cells = 0;
-        int first = -1;
-        int s = from;
-        for (int i = from; i <= to; i++) {
-            if (i == to || b[i] == ',') {
-                int a = s;
-                int z = i;
-                while (a < z && (b[a] == ' ' || b[a] == '\t' || b[a] == '"')) {
-                    a++;
-                }
-                while (z > a && (b[z - 1] == ' ' || b[z - 1] == '\t' || b[z - 1] == '"')) {
-                    z--;
-                }
-                if (z == a || z - a > 9) {
-                    return false;
-                }
-                int v = 0;
-                for (int k = a; k < z; k++) {
-                    if (b[k] < '0' || b[k] > '9') {
-                        return false;
-                    }
-                    v = 10 * v + (b[k] - '0');
-                }
-                if (cells == 0) {
-                    first = v;
-                    if (first > 1) {
-                        return false;
-                    }
-                }
-                if (v != first + cells) {
-                    return false;
-                }
-                cells++;
-                s = i + 1;
+        int[] first = {-1};
+        return everyCell(b, from, to, (a, z, index) -> {
+            if (z == a || z - a > 9) {
+                return false;
             }
-        }
-        return cells >= least;
+            int v = 0;
+            for (int k = a; k < z; k++) {
+                if (b[k] < '0' || b[k] > '9') {
+                    return false;
+                }
+                v = 10 * v + (b[k] - '0');
+            }
+            if (index == 0) {
+                first[0] = v;
+            }
+            return first[0] <= 1 && v == first[0] + index;
+        }) >= least;
     }
 
     /** Whether every comma-separated cell of b[from, to) is a number (quotes and spaces aside). */
     private static boolean allNumbers(byte[] b, int from, int to) {
-        int s = from;
-        for (int i = from; i <= to; i++) {
-            if (i == to || b[i] == ',') {
-                int a = s;
-                int z = i;
-                while (a < z && (b[a] == ' ' || b[a] == '\t' || b[a] == '"')) {
-                    a++;
-                }
-                while (z > a && (b[z - 1] == ' ' || b[z - 1] == '\t' || b[z - 1] == '"')) {
-                    z--;
-                }
-                if (!decimal(b, a, z)) {
-                    return false;
-                }
-                s = i + 1;
-            }
-        }
-        return true;
+        return everyCell(b, from, to, (a, z, index) -> decimal(b, a, z)) >= 0;
     }
 
     /** What the first data line says of the file as a whole: a wrong encoding or separator. */
