@@ -295,8 +295,8 @@ final class DataFlags {
             throw new InputException(flag + ": " + Main.describe(e));
         } catch (OutOfMemoryError e) {
             throw new InputException(flag + " (" + file + "): the data does not fit the Java heap ("
-                    + (Runtime.getRuntime().maxMemory() >> 20) + " MiB): give java more (SOFTXENT_JAVA_OPTS=-Xmx8g with target/softxent, java -Xmx8g -jar "
-                    + "otherwise)");
+                    + (Runtime.getRuntime().maxMemory() >> 20) + " MiB): give java more (SOFTXENT_JAVA_OPTS=-Xmx8g "
+                    + "with target/softxent, java -Xmx8g -jar otherwise)");
         }
     }
 

@@ -125,10 +125,10 @@ final class Operations {
         Runtime heap = Runtime.getRuntime();
         long free = heap.maxMemory() - (heap.totalMemory() - heap.freeMemory());
         if (elements <= Integer.MAX_VALUE - 8 && 4 * elements > free) {
-            throw new InputException(String.format(java.util.Locale.ROOT, "--logits [%d, %d]: the Jacobian [%d, %d, %d] "
-                    + "takes %.0f MiB, more than the %d MiB this JVM's heap has free (for larger heaps: "
-                    + "SOFTXENT_JAVA_OPTS=-Xmx... with target/softxent, java -Xmx... -jar otherwise)", z.rows(), z.cols(),
-                    z.rows(), z.cols(), z.cols(), 4 * elements / 1048576, free >> 20));
+            throw new InputException(String.format(java.util.Locale.ROOT, "--logits [%d, %d]: the Jacobian "
+                    + "[%d, %d, %d] takes %.0f MiB, more than the %d MiB this JVM's heap has free (for larger "
+                    + "heaps: SOFTXENT_JAVA_OPTS=-Xmx... with target/softxent, java -Xmx... -jar otherwise)",
+                    z.rows(), z.cols(), z.rows(), z.cols(), z.cols(), 4 * elements / 1048576, free >> 20));
         }
         float[] j = sx.softmaxJacobian(z.data(), z.rows(), z.cols());
         Map<String, NpyArray> outputs = new LinkedHashMap<>();

@@ -120,9 +120,9 @@ final class Trainer {
             long least = 4L * features * batch;
             if (least > o.chunkMemory()) {
                 boolean sgd = o.optimizer() == TrainingOptions.Optimizer.SGD;
-                throw new IllegalArgumentException(String.format(java.util.Locale.ROOT, "chunkMemory (--chunk-mib) of "
-                        + "%.1f MiB holds less than the least a chunk takes, one %s of %d rows × %d features (%.1f MiB): "
-                        + "give at least %d MiB%s", o.chunkMemory() / 1048576.0, sgd ? "minibatch" : "block", batch,
+                throw new IllegalArgumentException(String.format(java.util.Locale.ROOT, "chunkMemory (--chunk-mib) "
+                        + "of %.1f MiB holds less than the least a chunk takes, one %s of %d rows × %d features "
+                        + "(%.1f MiB): give at least %d MiB%s", o.chunkMemory() / 1048576.0, sgd ? "minibatch" : "block", batch,
                         features, least / 1048576.0, mib(least), sgd ? ", or a smaller batchSize (--batch-size)" : ""));
             }
         }
@@ -144,7 +144,8 @@ final class Trainer {
                         + (blocks ? "block by block" : "chunk by chunk") + " and needs about " + mib(need)
                         + " MiB of heap for " + (blocks ? "the blocks" : "two chunks of " + mib(4 * chunk) + " MiB")
                         + " and the rows' indices and labels; " + mib(free) + " MiB are free: give java more (-Xmx)"
-                        + (sgd && chunk > (1 << 18) ? ", or take smaller chunks (chunkMemory; --stream --chunk-mib N on the command line)" : ""));
+                        + (sgd && chunk > (1 << 18)
+                        ? ", or take smaller chunks (chunkMemory; --stream --chunk-mib N on the command line)" : ""));
             }
         }
         if (validation == null) {

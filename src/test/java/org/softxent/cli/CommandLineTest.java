@@ -244,22 +244,21 @@ class CommandLineTest {
             org.junit.jupiter.api.Assumptions.assumeTrue(auto.fallbackReason().isPresent(),
                     "auto computes on a GPU here: no fallback to note");
         }
-        long seed = System.nanoTime();
-        java.util.SplittableRandom random = new java.util.SplittableRandom(seed);
+        org.softxent.testing.Rng rng = org.softxent.testing.Rng.fresh();
+        int[] labels = rng.labels(200, 2);
+        float[] x = rng.separable(labels, 2, 2, 1);
         StringBuilder csv = new StringBuilder();
-        for (int r = 0; r < 200; r++) {
-            int label = random.nextInt(2);
-            csv.append(random.nextGaussian() + label).append(',').append(random.nextGaussian()).append(',')
-                    .append(label).append('\n');
+        for (int r = 0; r < labels.length; r++) {
+            csv.append(x[2 * r]).append(',').append(x[2 * r + 1]).append(',').append(labels[r]).append('\n');
         }
         Path data = tmp.resolve("d.csv");
         Files.writeString(data, csv);
         Run ok = run("train", "--data", data.toString(), "--out", tmp.resolve("m").toString(), "--epochs", "3");
-        assertEquals(0, ok.status(), "seed " + seed + ": " + ok.err());
+        assertEquals(0, ok.status(), rng + ": " + ok.err());
         assertTrue(ok.err().contains("computed on the CPU"), "the note, after the work: " + ok.err());
         Run diverged = run("train", "--data", data.toString(), "--out", tmp.resolve("d").toString(), "--optimizer",
                 "sgd", "--learning-rate", "1e30", "--epochs", "20");
-        assertEquals(Main.EXIT_BAD_INPUT, diverged.status(), "seed " + seed + ": " + diverged.out() + diverged.err());
+        assertEquals(Main.EXIT_BAD_INPUT, diverged.status(), rng + ": " + diverged.out() + diverged.err());
         assertEquals(1, diverged.err().strip().lines().count(), "one line: " + diverged.err());
         assertTrue(diverged.err().contains("diverged"), diverged.err());
         Run predict = run("predict", "--model", tmp.resolve("m").toString(), "--data", data.toString(), "--out",

@@ -73,22 +73,12 @@ class GpuCommandLineTest {
      */
     @Test
     void chunkMibSizesTheChunksOfAFileOnTheGpu() throws IOException {
-        long seed = System.nanoTime();
-        java.util.SplittableRandom random = new java.util.SplittableRandom(seed);
+        org.softxent.testing.Rng rng = org.softxent.testing.Rng.fresh();
         int rows = 12_000; // 10,800 training rows of 4,000 bytes: a quarter of them passes 8 MiB
         int features = 1000;
-        float[] x = new float[rows * features];
-        long[] y = new long[rows];
-        for (int r = 0; r < rows; r++) {
-            y[r] = random.nextInt(3);
-            for (int q = 0; q < features; q++) {
-                x[r * features + q] = (float) (random.nextGaussian() + (q % 3 == y[r] ? 1 : 0));
-            }
-        }
         Path xs = tmp.resolve("x.npy");
         Path ys = tmp.resolve("y.npy");
-        org.softxent.io.Npy.write(xs, org.softxent.io.NpyArray.ofFloats(x, rows, features));
-        org.softxent.io.Npy.write(ys, org.softxent.io.NpyArray.ofLongs(y, rows));
+        org.softxent.testing.LabelledFiles.writeSeparable(rng, rows, features, xs, ys);
         String[] common = {"train", "--data", xs.toString(), "--labels", ys.toString(), "--device", "gpu", "--stream",
             "--epochs", "2", "--test-fraction", "0.1"};
         int[] chunk = new int[3];
@@ -96,13 +86,13 @@ class GpuCommandLineTest {
         for (int i = 0; i < flags.length; i++) {
             CommandLineTest.Run r = CommandLineTest.run(concat(concat(common, "--out", tmp.resolve("m" + i).toString()),
                     flags[i]));
-            assertEquals(0, r.status(), "seed " + seed + " " + String.join(" ", flags[i]) + ": " + r.err());
+            assertEquals(0, r.status(), rng + " " + String.join(" ", flags[i]) + ": " + r.err());
             chunk[i] = chunkRows(r.out());
         }
         long rowBytes = 4L * features;
         assertTrue(chunk[0] * rowBytes <= 8L << 20 && chunk[1] * rowBytes <= 1L << 20
                 && chunk[2] * rowBytes <= 16L << 20 && chunk[1] < chunk[0] && chunk[0] < chunk[2],
-                "seed " + seed + ": chunks of " + java.util.Arrays.toString(chunk) + " rows by default, with 1 MiB and 16 MiB");
+                rng + ": chunks of " + java.util.Arrays.toString(chunk) + " rows by default, with 1 MiB and 16 MiB");
     }
 
     private static String[] concat(String[] first, String... more) {

@@ -20,6 +20,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 import org.softxent.io.Npy;
 import org.softxent.io.NpyArray;
+import org.softxent.testing.Rng;
 
 /** The runnable jar, run as a user runs it: {@code java -jar target/softxent.jar ...}. */
 class PackagedJarIT {
@@ -64,30 +65,23 @@ class PackagedJarIT {
      */
     @Test
     void inputsLargerThanTheHeapAreBadInput() throws Exception {
-        long seed = System.nanoTime();
-        java.util.SplittableRandom random = new java.util.SplittableRandom(seed);
-        float[] z = new float[5000];
-        for (int i = 0; i < z.length; i++) {
-            z[i] = (float) random.nextGaussian();
-        }
+        Rng rng = Rng.fresh();
+        float[] z = rng.normal(5000, 1);
         Path wide = tmp.resolve("wide.npy");
         Npy.write(wide, NpyArray.ofFloats(z, 1, 5000));
         Run jacobian = run(List.of(), "-Xmx64m", "-jar", JAR.toString(), "softmax-jacobian", "--logits",
                 wide.toString(), "--out", tmp.resolve("j").toString(), "--device", "cpu");
-        assertEquals(Main.EXIT_BAD_INPUT, jacobian.status(), "seed " + seed + ": " + jacobian.err());
+        assertEquals(Main.EXIT_BAD_INPUT, jacobian.status(), rng + ": " + jacobian.err());
         assertTrue(jacobian.err().contains("--logits [1, 5000]: the Jacobian [1, 5000, 5000] takes 95 MiB"),
                 jacobian.err());
         assertEquals(1, jacobian.err().strip().lines().count(), jacobian.err());
 
-        float[] big = new float[12_000_000]; // 48 MB of logits, and as much again of probabilities
-        for (int i = 0; i < big.length; i++) {
-            big[i] = (float) random.nextGaussian();
-        }
+        float[] big = rng.normal(12_000_000, 1); // 48 MB of logits, and as much again of probabilities
         Path logits = tmp.resolve("big.npy");
         Npy.write(logits, NpyArray.ofFloats(big, 12_000, 1000));
         Run softmax = run(List.of(), "-Xmx48m", "-jar", JAR.toString(), "softmax", "--logits", logits.toString(),
                 "--out", tmp.resolve("s").toString(), "--device", "cpu");
-        assertEquals(Main.EXIT_BAD_INPUT, softmax.status(), "seed " + seed + ": " + softmax.err());
+        assertEquals(Main.EXIT_BAD_INPUT, softmax.status(), rng + ": " + softmax.err());
         assertTrue(softmax.err().startsWith("softxent softmax: out of memory") && softmax.err().contains("-Xmx"),
                 softmax.err());
         assertEquals(1, softmax.err().strip().lines().count(), softmax.err());
@@ -101,29 +95,19 @@ class PackagedJarIT {
      */
     @Test
     void streamedLbfgsAsksNoHeapForChunks() throws Exception {
-        long seed = System.nanoTime();
-        java.util.SplittableRandom random = new java.util.SplittableRandom(seed);
-        int rows = 200_000;
-        int features = 50;
-        float[] x = new float[rows * features];
-        long[] y = new long[rows];
-        for (int r = 0; r < rows; r++) {
-            y[r] = random.nextInt(3);
-            for (int q = 0; q < features; q++) {
-                x[r * features + q] = (float) (random.nextGaussian() + 0.3 * y[r]);
-            }
-        }
+        Rng rng = Rng.fresh();
         Path xs = tmp.resolve("x.npy");
         Path ys = tmp.resolve("y.npy");
-        Npy.write(xs, NpyArray.ofFloats(x, rows, features));
-        Npy.write(ys, NpyArray.ofLongs(y, rows));
-        Run lbfgs = run(List.of(), "-Xmx64m", "-XX:ActiveProcessorCount=2", "-jar", JAR.toString(), "train", "--data", xs.toString(), "--labels",
+        org.softxent.testing.LabelledFiles.writeSeparable(rng, 200_000, 50, xs, ys);
+        Run lbfgs = run(List.of(), "-Xmx64m", "-XX:ActiveProcessorCount=2", "-jar", JAR.toString(), "train", "--data",
+                xs.toString(), "--labels",
                 ys.toString(), "--stream", "--epochs", "2", "--device", "cpu", "--out", tmp.resolve("a").toString());
-        assertEquals(0, lbfgs.status(), "seed " + seed + ": " + lbfgs.err());
-        Run sgd = run(List.of(), "-Xmx48m", "-XX:ActiveProcessorCount=2", "-jar", JAR.toString(), "train", "--data", xs.toString(), "--labels",
+        assertEquals(0, lbfgs.status(), rng + ": " + lbfgs.err());
+        Run sgd = run(List.of(), "-Xmx48m", "-XX:ActiveProcessorCount=2", "-jar", JAR.toString(), "train", "--data",
+                xs.toString(), "--labels",
                 ys.toString(), "--stream", "--optimizer", "sgd", "--epochs", "2", "--device", "cpu", "--out",
                 tmp.resolve("b").toString());
-        assertEquals(Main.EXIT_BAD_INPUT, sgd.status(), "seed " + seed + ": " + sgd.out() + sgd.err());
+        assertEquals(Main.EXIT_BAD_INPUT, sgd.status(), rng + ": " + sgd.out() + sgd.err());
         assertTrue(sgd.err().contains("needs about") && sgd.err().contains("two chunks of 26 MiB")
                 && sgd.err().contains("--stream --chunk-mib"), sgd.err());
     }

@@ -66,6 +66,20 @@ public final class Rng {
         return random.ints(rows, 0, classes).toArray();
     }
 
+    /**
+     * Features [labels.length, features] that tell the classes apart: unit normal values, each
+     * feature q shifted by {@code shift} in the rows whose label is q modulo the class count.
+     */
+    public float[] separable(int[] labels, int classes, int features, double shift) {
+        float[] x = new float[labels.length * features];
+        for (int r = 0; r < labels.length; r++) {
+            for (int q = 0; q < features; q++) {
+                x[r * features + q] = (float) (gaussian() + (q % classes == labels[r] ? shift : 0));
+            }
+        }
+        return x;
+    }
+
     /** Rows of random probability distributions [rows, cols], each summing to 1 (in double). */
     public float[] distributions(int rows, int cols) {
         float[] t = new float[rows * cols];
