@@ -26,7 +26,9 @@ public final class LogisticRegression {
     }
 
     /**
-     * Trains on x [rows, features] and labels [rows] of two distinct values, both present.
+     * Trains on x [rows, features] (finite; not modified, unless the options' {@link
+     * TrainingOptions#withInPlace inPlace} allows it) and labels [rows] of two distinct values, both
+     * present.
      *
      * @throws IllegalArgumentException as {@link SoftmaxRegression#fit}, and for labels of more than
      *                                  two values, or class weights (use positiveWeight)
@@ -39,7 +41,8 @@ public final class LogisticRegression {
     /**
      * Trains on {@code train}; early stopping watches {@code validation} (rows of the same
      * features, labels among the training rows' classes) instead of a share of the training rows,
-     * or nothing when it is null and the validation fraction is 0.
+     * or nothing when it is null and the validation fraction is 0. Their arrays are not modified,
+     * unless the options' {@link TrainingOptions#withInPlace inPlace} allows it.
      *
      * @param validation the rows to watch, or null
      * @param listener   told of each epoch, or null

@@ -9,7 +9,8 @@ import org.softxent.io.RowSource;
  * values (any integers; the classes are the distinct values). The features come from a
  * {@link RowSource}: an array in memory, or a file read in pieces (a .npy of any dtype through
  * memory maps, a CSV's parsed blocks), so that a data set need not be copied whole before its
- * first use. Arrays are held, not copied, and never modified.
+ * first use. Arrays are held, not copied, and not modified (unless a
+ * training's {@link TrainingOptions#withInPlace inPlace} allows it).
  */
 public final class Rows {
     private final RowSource x;

@@ -221,6 +221,63 @@ record Scaling(float[] mean, float[] scale, int[] constant) {
         return rows;
     }
 
+    /** Whether the scaling leaves every value as it is: mean 0 and scale 1 for every feature. */
+    boolean identity() {
+        for (int q = 0; q < mean.length; q++) {
+            if (mean[q] != 0 || scale[q] != 1) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * The rows {@code indices} (ascending) of x scaled, as {@link #apply(RowSource, int[])} computes
+     * them, without a copy where one is not needed: x's own array where it is one array of which
+     * every row is asked for and the scaling is the {@link #identity()} (unmodified) or
+     * {@code inPlace} allows it (then overwritten with the scaled rows); else a new array.
+     */
+    float[] scaled(RowSource x, int[] indices, boolean inPlace) {
+        float[] whole = x.array();
+        if (whole != null && indices.length == x.rows()) {
+            if (identity()) {
+                return whole;
+            }
+            if (inPlace) {
+                applyInPlace(whole, x.features());
+                return whole;
+            }
+        }
+        return apply(x, indices);
+    }
+
+    /** Whether {@link #scaled} returns x's own array for these rows (no copy). */
+    static boolean scalesWithoutCopy(RowSource x, int[] indices, boolean inPlace, boolean standardize) {
+        return x.array() != null && indices.length == x.rows() && (inPlace || !standardize);
+    }
+
+    /** x [*, features] ← (x − mean) / scale, block by block in parallel: the bits of {@link #apply}. */
+    void applyInPlace(float[] x, int features) {
+        int rows = x.length / features;
+        int per = Math.max(1, Math.min(BLOCK_ROWS, (1 << 20) / features));
+        int blocks = (rows + per - 1) / per;
+        IntStream.range(0, blocks).parallel().forEach(k -> {
+            int start = k * per;
+            int end = Math.min(rows, start + per);
+            int at0 = start * features;
+            // Element by element, each value read before it is written: safe on one array.
+            if (ScaleRows.scale(x, at0, x, at0, end - start, features, mean, scale)) {
+                return;
+            }
+            for (int i = start; i < end; i++) {
+                int at = i * features;
+                for (int q = 0; q < features; q++) {
+                    x[at + q] = (float) (((double) x[at + q] - mean[q]) / scale[q]);
+                }
+            }
+        });
+    }
+
     /** (x − mean) / scale for x [rows, features], in a new array. */
     float[] apply(float[] x, int features) {
         int rows = x.length / features;

@@ -32,7 +32,9 @@ public final class SoftmaxRegression {
     }
 
     /**
-     * Trains on x [rows, features] (finite; not modified) and labels [rows]: any integers, the
+     * Trains on x [rows, features] (finite; not modified, unless the options' {@link
+     * TrainingOptions#withInPlace inPlace} lets the training standardise it in place) and labels
+     * [rows]: any integers, the
      * classes being their distinct values, ascending (at least two must occur; the model's
      * {@link LinearModel#labels()} keeps them and its predictions answer in them). The same options
      * and seed give the same model, bit for bit, on the same CPU engine.
@@ -54,7 +56,8 @@ public final class SoftmaxRegression {
     /**
      * Trains on {@code train}; early stopping watches {@code validation} (rows of the same
      * features, labels among the training rows' classes) instead of a share of the training rows,
-     * or nothing when it is null and the validation fraction is 0.
+     * or nothing when it is null and the validation fraction is 0. Their arrays are not modified,
+     * unless the options' {@link TrainingOptions#withInPlace inPlace} allows it.
      *
      * @param validation the rows to watch, or null
      * @param listener   told of each epoch, or null

@@ -97,7 +97,11 @@ final class Trainer {
         // without a copy on the host) or unless they would take more than half the heap's maximum or pass one
         // array: then the steps read them chunk by chunk. Decided from -Xmx, not from the heap free
         // at the moment, so that a seed gives the same model at every run of the same JVM settings.
-        long copyBytes = 4L * features * ((long) n + validationRows.length);
+        boolean inPlace = o.inPlace();
+        long copyBytes = (Scaling.scalesWithoutCopy(x, split.kept(), inPlace, o.standardize()) ? 0 : 4L * features * n)
+                + (Scaling.scalesWithoutCopy(validationSource, validationRows,
+                inPlace && validationSource.array() != x.array(), o.standardize()) ? 0
+                : 4L * features * validationRows.length);
         long free = freeHeap();
         boolean fromSource = o.stream() && (sx.device() == Device.CPU || x.array() == null)
                 || copyBytes > Runtime.getRuntime().maxMemory() / 2
@@ -151,10 +155,14 @@ final class Trainer {
         if (validation == null) {
             yv = Split.rows(labels, split.heldOut());
         }
-        // One pass: the kept rows' statistics, every row of x checked finite (and, held whole, copied).
+        // One pass: the kept rows' statistics, every row of x checked finite; then, held whole, the
+        // rows scaled into copies, or in the caller's arrays where the options allow it. The
+        // validation rows first: drawn from x, they are copied before x might be overwritten.
         Scaling scaling = Scaling.of(x, split.kept(), o.standardize());
-        float[] xt = fromSource ? null : scaling.apply(x, split.kept());
-        float[] xv = fromSource ? null : scaling.apply(validationSource, validationRows);
+        // (Validation rows given apart in the training rows' own array are scaled into a copy.)
+        float[] xv = fromSource ? null : scaling.scaled(validationSource, validationRows,
+                inPlace && validationSource.array() != x.array());
+        float[] xt = fromSource ? null : scaling.scaled(x, split.kept(), inPlace);
         SplittableRandom random = new SplittableRandom(o.seed() ^ 0x5DEECE66DL);
         Problem problem = Problem.of(kind, xt, y, n, features, classCount, o, xv, yv);
         int outputs = problem.outputs();

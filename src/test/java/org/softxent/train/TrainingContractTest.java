@@ -136,6 +136,82 @@ public abstract class TrainingContractTest extends EngineTest {
     }
 
     @Test
+    void inPlaceStandardisesTheCallersArrayAndTrainsTheSameModel() {
+        Rng rng = Rng.fresh();
+        int n = 240;
+        int f = 9;
+        int c = 3;
+        float[] x = rng.normal(n * f, 2);
+        for (int i = 0; i < x.length; i += f) {
+            x[i] += 5; // a mean that standardisation moves
+        }
+        int[] y = rng.labels(n, c);
+        y[0] = 0;
+        y[1] = 1;
+        y[2] = 2;
+        float[] original = x.clone();
+        TrainingOptions o = TrainingOptions.defaults().withEpochs(8).withValidationFraction(0).withSeed(rng.seed());
+        TrainingResult copied = new SoftmaxRegression(o).fit(sx, x, y, n, f);
+        assertArrayEquals(original, x, "without inPlace the rows are not modified " + rng);
+        float[] expected = Scaling.of(x, n, f, identity(n), true).apply(x, f);
+
+        // The same model, bit for bit, and the array holds the standardised rows.
+        TrainingResult inPlace = new SoftmaxRegression(o.withInPlace(true)).fit(sx, x, y, n, f);
+        assertSameModel(copied.model(), inPlace.model(), original, n, "in place " + rng);
+        assertArrayEquals(expected, x, "the array holds the rows standardised " + rng);
+        assertTrue(Math.abs(x[0] - original[0]) > 1, "standardisation moved x[0] " + rng);
+
+        // Validation rows given apart are standardised in place too; a validation split is not:
+        // its kept rows are gathered into a copy, and the array stays as it was.
+        float[] train = original.clone();
+        float[] validation = rng.normal(30 * f, 2);
+        int[] yv = rng.labels(30, c);
+        float[] validationBefore = validation.clone();
+        Rows validationRows = new Rows(validation, yv, 30, f);
+        TrainingOptions apart = TrainingOptions.defaults().withEpochs(4).withValidationFraction(0)
+                .withSeed(rng.seed());
+        LinearModel copiedApart = new SoftmaxRegression(apart).fit(sx, new Rows(original.clone(), y, n, f),
+                new Rows(validationBefore.clone(), yv, 30, f), null).model();
+        LinearModel inPlaceApart = new SoftmaxRegression(apart.withInPlace(true)).fit(sx, new Rows(train, y, n, f),
+                validationRows, null).model();
+        assertSameModel(copiedApart, inPlaceApart, original, n, "with validation rows apart " + rng);
+        Scaling learnt = Scaling.of(original, n, f, identity(n), true);
+        assertArrayEquals(learnt.apply(validationBefore, f), validation,
+                "the validation rows standardised by the training rows' statistics " + rng);
+        float[] split = original.clone();
+        new SoftmaxRegression(o.withValidationFraction(0.2).withInPlace(true)).fit(sx, split, y, n, f);
+        assertArrayEquals(original, split, "a validation split copies: the array is not modified " + rng);
+
+        // Without standardisation nothing is modified, in place or not, and the model is the same.
+        TrainingOptions raw = o.withStandardize(false);
+        float[] same = original.clone();
+        LinearModel rawCopied = new SoftmaxRegression(raw).fit(sx, original.clone(), y, n, f).model();
+        LinearModel rawInPlace = new SoftmaxRegression(raw.withInPlace(true)).fit(sx, same, y, n, f).model();
+        assertArrayEquals(original, same, "nothing to standardise: the array is not modified " + rng);
+        assertSameModel(rawCopied, rawInPlace, original, n, "without standardisation " + rng);
+    }
+
+    /** The same model: bit for bit on the CPU, where a seed gives the same bits; else as close as two fits. */
+    private void assertSameModel(LinearModel want, LinearModel got, float[] x, int n, String where) {
+        if (sx.device() == Device.CPU) {
+            assertArrayEquals(want.w(), got.w(), "the same W " + where);
+            assertArrayEquals(want.b(), got.b(), "the same b " + where);
+            return;
+        }
+        float[] p = want.predictProba(x, n);
+        float[] q = got.predictProba(x, n);
+        for (int i = 0; i < p.length; i++) {
+            assertTrue(Math.abs(p[i] - q[i]) <= modelTolerance(), "probabilities differ at " + i + " " + where);
+        }
+    }
+
+    private static int[] identity(int n) {
+        int[] all = new int[n];
+        java.util.Arrays.setAll(all, i -> i);
+        return all;
+    }
+
+    @Test
     void badDataIsRefusedClearly() {
         Rng rng = Rng.fresh();
         int n = 20;
