@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
 import org.softxent.io.Csv;
 import org.softxent.io.DataFileException;
 import org.softxent.io.NpyFile;
@@ -165,7 +167,63 @@ final class DataFlags {
             throw new InputException(d.name() + " has " + d.features() + " features, " + training.name() + " "
                     + training.features());
         }
+        if (d.input().names() != null && in.names() != null) {
+            try {
+                requireSameNames(flag, file, d.input().featureNames(), in.featureNames(), null,
+                        training.name() + " named them");
+            } catch (InputException e) {
+                d.close();
+                throw e;
+            }
+        }
         return d;
+    }
+
+    /**
+     * Refuses a CSV whose header names its feature columns otherwise than {@code trained} (a column
+     * dropped, added or moved would be read as another feature, without a word): the names
+     * compared are the features', in order, the label's column left out on each side.
+     *
+     * @param label the name the training file gave its label column, or null
+     * @param what  whose names {@code trained} are: "the model's training file named them"
+     */
+    static void requireSameNames(String flag, Path file, List<String> names, List<String> trained, String label,
+                                 String what) {
+        if (names.equals(trained)) {
+            return;
+        }
+        List<String> missing = new ArrayList<>(trained);
+        missing.removeAll(names);
+        List<String> extra = new ArrayList<>(names);
+        extra.removeAll(trained);
+        String difference;
+        if (!missing.isEmpty() || !extra.isEmpty()) {
+            difference = (missing.isEmpty() ? "" : "it lacks " + quoted(missing))
+                    + (!missing.isEmpty() && !extra.isEmpty() ? " and " : "")
+                    + (extra.isEmpty() ? "" : (missing.isEmpty() ? "it has " : "has ") + quoted(extra)
+                    + (missing.isEmpty() ? " besides" : " instead"))
+                    + (label != null && names.contains(label) ? "; \"" + label + "\" named the label's column, which "
+                    + "a file as wide as the model's features does not have" : "");
+        } else {
+            int i = 0;
+            while (i < names.size() && names.get(i).equals(trained.get(i))) {
+                i++;
+            }
+            difference = "the same names in another order: feature " + i + " is \"" + names.get(i) + "\" where "
+                    + "it was \"" + trained.get(i) + "\"";
+        }
+        throw new InputException(flag + " (" + file + "): its header names the features otherwise than " + what + " ("
+                + difference + "): each column is read as the feature in its place, so give the columns the model "
+                + "was trained on, in that order");
+    }
+
+    /** Up to three names, quoted, and how many more. */
+    private static String quoted(List<String> names) {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < Math.min(3, names.size()); i++) {
+            b.append(i == 0 ? "" : ", ").append('"').append(names.get(i)).append('"');
+        }
+        return b + (names.size() > 3 ? " and " + (names.size() - 3) + " more" : "");
     }
 
     private static String name(LinearModel.Input in) {
@@ -235,6 +293,16 @@ final class DataFlags {
             if (labels != null) {
                 throw new InputException("--labels: a CSV holds its labels in a column (--label-column)");
             }
+            List<String> names = layout.names();
+            if (in != null && in.names() != null && names != null && names.size() == layout.columns()) {
+                List<String> features = new ArrayList<>(names);
+                if (column != Csv.NO_LABEL) {
+                    features.remove(column == Csv.LAST ? names.size() - 1 : column.intValue());
+                }
+                requireSameNames("--data", data, features, in.featureNames(),
+                        column == Csv.NO_LABEL ? in.names().get(in.labelColumn()) : null,
+                        "the model's training file named them");
+            }
             return read("--data", data, "--labels", null, m, needLabels, column, skip, true);
         } catch (DataFileException e) {
             throw new InputException("--data (" + e.file() + ")" + (e.place().isEmpty() ? "" : " " + e.place())
@@ -281,7 +349,8 @@ final class DataFlags {
             LinearModel.Input input = null;
             if (t.labels() != null) {
                 int columns = t.features() + 1;
-                input = LinearModel.Input.csv(columns, label == Csv.LAST ? columns - 1 : label, skip);
+                input = LinearModel.Input.csv(columns, label == Csv.LAST ? columns - 1 : label, skip,
+                        t.names() != null && t.names().size() == columns ? t.names() : null);
             } else if (needLabels) {
                 throw new InputException(flag + " (" + file + ") has no label column");
             }

@@ -88,8 +88,11 @@ public final class Csv {
     public record Table(float[] x, int[] labels, int rows, int features, int[] lines) {
     }
 
-    /** The first data line: how many columns it has, and its number (from 1). */
-    public record Layout(int columns, int line) {
+    /**
+     * The first data line: how many columns it has, and its number (from 1); and the names the
+     * header line gives the columns, its cells unquoted and trimmed (null without a header).
+     */
+    public record Layout(int columns, int line, List<String> names) {
     }
 
     /**
@@ -98,7 +101,7 @@ public final class Csv {
      * about to be standardised into an array of its own, is not copied once more), the labels
      * [rows] (or null) and each row's line (from 1).
      */
-    public record Parsed(RowSource x, int[] labels, int rows, int features, int[] lines) {
+    public record Parsed(RowSource x, int[] labels, int rows, int features, int[] lines, List<String> names) {
     }
 
     /**
@@ -137,7 +140,8 @@ public final class Csv {
             starts[k + 1] = r;
         }
         RowSource x = new BlockRows(blocks, starts, features, lines);
-        return new Parsed(options.finite() ? RowSource.checked(x) : x, labels, (int) rows, features, lines);
+        return new Parsed(options.finite() ? RowSource.checked(x) : x, labels, (int) rows, features, lines,
+                layout.names());
     }
 
     /**
@@ -298,7 +302,7 @@ public final class Csv {
                 }
                 First first = first(file, buf, len, header, headerUnsaid, got < 0);
                 if (first != null) {
-                    return new Layout(first.columns, first.line);
+                    return new Layout(first.columns, first.line, first.names);
                 }
                 if (got < 0) {
                     throw new DataFileException(file, "", "no data rows" + (header ? " after the header" : ""));
@@ -326,8 +330,11 @@ public final class Csv {
         int errorColumn = -1;
     }
 
-    /** The first data line: its number (from 1), its column count, and where it starts in the buffer. */
-    private record First(int line, int columns, int start) {
+    /**
+     * The first data line: its number (from 1), its column count, and where it starts in the buffer;
+     * the header's names (null without one).
+     */
+    private record First(int line, int columns, int start, List<String> names) {
     }
 
     /**
@@ -399,7 +406,7 @@ public final class Csv {
             while (!inFlight.isEmpty()) {
                 lineBase = deliver(file, inFlight.poll(), lineBase, sink);
             }
-            return new Layout(first.columns, first.line);
+            return new Layout(first.columns, first.line, first.names);
         }
     }
 
@@ -447,6 +454,7 @@ public final class Csv {
         int pos = 0;
         int line = 0;
         boolean headerSkipped = !header;
+        List<String> names = null;
         while (pos < len) {
             int nl = indexOf(buf, pos, len, (byte) '\n');
             if (nl < 0 && !eof) {
@@ -461,6 +469,7 @@ public final class Csv {
                         throw new DataFileException(file, "line " + line, "the header line holds only numbers: it "
                                 + "is data, not a header (read the file without the header option: --header=false)");
                     }
+                    names = names(buf, pos, trimCr(buf, pos, end));
                     headerSkipped = true;
                 } else if (headerUnsaid && columnNumbers(buf, pos, trimCr(buf, pos, end), 3)) {
                     throw new DataFileException(file, "line " + line, "the first line holds the column numbers "
@@ -479,12 +488,38 @@ public final class Csv {
                         }
                     }
                     checkFirstLine(file, buf, pos, trimCr(buf, pos, end), line);
-                    return new First(line, columns, pos);
+                    return new First(line, columns, pos, names);
                 }
             }
             pos = end + 1;
         }
         return null;
+    }
+
+    /**
+     * The cells of a header line b[from, to): split at the commas outside quotes, each trimmed of
+     * spaces and its surrounding quotes, a doubled quote inside quotes read as one.
+     */
+    static List<String> names(byte[] b, int from, int to) {
+        List<String> names = new ArrayList<>();
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        boolean quoted = false;
+        for (int i = from; i <= to; i++) {
+            if (i == to || (b[i] == ',' && !quoted)) {
+                names.add(bytes.toString(java.nio.charset.StandardCharsets.UTF_8).strip());
+                bytes.reset();
+            } else if (b[i] == '"') {
+                if (quoted && i + 1 < to && b[i + 1] == '"') {
+                    bytes.write('"');
+                    i++;
+                } else {
+                    quoted = !quoted;
+                }
+            } else {
+                bytes.write(b[i]);
+            }
+        }
+        return List.copyOf(names);
     }
 
     /** A test of one cell, b[a, z) with its quotes and spaces stripped, the {@code index}-th of its line. */

@@ -15,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
@@ -45,10 +46,11 @@ public final class LinearModel {
 
     /**
      * How the training file was laid out: a CSV of {@code columns} columns with the label in
-     * {@code labelColumn} (from 0) and a header line or not, or a .npy file of features (with its
+     * {@code labelColumn} (from 0) and a header line or not, with the names the header gave the
+     * columns (null where it gave none, or not one per column), or a .npy file of features (with its
      * labels in a file of their own).
      */
-    public record Input(Format format, int columns, int labelColumn, boolean header) {
+    public record Input(Format format, int columns, int labelColumn, boolean header, List<String> names) {
         /** The kind of file. */
         public enum Format {
             CSV, NPY
@@ -60,14 +62,37 @@ public final class LinearModel {
                 throw new IllegalArgumentException("a CSV input has at least 2 columns and its label in one of them, "
                         + "got " + columns + " columns, label column " + labelColumn);
             }
+            if (names != null) {
+                if (format != Format.CSV || !header || names.size() != columns) {
+                    throw new IllegalArgumentException("names are a CSV header's, one per column (" + columns
+                            + "), got " + names.size());
+                }
+                names = List.copyOf(names);
+            }
         }
 
+        /** A CSV without column names. */
         public static Input csv(int columns, int labelColumn, boolean header) {
-            return new Input(Format.CSV, columns, labelColumn, header);
+            return new Input(Format.CSV, columns, labelColumn, header, null);
+        }
+
+        /** A CSV whose header named its columns (names null: it did not, one per column). */
+        public static Input csv(int columns, int labelColumn, boolean header, List<String> names) {
+            return new Input(Format.CSV, columns, labelColumn, header, names);
         }
 
         public static Input npy() {
-            return new Input(Format.NPY, 0, 0, false);
+            return new Input(Format.NPY, 0, 0, false, null);
+        }
+
+        /** The names of the features, the columns but the label's, in order; null without names. */
+        public List<String> featureNames() {
+            if (names == null) {
+                return null;
+            }
+            List<String> features = new java.util.ArrayList<>(names);
+            features.remove(labelColumn);
+            return List.copyOf(features);
         }
     }
 
@@ -658,6 +683,11 @@ public final class LinearModel {
                 in.addProperty("columns", input.columns());
                 in.addProperty("label_column", input.labelColumn());
                 in.addProperty("header", input.header());
+                if (input.names() != null) {
+                    JsonArray names = new JsonArray();
+                    input.names().forEach(names::add);
+                    in.add("names", names);
+                }
             }
             json.add("input", in);
         }
@@ -845,7 +875,23 @@ public final class LinearModel {
         if (!(header instanceof JsonPrimitive p) || !p.isBoolean()) {
             throw new ModelFormatException(meta + ": \"input\".\"header\" must be true or false, got " + header);
         }
-        return Input.csv(columns, label, header.getAsBoolean());
+        List<String> names = null;
+        JsonElement n = in.get("names"); // since 2026-12: absent from older models, and where the header named none
+        if (n != null) {
+            if (!n.isJsonArray() || n.getAsJsonArray().size() != columns || !header.getAsBoolean()) {
+                throw new ModelFormatException(meta + ": \"input\".\"names\" must be an array of " + columns
+                        + " strings, one per column of a CSV with a header, got " + shorten(n.toString()));
+            }
+            names = new java.util.ArrayList<>();
+            for (JsonElement name : n.getAsJsonArray()) {
+                if (!(name instanceof JsonPrimitive s) || !s.isString()) {
+                    throw new ModelFormatException(meta + ": \"input\".\"names\" must hold strings, got "
+                            + shorten(String.valueOf(name)));
+                }
+                names.add(s.getAsString());
+            }
+        }
+        return Input.csv(columns, label, header.getAsBoolean(), names);
     }
 
     private static String shorten(String s) {

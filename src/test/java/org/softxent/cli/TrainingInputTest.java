@@ -612,6 +612,34 @@ class TrainingInputTest {
                 return new String[] {"predict", "--model", f.out.toString(), "--data", f.file("train.csv"), "--out",
                     f.root.resolve("p").toString()};
             }, "--data", "train.csv", "the header line holds only numbers", "--header=false"),
+            badOnce("predict on a CSV whose header shows a feature column dropped: the label's would be read as one",
+                    f -> {
+                Path data = Path.of(f.write("named.csv", "a,b,c,d,label\n" + f.text("train.csv")));
+                CommandLineTest.Run trained = CommandLineTest.run(f.train("--data", data.toString(), "--header"));
+                assertEquals(0, trained.status(), trained.err());
+                return new String[] {"predict", "--model", f.out.toString(), "--data",
+                    f.write("dropped.csv", "a,b,d,label\n" + withoutColumn(f.text("train.csv"), 2)), "--out",
+                    f.root.resolve("p").toString()};
+            }, "--data", "dropped.csv", "lacks \"c\"", "\"label\" named the label's column", "in that order"),
+            badOnce("evaluate on a CSV whose header shows two columns swapped", f -> {
+                Path data = Path.of(f.write("named.csv", "a,b,c,d,label\n" + f.text("train.csv")));
+                CommandLineTest.Run trained = CommandLineTest.run(f.train("--data", data.toString(), "--header"));
+                assertEquals(0, trained.status(), trained.err());
+                return new String[] {"evaluate", "--model", f.out.toString(), "--data",
+                    f.write("swapped.csv", "b,a,c,d,label\n" + f.text("train.csv"))};
+            }, "--data", "swapped.csv", "another order", "feature 0 is \"b\" where it was \"a\""),
+            bad("train --test-data whose header names other features than the training file's", f -> f.train(
+                    "--data", f.write("named.csv", "a,b,c,d,label\n" + f.text("train.csv")), "--header",
+                    "--test-data", f.write("renamed.csv", "a,b,c,e,label\n" + f.text("train.csv"))),
+                    "--test-data", "renamed.csv", "lacks \"d\" and has \"e\" instead", "named.csv"),
+            goodOnce("predict on a CSV of the features alone, named as in training", f -> {
+                Path data = Path.of(f.write("named.csv", "a,b,c,d,label\n" + f.text("train.csv")));
+                CommandLineTest.Run trained = CommandLineTest.run(f.train("--data", data.toString(), "--header"));
+                assertEquals(0, trained.status(), trained.err());
+                return new String[] {"predict", "--model", f.out.toString(), "--data",
+                    f.write("features.csv", " a , \"b\",c,d\n" + withoutColumn(f.text("train.csv"), D)), "--out",
+                    f.out.resolve("p").toString()};
+            }, (r, f) -> assertAccurate(f, Npy.read(f.out.resolve("p/classes.npy")).longs(), f.truth())),
             goodOnce("features at float32's edge still give probabilities that sum to 1", f -> {
                 String text = f.text("train.csv");
                 String[] rows = text.split("\n");
@@ -707,6 +735,17 @@ class TrainingInputTest {
                     "--validation-fraction", "0", "--test-fraction", "0.1"),
                     (r, f) -> assertTrue(r.out().contains("3 rows of tiny2.csv held out (33.33 %, stratified, seed 0; "
                             + "10 % asked: each class keeps a row on each side)"), r.out())));
+    }
+
+    /** A CSV's text with column {@code column} of every line taken out. */
+    static String withoutColumn(String text, int column) {
+        StringBuilder b = new StringBuilder();
+        for (String line : text.split("\n")) {
+            List<String> cells = new ArrayList<>(List.of(line.split(",", -1)));
+            cells.remove(column);
+            b.append(String.join(",", cells)).append('\n');
+        }
+        return b.toString();
     }
 
     static void assertRowsSumToOne(float[] p, int classes) {

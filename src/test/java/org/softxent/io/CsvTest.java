@@ -207,7 +207,11 @@ class CsvTest {
         assertArrayEquals(new float[] {1.5f, 2, 3, 40}, t.x());
         assertArrayEquals(new int[] {7, -3}, t.labels());
         assertArrayEquals(new int[] {3, 4}, t.lines());
-        assertEquals(new Csv.Layout(3, 3), Csv.layout(p, true));
+        assertEquals(new Csv.Layout(3, 3, java.util.List.of("label", "a", "b")), Csv.layout(p, true));
+        assertEquals(new Csv.Layout(3, 1, null), Csv.layout(write("plain.csv", "7,1.5,2\n"), false));
+        // Quoted names: commas and doubled quotes inside, spaces around.
+        assertEquals(java.util.List.of("a, b", "say \"hi\"", "", "c"), Csv.layout(write("q.csv",
+                "\"a, b\", \"say \"\"hi\"\"\",,c \r\n1,2,3,4\n"), true).names());
         Csv.Table none = Csv.read(dir.resolve("h.csv"), new Csv.Options(Csv.NO_LABEL, true, true));
         assertNull(none.labels());
         assertEquals(3, none.features());

@@ -2,6 +2,7 @@ package org.softxent.train;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -200,5 +201,18 @@ class LinearModelTest {
         assertEquals(LinearModel.Input.csv(4, 0, true), back.input().orElseThrow());
         float[] x = rng.normal(6, 1);
         assertArrayEquals(m.predict(x, 2), back.predict(x, 2));
+        // The header's names, kept and compared without the label's; a model without them reads as before.
+        java.util.List<String> names = java.util.List.of("y", "a", "b, c", "\"d\"");
+        m.withInput(LinearModel.Input.csv(4, 0, true, names)).save(dir);
+        LinearModel.Input in = LinearModel.load(dir).input().orElseThrow();
+        assertEquals(names, in.names());
+        assertEquals(java.util.List.of("a", "b, c", "\"d\""), in.featureNames());
+        assertNull(LinearModel.Input.csv(4, 0, true).featureNames());
+        Path json = dir.resolve("model.json");
+        Files.writeString(json, Files.readString(json).replace("\"y\",", ""));
+        ModelFormatException e = assertThrows(ModelFormatException.class, () -> LinearModel.load(dir));
+        assertTrue(e.getMessage().contains("\"names\" must be an array of 4 strings"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> LinearModel.Input.csv(4, 0, false, names));
+        assertThrows(IllegalArgumentException.class, () -> LinearModel.Input.csv(3, 0, true, names));
     }
 }
