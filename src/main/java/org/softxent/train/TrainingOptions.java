@@ -363,9 +363,10 @@ public final class TrainingOptions {
      * modified). It applies to rows that are one whole array in memory, every row of it trained on
      * (or, for validation rows given apart, validated on): the array then holds the standardised
      * rows, (x − mean) / scale per feature, when {@code fit} returns or throws after its checks.
-     * Elsewhere (rows read from a file, or a validation split drawn from the rows, whose kept rows
-     * are gathered into one array) the training copies, as without it. Rows that standardisation
-     * leaves as they are (standardize false) are used as they are, copied or not.
+     * Elsewhere (rows read from a file; a validation split drawn from the rows, whose kept rows are
+     * gathered into an array of their own) the training does as without it. Rows that
+     * standardisation leaves as they are (standardize false) are trained on as they are, without a
+     * copy, whether or not it is set.
      */
     public TrainingOptions withInPlace(boolean inPlace) {
         return with(Field.IN_PLACE, v -> v.inPlace = inPlace);
