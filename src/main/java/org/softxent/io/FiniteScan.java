@@ -1,12 +1,12 @@
 package org.softxent.io;
 
 import org.softxent.cpu.Finite;
-import org.softxent.util.PerThread;
+import org.softxent.util.PerThreadArray;
 
 /** {@link RowSource#firstNonFinite}: a scan by blocks of rows on the fork/join pool. */
 final class FiniteScan {
     /** Each thread's buffer: as long as its longest block (about 1 MiB), kept from scan to scan. */
-    private static final PerThread<float[]> BUFFER = PerThread.withInitial(() -> new float[0]);
+    private static final PerThreadArray<float[]> BUFFER = PerThreadArray.floats();
 
     private FiniteScan() {
     }
@@ -23,11 +23,7 @@ final class FiniteScan {
         long bad = java.util.stream.LongStream.range(0, blocks).parallel().map(k -> {
             long from = k * block;
             int m = (int) Math.min(block, rows - from);
-            float[] values = BUFFER.get();
-            if (values.length < block * features) {
-                values = new float[block * features];
-                BUFFER.set(values);
-            }
+            float[] values = BUFFER.atLeast(block * features);
             x.read(from, m, values, 0);
             long at = Finite.first(values, 0, m * features, false);
             return at >= 0 ? from * features + at : Long.MAX_VALUE;

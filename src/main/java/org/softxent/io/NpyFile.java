@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import org.softxent.cpu.ScaleRows;
 import org.softxent.util.PerThread;
+import org.softxent.util.PerThreadArray;
 
 /**
  * A .npy file of any size, read in pieces and converted as it is read: the data sets' reader.
@@ -322,29 +323,21 @@ public final class NpyFile implements AutoCloseable {
      * them several times faster than one that asks a (mapped) buffer for each byte.
      */
     private static byte[] bytes(ByteBuffer b, int n) {
-        byte[] v = BYTES.get();
-        if (v.length < n) {
-            v = new byte[n];
-            BYTES.set(v);
-        }
+        byte[] v = BYTES.atLeast(n);
         b.get(0, v, 0, n);
         return v;
     }
 
     /** The n shorts of b in its byte order, as {@link #bytes}. */
     private static short[] shorts(ByteBuffer b, int n) {
-        short[] v = SHORTS.get();
-        if (v.length < n) {
-            v = new short[n];
-            SHORTS.set(v);
-        }
+        short[] v = SHORTS.atLeast(n);
         b.asShortBuffer().get(0, v, 0, n);
         return v;
     }
 
     /** Each thread's arrays for {@link #bytes} and {@link #shorts}: as long as its longest read (a window at most). */
-    private static final PerThread<byte[]> BYTES = PerThread.withInitial(() -> new byte[0]);
-    private static final PerThread<short[]> SHORTS = PerThread.withInitial(() -> new short[0]);
+    private static final PerThreadArray<byte[]> BYTES = PerThreadArray.bytes();
+    private static final PerThreadArray<short[]> SHORTS = PerThreadArray.shorts();
 
     /** Each thread's buffer for positional reads. */
     private static final PerThread<ByteBuffer> BUFFER =

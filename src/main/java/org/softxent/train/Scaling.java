@@ -5,7 +5,7 @@ import java.util.List;
 import java.util.stream.IntStream;
 import org.softxent.cpu.ScaleRows;
 import org.softxent.io.RowSource;
-import org.softxent.util.PerThread;
+import org.softxent.util.PerThreadArray;
 
 /**
  * The feature scaling learnt from the training rows: x_q → (x_q − mean_q) / scale_q with the mean
@@ -110,11 +110,7 @@ record Scaling(float[] mean, float[] scale, int[] constant) {
             Moments block = new Moments(features);
             Moments slice = new Moments(features);
             float[] whole = x.array();
-            float[] buffer = whole != null ? null : BUFFER.get();
-            if (buffer != null && buffer.length < sliceRows * features) {
-                buffer = new float[sliceRows * features];
-                BUFFER.set(buffer);
-            }
+            float[] buffer = whole != null ? null : BUFFER.atLeast(sliceRows * features);
             double check = 0;
             double[] checked = new double[1];
             for (int s = from; s < end; s += sliceRows) {
@@ -195,28 +191,13 @@ record Scaling(float[] mean, float[] scale, int[] constant) {
         }
     }
 
-    private static final PerThread<float[]> BUFFER = PerThread.withInitial(() -> new float[0]);
+    private static final PerThreadArray<float[]> BUFFER = PerThreadArray.floats();
 
-    private static final PerThread<byte[]> BYTES = PerThread.withInitial(() -> new byte[0]);
-
-    /** This thread's byte buffer, at least n long. */
-    private static byte[] bytes(int n) {
-        byte[] b = BYTES.get();
-        if (b.length < n) {
-            b = new byte[n];
-            BYTES.set(b);
-        }
-        return b;
-    }
+    private static final PerThreadArray<byte[]> BYTES = PerThreadArray.bytes();
 
     /** Rows kept[from, to) of x, this thread's buffer. */
     private static float[] block(RowSource x, int[] kept, int from, int to) {
-        float[] rows = BUFFER.get();
-        int need = (to - from) * x.features();
-        if (rows.length < need) {
-            rows = new float[need];
-            BUFFER.set(rows);
-        }
+        float[] rows = BUFFER.atLeast((to - from) * x.features());
         x.gather(kept, from, to, rows);
         return rows;
     }
@@ -353,7 +334,7 @@ record Scaling(float[] mean, float[] scale, int[] constant) {
                 java.util.Objects.checkFromIndexSize(from, count, indices.length);
                 java.util.Objects.checkFromIndexSize(offset, Math.multiplyExact(count, features), dst.length);
                 if (uint8) { // uint8 values (a file's pixels): converted and scaled in one pass, the same bits
-                    byte[] raw = bytes(count * features);
+                    byte[] raw = BYTES.atLeast(count * features);
                     x.gatherBytes(indices, from, from + count, raw);
                     if (!ScaleRows.scaleBytes(raw, 0, dst, offset, count, features, mean, scale)) {
                         for (int i = 0; i < count; i++) {
