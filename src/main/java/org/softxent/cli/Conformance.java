@@ -71,7 +71,7 @@ final class Conformance {
         if (Files.exists(index)) {
             try {
                 String what = index.toString();
-                for (JsonElement e : JsonFiles.array(JsonFiles.read(index, what), what)) {
+                for (JsonElement e : JsonFiles.array(JsonFiles.read(index, what, true), what)) {
                     cases.add(dir.resolve(JsonFiles.string(e, what + ": each entry (a case folder)")));
                 }
             } catch (JsonFiles.FormatException e) {
@@ -96,7 +96,7 @@ final class Conformance {
             if (!Files.isDirectory(caseDir)) {
                 throw new InputException("no such case folder: " + caseDir);
             }
-            JsonObject spec = JsonFiles.object(JsonFiles.read(caseDir.resolve("case.json"), "case.json"), "case.json");
+            JsonObject spec = JsonFiles.object(JsonFiles.read(caseDir.resolve("case.json"), "case.json", true), "case.json");
             String op = JsonFiles.string(JsonFiles.member(spec, "op", "case.json"), "case.json: op");
             JsonObject options = spec.has("options")
                     ? JsonFiles.object(spec.get("options"), "case.json: options") : new JsonObject();

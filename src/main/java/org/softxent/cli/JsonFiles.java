@@ -29,8 +29,17 @@ final class JsonFiles {
     private JsonFiles() {
     }
 
-    /** The JSON document in {@code file}, which must be a regular file. */
+    /** The JSON document in {@code file}, which must be a regular file, read as Gson reads (leniently). */
     static JsonElement read(Path file, String what) throws IOException {
+        return read(file, what, false);
+    }
+
+    /**
+     * The JSON document in {@code file}, which must be a regular file; {@code strict}: as RFC 8259
+     * writes it, and no key repeated ({@link org.softxent.util.StrictJson}), for the files that say
+     * what is computed.
+     */
+    static JsonElement read(Path file, String what, boolean strict) throws IOException {
         String text;
         try {
             text = RegularFiles.readString(file);
@@ -38,7 +47,7 @@ final class JsonFiles {
             throw new FormatException(what + ": not valid JSON (not UTF-8 text)");
         }
         try {
-            return JsonParser.parseString(text);
+            return strict ? org.softxent.util.StrictJson.parse(text) : JsonParser.parseString(text);
         } catch (JsonParseException e) {
             Throwable cause = e;
             while (cause.getCause() != null && cause.getCause().getMessage() != null) {

@@ -6,7 +6,6 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
-import com.google.gson.JsonParser;
 import com.google.gson.JsonPrimitive;
 import java.io.IOException;
 import java.math.BigDecimal;
@@ -737,7 +736,7 @@ public final class LinearModel {
         }
         JsonObject json;
         try {
-            JsonElement parsed = JsonParser.parseString(org.softxent.io.RegularFiles.readString(meta));
+            JsonElement parsed = org.softxent.util.StrictJson.parse(org.softxent.io.RegularFiles.readString(meta));
             if (!parsed.isJsonObject()) {
                 throw new ModelFormatException(meta + " is not a JSON object");
             }
@@ -878,9 +877,13 @@ public final class LinearModel {
         List<String> names = null;
         JsonElement n = in.get("names"); // since 2026-12: absent from older models, and where the header named none
         if (n != null) {
-            if (!n.isJsonArray() || n.getAsJsonArray().size() != columns || !header.getAsBoolean()) {
+            if (!header.getAsBoolean()) {
+                throw new ModelFormatException(meta + ": \"input\" has \"names\" but \"header\" is false: names "
+                        + "come from a header line");
+            }
+            if (!n.isJsonArray() || n.getAsJsonArray().size() != columns) {
                 throw new ModelFormatException(meta + ": \"input\".\"names\" must be an array of " + columns
-                        + " strings, one per column of a CSV with a header, got " + shorten(n.toString()));
+                        + " strings, one per column, got " + shorten(n.toString()));
             }
             names = new java.util.ArrayList<>();
             for (JsonElement name : n.getAsJsonArray()) {
