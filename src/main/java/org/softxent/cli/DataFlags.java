@@ -35,7 +35,7 @@ final class DataFlags {
     Path labels;
 
     @Option(names = "--label-column", paramLabel = "K|last",
-            description = "the CSV column (from 0) that holds the label, or 'last'. train: the last unless "
+            description = "the CSV column (from 0) that holds the label, or 'last' (or -1). train: the last unless "
                     + "given; predict and evaluate: the column the model was trained with.")
     String labelColumn;
 
@@ -153,75 +153,166 @@ final class DataFlags {
      */
     Data readLike(Data training, String flag, Path file, String labelsFlag, Path labelsFile) {
         LinearModel.Input in = training.input();
-        Data d = in.format() == LinearModel.Input.Format.CSV
+        boolean csv = in.format() == LinearModel.Input.Format.CSV;
+        if (file != null && !file.toString().isEmpty()) {
+            // The kind of file, its header and its names, before the rows are read: a CSV given
+            // beside .npy files would otherwise be refused for its header, the fault named last.
+            try {
+                if (isNpy(file) == csv) {
+                    throw new InputException(flag + " (" + file + ") is a " + (csv ? ".npy file" : "CSV") + ", "
+                            + training.name() + " a " + name(in) + ": give the same kind of file");
+                }
+                if (csv && !in.header()) {
+                    boolean headed;
+                    try {
+                        Csv.layout(file, true); // refuses a first line of numbers as a header
+                        headed = true;
+                    } catch (DataFileException e) {
+                        headed = false;
+                    }
+                    if (headed) {
+                        throw new InputException(flag + " (" + file + ") line " + Csv.layout(file, false).line()
+                                + ": the first line is not all numbers (a header line?), but " + training.name()
+                                + " has none, and " + flag + " is read as it is (--header applies to both): remove the "
+                                + "header line, or give " + training.name() + " one too and --header");
+                    }
+                }
+                if (csv && in.header()) {
+                    Csv.Layout layout;
+                    try {
+                        layout = Csv.layout(file, true);
+                    } catch (DataFileException e) {
+                        if (e.problem().startsWith("the header line holds only numbers")) {
+                            throw new InputException(flag + " (" + file + ") " + e.place() + ": the first line holds "
+                                    + "only numbers, but " + training.name() + " has a header line, and " + flag
+                                    + " is read as it is (--header applies to both): give it the same header line");
+                        }
+                        throw e;
+                    }
+                    if (layout.columns() == in.columns() && in.names() != null) {
+                        requireSameNames(flag, file, layout.names(), in.labelColumn(), in, training.name());
+                    }
+                }
+            } catch (DataFileException e) {
+                throw new InputException(flag + " (" + e.file() + ")" + (e.place().isEmpty() ? "" : " " + e.place())
+                        + ": " + e.problem());
+            } catch (IOException e) {
+                throw new InputException(flag + ": " + Main.describe(e));
+            }
+        }
+        Data d = csv
                 ? read(flag, file, labelsFlag, labelsFile, null, true, in.labelColumn(),
                         header == null && !in.header() ? null : in.header(), true)
                 : read(flag, file, labelsFlag, labelsFile, null, true, null, null, true);
-        if (d.input().format() != in.format()) {
-            d.close();
-            throw new InputException(flag + " (" + file + ") is a " + name(d.input()) + ", " + training.name()
-                    + " a " + name(in) + ": give the same kind of file");
-        }
         if (d.features() != training.features()) {
             d.close();
             throw new InputException(d.name() + " has " + d.features() + " features, " + training.name() + " "
                     + training.features());
         }
-        if (d.input().names() != null && in.names() != null) {
-            try {
-                requireSameNames(flag, file, d.input().featureNames(), in.featureNames(), null,
-                        training.name() + " named them");
-            } catch (InputException e) {
-                d.close();
-                throw e;
-            }
-        }
         return d;
     }
 
     /**
-     * Refuses a CSV whose header names its feature columns otherwise than {@code trained} (a column
-     * dropped, added or moved would be read as another feature, without a word): the names
-     * compared are the features', in order, the label's column left out on each side.
+     * Refuses a CSV whose header names its feature columns otherwise than the training file's did
+     * (a column dropped, added or moved would be read as another feature, without a word): the
+     * names compared are the features', in order, the label's column left out on each side, each
+     * name in Unicode's composed form (NFC: the same letters however an editor stored them).
      *
-     * @param label the name the training file gave its label column, or null
-     * @param what  whose names {@code trained} are: "the model's training file named them"
+     * @param names   the file's header, one name per column
+     * @param label   the file's label column, or −1 for none
+     * @param trained the training file's layout, with its names
+     * @param whose   the training file in words: "the model's training file", "--data (a.csv)"
      */
-    static void requireSameNames(String flag, Path file, List<String> names, List<String> trained, String label,
-                                 String what) {
-        if (names.equals(trained)) {
+    static void requireSameNames(String flag, Path file, List<String> names, int label, LinearModel.Input trained,
+                                 String whose) {
+        List<String> features = new ArrayList<>(names);
+        if (label >= 0) {
+            features.remove(label);
+        }
+        List<String> got = composed(features);
+        List<String> want = composed(trained.featureNames());
+        if (got.equals(want)) {
             return;
         }
-        List<String> missing = new ArrayList<>(trained);
-        missing.removeAll(names);
-        List<String> extra = new ArrayList<>(names);
-        extra.removeAll(trained);
+        java.util.Map<String, Integer> count = new java.util.HashMap<>();
+        want.forEach(n -> count.merge(n, 1, Integer::sum));
+        List<String> extra = new ArrayList<>();
+        for (String n : got) {
+            if (count.merge(n, -1, Integer::sum) < 0) {
+                extra.add(n);
+            }
+        }
+        List<String> missing = new ArrayList<>();
+        for (String n : want) {
+            if (count.getOrDefault(n, 0) > 0) {
+                missing.add(n);
+                count.merge(n, -1, Integer::sum);
+            }
+        }
+        boolean escape = lookAlike(missing, extra);
         String difference;
         if (!missing.isEmpty() || !extra.isEmpty()) {
-            difference = (missing.isEmpty() ? "" : "it lacks " + quoted(missing))
+            difference = (missing.isEmpty() ? "" : "it lacks " + quoted(missing, escape))
                     + (!missing.isEmpty() && !extra.isEmpty() ? " and " : "")
-                    + (extra.isEmpty() ? "" : (missing.isEmpty() ? "it has " : "has ") + quoted(extra)
-                    + (missing.isEmpty() ? " besides" : " instead"))
-                    + (label != null && names.contains(label) ? "; \"" + label + "\" named the label's column, which "
-                    + "a file as wide as the model's features does not have" : "");
+                    + (extra.isEmpty() ? "" : (missing.isEmpty() ? "it has " : "has ") + quoted(extra, escape)
+                    + (missing.isEmpty() ? " besides" : " instead"));
         } else {
             int i = 0;
-            while (i < names.size() && names.get(i).equals(trained.get(i))) {
+            while (got.get(i).equals(want.get(i))) {
                 i++;
             }
-            difference = "the same names in another order: feature " + i + " is \"" + names.get(i) + "\" where "
-                    + "it was \"" + trained.get(i) + "\"";
+            difference = "the same names in another order: feature " + i + " is " + quoted(List.of(got.get(i)), false)
+                    + " where it was " + quoted(List.of(want.get(i)), false);
         }
-        throw new InputException(flag + " (" + file + "): its header names the features otherwise than " + what + " ("
-                + difference + "): each column is read as the feature in its place, so give the columns the model "
-                + "was trained on, in that order");
+        String trainedLabel = java.text.Normalizer.normalize(trained.names().get(trained.labelColumn()),
+                java.text.Normalizer.Form.NFC);
+        if (got.contains(trainedLabel)) {
+            difference += "; " + quoted(List.of(trainedLabel), escape) + " named the label's column (column "
+                    + trained.labelColumn() + " of " + trained.columns() + ") in " + whose + ", "
+                    + (label < 0 ? "and a file as wide as the model's features is read as having none"
+                    : "and here the label is read from column " + label + " (--label-column says which)");
+        }
+        throw new InputException(flag + " (" + file + "): its header names the features otherwise than " + whose
+                + " named them (" + difference + "): each column is read as the feature in its place, so give the "
+                + "columns the model was trained on, in that order");
     }
 
-    /** Up to three names, quoted, and how many more. */
-    private static String quoted(List<String> names) {
+    private static List<String> composed(List<String> names) {
+        List<String> out = new ArrayList<>(names.size());
+        for (String n : names) {
+            out.add(java.text.Normalizer.normalize(n, java.text.Normalizer.Form.NFC));
+        }
+        return out;
+    }
+
+    /** Whether a missing name and an added one print alike (letters of other scripts, widths, case). */
+    private static boolean lookAlike(List<String> missing, List<String> extra) {
+        for (String m : missing) {
+            for (String e : extra) {
+                String a = java.text.Normalizer.normalize(m, java.text.Normalizer.Form.NFKC).toLowerCase(java.util.Locale.ROOT);
+                String b = java.text.Normalizer.normalize(e, java.text.Normalizer.Form.NFKC).toLowerCase(java.util.Locale.ROOT);
+                if (a.equals(b) || !m.chars().allMatch(c -> c >= 0x20 && c < 0x7f)
+                        && !e.chars().allMatch(c -> c >= 0x20 && c < 0x7f)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /** Up to three names, quoted (with \\uXXXX for what is not printable ASCII when asked), and how many more. */
+    private static String quoted(List<String> names, boolean escape) {
         StringBuilder b = new StringBuilder();
         for (int i = 0; i < Math.min(3, names.size()); i++) {
-            b.append(i == 0 ? "" : ", ").append('"').append(names.get(i)).append('"');
+            b.append(i == 0 ? "" : ", ").append('"');
+            for (char c : names.get(i).toCharArray()) {
+                if (escape && (c < 0x20 || c >= 0x7f)) {
+                    b.append(String.format(java.util.Locale.ROOT, "\\u%04x", (int) c));
+                } else {
+                    b.append(c);
+                }
+            }
+            b.append('"');
         }
         return b + (names.size() > 3 ? " and " + (names.size() - 3) + " more" : "");
     }
@@ -293,15 +384,9 @@ final class DataFlags {
             if (labels != null) {
                 throw new InputException("--labels: a CSV holds its labels in a column (--label-column)");
             }
-            List<String> names = layout.names();
-            if (in != null && in.names() != null && names != null && names.size() == layout.columns()) {
-                List<String> features = new ArrayList<>(names);
-                if (column != Csv.NO_LABEL) {
-                    features.remove(column == Csv.LAST ? names.size() - 1 : column.intValue());
-                }
-                requireSameNames("--data", data, features, in.featureNames(),
-                        column == Csv.NO_LABEL ? in.names().get(in.labelColumn()) : null,
-                        "the model's training file named them");
+            if (in != null && in.names() != null && layout.names() != null) {
+                requireSameNames("--data", data, layout.names(), column == Csv.NO_LABEL ? -1
+                        : column == Csv.LAST ? layout.columns() - 1 : column, in, "the model's training file");
             }
             return read("--data", data, "--labels", null, m, needLabels, column, skip, true);
         } catch (DataFileException e) {
@@ -349,8 +434,7 @@ final class DataFlags {
             LinearModel.Input input = null;
             if (t.labels() != null) {
                 int columns = t.features() + 1;
-                input = LinearModel.Input.csv(columns, label == Csv.LAST ? columns - 1 : label, skip,
-                        t.names() != null && t.names().size() == columns ? t.names() : null);
+                input = LinearModel.Input.csv(columns, label == Csv.LAST ? columns - 1 : label, skip, t.names());
             } else if (needLabels) {
                 throw new InputException(flag + " (" + file + ") has no label column");
             }

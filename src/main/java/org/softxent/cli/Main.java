@@ -46,7 +46,14 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
-        System.exit(execute(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args));
+        // A command stopped by a signal (Ctrl-C, SIGTERM) says so: its outputs, written all or
+        // nothing, are not there, and without a word the user could not tell it from a silent success.
+        Thread stopped = new Thread(() -> System.err.println(oneLine("softxent" + (args.length > 0 ? " " + args[0]
+                : "") + ": stopped by a signal before it finished; what it had not finished writing is removed")));
+        Runtime.getRuntime().addShutdownHook(stopped);
+        int status = execute(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args);
+        Runtime.getRuntime().removeShutdownHook(stopped);
+        System.exit(status);
     }
 
     /** Every command, in the order the usage lists them. */

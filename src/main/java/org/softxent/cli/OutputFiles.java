@@ -71,6 +71,7 @@ final class OutputFiles implements AutoCloseable {
         requireNonEmpty(folder);
         Path existing = folder.toAbsolutePath();
         while (existing != null && !Files.exists(existing)) {
+            requireNoDanglingLink(existing);
             existing = existing.getParent();
         }
         if (existing == null) {
@@ -80,15 +81,26 @@ final class OutputFiles implements AutoCloseable {
             throw new InputException(flag + ": " + existing + " is not a folder"
                     + (existing.equals(folder.toAbsolutePath()) ? "" : " (a file is in the way of " + folder + ")"));
         }
-        if (!Files.isWritable(existing)) {
-            throw new InputException(flag + ": cannot write in " + existing + ": permission denied");
-        }
-        // The system may still refuse (a read-only or virtual file system such as /proc): ask it.
+        // Asked of the system, which gives its reason (permission denied, a read-only file system,
+        // a virtual one such as /proc), rather than of the permission bits.
         try {
             Path probe = Files.createTempFile(existing, ".softxent-probe-", ".tmp");
             Files.delete(probe);
         } catch (IOException e) {
-            throw new InputException(flag + ": the system refuses new files in " + existing + " (" + reason(e) + ")");
+            throw new InputException(flag + ": cannot write in " + existing + ": " + reason(e));
+        }
+    }
+
+    /** Refuses a path that is a symbolic link to nothing: a folder cannot be made there, nor a file written. */
+    private void requireNoDanglingLink(Path p) {
+        if (Files.isSymbolicLink(p)) {
+            String target;
+            try {
+                target = String.valueOf(Files.readSymbolicLink(p));
+            } catch (IOException e) {
+                target = "a path";
+            }
+            throw new InputException(flag + ": " + p + " is a symbolic link to " + target + ", which does not exist");
         }
     }
 
@@ -207,6 +219,7 @@ final class OutputFiles implements AutoCloseable {
     private void createFolders(Path folder) {
         List<Path> missing = new ArrayList<>();
         for (Path p = folder.toAbsolutePath(); p != null && !Files.exists(p); p = p.getParent()) {
+            requireNoDanglingLink(p);
             missing.add(0, p);
         }
         for (Path p : missing) {

@@ -97,9 +97,12 @@ final class TrainCommand implements Callable<Integer> {
             + "is R = 1 / (2·C·rows)).")
     Double l2;
 
-    @Option(names = "--class-weights", split = ",", paramLabel = "W0,W1,...",
+    @Option(names = "--class-weights", paramLabel = "W0,W1,...",
             description = "softmax regression: a weight per class, in the order of the class values.")
-    double[] classWeights;
+    String classWeightsText;
+
+    /** --class-weights parsed (null when not given): every comma separates two weights, none empty. */
+    private double[] classWeights;
 
     @Option(names = "--label-smoothing", paramLabel = "EPS", description = "label smoothing in [0, 1] (0).")
     Double labelSmoothing;
@@ -138,6 +141,7 @@ final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         // Everything the flags alone decide, before any file is read.
+        classWeights = classWeightsText == null ? null : classWeights(classWeightsText);
         TrainingOptions options = options();
         checkFlags(options);
         double fraction = testFraction != null ? testFraction : testData != null ? 0 : 0.25;
@@ -296,6 +300,15 @@ final class TrainCommand implements Callable<Integer> {
                 }
                 stdout.println("wrote " + out.resolve("model.json") + ", its .npy arrays, curves.png, history.csv and "
                         + "confusion.csv");
+                if (test != null && java.nio.file.Files.isSameFile(test.file(), all.file())) {
+                    stdout.println("note: --test-data is --data's own file: the test rows are the training rows, and "
+                            + "the test says how well the model fits them, not how well it does on new rows");
+                }
+                String untested = untested(testRows.labels(), classes.values());
+                if (!untested.isEmpty()) {
+                    stdout.println("note: the " + testRows.rows() + " test rows hold no row of class " + untested
+                            + ": the test says nothing of " + (untested.contains(",") ? "them" : "it"));
+                }
                 stdout.printf(Locale.ROOT, "test log loss %.5f on %s%n", result.logLoss(), testFrom);
                 printConfusion(stdout, result, "on the " + testRows.rows() + " test rows",
                         out.resolve("confusion.csv").toString());
@@ -311,6 +324,45 @@ final class TrainCommand implements Callable<Integer> {
                 // header's first line already names the CPU).
                 DeviceOption.noteFallback(sx, err);
                 return 0;
+    }
+
+    /** --class-weights W0,W1,...: each cell a number; an empty one (a comma too many) is refused. */
+    static double[] classWeights(String text) {
+        String[] cells = text.split(",", -1);
+        double[] w = new double[cells.length];
+        for (int i = 0; i < cells.length; i++) {
+            String cell = cells[i].strip();
+            try {
+                if (cell.isEmpty()) {
+                    throw new NumberFormatException();
+                }
+                w[i] = Double.parseDouble(cell);
+            } catch (NumberFormatException e) {
+                throw new InputException("--class-weights " + text + ": weight " + i + " is "
+                        + (cell.isEmpty() ? "empty (a comma too many?)" : "'" + cell + "', not a number")
+                        + "; give one number per class, separated by commas");
+            }
+        }
+        return w;
+    }
+
+    /** The classes (values) that no label of {@code labels} is, as "3" or "3, 7" (at most ten named); "" for none. */
+    static String untested(int[] labels, int[] classes) {
+        boolean[] seen = new boolean[classes.length];
+        for (int label : labels) {
+            int k = java.util.Arrays.binarySearch(classes, label);
+            if (k >= 0) {
+                seen[k] = true;
+            }
+        }
+        java.util.List<String> missing = new java.util.ArrayList<>();
+        for (int k = 0; k < classes.length; k++) {
+            if (!seen[k]) {
+                missing.add(Integer.toString(classes[k]));
+            }
+        }
+        return missing.size() <= 10 ? String.join(", ", missing)
+                : String.join(", ", missing.subList(0, 10)) + " and " + (missing.size() - 10) + " more";
     }
 
     /** The confusion matrix on the terminal while it is readable; else where the whole one is. */
@@ -446,6 +498,14 @@ final class TrainCommand implements Callable<Integer> {
         if (patience != null && validationData == null && options.validationFraction() == 0) {
             throw new InputException("--patience applies to early stopping, which watches validation rows; "
                     + "--validation-fraction 0 leaves none");
+        }
+        if (spec.commandLine().getParseResult().hasMatchedOption("--seed") && testData != null
+                && options.optimizer() == TrainingOptions.Optimizer.LBFGS
+                && (validationData != null || options.validationFraction() == 0)) {
+            throw new InputException("--seed draws the test and validation rows and SGD's order, and here nothing is "
+                    + "drawn: the test rows are --test-data, " + (validationData != null
+                    ? "the validation rows --validation-data" : "--validation-fraction 0 holds none out")
+                    + ", and L-BFGS takes full-batch steps; leave --seed out");
         }
         if (tolerance != null && options.optimizer() == TrainingOptions.Optimizer.SGD && validationData == null
                 && options.validationFraction() == 0) {

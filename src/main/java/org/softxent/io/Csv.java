@@ -455,6 +455,7 @@ public final class Csv {
         int line = 0;
         boolean headerSkipped = !header;
         List<String> names = null;
+        int headerLine = 0;
         while (pos < len) {
             int nl = indexOf(buf, pos, len, (byte) '\n');
             if (nl < 0 && !eof) {
@@ -470,6 +471,7 @@ public final class Csv {
                                 + "is data, not a header (read the file without the header option: --header=false)");
                     }
                     names = names(buf, pos, trimCr(buf, pos, end));
+                    headerLine = line;
                     headerSkipped = true;
                 } else if (headerUnsaid && columnNumbers(buf, pos, trimCr(buf, pos, end), 3)) {
                     throw new DataFileException(file, "line " + line, "the first line holds the column numbers "
@@ -488,6 +490,14 @@ public final class Csv {
                         }
                     }
                     checkFirstLine(file, buf, pos, trimCr(buf, pos, end), line);
+                    if (names != null && names.size() != columns) {
+                        // A header of another width than the rows: which name goes with which column
+                        // is anyone's guess (a trailing comma, a name lost, another file's header).
+                        throw new DataFileException(file, "line " + headerLine, "the header names " + names.size()
+                                + " columns" + (names.get(names.size() - 1).isEmpty() ? " (the last one empty: a "
+                                + "trailing comma?)" : "") + ", the rows have " + columns + " (line " + line + "): "
+                                + "give the header one name per column");
+                    }
                     return new First(line, columns, pos, names);
                 }
             }
@@ -664,13 +674,14 @@ public final class Csv {
                     int s = starts[c];
                     int e = ends[c];
                     if (c == labelColumn) {
-                        long v = parseLabel(b, s, e, out, line, c, firstBlock && line == 0);
+                        long v = parseLabel(b, s, e, out, line, c, firstBlock && line == 0 && !options.header());
                         if (out.error != null) {
                             break;
                         }
                         out.labels[row] = (int) v;
                     } else {
-                        float v = parseFeature(b, s, e, out, line, c, options.finite(), firstBlock && line == 0);
+                        float v = parseFeature(b, s, e, out, line, c, options.finite(),
+                                firstBlock && line == 0 && !options.header());
                         if (out.error != null) {
                             break;
                         }

@@ -632,6 +632,82 @@ class TrainingInputTest {
                     "--data", f.write("named.csv", "a,b,c,d,label\n" + f.text("train.csv")), "--header",
                     "--test-data", f.write("renamed.csv", "a,b,c,e,label\n" + f.text("train.csv"))),
                     "--test-data", "renamed.csv", "lacks \"d\" and has \"e\" instead", "named.csv"),
+            bad("a header of another width than its rows (a trailing comma)", f -> f.train("--data",
+                    f.write("wide.csv", "a,b,c,d,label,\n" + f.text("train.csv")), "--header"),
+                    "--data", "wide.csv", "line 1", "the header names 6 columns", "trailing comma", "the rows have 5"),
+            badOnce("evaluate on a header of another width than its rows", f -> {
+                Path data = Path.of(f.write("named.csv", "a,b,c,d,label\n" + f.text("train.csv")));
+                CommandLineTest.Run trained = CommandLineTest.run(f.train("--data", data.toString(), "--header"));
+                assertEquals(0, trained.status(), trained.err());
+                return new String[] {"evaluate", "--model", f.out.toString(), "--data",
+                    f.write("short.csv", "b,a,c\n" + f.text("train.csv"))};
+            }, "--data", "short.csv", "the header names 3 columns", "the rows have 5"),
+            badOnce("evaluate on a header that repeats a name: counted, not matched as a set", f -> {
+                Path data = Path.of(f.write("twice.csv", "a,a,c,d,label\n" + f.text("train.csv")));
+                CommandLineTest.Run trained = CommandLineTest.run(f.train("--data", data.toString(), "--header"));
+                assertEquals(0, trained.status(), trained.err());
+                return new String[] {"evaluate", "--model", f.out.toString(), "--data",
+                    f.write("other.csv", "a,c,d,d,label\n" + f.text("train.csv"))};
+            }, "--data", "other.csv", "lacks \"a\" and has \"d\" instead"),
+            goodOnce("the same names in another Unicode form (NFD against NFC) are the same names", f -> {
+                Path data = Path.of(f.write("cafe.csv", "caf\u00e9,b,c,d,label\n" + f.text("train.csv")));
+                CommandLineTest.Run trained = CommandLineTest.run(f.train("--data", data.toString(), "--header"));
+                assertEquals(0, trained.status(), trained.err());
+                return new String[] {"evaluate", "--model", f.out.toString(), "--data",
+                    f.write("cafe2.csv", "cafe\u0301,b,c,d,label\n" + f.text("train.csv"))};
+            }, (r, f) -> assertTrue(lastNumber(r, "accuracy") >= 0.9, r.out())),
+            badOnce("evaluate where the label is in another column than in training: the label's name is a feature",
+                    f -> {
+                Path data = Path.of(f.write("first.csv", "label,a,b,c,d\n" + f.text("label0.csv")));
+                CommandLineTest.Run trained = CommandLineTest.run(f.train("--data", data.toString(), "--header",
+                        "--label-column", "0"));
+                assertEquals(0, trained.status(), trained.err());
+                return new String[] {"evaluate", "--model", f.out.toString(), "--data",
+                    f.write("last.csv", "a,b,c,d,label\n" + f.text("train.csv"))};
+            }, "--data", "last.csv", "lacks \"a\" and has \"label\" instead",
+                    "\"label\" named the label's column (column 0 of 5)", "read from column 0", "--label-column"),
+            bad("--test-data with its label in another column: named before its rows are parsed", f -> f.train(
+                    "--data", f.write("named.csv", "a,b,c,d,label\n" + f.text("train.csv")), "--header",
+                    "--test-data", f.write("first.csv", "label,a,b,c,d\n" + f.text("label0.csv"))),
+                    "--test-data", "first.csv", "lacks \"d\" and has \"label\" instead", "column 4 of 5"),
+            bad("--test-data without the header line --data has", f -> f.train("--data",
+                    f.write("named.csv", "a,b,c,d,label\n" + f.text("train.csv")), "--header", "--test-data",
+                    f.file("train.csv")), "--test-data", "train.csv", "only numbers", "named.csv",
+                    "give it the same header line"),
+            bad("--test-data with a header line --data does not have", f -> f.train("--data", f.file("train.csv"),
+                    "--test-data", f.write("named.csv", "a,b,c,d,label\n" + f.text("train.csv"))),
+                    "--test-data", "named.csv", "line 1", "a header line?", "remove the header line"),
+            bad("a CSV --test-data beside .npy training files", f -> f.train("--data", f.file("x.npy"), "--labels",
+                    f.file("y.npy"), "--test-data", f.write("named.csv", "a,b,c,d,label\n" + f.text("train.csv"))),
+                    "--test-data", "named.csv", "is a CSV", "x.npy", "same kind of file"),
+            bad("--seed where nothing is drawn (L-BFGS, --test-data, no validation split)", f -> f.train("--data",
+                    f.file("train.csv"), "--test-data", f.file("train.csv"), "--validation-fraction", "0", "--seed",
+                    "5"), "--seed", "nothing is drawn", "--test-data", "--validation-fraction 0"),
+            good("--test-data that is --data's own file: said", f -> f.train("--data", f.file("train.csv"),
+                    "--test-data", f.file("train.csv")), (r, f) -> assertTrue(r.out().contains(
+                    "note: --test-data is --data's own file"), r.out())),
+            good("a class too rare to reach the test rows: said", f -> {
+                StringBuilder rare = new StringBuilder();
+                String[] lines = f.text("train.csv").split("\n");
+                for (int i = 0; i < lines.length; i++) {
+                    rare.append(lines[i], 0, lines[i].lastIndexOf(',') + 1).append(i == 0 ? 1 : 0).append('\n');
+                }
+                return f.train("--data", f.write("rare.csv", rare.toString()), "--kind", "logistic");
+            }, (r, f) -> assertTrue(r.out().contains("hold no row of class 1: the test says nothing of it"), r.out())),
+            bad("--class-weights with a comma too many", f -> f.train("--data", f.file("train.csv"), "--class-weights",
+                    "1,2,3,"), "--class-weights", "weight 3 is empty"),
+            bad("--out a symbolic link to nothing", f -> {
+                Path link = f.root.resolve("dangling");
+                Files.createSymbolicLink(link, f.root.resolve("nowhere"));
+                return f.trainTo(link.toString(), "--data", f.file("train.csv"));
+            }, "--out", "dangling", "symbolic link", "does not exist"),
+            badOnce("a model.json that repeats a key", f -> {
+                Path m = f.copyModel("model");
+                Path json = m.resolve("model.json");
+                Files.writeString(json, Files.readString(json).replaceFirst("\"labels\": \\[", "\"labels\": [5, 6, 7],\n"
+                        + "  \"labels\": ["));
+                return new String[] {"evaluate", "--model", m.toString(), "--data", f.file("train.csv")};
+            }, "--model", "model.json", "the key \"labels\" is repeated"),
             goodOnce("predict on a CSV of the features alone, named as in training", f -> {
                 Path data = Path.of(f.write("named.csv", "a,b,c,d,label\n" + f.text("train.csv")));
                 CommandLineTest.Run trained = CommandLineTest.run(f.train("--data", data.toString(), "--header"));
