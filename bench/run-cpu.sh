@@ -8,7 +8,8 @@
 #    /usr/bin/python3 with python3-sklearn is tried too); said and skipped where none has;
 # 3. softxent's benchmark on the CPU, with both baselines' figures printed beside its own (median
 #    ms and speed-up = the baseline's time / softxent's).
-# Writes OUT (default bench/results/cpu-run)/numpy.json, sklearn.json, softxent.json and the
+# Writes OUT (default bench/results/cpu-run)/numpy.json, sklearn.json, softxent.json, numpy-after.json
+# (NumPy again after softxent, as the VM drifts; numpy-before-after.txt sets both beside softxent) and the
 # printed tables (numpy.txt, sklearn.txt, bench.txt).
 set -euo pipefail
 quick=()
@@ -28,3 +29,18 @@ if [ ${#quick[@]} -eq 0 ]; then
 fi
 java -jar target/softxent.jar bench --device cpu ${quick[@]+"${quick[@]}"} "${baselines[@]}" \
   ${data[@]+"${data[@]}"} --json "$out/softxent.json" | tee "$out/bench.txt"
+# NumPy once more, after softxent's run: a VM's speed moves within minutes, and the speed-ups
+# above compare softxent with a NumPy run made before it. Both NumPy runs beside softxent's:
+python3 bench/numpy_baseline.py ${quick[@]+"${quick[@]}"} --json "$out/numpy-after.json" > "$out/numpy-after.txt"
+python3 - "$out" <<'PY' | tee "$out/numpy-before-after.txt"
+import json, sys
+out = sys.argv[1]
+def load(name):
+    return {(r["workload"], r["shape"]): r["median_ms"] for r in json.load(open(f"{out}/{name}"))["results"]}
+before, after, sx = load("numpy.json"), load("numpy-after.json"), load("softxent.json")
+print("NumPy before and after softxent's run (median ms), and softxent's speed-up against each:")
+for key in before:
+    if key in after and key in sx:
+        b, a, s = before[key], after[key], sx[key]
+        print(f"  {key[0]:<24} {key[1]:<20} {b:9.2f} {a:9.2f}   softxent {s:9.2f}   {b / s:5.2f}x / {a / s:5.2f}x")
+PY

@@ -293,6 +293,16 @@ public final class Benchmark {
             trainingInto(TRAIN_ROWS_CPU, "cpu", 3, into);
             endToEnd("cpu", into);
         }
+        // The same ceilings again: a VM's speed moves during a run (this project's moved its copy
+        // ceiling from 58 to 37 GB/s between two runs minutes apart), and a reader comparing
+        // figures taken at its start and at its end (or against a baseline run before it) must know.
+        double copyEnd = CpuCeilings.copyGBps(copyMib, 10);
+        double sgemmEnd = CpuCeilings.sgemmGflops(gemmSize, 10);
+        ceilings.put("cpu_copy_GBps_at_end", copyEnd);
+        ceilings.put("cpu_sgemm_GFLOPs_at_end", sgemmEnd);
+        out.printf(Locale.ROOT, "CPU ceilings at the end: memory copy %.1f GB/s (%+.0f %%)%s%n", copyEnd,
+                100 * (copyEnd / copy - 1), Double.isNaN(sgemmEnd) ? "" : String.format(Locale.ROOT,
+                        ", OpenBLAS sgemm %.0f GFLOP/s (%+.0f %%)", sgemmEnd, 100 * (sgemmEnd / sgemm - 1)));
         out.flush();
     }
 
