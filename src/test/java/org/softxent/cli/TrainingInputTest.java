@@ -494,10 +494,8 @@ class TrainingInputTest {
                     "f0,f1,f2,f3,label\n" + f.text("train.csv"))), "--data", "head.csv", "line 1 column 0",
                     "'f0' is not a number", "--header"),
             goodOnce("--header skips it, and predict reads the same kind of file", f -> {
-                Path data = Path.of(f.write("head2.csv", "f0,f1,f2,f3,label\n" + f.text("train.csv")));
-                CommandLineTest.Run trained = CommandLineTest.run(f.train("--data", data.toString(), "--header"));
-                assertEquals(0, trained.status(), trained.err());
-                return new String[] {"predict", "--model", f.out.toString(), "--data", data.toString(), "--out",
+                f.trainWithHeader("head2.csv", "f0,f1,f2,f3,label\n" + f.text("train.csv"));
+                return new String[] {"predict", "--model", f.out.toString(), "--data", f.file("head2.csv"), "--out",
                     f.out.resolve("p").toString()};
             }, (r, f) -> assertAccurate(f, Npy.read(f.out.resolve("p/classes.npy")).longs(), f.truth())),
             bad("a gzip-compressed .npy", f -> {
@@ -606,25 +604,19 @@ class TrainingInputTest {
                     (r, f) -> assertTrue(r.out().contains((ROWS + 1) + " rows × " + D + " features of numbered.csv"),
                             r.out())),
             badOnce("a model trained with --header, on a file without one", f -> {
-                Path data = Path.of(f.write("h3.csv", "a,b,c,d,label\n" + f.text("train.csv")));
-                CommandLineTest.Run trained = CommandLineTest.run(f.train("--data", data.toString(), "--header"));
-                assertEquals(0, trained.status(), trained.err());
+                f.trainWithHeader("h3.csv", "a,b,c,d,label\n" + f.text("train.csv"));
                 return new String[] {"predict", "--model", f.out.toString(), "--data", f.file("train.csv"), "--out",
                     f.root.resolve("p").toString()};
             }, "--data", "train.csv", "the header line holds only numbers", "--header=false"),
             badOnce("predict on a CSV whose header shows a feature column dropped: the label's would be read as one",
                     f -> {
-                Path data = Path.of(f.write("named.csv", "a,b,c,d,label\n" + f.text("train.csv")));
-                CommandLineTest.Run trained = CommandLineTest.run(f.train("--data", data.toString(), "--header"));
-                assertEquals(0, trained.status(), trained.err());
+                f.trainWithHeader("named.csv", "a,b,c,d,label\n" + f.text("train.csv"));
                 return new String[] {"predict", "--model", f.out.toString(), "--data",
                     f.write("dropped.csv", "a,b,d,label\n" + withoutColumn(f.text("train.csv"), 2)), "--out",
                     f.root.resolve("p").toString()};
             }, "--data", "dropped.csv", "lacks \"c\"", "\"label\" named the label's column", "in that order"),
             badOnce("evaluate on a CSV whose header shows two columns swapped", f -> {
-                Path data = Path.of(f.write("named.csv", "a,b,c,d,label\n" + f.text("train.csv")));
-                CommandLineTest.Run trained = CommandLineTest.run(f.train("--data", data.toString(), "--header"));
-                assertEquals(0, trained.status(), trained.err());
+                f.trainWithHeader("named.csv", "a,b,c,d,label\n" + f.text("train.csv"));
                 return new String[] {"evaluate", "--model", f.out.toString(), "--data",
                     f.write("swapped.csv", "b,a,c,d,label\n" + f.text("train.csv"))};
             }, "--data", "swapped.csv", "another order", "feature 0 is \"b\" where it was \"a\""),
@@ -636,32 +628,23 @@ class TrainingInputTest {
                     f.write("wide.csv", "a,b,c,d,label,\n" + f.text("train.csv")), "--header"),
                     "--data", "wide.csv", "line 1", "the header names 6 columns", "trailing comma", "the rows have 5"),
             badOnce("evaluate on a header of another width than its rows", f -> {
-                Path data = Path.of(f.write("named.csv", "a,b,c,d,label\n" + f.text("train.csv")));
-                CommandLineTest.Run trained = CommandLineTest.run(f.train("--data", data.toString(), "--header"));
-                assertEquals(0, trained.status(), trained.err());
+                f.trainWithHeader("named.csv", "a,b,c,d,label\n" + f.text("train.csv"));
                 return new String[] {"evaluate", "--model", f.out.toString(), "--data",
                     f.write("short.csv", "b,a,c\n" + f.text("train.csv"))};
             }, "--data", "short.csv", "the header names 3 columns", "the rows have 5"),
             badOnce("evaluate on a header that repeats a name: counted, not matched as a set", f -> {
-                Path data = Path.of(f.write("twice.csv", "a,a,c,d,label\n" + f.text("train.csv")));
-                CommandLineTest.Run trained = CommandLineTest.run(f.train("--data", data.toString(), "--header"));
-                assertEquals(0, trained.status(), trained.err());
+                f.trainWithHeader("twice.csv", "a,a,c,d,label\n" + f.text("train.csv"));
                 return new String[] {"evaluate", "--model", f.out.toString(), "--data",
                     f.write("other.csv", "a,c,d,d,label\n" + f.text("train.csv"))};
             }, "--data", "other.csv", "lacks \"a\" and has \"d\" instead"),
             goodOnce("the same names in another Unicode form (NFD against NFC) are the same names", f -> {
-                Path data = Path.of(f.write("cafe.csv", "caf\u00e9,b,c,d,label\n" + f.text("train.csv")));
-                CommandLineTest.Run trained = CommandLineTest.run(f.train("--data", data.toString(), "--header"));
-                assertEquals(0, trained.status(), trained.err());
+                f.trainWithHeader("cafe.csv", "caf\u00e9,b,c,d,label\n" + f.text("train.csv"));
                 return new String[] {"evaluate", "--model", f.out.toString(), "--data",
                     f.write("cafe2.csv", "cafe\u0301,b,c,d,label\n" + f.text("train.csv"))};
             }, (r, f) -> assertTrue(lastNumber(r, "accuracy") >= 0.9, r.out())),
             badOnce("evaluate where the label is in another column than in training: the label's name is a feature",
                     f -> {
-                Path data = Path.of(f.write("first.csv", "label,a,b,c,d\n" + f.text("label0.csv")));
-                CommandLineTest.Run trained = CommandLineTest.run(f.train("--data", data.toString(), "--header",
-                        "--label-column", "0"));
-                assertEquals(0, trained.status(), trained.err());
+                f.trainWithHeader("first.csv", "label,a,b,c,d\n" + f.text("label0.csv"), "--label-column", "0");
                 return new String[] {"evaluate", "--model", f.out.toString(), "--data",
                     f.write("last.csv", "a,b,c,d,label\n" + f.text("train.csv"))};
             }, "--data", "last.csv", "lacks \"a\" and has \"label\" instead",
@@ -709,9 +692,7 @@ class TrainingInputTest {
                 return new String[] {"evaluate", "--model", m.toString(), "--data", f.file("train.csv")};
             }, "--model", "model.json", "the key \"labels\" is repeated"),
             goodOnce("predict on a CSV of the features alone, named as in training", f -> {
-                Path data = Path.of(f.write("named.csv", "a,b,c,d,label\n" + f.text("train.csv")));
-                CommandLineTest.Run trained = CommandLineTest.run(f.train("--data", data.toString(), "--header"));
-                assertEquals(0, trained.status(), trained.err());
+                f.trainWithHeader("named.csv", "a,b,c,d,label\n" + f.text("train.csv"));
                 return new String[] {"predict", "--model", f.out.toString(), "--data",
                     f.write("features.csv", " a , \"b\",c,d\n" + withoutColumn(f.text("train.csv"), D)), "--out",
                     f.out.resolve("p").toString()};
@@ -1070,6 +1051,14 @@ class TrainingInputTest {
 
         String[] train(String... args) {
             return trainTo(out.toString(), args);
+        }
+
+        /** Trains on a CSV of {@code text} (with its header line) written as {@code name}, with --header: it must succeed. */
+        void trainWithHeader(String name, String text, String... more) throws IOException {
+            List<String> args = new ArrayList<>(List.of("--data", write(name, text), "--header"));
+            args.addAll(List.of(more));
+            CommandLineTest.Run trained = CommandLineTest.run(train(args.toArray(String[]::new)));
+            assertEquals(0, trained.status(), trained.err());
         }
 
         String[] trainTo(String folder, String... args) {
