@@ -36,11 +36,13 @@ python3 - "$out" <<'PY' | tee "$out/numpy-before-after.txt"
 import json, sys
 out = sys.argv[1]
 def load(name):
-    return {(r["workload"], r["shape"]): r["median_ms"] for r in json.load(open(f"{out}/{name}"))["results"]}
+    return {(r["workload"], r["shape"], r.get("variant", "")): r["median_ms"]
+            for r in json.load(open(f"{out}/{name}"))["results"]}
 before, after, sx = load("numpy.json"), load("numpy-after.json"), load("softxent.json")
 print("NumPy before and after softxent's run (median ms), and softxent's speed-up against each:")
 for key in before:
     if key in after and key in sx:
         b, a, s = before[key], after[key], sx[key]
-        print(f"  {key[0]:<24} {key[1]:<20} {b:9.2f} {a:9.2f}   softxent {s:9.2f}   {b / s:5.2f}x / {a / s:5.2f}x")
+        print(f"  {key[0]:<24} {key[1]:<20} {key[2]:<5} {b:9.2f} {a:9.2f}   softxent {s:9.2f}   "
+              f"{b / s:5.2f}x / {a / s:5.2f}x")
 PY

@@ -163,15 +163,9 @@ final class DataFlags {
                             + training.name() + " a " + name(in) + ": give the same kind of file");
                 }
                 if (csv && !in.header()) {
-                    boolean headed;
-                    try {
-                        Csv.layout(file, true); // refuses a first line of numbers as a header
-                        headed = true;
-                    } catch (DataFileException e) {
-                        headed = false;
-                    }
-                    if (headed) {
-                        throw new InputException(flag + " (" + file + ") line " + Csv.layout(file, false).line()
+                    int line = Csv.headerLike(file);
+                    if (line > 0) {
+                        throw new InputException(flag + " (" + file + ") line " + line
                                 + ": the first line is not all numbers (a header line?), but " + training.name()
                                 + " has none, and " + flag + " is read as it is (--header applies to both): remove the "
                                 + "header line, or give " + training.name() + " one too and --header");
@@ -194,8 +188,7 @@ final class DataFlags {
                     }
                 }
             } catch (DataFileException e) {
-                throw new InputException(flag + " (" + e.file() + ")" + (e.place().isEmpty() ? "" : " " + e.place())
-                        + ": " + e.problem());
+                throw input(flag, e);
             } catch (IOException e) {
                 throw new InputException(flag + ": " + Main.describe(e));
             }
@@ -249,7 +242,7 @@ final class DataFlags {
                 count.merge(n, -1, Integer::sum);
             }
         }
-        boolean escape = lookAlike(missing, extra);
+        boolean escape = !printable(missing) || !printable(extra);
         String difference;
         if (!missing.isEmpty() || !extra.isEmpty()) {
             difference = (missing.isEmpty() ? "" : "it lacks " + quoted(missing, escape))
@@ -261,8 +254,10 @@ final class DataFlags {
             while (got.get(i).equals(want.get(i))) {
                 i++;
             }
-            difference = "the same names in another order: feature " + i + " is " + quoted(List.of(got.get(i)), false)
-                    + " where it was " + quoted(List.of(want.get(i)), false);
+            escape = !printable(List.of(got.get(i), want.get(i)));
+            difference = "the same names in another order: feature " + i + " (column " + (label >= 0 && i >= label
+                    ? i + 1 : i) + ") is " + quoted(List.of(got.get(i)), escape) + " where it was "
+                    + quoted(List.of(want.get(i)), escape);
         }
         String trainedLabel = java.text.Normalizer.normalize(trained.names().get(trained.labelColumn()),
                 java.text.Normalizer.Form.NFC);
@@ -285,19 +280,17 @@ final class DataFlags {
         return out;
     }
 
-    /** Whether a missing name and an added one print alike (letters of other scripts, widths, case). */
-    private static boolean lookAlike(List<String> missing, List<String> extra) {
-        for (String m : missing) {
-            for (String e : extra) {
-                String a = java.text.Normalizer.normalize(m, java.text.Normalizer.Form.NFKC).toLowerCase(java.util.Locale.ROOT);
-                String b = java.text.Normalizer.normalize(e, java.text.Normalizer.Form.NFKC).toLowerCase(java.util.Locale.ROOT);
-                if (a.equals(b) || !m.chars().allMatch(c -> c >= 0x20 && c < 0x7f)
-                        && !e.chars().allMatch(c -> c >= 0x20 && c < 0x7f)) {
-                    return true;
-                }
+    /**
+     * Whether every name is printable ASCII; else names are shown escaped, so that two that print
+     * alike (another script's letters, a no-break space, a zero-width one) can be told apart.
+     */
+    private static boolean printable(List<String> names) {
+        for (String n : names) {
+            if (!n.chars().allMatch(c -> c >= 0x20 && c < 0x7f)) {
+                return false;
             }
         }
-        return false;
+        return true;
     }
 
     /** Up to three names, quoted (with \\uXXXX for what is not printable ASCII when asked), and how many more. */
@@ -315,6 +308,12 @@ final class DataFlags {
             b.append('"');
         }
         return b + (names.size() > 3 ? " and " + (names.size() - 3) + " more" : "");
+    }
+
+    /** A data file's fault as the one line of bad input: the flag, the file, the place, the problem. */
+    private static InputException input(String flag, DataFileException e) {
+        return new InputException(flag + " (" + e.file() + ")" + (e.place().isEmpty() ? "" : " " + e.place()) + ": "
+                + e.problem());
     }
 
     private static String name(LinearModel.Input in) {
@@ -384,14 +383,14 @@ final class DataFlags {
             if (labels != null) {
                 throw new InputException("--labels: a CSV holds its labels in a column (--label-column)");
             }
-            if (in != null && in.names() != null && layout.names() != null) {
-                requireSameNames("--data", data, layout.names(), column == Csv.NO_LABEL ? -1
-                        : column == Csv.LAST ? layout.columns() - 1 : column, in, "the model's training file");
+            int label = column == Csv.NO_LABEL ? -1 : column == Csv.LAST ? layout.columns() - 1 : column;
+            // (A label column beyond the file's is refused by the read below, with its own words.)
+            if (in != null && in.names() != null && layout.names() != null && label < layout.columns()) {
+                requireSameNames("--data", data, layout.names(), label, in, "the model's training file");
             }
             return read("--data", data, "--labels", null, m, needLabels, column, skip, true);
         } catch (DataFileException e) {
-            throw new InputException("--data (" + e.file() + ")" + (e.place().isEmpty() ? "" : " " + e.place())
-                    + ": " + e.problem());
+            throw input("--data", e);
         } catch (IOException e) {
             throw new InputException("--data: " + Main.describe(e));
         }
@@ -440,8 +439,7 @@ final class DataFlags {
             }
             return new Data(flag, file, t.x(), t.labels(), t.rows(), t.features(), t.lines(), input, flag, file, null);
         } catch (DataFileException e) {
-            throw new InputException(flag + " (" + e.file() + ")" + (e.place().isEmpty() ? "" : " " + e.place())
-                    + ": " + e.problem());
+            throw input(flag, e);
         } catch (org.softxent.io.NpyFormatException e) {
             throw new InputException(flag + " (" + file + "): " + e.getMessage());
         } catch (IOException e) {

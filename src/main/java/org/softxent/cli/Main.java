@@ -48,11 +48,24 @@ public final class Main implements Runnable {
     public static void main(String[] args) {
         // A command stopped by a signal (Ctrl-C, SIGTERM) says so: its outputs, written all or
         // nothing, are not there, and without a word the user could not tell it from a silent success.
-        Thread stopped = new Thread(() -> System.err.println(oneLine("softxent" + (args.length > 0 ? " " + args[0]
-                : "") + ": stopped by a signal before it finished; what it had not finished writing is removed")));
+        boolean[] finished = {false};
+        Thread stopped = new Thread(() -> {
+            synchronized (finished) {
+                if (!finished[0]) {
+                    System.err.println(oneLine("softxent" + (args.length > 0 ? " " + args[0] : "") + ": stopped by a "
+                            + "signal before it finished; what it had not finished writing is removed"));
+                }
+            }
+        });
         Runtime.getRuntime().addShutdownHook(stopped);
-        int status = execute(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args);
-        Runtime.getRuntime().removeShutdownHook(stopped);
+        int status;
+        try {
+            status = execute(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args);
+        } finally { // an Error thrown through too: the JVM's exit then is no signal's
+            synchronized (finished) {
+                finished[0] = true;
+            }
+        }
         System.exit(status);
     }
 

@@ -245,6 +245,9 @@ final class TrainCommand implements Callable<Integer> {
                 Rows validationRows = validation == null ? null
                         : new Rows(validation.x(), validation.labels());
 
+                // Asked before the work: a file moved during a long run must not fail it afterwards.
+                boolean testIsData = test != null && sameFile(test.file(), all.file());
+                boolean validationIsData = validation != null && sameFile(validation.file(), all.file());
                 long tReady = System.nanoTime();
                 String header = "training on " + sx.description() + "\n" + all.rows() + " rows × " + all.features()
                         + " features of " + all.file().getFileName() + ", " + classes.count() + " classes "
@@ -300,9 +303,13 @@ final class TrainCommand implements Callable<Integer> {
                 }
                 stdout.println("wrote " + out.resolve("model.json") + ", its .npy arrays, curves.png, history.csv and "
                         + "confusion.csv");
-                if (test != null && java.nio.file.Files.isSameFile(test.file(), all.file())) {
+                if (testIsData) {
                     stdout.println("note: --test-data is --data's own file: the test rows are the training rows, and "
                             + "the test says how well the model fits them, not how well it does on new rows");
+                }
+                if (validationIsData) {
+                    stdout.println("note: --validation-data is --data's own file: early stopping watched the training "
+                            + "rows themselves, which only improve");
                 }
                 String untested = untested(testRows.labels(), classes.values());
                 if (!untested.isEmpty()) {
@@ -324,6 +331,14 @@ final class TrainCommand implements Callable<Integer> {
                 // header's first line already names the CPU).
                 DeviceOption.noteFallback(sx, err);
                 return 0;
+    }
+
+    private static boolean sameFile(java.nio.file.Path a, java.nio.file.Path b) {
+        try {
+            return java.nio.file.Files.isSameFile(a, b);
+        } catch (java.io.IOException e) {
+            return false;
+        }
     }
 
     /** --class-weights W0,W1,...: each cell a number; an empty one (a comma too many) is refused. */

@@ -314,6 +314,44 @@ public final class Csv {
         }
     }
 
+    /**
+     * The number (from 1) of the file's first non-blank line when that line is not all numbers (a
+     * header, say), else 0.
+     */
+    public static int headerLike(Path file) throws IOException {
+        try (Source in = Source.open(file)) {
+            byte[] buf = new byte[64 << 10];
+            int len = 0;
+            while (true) {
+                int got = in.read(buf, len, buf.length - len);
+                if (got > 0) {
+                    len += got;
+                }
+                int pos = 0;
+                int line = 0;
+                while (pos < len) {
+                    int nl = indexOf(buf, pos, len, (byte) '\n');
+                    if (nl < 0 && got >= 0) {
+                        break; // a line not read whole yet
+                    }
+                    int end = nl < 0 ? len : nl;
+                    line++;
+                    int stop = trimCr(buf, pos, end);
+                    if (!blank(buf, pos, stop)) {
+                        return allNumbers(buf, pos, stop) ? 0 : line;
+                    }
+                    pos = end + 1;
+                }
+                if (got < 0) {
+                    return 0;
+                }
+                if (len == buf.length) {
+                    buf = grow(file, buf);
+                }
+            }
+        }
+    }
+
     // ---------------------------------------------------------------------------------------------
 
     /** Rows parsed from one block of lines. */
@@ -494,9 +532,9 @@ public final class Csv {
                         // A header of another width than the rows: which name goes with which column
                         // is anyone's guess (a trailing comma, a name lost, another file's header).
                         throw new DataFileException(file, "line " + headerLine, "the header names " + names.size()
-                                + " columns" + (names.get(names.size() - 1).isEmpty() ? " (the last one empty: a "
-                                + "trailing comma?)" : "") + ", the rows have " + columns + " (line " + line + "): "
-                                + "give the header one name per column");
+                                + " columns" + (names.get(names.size() - 1).isEmpty() ? " (the last name empty: a "
+                                + "trailing comma?)" : "") + ", the first row (line " + line + ") has " + columns
+                                + ": give the header one name per column of the rows");
                     }
                     return new First(line, columns, pos, names);
                 }
@@ -507,25 +545,33 @@ public final class Csv {
     }
 
     /**
-     * The cells of a header line b[from, to): split at the commas outside quotes, each trimmed of
-     * spaces and its surrounding quotes, a doubled quote inside quotes read as one.
+     * The cells of a header line b[from, to), as RFC 4180 and Python's csv read them: split at the
+     * commas outside quotes, each trimmed of spaces; a quote that opens a cell quotes it (a doubled
+     * quote inside read as one, the closing one dropped), one elsewhere is a character (inch marks:
+     * {@code width"}).
      */
     static List<String> names(byte[] b, int from, int to) {
         List<String> names = new ArrayList<>();
         java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
         boolean quoted = false;
+        boolean opening = true; // nothing but spaces in the cell yet
         for (int i = from; i <= to; i++) {
             if (i == to || (b[i] == ',' && !quoted)) {
                 names.add(bytes.toString(java.nio.charset.StandardCharsets.UTF_8).strip());
                 bytes.reset();
-            } else if (b[i] == '"') {
-                if (quoted && i + 1 < to && b[i + 1] == '"') {
+                opening = true;
+            } else if (b[i] == '"' && quoted) {
+                if (i + 1 < to && b[i + 1] == '"') {
                     bytes.write('"');
                     i++;
                 } else {
-                    quoted = !quoted;
+                    quoted = false;
                 }
+            } else if (b[i] == '"' && opening) {
+                quoted = true;
+                opening = false;
             } else {
+                opening &= b[i] == ' ' || b[i] == '\t';
                 bytes.write(b[i]);
             }
         }

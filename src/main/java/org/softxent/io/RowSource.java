@@ -206,7 +206,10 @@ public interface RowSource extends AutoCloseable {
     default void close() {
     }
 
-    /** Rows in memory: x [rows, features], held (not copied) and never modified. */
+    /**
+     * Rows in memory: x [rows, features], held (not copied) and not modified (a training whose
+     * options say inPlace standardises them in place).
+     */
     static RowSource of(float[] x, int rows, int features) {
         Objects.requireNonNull(x, "x must not be null");
         if (rows < 0 || features < 1 || (long) rows * features != x.length) {

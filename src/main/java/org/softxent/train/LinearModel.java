@@ -46,8 +46,8 @@ public final class LinearModel {
     /**
      * How the training file was laid out: a CSV of {@code columns} columns with the label in
      * {@code labelColumn} (from 0) and a header line or not, with the names the header gave the
-     * columns (null where it gave none, or not one per column), or a .npy file of features (with its
-     * labels in a file of their own).
+     * columns (one per column; null without a header, or for a model saved before softxent kept
+     * them), or a .npy file of features (with its labels in a file of their own).
      */
     public record Input(Format format, int columns, int labelColumn, boolean header, List<String> names) {
         /** The kind of file. */
@@ -68,6 +68,11 @@ public final class LinearModel {
                 }
                 names = List.copyOf(names);
             }
+        }
+
+        /** A layout without column names, as before softxent kept them. */
+        public Input(Format format, int columns, int labelColumn, boolean header) {
+            this(format, columns, labelColumn, header, null);
         }
 
         /** A CSV without column names. */

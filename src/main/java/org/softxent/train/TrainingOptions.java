@@ -358,15 +358,18 @@ public final class TrainingOptions {
     }
 
     /**
-     * Whether the training may standardise the caller's arrays in place instead of in copies: half
+     * Whether the training standardises the caller's arrays in place instead of in copies: half
      * the memory, and no time spent on fresh pages for the copy (default false: the arrays are never
-     * modified). It applies to rows that are one whole array in memory, every row of it trained on
-     * (or, for validation rows given apart, validated on): the array then holds the standardised
-     * rows, (x − mean) / scale per feature, when {@code fit} returns or throws after its checks.
-     * Elsewhere (rows read from a file; a validation split drawn from the rows, whose kept rows are
-     * gathered into an array of their own) the training does as without it. Rows that
-     * standardisation leaves as they are (standardize false) are trained on as they are, without a
-     * copy, whether or not it is set.
+     * modified). For training rows that are one whole array in memory, every row of it trained on
+     * (validation rows given apart, or validationFraction 0), held whole (not streamed); refused by
+     * the training elsewhere. Validation rows given apart in an array of their own are standardised
+     * in place too (by the training rows' statistics). The arrays then hold the standardised rows,
+     * (x − mean) / scale per feature, when {@code fit} returns or throws after its checks (a fit that
+     * diverges says so: train again from the original rows). The model is the copy's, bit for bit
+     * on the CPU, wherever the copy would be held whole too (at most half the heap's maximum).
+     * Without standardisation (standardize false) there is nothing to write: such rows, one whole
+     * array of which every row is trained on, are trained on as they are, without a copy, whether
+     * or not this is set.
      */
     public TrainingOptions withInPlace(boolean inPlace) {
         return with(Field.IN_PLACE, v -> v.inPlace = inPlace);

@@ -65,12 +65,12 @@ public final class StrictJson {
 
         @Override
         public float floatValue() {
-            return value.floatValue();
+            return Float.parseFloat(text); // as Java reads it: -0 stays negative
         }
 
         @Override
         public double doubleValue() {
-            return value.doubleValue();
+            return Double.parseDouble(text);
         }
 
         @Override

@@ -163,6 +163,36 @@ class PackagedJarIT {
         }
     }
 
+    /**
+     * A command stopped by a signal (SIGTERM) says so in one line, and leaves no output behind: not
+     * the folder it created, nothing half-written; a command that finishes says nothing of it.
+     */
+    @Test
+    void aCommandStoppedByASignalSaysSo() throws Exception {
+        Path out = tmp.resolve("stopped");
+        Path err = tmp.resolve("stopped.txt");
+        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
+                JAR.toString(), "train", "--data", "src/test/resources/data/digits.csv.gz", "--out", out.toString(),
+                "--device", "cpu", "--optimizer", "sgd", "--epochs", "1000000", "--validation-fraction", "0",
+                "--batch-size", "8").redirectErrorStream(true).redirectOutput(err.toFile()).start();
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+        while (!Files.readString(err, StandardCharsets.UTF_8).contains("epoch 2/") && System.nanoTime() < deadline) {
+            assertTrue(p.isAlive(), Files.readString(err, StandardCharsets.UTF_8));
+            Thread.sleep(50);
+        }
+        p.destroy(); // SIGTERM
+        assertTrue(p.waitFor(1, TimeUnit.MINUTES), "stopped");
+        String printed = Files.readString(err, StandardCharsets.UTF_8);
+        assertEquals(143, p.exitValue(), printed);
+        // (Its own line, though the training's thread may print an epoch after it while the JVM stops.)
+        assertTrue(printed.contains("\nsoftxent train: stopped by a signal before it finished; what it had not "
+                + "finished writing is removed\n"), printed);
+        assertFalse(Files.exists(out), "no output folder left: " + printed);
+        Run done = java("--version");
+        assertEquals(0, done.status());
+        assertFalse(done.err().contains("stopped by a signal"), done.err());
+    }
+
     /** The launcher beside the jar, run through a link from another folder, trains as java -jar does. */
     @Test
     void theLauncherRunsTheJarFromALink() throws Exception {

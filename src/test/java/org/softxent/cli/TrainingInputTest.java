@@ -619,19 +619,19 @@ class TrainingInputTest {
                 f.trainWithHeader("named.csv", "a,b,c,d,label\n" + f.text("train.csv"));
                 return new String[] {"evaluate", "--model", f.out.toString(), "--data",
                     f.write("swapped.csv", "b,a,c,d,label\n" + f.text("train.csv"))};
-            }, "--data", "swapped.csv", "another order", "feature 0 is \"b\" where it was \"a\""),
+            }, "--data", "swapped.csv", "another order", "feature 0 (column 0) is \"b\" where it was \"a\""),
             bad("train --test-data whose header names other features than the training file's", f -> f.train(
                     "--data", f.write("named.csv", "a,b,c,d,label\n" + f.text("train.csv")), "--header",
                     "--test-data", f.write("renamed.csv", "a,b,c,e,label\n" + f.text("train.csv"))),
                     "--test-data", "renamed.csv", "lacks \"d\" and has \"e\" instead", "named.csv"),
             bad("a header of another width than its rows (a trailing comma)", f -> f.train("--data",
                     f.write("wide.csv", "a,b,c,d,label,\n" + f.text("train.csv")), "--header"),
-                    "--data", "wide.csv", "line 1", "the header names 6 columns", "trailing comma", "the rows have 5"),
+                    "--data", "wide.csv", "line 1", "the header names 6 columns", "trailing comma", "the first row (line 2) has 5"),
             badOnce("evaluate on a header of another width than its rows", f -> {
                 f.trainWithHeader("named.csv", "a,b,c,d,label\n" + f.text("train.csv"));
                 return new String[] {"evaluate", "--model", f.out.toString(), "--data",
                     f.write("short.csv", "b,a,c\n" + f.text("train.csv"))};
-            }, "--data", "short.csv", "the header names 3 columns", "the rows have 5"),
+            }, "--data", "short.csv", "the header names 3 columns", "has 5"),
             badOnce("evaluate on a header that repeats a name: counted, not matched as a set", f -> {
                 f.trainWithHeader("twice.csv", "a,a,c,d,label\n" + f.text("train.csv"));
                 return new String[] {"evaluate", "--model", f.out.toString(), "--data",
@@ -660,6 +660,15 @@ class TrainingInputTest {
             bad("--test-data with a header line --data does not have", f -> f.train("--data", f.file("train.csv"),
                     "--test-data", f.write("named.csv", "a,b,c,d,label\n" + f.text("train.csv"))),
                     "--test-data", "named.csv", "line 1", "a header line?", "remove the header line"),
+            bad("--test-data whose first row is the column numbers, --data without a header: said ambiguous, as for "
+                    + "--data", f -> f.train("--data", f.file("train.csv"), "--test-data", f.write("numbered.csv",
+                    "0,1,2,3,4\n" + f.text("train.csv"))), "--test-data", "numbered.csv", "the column numbers",
+                    "--header=false"),
+            badOnce("predict with a --label-column beyond the file, on a model that knows its names", f -> {
+                f.trainWithHeader("named.csv", "a,b,c,d,label\n" + f.text("train.csv"));
+                return new String[] {"predict", "--model", f.out.toString(), "--data", f.file("named.csv"),
+                    "--label-column", "9", "--out", f.root.resolve("p").toString()};
+            }, "--data", "named.csv", "there is no column 9 for the label"),
             bad("a CSV --test-data beside .npy training files", f -> f.train("--data", f.file("x.npy"), "--labels",
                     f.file("y.npy"), "--test-data", f.write("named.csv", "a,b,c,d,label\n" + f.text("train.csv"))),
                     "--test-data", "named.csv", "is a CSV", "x.npy", "same kind of file"),

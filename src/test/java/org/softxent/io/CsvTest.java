@@ -212,6 +212,9 @@ class CsvTest {
         // Quoted names: commas and doubled quotes inside, spaces around.
         assertEquals(java.util.List.of("a, b", "say \"hi\"", "", "c"), Csv.layout(write("q.csv",
                 "\"a, b\", \"say \"\"hi\"\"\",,c \r\n1,2,3,4\n"), true).names());
+        // A quote inside a cell that did not open with one is a character (inch marks), as Python's csv reads it.
+        assertEquals(java.util.List.of("width\"", "height\"", "label"), Csv.layout(write("inch.csv",
+                "width\",height\",label\n1,2,3\n"), true).names());
         Csv.Table none = Csv.read(dir.resolve("h.csv"), new Csv.Options(Csv.NO_LABEL, true, true));
         assertNull(none.labels());
         assertEquals(3, none.features());

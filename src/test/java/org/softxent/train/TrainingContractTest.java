@@ -173,9 +173,27 @@ public abstract class TrainingContractTest extends EngineTest {
         Scaling learnt = Scaling.of(original, n, f, identity(n), true);
         assertArrayEquals(learnt.apply(validationBefore, f), validation,
                 "the validation rows standardised by the training rows' statistics " + rng);
+        // Where it cannot apply it is refused, before the array is touched: a validation split drawn
+        // from the rows (the kept rows are gathered into a copy), rows that are no array.
         float[] split = original.clone();
-        new SoftmaxRegression(o.withValidationFraction(0.2).withInPlace(true)).fit(sx, split, y, n, f);
-        assertArrayEquals(original, split, "a validation split copies: the array is not modified " + rng);
+        assertMessage(IllegalArgumentException.class, () -> new SoftmaxRegression(o.withValidationFraction(0.2)
+                .withInPlace(true)).fit(sx, split, y, n, f), "a validation split draws rows");
+        assertArrayEquals(original, split, "refused: the array is not modified " + rng);
+        org.softxent.io.RowSource noArray = org.softxent.io.RowSource.select(
+                org.softxent.io.RowSource.of(original.clone(), n, f),
+                identity(n));
+        assertMessage(IllegalArgumentException.class, () -> new SoftmaxRegression(o.withInPlace(true)).fit(sx,
+                new Rows(noArray, y), null, null), "these rows are no array");
+
+        // Validation rows given apart in the training rows' own array: scaled into a copy first,
+        // so that the array is standardised once, and the model is the copy's.
+        float[] shared = original.clone();
+        LinearModel sharedModel = new SoftmaxRegression(apart.withInPlace(true)).fit(sx, new Rows(shared, y, n, f),
+                new Rows(shared, y, n, f), null).model();
+        LinearModel sharedCopied = new SoftmaxRegression(apart).fit(sx, new Rows(original.clone(), y, n, f),
+                new Rows(original.clone(), y, n, f), null).model();
+        assertSameModel(sharedCopied, sharedModel, original, n, "with the training array as validation rows " + rng);
+        assertArrayEquals(expected, shared, "standardised once " + rng);
 
         // Without standardisation nothing is modified, in place or not, and the model is the same.
         TrainingOptions raw = o.withStandardize(false);

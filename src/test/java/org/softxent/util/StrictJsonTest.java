@@ -19,6 +19,8 @@ class StrictJsonTest {
         assertEquals("1e12", strict.getAsJsonObject().getAsJsonArray("a").get(2).getAsString());
         assertEquals(1_000_000_000_000L, strict.getAsJsonObject().getAsJsonArray("a").get(2).getAsLong());
         assertEquals(2.5, strict.getAsJsonObject().getAsJsonArray("a").get(1).getAsDouble());
+        assertEquals(Double.doubleToRawLongBits(-0.0),
+                Double.doubleToRawLongBits(strict.getAsJsonObject().getAsJsonArray("a").get(3).getAsDouble()), "-0");
     }
 
     @Test
