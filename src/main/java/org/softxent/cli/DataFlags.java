@@ -262,7 +262,8 @@ final class DataFlags {
         String trainedLabel = java.text.Normalizer.normalize(trained.names().get(trained.labelColumn()),
                 java.text.Normalizer.Form.NFC);
         if (got.contains(trainedLabel)) {
-            difference += "; " + quoted(List.of(trainedLabel), escape) + " named the label's column (column "
+            difference += "; " + quoted(List.of(trainedLabel), !printable(List.of(trainedLabel)))
+                    + " named the label's column (column "
                     + trained.labelColumn() + " of " + trained.columns() + ") in " + whose + ", "
                     + (label < 0 ? "and a file as wide as the model's features is read as having none"
                     : "and here the label is read from column " + label + " (--label-column says which)");
@@ -299,7 +300,7 @@ final class DataFlags {
         for (int i = 0; i < Math.min(3, names.size()); i++) {
             b.append(i == 0 ? "" : ", ").append('"');
             for (char c : names.get(i).toCharArray()) {
-                if (escape && (c < 0x20 || c >= 0x7f)) {
+                if (escape && (c < 0x20 || c >= 0x7f || c == '\\' || c == '"')) {
                     b.append(String.format(java.util.Locale.ROOT, "\\u%04x", (int) c));
                 } else {
                     b.append(c);

@@ -48,23 +48,13 @@ public final class Main implements Runnable {
     public static void main(String[] args) {
         // A command stopped by a signal (Ctrl-C, SIGTERM) says so: its outputs, written all or
         // nothing, are not there, and without a word the user could not tell it from a silent success.
-        boolean[] finished = {false};
-        Thread stopped = new Thread(() -> {
-            synchronized (finished) {
-                if (!finished[0]) {
-                    System.err.println(oneLine("softxent" + (args.length > 0 ? " " + args[0] : "") + ": stopped by a "
-                            + "signal before it finished; what it had not finished writing is removed"));
-                }
-            }
-        });
-        Runtime.getRuntime().addShutdownHook(stopped);
+        StopNotice notice = new StopNotice(args.length > 0 ? args[0] : null, System.err);
+        Runtime.getRuntime().addShutdownHook(new Thread(notice));
         int status;
         try {
             status = execute(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args);
         } finally { // an Error thrown through too: the JVM's exit then is no signal's
-            synchronized (finished) {
-                finished[0] = true;
-            }
+            notice.finish();
         }
         System.exit(status);
     }
@@ -144,6 +134,35 @@ public final class Main implements Runnable {
         } finally {
             out.flush();
             err.flush();
+        }
+    }
+
+    /**
+     * The line a command stopped by a signal (Ctrl-C, SIGTERM) prints from the JVM's shutdown hook:
+     * its outputs, written all or nothing, are not there, and without a word the user could not
+     * tell it from a silent success. Nothing once the command has finished, however it ended.
+     */
+    static final class StopNotice implements Runnable {
+        private final String command;
+        private final java.io.PrintStream err;
+        private boolean finished;
+
+        StopNotice(String command, java.io.PrintStream err) {
+            this.command = command;
+            this.err = err;
+        }
+
+        /** The command has ended (returned or thrown): a later exit is no signal's. */
+        synchronized void finish() {
+            finished = true;
+        }
+
+        @Override
+        public synchronized void run() {
+            if (!finished) {
+                err.println(oneLine("softxent" + (command != null ? " " + command : "") + ": stopped by a signal "
+                        + "before it finished; what it had not finished writing is removed"));
+            }
         }
     }
 

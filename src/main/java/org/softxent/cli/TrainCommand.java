@@ -248,6 +248,11 @@ final class TrainCommand implements Callable<Integer> {
                 // Asked before the work: a file moved during a long run must not fail it afterwards.
                 boolean testIsData = test != null && sameFile(test.file(), all.file());
                 boolean validationIsData = validation != null && sameFile(validation.file(), all.file());
+                if (validationIsData && test == null) {
+                    throw new InputException("--validation-data is --data's own file, whose rows held out for the "
+                            + "test early stopping would then watch: the test would no longer be of rows the training "
+                            + "never saw; give --validation-data rows of their own, or --validation-fraction");
+                }
                 long tReady = System.nanoTime();
                 String header = "training on " + sx.description() + "\n" + all.rows() + " rows × " + all.features()
                         + " features of " + all.file().getFileName() + ", " + classes.count() + " classes "
@@ -308,8 +313,8 @@ final class TrainCommand implements Callable<Integer> {
                             + "the test says how well the model fits them, not how well it does on new rows");
                 }
                 if (validationIsData) {
-                    stdout.println("note: --validation-data is --data's own file: early stopping watched the training "
-                            + "rows themselves, which only improve");
+                    stdout.println("note: --validation-data is --data's own file: early stopping watched the rows it "
+                            + "trained on, whose loss keeps falling as the model fits them, so it seldom stops early");
                 }
                 String untested = untested(testRows.labels(), classes.values());
                 if (!untested.isEmpty()) {

@@ -322,13 +322,13 @@ public final class Csv {
         try (Source in = Source.open(file)) {
             byte[] buf = new byte[64 << 10];
             int len = 0;
+            int pos = 0; // the first line not yet looked at (lines before it were blank)
+            int line = 0;
             while (true) {
                 int got = in.read(buf, len, buf.length - len);
                 if (got > 0) {
                     len += got;
                 }
-                int pos = 0;
-                int line = 0;
                 while (pos < len) {
                     int nl = indexOf(buf, pos, len, (byte) '\n');
                     if (nl < 0 && got >= 0) {
@@ -338,6 +338,9 @@ public final class Csv {
                     line++;
                     int stop = trimCr(buf, pos, end);
                     if (!blank(buf, pos, stop)) {
+                        // A file that is no CSV of numbers at all (';' or tabs, lone CRs, binary bytes)
+                        // is named as such, as when it is read, not taken for a header.
+                        checkFirstLine(file, buf, pos, stop, line);
                         return allNumbers(buf, pos, stop) ? 0 : line;
                     }
                     pos = end + 1;
@@ -545,10 +548,10 @@ public final class Csv {
     }
 
     /**
-     * The cells of a header line b[from, to), as RFC 4180 and Python's csv read them: split at the
-     * commas outside quotes, each trimmed of spaces; a quote that opens a cell quotes it (a doubled
-     * quote inside read as one, the closing one dropped), one elsewhere is a character (inch marks:
-     * {@code width"}).
+     * The cells of a header line b[from, to), much as RFC 4180 reads them: split at the commas
+     * outside quotes, each trimmed of spaces; a quote that opens a cell (after any spaces) quotes it
+     * (a doubled quote inside read as one, the closing one dropped), one elsewhere is a character
+     * (inch marks: {@code width"}).
      */
     static List<String> names(byte[] b, int from, int to) {
         List<String> names = new ArrayList<>();

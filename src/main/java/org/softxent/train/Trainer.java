@@ -106,12 +106,14 @@ final class Trainer {
         boolean fromSource = o.stream() && (sx.device() == Device.CPU || x.array() == null)
                 || copyBytes > Runtime.getRuntime().maxMemory() / 2
                 || (long) features * Math.max(n, validationRows.length) > MAX_ARRAY;
-        if (inPlace && (x.array() == null || n != rows || fromSource)) {
+        // (Without standardisation there is nothing to write: no refusal.)
+        if (inPlace && o.standardize() && (x.array() == null || n != rows || fromSource)) {
             throw new IllegalArgumentException("inPlace standardises the training rows in the caller's array, and "
                     + (x.array() == null ? "these rows are no array (a file's, or a selection of rows)"
                     : n != rows ? "a validation split draws rows from them: the kept rows are gathered into an array "
                     + "of their own (give validation rows apart, or validationFraction 0)"
-                    : "these are read chunk by chunk (stream, or a set that passes one Java array)"));
+                    : "the rows are read chunk by chunk from their source (stream on the CPU, or rows that pass "
+                    + "half the heap or one Java array)"));
         }
         if (!fromSource && o.isSet(TrainingOptions.Field.CHUNK_MEMORY)) {
             throw new IllegalArgumentException("chunkMemory applies when the rows are read from their source chunk by "
@@ -191,8 +193,8 @@ final class Trainer {
                 // The data was checked above: a non-finite W, b or logit comes from the optimizer.
                 throw new IllegalArgumentException("training diverged after " + loop.history.size() + " epochs ("
                         + e.getMessage() + "): lower the learning rate or raise l2" + (xt == x.array()
-                        && !scaling.identity() ? "; x holds the standardised rows now (inPlace): train again from "
-                        + "the original rows" : ""), e);
+                        && !scaling.identity() ? "; x (and validation rows given apart in an array of their own) "
+                        + "holds the standardised rows now (inPlace): train again from the original rows" : ""), e);
             }
             return new TrainingResult(loop.model(loop.best, classes.values()), loop.history, reason, loop.bestEpoch,
                     scaling.constant(), steps.description(), n, yv.length);

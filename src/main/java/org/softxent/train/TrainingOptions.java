@@ -361,8 +361,9 @@ public final class TrainingOptions {
      * Whether the training standardises the caller's arrays in place instead of in copies: half
      * the memory, and no time spent on fresh pages for the copy (default false: the arrays are never
      * modified). For training rows that are one whole array in memory, every row of it trained on
-     * (validation rows given apart, or validationFraction 0), held whole (not streamed); refused by
-     * the training elsewhere. Validation rows given apart in an array of their own are standardised
+     * (validation rows given apart, or validationFraction 0), not read chunk by chunk from it on
+     * the CPU ({@link #withStream} there; on a GPU the array, standardised, is what the device's
+     * chunks are uploaded from); refused by the training elsewhere, where standardisation is on. Validation rows given apart in an array of their own are standardised
      * in place too (by the training rows' statistics). The arrays then hold the standardised rows,
      * (x − mean) / scale per feature, when {@code fit} returns or throws after its checks (a fit that
      * diverges says so: train again from the original rows). The model is the copy's, bit for bit

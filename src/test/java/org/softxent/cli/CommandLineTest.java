@@ -90,6 +90,23 @@ class CommandLineTest {
                 }));
     }
 
+    /**
+     * The shutdown hook's line: said while the command runs (a signal stopped it), never once it
+     * has finished, returned or thrown (an Error escaping the command must not pass for a signal).
+     */
+    @Test
+    void theSignalLineIsSaidOnlyBeforeTheCommandFinishes() {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        Main.StopNotice running = new Main.StopNotice("train", new java.io.PrintStream(bytes, true));
+        running.run();
+        assertEquals("softxent train: stopped by a signal before it finished; what it had not finished writing is "
+                + "removed" + System.lineSeparator(), bytes.toString());
+        bytes.reset();
+        running.finish();
+        running.run();
+        assertEquals("", bytes.toString(), "finished: nothing");
+    }
+
     @Test
     void aCommandBuiltAloneActsAsInTheWholeTree() {
         List<Class<?>> all = Main.commandsFor();

@@ -669,6 +669,15 @@ class TrainingInputTest {
                 return new String[] {"predict", "--model", f.out.toString(), "--data", f.file("named.csv"),
                     "--label-column", "9", "--out", f.root.resolve("p").toString()};
             }, "--data", "named.csv", "there is no column 9 for the label"),
+            bad("--test-data separated by ';', --data without a header: said so, not taken for a header", f -> f.train(
+                    "--data", f.file("train.csv"), "--test-data", f.write("semi.csv", f.text("train.csv")
+                    .replace(',', ';'))), "--test-data", "semi.csv", "separated by ';'"),
+            bad("--validation-data that is --data's own file, whose held-out test rows it would watch", f -> f.train(
+                    "--data", f.file("train.csv"), "--validation-data", f.file("train.csv")), "--validation-data",
+                    "--data's own file", "held out for the test"),
+            good("--validation-data that is --data's own file beside --test-data: said", f -> f.train("--data",
+                    f.file("train.csv"), "--validation-data", f.file("train.csv"), "--test-data", f.file("train.csv")),
+                    (r, f) -> assertTrue(r.out().contains("note: --validation-data is --data's own file"), r.out())),
             bad("a CSV --test-data beside .npy training files", f -> f.train("--data", f.file("x.npy"), "--labels",
                     f.file("y.npy"), "--test-data", f.write("named.csv", "a,b,c,d,label\n" + f.text("train.csv"))),
                     "--test-data", "named.csv", "is a CSV", "x.npy", "same kind of file"),
