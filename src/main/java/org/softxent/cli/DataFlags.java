@@ -176,7 +176,7 @@ final class DataFlags {
                     try {
                         layout = Csv.layout(file, true);
                     } catch (DataFileException e) {
-                        if (e.problem().startsWith("the header line holds only numbers")) {
+                        if (e.problem().startsWith(Csv.HEADER_OF_NUMBERS)) {
                             throw new InputException(flag + " (" + file + ") " + e.place() + ": the first line holds "
                                     + "only numbers, but " + training.name() + " has a header line, and " + flag
                                     + " is read as it is (--header applies to both): give it the same header line");
@@ -259,8 +259,7 @@ final class DataFlags {
                     ? i + 1 : i) + ") is " + quoted(List.of(got.get(i)), escape) + " where it was "
                     + quoted(List.of(want.get(i)), escape);
         }
-        String trainedLabel = java.text.Normalizer.normalize(trained.names().get(trained.labelColumn()),
-                java.text.Normalizer.Form.NFC);
+        String trainedLabel = nfc(trained.names().get(trained.labelColumn()));
         if (got.contains(trainedLabel)) {
             difference += "; " + quoted(List.of(trainedLabel), !printable(List.of(trainedLabel)))
                     + " named the label's column (column "
@@ -274,11 +273,11 @@ final class DataFlags {
     }
 
     private static List<String> composed(List<String> names) {
-        List<String> out = new ArrayList<>(names.size());
-        for (String n : names) {
-            out.add(java.text.Normalizer.normalize(n, java.text.Normalizer.Form.NFC));
-        }
-        return out;
+        return names.stream().map(DataFlags::nfc).toList();
+    }
+
+    private static String nfc(String name) {
+        return java.text.Normalizer.normalize(name, java.text.Normalizer.Form.NFC);
     }
 
     /**

@@ -88,6 +88,9 @@ public final class Csv {
     public record Table(float[] x, int[] labels, int rows, int features, int[] lines) {
     }
 
+    /** How the problem of a header line of numbers (no header: data) begins. */
+    public static final String HEADER_OF_NUMBERS = "the header line holds only numbers";
+
     /**
      * The first data line: how many columns it has, and its number (from 1); and the names the
      * header line gives the columns, its cells unquoted and trimmed (null without a header).
@@ -292,6 +295,30 @@ public final class Csv {
 
     /** As {@link #layout(Path, boolean)}, with {@link Options#headerUnsaid}'s refusal. */
     public static Layout layout(Path file, boolean header, boolean headerUnsaid) throws IOException {
+        Head h = head(file, header, headerUnsaid);
+        return new Layout(h.first().columns, h.first().line, h.first().names);
+    }
+
+    /**
+     * The number (from 1) of the file's first non-blank line when that line is not all numbers (a
+     * header, say), else 0.
+     *
+     * @throws DataFileException when the file holds no such line, or is no CSV of numbers at all
+     *                           (';' or tabs, lone CRs, binary bytes), as when it is read
+     */
+    public static int headerLike(Path file) throws IOException {
+        Head h = head(file, false, false);
+        int from = h.first().start;
+        int nl = indexOf(h.buf(), from, h.len(), (byte) '\n');
+        int stop = trimCr(h.buf(), from, nl < 0 ? h.len() : nl);
+        return allNumbers(h.buf(), from, stop) ? 0 : h.first().line;
+    }
+
+    /** The start of a file, read until its first data line ({@code first}) is whole in buf[0, len). */
+    private record Head(First first, byte[] buf, int len) {
+    }
+
+    private static Head head(Path file, boolean header, boolean headerUnsaid) throws IOException {
         try (Source in = Source.open(file)) {
             byte[] buf = new byte[64 << 10];
             int len = 0;
@@ -302,51 +329,10 @@ public final class Csv {
                 }
                 First first = first(file, buf, len, header, headerUnsaid, got < 0);
                 if (first != null) {
-                    return new Layout(first.columns, first.line, first.names);
+                    return new Head(first, buf, len);
                 }
                 if (got < 0) {
                     throw new DataFileException(file, "", "no data rows" + (header ? " after the header" : ""));
-                }
-                if (len == buf.length) {
-                    buf = grow(file, buf);
-                }
-            }
-        }
-    }
-
-    /**
-     * The number (from 1) of the file's first non-blank line when that line is not all numbers (a
-     * header, say), else 0.
-     */
-    public static int headerLike(Path file) throws IOException {
-        try (Source in = Source.open(file)) {
-            byte[] buf = new byte[64 << 10];
-            int len = 0;
-            int pos = 0; // the first line not yet looked at (lines before it were blank)
-            int line = 0;
-            while (true) {
-                int got = in.read(buf, len, buf.length - len);
-                if (got > 0) {
-                    len += got;
-                }
-                while (pos < len) {
-                    int nl = indexOf(buf, pos, len, (byte) '\n');
-                    if (nl < 0 && got >= 0) {
-                        break; // a line not read whole yet
-                    }
-                    int end = nl < 0 ? len : nl;
-                    line++;
-                    int stop = trimCr(buf, pos, end);
-                    if (!blank(buf, pos, stop)) {
-                        // A file that is no CSV of numbers at all (';' or tabs, lone CRs, binary bytes)
-                        // is named as such, as when it is read, not taken for a header.
-                        checkFirstLine(file, buf, pos, stop, line);
-                        return allNumbers(buf, pos, stop) ? 0 : line;
-                    }
-                    pos = end + 1;
-                }
-                if (got < 0) {
-                    return 0;
                 }
                 if (len == buf.length) {
                     buf = grow(file, buf);
@@ -508,7 +494,7 @@ public final class Csv {
                 if (!headerSkipped) {
                     if (allNumbers(buf, pos, trimCr(buf, pos, end))
                             && !columnNumbers(buf, pos, trimCr(buf, pos, end), 2)) {
-                        throw new DataFileException(file, "line " + line, "the header line holds only numbers: it "
+                        throw new DataFileException(file, "line " + line, HEADER_OF_NUMBERS + ": it "
                                 + "is data, not a header (read the file without the header option: --header=false)");
                     }
                     names = names(buf, pos, trimCr(buf, pos, end));
