@@ -316,7 +316,7 @@ final class TrainCommand implements Callable<Integer> {
                     stdout.println("note: --validation-data is --data's own file: early stopping watched the rows it "
                             + "trained on, whose loss keeps falling as the model fits them, so it seldom stops early");
                 }
-                String untested = untested(testRows.labels(), classes.values());
+                String untested = untested(result);
                 if (!untested.isEmpty()) {
                     stdout.println("note: the " + testRows.rows() + " test rows hold no row of class " + untested
                             + ": the test says nothing of " + (untested.contains(",") ? "them" : "it"));
@@ -366,18 +366,16 @@ final class TrainCommand implements Callable<Integer> {
         return w;
     }
 
-    /** The classes (values) that no label of {@code labels} is, as "3" or "3, 7" (at most ten named); "" for none. */
-    static String untested(int[] labels, int[] classes) {
-        boolean[] seen = new boolean[classes.length];
-        for (int label : labels) {
-            int k = java.util.Arrays.binarySearch(classes, label);
-            if (k >= 0) {
-                seen[k] = true;
-            }
-        }
+    /**
+     * The classes (values) no test row is of, from the evaluation's confusion matrix (a row per true
+     * class), as "3" or "3, 7" (at most ten named); "" for none.
+     */
+    static String untested(Evaluation e) {
+        int[][] confusion = e.confusion();
+        int[] classes = e.labels();
         java.util.List<String> missing = new java.util.ArrayList<>();
         for (int k = 0; k < classes.length; k++) {
-            if (!seen[k]) {
+            if (java.util.Arrays.stream(confusion[k]).sum() == 0) {
                 missing.add(Integer.toString(classes[k]));
             }
         }

@@ -98,9 +98,10 @@ final class Trainer {
         // array: then the steps read them chunk by chunk. Decided from -Xmx, not from the heap free
         // at the moment, so that a seed gives the same model at every run of the same JVM settings.
         boolean inPlace = o.inPlace();
+        // Validation rows given apart in the training rows' own array are scaled into a copy.
+        boolean validationInPlace = inPlace && validationSource.array() != x.array();
         long copyBytes = (Scaling.scalesWithoutCopy(x, split.kept(), inPlace, o.standardize()) ? 0 : 4L * features * n)
-                + (Scaling.scalesWithoutCopy(validationSource, validationRows,
-                inPlace && validationSource.array() != x.array(), o.standardize()) ? 0
+                + (Scaling.scalesWithoutCopy(validationSource, validationRows, validationInPlace, o.standardize()) ? 0
                 : 4L * features * validationRows.length);
         long free = freeHeap();
         boolean fromSource = o.stream() && (sx.device() == Device.CPU || x.array() == null)
@@ -168,9 +169,7 @@ final class Trainer {
         // rows scaled into copies, or in the caller's arrays where the options allow it. The
         // validation rows first: drawn from x, they are copied before x might be overwritten.
         Scaling scaling = Scaling.of(x, split.kept(), o.standardize());
-        // (Validation rows given apart in the training rows' own array are scaled into a copy.)
-        float[] xv = fromSource ? null : scaling.scaled(validationSource, validationRows,
-                inPlace && validationSource.array() != x.array());
+        float[] xv = fromSource ? null : scaling.scaled(validationSource, validationRows, validationInPlace);
         float[] xt = fromSource ? null : scaling.scaled(x, split.kept(), inPlace);
         SplittableRandom random = new SplittableRandom(o.seed() ^ 0x5DEECE66DL);
         Problem problem = Problem.of(kind, xt, y, n, features, classCount, o, xv, yv);
