@@ -293,9 +293,10 @@ public final class Benchmark {
             trainingInto(TRAIN_ROWS_CPU, "cpu", 3, into);
             endToEnd("cpu", into);
         }
-        // The same ceilings again: a VM's speed moves during a run (this project's moved its copy
-        // ceiling from 58 to 37 GB/s between two runs minutes apart), and a reader comparing
-        // figures taken at its start and at its end (or against a baseline run before it) must know.
+        // The same ceilings again: a VM's speed moves during a run (this project's copy ceiling read
+        // 37 to 75 GB/s in runs minutes apart, bench/results/2026-12-07-drift), and a reader
+        // comparing figures taken at its start and at its end (or against a baseline run before it)
+        // must know.
         double copyEnd = CpuCeilings.copyGBps(copyMib, 10);
         double sgemmEnd = CpuCeilings.sgemmGflops(gemmSize, 10);
         ceilings.put("cpu_copy_GBps_at_end", copyEnd);
