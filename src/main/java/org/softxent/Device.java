@@ -9,9 +9,10 @@ public enum Device {
     /** The GPU when a usable one is present, otherwise the CPU; {@link Softxent#fallbackReason()} says why. */
     AUTO,
     /**
-     * The CPU: rows in parallel, softmax and losses in double, the classifiers' matrix products by
-     * OpenBLAS in float (in Java, in double, where OpenBLAS cannot load; the engine's description
-     * says which). {@link Softxent#openReference()} opens the exact reference instead.
+     * The CPU: rows in parallel, softmax and losses in double, the classifiers' matrix products in
+     * float by softxent's own kernels for few classes and by OpenBLAS for the others (loaded at its
+     * first product; in Java, in double, where it cannot load: the engine's description says which).
+     * {@link Softxent#openReference()} opens the exact reference instead.
      */
     CPU,
     /** The GPU; opening fails with {@link DeviceUnavailableException} when none is usable. */

@@ -114,7 +114,10 @@ public final class Softxent implements AutoCloseable {
         return backend.device();
     }
 
-    /** One line for people: the device and how it computes. */
+    /**
+     * One line for people: the device and how it computes, as it stands when asked (on the CPU,
+     * OpenBLAS is named with its version once a product has loaded it, or why it could not load).
+     */
     public String description() {
         return backend.description();
     }

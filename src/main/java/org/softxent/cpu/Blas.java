@@ -32,42 +32,66 @@ final class Blas {
     /** Set to {@code false} to compute the CPU engine's products in Java. */
     static final String PROPERTY = "softxent.cpu.blas";
 
-    private static final String WHY_NOT;
-    private static final String NAME;
+    /** Whether the load was begun (by a product or a question that needs the library). */
+    private static volatile boolean asked;
 
-    static {
-        String why = null;
-        String name = null;
-        if ("false".equalsIgnoreCase(System.getProperty(PROPERTY, "").trim())) {
-            why = "turned off by -D" + PROPERTY + "=false";
-        } else {
-            try {
-                Loader.load(openblas_nolapack.class);
-                // One thread per call: the engine runs one call per core, each on its own rows
-                // (see CpuClassifier), rather than OpenBLAS's threads, which spin between calls.
-                openblas_nolapack.blas_set_num_threads(1);
-                name = openblas_nolapack.OPENBLAS_VERSION.trim();
-            } catch (Throwable e) {  // whatever the load threw, the engine must still open on Java products
-                String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-                int newline = message.indexOf('\n');
-                why = "OpenBLAS did not load: " + (newline < 0 ? message : message.substring(0, newline));
+    /**
+     * The library, loaded at this class's initialisation: the first time a product or {@link
+     * #whyNot()} needs it, not when the engine opens. JavaCPP's load costs about
+     * 0.15 s of CPU, most of it in its search for the files, and a classifier of few classes
+     * ({@link SkinnyProducts}) never calls OpenBLAS.
+     */
+    private static final class Loaded {
+        static final String WHY_NOT;
+
+        static {
+            asked = true;
+            String why = null;
+            if ("false".equalsIgnoreCase(System.getProperty(PROPERTY, "").trim())) {
+                why = "turned off by -D" + PROPERTY + "=false";
+            } else {
+                try {
+                    Loader.load(openblas_nolapack.class);
+                    // One thread per call: the engine runs one call per core, each on its own rows
+                    // (see CpuClassifier), rather than OpenBLAS's threads, which spin between calls.
+                    openblas_nolapack.blas_set_num_threads(1);
+                } catch (Throwable e) {  // whatever the load threw, the engine must still open on Java products
+                    String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+                    int newline = message.indexOf('\n');
+                    why = "OpenBLAS did not load: " + (newline < 0 ? message : message.substring(0, newline));
+                }
             }
+            WHY_NOT = why;
         }
-        WHY_NOT = why;
-        NAME = name;
     }
+
+    /** The bundled library's version, a constant of its bindings: known without loading it. */
+    private static final String NAME = openblas_nolapack.OPENBLAS_VERSION.trim();
 
     private Blas() {
     }
 
-    /** Null when OpenBLAS is loaded; otherwise why the products are computed in Java. */
+    /** Null when OpenBLAS is loaded; otherwise why the products are computed in Java. Loads it first if need be. */
     static String whyNot() {
-        return WHY_NOT;
+        return Loaded.WHY_NOT;
     }
 
-    /** "OpenBLAS 0.3.30", or null when not loaded. */
+    /** The bundled library, "OpenBLAS 0.3.30" (whether or not it is loaded, or loads). */
     static String name() {
         return NAME;
+    }
+
+    /** Whether a product or {@link #whyNot()} has begun loading the library (the load may have failed). */
+    static boolean loadBegun() {
+        return asked;
+    }
+
+    /**
+     * Why OpenBLAS is not used, as far as is known without loading it: null while no product has
+     * needed it (unless it is turned off), else {@link #whyNot()}.
+     */
+    static String knownWhyNot() {
+        return loadBegun() || "false".equalsIgnoreCase(System.getProperty(PROPERTY, "").trim()) ? whyNot() : null;
     }
 
     /**
@@ -126,7 +150,7 @@ final class Blas {
         static final long SGEMM = find();
 
         private static long find() {
-            if (WHY_NOT != null || SkinnyProducts.whyNot() != null) {
+            if (whyNot() != null || SkinnyProducts.whyNot() != null) {
                 return 0;
             }
             // The OpenBLAS JavaCPP loaded (by its path: another BLAS in the process may export the
@@ -192,6 +216,10 @@ final class Blas {
      */
     private static void sgemm(int order, int transA, int transB, int m, int n, int k, Ref a, int lda, long aSpan,
                               Ref b, int ldb, long bSpan, float beta, Ref c, int ldc, long cSpan) {
+        String why = whyNot(); // the library loaded, with its one thread per call, before its first product
+        if (why != null) {
+            throw new IllegalStateException(why);
+        }
         boolean arrays = a.array != null || b.array != null || c.array != null;
         if (arrays && inPlace((long) m * n * k)) {
             int status;

@@ -34,6 +34,7 @@ public final class CpuBackend implements Backend {
     private final boolean fast;
     private final String description;
 
+    /** {@code description} null: the fast engine's, which says what its products are when asked. */
     private CpuBackend(boolean fast, String description) {
         this.fast = fast;
         this.description = description;
@@ -46,21 +47,31 @@ public final class CpuBackend implements Backend {
 
     /**
      * The fast CPU engine: the classifiers' products by softxent's own kernels for few classes
-     * ({@link SkinnyProducts}) and by OpenBLAS for the others, where they load.
+     * ({@link SkinnyProducts}) and by OpenBLAS for the others, where they load. OpenBLAS loads at
+     * the first product that needs it (a classifier of few classes never does), unless softxent's
+     * kernels cannot load: then every product needs it, and it loads now. {@link #description()}
+     * names OpenBLAS until a load fails, and from then on says why it did.
      */
     public static CpuBackend fast() {
-        String blas = Blas.whyNot();
-        String skinny = SkinnyProducts.whyNot();
-        if (blas != null && skinny != null) {
-            return new CpuBackend(false, "CPU (products in Java, double accumulation: " + blas + "; " + skinny + "; "
-                    + threads() + " threads)");
+        if (SkinnyProducts.whyNot() != null && Blas.whyNot() != null) {
+            return new CpuBackend(false, "CPU (products in Java, double accumulation: " + Blas.whyNot() + "; "
+                    + SkinnyProducts.whyNot() + "; " + threads() + " threads)");
         }
+        return new CpuBackend(true, null);
+    }
+
+    /**
+     * What the fast engine's products are: OpenBLAS, by the bundled version, until a product that
+     * needs it finds that it cannot load, and from then on why not.
+     */
+    private static String fastDescription() {
+        String skinny = SkinnyProducts.whyNot();
         String kernels = "softxent's " + SkinnyProducts.name() + " kernels for few classes";
-        String products = blas != null ? kernels + ", in Java with double accumulation for the others (" + blas + ")"
-                : skinny != null ? Blas.name() + " (softxent's own kernels off: " + skinny + ")"
+        String blas = Blas.knownWhyNot();
+        String products = skinny != null ? Blas.name() + " (softxent's own kernels off: " + skinny + ")"
+                : blas != null ? kernels + ", in Java with double accumulation for the others (" + blas + ")"
                 : Blas.name() + " and " + kernels;
-        return new CpuBackend(true, "CPU (products by " + products + ", float accumulation; the rest in double; "
-                + threads() + " threads)");
+        return "CPU (products by " + products + ", float accumulation; the rest in double; " + threads() + " threads)";
     }
 
     private static int threads() {
@@ -74,7 +85,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public String description() {
-        return description;
+        return description != null ? description : fastDescription();
     }
 
     @Override

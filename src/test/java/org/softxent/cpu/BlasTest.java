@@ -171,6 +171,83 @@ class BlasTest {
         org.junit.jupiter.api.Assertions.assertTrue(out.contains("in place false"), out);
     }
 
+    /**
+     * OpenBLAS loads at the first product that needs it, not when the engine opens: opening the
+     * engine and a classifier of few classes (softxent's own kernels) leave it unloaded, one of
+     * more classes loads it and gives the reference's numbers; where it cannot load, that product
+     * is computed in Java all the same, and the description says why from then on. Fresh JVMs,
+     * since a JVM loads it once.
+     */
+    @Test
+    void openBlasLoadsAtTheFirstProductThatNeedsIt() throws Exception {
+        Assumptions.assumeTrue(SkinnyProducts.whyNot() == null, "softxent's native library is not loaded here");
+        long seed = Rng.fresh().seed();
+        java.nio.file.Path errors = java.nio.file.Files.createTempFile("softxent-blas-child", ".log");
+        try {
+            java.util.Map<String, String> got = org.softxent.testing.ChildJvm.run(Load.class,
+                    java.util.Map.of("softxent.seed", Long.toString(seed)), java.util.Map.of(), errors);
+            String where = "seed=" + seed + "\n" + got.get("(output)");
+            assertEquals("false", got.get("opened"), where);
+            assertEquals("false", got.get("few"), where);
+            assertEquals("true", got.get("many"), where);
+            org.junit.jupiter.api.Assertions.assertTrue(Double.parseDouble(got.get("worst")) < 1e-4, where);
+            Assumptions.assumeTrue(got.get("whyNot").equals("null"), "OpenBLAS did not load here: " + where);
+            org.junit.jupiter.api.Assertions.assertTrue(got.get("description").contains(Blas.name() + " and "), where);
+
+            // A load that fails (a platform JavaCPP has no files for): Java's products, and the reason.
+            got = org.softxent.testing.ChildJvm.run(Load.class, java.util.Map.of("softxent.seed", Long.toString(seed),
+                    "org.bytedeco.javacpp.platform", "linux-none"), java.util.Map.of(), errors);
+            where = "seed=" + seed + "\n" + got.get("(output)");
+            assertEquals("true", got.get("many"), where);
+            org.junit.jupiter.api.Assertions.assertTrue(got.get("whyNot").startsWith("OpenBLAS did not load"), where);
+            org.junit.jupiter.api.Assertions.assertTrue(got.get("description").contains(
+                    "in Java with double accumulation for the others (OpenBLAS did not load"), where);
+            org.junit.jupiter.api.Assertions.assertTrue(Double.parseDouble(got.get("worst")) < 1e-4, where);
+        } finally {
+            java.nio.file.Files.deleteIfExists(errors);
+        }
+    }
+
+    /** Run by the test above: whether OpenBLAS's load has begun after each step, and the many-class classifier against the reference's. */
+    static final class Load {
+        public static void main(String[] args) {
+            Rng rng = Rng.fresh();
+            try (Softxent sx = Softxent.open(Device.CPU); Softxent ref = Softxent.openReference()) {
+                System.out.println("opened=" + Blas.loadBegun());
+                classifier(sx, rng, SkinnyProducts.MIN_ROWS + 7, 64, 10);
+                System.out.println("few=" + Blas.loadBegun());
+                int n = 300;
+                int d = 48;
+                int c = SkinnyProducts.MAX_CLASSES + 9;
+                float[] x = values(rng, n * d);
+                float[] w = values(rng, d * c);
+                float[] b = values(rng, c);
+                int[] y = new int[n];
+                for (int i = 0; i < n; i++) {
+                    y[i] = rng.nextInt(0, c);
+                }
+                ClassifierResult got = sx.classifier(x, w, b, y, n, d, c, ClassifierOptions.defaults());
+                System.out.println("many=" + Blas.loadBegun());
+                System.out.println("whyNot=" + Blas.whyNot());
+                System.out.println("description=" + sx.description());
+                ClassifierResult want = ref.classifier(x, w, b, y, n, d, c, ClassifierOptions.defaults());
+                double worst = Math.abs(got.loss() - want.loss()) / Math.abs(want.loss());
+                for (int i = 0; i < want.gradW().length; i++) {
+                    worst = Math.max(worst, Math.abs(got.gradW()[i] - want.gradW()[i]) / (1e-3 + Math.abs(want.gradW()[i])));
+                }
+                System.out.println("worst=" + worst);
+            }
+        }
+
+        private static void classifier(Softxent sx, Rng rng, int n, int d, int c) {
+            int[] y = new int[n];
+            for (int i = 0; i < n; i++) {
+                y[i] = rng.nextInt(0, c);
+            }
+            sx.classifier(values(rng, n * d), values(rng, d * c), values(rng, c), y, n, d, c, ClassifierOptions.defaults());
+        }
+    }
+
     /** Prints the CPU engine's description and whether products take arrays in place (run by the test above). */
     static final class Describe {
         public static void main(String[] args) {

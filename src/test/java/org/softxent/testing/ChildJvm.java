@@ -17,9 +17,9 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 
 /**
- * A second JVM for what one JVM can do only once (JCuda's and JCublas2's classes initialise once):
- * a main class of the tests run with the classes it needs and JCuda's natives, its "key=value"
- * lines read back.
+ * A second JVM for what one JVM can do only once (JCuda's and JCublas2's classes initialise once,
+ * OpenBLAS loads once): a main class of the tests run with the classes it needs and JCuda's and
+ * JavaCPP's natives, its "key=value" lines read back.
  */
 public final class ChildJvm {
     private ChildJvm() {
@@ -64,17 +64,20 @@ public final class ChildJvm {
     }
 
     /**
-     * The code sources of softxent, its tests and JCuda's classes, and the jars holding JCuda's
-     * natives (java.class.path alone is not it under the JUnit console launcher, as on the GPU
+     * The code sources of softxent, its tests, JCuda's and JavaCPP's classes, and the jars holding
+     * their natives (java.class.path alone is not it under the JUnit console launcher, as on the GPU
      * machine).
      */
     static String classPath() throws Exception {
         Set<String> entries = new LinkedHashSet<>();
         for (Class<?> c : new Class<?>[] {ChildJvm.class, org.softxent.Softxent.class, jcuda.jcublas.JCublas2.class,
-            jcuda.Pointer.class, org.junit.jupiter.api.Test.class}) {
+            jcuda.Pointer.class, org.junit.jupiter.api.Test.class, org.bytedeco.javacpp.Loader.class,
+            org.bytedeco.openblas.global.openblas_nolapack.class}) {
             entries.add(Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI()).toString());
         }
-        for (String lib : new String[] {"/lib/libJCublas2-12.6.0-linux-x86_64.so", "/lib/libJCudaDriver-12.6.0-linux-x86_64.so"}) {
+        for (String lib : new String[] {"/lib/libJCublas2-12.6.0-linux-x86_64.so", "/lib/libJCudaDriver-12.6.0-linux-x86_64.so",
+            "/org/bytedeco/javacpp/linux-x86_64/libjnijavacpp.so",
+            "/org/bytedeco/openblas/linux-x86_64/libjniopenblas_nolapack.so"}) {
             URL url = ChildJvm.class.getResource(lib);
             if (url != null && url.getProtocol().equals("jar")) {
                 String jar = url.getPath().substring(0, url.getPath().indexOf("!/"));
