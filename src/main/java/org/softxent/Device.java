@@ -10,8 +10,8 @@ public enum Device {
     AUTO,
     /**
      * The CPU: rows in parallel, softmax and losses in double, the classifiers' matrix products in
-     * float by softxent's own kernels for few classes and by OpenBLAS for the others (loaded at its
-     * first product; in Java, in double, where it cannot load: the engine's description says which).
+     * float by softxent's own kernels for few classes (calls of at least 256 rows) and by OpenBLAS
+     * for the others (loaded at its first product; in Java, in double, where it cannot load: the engine's description says which).
      * {@link Softxent#openReference()} opens the exact reference instead.
      */
     CPU,

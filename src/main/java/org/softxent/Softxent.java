@@ -115,8 +115,9 @@ public final class Softxent implements AutoCloseable {
     }
 
     /**
-     * One line for people: the device and how it computes, as it stands when asked (on the CPU,
-     * OpenBLAS is named with its version once a product has loaded it, or why it could not load).
+     * One line for people: the device and how it computes, as it stands when asked (on the CPU it
+     * names the bundled OpenBLAS from the start, which loads at the first product that needs it;
+     * once a product finds that it cannot load, it says why instead).
      */
     public String description() {
         return backend.description();

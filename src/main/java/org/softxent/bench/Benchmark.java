@@ -120,6 +120,9 @@ public final class Benchmark {
         } else {
             b.cpuInto(b.results);
         }
+        // As it stands after the work: the CPU engine loads OpenBLAS at its first product, and says
+        // so from then on if it could not.
+        b.environment.put("engine", sx.description());
         b.print();
         return new Report(List.copyOf(b.results), b.json(), b.sweepPicture);
     }

@@ -39,7 +39,8 @@ final class Blas {
      * The library, loaded at this class's initialisation: the first time a product or {@link
      * #whyNot()} needs it, not when the engine opens. JavaCPP's load costs about
      * 0.15 s of CPU, most of it in its search for the files, and a classifier of few classes
-     * ({@link SkinnyProducts}) never calls OpenBLAS.
+     * called on enough rows ({@link SkinnyProducts}: L-BFGS's passes, Spark's blocks) never calls
+     * OpenBLAS.
      */
     private static final class Loaded {
         static final String WHY_NOT;

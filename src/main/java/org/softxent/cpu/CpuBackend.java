@@ -48,7 +48,8 @@ public final class CpuBackend implements Backend {
     /**
      * The fast CPU engine: the classifiers' products by softxent's own kernels for few classes
      * ({@link SkinnyProducts}) and by OpenBLAS for the others, where they load. OpenBLAS loads at
-     * the first product that needs it (a classifier of few classes never does), unless softxent's
+     * the first product that needs it (a classifier of few classes called on at least {@value
+     * SkinnyProducts#MIN_ROWS} rows never does), unless softxent's
      * kernels cannot load: then every product needs it, and it loads now. {@link #description()}
      * names OpenBLAS until a load fails, and from then on says why it did.
      */

@@ -30,7 +30,6 @@ final class GradientSum implements Serializable {
     /** Adds one block at the coefficients w [features, outputs] and b [outputs] (or null). */
     GradientSum add(Block block, Setup s, float[] w, float[] b) {
         Softxent engine = Engines.forTask(s.device, s.precision);
-        engines.add(engine.description());
         int f = s.features;
         int k = s.outputs;
         // One pair of gradient arrays per task, not per block.
@@ -46,6 +45,8 @@ final class GradientSum implements Serializable {
                 : engine.binaryClassifier(block.x, w, b, block.targets, block.weights, block.rows, f, k,
                         s.binaryOptions(), gw, gb, null, null));
         loss += r.loss();
+        // After the call: a CPU engine names OpenBLAS, loaded at its first product, until a load fails.
+        engines.add(engine.description());
         if (gradient == null) {
             gradient = new double[size];
         }

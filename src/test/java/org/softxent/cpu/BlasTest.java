@@ -173,49 +173,77 @@ class BlasTest {
 
     /**
      * OpenBLAS loads at the first product that needs it, not when the engine opens: opening the
-     * engine and a classifier of few classes (softxent's own kernels) leave it unloaded, one of
-     * more classes loads it and gives the reference's numbers; where it cannot load, that product
-     * is computed in Java all the same, and the description says why from then on. Fresh JVMs,
-     * since a JVM loads it once.
+     * engine and a classifier of few classes and enough rows (softxent's own kernels) leave it
+     * unloaded (not begun, not mapped into the process), one of more classes loads it and gives the
+     * reference's numbers. Fresh JVMs, since a JVM loads it once.
      */
     @Test
     void openBlasLoadsAtTheFirstProductThatNeedsIt() throws Exception {
         Assumptions.assumeTrue(SkinnyProducts.whyNot() == null, "softxent's native library is not loaded here");
         long seed = Rng.fresh().seed();
+        java.util.Map<String, String> got = child(java.util.Map.of("softxent.seed", Long.toString(seed)));
+        String where = "seed=" + seed + "\n" + got.get("(output)");
+        assertEquals("false", got.get("opened"), where);
+        assertEquals("false", got.get("few"), where);
+        assertEquals("false", got.get("mappedBefore"), where);
+        assertEquals("true", got.get("many"), where);
+        org.junit.jupiter.api.Assertions.assertTrue(Double.parseDouble(got.get("worst")) < 1e-4, where);
+        Assumptions.assumeTrue(got.get("whyNot").equals("null"), "OpenBLAS did not load here: " + where);
+        assertEquals("true", got.get("mappedAfter"), where);
+        org.junit.jupiter.api.Assertions.assertTrue(got.get("description").contains(Blas.name() + " and "), where);
+    }
+
+    /**
+     * Where OpenBLAS cannot load (a platform JavaCPP has no files for), the product that needed it
+     * is computed in Java all the same, and the description says why from then on.
+     */
+    @Test
+    void aProductWhoseOpenBlasCannotLoadIsComputedInJavaAndTheDescriptionSaysWhy() throws Exception {
+        Assumptions.assumeTrue(SkinnyProducts.whyNot() == null, "softxent's native library is not loaded here");
+        long seed = Rng.fresh().seed();
+        java.util.Map<String, String> got = child(java.util.Map.of("softxent.seed", Long.toString(seed),
+                "org.bytedeco.javacpp.platform", "linux-none"));
+        String where = "seed=" + seed + "\n" + got.get("(output)");
+        assertEquals("true", got.get("many"), where);
+        org.junit.jupiter.api.Assertions.assertTrue(got.get("whyNot").startsWith("OpenBLAS did not load"), where);
+        org.junit.jupiter.api.Assertions.assertTrue(got.get("description").contains(
+                "in Java with double accumulation for the others (OpenBLAS did not load"), where);
+        org.junit.jupiter.api.Assertions.assertTrue(Double.parseDouble(got.get("worst")) < 1e-4, where);
+    }
+
+    /** With softxent's own kernels off every product needs OpenBLAS: the engine loads it when it opens. */
+    @Test
+    void withoutSoftxentsKernelsOpenBlasLoadsWhenTheEngineOpens() throws Exception {
+        long seed = Rng.fresh().seed();
+        java.util.Map<String, String> got = child(java.util.Map.of("softxent.seed", Long.toString(seed),
+                SkinnyProducts.PROPERTY, "false"));
+        String where = "seed=" + seed + "\n" + got.get("(output)");
+        assertEquals("true", got.get("opened"), where);
+        org.junit.jupiter.api.Assertions.assertTrue(Double.parseDouble(got.get("worst")) < 1e-4, where);
+    }
+
+    private static java.util.Map<String, String> child(java.util.Map<String, String> properties) throws Exception {
         java.nio.file.Path errors = java.nio.file.Files.createTempFile("softxent-blas-child", ".log");
         try {
-            java.util.Map<String, String> got = org.softxent.testing.ChildJvm.run(Load.class,
-                    java.util.Map.of("softxent.seed", Long.toString(seed)), java.util.Map.of(), errors);
-            String where = "seed=" + seed + "\n" + got.get("(output)");
-            assertEquals("false", got.get("opened"), where);
-            assertEquals("false", got.get("few"), where);
-            assertEquals("true", got.get("many"), where);
-            org.junit.jupiter.api.Assertions.assertTrue(Double.parseDouble(got.get("worst")) < 1e-4, where);
-            Assumptions.assumeTrue(got.get("whyNot").equals("null"), "OpenBLAS did not load here: " + where);
-            org.junit.jupiter.api.Assertions.assertTrue(got.get("description").contains(Blas.name() + " and "), where);
-
-            // A load that fails (a platform JavaCPP has no files for): Java's products, and the reason.
-            got = org.softxent.testing.ChildJvm.run(Load.class, java.util.Map.of("softxent.seed", Long.toString(seed),
-                    "org.bytedeco.javacpp.platform", "linux-none"), java.util.Map.of(), errors);
-            where = "seed=" + seed + "\n" + got.get("(output)");
-            assertEquals("true", got.get("many"), where);
-            org.junit.jupiter.api.Assertions.assertTrue(got.get("whyNot").startsWith("OpenBLAS did not load"), where);
-            org.junit.jupiter.api.Assertions.assertTrue(got.get("description").contains(
-                    "in Java with double accumulation for the others (OpenBLAS did not load"), where);
-            org.junit.jupiter.api.Assertions.assertTrue(Double.parseDouble(got.get("worst")) < 1e-4, where);
+            return org.softxent.testing.ChildJvm.run(Load.class, properties, java.util.Map.of(), errors);
         } finally {
             java.nio.file.Files.deleteIfExists(errors);
         }
     }
 
-    /** Run by the test above: whether OpenBLAS's load has begun after each step, and the many-class classifier against the reference's. */
+    /**
+     * Run by the tests above: whether OpenBLAS's load has begun (and its library is mapped) after
+     * each step, and the many-class classifier against the reference's.
+     */
     static final class Load {
-        public static void main(String[] args) {
+        public static void main(String[] args) throws java.io.IOException {
             Rng rng = Rng.fresh();
             try (Softxent sx = Softxent.open(Device.CPU); Softxent ref = Softxent.openReference()) {
                 System.out.println("opened=" + Blas.loadBegun());
-                classifier(sx, rng, SkinnyProducts.MIN_ROWS + 7, 64, 10);
+                // Few enough classes for the kernels on AVX2 too (6 at most there).
+                classifier(sx, rng, SkinnyProducts.MIN_ROWS + 7, 64, 5);
                 System.out.println("few=" + Blas.loadBegun());
+                System.out.println("mappedBefore=" + openBlasMapped());
                 int n = 300;
                 int d = 48;
                 int c = SkinnyProducts.MAX_CLASSES + 9;
@@ -228,6 +256,7 @@ class BlasTest {
                 }
                 ClassifierResult got = sx.classifier(x, w, b, y, n, d, c, ClassifierOptions.defaults());
                 System.out.println("many=" + Blas.loadBegun());
+                System.out.println("mappedAfter=" + openBlasMapped());
                 System.out.println("whyNot=" + Blas.whyNot());
                 System.out.println("description=" + sx.description());
                 ClassifierResult want = ref.classifier(x, w, b, y, n, d, c, ClassifierOptions.defaults());
@@ -237,6 +266,13 @@ class BlasTest {
                 }
                 System.out.println("worst=" + worst);
             }
+        }
+
+        /** Whether an OpenBLAS library is mapped into this process (Linux's own list of its mappings), or "unknown". */
+        private static String openBlasMapped() throws java.io.IOException {
+            java.nio.file.Path maps = java.nio.file.Path.of("/proc/self/maps");
+            return java.nio.file.Files.isReadable(maps)
+                    ? String.valueOf(java.nio.file.Files.readString(maps).contains("libopenblas")) : "unknown";
         }
 
         private static void classifier(Softxent sx, Rng rng, int n, int d, int c) {
