@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the CPU engine's native code (skinny_products.c: products; row_softmax.c: the row softmax;
+# Builds the CPU engine's native code (skinny_products.c: products; row_softmax.c: the row softmax and its backward;
 # scale_rows.c: the standardisation of training rows; blas_in_place.c: OpenBLAS on Java arrays in place)
 # for linux-x86_64 into the class path (packaged in the jar). Run by the Maven build
 # (process-resources). Elsewhere, or without gcc, it builds nothing and says so: the CPU engine

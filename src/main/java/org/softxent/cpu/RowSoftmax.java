@@ -154,6 +154,27 @@ final class RowSoftmax {
     }
 
     /**
+     * The fast engine's softmax backward of {@code rows} rows of p and g from {@code off}, each
+     * {@code cols} long, into out from {@code off}: per row dot = Σ g·p in double (in vector lanes,
+     * its order fixed by cols alone), then out = (float) (p·(g − dot)) in double, as the Java loop
+     * writes it. The arrays are distinct and p and g finite (the caller checked). False (nothing
+     * written) where the native library or a vector set is missing: the Java loop computes the rows.
+     */
+    static boolean backwardRows(float[] p, float[] g, float[] out, int off, int rows, int cols) {
+        if (!Vector.USABLE || rows == 0) {
+            return false;
+        }
+        long end = off + (long) rows * cols;
+        if (off < 0 || cols < 1 || end > p.length || end > g.length || end > out.length) {
+            throw new IndexOutOfBoundsException("rows [" + off + ", " + end + ") of p (" + p.length + "), g ("
+                    + g.length + ") and out (" + out.length + ")");
+        }
+        return backwardRows0(p, g, out, off, rows, cols);
+    }
+
+    private static native boolean backwardRows0(float[] p, float[] g, float[] out, int off, int rows, int cols);
+
+    /**
      * p[0, cols) = the softmax of z[off, off + cols), p[cols] its max, p[cols + 1] = Σ exp(z − max);
      * false (p untouched but for [0, cols)) when the max is not finite, the CPU has no vector set,
      * or an array could not be reached: the Java loop then computes the row.

@@ -195,4 +195,62 @@ class RowSoftmaxTest {
             }
         });
     }
+
+    /**
+     * The fast engine's native softmax backward (RowSoftmax.backwardRows) against the Java loop,
+     * with each instruction set: every output within 2 ulp (only the dot's order differs), rows of
+     * every tail length from an offset, the rows around them untouched, the same bits whether the
+     * rows come one call each or all in one (the dot's order depends on cols alone); bounds refused.
+     */
+    @Test
+    void backwardRowsAgreeWithTheJavaLoop() {
+        Assumptions.assumeTrue(SkinnyProducts.whyNot() == null, "the CPU products' library is not loaded");
+        Rng rng = Rng.fresh();
+        int[] widths = {1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 23, 24, 31, 32, 33, 47, 100, 1000, 1003, 4099};
+        SkinnyProductsTest.withEachSet(set -> {
+            for (int cols : widths) {
+                int rows = rng.nextInt(1, 6);
+                int off = rng.nextInt(0, 3) * cols; // whole rows before the ones computed
+                int total = off + rows * cols + cols;
+                float[] p = new float[total];
+                float[] g = new float[total];
+                for (int k = 0; k < total; k++) {
+                    p[k] = (float) rng.nextDouble();
+                    g[k] = (float) (4 * rng.nextDouble() - 2);
+                }
+                float[] out = new float[total];
+                java.util.Arrays.fill(out, -7f);
+                String where = "set " + set + ", cols " + cols + ", rows " + rows + ", off " + off + ", " + rng;
+                assertTrue(RowSoftmax.backwardRows(p, g, out, off, rows, cols), "the native path took the rows, " + where);
+                for (int r = 0; r < rows; r++) {
+                    int at = off + r * cols;
+                    double dot = 0;
+                    for (int j = 0; j < cols; j++) {
+                        dot += (double) g[at + j] * p[at + j];
+                    }
+                    for (int j = 0; j < cols; j++) {
+                        float want = (float) (p[at + j] * (g[at + j] - dot));
+                        assertEquals(want, out[at + j], 2 * Math.ulp(want) + 1e-12, "out[" + (at + j) + "], " + where);
+                    }
+                }
+                for (int k = 0; k < total; k++) {
+                    if (k < off || k >= off + rows * cols) {
+                        assertEquals(-7f, out[k], "out[" + k + "] outside the rows, " + where);
+                    }
+                }
+                float[] oneByOne = new float[total];
+                java.util.Arrays.fill(oneByOne, -7f);
+                for (int r = 0; r < rows; r++) {
+                    assertTrue(RowSoftmax.backwardRows(p, g, oneByOne, off + r * cols, 1, cols), where);
+                }
+                org.junit.jupiter.api.Assertions.assertArrayEquals(out, oneByOne, "one call a row, " + where);
+            }
+        });
+        float[] a = new float[10];
+        org.junit.jupiter.api.Assertions.assertThrows(IndexOutOfBoundsException.class,
+                () -> RowSoftmax.backwardRows(a, a.clone(), a.clone(), 5, 2, 3));
+        org.junit.jupiter.api.Assertions.assertThrows(IndexOutOfBoundsException.class,
+                () -> RowSoftmax.backwardRows(a, a.clone(), new float[9], 0, 2, 5));
+        assertFalse(RowSoftmax.backwardRows(a, a.clone(), a.clone(), 0, 0, 5), "no rows: nothing to do");
+    }
 }
