@@ -45,7 +45,7 @@ record NpyHeader(String descr, String code, String dtypeName, int itemBytes, Byt
      * Reads and checks the header of the .npy file open on {@code channel}.
      *
      * @throws NpyFormatException when it is not a .npy file, its header is not NumPy's, or the file
-     *                            is shorter than its shape says
+     *                            is shorter or longer than its shape says
      */
     static NpyHeader read(FileChannel channel) throws IOException {
         long fileSize = channel.size();
@@ -84,6 +84,13 @@ record NpyHeader(String descr, String code, String dtypeName, int itemBytes, Byt
             throw new NpyFormatException("truncated data: shape " + h.shapeString() + " of " + h.dtypeName
                     + " needs " + expectedBytes + " bytes, the file holds " + (fileSize - h.dataStart));
         }
+        // NumPy writes the data and nothing after it: more bytes than the shape needs mean a header
+        // that does not describe its data (an edited shape, say), whose rows would be misread.
+        if (fileSize - h.dataStart > expectedBytes) {
+            throw new NpyFormatException("the header's shape " + h.shapeString() + " of " + h.dtypeName + " needs "
+                    + expectedBytes + " bytes of data, the file holds " + (fileSize - h.dataStart) + " after its "
+                    + "header: the shape does not describe the data (np.save writes nothing after it)");
+        }
         return h;
     }
 
@@ -112,7 +119,8 @@ record NpyHeader(String descr, String code, String dtypeName, int itemBytes, Byt
             throw new NpyFormatException("dtype '" + descr + "' is not supported (not a NumPy type code such as '<f4')");
         }
         char kind = m.group(2).charAt(0);
-        int bytes = Integer.parseInt(m.group(3));
+        // A 'U' element is that many UCS-4 characters, 4 bytes each; every other code counts bytes.
+        int bytes = Integer.parseInt(m.group(3)) * (kind == 'U' ? 4 : 1);
         String name = switch (kind) {
             case 'f' -> "float" + 8 * bytes;
             case 'i' -> "int" + 8 * bytes;

@@ -181,6 +181,9 @@ class BadInputCommandLineTest {
             }, "--logits", "named pipe"),
             bad("--logits is truncated", f -> f.cmd("softmax", "--logits", f.raw("short",
                     "{'descr': '<f4', 'fortran_order': False, 'shape': (40, 3), }")), "--logits", "truncated data"),
+            bad("--logits holds more than its shape says (an edited header)", f -> f.cmd("softmax", "--logits",
+                    f.raw("longer", "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 2), }")), "--logits",
+                    "the header's shape (2, 2) of float32 needs 16 bytes of data, the file holds 24"),
             bad("--logits has a negative dimension", f -> f.cmd("softmax", "--logits", f.raw("negative",
                     "{'descr': '<f4', 'fortran_order': False, 'shape': (-2, 3), }")), "--logits", "negative dimension -2"),
             bad("--logits has a repeated key in its header", f -> f.cmd("softmax", "--logits", f.raw("repeated",
@@ -191,10 +194,10 @@ class BadInputCommandLineTest {
             bad("--logits is float64", f -> f.cmd("softmax", "--logits", f.write("doubles",
                     NpyArray.ofDoubles(new double[6], 2, 3))), "--logits", "float32"),
             bad("--logits is float16: the message says what --logits takes", f -> f.cmd("softmax", "--logits",
-                    f.raw("halves", "{'descr': '<f2', 'fortran_order': False, 'shape': (2, 3), }")), "--logits",
+                    f.raw("halves", "{'descr': '<f2', 'fortran_order': False, 'shape': (2, 3), }", 12)), "--logits",
                     "expected float32, got float16"),
             bad("--labels is uint8: the message says what --labels takes", f -> f.cmd("cross-entropy", "--logits",
-                    f.logits, "--labels", f.raw("bytes", "{'descr': '|u1', 'fortran_order': False, 'shape': (2,), }")),
+                    f.logits, "--labels", f.raw("bytes", "{'descr': '|u1', 'fortran_order': False, 'shape': (2,), }", 2)),
                     "--labels", "expected int64 or int32 labels, got uint8"),
             bad("--logits is 1-D", f -> f.cmd("cross-entropy", "--logits", f.write("vector",
                     NpyArray.ofFloats(new float[6], 6)), "--labels", f.labels), "--logits", "2-D"),
@@ -441,9 +444,14 @@ class BadInputCommandLineTest {
 
         /** in/NAME.npy: a .npy file with this header dict and 24 bytes of data. */
         Path raw(String name, String dict) throws IOException {
+            return raw(name, dict, 24);
+        }
+
+        /** An input file in/NAME.npy of this header and {@code dataBytes} bytes of zeros after it. */
+        Path raw(String name, String dict, int dataBytes) throws IOException {
             Path p = in.resolve(name + ".npy");
             byte[] file = CommandLineTest.npyWithHeader(dict);
-            Files.write(p, Arrays.copyOf(file, file.length - 64 + 24));
+            Files.write(p, Arrays.copyOf(file, file.length - 64 + dataBytes));
             return p;
         }
 

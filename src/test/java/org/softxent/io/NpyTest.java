@@ -224,6 +224,11 @@ class NpyTest {
                 new byte[2]));
         rejects("truncated data", file(1, "{'descr': '<f4', 'fortran_order': False, 'shape': (3, 4), }",
                 new byte[40]));
+        // A shape that describes fewer values than the file holds (an edited header): its rows would be misread.
+        rejects("the header's shape (3, 2) of float32 needs 24 bytes of data, the file holds 48 after its header",
+                file(1, "{'descr': '<f4', 'fortran_order': False, 'shape': (3, 2), }", new byte[48]));
+        rejects("needs 48 bytes of data, the file holds 49", file(1, "{'descr': '<f4', 'fortran_order': False, "
+                + "'shape': (3, 4), }", new byte[49]));
         rejects("has no 'descr'", file(1, "{'shape': (3,), 'fortran_order': False}", new byte[12]));
         assertThrows(java.nio.file.NoSuchFileException.class, () -> Npy.read(dir.resolve("missing.npy")));
     }
