@@ -31,9 +31,32 @@ public final class RegularFiles {
         }
     }
 
-    /** The text of a regular file, in UTF-8; as {@link #require} for anything else. */
+    /**
+     * The text of a regular file, in UTF-8; as {@link #require} for anything else.
+     *
+     * @throws FileSystemException naming the file and the offset of its first byte that is not
+     *                             UTF-8 (a file saved as Latin-1 or UTF-16, say)
+     */
     public static String readString(Path file) throws IOException {
         require(file);
-        return Files.readString(file, StandardCharsets.UTF_8);
+        byte[] bytes = Files.readAllBytes(file);
+        java.nio.ByteBuffer in = java.nio.ByteBuffer.wrap(bytes);
+        java.nio.charset.CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT);
+        java.nio.CharBuffer out = java.nio.CharBuffer.allocate(bytes.length);
+        java.nio.charset.CoderResult r = decoder.decode(in, out, true);
+        if (!r.isError()) {
+            r = decoder.flush(out);
+        }
+        if (r.isError()) {
+            int at = in.position();
+            throw new FileSystemException(file.toString(), null, "not UTF-8 text: byte " + at + " (0x"
+                    + String.format("%02x", bytes[Math.min(at, bytes.length - 1)] & 0xff) + ") "
+                    + (r.isMalformed() ? "starts no UTF-8 character" : "is no character") + (bytes.length > 1
+                    && ((bytes[0] == (byte) 0xff && bytes[1] == (byte) 0xfe) || (bytes[0] == (byte) 0xfe
+                    && bytes[1] == (byte) 0xff)) ? " (the file starts as UTF-16 does: save it as UTF-8)" : ""));
+        }
+        return out.flip().toString();
     }
 }

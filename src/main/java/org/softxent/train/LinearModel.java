@@ -759,6 +759,9 @@ public final class LinearModel {
             throw new ModelFormatException(meta + " was saved in model format version " + version
                     + "; this softxent reads versions 1 to " + FORMAT_VERSION + " (a newer softxent wrote it)");
         }
+        // Every field of these versions is known: another is a misspelt one (an "inptu" whose
+        // layout would go unchecked) or a hand's addition, refused rather than ignored.
+        onlyKnown(json, FIELDS, "", meta);
         String kindName = string(json, "kind", meta);
         Kind kind = switch (kindName) {
             case "softmax" -> Kind.SOFTMAX;
@@ -804,9 +807,15 @@ public final class LinearModel {
     }
 
     private static JsonElement member(JsonObject json, String name, Path meta) throws ModelFormatException {
+        return member(json, name, "", meta);
+    }
+
+    /** {@code where}: "" for model.json's own fields, "\"input\"." for those of its input. */
+    private static JsonElement member(JsonObject json, String name, String where, Path meta)
+            throws ModelFormatException {
         JsonElement e = json.get(name);
         if (e == null || e.isJsonNull()) {
-            throw new ModelFormatException(meta + " has no \"" + name + "\"");
+            throw new ModelFormatException(meta + " has no " + where + "\"" + name + "\"");
         }
         return e;
     }
@@ -844,7 +853,11 @@ public final class LinearModel {
 
     private static int[] labelValues(JsonObject json, Path meta, int classes) throws ModelFormatException {
         JsonElement e = member(json, "labels", meta);
-        if (!e.isJsonArray() || e.getAsJsonArray().size() != classes) {
+        if (e.isJsonArray() && e.getAsJsonArray().size() != classes) {
+            throw new ModelFormatException(meta + ": \"classes\" is " + classes + " but \"labels\" lists "
+                    + e.getAsJsonArray().size() + " values, got " + shorten(e.toString()) + ": the two must agree");
+        }
+        if (!e.isJsonArray()) {
             throw new ModelFormatException(meta + ": \"labels\" must be a list of the " + classes
                     + " class values, got " + shorten(e.toString()));
         }
@@ -867,15 +880,17 @@ public final class LinearModel {
         JsonObject in = e.getAsJsonObject();
         String format = string(in, "format", meta);
         if (format.equals("npy")) {
+            onlyKnown(in, java.util.Set.of("format"), "\"input\".", meta);
             return Input.npy();
         }
         if (!format.equals("csv")) {
             throw new ModelFormatException(meta + ": \"input\".\"format\" must be \"csv\" or \"npy\", got \"" + format
                     + "\"");
         }
-        int columns = integer(member(in, "columns", meta), "\"input\".\"columns\"", meta, 2, Integer.MAX_VALUE);
-        int label = integer(member(in, "label_column", meta), "\"input\".\"label_column\"", meta, 0, columns - 1);
-        JsonElement header = member(in, "header", meta);
+        onlyKnown(in, INPUT_FIELDS, "\"input\".", meta);
+        int columns = integer(member(in, "columns", "\"input\".", meta), "\"input\".\"columns\"", meta, 2, Integer.MAX_VALUE);
+        int label = integer(member(in, "label_column", "\"input\".", meta), "\"input\".\"label_column\"", meta, 0, columns - 1);
+        JsonElement header = member(in, "header", "\"input\".", meta);
         if (!(header instanceof JsonPrimitive p) || !p.isBoolean()) {
             throw new ModelFormatException(meta + ": \"input\".\"header\" must be true or false, got " + header);
         }
@@ -900,6 +915,23 @@ public final class LinearModel {
             }
         }
         return Input.csv(columns, label, header.getAsBoolean(), names);
+    }
+
+    /** The fields model.json holds (of every version this softxent reads), and those of its "input". */
+    private static final java.util.Set<String> FIELDS = java.util.Set.of("format", "version", "kind", "features",
+            "classes", "labels", "input", "probabilities");
+    private static final java.util.Set<String> INPUT_FIELDS = java.util.Set.of("format", "columns", "label_column",
+            "header", "names");
+
+    /** Refuses a field of {@code json} not in {@code known} ({@code where}: "" or "\"input\"."). */
+    private static void onlyKnown(JsonObject json, java.util.Set<String> known, String where, Path meta)
+            throws ModelFormatException {
+        for (String key : json.keySet()) {
+            if (!known.contains(key)) {
+                throw new ModelFormatException(meta + ": unknown field " + where + "\"" + shorten(key) + "\" (the fields "
+                        + "are " + new java.util.TreeSet<>(known) + "): a misspelt field would be ignored, not read");
+            }
+        }
     }
 
     private static String shorten(String s) {

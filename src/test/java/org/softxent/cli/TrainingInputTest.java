@@ -281,6 +281,14 @@ class TrainingInputTest {
         cases.add(modelCase("b.npy of another length", m -> Npy.write(m.resolve("b.npy"),
                 NpyArray.ofFloats(new float[2], 2)), "b.npy is (2,), expected (3,)"));
         cases.add(modelCase("w.npy missing", m -> Files.delete(m.resolve("w.npy")), "w.npy is missing"));
+        cases.add(modelCase("model.json with a byte that is not UTF-8", m -> {
+            byte[] text = Files.readAllBytes(m.resolve("model.json"));
+            text[20] = (byte) 0xff;
+            Files.write(m.resolve("model.json"), text);
+        }, "model.json: not UTF-8 text: byte 20 (0xff) starts no UTF-8 character"));
+        cases.add(modelCase("model.json saved as UTF-16", m -> Files.writeString(m.resolve("model.json"),
+                Files.readString(m.resolve("model.json")), java.nio.charset.StandardCharsets.UTF_16),
+                "the file starts as UTF-16 does: save it as UTF-8"));
         cases.add(modelCase("w.npy a folder", m -> {
             Files.delete(m.resolve("w.npy"));
             Files.createDirectory(m.resolve("w.npy"));
@@ -300,7 +308,12 @@ class TrainingInputTest {
                 "got \"svm\""},
             {"another format", "softxent-linear-model=>sklearn", "format is \"sklearn\""},
             {"classes that disagree with the labels", "\"classes\": 3=>\"classes\": 4",
-                "\"labels\" must be a list of the 4 class values"},
+                "\"classes\" is 4 but \"labels\" lists 3 values", "the two must agree"},
+            {"labels that are no list", "\"labels\": [\\s\\S]*?\\]=>\"labels\": 3", "\"labels\" must be a list of the 3"},
+            {"a misspelt field: its check would be skipped", "\"input\":=>\"inptu\":", "unknown field \"inptu\"",
+                "a misspelt field would be ignored"},
+            {"a misspelt field of the input", "\"header\":=>\"headr\":", "unknown field \"input\".\"headr\""},
+            {"an input without its columns", "\"columns\": 5,=>", "has no \"input\".\"columns\""},
             {"labels not ascending", "\"labels\": [\\s\\S]*?\\]=>\"labels\": [2, 1, 0]", "distinct and ascending"},
             {"an input of other columns", "\"columns\": 5=>\"columns\": 9", "\"input\" has 9 columns",
                 "4 features and a label has 5"}};
