@@ -102,7 +102,7 @@ final class TrainCommand implements Callable<Integer> {
     String classWeightsText;
 
     /** --class-weights parsed (null when not given): every comma separates two weights, none empty. */
-    private double[] classWeights;
+    private float[] classWeights;
 
     @Option(names = "--label-smoothing", paramLabel = "EPS", description = "label smoothing in [0, 1] (0).")
     Double labelSmoothing;
@@ -347,24 +347,42 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     /** --class-weights W0,W1,...: each cell a number; an empty one (a comma too many) is refused. */
-    static double[] classWeights(String text) {
+    static float[] classWeights(String text) {
         String[] cells = text.split(",", -1);
-        double[] w = new double[cells.length];
+        float[] w = new float[cells.length];
         for (int i = 0; i < cells.length; i++) {
             String cell = cells[i].strip();
-            try {
-                if (cell.isEmpty()) {
-                    throw new NumberFormatException();
+            String problem = null;
+            // A decimal as a CSV's cells are written (not Java's 1f, 0x1p0 or 1_0), read as a float.
+            if (cell.isEmpty()) {
+                problem = "empty (a comma too many?)";
+            } else if (!DECIMAL.matcher(cell).matches()) {
+                problem = "'" + cell + "', not a decimal number";
+            } else {
+                java.math.BigDecimal v = new java.math.BigDecimal(cell.startsWith("+") ? cell.substring(1) : cell);
+                float f = Float.parseFloat(cell);
+                if (v.signum() < 0) {
+                    problem = "'" + cell + "': a weight is 0 or more";
+                } else if (Float.isInfinite(f)) {
+                    problem = "'" + cell + "', beyond float32's range (3.4e38)";
+                } else if (f == 0 && v.signum() > 0) {
+                    problem = "'" + cell + "', which rounds to 0 in float32 (its least is 1.4e-45): give 0 to "
+                            + "leave the class out, or a larger weight";
+                } else {
+                    w[i] = f + 0f; // -0 as 0
                 }
-                w[i] = Double.parseDouble(cell);
-            } catch (NumberFormatException e) {
-                throw new InputException("--class-weights " + text + ": weight " + i + " is "
-                        + (cell.isEmpty() ? "empty (a comma too many?)" : "'" + cell + "', not a number")
+            }
+            if (problem != null) {
+                throw new InputException("--class-weights " + text + ": weight " + i + " is " + problem
                         + "; give one number per class, separated by commas");
             }
         }
         return w;
     }
+
+    /** A decimal number: digits with an optional point and exponent, an optional sign. */
+    private static final java.util.regex.Pattern DECIMAL =
+            java.util.regex.Pattern.compile("[+-]?(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?\\d+)?");
 
     /**
      * The classes (values) no test row is of, from the evaluation's confusion matrix (a row per true
@@ -580,15 +598,7 @@ final class TrainCommand implements Callable<Integer> {
                 o = o.withL2(l2);
             }
             if (classWeights != null) {
-                float[] weights = new float[classWeights.length];
-                for (int i = 0; i < weights.length; i++) {
-                    if (Math.abs(classWeights[i]) > Float.MAX_VALUE && Double.isFinite(classWeights[i])) {
-                        throw new InputException("--class-weights: weight " + i + " is " + classWeights[i]
-                                + ", beyond float32's range (±3.4e38)");
-                    }
-                    weights[i] = (float) classWeights[i];
-                }
-                o = o.withClassWeights(weights);
+                o = o.withClassWeights(classWeights);
             }
             if (labelSmoothing != null) {
                 o = o.withLabelSmoothing(labelSmoothing);
@@ -616,6 +626,8 @@ final class TrainCommand implements Callable<Integer> {
             if (chunkMib != null) {
                 o = o.withChunkMemory((long) chunkMib << 20);
             }
+        } catch (InputException e) {
+            throw e; // already in the flags' words
         } catch (IllegalArgumentException e) {
             // The options' messages name the option in the API's words: say the flag, here and in the text.
             String name = e.getMessage().split("[ \\[]")[0];

@@ -187,6 +187,10 @@ class TrainingInputTest {
 
     static List<Case> classCases() {
         return List.of(
+            good("--class-weights with spaces, signs and exponents, as a CSV's cells are written", f -> f.train(
+                    "--data", f.file("train.csv"), "--class-weights", " +1, 2.5e0 ,.5"), (r, f) -> {
+                    assertTrue(r.out().contains("classWeights=[1.0, 2.5, 0.5]"), r.out());
+                }),
             good("labels 3 and 7 make two classes, and predict answers 3 or 7", f -> f.train("--data",
                     f.write("37.csv", relabel(f.text("train.csv"), new int[] {3, 7, 7}))), (r, f) -> {
                     assertTrue(r.out().contains("2 classes [3, 7]"), r.out());
@@ -807,8 +811,20 @@ class TrainingInputTest {
             bad("--data \"\"", f -> f.train("--data", ""), "--data: an empty path"),
             badOnce("--confusion \"\"", f -> f.evaluate("model", f.file("train.csv"), "--confusion", ""),
                     "--confusion: an empty path: give a file name"),
-            bad("--class-weights with a NaN, named as the flag", f -> f.train("--data", f.file("train.csv"),
-                    "--class-weights", "1,NaN,1"), "--class-weights[1] must be finite"),
+            bad("--class-weights with a NaN", f -> f.train("--data", f.file("train.csv"),
+                    "--class-weights", "1,NaN,1"), "--class-weights 1,NaN,1: weight 1 is 'NaN', not a decimal number"),
+            bad("--class-weights beyond float32, named as the flag once", f -> f.train("--data", f.file("train.csv"),
+                    "--class-weights=1e300,1,1"), "softxent train: --class-weights 1e300,1,1: weight 0 is '1e300', "
+                    + "beyond float32's range"),
+            bad("--class-weights beyond double too", f -> f.train("--data", f.file("train.csv"),
+                    "--class-weights", "1e400,1,1"), "weight 0 is '1e400', beyond float32's range"),
+            bad("--class-weights of a positive weight that would be 0 in float32", f -> f.train("--data",
+                    f.file("train.csv"), "--class-weights", "1e-400,1,1"), "weight 0 is '1e-400', which rounds to 0 "
+                    + "in float32"),
+            bad("--class-weights in Java's spellings, which a CSV's cells refuse too", f -> f.train("--data",
+                    f.file("train.csv"), "--class-weights", "1,2f,0x1p0"), "weight 1 is '2f', not a decimal number"),
+            bad("--class-weights negative", f -> f.train("--data", f.file("train.csv"), "--class-weights",
+                    "1,-2,1"), "weight 1 is '-2': a weight is 0 or more"),
             bad("every feature constant: refused with nothing on standard output", f -> f.train("--data",
                     f.write("flat.csv", f.text("train.csv").replaceAll("(?m)^[^,]*,[^,]*,[^,]*,[^,]*,", "1,2,3,4,"))),
                     "every feature is constant"),
