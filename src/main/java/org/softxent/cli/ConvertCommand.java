@@ -27,7 +27,8 @@ final class ConvertCommand implements Callable<Integer> {
     String labelColumn;
 
     @Option(names = "--header", arity = "0..1", paramLabel = "true|false",
-            description = "the first line is a header, skipped (no header unless given).")
+            description = "the first line is a header, skipped (no header unless given): x.npy keeps no column "
+                    + "names, and predict and evaluate read its columns by position.")
     Boolean header;
 
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "the folder for x.npy and y.npy.")
@@ -44,10 +45,13 @@ final class ConvertCommand implements Callable<Integer> {
             if (data.toString().isEmpty()) {
                 throw new InputException("--data: an empty path: give a file");
             }
-            Csv.Options options = new Csv.Options(column, header != null && header, true, header == null);
+            Csv.Options options;
             try {
+                // A --header of distinct whole numbers names the columns, as train reads it.
+                boolean numbersName = header == Boolean.TRUE && DataFlags.namesOfNumbers(Csv.firstLineCells(data));
+                options = new Csv.Options(column, header != null && header, true, header == null, numbersName);
                 // the input's own faults named as --data's, before any output
-                Csv.layout(data, options.header(), options.headerUnsaid());
+                Csv.layout(data, options.header(), options.headerUnsaid(), options.headerOfNumbers());
             } catch (DataFileException e) {
                 throw new InputException("--data (" + e.file() + ")" + (e.place().isEmpty() ? "" : " " + e.place())
                         + ": " + e.problem());

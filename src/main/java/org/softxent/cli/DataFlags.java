@@ -144,7 +144,18 @@ final class DataFlags {
      * {@link Data#requireFinite} for the file's own words when it refuses a row).
      */
     Data readForTraining() {
-        return read("--data", data, "--labels", labels, null, true, labelColumnFlag(), header, false);
+        // A header of numbers is the header when --header says so and its cells read as names
+        // (distinct whole numbers: wavelengths, years); another is taken for a row of data.
+        boolean numbersName;
+        try {
+            numbersName = header == Boolean.TRUE && !isNpy(data) && !data.toString().isEmpty()
+                    && java.nio.file.Files.isRegularFile(data) && namesOfNumbers(Csv.firstLineCells(data));
+        } catch (DataFileException e) {
+            throw input("--data", e);
+        } catch (IOException e) {
+            throw new InputException("--data: " + Main.describe(e));
+        }
+        return read("--data", data, "--labels", labels, null, true, labelColumnFlag(), header, false, numbersName);
     }
 
     /**
@@ -154,6 +165,7 @@ final class DataFlags {
     Data readLike(Data training, String flag, Path file, String labelsFlag, Path labelsFile) {
         LinearModel.Input in = training.input();
         boolean csv = in.format() == LinearModel.Input.Format.CSV;
+        boolean numbersName = false;
         if (file != null && !file.toString().isEmpty()) {
             // The kind of file, its header and its names, before the rows are read: a CSV given
             // beside .npy files would otherwise be refused for its header, the fault named last.
@@ -172,9 +184,11 @@ final class DataFlags {
                     }
                 }
                 if (csv && in.header()) {
+                    List<String> first = Csv.firstLineCells(file);
+                    numbersName = header == Boolean.TRUE && namesOfNumbers(first) || namesOf(first, in);
                     Csv.Layout layout;
                     try {
-                        layout = Csv.layout(file, true);
+                        layout = Csv.layout(file, true, false, numbersName);
                     } catch (DataFileException e) {
                         if (e.problem().startsWith(Csv.HEADER_OF_NUMBERS)) {
                             throw new InputException(flag + " (" + file + ") " + e.place() + ": the first line holds "
@@ -195,8 +209,8 @@ final class DataFlags {
         }
         Data d = csv
                 ? read(flag, file, labelsFlag, labelsFile, null, true, in.labelColumn(),
-                        header == null && !in.header() ? null : in.header(), true)
-                : read(flag, file, labelsFlag, labelsFile, null, true, null, null, true);
+                        header == null && !in.header() ? null : in.header(), true, numbersName)
+                : read(flag, file, labelsFlag, labelsFile, null, true, null, null, true, false);
         if (d.features() != training.features()) {
             d.close();
             throw new InputException(d.name() + " has " + d.features() + " features, " + training.name() + " "
@@ -272,6 +286,24 @@ final class DataFlags {
                 + "columns the model was trained on, in that order");
     }
 
+    /**
+     * Whether {@code cells} (a file's first line) are the names a training file's header gave its
+     * columns: all of them, or its features' alone (a file without the label column).
+     */
+    private static boolean namesOf(List<String> cells, LinearModel.Input trained) {
+        if (trained.names() == null) {
+            return false;
+        }
+        List<String> got = composed(cells);
+        return got.equals(composed(trained.names())) || got.equals(composed(trained.featureNames()));
+    }
+
+    /** Whether a line of numbers reads as column names: distinct whole numbers (400, 410, ...; 2019, 2020, ...). */
+    static boolean namesOfNumbers(List<String> cells) {
+        return cells.stream().allMatch(c -> c.matches("[+-]?\\d{1,18}"))
+                && cells.stream().map(c -> new java.math.BigInteger(c)).distinct().count() == cells.size();
+    }
+
     private static List<String> composed(List<String> names) {
         return names.stream().map(DataFlags::nfc).toList();
     }
@@ -336,7 +368,7 @@ final class DataFlags {
                 if (!needLabels && labels != null) {
                     throw new InputException("--labels: predict takes no labels (evaluate does)");
                 }
-                Data d = read("--data", data, "--labels", labels, m, needLabels, null, null, true);
+                Data d = read("--data", data, "--labels", labels, m, needLabels, null, null, true, false);
                 if (d.features() != m.features()) {
                     throw new InputException(d.name() + " has " + d.features() + " features [N, D] = ["
                             + d.rows() + ", " + d.features() + "], the model takes " + m.features());
@@ -348,7 +380,27 @@ final class DataFlags {
                     : in != null && in.format() == LinearModel.Input.Format.CSV && in.header();
             // Unsaid: no --header here, and no CSV the model was trained from to say.
             boolean unsaid = header == null && (in == null || in.format() != LinearModel.Input.Format.CSV);
-            Csv.Layout layout = Csv.layout(data, skip, unsaid);
+            // A header line of numbers is the header when --header says so, or when it names the
+            // columns as the model's training file did (wavelengths, say); otherwise it is data.
+            boolean numbersName = false;
+            if (skip) {
+                List<String> first = Csv.firstLineCells(data);
+                numbersName = header == Boolean.TRUE && namesOfNumbers(first) || in != null && namesOf(first, in);
+            }
+            Csv.Layout layout;
+            try {
+                layout = Csv.layout(data, skip, unsaid, numbersName);
+            } catch (DataFileException e) {
+                if (in != null && in.names() != null && e.problem().startsWith(Csv.HEADER_OF_NUMBERS)) {
+                    List<String> names = in.names();
+                    throw new InputException("--data (" + data + ") " + e.place() + ": the first line holds only "
+                            + "numbers, not the names the model's training file gave its columns ("
+                            + String.join(", ", names.subList(0, Math.min(6, names.size())))
+                            + (names.size() > 6 ? ", ..." : "") + "): if it is data, read the file with "
+                            + "--header=false; if it names the columns, they are not the training file's");
+                }
+                throw e;
+            }
             int d = m.features();
             Integer flag = labelColumnFlag();
             Integer column;
@@ -370,6 +422,13 @@ final class DataFlags {
                             + d + " columns, as many as the model's features, so it has no label column");
                 }
                 if (needLabels) {
+                    // A file whose header names the label's column lacks a feature instead: say which.
+                    if (in != null && in.names() != null && layout.names() != null) {
+                        int at = composed(layout.names()).indexOf(nfc(in.names().get(in.labelColumn())));
+                        if (at >= 0) {
+                            requireSameNames("--data", data, layout.names(), at, in, "the model's training file");
+                        }
+                    }
                     throw new InputException("--data (" + data + ") has " + d + " columns, as many as the model's "
                             + "features, and no label column: evaluate needs the labels");
                 }
@@ -388,7 +447,7 @@ final class DataFlags {
             if (in != null && in.names() != null && layout.names() != null && label < layout.columns()) {
                 requireSameNames("--data", data, layout.names(), label, in, "the model's training file");
             }
-            return read("--data", data, "--labels", null, m, needLabels, column, skip, true);
+            return read("--data", data, "--labels", null, m, needLabels, column, skip, true, numbersName);
         } catch (DataFileException e) {
             throw input("--data", e);
         } catch (IOException e) {
@@ -403,9 +462,10 @@ final class DataFlags {
      * @param header whether a CSV's first line is a header; null: no
      * @param scan whether to check a .npy's features finite here; without, {@link Data#requireFinite}
      *             does when the caller's own pass over the rows found a NaN or an infinity
+     * @param numbersName with a header: whether a header line of numbers is it ({@link Csv.Options#headerOfNumbers})
      */
     private Data read(String flag, Path file, String labelsFlag, Path labelsFile, LinearModel model,
-                      boolean needLabels, Integer column, Boolean header, boolean scan) {
+                      boolean needLabels, Integer column, Boolean header, boolean scan, boolean numbersName) {
         for (Object[] named : new Object[][] {{flag, file}, {labelsFlag, labelsFile}}) {
             if (named[1] != null && named[1].toString().isEmpty()) {
                 throw new InputException(named[0] + ": an empty path: give a file");
@@ -429,7 +489,7 @@ final class DataFlags {
             }
             int label = column == null ? Csv.LAST : column;
             boolean skip = header != null && header;
-            Csv.Parsed t = Csv.parse(file, new Csv.Options(label, skip, true, header == null));
+            Csv.Parsed t = Csv.parse(file, new Csv.Options(label, skip, true, header == null, skip && numbersName));
             LinearModel.Input input = null;
             if (t.labels() != null) {
                 int columns = t.features() + 1;

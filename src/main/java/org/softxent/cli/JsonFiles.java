@@ -45,6 +45,11 @@ final class JsonFiles {
             text = RegularFiles.readString(file);
         } catch (CharacterCodingException e) {
             throw new FormatException(what + ": not valid JSON (not UTF-8 text)");
+        } catch (java.nio.file.FileSystemException e) {
+            if (e.getReason() != null && e.getReason().startsWith(RegularFiles.NOT_UTF8)) {
+                throw new FormatException(what + ": not valid JSON (" + e.getReason() + ")");
+            }
+            throw e;
         }
         try {
             return strict ? org.softxent.util.StrictJson.parse(text) : JsonParser.parseString(text);

@@ -249,9 +249,10 @@ final class TrainCommand implements Callable<Integer> {
                 boolean testIsData = test != null && sameFile(test.file(), all.file());
                 boolean validationIsData = validation != null && sameFile(validation.file(), all.file());
                 if (validationIsData && test == null) {
-                    throw new InputException("--validation-data is --data's own file, whose rows held out for the "
-                            + "test early stopping would then watch: the test would no longer be of rows the training "
-                            + "never saw; give --validation-data rows of their own, or --validation-fraction");
+                    throw new InputException("--validation-data is --data's own file: early stopping would watch "
+                            + "its rows, the test's held-out rows among them, and the test would no longer be of rows "
+                            + "the training never saw; give --validation-data rows of their own, or "
+                            + "--validation-fraction");
                 }
                 long tReady = System.nanoTime();
                 String header = "training on " + sx.description() + "\n" + all.rows() + " rows × " + all.features()

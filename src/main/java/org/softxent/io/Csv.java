@@ -58,8 +58,12 @@ public final class Csv {
      *                    first line of the column numbers (0, 1, 2, ... or 1, 2, 3, ..., as pandas
      *                    names columns that have no names) is then refused as ambiguous rather than
      *                    read as data
+     * @param headerOfNumbers with {@code header}: whether a header line of numbers only is the
+     *                    header (the caller knows: the user said so, or its names are those
+     *                    expected, wavelengths say); otherwise it is refused as data, not a header
      */
-    public record Options(int labelColumn, boolean header, boolean finite, boolean headerUnsaid) {
+    public record Options(int labelColumn, boolean header, boolean finite, boolean headerUnsaid,
+                          boolean headerOfNumbers) {
         public Options {
             if (labelColumn < 0 && labelColumn != LAST && labelColumn != NO_LABEL) {
                 throw new IllegalArgumentException("the label column is a column from 0, LAST or NO_LABEL, got "
@@ -68,11 +72,19 @@ public final class Csv {
             if (header && headerUnsaid) {
                 throw new IllegalArgumentException("a header was said to be there, and not said");
             }
+            if (headerOfNumbers && !header) {
+                throw new IllegalArgumentException("a header of numbers, and no header");
+            }
+        }
+
+        /** A header line of numbers refused as data. */
+        public Options(int labelColumn, boolean header, boolean finite, boolean headerUnsaid) {
+            this(labelColumn, header, finite, headerUnsaid, false);
         }
 
         /** The header said to be there, or not. */
         public Options(int labelColumn, boolean header, boolean finite) {
-            this(labelColumn, header, finite, false);
+            this(labelColumn, header, finite, false, false);
         }
 
         /** The label in {@code labelColumn}, no header, non-finite values refused. */
@@ -168,7 +180,7 @@ public final class Csv {
      */
     public static Converted convert(Path file, Options options, java.nio.channels.FileChannel out)
             throws IOException {
-        Layout layout = layout(file, options.header());
+        Layout layout = layout(file, options.header(), false, options.headerOfNumbers());
         int features = options.labelColumn() == NO_LABEL ? layout.columns() : layout.columns() - 1;
         long start = out.position();
         java.nio.ByteBuffer room = java.nio.ByteBuffer.allocate(CONVERTED_HEADER);
@@ -295,8 +307,27 @@ public final class Csv {
 
     /** As {@link #layout(Path, boolean)}, with {@link Options#headerUnsaid}'s refusal. */
     public static Layout layout(Path file, boolean header, boolean headerUnsaid) throws IOException {
-        Head h = head(file, header, headerUnsaid);
+        return layout(file, header, headerUnsaid, false);
+    }
+
+    /** As {@link #layout(Path, boolean, boolean)}; {@code headerOfNumbers} as {@link Options#headerOfNumbers}. */
+    public static Layout layout(Path file, boolean header, boolean headerUnsaid, boolean headerOfNumbers)
+            throws IOException {
+        Head h = head(file, header, headerUnsaid, headerOfNumbers);
         return new Layout(h.first().columns, h.first().line, h.first().names);
+    }
+
+    /**
+     * The cells of the file's first non-blank line, unquoted and trimmed as a header's names are,
+     * whatever they hold (numbers too): to compare with the names a header is expected to give.
+     *
+     * @throws DataFileException when the file holds no such line, or is no CSV at all
+     */
+    public static List<String> firstLineCells(Path file) throws IOException {
+        Head h = head(file, false, false, false);
+        int from = h.first().start;
+        int nl = indexOf(h.buf(), from, h.len(), (byte) '\n');
+        return names(h.buf(), from, trimCr(h.buf(), from, nl < 0 ? h.len() : nl));
     }
 
     /**
@@ -307,7 +338,7 @@ public final class Csv {
      *                           (';' or tabs, lone CRs, binary bytes), as when it is read
      */
     public static int headerLike(Path file) throws IOException {
-        Head h = head(file, false, false);
+        Head h = head(file, false, false, false);
         int from = h.first().start;
         int nl = indexOf(h.buf(), from, h.len(), (byte) '\n');
         int stop = trimCr(h.buf(), from, nl < 0 ? h.len() : nl);
@@ -318,7 +349,8 @@ public final class Csv {
     private record Head(First first, byte[] buf, int len) {
     }
 
-    private static Head head(Path file, boolean header, boolean headerUnsaid) throws IOException {
+    private static Head head(Path file, boolean header, boolean headerUnsaid, boolean headerOfNumbers)
+            throws IOException {
         try (Source in = Source.open(file)) {
             byte[] buf = new byte[64 << 10];
             int len = 0;
@@ -327,7 +359,7 @@ public final class Csv {
                 if (got > 0) {
                     len += got;
                 }
-                First first = first(file, buf, len, header, headerUnsaid, got < 0);
+                First first = first(file, buf, len, header, headerUnsaid, headerOfNumbers, got < 0);
                 if (first != null) {
                     return new Head(first, buf, len);
                 }
@@ -389,7 +421,8 @@ public final class Csv {
                 }
                 int start = 0;
                 if (first == null) {
-                    first = first(file, buf, len, options.header(), options.headerUnsaid(), eof);
+                    first = first(file, buf, len, options.header(), options.headerUnsaid(), options.headerOfNumbers(),
+                            eof);
                     if (first == null) {
                         if (eof) {
                             throw new DataFileException(file, "", "no data rows"
@@ -476,8 +509,8 @@ public final class Csv {
      * Finds the first data line in buf[0, len): skips blank lines and, when asked, the header.
      * Returns null when the buffer ends before that line is whole (and the file goes on).
      */
-    private static First first(Path file, byte[] buf, int len, boolean header, boolean headerUnsaid, boolean eof)
-            throws IOException {
+    private static First first(Path file, byte[] buf, int len, boolean header, boolean headerUnsaid,
+                               boolean headerOfNumbers, boolean eof) throws IOException {
         int pos = 0;
         int line = 0;
         boolean headerSkipped = !header;
@@ -492,7 +525,7 @@ public final class Csv {
             line++;
             if (!blank(buf, pos, trimCr(buf, pos, end))) {
                 if (!headerSkipped) {
-                    if (allNumbers(buf, pos, trimCr(buf, pos, end))
+                    if (!headerOfNumbers && allNumbers(buf, pos, trimCr(buf, pos, end))
                             && !columnNumbers(buf, pos, trimCr(buf, pos, end), 2)) {
                         throw new DataFileException(file, "line " + line, HEADER_OF_NUMBERS + ": it "
                                 + "is data, not a header (read the file without the header option: --header=false)");

@@ -31,6 +31,9 @@ public final class RegularFiles {
         }
     }
 
+    /** How the reason of {@link #readString}'s refusal of a file that is not UTF-8 begins. */
+    public static final String NOT_UTF8 = "not UTF-8 text";
+
     /**
      * The text of a regular file, in UTF-8; as {@link #require} for anything else.
      *
@@ -51,7 +54,7 @@ public final class RegularFiles {
         }
         if (r.isError()) {
             int at = in.position();
-            throw new FileSystemException(file.toString(), null, "not UTF-8 text: byte " + at + " (0x"
+            throw new FileSystemException(file.toString(), null, NOT_UTF8 + ": byte " + at + " (0x"
                     + String.format("%02x", bytes[Math.min(at, bytes.length - 1)] & 0xff) + ") "
                     + (r.isMalformed() ? "starts no UTF-8 character" : "is no character") + (bytes.length > 1
                     && ((bytes[0] == (byte) 0xff && bytes[1] == (byte) 0xfe) || (bytes[0] == (byte) 0xfe

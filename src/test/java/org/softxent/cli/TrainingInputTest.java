@@ -624,7 +624,27 @@ class TrainingInputTest {
                 f.trainWithHeader("h3.csv", "a,b,c,d,label\n" + f.text("train.csv"));
                 return new String[] {"predict", "--model", f.out.toString(), "--data", f.file("train.csv"), "--out",
                     f.root.resolve("p").toString()};
-            }, "--data", "train.csv", "the header line holds only numbers", "--header=false"),
+            }, "--data", "train.csv", "the first line holds only numbers, not the names the model's training file "
+                    + "gave its columns (a, b, c, d, label)", "--header=false"),
+            goodOnce("a header of numbers that --header names (wavelengths): trained, then predict reads a file "
+                    + "whose header names the same columns", f -> {
+                f.trainWithHeader("wl.csv", "400,410,420,430,9\n" + f.text("train.csv"));
+                return new String[] {"predict", "--model", f.out.toString(), "--data",
+                    f.write("wl-x.csv", "400,410,420,430\n" + withoutColumn(f.text("train.csv"), 4)), "--out",
+                    f.out.resolve("p").toString()};
+            }, (r, f) -> assertAccurate(f, Npy.read(f.out.resolve("p/classes.npy")).longs(), f.truth())),
+            badOnce("a header of numbers in another order than the training file's", f -> {
+                f.trainWithHeader("wl.csv", "400,410,420,430,9\n" + f.text("train.csv"));
+                return new String[] {"predict", "--model", f.out.toString(), "--data",
+                    f.write("wl-swapped.csv", "410,400,420,430\n" + withoutColumn(f.text("train.csv"), 4)), "--out",
+                    f.out.resolve("p").toString()};
+            }, "--data", "wl-swapped.csv", "not the names the model's training file gave its columns (400, 410, 420",
+                    "if it names the columns, they are not the training file's"),
+            badOnce("evaluate on a CSV that keeps its label column but lacks a feature: the feature is named", f -> {
+                f.trainWithHeader("named.csv", "a,b,c,d,label\n" + f.text("train.csv"));
+                return new String[] {"evaluate", "--model", f.out.toString(), "--data",
+                    f.write("no-c.csv", "a,b,d,label\n" + withoutColumn(f.text("train.csv"), 2))};
+            }, "--data", "no-c.csv", "lacks \"c\""),
             badOnce("predict on a CSV whose header shows a feature column dropped: the label's would be read as one",
                     f -> {
                 f.trainWithHeader("named.csv", "a,b,c,d,label\n" + f.text("train.csv"));
@@ -691,7 +711,7 @@ class TrainingInputTest {
                     .replace(',', ';'))), "--test-data", "semi.csv", "separated by ';'"),
             bad("--validation-data that is --data's own file, whose held-out test rows it would watch", f -> f.train(
                     "--data", f.file("train.csv"), "--validation-data", f.file("train.csv")), "--validation-data",
-                    "--data's own file", "held out for the test"),
+                    "--data's own file", "the test's held-out rows among them"),
             good("--validation-data that is --data's own file beside --test-data: said", f -> f.train("--data",
                     f.file("train.csv"), "--validation-data", f.file("train.csv"), "--test-data", f.file("train.csv")),
                     (r, f) -> assertTrue(r.out().contains("note: --validation-data is --data's own file"), r.out())),
