@@ -149,7 +149,7 @@ final class DataFlags {
         boolean numbersName;
         try {
             numbersName = header == Boolean.TRUE && !isNpy(data) && !data.toString().isEmpty()
-                    && java.nio.file.Files.isRegularFile(data) && namesOfNumbers(Csv.firstLineCells(data));
+                    && java.nio.file.Files.isRegularFile(data) && namesOfNumbers(headerNamesOrNone(data));
         } catch (DataFileException e) {
             throw input("--data", e);
         } catch (IOException e) {
@@ -184,7 +184,7 @@ final class DataFlags {
                     }
                 }
                 if (csv && in.header()) {
-                    List<String> first = Csv.firstLineCells(file);
+                    List<String> first = headerNamesOrNone(file);
                     numbersName = header == Boolean.TRUE && namesOfNumbers(first) || namesOf(first, in);
                     Csv.Layout layout;
                     try {
@@ -298,9 +298,21 @@ final class DataFlags {
         return got.equals(composed(trained.names())) || got.equals(composed(trained.featureNames()));
     }
 
+    /**
+     * The names of {@code file}'s header line, or none where the file cannot be read with one (the
+     * read that follows says why, in the words of its own options).
+     */
+    static List<String> headerNamesOrNone(Path file) throws IOException {
+        try {
+            return Csv.headerNames(file);
+        } catch (DataFileException e) {
+            return List.of();
+        }
+    }
+
     /** Whether a line of numbers reads as column names: distinct whole numbers (400, 410, ...; 2019, 2020, ...). */
     static boolean namesOfNumbers(List<String> cells) {
-        return cells.stream().allMatch(c -> c.matches("[+-]?\\d{1,18}"))
+        return !cells.isEmpty() && cells.stream().allMatch(c -> c.matches("[+-]?\\d{1,18}"))
                 && cells.stream().map(c -> new java.math.BigInteger(c)).distinct().count() == cells.size();
     }
 
@@ -384,7 +396,7 @@ final class DataFlags {
             // columns as the model's training file did (wavelengths, say); otherwise it is data.
             boolean numbersName = false;
             if (skip) {
-                List<String> first = Csv.firstLineCells(data);
+                List<String> first = headerNamesOrNone(data);
                 numbersName = header == Boolean.TRUE && namesOfNumbers(first) || in != null && namesOf(first, in);
             }
             Csv.Layout layout;

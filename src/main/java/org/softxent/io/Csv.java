@@ -318,16 +318,14 @@ public final class Csv {
     }
 
     /**
-     * The cells of the file's first non-blank line, unquoted and trimmed as a header's names are,
-     * whatever they hold (numbers too): to compare with the names a header is expected to give.
+     * The names of a file's header line, whatever they hold (numbers too): to compare with the names
+     * a header is expected to give before deciding whether a line of numbers is one.
      *
-     * @throws DataFileException when the file holds no such line, or is no CSV at all
+     * @throws DataFileException as {@link #layout(Path, boolean)} with a header: no data line after
+     *                           it, a quote left open, a header of another width than the rows
      */
-    public static List<String> firstLineCells(Path file) throws IOException {
-        Head h = head(file, false, false, false);
-        int from = h.first().start;
-        int nl = indexOf(h.buf(), from, h.len(), (byte) '\n');
-        return names(h.buf(), from, trimCr(h.buf(), from, nl < 0 ? h.len() : nl));
+    public static List<String> headerNames(Path file) throws IOException {
+        return head(file, true, false, true).first().names;
     }
 
     /**
@@ -530,6 +528,11 @@ public final class Csv {
                         throw new DataFileException(file, "line " + line, HEADER_OF_NUMBERS + ": it "
                                 + "is data, not a header (read the file without the header option: --header=false)");
                     }
+                    if (openQuote(buf, pos, trimCr(buf, pos, end))) {
+                        throw new DataFileException(file, "line " + line, "the header line opens a quote (\") that "
+                                + "does not close on its line: quote each name on one line (a name with a line "
+                                + "break in it is not read)");
+                    }
                     names = names(buf, pos, trimCr(buf, pos, end));
                     headerLine = line;
                     headerSkipped = true;
@@ -548,6 +551,10 @@ public final class Csv {
                         } else if (buf[i] == ',' && !quoted) {
                             columns++;
                         }
+                    }
+                    if (quoted) {
+                        throw new DataFileException(file, "line " + line, "a quote (\") opens a cell and does not "
+                                + "close on its line");
                     }
                     checkFirstLine(file, buf, pos, trimCr(buf, pos, end), line);
                     if (names != null && names.size() != columns) {
@@ -598,6 +605,29 @@ public final class Csv {
             }
         }
         return List.copyOf(names);
+    }
+
+    /** Whether a header line b[from, to) read as {@link #names} reads it leaves a quote open at its end. */
+    static boolean openQuote(byte[] b, int from, int to) {
+        boolean quoted = false;
+        boolean opening = true;
+        for (int i = from; i < to; i++) {
+            if (b[i] == ',' && !quoted) {
+                opening = true;
+            } else if (b[i] == '"' && quoted) {
+                if (i + 1 < to && b[i + 1] == '"') {
+                    i++;
+                } else {
+                    quoted = false;
+                }
+            } else if (b[i] == '"' && opening) {
+                quoted = true;
+                opening = false;
+            } else {
+                opening &= b[i] == ' ' || b[i] == '\t';
+            }
+        }
+        return quoted;
     }
 
     /** A test of one cell, b[a, z) with its quotes and spaces stripped, the {@code index}-th of its line. */
@@ -983,8 +1013,8 @@ public final class Csv {
             if (j == e) {
                 v = negative ? -v : v;
                 if (v < Integer.MIN_VALUE || v > Integer.MAX_VALUE) {
-                    fail(out, line, column, "the label " + v + " is too large: labels are integers from "
-                            + Integer.MIN_VALUE + " to " + Integer.MAX_VALUE);
+                    fail(out, line, column, "the label " + v + " is " + (v < 0 ? "too small" : "too large")
+                            + ": labels are integers from " + Integer.MIN_VALUE + " to " + Integer.MAX_VALUE);
                 }
                 return v;
             }
@@ -998,8 +1028,8 @@ public final class Csv {
             v = Double.parseDouble(cell);
         } catch (NumberFormatException notANumber) {
             if (cell.matches("[+-]?\\d+")) {
-                fail(out, line, column, "the label " + shorten(cell) + " is too large: labels are integers from "
-                        + Integer.MIN_VALUE + " to " + Integer.MAX_VALUE);
+                fail(out, line, column, "the label " + shorten(cell) + " is " + (cell.startsWith("-") ? "too small"
+                        : "too large") + ": labels are integers from " + Integer.MIN_VALUE + " to " + Integer.MAX_VALUE);
             } else {
                 fail(out, line, column, "the label '" + shorten(cell) + "' is not a number: labels are integers "
                         + "(the class values)" + hint(cell, firstLine));
@@ -1010,8 +1040,8 @@ public final class Csv {
             fail(out, line, column, "the label '" + shorten(cell) + "' is not an integer: labels are the class "
                     + "values, integers");
         } else if (v < Integer.MIN_VALUE || v > Integer.MAX_VALUE) {
-            fail(out, line, column, "the label " + shorten(cell) + " is too large: labels are integers from "
-                    + Integer.MIN_VALUE + " to " + Integer.MAX_VALUE);
+            fail(out, line, column, "the label " + shorten(cell) + " is " + (v < 0 ? "too small" : "too large")
+                    + ": labels are integers from " + Integer.MIN_VALUE + " to " + Integer.MAX_VALUE);
         }
         return (long) v;
     }

@@ -179,7 +179,11 @@ class CsvTest {
         assertRefused("1,2,3000000000\n", "line 1 column 2", "the label 3000000000 is too large");
         assertRefused("1,2,123456789012345678901234\n", "line 1 column 2",
                 "the label 123456789012345678901234 is too large");
+        assertRefused("1,2,-2147483649\n", "line 1 column 2", "the label -2147483649 is too small");
+        assertRefused("1,2,-1e12\n", "line 1 column 2", "the label -1e12 is too small");
         assertRefused("1,2,x\n", "line 1 column 2", "the label 'x' is not a number");
+        // A quote that opens a cell and does not close on its line (a line break inside it?).
+        assertRefused("\"1,2,0\n3,4,1\n", "line 1", "a quote (\") opens a cell and does not close on its line");
         assertRefused("a,b,label\n1,2,0\n", "line 1 column 0", "'a' is not a number (a header line?");
         assertRefused("1,nan,0\n", "line 1 column 1", "'nan': features must be finite numbers");
         assertRefused("1;2;0\n", "line 1", "separated by ';'");
@@ -212,6 +216,19 @@ class CsvTest {
         // Quoted names: commas and doubled quotes inside, spaces around.
         assertEquals(java.util.List.of("a, b", "say \"hi\"", "", "c"), Csv.layout(write("q.csv",
                 "\"a, b\", \"say \"\"hi\"\"\",,c \r\n1,2,3,4\n"), true).names());
+        // A header's quote left open (a name with a line break in it): refused, naming the line.
+        DataFileException open = assertThrows(DataFileException.class, () -> Csv.layout(write("open.csv",
+                "a,\"b\nc\",d\n1,2,3\n"), true));
+        assertEquals("line 1", open.place());
+        assertTrue(open.problem().contains("the header line opens a quote (\") that does not close on its line"),
+                open.problem());
+        // A header of numbers: refused as data unless the caller knows it names the columns.
+        Path numbers = write("wl.csv", "400,410,9\n1,2,0\n");
+        assertTrue(assertThrows(DataFileException.class, () -> Csv.layout(numbers, true)).problem()
+                .startsWith(Csv.HEADER_OF_NUMBERS));
+        assertEquals(java.util.List.of("400", "410", "9"), Csv.layout(numbers, true, false, true).names());
+        assertEquals(java.util.List.of("400", "410", "9"), Csv.headerNames(numbers));
+        assertArrayEquals(new float[] {1, 2}, Csv.read(numbers, new Csv.Options(Csv.LAST, true, true, false, true)).x());
         // A quote inside a cell that did not open with one is a character (inch marks), as Python's csv reads it.
         assertEquals(java.util.List.of("width\"", "height\"", "label"), Csv.layout(write("inch.csv",
                 "width\",height\",label\n1,2,3\n"), true).names());
