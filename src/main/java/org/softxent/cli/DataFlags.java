@@ -283,7 +283,7 @@ final class DataFlags {
         }
         throw new InputException(flag + " (" + file + "): its header names the features otherwise than " + whose
                 + " named them (" + difference + "): each column is read as the feature in its place, so give the "
-                + "columns the model was trained on, in that order");
+                + "columns " + (whose.startsWith("--") ? "of " + whose : "the model was trained on") + ", in that order");
     }
 
     /**

@@ -988,7 +988,7 @@ public final class Csv {
             return " (a decimal comma? softxent reads decimal points)";
         }
         if (firstLine && cell.matches(".*[A-Za-z_].*")) {
-            return " (a header line? the header option skips it: train/predict/evaluate --header)";
+            return " (a header line? the header option skips it: --header)";
         }
         return "";
     }
