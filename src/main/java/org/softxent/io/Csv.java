@@ -528,12 +528,13 @@ public final class Csv {
                         throw new DataFileException(file, "line " + line, HEADER_OF_NUMBERS + ": it "
                                 + "is data, not a header (read the file without the header option: --header=false)");
                     }
-                    if (openQuote(buf, pos, trimCr(buf, pos, end))) {
+                    List<String> cells = new ArrayList<>();
+                    if (readNames(buf, pos, trimCr(buf, pos, end), cells)) {
                         throw new DataFileException(file, "line " + line, "the header line opens a quote (\") that "
                                 + "does not close on its line: quote each name on one line (a name with a line "
                                 + "break in it is not read)");
                     }
-                    names = names(buf, pos, trimCr(buf, pos, end));
+                    names = List.copyOf(cells);
                     headerLine = line;
                     headerSkipped = true;
                 } else if (headerUnsaid && columnNumbers(buf, pos, trimCr(buf, pos, end), 3)) {
@@ -574,13 +575,13 @@ public final class Csv {
     }
 
     /**
-     * The cells of a header line b[from, to), much as RFC 4180 reads them: split at the commas
-     * outside quotes, each trimmed of spaces; a quote that opens a cell (after any spaces) quotes it
-     * (a doubled quote inside read as one, the closing one dropped), one elsewhere is a character
-     * (inch marks: {@code width"}).
+     * Adds the cells of a header line b[from, to) to {@code names}, much as RFC 4180 reads them:
+     * split at the commas outside quotes, each trimmed of spaces; a quote that opens a cell (after
+     * any spaces) quotes it (a doubled quote inside read as one, the closing one dropped), one
+     * elsewhere is a character (inch marks: {@code width"}). Returns whether a quote is left open at
+     * the line's end.
      */
-    static List<String> names(byte[] b, int from, int to) {
-        List<String> names = new ArrayList<>();
+    private static boolean readNames(byte[] b, int from, int to, List<String> names) {
         java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
         boolean quoted = false;
         boolean opening = true; // nothing but spaces in the cell yet
@@ -602,29 +603,6 @@ public final class Csv {
             } else {
                 opening &= b[i] == ' ' || b[i] == '\t';
                 bytes.write(b[i]);
-            }
-        }
-        return List.copyOf(names);
-    }
-
-    /** Whether a header line b[from, to) read as {@link #names} reads it leaves a quote open at its end. */
-    static boolean openQuote(byte[] b, int from, int to) {
-        boolean quoted = false;
-        boolean opening = true;
-        for (int i = from; i < to; i++) {
-            if (b[i] == ',' && !quoted) {
-                opening = true;
-            } else if (b[i] == '"' && quoted) {
-                if (i + 1 < to && b[i + 1] == '"') {
-                    i++;
-                } else {
-                    quoted = false;
-                }
-            } else if (b[i] == '"' && opening) {
-                quoted = true;
-                opening = false;
-            } else {
-                opening &= b[i] == ' ' || b[i] == '\t';
             }
         }
         return quoted;
