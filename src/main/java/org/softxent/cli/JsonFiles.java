@@ -8,7 +8,6 @@ import com.google.gson.JsonParser;
 import com.google.gson.JsonPrimitive;
 import java.io.IOException;
 import java.math.BigDecimal;
-import java.nio.charset.CharacterCodingException;
 import java.nio.file.Path;
 import org.softxent.io.RegularFiles;
 
@@ -43,8 +42,6 @@ final class JsonFiles {
         String text;
         try {
             text = RegularFiles.readString(file);
-        } catch (CharacterCodingException e) {
-            throw new FormatException(what + ": not valid JSON (not UTF-8 text)");
         } catch (java.nio.file.FileSystemException e) {
             if (e.getReason() != null && e.getReason().startsWith(RegularFiles.NOT_UTF8)) {
                 throw new FormatException(what + ": not valid JSON (" + e.getReason() + ")");

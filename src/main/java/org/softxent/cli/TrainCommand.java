@@ -360,13 +360,14 @@ final class TrainCommand implements Callable<Integer> {
             } else if (!DECIMAL.matcher(cell).matches()) {
                 problem = "'" + cell + "', not a decimal number";
             } else {
-                java.math.BigDecimal v = new java.math.BigDecimal(cell.startsWith("+") ? cell.substring(1) : cell);
                 float f = Float.parseFloat(cell);
-                if (v.signum() < 0) {
+                // Not zero: a digit other than 0 before the exponent (the exponent itself may be any size).
+                boolean nonzero = cell.split("[eE]")[0].chars().anyMatch(ch -> ch >= '1' && ch <= '9');
+                if (nonzero && cell.startsWith("-")) {
                     problem = "'" + cell + "': a weight is 0 or more";
                 } else if (Float.isInfinite(f)) {
                     problem = "'" + cell + "', beyond float32's range (3.4e38)";
-                } else if (f == 0 && v.signum() > 0) {
+                } else if (f == 0 && nonzero) {
                     problem = "'" + cell + "', which rounds to 0 in float32 (its least is 1.4e-45): give 0 to "
                             + "leave the class out, or a larger weight";
                 } else {

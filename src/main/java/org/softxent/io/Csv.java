@@ -318,14 +318,52 @@ public final class Csv {
     }
 
     /**
-     * The names of a file's header line, whatever they hold (numbers too): to compare with the names
-     * a header is expected to give before deciding whether a line of numbers is one.
+     * The names of a file's header line (its first non-blank line), whatever they hold (numbers
+     * too), read as {@link Layout#names()} reads them and nothing checked, nor anything read after
+     * that line: to compare with the names a header is expected to give, before the file is read
+     * with a header of numbers or without one (that read says what else is wrong). Empty for a
+     * file with no such line.
      *
-     * @throws DataFileException as {@link #layout(Path, boolean)} with a header: no data line after
-     *                           it, a quote left open, a header of another width than the rows
+     * @throws DataFileException when the file is no CSV at all (UTF-16, a gzip-compressed .npy)
      */
     public static List<String> headerNames(Path file) throws IOException {
-        return head(file, true, false, true).first().names;
+        try (Source in = Source.open(file)) {
+            byte[] buf = new byte[64 << 10];
+            int len = 0;
+            int pos = 0; // the start of the line looked at
+            boolean eof = false;
+            while (true) {
+                int nl = indexOf(buf, pos, len, (byte) '\n');
+                if (nl < 0 && !eof) { // the line goes on: read more
+                    if (len == buf.length) {
+                        if (pos > 0) {
+                            System.arraycopy(buf, pos, buf, 0, len - pos);
+                            len -= pos;
+                            pos = 0;
+                        } else {
+                            buf = grow(file, buf);
+                        }
+                    }
+                    int got = in.read(buf, len, buf.length - len);
+                    if (got < 0) {
+                        eof = true;
+                    } else {
+                        len += got;
+                    }
+                    continue;
+                }
+                int stop = trimCr(buf, pos, nl < 0 ? len : nl);
+                if (!blank(buf, pos, stop)) {
+                    List<String> names = new ArrayList<>();
+                    readNames(buf, pos, stop, names);
+                    return List.copyOf(names);
+                }
+                if (nl < 0) {
+                    return List.of(); // blank lines only
+                }
+                pos = nl + 1;
+            }
+        }
     }
 
     /**
@@ -553,11 +591,10 @@ public final class Csv {
                             columns++;
                         }
                     }
-                    if (quoted) {
-                        throw new DataFileException(file, "line " + line, "a quote (\") opens a cell and does not "
-                                + "close on its line");
-                    }
                     checkFirstLine(file, buf, pos, trimCr(buf, pos, end), line);
+                    if (quoted) {
+                        throw new DataFileException(file, "line " + line, quoteProblem(buf, pos, trimCr(buf, pos, end)));
+                    }
                     if (names != null && names.size() != columns) {
                         // A header of another width than the rows: which name goes with which column
                         // is anyone's guess (a trailing comma, a name lost, another file's header).
@@ -606,6 +643,22 @@ public final class Csv {
             }
         }
         return quoted;
+    }
+
+    /** Whether a data line b[from, to) holds an odd number of quotes: the cells' count swallowed some commas. */
+    private static boolean quoted(byte[] b, int from, int to) {
+        int n = 0;
+        for (int i = from; i < to; i++) {
+            n += b[i] == '"' ? 1 : 0;
+        }
+        return (n & 1) == 1;
+    }
+
+    /** What is wrong with the quotes of a data line b[from, to) whose cells they leave uncounted. */
+    private static String quoteProblem(byte[] b, int from, int to) {
+        return readNames(b, from, to, new ArrayList<>())
+                ? "a quote (\") opens a cell and does not close on its line"
+                : "a quote (\") inside a cell (an inch mark?): a cell of a number is quoted whole or not at all";
     }
 
     /** A test of one cell, b[a, z) with its quotes and spaces stripped, the {@code index}-th of its line. */
@@ -740,8 +793,9 @@ public final class Csv {
             if (!blank(b, pos, stop)) {
                 int cells = split(b, pos, stop, starts, ends);
                 if (cells != columns) {
-                    out.error = (cells > columns ? "more than " + columns : Integer.toString(cells))
-                            + " columns, but the first row has " + columns;
+                    out.error = quoted(b, pos, stop) ? quoteProblem(b, pos, stop)
+                            : (cells > columns ? "more than " + columns + " columns" : cells + (cells == 1 ? " column"
+                            : " columns")) + ", but the first row has " + columns;
                     out.errorLine = line;
                     break;
                 }

@@ -120,7 +120,12 @@ record NpyHeader(String descr, String code, String dtypeName, int itemBytes, Byt
         }
         char kind = m.group(2).charAt(0);
         // A 'U' element is that many UCS-4 characters, 4 bytes each; every other code counts bytes.
-        int bytes = Integer.parseInt(m.group(3)) * (kind == 'U' ? 4 : 1);
+        long size = m.group(3).length() > 12 ? Long.MAX_VALUE : Long.parseLong(m.group(3)) * (kind == 'U' ? 4 : 1);
+        if (size > Integer.MAX_VALUE) {
+            throw new NpyFormatException("dtype '" + descr + "' is not supported (elements of " + m.group(3)
+                    + (kind == 'U' ? " characters" : " bytes") + ")");
+        }
+        int bytes = (int) size;
         String name = switch (kind) {
             case 'f' -> "float" + 8 * bytes;
             case 'i' -> "int" + 8 * bytes;

@@ -778,6 +778,10 @@ public final class LinearModel {
         if (version >= 2 || json.has("labels")) {
             labels = labelValues(json, meta, classes);
         }
+        if (version < 2 && json.has("input")) {
+            throw new ModelFormatException(meta + ": \"input\" in a model of format version " + version + ", which "
+                    + "had none (version 2 brought it): the version or the field was changed by hand");
+        }
         Input input = version >= 2 && json.has("input") ? input(json.get("input"), meta) : null;
         if (input != null && input.format() == Input.Format.CSV && input.columns() != features + 1) {
             throw new ModelFormatException(meta + ": \"input\" has " + input.columns() + " columns, but a CSV of "
@@ -928,7 +932,8 @@ public final class LinearModel {
             throws ModelFormatException {
         for (String key : json.keySet()) {
             if (!known.contains(key)) {
-                throw new ModelFormatException(meta + ": unknown field " + where + "\"" + shorten(key) + "\" (the fields "
+                throw new ModelFormatException(meta + ": unknown field " + where + shorten(new com.google.gson.JsonPrimitive(
+                        key).toString()) + " (the fields "
                         + "are " + new java.util.TreeSet<>(known) + "): a misspelt field would be ignored, not read");
             }
         }

@@ -88,8 +88,9 @@ class BadInputCommandLineTest {
         return List.of(
             bad("bench --baseline that is not there", f -> f.command(List.of("bench", "--quick", "--baseline",
                     f.fresh.resolve("torch.json").toString()), false), "--baseline", "file not found"),
-            bad("bench --baseline that is not JSON", f -> f.command(List.of("bench", "--quick", "--baseline",
-                    f.logits.toString()), false), "--baseline", "not valid JSON"),
+            bad("bench --baseline that is not JSON (a .npy: not even UTF-8)", f -> f.command(List.of("bench", "--quick",
+                    "--baseline", f.logits.toString()), false), "--baseline", "not valid JSON (not UTF-8 text: byte 0 "
+                    + "(0x93) starts no UTF-8 character)"),
             bad("bench --baseline of words: no advice to Gson's programmer", f -> {
                 Path words = f.in.resolve("words.json");
                 Files.writeString(words, "hello world");
@@ -139,6 +140,13 @@ class BadInputCommandLineTest {
                 Files.writeString(c.resolve("case.json"), "{\"op\": \"cross_entropy\", ");
                 return f.command(List.of("check", c.toString()), false);
             }, "ce_sum", "FAIL", "case.json: not valid JSON", "line 1"),
+            failedCase("a case.json saved as UTF-16", f -> {
+                Path c = f.copyOfGoldenCase("ce_sum", f.fresh);
+                Files.writeString(c.resolve("case.json"), Files.readString(c.resolve("case.json")),
+                        java.nio.charset.StandardCharsets.UTF_16);
+                return f.command(List.of("check", c.toString()), false);
+            }, "ce_sum", "FAIL", "case.json: not valid JSON (not UTF-8 text: byte 0 (0xfe)",
+                    "the file starts as UTF-16 does"),
             failedCase("a case.json without an op", f -> {
                 Path c = f.copyOfGoldenCase("ce_sum", f.fresh);
                 Files.writeString(c.resolve("case.json"), "{\"inputs\": {}, \"outputs\": {}}");

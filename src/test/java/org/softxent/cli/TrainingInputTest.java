@@ -191,6 +191,10 @@ class TrainingInputTest {
                     "--data", f.file("train.csv"), "--class-weights", " +1, 2.5e0 ,.5"), (r, f) -> {
                     assertTrue(r.out().contains("classWeights=[1.0, 2.5, 0.5]"), r.out());
                 }),
+            good("--class-weights of a zero with an exponent beyond any number's, and -0: zeros", f -> f.train(
+                    "--data", f.file("train.csv"), "--class-weights", "0e99999999999,-0,1"), (r, f) -> {
+                    assertTrue(r.out().contains("classWeights=[0.0, 0.0, 1.0]"), r.out());
+                }),
             good("labels 3 and 7 make two classes, and predict answers 3 or 7", f -> f.train("--data",
                     f.write("37.csv", relabel(f.text("train.csv"), new int[] {3, 7, 7}))), (r, f) -> {
                     assertTrue(r.out().contains("2 classes [3, 7]"), r.out());
@@ -845,6 +849,14 @@ class TrainingInputTest {
                     f.file("train.csv"), "--class-weights", "1,2f,0x1p0"), "weight 1 is '2f', not a decimal number"),
             bad("--class-weights negative", f -> f.train("--data", f.file("train.csv"), "--class-weights",
                     "1,-2,1"), "weight 1 is '-2': a weight is 0 or more"),
+            bad("--class-weights of an exponent beyond any number's", f -> f.train("--data", f.file("train.csv"),
+                    "--class-weights", "1e9999999999,1,1"), "weight 0 is '1e9999999999', beyond float32's range"),
+            bad("a --header of numbers that repeat is data, not names", f -> f.train("--data",
+                    f.write("rep.csv", "1,1,2,2,0\n" + f.text("train.csv")), "--header"), "--data", "rep.csv",
+                    "the header line holds only numbers"),
+            bad("a --header of whole numbers narrower than the rows: the width is what is wrong", f -> f.train(
+                    "--data", f.write("narrow.csv", "400,410,420,430\n" + f.text("train.csv")), "--header"),
+                    "--data", "narrow.csv", "the header names 4 columns", "has 5"),
             bad("every feature constant: refused with nothing on standard output", f -> f.train("--data",
                     f.write("flat.csv", f.text("train.csv").replaceAll("(?m)^[^,]*,[^,]*,[^,]*,[^,]*,", "1,2,3,4,"))),
                     "every feature is constant"),

@@ -182,8 +182,13 @@ class CsvTest {
         assertRefused("1,2,-2147483649\n", "line 1 column 2", "the label -2147483649 is too small");
         assertRefused("1,2,-1e12\n", "line 1 column 2", "the label -1e12 is too small");
         assertRefused("1,2,x\n", "line 1 column 2", "the label 'x' is not a number");
-        // A quote that opens a cell and does not close on its line (a line break inside it?).
+        // A quote that opens a cell and does not close on its line (a line break inside it?), on the
+        // first line or a later one; a quote inside a cell; a properly quoted row of another width.
         assertRefused("\"1,2,0\n3,4,1\n", "line 1", "a quote (\") opens a cell and does not close on its line");
+        assertRefused("1,2,0\n3,4,1\n\"5,6,1\n", "line 3", "a quote (\") opens a cell and does not close on its line");
+        assertRefused("1,5\",0\n", "line 1", "a quote (\") inside a cell (an inch mark?)");
+        assertRefused("1,2,0\n\"3\",1\n", "line 2", "2 columns, but the first row has 3");
+        assertRefused("1,2,0\n5\n", "line 2", "1 column, but the first row has 3");
         assertRefused("a,b,label\n1,2,0\n", "line 1 column 0", "'a' is not a number (a header line?");
         assertRefused("1,nan,0\n", "line 1 column 1", "'nan': features must be finite numbers");
         assertRefused("1;2;0\n", "line 1", "separated by ';'");
@@ -228,6 +233,9 @@ class CsvTest {
                 .startsWith(Csv.HEADER_OF_NUMBERS));
         assertEquals(java.util.List.of("400", "410", "9"), Csv.layout(numbers, true, false, true).names());
         assertEquals(java.util.List.of("400", "410", "9"), Csv.headerNames(numbers));
+        // headerNames reads the header line alone: what is wrong after it is the read's to say.
+        assertEquals(java.util.List.of("400", "a b"), Csv.headerNames(write("semi.csv", "\n  \n400, \"a b\"\n1;2;0\n")));
+        assertEquals(java.util.List.of(), Csv.headerNames(write("blank.csv", "\n\n")));
         assertArrayEquals(new float[] {1, 2}, Csv.read(numbers, new Csv.Options(Csv.LAST, true, true, false, true)).x());
         // A quote inside a cell that did not open with one is a character (inch marks), as Python's csv reads it.
         assertEquals(java.util.List.of("width\"", "height\"", "label"), Csv.layout(write("inch.csv",
