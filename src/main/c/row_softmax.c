@@ -312,8 +312,8 @@ static void backward_row_avx2(const float *p, const float *g, float *out, int co
 
 /*
  * out = the softmax backward of rows [0, rows) of p and g from off, each cols long, into out from
- * off. Java checks the bounds, that the three arrays are distinct and that p and g are finite.
- * False: the CPU has no vector set, or an array could not be reached (nothing written).
+ * off. Java checks the bounds and that p and g are finite. False (nothing written): the CPU has no
+ * vector set, an array could not be reached, or the JVM handed a copy of out.
  */
 JNIEXPORT jboolean JNICALL Java_org_softxent_cpu_RowSoftmax_backwardRows0(
         JNIEnv *env, jclass cls, jfloatArray p, jfloatArray g, jfloatArray out, jint off, jint rows, jint cols) {
@@ -331,8 +331,13 @@ JNIEXPORT jboolean JNICALL Java_org_softxent_cpu_RowSoftmax_backwardRows0(
         (*env)->ReleasePrimitiveArrayCritical(env, p, pp, JNI_ABORT);
         return JNI_FALSE;
     }
-    float *po = (*env)->GetPrimitiveArrayCritical(env, out, NULL);
-    if (po == NULL) {
+    jboolean copied = JNI_FALSE;
+    float *po = (*env)->GetPrimitiveArrayCritical(env, out, &copied);
+    if (po == NULL || copied) {
+        /* A copy of out, written back whole, would undo the rows other threads write: Java's loop instead. */
+        if (po != NULL) {
+            (*env)->ReleasePrimitiveArrayCritical(env, out, po, JNI_ABORT);
+        }
         (*env)->ReleasePrimitiveArrayCritical(env, g, pg, JNI_ABORT);
         (*env)->ReleasePrimitiveArrayCritical(env, p, pp, JNI_ABORT);
         return JNI_FALSE;

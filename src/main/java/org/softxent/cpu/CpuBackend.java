@@ -29,8 +29,9 @@ import org.softxent.backend.CrossEntropyProblem;
  *       exponential vectorised, in double, by the same native library ({@link RowSoftmax}): within a
  *       few ulp of the reference's {@code Math.exp}, 2–3× faster from a few dozen classes on; and
  *       the softmax backward's row sums Σ g·p in double vector lanes ({@link
- *       RowSoftmax#backwardRows}: within an ulp or two of the reference's, whose order is one by
- *       one).</li>
+ *       RowSoftmax#backwardRows}: they differ from the reference's, added one by one, by rounding
+ *       alone, so each output differs by a few ulp of the row's terms p·g, not of its own value
+ *       where g − Σ g·p cancels).</li>
  * </ul>
  */
 public final class CpuBackend implements Backend {

@@ -157,20 +157,27 @@ final class RowSoftmax {
      * The fast engine's softmax backward of {@code rows} rows of p and g from {@code off}, each
      * {@code cols} long, into out from {@code off}: per row dot = Σ g·p in double (in vector lanes,
      * its order fixed by cols alone), then out = (float) (p·(g − dot)) in double, as the Java loop
-     * writes it. The arrays are distinct and p and g finite (the caller checked). False (nothing
-     * written) where the native library or a vector set is missing: the Java loop computes the rows.
+     * writes it. p and g are finite (the caller checked). False (nothing written) where the native
+     * library or a vector set is missing, or the rows would hold the arrays pinned too long (more
+     * than {@value #MAX_PINNED} values: a row of tens of millions): the Java loop computes them.
      */
     static boolean backwardRows(float[] p, float[] g, float[] out, int off, int rows, int cols) {
-        if (!Vector.USABLE || rows == 0) {
-            return false;
-        }
         long end = off + (long) rows * cols;
-        if (off < 0 || cols < 1 || end > p.length || end > g.length || end > out.length) {
+        if (off < 0 || rows < 0 || cols < 1 || end > p.length || end > g.length || end > out.length) {
             throw new IndexOutOfBoundsException("rows [" + off + ", " + end + ") of p (" + p.length + "), g ("
                     + g.length + ") and out (" + out.length + ")");
         }
+        if (!Vector.USABLE || rows == 0 || (long) rows * cols > MAX_PINNED) {
+            return false;
+        }
         return backwardRows0(p, g, out, off, rows, cols);
     }
+
+    /**
+     * The most values one native backward call holds pinned (three arrays, two passes): about a
+     * millisecond; JDK 17's G1 waits for every pinned array before it collects (see {@link Blas}).
+     */
+    static final int MAX_PINNED = 1 << 22;
 
     private static native boolean backwardRows0(float[] p, float[] g, float[] out, int off, int rows, int cols);
 

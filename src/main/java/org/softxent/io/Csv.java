@@ -331,14 +331,17 @@ public final class Csv {
             byte[] buf = new byte[64 << 10];
             int len = 0;
             int pos = 0; // the start of the line looked at
+            int scanned = 0; // buf[pos, scanned) holds no newline
             boolean eof = false;
             while (true) {
-                int nl = indexOf(buf, pos, len, (byte) '\n');
+                int nl = indexOf(buf, Math.max(pos, scanned), len, (byte) '\n');
                 if (nl < 0 && !eof) { // the line goes on: read more
+                    scanned = len;
                     if (len == buf.length) {
                         if (pos > 0) {
                             System.arraycopy(buf, pos, buf, 0, len - pos);
                             len -= pos;
+                            scanned -= pos;
                             pos = 0;
                         } else {
                             buf = grow(file, buf);
@@ -645,13 +648,17 @@ public final class Csv {
         return quoted;
     }
 
-    /** Whether a data line b[from, to) holds an odd number of quotes: the cells' count swallowed some commas. */
-    private static boolean quoted(byte[] b, int from, int to) {
-        int n = 0;
-        for (int i = from; i < to; i++) {
-            n += b[i] == '"' ? 1 : 0;
+    /**
+     * For a data line b[from, to) whose cells do not number {@code columns}: what its quotes did
+     * wrong, where they are the cause (one left open, or one inside a cell without which the count
+     * would be right), else null.
+     */
+    private static String quoteProblem(byte[] b, int from, int to, int columns) {
+        List<String> cells = new ArrayList<>();
+        if (readNames(b, from, to, cells)) {
+            return "a quote (\") opens a cell and does not close on its line";
         }
-        return (n & 1) == 1;
+        return cells.size() == columns ? quoteProblem(b, from, to) : null;
     }
 
     /** What is wrong with the quotes of a data line b[from, to) whose cells they leave uncounted. */
@@ -793,9 +800,11 @@ public final class Csv {
             if (!blank(b, pos, stop)) {
                 int cells = split(b, pos, stop, starts, ends);
                 if (cells != columns) {
-                    out.error = quoted(b, pos, stop) ? quoteProblem(b, pos, stop)
-                            : (cells > columns ? "more than " + columns + " columns" : cells + (cells == 1 ? " column"
-                            : " columns")) + ", but the first row has " + columns;
+                    out.error = quoteProblem(b, pos, stop, columns);
+                    if (out.error == null) {
+                        out.error = (cells > columns ? "more than " + columns + " columns" : cells
+                                + (cells == 1 ? " column" : " columns")) + ", but the first row has " + columns;
+                    }
                     out.errorLine = line;
                     break;
                 }

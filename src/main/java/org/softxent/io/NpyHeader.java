@@ -120,16 +120,17 @@ record NpyHeader(String descr, String code, String dtypeName, int itemBytes, Byt
         }
         char kind = m.group(2).charAt(0);
         // A 'U' element is that many UCS-4 characters, 4 bytes each; every other code counts bytes.
-        long size = m.group(3).length() > 12 ? Long.MAX_VALUE : Long.parseLong(m.group(3)) * (kind == 'U' ? 4 : 1);
+        String digits = m.group(3).replaceFirst("^0+(?=.)", "");
+        long size = digits.length() > 12 ? Long.MAX_VALUE : Long.parseLong(digits) * (kind == 'U' ? 4 : 1);
         if (size > Integer.MAX_VALUE) {
             throw new NpyFormatException("dtype '" + descr + "' is not supported (elements of " + m.group(3)
                     + (kind == 'U' ? " characters" : " bytes") + ")");
         }
         int bytes = (int) size;
         String name = switch (kind) {
-            case 'f' -> "float" + 8 * bytes;
-            case 'i' -> "int" + 8 * bytes;
-            case 'u' -> "uint" + 8 * bytes;
+            case 'f' -> "float" + 8L * bytes;
+            case 'i' -> "int" + 8L * bytes;
+            case 'u' -> "uint" + 8L * bytes;
             case 'b' -> bytes == 1 ? "bool" : "b" + bytes;
             default -> descr;
         };

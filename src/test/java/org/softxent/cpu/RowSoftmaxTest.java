@@ -206,11 +206,11 @@ class RowSoftmaxTest {
     void backwardRowsAgreeWithTheJavaLoop() {
         Assumptions.assumeTrue(SkinnyProducts.whyNot() == null, "the CPU products' library is not loaded");
         Rng rng = Rng.fresh();
-        int[] widths = {1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 23, 24, 31, 32, 33, 47, 100, 1000, 1003, 4099};
+        int[] widths = {1, 2, 3, 4, 5, 6, 7, 8, 9, 14, 15, 16, 17, 23, 24, 31, 32, 33, 47, 100, 1000, 1003, 4099};
         SkinnyProductsTest.withEachSet(set -> {
             for (int cols : widths) {
                 int rows = rng.nextInt(1, 6);
-                int off = rng.nextInt(0, 3) * cols; // whole rows before the ones computed
+                int off = (cols % 2 == 1 ? 1 : rng.nextInt(0, 3)) * cols; // whole rows before the ones computed
                 int total = off + rows * cols + cols;
                 float[] p = new float[total];
                 float[] g = new float[total];
@@ -251,6 +251,37 @@ class RowSoftmaxTest {
                 () -> RowSoftmax.backwardRows(a, a.clone(), a.clone(), 5, 2, 3));
         org.junit.jupiter.api.Assertions.assertThrows(IndexOutOfBoundsException.class,
                 () -> RowSoftmax.backwardRows(a, a.clone(), new float[9], 0, 2, 5));
+        org.junit.jupiter.api.Assertions.assertThrows(IndexOutOfBoundsException.class,
+                () -> RowSoftmax.backwardRows(a, a.clone(), a.clone(), 0, -1, 5));
         assertFalse(RowSoftmax.backwardRows(a, a.clone(), a.clone(), 0, 0, 5), "no rows: nothing to do");
+    }
+
+    /**
+     * The fast engine's softmax backward through CpuBackend (the rows in parallel ranges, each range
+     * from its own offset: many rows of a hundred classes, a few rows longer than a range) against
+     * the reference's Java loop: the same bounds as above.
+     */
+    @Test
+    void theFastEnginesBackwardAgreesWithTheReferencesOverManyRanges() {
+        Rng rng = Rng.fresh();
+        for (int[] shape : new int[][] {{700, 100}, {3, 20000}, {1000, 17}}) {
+            int n = shape[0];
+            int c = shape[1];
+            float[] z = new float[n * c];
+            float[] g = new float[n * c];
+            for (int k = 0; k < z.length; k++) {
+                z[k] = (float) (6 * rng.nextDouble() - 3);
+                g[k] = (float) (4 * rng.nextDouble() - 2);
+            }
+            float[] p = new float[n * c];
+            CpuBackend.reference().softmax(z, n, c, false, p);
+            float[] want = new float[n * c];
+            float[] got = new float[n * c];
+            CpuBackend.reference().softmaxBackward(p, g, n, c, want);
+            CpuBackend.fast().softmaxBackward(p, g, n, c, got);
+            for (int k = 0; k < want.length; k++) {
+                assertEquals(want[k], got[k], 2 * Math.ulp(want[k]) + 1e-12, "out[" + k + "], " + n + " × " + c + ", " + rng);
+            }
+        }
     }
 }

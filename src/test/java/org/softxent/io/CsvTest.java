@@ -189,6 +189,8 @@ class CsvTest {
         assertRefused("1,5\",0\n", "line 1", "a quote (\") inside a cell (an inch mark?)");
         assertRefused("1,2,0\n\"3\",1\n", "line 2", "2 columns, but the first row has 3");
         assertRefused("1,2,0\n5\n", "line 2", "1 column, but the first row has 3");
+        assertRefused("1,2,0\n1\",2\",0\n", "line 2", "a quote (\") inside a cell (an inch mark?)");
+        assertRefused("1,2,0\n1,2,3,4\"\n", "line 2", "more than 3 columns, but the first row has 3");
         assertRefused("a,b,label\n1,2,0\n", "line 1 column 0", "'a' is not a number (a header line?");
         assertRefused("1,nan,0\n", "line 1 column 1", "'nan': features must be finite numbers");
         assertRefused("1;2;0\n", "line 1", "separated by ';'");
@@ -236,6 +238,9 @@ class CsvTest {
         // headerNames reads the header line alone: what is wrong after it is the read's to say.
         assertEquals(java.util.List.of("400", "a b"), Csv.headerNames(write("semi.csv", "\n  \n400, \"a b\"\n1;2;0\n")));
         assertEquals(java.util.List.of(), Csv.headerNames(write("blank.csv", "\n\n")));
+        // A header line longer than the first read, after blank lines that cross it too.
+        String wide = String.join(",", java.util.Collections.nCopies(30_000, "f"));
+        assertEquals(30_000, Csv.headerNames(write("wide.csv", "\n".repeat(70_000) + wide + "\r\n1\n")).size());
         assertArrayEquals(new float[] {1, 2}, Csv.read(numbers, new Csv.Options(Csv.LAST, true, true, false, true)).x());
         // A quote inside a cell that did not open with one is a character (inch marks), as Python's csv reads it.
         assertEquals(java.util.List.of("width\"", "height\"", "label"), Csv.layout(write("inch.csv",
