@@ -54,7 +54,8 @@ final class Conformance {
 
     /**
      * The case folders under {@code dir}: the folder itself when it holds a case.json, else the
-     * folders its index.json lists, else its sub-folders that hold a case.json, sorted by name.
+     * folders its index.json lists, else its sub-folders (but hidden ones), sorted by name: one
+     * without a case.json is run, and fails saying so, rather than left out without a word.
      *
      * @throws InputException when {@code dir} is none of these
      */
@@ -79,7 +80,11 @@ final class Conformance {
             }
         } else {
             try (Stream<Path> children = Files.list(dir)) {
-                children.filter(p -> Files.isRegularFile(p.resolve("case.json"))).sorted().forEach(cases::add);
+                children.filter(p -> Files.isDirectory(p) && !p.getFileName().toString().startsWith("."))
+                        .sorted().forEach(cases::add);
+            }
+            if (cases.stream().noneMatch(p -> Files.isRegularFile(p.resolve("case.json")))) {
+                cases.clear(); // no case at all: not a folder of cases
             }
         }
         if (cases.isEmpty()) {
@@ -96,6 +101,9 @@ final class Conformance {
             if (!Files.isDirectory(caseDir)) {
                 throw new InputException("no such case folder: " + caseDir);
             }
+            if (!Files.exists(caseDir.resolve("case.json"))) {
+                throw new InputException(caseDir + " has no case.json: a case folder holds one");
+            }
             JsonObject spec = JsonFiles.object(JsonFiles.read(caseDir.resolve("case.json"), "case.json", true), "case.json");
             String op = JsonFiles.string(JsonFiles.member(spec, "op", "case.json"), "case.json: op");
             JsonObject options = spec.has("options")
@@ -108,6 +116,11 @@ final class Conformance {
             }
             in.files().forEach((file, input) -> files.put(file, "the input " + input + " of case " + name));
             Map<String, NpyArray> outputs = in.naming(() -> compute(sx, op, in, options));
+            if (!in.unread().isEmpty()) {
+                throw new InputException("case.json: inputs." + String.join(", inputs.", in.unread()) + ": "
+                        + (in.unread().size() == 1 ? "not an input" : "not inputs") + " of " + op
+                        + " (misspelt, or another op's?): a case gives only what its op reads");
+            }
             double tolerance = op.equals("classifier") ? CLASSIFIER_TOLERANCE : LOGITS_TOLERANCE;
             List<Comparison> comparisons = new ArrayList<>();
             for (Map.Entry<String, JsonElement> expected : JsonFiles.object(JsonFiles.member(spec, "outputs",
@@ -121,6 +134,9 @@ final class Conformance {
                 comparisons.add(actual == null
                         ? new Comparison(output, Double.NaN, false, false, "not an output of " + op)
                         : compare(output, reference, actual, tolerance));
+            }
+            if (comparisons.isEmpty()) {
+                throw new InputException("case.json: outputs names none: a case compares at least one output");
             }
             return new CaseResult(name, comparisons, null, outputs, files);
         } catch (IOException | RuntimeException e) {

@@ -28,6 +28,8 @@ final class Inputs {
 
     private final Map<String, NpyArray> arrays = new HashMap<>();
     private final Map<String, Path> files = new LinkedHashMap<>();
+    /** The inputs the operation asked for (or whether it has): any other one given went unread. */
+    private final java.util.Set<String> asked = new java.util.HashSet<>();
     private final UnaryOperator<String> display;
 
     private Inputs(UnaryOperator<String> display) {
@@ -75,7 +77,13 @@ final class Inputs {
     }
 
     boolean has(String name) {
+        asked.add(name);
         return arrays.containsKey(name);
+    }
+
+    /** The inputs given that the operation never asked for, sorted: a misspelt or misplaced one. */
+    java.util.List<String> unread() {
+        return arrays.keySet().stream().filter(name -> !asked.contains(name)).sorted().toList();
     }
 
     /** The files read, each with the name its user gave it (--logits; logits in a case). */
@@ -173,6 +181,7 @@ final class Inputs {
     }
 
     private NpyArray require(String name) {
+        asked.add(name);
         NpyArray a = arrays.get(name);
         if (a == null) {
             throw new InputException(display(name) + " is required");

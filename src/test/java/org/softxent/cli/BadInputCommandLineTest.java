@@ -140,6 +140,24 @@ class BadInputCommandLineTest {
                 Files.writeString(c.resolve("case.json"), "{\"op\": \"cross_entropy\", ");
                 return f.command(List.of("check", c.toString()), false);
             }, "ce_sum", "FAIL", "case.json: not valid JSON", "line 1"),
+            failedCase("a case.json that compares no output: nothing checked is no pass", f -> {
+                Path c = f.copyOfGoldenCase("ce_sum", f.fresh);
+                Files.writeString(c.resolve("case.json"), Files.readString(c.resolve("case.json"))
+                        .replaceFirst("\"outputs\": \\{[^}]*\\}", "\"outputs\": {}"));
+                return f.command(List.of("check", c.toString()), false);
+            }, "ce_sum", "FAIL", "outputs names none", "1 failed"),
+            failedCase("a case.json with an input its op never reads (a misspelt name)", f -> {
+                Path c = f.copyOfGoldenCase("ce_sum", f.fresh);
+                Files.writeString(c.resolve("case.json"), Files.readString(c.resolve("case.json"))
+                        .replace("\"labels\": \"labels.npy\"", "\"labels\": \"labels.npy\", \"class_weight\": \"logits.npy\""));
+                return f.command(List.of("check", c.toString()), false);
+            }, "ce_sum", "FAIL", "inputs.class_weight: not an input of cross_entropy"),
+            failedCase("a folder of cases with a sub-folder that holds no case.json", f -> {
+                f.copyOfGoldenCase("ce_sum", f.fresh);
+                Files.createDirectories(f.fresh.resolve("broken"));
+                Files.writeString(f.fresh.resolve("broken/case.jsn"), "{}");
+                return f.command(List.of("check", f.fresh.toString()), false);
+            }, "broken", "FAIL", "has no case.json", "1 passed, 1 failed"),
             failedCase("a case.json saved as UTF-16", f -> {
                 Path c = f.copyOfGoldenCase("ce_sum", f.fresh);
                 Files.writeString(c.resolve("case.json"), Files.readString(c.resolve("case.json")),
