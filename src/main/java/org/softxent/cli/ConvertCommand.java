@@ -48,7 +48,7 @@ final class ConvertCommand implements Callable<Integer> {
             Csv.Options options;
             try {
                 // A --header of distinct whole numbers names the columns, as train reads it.
-                boolean numbersName = header == Boolean.TRUE && DataFlags.namesOfNumbers(DataFlags.headerNamesOrNone(data));
+                boolean numbersName = header == Boolean.TRUE && DataFlags.headerOfNumbers(header, data, null);
                 options = new Csv.Options(column, header != null && header, true, header == null, numbersName);
                 // the input's own faults named as --data's, before any output
                 Csv.layout(data, options.header(), options.headerUnsaid(), options.headerOfNumbers());

@@ -144,14 +144,9 @@ final class DataFlags {
      * {@link Data#requireFinite} for the file's own words when it refuses a row).
      */
     Data readForTraining() {
-        // A header of numbers is the header when --header says so and its cells read as names
-        // (distinct whole numbers: wavelengths, years); another is taken for a row of data.
         boolean numbersName;
         try {
-            numbersName = header == Boolean.TRUE && !isNpy(data) && !data.toString().isEmpty()
-                    && java.nio.file.Files.isRegularFile(data) && namesOfNumbers(headerNamesOrNone(data));
-        } catch (DataFileException e) {
-            throw input("--data", e);
+            numbersName = header == Boolean.TRUE && headerOfNumbers(header, data, null);
         } catch (IOException e) {
             throw new InputException("--data: " + Main.describe(e));
         }
@@ -184,8 +179,7 @@ final class DataFlags {
                     }
                 }
                 if (csv && in.header()) {
-                    List<String> first = headerNamesOrNone(file);
-                    numbersName = header == Boolean.TRUE && namesOfNumbers(first) || namesOf(first, in);
+                    numbersName = headerOfNumbers(header, file, in);
                     Csv.Layout layout;
                     try {
                         layout = Csv.layout(file, true, false, numbersName);
@@ -299,15 +293,23 @@ final class DataFlags {
     }
 
     /**
-     * The names of {@code file}'s header line, or none where the file cannot be read with one (the
-     * read that follows says why, in the words of its own options).
+     * Whether {@code file}'s header line, should it hold only numbers, is read as its header (with
+     * a header asked for): when {@code header} (the --header flag) says so and its cells read as
+     * names (distinct whole numbers: wavelengths, years), or when they are the names {@code trained}
+     * (a training file's layout, or null) gave its columns; otherwise such a line is data, and the
+     * read refuses it. False for what is no CSV to read (no file, a .npy): the read says what.
      */
-    static List<String> headerNamesOrNone(Path file) throws IOException {
-        try {
-            return Csv.headerNames(file);
-        } catch (DataFileException e) {
-            return List.of();
+    static boolean headerOfNumbers(Boolean header, Path file, LinearModel.Input trained) throws IOException {
+        if (file == null || file.toString().isEmpty() || !java.nio.file.Files.isRegularFile(file) || isNpy(file)) {
+            return false;
         }
+        List<String> first;
+        try {
+            first = Csv.headerNames(file);
+        } catch (DataFileException e) {
+            return false; // no CSV: the read says so, in the words of its own options
+        }
+        return header == Boolean.TRUE && namesOfNumbers(first) || trained != null && namesOf(first, trained);
     }
 
     /** Whether a line of numbers reads as column names: distinct whole numbers (400, 410, ...; 2019, 2020, ...). */
@@ -392,23 +394,16 @@ final class DataFlags {
                     : in != null && in.format() == LinearModel.Input.Format.CSV && in.header();
             // Unsaid: no --header here, and no CSV the model was trained from to say.
             boolean unsaid = header == null && (in == null || in.format() != LinearModel.Input.Format.CSV);
-            // A header line of numbers is the header when --header says so, or when it names the
-            // columns as the model's training file did (wavelengths, say); otherwise it is data.
-            boolean numbersName = false;
-            if (skip) {
-                List<String> first = headerNamesOrNone(data);
-                numbersName = header == Boolean.TRUE && namesOfNumbers(first) || in != null && namesOf(first, in);
-            }
+            boolean numbersName = skip && headerOfNumbers(header, data, in);
             Csv.Layout layout;
             try {
                 layout = Csv.layout(data, skip, unsaid, numbersName);
             } catch (DataFileException e) {
                 if (in != null && in.names() != null && e.problem().startsWith(Csv.HEADER_OF_NUMBERS)) {
-                    List<String> names = in.names();
                     throw new InputException("--data (" + data + ") " + e.place() + ": the first line holds only "
                             + "numbers, not the names the model's training file gave its columns ("
-                            + String.join(", ", names.subList(0, Math.min(6, names.size())))
-                            + (names.size() > 6 ? ", ..." : "") + "): if it is data, read the file with "
+                            + String.join(", ", in.names().subList(0, Math.min(6, in.names().size())))
+                            + (in.names().size() > 6 ? ", ..." : "") + "): if it is data, read the file with "
                             + "--header=false; if it names the columns, they are not the training file's");
                 }
                 throw e;

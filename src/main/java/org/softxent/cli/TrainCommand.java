@@ -357,7 +357,7 @@ final class TrainCommand implements Callable<Integer> {
             // A decimal as a CSV's cells are written (not Java's 1f, 0x1p0 or 1_0), read as a float.
             if (cell.isEmpty()) {
                 problem = "empty (a comma too many?)";
-            } else if (!DECIMAL.matcher(cell).matches()) {
+            } else if (!org.softxent.io.Csv.decimal(cell)) {
                 problem = "'" + cell + "', not a decimal number";
             } else {
                 float f = Float.parseFloat(cell);
@@ -381,10 +381,6 @@ final class TrainCommand implements Callable<Integer> {
         }
         return w;
     }
-
-    /** A decimal number: digits with an optional point and exponent, an optional sign. */
-    private static final java.util.regex.Pattern DECIMAL =
-            java.util.regex.Pattern.compile("[+-]?(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?\\d+)?");
 
     /**
      * The classes (values) no test row is of, from the evaluation's confusion matrix (a row per true

@@ -596,7 +596,7 @@ public final class Csv {
                     }
                     checkFirstLine(file, buf, pos, trimCr(buf, pos, end), line);
                     if (quoted) {
-                        throw new DataFileException(file, "line " + line, quoteProblem(buf, pos, trimCr(buf, pos, end)));
+                        throw new DataFileException(file, "line " + line, quoteProblem(buf, pos, trimCr(buf, pos, end), -1));
                     }
                     if (names != null && names.size() != columns) {
                         // A header of another width than the rows: which name goes with which column
@@ -649,23 +649,17 @@ public final class Csv {
     }
 
     /**
-     * For a data line b[from, to) whose cells do not number {@code columns}: what its quotes did
-     * wrong, where they are the cause (one left open, or one inside a cell without which the count
-     * would be right), else null.
+     * For a data line b[from, to) whose cells, counted by toggling at every quote, went wrong: what
+     * its quotes did, where they are the cause (one left open, or one inside a cell without which
+     * the count would be {@code columns}; any count when {@code columns} is −1), else null.
      */
     private static String quoteProblem(byte[] b, int from, int to, int columns) {
         List<String> cells = new ArrayList<>();
         if (readNames(b, from, to, cells)) {
             return "a quote (\") opens a cell and does not close on its line";
         }
-        return cells.size() == columns ? quoteProblem(b, from, to) : null;
-    }
-
-    /** What is wrong with the quotes of a data line b[from, to) whose cells they leave uncounted. */
-    private static String quoteProblem(byte[] b, int from, int to) {
-        return readNames(b, from, to, new ArrayList<>())
-                ? "a quote (\") opens a cell and does not close on its line"
-                : "a quote (\") inside a cell (an inch mark?): a cell of a number is quoted whole or not at all";
+        return columns < 0 || cells.size() == columns
+                ? "a quote (\") inside a cell (an inch mark?): a cell of a number is quoted whole or not at all" : null;
     }
 
     /** A test of one cell, b[a, z) with its quotes and spaces stripped, the {@code index}-th of its line. */
@@ -986,6 +980,15 @@ public final class Csv {
         return negative ? -v : v;
     }
 
+    /**
+     * Whether {@code text} is a decimal number as CSV writers write them (as {@link #decimal(byte[],
+     * int, int)}): not Java's spellings {@code 1f}, {@code 0x1p0} or {@code 1_0}, nor NaN.
+     */
+    public static boolean decimal(String text) {
+        byte[] b = text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        return decimal(b, 0, b.length);
+    }
+
     /** Whether b[s, e) is a decimal number as CSV writers write them: [+-]digits[.digits][e[+-]digits]. */
     static boolean decimal(byte[] b, int s, int e) {
         int i = s;
@@ -1054,8 +1057,7 @@ public final class Csv {
             if (j == e) {
                 v = negative ? -v : v;
                 if (v < Integer.MIN_VALUE || v > Integer.MAX_VALUE) {
-                    fail(out, line, column, "the label " + v + " is " + (v < 0 ? "too small" : "too large")
-                            + ": labels are integers from " + Integer.MIN_VALUE + " to " + Integer.MAX_VALUE);
+                    fail(out, line, column, beyondInt(Long.toString(v), v < 0));
                 }
                 return v;
             }
@@ -1069,8 +1071,7 @@ public final class Csv {
             v = Double.parseDouble(cell);
         } catch (NumberFormatException notANumber) {
             if (cell.matches("[+-]?\\d+")) {
-                fail(out, line, column, "the label " + shorten(cell) + " is " + (cell.startsWith("-") ? "too small"
-                        : "too large") + ": labels are integers from " + Integer.MIN_VALUE + " to " + Integer.MAX_VALUE);
+                fail(out, line, column, beyondInt(shorten(cell), cell.startsWith("-")));
             } else {
                 fail(out, line, column, "the label '" + shorten(cell) + "' is not a number: labels are integers "
                         + "(the class values)" + hint(cell, firstLine));
@@ -1081,10 +1082,15 @@ public final class Csv {
             fail(out, line, column, "the label '" + shorten(cell) + "' is not an integer: labels are the class "
                     + "values, integers");
         } else if (v < Integer.MIN_VALUE || v > Integer.MAX_VALUE) {
-            fail(out, line, column, "the label " + shorten(cell) + " is " + (v < 0 ? "too small" : "too large")
-                    + ": labels are integers from " + Integer.MIN_VALUE + " to " + Integer.MAX_VALUE);
+            fail(out, line, column, beyondInt(shorten(cell), v < 0));
         }
         return (long) v;
+    }
+
+    /** The problem of a label beyond an int's range, as {@code shown}. */
+    private static String beyondInt(String shown, boolean negative) {
+        return "the label " + shown + " is " + (negative ? "too small" : "too large") + ": labels are integers from "
+                + Integer.MIN_VALUE + " to " + Integer.MAX_VALUE;
     }
 
     private static void fail(Block out, int line, int column, String problem) {
