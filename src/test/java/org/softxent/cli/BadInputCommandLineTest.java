@@ -135,23 +135,15 @@ class BadInputCommandLineTest {
                 Files.writeString(f.fresh.resolve("index.json"), "[\"ce_sum\", \"ce_gone\"]");
                 return f.command(List.of("check", f.fresh.toString()), false);
             }, "ce_gone", "FAIL", "no such case folder", "1 passed, 1 failed"),
-            failedCase("a case.json that is not JSON", f -> {
-                Path c = f.copyOfGoldenCase("ce_sum", f.fresh);
-                Files.writeString(c.resolve("case.json"), "{\"op\": \"cross_entropy\", ");
-                return f.command(List.of("check", c.toString()), false);
-            }, "ce_sum", "FAIL", "case.json: not valid JSON", "line 1"),
-            failedCase("a case.json that compares no output: nothing checked is no pass", f -> {
-                Path c = f.copyOfGoldenCase("ce_sum", f.fresh);
-                Files.writeString(c.resolve("case.json"), Files.readString(c.resolve("case.json"))
-                        .replaceFirst("\"outputs\": \\{[^}]*\\}", "\"outputs\": {}"));
-                return f.command(List.of("check", c.toString()), false);
-            }, "ce_sum", "FAIL", "outputs names none", "1 failed"),
-            failedCase("a case.json with an input its op never reads (a misspelt name)", f -> {
-                Path c = f.copyOfGoldenCase("ce_sum", f.fresh);
-                Files.writeString(c.resolve("case.json"), Files.readString(c.resolve("case.json"))
-                        .replace("\"labels\": \"labels.npy\"", "\"labels\": \"labels.npy\", \"class_weight\": \"logits.npy\""));
-                return f.command(List.of("check", c.toString()), false);
-            }, "ce_sum", "FAIL", "inputs.class_weight: not an input of cross_entropy"),
+            failedCase("a case.json that is not JSON", f -> f.checkEdited("ce_sum",
+                    text -> "{\"op\": \"cross_entropy\", "), "ce_sum", "FAIL", "case.json: not valid JSON", "line 1"),
+            failedCase("a case.json that compares no output: nothing checked is no pass", f -> f.checkEdited("ce_sum",
+                    text -> text.replaceFirst("\"outputs\": \\{[^}]*\\}", "\"outputs\": {}")),
+                    "ce_sum", "FAIL", "outputs names none", "1 failed"),
+            failedCase("a case.json with an input its op never reads (a misspelt name)", f -> f.checkEdited("ce_sum",
+                    text -> text.replace("\"labels\": \"labels.npy\"",
+                            "\"labels\": \"labels.npy\", \"class_weight\": \"logits.npy\"")),
+                    "ce_sum", "FAIL", "inputs.class_weight: not an input of cross_entropy"),
             failedCase("a folder of cases with a sub-folder that holds no case.json", f -> {
                 f.copyOfGoldenCase("ce_sum", f.fresh);
                 Files.createDirectories(f.fresh.resolve("broken"));
@@ -165,17 +157,11 @@ class BadInputCommandLineTest {
                 return f.command(List.of("check", c.toString()), false);
             }, "ce_sum", "FAIL", "case.json: not valid JSON (not UTF-8 text: byte 0 (0xfe)",
                     "the file starts as UTF-16 does"),
-            failedCase("a case.json without an op", f -> {
-                Path c = f.copyOfGoldenCase("ce_sum", f.fresh);
-                Files.writeString(c.resolve("case.json"), "{\"inputs\": {}, \"outputs\": {}}");
-                return f.command(List.of("check", c.toString()), false);
-            }, "FAIL", "case.json has no \"op\""),
-            failedCase("a case.json whose option has the wrong type", f -> {
-                Path c = f.copyOfGoldenCase("ce_smoothing", f.fresh);
-                Files.writeString(c.resolve("case.json"), Files.readString(c.resolve("case.json"))
-                        .replaceFirst("\"label_smoothing\": [0-9.]+", "\"label_smoothing\": \"a little\""));
-                return f.command(List.of("check", c.toString()), false);
-            }, "FAIL", "case.json: options.label_smoothing must be a number, got \"a little\""),
+            failedCase("a case.json without an op", f -> f.checkEdited("ce_sum",
+                    text -> "{\"inputs\": {}, \"outputs\": {}}"), "FAIL", "case.json has no \"op\""),
+            failedCase("a case.json whose option has the wrong type", f -> f.checkEdited("ce_smoothing",
+                    text -> text.replaceFirst("\"label_smoothing\": [0-9.]+", "\"label_smoothing\": \"a little\"")),
+                    "FAIL", "case.json: options.label_smoothing must be a number, got \"a little\""),
             failedCase("a case whose input file is missing", f -> {
                 Path c = f.copyOfGoldenCase("ce_sum", f.fresh);
                 Files.delete(c.resolve("labels.npy"));
@@ -486,6 +472,13 @@ class BadInputCommandLineTest {
             Path p = in.resolve(name + ".npy");
             Npy.write(p, array);
             return p;
+        }
+
+        /** check on a copy of the golden case {@code name} whose case.json {@code edit} rewrote: its command line. */
+        String[] checkEdited(String name, java.util.function.UnaryOperator<String> edit) throws IOException {
+            Path c = copyOfGoldenCase(name, fresh);
+            Files.writeString(c.resolve("case.json"), edit.apply(Files.readString(c.resolve("case.json"))));
+            return command(List.of("check", c.toString()), false);
         }
 
         /** A command line with --device and --out out/. */
