@@ -178,8 +178,13 @@ public interface RowSource extends AutoCloseable {
      * offset 0: [to − from, features].
      */
     default void gather(int[] indices, int from, int to, float[] dst) {
+        gather(indices, from, to, dst, 0);
+    }
+
+    /** {@link #gather(int[], int, int, float[])} into dst from {@code offset}. */
+    default void gather(int[] indices, int from, int to, float[] dst, int offset) {
         int features = features();
-        Runs.each(indices, from, to, (row, count, at) -> read(row, count, dst, at * features));
+        Runs.each(indices, from, to, (row, count, at) -> read(row, count, dst, offset + at * features));
     }
 
     /** {@link #gather} of the bytes a source that {@link #holdsBytes} stores. */

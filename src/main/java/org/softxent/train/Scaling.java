@@ -195,13 +195,6 @@ record Scaling(float[] mean, float[] scale, int[] constant) {
 
     private static final PerThreadArray<byte[]> BYTES = PerThreadArray.bytes();
 
-    /** Rows kept[from, to) of x, this thread's buffer. */
-    private static float[] block(RowSource x, int[] kept, int from, int to) {
-        float[] rows = BUFFER.atLeast((to - from) * x.features());
-        x.gather(kept, from, to, rows);
-        return rows;
-    }
-
     /** Whether the scaling leaves every value as it is: mean 0 and scale 1 for every feature. */
     boolean identity() {
         for (int q = 0; q < mean.length; q++) {
@@ -288,20 +281,30 @@ record Scaling(float[] mean, float[] scale, int[] constant) {
      */
     void applyInto(RowSource x, int[] indices, int from, int to, float[] out) {
         int features = x.features();
-        int per = Math.max(1, Math.min(BLOCK_ROWS, (1 << 20) / features)); // rows per block: at most 4 MB
+        boolean bytes = x.holdsBytes();
+        // Rows per block: at most 256 KiB, so that a block read into its place is still in the core's
+        // cache when it is scaled there.
+        int per = Math.max(1, Math.min(BLOCK_ROWS, (1 << 16) / features));
         int blocks = (to - from + per - 1) / per;
         IntStream.range(0, blocks).parallel().forEach(k -> {
             int start = from + k * per;
             int end = Math.min(to, start + per);
-            float[] rows = block(x, indices, start, end);
-            if (ScaleRows.scale(rows, 0, out, (start - from) * features, end - start, features, mean, scale)) {
+            int at0 = (start - from) * features;
+            if (bytes) { // uint8 values: converted and scaled in one pass, the same bits
+                byte[] raw = BYTES.atLeast((end - start) * features);
+                x.gatherBytes(indices, start, end, raw);
+                if (ScaleRows.scaleBytes(raw, 0, out, at0, end - start, features, mean, scale)) {
+                    return;
+                }
+            }
+            x.gather(indices, start, end, out, at0);
+            if (ScaleRows.scale(out, at0, out, at0, end - start, features, mean, scale)) {
                 return; // vectorised, the same bits
             }
-            for (int i = 0; i < end - start; i++) {
-                int at = (start - from + i) * features;
+            for (int at = at0; at < at0 + (end - start) * features; at += features) {
                 for (int q = 0; q < features; q++) {
                     // In double: x − mean of two floats near ±3.4e38 overflows a float.
-                    out[at + q] = (float) (((double) rows[i * features + q] - mean[q]) / scale[q]);
+                    out[at + q] = (float) (((double) out[at + q] - mean[q]) / scale[q]);
                 }
             }
         });
@@ -346,14 +349,15 @@ record Scaling(float[] mean, float[] scale, int[] constant) {
                     }
                     return;
                 }
-                float[] rows = block(x, indices, from, from + count);
-                if (ScaleRows.scale(rows, 0, dst, offset, count, features, mean, scale)) {
+                // Read into dst and scaled there: the block and its buffer in a core's cache once, not twice.
+                x.gather(indices, from, from + count, dst, offset);
+                if (ScaleRows.scale(dst, offset, dst, offset, count, features, mean, scale)) {
                     return;
                 }
                 for (int i = 0; i < count; i++) {
                     int at = offset + i * features;
                     for (int q = 0; q < features; q++) {
-                        dst[at + q] = (float) (((double) rows[i * features + q] - mean[q]) / scale[q]);
+                        dst[at + q] = (float) (((double) dst[at + q] - mean[q]) / scale[q]);
                     }
                 }
             }

@@ -143,6 +143,26 @@ class ScalingTest {
             }
         }
         assertEquals(indices.length + 1 + 250, bytesRead[0], "every row read as bytes, seed " + seed);
+        // Scaled into a new array (the rows a training holds in memory): from the bytes in one pass,
+        // from the floats read into place and scaled there; both the formula's bits, value by value.
+        float[] expected = new float[indices.length * features];
+        for (int k = 0; k < indices.length; k++) {
+            for (int q = 0; q < features; q++) {
+                expected[k * features + q] = (float) (((double) x[indices[k] * features + q] - scaling.mean()[q])
+                        / scaling.scale()[q]);
+            }
+        }
+        float[] applied = scaling.apply(bytes, indices);
+        assertEquals(indices.length + 1 + 250 + indices.length, bytesRead[0], "apply read bytes, seed " + seed);
+        float[] appliedFloats = scaling.apply(sliced(x, rows, features), indices);
+        float[] viewed = new float[expected.length + 5];
+        fromFloats.read(0, indices.length, viewed, 5);
+        for (int i = 0; i < expected.length; i++) {
+            int bits = Float.floatToRawIntBits(expected[i]);
+            assertEquals(bits, Float.floatToRawIntBits(applied[i]), "apply from bytes, value " + i + ", seed " + seed);
+            assertEquals(bits, Float.floatToRawIntBits(appliedFloats[i]), "apply, value " + i + ", seed " + seed);
+            assertEquals(bits, Float.floatToRawIntBits(viewed[5 + i]), "view, value " + i + ", seed " + seed);
+        }
     }
 
     @Test
