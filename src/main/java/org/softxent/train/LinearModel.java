@@ -703,22 +703,51 @@ public final class LinearModel {
     }
 
     /**
-     * Writes the model into dir (created if need be): each file is written aside and renamed onto
-     * its name, so none is ever half-written; model.json comes last.
+     * Writes the model into dir (created if need be): each file is written aside under a name of
+     * its own and renamed onto its name, so none is ever half-written; model.json comes last. Saves
+     * into one folder from several threads of this JVM take turns, so the folder then holds one of
+     * the models whole; the folder is written file by file, so saves into one folder from several
+     * processes at once, or a save stopped midway, can leave files of two models (save each model
+     * into a folder of its own, and rename the folder into place where others read it).
      */
     public void save(Path dir) throws IOException {
         Files.createDirectories(dir);
-        for (java.util.Map.Entry<String, NpyArray> e : arrays().entrySet()) {
-            Path tmp = dir.resolve(e.getKey() + ".npy.tmp");
-            Npy.write(tmp, e.getValue());
-            Files.move(tmp, dir.resolve(e.getKey() + ".npy"), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        Object turn = SAVES.computeIfAbsent(dir.toRealPath(), k -> new Object());
+        synchronized (turn) {
+            for (java.util.Map.Entry<String, NpyArray> e : arrays().entrySet()) {
+                Path tmp = aside(dir, e.getKey() + ".npy");
+                try {
+                    Npy.write(tmp, e.getValue());
+                    Files.move(tmp, dir.resolve(e.getKey() + ".npy"), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                            java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                } finally {
+                    Files.deleteIfExists(tmp);
+                }
+            }
+            Path tmp = aside(dir, "model.json");
+            try {
+                Files.writeString(tmp, metadata(), StandardCharsets.UTF_8);
+                Files.move(tmp, dir.resolve("model.json"), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                        java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            } finally {
+                Files.deleteIfExists(tmp);
+            }
         }
-        Path tmp = dir.resolve("model.json.tmp");
-        Files.writeString(tmp, metadata(), StandardCharsets.UTF_8);
-        Files.move(tmp, dir.resolve("model.json"), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     }
+
+    /**
+     * A name beside {@code name} in dir that no other save picks: name.&lt;random&gt;.tmp (not
+     * Files.createTempFile, whose files only their owner may read: the model's files get the
+     * permissions any file written there gets).
+     */
+    private static Path aside(Path dir, String name) {
+        return dir.resolve(name + "." + Long.toUnsignedString(java.util.concurrent.ThreadLocalRandom.current()
+                .nextLong(), 36) + ".tmp");
+    }
+
+    /** One lock per folder saved into or loaded from (its real path), for {@link #save} and {@link #load}. */
+    private static final java.util.concurrent.ConcurrentMap<Path, Object> SAVES =
+            new java.util.concurrent.ConcurrentHashMap<>();
 
     /**
      * Reads a model saved by {@link #save} (this version or an older one), checking everything:
@@ -735,6 +764,14 @@ public final class LinearModel {
             throw new ModelFormatException(dir + " is not a softxent model: " + (Files.exists(dir)
                     ? "it is not a folder" : "there is no such folder"));
         }
+        // Not while a save of this JVM writes the folder: one model's files, not two models'.
+        synchronized (SAVES.computeIfAbsent(dir.toRealPath(), k -> new Object())) {
+            return read(dir);
+        }
+    }
+
+    /** {@link #load} of a folder. */
+    private static LinearModel read(Path dir) throws IOException {
         Path meta = dir.resolve("model.json");
         if (!Files.exists(meta)) {
             throw new ModelFormatException(dir + " is not a softxent model: it has no model.json");

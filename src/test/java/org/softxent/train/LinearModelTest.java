@@ -99,6 +99,57 @@ class LinearModelTest {
         }
     }
 
+    /**
+     * Two models saved into one folder at once, with loads between them: every load and the folder
+     * at the end are one model's files, never a mix, and nothing is left aside.
+     */
+    @Test
+    void savesIntoOneFolderAtOnceLeaveOneModelWhole() throws Exception {
+        Rng rng = Rng.fresh();
+        LinearModel a = model(rng, LinearModel.Kind.SOFTMAX, 7, 3);
+        LinearModel b = model(rng, LinearModel.Kind.SOFTMAX, 7, 3);
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(3);
+        try {
+            for (int round = 0; round < 40; round++) {
+                Path folder = dir.resolve("round" + round);
+                java.util.List<java.util.concurrent.Future<LinearModel>> loads = new java.util.ArrayList<>();
+                java.util.concurrent.Future<?> saveA = pool.submit(() -> {
+                    a.save(folder);
+                    return null;
+                });
+                java.util.concurrent.Future<?> saveB = pool.submit(() -> {
+                    b.save(folder);
+                    return null;
+                });
+                loads.add(pool.submit(() -> {
+                    while (!Files.exists(folder.resolve("model.json"))) {
+                        Thread.onSpinWait();
+                    }
+                    return LinearModel.load(folder);
+                }));
+                saveA.get();
+                saveB.get();
+                loads.add(pool.submit(() -> LinearModel.load(folder)));
+                for (java.util.concurrent.Future<LinearModel> f : loads) {
+                    LinearModel got = f.get();
+                    LinearModel expected = java.util.Arrays.equals(got.w(), a.w()) ? a : b;
+                    String what = "round " + round + " " + rng;
+                    assertArrayEquals(expected.w(), got.w(), what);
+                    assertArrayEquals(expected.b(), got.b(), what);
+                    assertArrayEquals(expected.mean(), got.mean(), what);
+                    assertArrayEquals(expected.scale(), got.scale(), what);
+                }
+                try (java.util.stream.Stream<Path> files = Files.list(folder)) {
+                    assertEquals(java.util.Set.of("w.npy", "b.npy", "mean.npy", "scale.npy", "model.json"),
+                            files.map(p -> p.getFileName().toString()).collect(java.util.stream.Collectors.toSet()),
+                            "round " + round);
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
     @Test
     void aModelOfAnotherVersionOrNoModelIsRefused() throws Exception {
         Rng rng = Rng.fresh();
