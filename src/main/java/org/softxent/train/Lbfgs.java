@@ -21,6 +21,14 @@ final class Lbfgs {
     private static final int MEMORY = 10;
     private static final double ARMIJO = 1e-4;
     private static final int MAX_HALVINGS = 40;
+    /** After the halvings, a step is cut by this while its objective stays above, at most MAX_SHRINKS times. */
+    private static final double SHRINK = 1.0 / 64;
+    private static final int MAX_SHRINKS = 30;
+    /**
+     * "Above": by more than this share of the objective's magnitude (at least 1), well past the
+     * rounding of an objective summed in double from float terms (about 1e-7 of it).
+     */
+    private static final double ABOVE = 1e-5;
 
     private Lbfgs() {
     }
@@ -45,6 +53,8 @@ final class Lbfgs {
         double[] gNew = new double[n];
         double[] sNew = new double[n];
         double[] yNew = new double[n];
+        double[] xLow = new double[n];
+        double[] gLow = new double[n];
         for (int k = 1; k <= maxIterations; k++) {
             // d = −H·g by the two-loop recursion, H0 = γ·I with γ = s·y / y·y of the newest pair
             System.arraycopy(g, 0, d, 0, n);
@@ -76,6 +86,12 @@ final class Lbfgs {
             double step = stored == 0 ? Math.min(1, 1 / Math.sqrt(-slope)) : 1;
             double fNew = Double.NaN;
             int halvings = 0;
+            // The lowest trial that lowered the objective past its rounding without meeting the
+            // Armijo condition, kept in case none meets it: where the objective is far from linear
+            // (unscaled features of 1e20 and a gradient of 1e40, whose slope promises a fall no loss
+            // can make) every short step may lower it and yet fall short of what the slope promises.
+            double lowest = fx - ABOVE * Math.max(1, Math.abs(fx));
+            double lowestStep = 0;
             while (true) {
                 for (int i = 0; i < n; i++) {
                     xNew[i] = x[i] + step * d[i];
@@ -84,10 +100,29 @@ final class Lbfgs {
                 if (fNew <= fx + ARMIJO * step * slope) {
                     break;
                 }
-                if (++halvings > MAX_HALVINGS) {
-                    return "converged: no step along the search direction lowers the objective";
+                if (fNew < lowest) {
+                    lowest = fNew;
+                    lowestStep = step;
+                    System.arraycopy(xNew, 0, xLow, 0, n);
+                    System.arraycopy(gNew, 0, gLow, 0, n);
                 }
-                step *= 0.5;
+                // Past the halvings, a step whose objective is still above fx by more than rounding
+                // (or infinite) is orders of magnitude too long, not lost in rounding: features of
+                // 1e15 or more left unscaled need steps of 1e-30 and less. Shrink it faster until it
+                // lands; one that lands on fx within rounding ends the search as before.
+                boolean above = !(fNew <= fx + ABOVE * Math.max(1, Math.abs(fx)));
+                if (++halvings > MAX_HALVINGS && (!above || halvings > MAX_HALVINGS + MAX_SHRINKS)) {
+                    if (lowestStep > 0) { // the lowest trial, though short of the Armijo condition
+                        System.arraycopy(xLow, 0, xNew, 0, n);
+                        System.arraycopy(gLow, 0, gNew, 0, n);
+                        fNew = lowest;
+                        step = lowestStep;
+                        break;
+                    }
+                    return "converged: no step along the search direction lowers the objective"
+                            + (k == 1 ? " (from the start: there the objective is flat within its rounding)" : "");
+                }
+                step *= halvings > MAX_HALVINGS ? SHRINK : 0.5;
             }
             // The pair is formed aside: a rejected one must not overwrite the oldest pair still in use.
             double sy = 0;

@@ -99,6 +99,40 @@ public abstract class TrainingContractTest extends EngineTest {
         assertEquals(1.0, p[0] + p[1], 1e-6);
     }
 
+    /**
+     * Features left unscaled at magnitudes of 1e15 to 1e37: L-BFGS must take steps of 1e-30 and
+     * less (features of 1e20 with a gradient of 1e40 had left it at the zero model, reported as
+     * converged), and then learns what it learns from the same rows at magnitude 1.
+     */
+    @Test
+    void hugeUnscaledFeaturesStillTrain() {
+        Rng rng = Rng.fresh();
+        int n = 400;
+        int f = 5;
+        for (int c : new int[] {3, 2}) {
+            int[] y = rng.labels(n, c);
+            float[] x = rng.separable(y, c, f, 1.5);
+            TrainingOptions o = TrainingOptions.defaults().withStandardize(false).withValidationFraction(0);
+            double plain = fit(o, c, x, y, n, f).model().evaluate(x, y, n).accuracy();
+            for (double magnitude : new double[] {1e15, 1e22, 1e30, 1e37}) {
+                float[] big = new float[x.length];
+                for (int i = 0; i < x.length; i++) {
+                    big[i] = (float) (x[i] * magnitude);
+                }
+                TrainingResult r = fit(o, c, big, y, n, f);
+                double accuracy = r.model().evaluate(big, y, n).accuracy();
+                String what = c + " classes, features × " + magnitude + ": " + r.stopReason() + ", accuracy "
+                        + accuracy + " against " + plain + " at × 1, " + rng;
+                assertTrue(!r.history().isEmpty(), what);
+                assertTrue(accuracy >= plain - 0.03, what);
+            }
+        }
+    }
+
+    private TrainingResult fit(TrainingOptions o, int classes, float[] x, int[] y, int n, int f) {
+        return classes == 2 ? new LogisticRegression(o).fit(sx, x, y, n, f) : new SoftmaxRegression(o).fit(sx, x, y, n, f);
+    }
+
     /** How close this engine's model must be to the CPU reference's from the same seed. */
     protected abstract double modelTolerance();
 
