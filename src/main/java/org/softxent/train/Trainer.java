@@ -191,7 +191,7 @@ final class Trainer {
                 }
                 // The data was checked above: a non-finite W, b or logit comes from the optimizer.
                 throw new IllegalArgumentException("training diverged after " + loop.history.size() + " epochs ("
-                        + e.getMessage() + "): lower the learning rate or raise l2" + (xt == x.array()
+                        + e.getMessage() + "): lower the learning rate or raise l2" + (xt != null && xt == x.array()
                         && !scaling.identity() ? "; x (and validation rows given apart in an array of their own) "
                         + "holds the standardised rows now (inPlace): train again from the original rows" : ""), e);
             }
