@@ -7,8 +7,10 @@ import java.nio.file.AccessDeniedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
 import java.util.List;
 import org.softxent.DeviceUnavailableException;
+import org.softxent.io.NpyFile;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.IVersionProvider;
@@ -119,6 +121,19 @@ public final class Main implements Runnable {
                 });
         try {
             return cl.execute(args);
+        } catch (InternalError e) {
+            if (!NpyFile.isMappedReadFault(e)) {
+                throw e;
+            }
+            // A mapped input cut short while it was read (the reads' own handlers may not see the
+            // fault: the JVM raises it later, on whichever thread read): one line, as any bad input.
+            String command = args.length > 0 && commands.size() == 1 ? " " + args[0] : "";
+            List<Path> files = NpyFile.cutShort();
+            err.println(oneLine("softxent" + command + ": " + (files.isEmpty()
+                    ? "an input file read through a memory map was cut short while it was read"
+                    : String.join(", ", files.stream().map(Path::toString).toList()) + " ended while being read: "
+                    + "was it cut short meanwhile?")));
+            return EXIT_BAD_INPUT;
         } catch (OutOfMemoryError e) {
             // The inputs' size against the heap's: the user's to change, as any other bad input.
             String command = args.length > 0 && commands.size() == 1 ? " " + args[0] : "";

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import org.softxent.cpu.ScaleRows;
@@ -433,7 +434,67 @@ public final class NpyFile implements AutoCloseable {
         }
         mapStride = stride;
         maps = m;
+        MAPPED.put(path.toAbsolutePath(), new Mapped(path, start + bytes));
         return true;
+    }
+
+    /**
+     * The files mapped in this JVM, most recent last (at most 64), each with the length its data
+     * needs: for {@link #cutShort}, asked after a mapped read faulted, when the file may be closed.
+     */
+    private static final java.util.Map<Path, Mapped> MAPPED = java.util.Collections.synchronizedMap(
+            new java.util.LinkedHashMap<>(16, 0.75f, false) {
+                @Override
+                protected boolean removeEldestEntry(java.util.Map.Entry<Path, Mapped> eldest) {
+                    return size() > 64;
+                }
+            });
+
+    /**
+     * Whether {@code t}, or a cause or a suppressed throwable of it, is the JVM's report of a fault
+     * in a read of mapped memory (an {@link InternalError}): the mark of a mapped file cut short
+     * under its map. The JVM may raise it some instructions after the read, outside the reads'
+     * own handlers, and on another thread than the caller's, whose task then rethrows it.
+     */
+    public static boolean isMappedReadFault(Throwable t) {
+        java.util.Set<Throwable> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        java.util.ArrayDeque<Throwable> todo = new java.util.ArrayDeque<>();
+        todo.add(t);
+        while (!todo.isEmpty()) {
+            Throwable e = todo.poll();
+            if (!seen.add(e)) {
+                continue;
+            }
+            if (e instanceof InternalError && String.valueOf(e.getMessage()).contains("unsafe memory access")) {
+                return true;
+            }
+            if (e.getCause() != null) {
+                todo.add(e.getCause());
+            }
+            todo.addAll(java.util.Arrays.asList(e.getSuppressed()));
+        }
+        return false;
+    }
+
+    /** A mapped file as it was named, and the length its data needs. */
+    private record Mapped(Path path, long end) {
+    }
+
+    /** The files this JVM mapped whose data now ends past the file's end: cut short since they were mapped. */
+    public static java.util.List<Path> cutShort() {
+        java.util.List<Path> shorter = new java.util.ArrayList<>();
+        synchronized (MAPPED) {
+            for (Mapped m : MAPPED.values()) {
+                try {
+                    if (Files.size(m.path()) < m.end()) {
+                        shorter.add(m.path());
+                    }
+                } catch (IOException gone) {
+                    shorter.add(m.path()); // removed meanwhile: its pages are gone too
+                }
+            }
+        }
+        return shorter;
     }
 
     /**
