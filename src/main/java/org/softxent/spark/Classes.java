@@ -2,7 +2,7 @@ package org.softxent.spark;
 
 /** Label conventions shared by training and validation. */
 final class Classes {
-    /** MLlib's limit on the class index (labels become int indices). */
+    /** The most classes softxent takes (a label is an index into arrays of this many). */
     static final int MAX_CLASSES = 1 << 20;
 
     private Classes() {

@@ -220,6 +220,15 @@ public class SoftxentLogisticRegression
         }
         String labelName = getLabelCol();
         String featuresName = getFeaturesCol();
+        if (isDefined(weightCol) && !getWeightCol().isEmpty()) {
+            // As MLlib's estimators check theirs: a column of words or booleans cast to numbers
+            // would weigh rows by whatever the cast makes of them.
+            org.apache.spark.sql.types.DataType type = dataset.schema().apply(getWeightCol()).dataType();
+            if (!(type instanceof org.apache.spark.sql.types.NumericType)) {
+                throw new IllegalArgumentException("weightCol '" + getWeightCol() + "' must be of a numeric type, "
+                        + "but it is of type " + type.simpleString());
+            }
+        }
         Column weight = isDefined(weightCol) && !getWeightCol().isEmpty()
                 ? dataset.col(getWeightCol()).cast(DataTypes.DoubleType)
                 : org.apache.spark.sql.functions.lit(1.0);
@@ -233,7 +242,7 @@ public class SoftxentLogisticRegression
         }
         try {
             return train(dataset, selected, labelName, featuresName);
-        } catch (RuntimeException e) {
+        } catch (Exception e) { // SparkException too: checked in Scala's eyes, unchecked in Java's
             // A GPU an executor could not use fails its tasks; Spark reports that as a stage failure
             // several wrappers deep. Say it on the driver, with what to do.
             for (Throwable t = e; t != null; t = t.getCause()) {
@@ -293,6 +302,15 @@ public class SoftxentLogisticRegression
 
         double[] mean = stats.mean;
         double[] std = stats.std();
+        for (int j = 0; j < features; j++) {
+            if (!Double.isFinite(std[j]) || !Double.isFinite(mean[j])) {
+                // Its variance overflowed a double (values near 1e155 and beyond): standardised, the
+                // feature would be 0 in every row, and the model would silently ignore it.
+                throw new IllegalArgumentException("featuresCol '" + featuresName + "': feature " + j + "'s "
+                        + (Double.isFinite(mean[j]) ? "variance" : "mean") + " overflows a double (its values reach "
+                        + "beyond 1e154): scale the feature down");
+            }
+        }
         double[] inverseStd = new double[features];
         for (int j = 0; j < features; j++) {
             inverseStd[j] = std[j] != 0 ? 1.0 / std[j] : 0.0;
@@ -552,8 +570,8 @@ public class SoftxentLogisticRegression
         }
         if (s.badLabels > 0) {
             throw new IllegalArgumentException("labelCol '" + label + "': " + s.badLabels
-                    + " row(s) whose label is not a non-negative integer class index (0, 1, 2, ...), e.g. "
-                    + s.firstBadLabel);
+                    + " row(s) whose label is not a non-negative integer class index (0, 1, 2, ... up to "
+                    + (Classes.MAX_CLASSES - 1) + "), e.g. " + s.firstBadLabel);
         }
         if (s.badWeights > 0) {
             throw new IllegalArgumentException("weightCol '" + weight + "': " + s.badWeights

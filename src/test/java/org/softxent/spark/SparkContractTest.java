@@ -228,6 +228,24 @@ class SparkContractTest {
                 .setPrecision("exact"));
         assertTrue(m.contains("precision = exact") && m.contains("device = gpu"), m);
         assertThrows(IllegalArgumentException.class, () -> lr.setPrecision("half"));
+        // A weight column of words is refused as MLlib refuses it, not cast.
+        StructType words = new StructType(new StructField[] {
+            DataTypes.createStructField("label", DataTypes.DoubleType, false),
+            DataTypes.createStructField("weight", DataTypes.StringType, false),
+            DataTypes.createStructField("features", org.apache.spark.ml.linalg.SQLDataTypes.VectorType(), false)});
+        Dataset<Row> wordWeights = spark.createDataFrame(List.of(
+                RowFactory.create(1.0, "3", org.apache.spark.ml.linalg.Vectors.dense(1, 2)),
+                RowFactory.create(0.0, "1", org.apache.spark.ml.linalg.Vectors.dense(0, 0))), words);
+        m = fails(wordWeights, lr.copy(new org.apache.spark.ml.param.ParamMap()).setWeightCol("weight"));
+        assertTrue(m.contains("weightCol 'weight'") && m.contains("numeric") && m.contains("string"), m);
+        // A label past the class limit is named with the limit.
+        m = fails(rows(2_000_000, 1, 1, 2), lr);
+        assertTrue(m.contains("2000000") && m.contains(String.valueOf((1 << 20) - 1)), m);
+        // A feature whose variance overflows a double would be 0 once standardised: refused.
+        m = fails(spark.createDataFrame(List.of(SparkTestData.row(1, 1, new double[] {1e160, 2}),
+                SparkTestData.row(0, 1, new double[] {-1e160, 3}), SparkTestData.row(0, 1, new double[] {0, 1})),
+                SparkTestData.SCHEMA), lr);
+        assertTrue(m.contains("feature 0") && m.contains("overflows"), m);
     }
 
     /**
