@@ -9,13 +9,14 @@ import org.apache.spark.sql.Row;
 
 /**
  * Training rows packed once into a dense float block, row-major [rows, features], as softxent's
- * classifiers take them: the features already scaled by 1/std (and centred by the mean when the
- * intercept is fitted), the labels as class indices (multinomial) or float targets (binomial), and
- * each row's instance weight (as a float, like the features), which the classifier applies in its
- * fused pass: one call per block whatever the weights.
+ * classifiers take them: the features already centred by the mean and scaled by 1/std (without an
+ * intercept the centring is undone in the logits: {@link Setup#scaledMean}), the labels as class
+ * indices (multinomial) or float targets (binomial), and each row's instance weight over the mean
+ * weight (as a float, like the features), which the classifier applies in its fused pass: one call
+ * per block whatever the weights.
  */
 final class Block implements Serializable {
-    private static final long serialVersionUID = 2L;
+    private static final long serialVersionUID = 3L;
 
     final int rows;
     final float[] x;
@@ -91,11 +92,13 @@ final class Block implements Serializable {
                     weights = java.util.Arrays.copyOf(weights, capacity);
                 }
             }
-            if (!(weight <= Float.MAX_VALUE)) {
+            double relative = weight / setup.weightScale;
+            if (!(relative <= Float.MAX_VALUE)) {
                 throw new IllegalArgumentException("a row's weight " + weight + (setup.classWeights != null
-                        ? " (its weightCol value times its class weight)" : "")
-                        + " is beyond float's range, which softxent's engines compute in");
+                        ? " (its weightCol value times its class weight)" : "") + " is " + relative
+                        + " times the mean weight, beyond float's range, which softxent's engines compute in");
             }
+            weight = relative;
             if (weight != 1.0 && weights == null) {
                 weights = new float[labels.length];
                 java.util.Arrays.fill(weights, 0, rows, 1.0f);
@@ -105,7 +108,7 @@ final class Block implements Serializable {
             double[] inverseStd = setup.inverseStd;
             for (int j = 0; j < f; j++) {
                 double value = v.apply(j);
-                float scaled = (float) ((mean != null ? value - mean[j] : value) * inverseStd[j]);
+                float scaled = (float) ((value - mean[j]) * inverseStd[j]);
                 if (!Float.isFinite(scaled)) {
                     // The driver checked every value finite; scaled, a double can still pass float's range.
                     throw new IllegalArgumentException("feature " + j + " = " + value + " scales to " + scaled

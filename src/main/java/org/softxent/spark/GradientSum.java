@@ -18,6 +18,11 @@ final class GradientSum implements Serializable {
     double loss;
     /** Null until a block is added: the zero value travels with every task, so it stays small. */
     double[] gradient;
+    /**
+     * Without an intercept: Σᵢ dSᵢ [outputs], the part of the weight gradient that the centring
+     * moved out of the products (the driver's first-order rounding term leaves it out); else null.
+     */
+    double[] columns;
     final int size;
     final TreeSet<String> engines = new TreeSet<>();
     private transient float[] gradW;
@@ -27,7 +32,10 @@ final class GradientSum implements Serializable {
         this.size = size;
     }
 
-    /** Adds one block at the coefficients w [features, outputs] and b [outputs] (or null). */
+    /**
+     * Adds one block at the coefficients w [features, outputs] and b [outputs]: the intercepts, or
+     * without them the offsets c·θ of the centring ({@link Setup#scaledMean}).
+     */
     GradientSum add(Block block, Setup s, float[] w, float[] b) {
         Softxent engine = Engines.forTask(s.device, s.precision);
         int f = s.features;
@@ -38,6 +46,7 @@ final class GradientSum implements Serializable {
             gradB = new float[k];
         }
         float[] gb = b == null ? null : gradB;
+        double[] c = s.scaledMean;
         float[] gw = gradW;
         ClassifierResult r = Engines.compute(engine, () -> s.multinomial
                 ? engine.classifier(block.x, w, b, block.labels, block.weights, block.rows, f, k, s.classifierOptions(),
@@ -53,7 +62,19 @@ final class GradientSum implements Serializable {
         for (int i = 0; i < gradW.length; i++) {
             gradient[i] += gradW[i];
         }
-        if (gb != null) {
+        if (c != null) { // the rows' centring undone: dW = x̂ᵀ·dS + c ⊗ Σᵢ dSᵢ
+            if (columns == null) {
+                columns = new double[k];
+            }
+            for (int j = 0; j < f; j++) {
+                for (int i = 0; i < k; i++) {
+                    gradient[j * k + i] += c[j] * gb[i];
+                }
+            }
+            for (int i = 0; i < k; i++) {
+                columns[i] += gb[i];
+            }
+        } else if (gb != null) {
             for (int i = 0; i < k; i++) {
                 gradient[f * k + i] += gb[i];
             }
@@ -68,6 +89,13 @@ final class GradientSum implements Serializable {
         } else if (o.gradient != null) {
             for (int i = 0; i < gradient.length; i++) {
                 gradient[i] += o.gradient[i];
+            }
+        }
+        if (columns == null) {
+            columns = o.columns;
+        } else if (o.columns != null) {
+            for (int i = 0; i < columns.length; i++) {
+                columns[i] += o.columns[i];
             }
         }
         engines.addAll(o.engines);

@@ -338,8 +338,15 @@ public class SoftxentLogisticRegression
         // Rows per block: blockSize, or fewer so that a block's features stay within 64 MiB (as
         // MLlib's maxBlockSizeInMB bounds its blocks); sparse vectors are made dense here.
         int blockRows = (int) Math.max(1, Math.min(getBlockSize(), BLOCK_BYTES / (4L * Math.max(1, features))));
-        Setup setup = new Setup(features, outputs, multinomial, fit, fit ? mean : null, inverseStd, cw,
-                getLabelSmoothing(), getDevice(), getPrecision(), blockRows);
+        // Rows' weights over their mean (MLlib's fit is the same for any common factor of them).
+        double weightScale = stats.weightSum / stats.count;
+        if (!(weightScale > 0 && Double.isFinite(weightScale))) {
+            weightScale = 1;
+        }
+        final double perRow = weightScale;
+        Setup setup = new Setup(features, outputs, multinomial, fit, mean, inverseStd, cw,
+                getLabelSmoothing(), getDevice(), getPrecision(), blockRows, weightScale);
+        double[] scaledMean = setup.scaledMean;
         Broadcast<Setup> setupCast = jsc.broadcast(setup);
         JavaRDD<Block> blocks = rows.mapPartitions(it -> Block.pack(it, setupCast.value()))
                 .persist(StorageLevel.MEMORY_AND_DISK());
@@ -366,6 +373,7 @@ public class SoftxentLogisticRegression
         TreeSet<String> engines = new TreeSet<>();
         int[] evaluations = {0};
         double[][] cache = {null, null};
+        double[][] offset = {null}; // without an intercept: the offsets c·θ of the evaluation, in double
         breeze.optimize.DiffFunction<DenseVector<Object>> objective = BreezeFunctions.of(v -> {
             double[] theta = BreezeFunctions.values(v);
             if (cache[0] != null && java.util.Arrays.equals(cache[0], theta)) {
@@ -381,6 +389,28 @@ public class SoftxentLogisticRegression
                 for (int k = 0; k < outputs; k++) {
                     b[k] = (float) theta[features * outputs + k];
                 }
+            } else {
+                // The offsets c·θ that undo the rows' centring, from θ in double (c·w̃ would carry
+                // w's float rounding times a mean perhaps far from 0), less their mean over the
+                // classes for softmax, which it does not change (so that floats hold them closely).
+                double[] offsets = new double[outputs];
+                for (int j = 0; j < features; j++) {
+                    for (int k = 0; k < outputs; k++) {
+                        offsets[k] += scaledMean[j] * theta[j * outputs + k];
+                    }
+                }
+                double common = 0;
+                if (multinomial) {
+                    for (double o : offsets) {
+                        common += o / outputs;
+                    }
+                }
+                b = new float[outputs];
+                for (int k = 0; k < outputs; k++) {
+                    offsets[k] -= common;
+                    b[k] = (float) offsets[k];
+                }
+                offset[0] = offsets;
             }
             Broadcast<float[][]> coefficients = jsc.broadcast(new float[][] {w, b});
             GradientSum sum;
@@ -393,20 +423,30 @@ public class SoftxentLogisticRegression
             }
             evaluations[0]++;
             engines.addAll(sum.engines);
-            double loss = sum.loss / normaliser;
+            double total = normaliser / perRow; // the rows' weights, over their mean as packed
+            double loss = sum.loss / total;
             double[] grad = new double[size + 1];
             for (int i = 0; i < size && sum.gradient != null; i++) {
-                grad[i] = sum.gradient[i] / normaliser;
+                grad[i] = sum.gradient[i] / total;
             }
             // softxent computed at θ rounded to float (θ̃). Report f(θ̃) + ∇f(θ̃)·(θ − θ̃), wrong only
             // in the second order of the rounding, so that the objective L-BFGS sees does not move in
-            // steps of float resolution (which would end its line search early).
+            // steps of float resolution (which would end its line search early). Without an
+            // intercept the rows were centred and w̃ met only x̂: the term is x̂ᵀ·dS's, not dW's.
             for (int i = 0; i < w.length; i++) {
-                loss += grad[i] * (theta[i] - (double) w[i]);
+                double g = grad[i];
+                if (scaledMean != null && sum.columns != null) {
+                    g -= scaledMean[i / outputs] * sum.columns[i % outputs] / total;
+                }
+                loss += g * (theta[i] - (double) w[i]);
             }
-            if (b != null) {
+            if (fit) {
                 for (int k = 0; k < outputs; k++) {
                     loss += grad[features * outputs + k] * (theta[features * outputs + k] - (double) b[k]);
+                }
+            } else if (sum.columns != null) { // the offsets' rounding likewise: ∂loss/∂offset_k = Σᵢ dSᵢₖ
+                for (int k = 0; k < outputs; k++) {
+                    loss += sum.columns[k] / total * (offset[0][k] - (double) b[k]);
                 }
             }
             // MLlib's L2 term, on the coefficients only: ½·λ·Σβ'² on the standardised ones, or

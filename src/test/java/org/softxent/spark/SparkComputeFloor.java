@@ -34,7 +34,7 @@ public final class SparkComputeFloor {
         SplittableRandom random = new SplittableRandom(20261206L);
         double[] inverseStd = new double[d];
         Arrays.fill(inverseStd, 1.0);
-        Setup setup = new Setup(d, k, true, true, new double[d], inverseStd, null, 0, "cpu", "float", 4096);
+        Setup setup = new Setup(d, k, true, true, new double[d], inverseStd, null, 0, "cpu", "float", 4096, 1);
         List<List<Block>> shares = new ArrayList<>();
         for (int e = 0; e < executors; e++) {
             List<Row> rows = new ArrayList<>();

@@ -97,6 +97,11 @@ public final class Rng {
         return t;
     }
 
+    /** A standard normal value. */
+    public double nextGaussian() {
+        return gaussian();
+    }
+
     private double gaussian() {
         // Box–Muller; SplittableRandom has no nextGaussian before Java 17's RandomGenerator default.
         double u = 1.0 - random.nextDouble();
