@@ -202,18 +202,47 @@ final class CpuClassifier {
      */
     private static double linear(Products how, float[] x, RowSource source, float[] w, float[] b, int n, int d, int c,
                                  double reg, float[] gradW, float[] gradB, float[] gradX, ChunkLoss loss) {
-        switch (how) {
-            case SKINNY:
-                try (Scratch.Workspace ws = Scratch.workspace()) {
-                    return linearSkinny(ws, x, source, w, b, n, d, c, reg, gradW, gradB, gradX, loss);
-                }
-            case BLAS:
-                try (Scratch.Workspace ws = Scratch.workspace()) {
-                    return linearBlas(ws, x, source, w, b, n, d, c, reg, gradW, gradB, gradX, loss);
-                }
-            default:
-                return linearExact(x, source, w, b, n, d, c, reg, gradW, gradB, gradX, loss);
+        try {
+            switch (how) {
+                case SKINNY:
+                    try (Scratch.Workspace ws = Scratch.workspace()) {
+                        return linearSkinny(ws, x, source, w, b, n, d, c, reg, gradW, gradB, gradX, loss);
+                    }
+                case BLAS:
+                    try (Scratch.Workspace ws = Scratch.workspace()) {
+                        return linearBlas(ws, x, source, w, b, n, d, c, reg, gradW, gradB, gradX, loss);
+                    }
+                default:
+                    return linearExact(x, source, w, b, n, d, c, reg, gradW, gradB, gradX, loss);
+            }
+        } catch (RuntimeException e) {
+            if (!isOverflow(e)) {
+                throw e;
+            }
+            // Logits past float's range in the float products: the whole call again with the
+            // products in double, as the reference computes it (which overwrites every output the
+            // float pass had begun: the call's outputs are never left half written).
+            return linearExact(x, source, w, b, n, d, c, reg, gradW, gradB, gradX, loss);
         }
+    }
+
+    /** Float products whose logits left float's range (found where they are widened to double). */
+    private static final class LogitsOverflow extends IllegalArgumentException {
+        private static final long serialVersionUID = 1L;
+
+        LogitsOverflow(String message) {
+            super(message);
+        }
+    }
+
+    /** Whether e, or an exception it carries (a pool's rethrow), is a {@link LogitsOverflow}. */
+    private static boolean isOverflow(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof LogitsOverflow) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Rows [first, first + m) of the source into this thread's block buffer, which it returns. */
@@ -502,7 +531,7 @@ final class CpuClassifier {
         if (nonFinite != 0) {
             for (int i = 0; i < mb * c; i++) {
                 if (!Float.isFinite(logitsF[i])) {
-                    throw new IllegalArgumentException("logits x·w + b overflow float at row " + (firstRow + i / c)
+                    throw new LogitsOverflow("logits x·w + b overflow float at row " + (firstRow + i / c)
                             + ", class " + i % c + " (" + logitsF[i] + "): scale the features or the weights down");
                 }
             }
