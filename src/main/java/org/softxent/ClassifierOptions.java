@@ -11,6 +11,9 @@ import java.util.Objects;
  * regularised).
  */
 public final class ClassifierOptions {
+    /** The largest L2 strength: half of float's largest value, so that 2·reg·w of a weight of 1 is finite. */
+    public static final double MAX_REG = Float.MAX_VALUE / 2.0;
+
     private static final ClassifierOptions DEFAULTS = new ClassifierOptions(0.0, CrossEntropyOptions.defaults(), false, false);
 
     private final double reg;
@@ -32,12 +35,13 @@ public final class ClassifierOptions {
     }
 
     /**
-     * @param reg the L2 strength, finite and ≥ 0
-     * @throws IllegalArgumentException when negative, NaN or infinite
+     * @param reg the L2 strength, ≥ 0 and at most {@link #MAX_REG} (the gradient's 2·reg·w is a float)
+     * @throws IllegalArgumentException when negative, NaN or above {@link #MAX_REG}
      */
     public ClassifierOptions withReg(double reg) {
-        if (!(reg >= 0.0 && reg < Double.POSITIVE_INFINITY)) {
-            throw new IllegalArgumentException("reg must be finite and >= 0, got " + reg);
+        if (!(reg >= 0.0 && reg <= MAX_REG)) {
+            throw new IllegalArgumentException("reg must be >= 0 and at most " + MAX_REG + " (the gradient's 2·reg·w "
+                    + "is a float: a larger reg makes it infinite, or NaN where w is 0), got " + reg);
         }
         return new ClassifierOptions(reg, crossEntropy, tf32, trustedX);
     }

@@ -254,7 +254,7 @@ public final class Softxent implements AutoCloseable {
     private LossResult crossEntropy(float[] logits, int rows, int cols, int[] labels, float[] targetProbs,
                                     CrossEntropyOptions options, float[] gradOut, float[] probsOut) {
         requireDistinct(new String[] {"logits", "targetProbs", "gradOut", "probsOut"},
-                new Object[] {logits, targetProbs, gradOut, probsOut});
+                new Object[] {logits, targetProbs, gradOut, probsOut}, 2);
         float[] losses = options.reduction() == Reduction.NONE ? new float[rows] : null;
         double loss = backend().crossEntropy(new CrossEntropyProblem(logits, rows, cols, labels, targetProbs,
                 options, gradOut, probsOut, losses));
@@ -281,7 +281,7 @@ public final class Softxent implements AutoCloseable {
         checkedSize(rows, cols);
         Rules.softmaxBackward(rows, cols, Operand.of("probs", probs), Operand.of("gradProbs", gradProbs),
                 Operand.of("out", out));
-        requireDistinct(new String[] {"probs", "gradProbs", "out"}, new Object[] {probs, gradProbs, out});
+        requireDistinct(new String[] {"probs", "gradProbs", "out"}, new Object[] {probs, gradProbs, out}, 2);
         backend().softmaxBackward(probs, gradProbs, rows, cols, out);
         return out;
     }
@@ -303,7 +303,7 @@ public final class Softxent implements AutoCloseable {
     public float[] softmaxJacobian(float[] logits, int rows, int cols, float[] out) {
         jacobianSize(rows, cols);
         Rules.softmaxJacobian(rows, cols, Operand.of("logits", logits), Operand.of("out", out));
-        requireDistinct(new String[] {"logits", "out"}, new Object[] {logits, out});
+        requireDistinct(new String[] {"logits", "out"}, new Object[] {logits, out}, 1);
         backend().softmaxJacobian(logits, rows, cols, out);
         return out;
     }
@@ -338,7 +338,7 @@ public final class Softxent implements AutoCloseable {
         Rules.binaryCrossEntropy(rows, cols, Operand.of("logits", logits), Operand.of("targets", targets), options,
                 Operand.of("gradOut", gradOut), Operand.of("probsOut", probsOut));
         requireDistinct(new String[] {"logits", "targets", "gradOut", "probsOut"},
-                new Object[] {logits, targets, gradOut, probsOut});
+                new Object[] {logits, targets, gradOut, probsOut}, 2);
         float[] losses = options.reduction() == Reduction.NONE ? new float[rows * cols] : null;
         double loss = backend().binaryCrossEntropy(new BinaryCrossEntropyProblem(logits, targets, rows, cols,
                 options, gradOut, probsOut, losses));
@@ -409,9 +409,10 @@ public final class Softxent implements AutoCloseable {
                 Operand.of("labels", labels), options, Operand.of("gradW", gradW), Operand.of("gradB", gradB),
                 Operand.of("gradX", gradX), Operand.of("predictedOut", predictedOut));
         requireLabels("labels", labels, classes, options.crossEntropy().ignoreIndex());
-        requireRowWeights("rowWeights", rowWeights, rows, options.crossEntropy().reduction() == Reduction.MEAN);
-        requireDistinct(new String[] {"x", "w", "b", "gradW", "gradB", "gradX", "labels", "predictedOut", "rowWeights"},
-                new Object[] {x, w, b, gradW, gradB, gradX, labels, predictedOut, rowWeights});
+        requireRowWeights("rowWeights", rowWeights, rows, options.crossEntropy().reduction() == Reduction.MEAN,
+                labels, options.crossEntropy().ignoreIndex());
+        requireDistinct(new String[] {"x", "w", "b", "labels", "rowWeights", "gradW", "gradB", "gradX", "predictedOut"},
+                new Object[] {x, w, b, labels, rowWeights, gradW, gradB, gradX, predictedOut}, 5);
         double loss = backend().classifier(new ClassifierProblem(x, w, b, labels, rowWeights, rows, features, classes,
                 options, gradW, gradB, gradX, predictedOut));
         return new ClassifierResult(loss, gradW, gradB, gradX, predictedOut);
@@ -436,7 +437,7 @@ public final class Softxent implements AutoCloseable {
         checkedSize("rows", rows, "classes", classes);
         Rules.linearSoftmax(rows, features, classes, Operand.of("x", x), Operand.of("w", w), Operand.of("b", b),
                 Operand.of("probsOut", probsOut), Operand.of("predictedOut", predictedOut));
-        requireDistinct(new String[] {"x", "w", "b", "probsOut"}, new Object[] {x, w, b, probsOut});
+        requireDistinct(new String[] {"x", "w", "b", "probsOut"}, new Object[] {x, w, b, probsOut}, 3);
         backend().linearSoftmax(x, w, b, rows, features, classes, probsOut, predictedOut);
         return probsOut;
     }
@@ -507,8 +508,8 @@ public final class Softxent implements AutoCloseable {
                 Operand.of("gradX", gradX), Operand.of("predictedOut", predictedOut));
         requireRowWeights("rowWeights", rowWeights, rows,
                 options.binaryCrossEntropy().reduction() == Reduction.MEAN);
-        requireDistinct(new String[] {"x", "w", "b", "targets", "gradW", "gradB", "gradX", "rowWeights"},
-                new Object[] {x, w, b, targets, gradW, gradB, gradX, rowWeights});
+        requireDistinct(new String[] {"x", "w", "b", "targets", "rowWeights", "gradW", "gradB", "gradX"},
+                new Object[] {x, w, b, targets, rowWeights, gradW, gradB, gradX}, 5);
         double loss = backend().binaryClassifier(new BinaryClassifierProblem(x, w, b, targets, rowWeights, rows,
                 features, outputs,
                 options, gradW, gradB, gradX, predictedOut));
@@ -573,7 +574,7 @@ public final class Softxent implements AutoCloseable {
     private static void checkRowOp(String inputName, float[] input, int rows, int cols, float[] out) {
         checkedSize(rows, cols);
         Rules.softmax(rows, cols, Operand.of(inputName, input), Operand.of("out", out));
-        requireDistinct(new String[] {inputName, "out"}, new Object[] {input, out});
+        requireDistinct(new String[] {inputName, "out"}, new Object[] {input, out}, 1);
     }
 
     /** The largest array length every JVM allows. */

@@ -1406,6 +1406,24 @@ public abstract class EngineContractTest extends EngineTest {
                     () -> sx.binaryClassifier(x, w, null, new float[n * c], new float[n], n, d, c,
                             BinaryClassifierOptions.defaults(), null, null, null, null));
             assertTrue(e.getMessage().contains("mean over no weight"), e.getMessage());
+            // Weight only on ignored rows: the mean's divisor is 0 all the same (it had given NaN
+            // gradients); refused, naming the ignored rows. Every row ignored: NaN loss, zero
+            // gradient, as the mean over no row without row weights.
+            int[] ignoring = {-100, 0, 1, -100};
+            float[] gradW = new float[d * c];
+            java.util.Arrays.fill(gradW, 7f);
+            e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                    () -> sx.classifier(x, w, null, ignoring, new float[] {1, 0, 0, 2}, n, d, c, o, gradW, null, null,
+                            null));
+            assertTrue(e.getMessage().contains("not ignored") && e.getMessage().contains("mean over no weight"),
+                    e.getMessage());
+            assertEquals(7f, gradW[0], "untouched " + rng);
+            ClassifierResult none = sx.classifier(x, w, null, new int[] {-100, -100, -100, -100},
+                    new float[] {1, 0, 2, 0}, n, d, c, o, gradW, null, null, null);
+            assertTrue(Double.isNaN(none.loss()), "every row ignored: " + none.loss());
+            for (float g : gradW) {
+                assertEquals(0f, g, "every row ignored: a zero gradient " + rng);
+            }
             // A sum over no weight is 0 (the L2 term aside).
             assertEquals(0.0, sx.classifier(x, w, null, y, new float[n], n, d, c, o.withCrossEntropy(
                     CrossEntropyOptions.defaults().withReduction(Reduction.SUM)), null, null, null, null).loss());

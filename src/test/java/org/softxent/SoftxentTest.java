@@ -14,6 +14,66 @@ import org.softxent.testing.Rng;
 
 /** The entry point itself: device selection, closing, and the CPU reference's determinism. */
 class SoftxentTest {
+    /**
+     * An L2 strength whose 2·reg·w cannot be a float is refused (1e308 had given NaN gradients where
+     * w is 0); the largest one allowed computes finite gradients for weights of 1.
+     */
+    @Test
+    void anL2BeyondFloatsRangeIsRefused() {
+        for (double bad : new double[] {1e308, 2.0 * ClassifierOptions.MAX_REG, Double.NaN, -1}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> ClassifierOptions.defaults().withReg(bad));
+            assertTrue(e.getMessage().contains("reg") && e.getMessage().contains(String.valueOf(bad)), e.getMessage());
+            assertThrows(IllegalArgumentException.class, () -> BinaryClassifierOptions.defaults().withReg(bad));
+            assertThrows(IllegalArgumentException.class,
+                    () -> org.softxent.train.TrainingOptions.defaults().withL2(bad));
+        }
+        try (Softxent sx = Softxent.openReference()) {
+            float[] gw = new float[4];
+            sx.classifier(new float[] {1, 2, 3, 4}, new float[] {1, 0, 0, 1}, null, new int[] {0, 1}, 2, 2, 2,
+                    ClassifierOptions.defaults().withReg(ClassifierOptions.MAX_REG), gw, null, null);
+            for (float g : gw) {
+                assertTrue(Float.isFinite(g), java.util.Arrays.toString(gw));
+            }
+        }
+    }
+
+    /**
+     * Two inputs may be one array (they are only read): the backward pass of ½Σp² (probs and
+     * gradProbs both p), the classifier with x and w one square array, cross-entropy against its own
+     * logits as targets; each as with a copy, on the fast engine and the reference.
+     */
+    @Test
+    void twoInputsMayBeOneArray() {
+        Rng rng = Rng.fresh();
+        int n = 6;
+        for (Softxent sx : new Softxent[] {Softxent.open(Device.CPU), Softxent.openReference()}) {
+            try (sx) {
+                float[] p = rng.normal(n * n, 1);
+                float[] out = new float[n * n];
+                float[] copyOut = new float[n * n];
+                sx.softmaxBackward(p, p, n, n, out);
+                sx.softmaxBackward(p, p.clone(), n, n, copyOut);
+                assertArrayEquals(copyOut, out, rng.toString());
+                int[] y = rng.labels(n, n);
+                float[] gw = new float[n * n];
+                float[] copyGw = new float[n * n];
+                double loss = sx.classifier(p, p, null, y, n, n, n, ClassifierOptions.defaults(), gw, null, null).loss();
+                double copyLoss = sx.classifier(p, p.clone(), null, y, n, n, n, ClassifierOptions.defaults(), copyGw,
+                        null, null).loss();
+                assertEquals(copyLoss, loss, 0.0, rng.toString());
+                assertArrayEquals(copyGw, gw, rng.toString());
+                float[] g = new float[n * n];
+                float[] copyG = new float[n * n];
+                double ce = sx.crossEntropyWithTargets(p, n, n, p, CrossEntropyOptions.defaults(), g, null).loss();
+                double copyCe = sx.crossEntropyWithTargets(p, n, n, p.clone(), CrossEntropyOptions.defaults(), copyG,
+                        null).loss();
+                assertEquals(copyCe, ce, 0.0, rng.toString());
+                assertArrayEquals(copyG, g, rng.toString());
+            }
+        }
+    }
+
 
     @Test
     void autoSaysWhyItFellBackAndGpuFailsWithTheSameReason() {

@@ -78,6 +78,17 @@ public final class Checks {
      * @throws IllegalArgumentException naming the first bad weight and its row, or the zero total
      */
     public static void requireRowWeights(String name, float[] weights, int rows, boolean mean) {
+        requireRowWeights(name, weights, rows, mean, null, 0);
+    }
+
+    /**
+     * {@link #requireRowWeights(String, float[], int, boolean)} for rows with labels, some perhaps
+     * ignored (labels[i] == ignoreIndex): for a mean, some row not ignored must weigh above 0 (its
+     * divisor sums the weights of those rows only), unless every row is ignored (then, as PyTorch's
+     * mean over no row, the loss is NaN and the gradients 0).
+     */
+    public static void requireRowWeights(String name, float[] weights, int rows, boolean mean, int[] labels,
+                                        int ignoreIndex) {
         if (weights == null) {
             return;
         }
@@ -93,14 +104,29 @@ public final class Checks {
         }
         if (mean) {
             boolean any = false;
+            boolean counted = false; // a row not ignored
             for (int i = 0; i < rows && !any; i++) {
-                any = weights[i] > 0.0f;
+                boolean ignored = labels != null && labels[i] == ignoreIndex;
+                counted |= !ignored;
+                any = !ignored && weights[i] > 0.0f;
             }
-            if (!any) {
-                throw new IllegalArgumentException("every one of the " + rows + " " + name
-                        + " is 0: the mean over no weight is undefined (use reduction sum)");
+            if (!any && (labels == null || counted)) {
+                throw new IllegalArgumentException(labels == null || !anyIgnored(labels, rows, ignoreIndex)
+                        ? "every one of the " + rows + " " + name + " is 0: the mean over no weight is undefined "
+                                + "(use reduction sum)"
+                        : "every row not ignored (label != ignoreIndex " + ignoreIndex + ") has " + name + " 0: the "
+                                + "mean over no weight is undefined (use reduction sum)");
             }
         }
+    }
+
+    private static boolean anyIgnored(int[] labels, int rows, int ignoreIndex) {
+        for (int i = 0; i < rows; i++) {
+            if (labels[i] == ignoreIndex) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Requires every entry to be finite (no NaN, no ±infinity). */
@@ -125,10 +151,14 @@ public final class Checks {
         return new IllegalArgumentException(name + "[" + row + ", " + col + "] is " + value + ": " + rule);
     }
 
-    /** Requires distinct output arrays: an output may not also be an input or another output. */
-    public static void requireDistinct(String[] names, Object[] arrays) {
+    /**
+     * Requires distinct output arrays: an output may not also be an input or another output. The
+     * first {@code inputs} of the arrays are inputs, which are only read, so two of them may be one
+     * array (the backward pass of ½Σp² takes p as both probs and gradProbs).
+     */
+    public static void requireDistinct(String[] names, Object[] arrays, int inputs) {
         for (int i = 0; i < arrays.length; i++) {
-            for (int j = i + 1; j < arrays.length; j++) {
+            for (int j = Math.max(i + 1, inputs); j < arrays.length; j++) {
                 if (arrays[i] != null && arrays[i] == arrays[j]) {
                     throw new IllegalArgumentException(names[i] + " and " + names[j]
                             + " are the same array: outputs must not share storage with inputs or other outputs");

@@ -219,10 +219,14 @@ public final class TrainingOptions {
         return with(Field.SCHEDULE, v -> v.schedule = schedule);
     }
 
-    /** The L2 strength on W (the objective gains l2·ΣW²), finite and ≥ 0. */
+    /**
+     * The L2 strength on W (the objective gains l2·ΣW²), ≥ 0 and at most
+     * {@link org.softxent.ClassifierOptions#MAX_REG} (the engines' 2·l2·W is a float).
+     */
     public TrainingOptions withL2(double l2) {
-        if (!(l2 >= 0 && l2 < Double.POSITIVE_INFINITY)) {
-            throw new IllegalArgumentException("l2 must be finite and >= 0, got " + l2);
+        if (!(l2 >= 0 && l2 <= org.softxent.ClassifierOptions.MAX_REG)) {
+            throw new IllegalArgumentException("l2 must be >= 0 and at most " + org.softxent.ClassifierOptions.MAX_REG
+                    + " (the gradient's 2·l2·W is a float), got " + l2);
         }
         return with(Field.L2, v -> v.l2 = l2);
     }
