@@ -66,7 +66,7 @@ final class EvaluateCommand implements Callable<Integer> {
             }
             var out = spec.commandLine().getOut();
             out.println(what);
-            out.printf(Locale.ROOT, "log loss %.5f%n", e.logLoss());
+            out.printf(Locale.ROOT, "log loss %s%n", Evaluation.format(e.logLoss()));
             TrainCommand.printConfusion(out, e, "", confusion == null ? null : confusion.toString());
             out.printf(Locale.ROOT, "accuracy %.4f%n", e.accuracy());
             // After the work, so that an error is the only line a failing command prints.

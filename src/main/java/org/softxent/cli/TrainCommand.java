@@ -322,7 +322,7 @@ final class TrainCommand implements Callable<Integer> {
                     stdout.println("note: the " + testRows.rows() + " test rows hold no row of class " + untested
                             + ": the test says nothing of " + (untested.contains(",") ? "them" : "it"));
                 }
-                stdout.printf(Locale.ROOT, "test log loss %.5f on %s%n", result.logLoss(), testFrom);
+                stdout.printf(Locale.ROOT, "test log loss %s on %s%n", Evaluation.format(result.logLoss()), testFrom);
                 printConfusion(stdout, result, "on the " + testRows.rows() + " test rows",
                         out.resolve("confusion.csv").toString());
                 double optimizer = r.history().isEmpty() ? 0 : r.history().get(r.history().size() - 1).seconds();

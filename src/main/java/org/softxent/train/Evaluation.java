@@ -84,6 +84,15 @@ public record Evaluation(int rows, double accuracy, double logLoss, int[][] conf
 
     @Override
     public String toString() {
-        return String.format("Evaluation[%d rows, accuracy %.4f, log loss %.5f]", rows, accuracy, logLoss);
+        return String.format(java.util.Locale.ROOT, "Evaluation[%d rows, accuracy %.4f, log loss %s]", rows, accuracy,
+                format(logLoss));
+    }
+
+    /**
+     * A log loss for people to read: five decimals, or five significant digits with an exponent
+     * from 1e6 up (a model of huge weights can score 7.35e+20, which as decimals is a line of digits).
+     */
+    public static String format(double logLoss) {
+        return String.format(java.util.Locale.ROOT, Math.abs(logLoss) < 1e6 ? "%.5f" : "%.4e", logLoss);
     }
 }
