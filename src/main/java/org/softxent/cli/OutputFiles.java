@@ -57,6 +57,8 @@ final class OutputFiles implements AutoCloseable {
     /** The folders this created, outermost first. */
     private final List<Path> createdFolders = new ArrayList<>();
     private boolean committed;
+    /** The staged file renamed last, its old version removed first ({@link #seal}), or null. */
+    private Path seal;
 
     /** @param flag the argument that names the outputs, for messages: "--out", "--json" */
     OutputFiles(String flag) {
@@ -151,14 +153,45 @@ final class OutputFiles implements AutoCloseable {
         for (Path file : staged.keySet()) {
             checkTarget(file);
         }
-        for (Map.Entry<Path, Path> e : staged.entrySet()) {
+        // The seal goes first and comes back last: a command stopped between two renames (a kill,
+        // a power cut) leaves a folder without it, which reads as no model, not as one that mixes
+        // the new files with the old.
+        if (seal != null) {
             try {
-                Files.move(e.getValue(), e.getKey(), StandardCopyOption.ATOMIC_MOVE);
+                Files.deleteIfExists(seal);
             } catch (IOException x) {
-                throw cannotWrite(e.getKey(), x);
+                throw cannotWrite(seal, x);
             }
         }
+        for (Map.Entry<Path, Path> e : staged.entrySet()) {
+            if (!e.getKey().equals(seal)) {
+                move(e.getValue(), e.getKey());
+            }
+        }
+        if (seal != null) {
+            move(staged.get(seal), seal);
+        }
         committed = true;
+    }
+
+    private void move(Path temporary, Path file) throws IOException {
+        try {
+            Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException x) {
+            throw cannotWrite(file, x);
+        }
+    }
+
+    /**
+     * Makes the staged {@code file} the one that vouches for the others (a model's model.json, which
+     * its loader reads first): {@link #commit} removes its old version before it renames any file
+     * into place, and renames it last.
+     */
+    void seal(Path file) {
+        if (!staged.containsKey(file)) {
+            throw new IllegalStateException(file + " is not staged");
+        }
+        seal = file;
     }
 
     /** Removes whatever was not committed: the temporaries, then the folders this created while empty. */

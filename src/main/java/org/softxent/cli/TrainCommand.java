@@ -280,6 +280,7 @@ final class TrainCommand implements Callable<Integer> {
                 long tTest = System.nanoTime();
                 files.stage(out, model.arrays());
                 files.stage(out.resolve("model.json"), o -> o.write(model.metadata().getBytes(StandardCharsets.UTF_8)));
+                files.seal(out.resolve("model.json"));
                 String title = (kind == LinearModel.Kind.LOGISTIC ? "logistic" : "softmax") + " regression on "
                         + all.file().getFileName() + ": " + r.trainingRows() + " training rows, " + r.validationRows()
                         + " validation; test accuracy " + String.format(Locale.ROOT, "%.4f", result.accuracy());

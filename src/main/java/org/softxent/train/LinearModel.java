@@ -706,14 +706,18 @@ public final class LinearModel {
      * Writes the model into dir (created if need be): each file is written aside under a name of
      * its own and renamed onto its name, so none is ever half-written; model.json comes last. Saves
      * into one folder from several threads of this JVM take turns, so the folder then holds one of
-     * the models whole; the folder is written file by file, so saves into one folder from several
-     * processes at once, or a save stopped midway, can leave files of two models (save each model
-     * into a folder of its own, and rename the folder into place where others read it).
+     * the models whole. The old model.json is removed first: a save stopped midway leaves a folder
+     * that {@link #load} refuses (no model.json), not a mix of two models' files; saves into one
+     * folder from several processes at once are not covered (save each model into a folder of its
+     * own, and rename the folder into place where others read it).
      */
     public void save(Path dir) throws IOException {
         Files.createDirectories(dir);
         Object turn = SAVES.computeIfAbsent(dir.toRealPath(), k -> new Object());
         synchronized (turn) {
+            // model.json goes first and comes back last: a save stopped midway leaves no model.json
+            // (no model), not the new w.npy beside an older model's other files.
+            Files.deleteIfExists(dir.resolve("model.json"));
             for (java.util.Map.Entry<String, NpyArray> e : arrays().entrySet()) {
                 Path tmp = aside(dir, e.getKey() + ".npy");
                 try {

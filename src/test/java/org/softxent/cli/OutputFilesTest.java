@@ -1,0 +1,63 @@
+package org.softxent.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The all-or-nothing outputs' commit, its seal in particular. */
+class OutputFilesTest {
+    @TempDir
+    Path dir;
+
+    /**
+     * A commit that stops between two renames (here the second rename fails; a kill does the same)
+     * leaves the folder without its seal, whose old version went first: a model folder then reads
+     * as no model, not as the new w.npy beside the old rest.
+     */
+    @Test
+    void aCommitStoppedMidwayLeavesNoSeal() throws IOException {
+        for (String name : new String[] {"a.npy", "b.npy", "model.json"}) {
+            Files.writeString(dir.resolve(name), "old " + name);
+        }
+        try (OutputFiles files = new OutputFiles("--out")) {
+            for (String name : new String[] {"a.npy", "b.npy", "model.json"}) {
+                files.stage(dir.resolve(name), o -> o.write(("new " + name).getBytes(StandardCharsets.UTF_8)));
+            }
+            files.seal(dir.resolve("model.json"));
+            try (Stream<Path> listed = Files.list(dir)) {
+                for (Path p : listed.filter(p -> p.getFileName().toString().startsWith(".b.npy.")).toList()) {
+                    Files.delete(p); // b's rename will fail
+                }
+            }
+            assertThrows(InputException.class, files::commit);
+        }
+        assertEquals("new a.npy", Files.readString(dir.resolve("a.npy")));
+        assertEquals("old b.npy", Files.readString(dir.resolve("b.npy")));
+        assertFalse(Files.exists(dir.resolve("model.json")), "the seal is gone until every file is in place");
+        try (Stream<Path> listed = Files.list(dir)) {
+            assertEquals(2, listed.count(), "no temporary left");
+        }
+    }
+
+    @Test
+    void theSealComesLastAndEveryFileIsNew() throws IOException {
+        Files.writeString(dir.resolve("model.json"), "old");
+        try (OutputFiles files = new OutputFiles("--out")) {
+            files.stage(dir.resolve("model.json"), o -> o.write("new json".getBytes(StandardCharsets.UTF_8)));
+            files.stage(dir.resolve("w.npy"), o -> o.write("new w".getBytes(StandardCharsets.UTF_8)));
+            files.seal(dir.resolve("model.json"));
+            files.commit();
+        }
+        assertEquals("new json", Files.readString(dir.resolve("model.json")));
+        assertEquals("new w", Files.readString(dir.resolve("w.npy")));
+        assertThrows(IllegalStateException.class, () -> new OutputFiles("--out").seal(dir.resolve("x")));
+    }
+}
