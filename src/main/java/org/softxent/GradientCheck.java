@@ -23,8 +23,9 @@ import java.util.function.ToDoubleFunction;
  * of order h⁴ rather than h². Each difference divides by the distance between the float values
  * actually evaluated. The relative error is |a − n| / max(|a|, |n|, floor), where the floor (by
  * default 1e-6 of the largest |analytic| component) keeps components that are negligible next to
- * the gradient's scale from dominating. Non-finite coordinates (masked −inf logits) are skipped; a
- * point with nothing left to check gives a result that says so and passes no tolerance.
+ * the gradient's scale from dominating. Coordinates at −∞ (masked logits) are skipped, a NaN or +∞
+ * one is refused; a point with nothing left to check gives a result that says so and passes no
+ * tolerance. A NaN in the analytic gradient is the worst error, at its coordinate.
  * Use an objective computed in double (the CPU reference's losses are: {@link Softxent#openReference()}): a float32 objective's rounding
  * would swamp the differences.
  */
@@ -146,7 +147,8 @@ public final class GradientCheck {
         private int worstIndex() {
             int worst = -1;
             for (int i = 0; i < relativeErrors.length; i++) {
-                if (worst < 0 || !(relativeErrors[i] <= relativeErrors[worst])) {
+                // The first NaN (an analytic or numeric component that is not a number) is the worst.
+                if (worst < 0 || !Double.isNaN(relativeErrors[worst]) && !(relativeErrors[i] <= relativeErrors[worst])) {
                     worst = i;
                 }
             }
@@ -188,7 +190,9 @@ public final class GradientCheck {
         if (floor < 0) {
             double largest = 0.0;
             for (float g : analyticGradient) {
-                largest = Math.max(largest, Math.abs(g));
+                if (Float.isFinite(g)) { // a NaN component is an error to report, not the gradient's scale
+                    largest = Math.max(largest, Math.abs(g));
+                }
             }
             floor = -floor * largest;
         }
@@ -229,6 +233,9 @@ public final class GradientCheck {
         for (int i = 0; i < point.length; i++) {
             if (Float.isFinite(point[i])) {
                 finite[count++] = i;
+            } else if (point[i] != Float.NEGATIVE_INFINITY) { // −∞ masks a logit; NaN and +∞ mask nothing
+                throw new IllegalArgumentException("point[" + i + "] is " + point[i] + ": a point to differentiate at "
+                        + "must be finite (−Infinity, a masked logit, is skipped)");
             }
         }
         if (count <= options.samples) {

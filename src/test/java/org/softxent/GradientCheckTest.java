@@ -11,6 +11,40 @@ import org.junit.jupiter.api.Test;
 import org.softxent.testing.Rng;
 
 class GradientCheckTest {
+    /**
+     * A NaN in the analytic gradient is the worst error, named at its own coordinate, and leaves the
+     * other coordinates' errors as they are; a NaN or +∞ in the point is refused (only −∞ masks).
+     */
+    @Test
+    void aNaNIsNamedWhereItIsAndANaNPointIsRefused() {
+        Rng rng = Rng.fresh();
+        float[] point = rng.normal(5, 1);
+        ToDoubleFunction<float[]> squares = v -> {
+            double sum = 0;
+            for (float f : v) {
+                sum += (double) f * f;
+            }
+            return sum;
+        };
+        float[] gradient = new float[5];
+        for (int i = 0; i < 5; i++) {
+            gradient[i] = 2 * point[i];
+        }
+        int bad = rng.nextInt(0, 4);
+        gradient[bad] = Float.NaN;
+        GradientCheck.Result r = GradientCheck.of(squares, point, gradient, GradientCheck.Options.all());
+        assertEquals(bad, r.worstCoordinate(), r + " " + rng);
+        assertTrue(Double.isNaN(r.worstRelativeError()), r + " " + rng);
+        assertTrue(r.relativeErrors()[4] < 1e-6, "the others as they are: " + r + " " + rng);
+        for (float masked : new float[] {Float.NaN, Float.POSITIVE_INFINITY}) {
+            float[] at = point.clone();
+            at[2] = masked;
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> GradientCheck.of(squares, at, new float[5], GradientCheck.Options.all()));
+            assertTrue(e.getMessage().contains("point[2]"), e.getMessage());
+        }
+    }
+
     /** f(x) = Σ sin(x_i)·x_i², whose gradient is known in closed form. */
     private static final ToDoubleFunction<float[]> F = x -> {
         double s = 0;
