@@ -74,8 +74,11 @@ public final class NpyFile implements AutoCloseable {
                 default -> false;
             };
             if (!ok) {
-                throw new NpyFormatException("dtype '" + h.descr() + "' (" + h.dtypeName() + ") holds no numbers "
-                        + "softxent reads: features are float16/32/64 or integers, labels integers");
+                String named = h.dtypeName().equals(h.descr()) ? "dtype '" + h.descr() + "'"
+                        : "dtype '" + h.descr() + "' (" + h.dtypeName() + ")";
+                throw new NpyFormatException(named + (kind == 'c' ? " holds complex numbers, which softxent does not "
+                        + "read" : " is not one softxent reads") + ": features are float16/32/64, integers or bool, "
+                        + "labels integers");
             }
             return new NpyFile(path, channel, h);
         } catch (IOException | RuntimeException e) {

@@ -116,7 +116,8 @@ record NpyHeader(String descr, String code, String dtypeName, int itemBytes, Byt
         }
         Matcher m = DESCR.matcher(descr);
         if (!m.matches()) {
-            throw new NpyFormatException("dtype '" + descr + "' is not supported (not a NumPy type code such as '<f4')");
+            throw new NpyFormatException("dtype '" + descr + "' is not supported (softxent reads numbers: float16/32/64, "
+                    + "integers and bool, such as '<f4'; Python objects, structured and other dtypes are not)");
         }
         char kind = m.group(2).charAt(0);
         // A 'U' element is that many UCS-4 characters, 4 bytes each; every other code counts bytes.
@@ -127,11 +128,13 @@ record NpyHeader(String descr, String code, String dtypeName, int itemBytes, Byt
                     + (kind == 'U' ? " characters" : " bytes") + ")");
         }
         int bytes = (int) size;
+        // NumPy's names where NumPy has one (a float of 3 bytes or a complex of 8 is named by its code).
         String name = switch (kind) {
-            case 'f' -> "float" + 8L * bytes;
-            case 'i' -> "int" + 8L * bytes;
-            case 'u' -> "uint" + 8L * bytes;
-            case 'b' -> bytes == 1 ? "bool" : "b" + bytes;
+            case 'f' -> bytes == 2 || bytes == 4 || bytes == 8 || bytes == 16 ? "float" + 8L * bytes : descr;
+            case 'i' -> bytes == 1 || bytes == 2 || bytes == 4 || bytes == 8 ? "int" + 8L * bytes : descr;
+            case 'u' -> bytes == 1 || bytes == 2 || bytes == 4 || bytes == 8 ? "uint" + 8L * bytes : descr;
+            case 'b' -> bytes == 1 ? "bool" : descr;
+            case 'c' -> bytes == 8 || bytes == 16 || bytes == 32 ? "complex" + 8L * bytes : descr;
             default -> descr;
         };
         ByteOrder order = ">".equals(m.group(1)) ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN;

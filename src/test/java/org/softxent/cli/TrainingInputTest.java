@@ -580,7 +580,7 @@ class TrainingInputTest {
                 Path p = f.root.resolve("in/xc.npy");
                 Files.write(p, raw("<c8", ROWS + ", " + D, new byte[ROWS * D * 8]));
                 return f.train("--data", p.toString(), "--labels", f.file("y.npy"));
-            }, "--data", "xc.npy", "holds no numbers"),
+            }, "--data", "xc.npy", "complex64", "holds complex numbers"),
             bad("labels that are not whole numbers", f -> {
                 double[] y = new double[ROWS];
                 y[3] = 0.5;

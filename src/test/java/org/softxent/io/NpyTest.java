@@ -406,7 +406,18 @@ class NpyTest {
         Path p = dir.resolve("s.npy");
         Files.write(p, file(1, "{'descr': '<U5', 'fortran_order': False, 'shape': (2,), }", new byte[40]));
         NpyFormatException e = assertThrows(NpyFormatException.class, () -> NpyFile.open(p));
-        assertTrue(e.getMessage().contains("holds no numbers"), e.getMessage());
+        assertTrue(e.getMessage().contains("'<U5' is not one softxent reads"), e.getMessage());
+        // Named as NumPy names them, or by their code where NumPy has no name (a float of 3 bytes).
+        Files.write(p, file(1, "{'descr': '<c8', 'fortran_order': False, 'shape': (2,), }", new byte[16]));
+        e = assertThrows(NpyFormatException.class, () -> NpyFile.open(p));
+        assertTrue(e.getMessage().contains("(complex64) holds complex numbers"), e.getMessage());
+        Files.write(p, file(1, "{'descr': '<f3', 'fortran_order': False, 'shape': (2,), }", new byte[6]));
+        e = assertThrows(NpyFormatException.class, () -> NpyFile.open(p));
+        assertTrue(e.getMessage().contains("dtype '<f3' is not one") && !e.getMessage().contains("float24"),
+                e.getMessage());
+        Files.write(p, file(1, "{'descr': '|O', 'fortran_order': False, 'shape': (2,), }", new byte[16]));
+        e = assertThrows(NpyFormatException.class, () -> NpyFile.open(p));
+        assertTrue(e.getMessage().contains("Python objects"), e.getMessage());
         Files.write(p, file(1, "{'descr': '<f8', 'fortran_order': False, 'shape': (2,), }",
                 ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putDouble(1).putDouble(2.5).array()));
         try (NpyFile f = NpyFile.open(p)) {
