@@ -370,6 +370,20 @@ class DeviceResidentTest extends EngineTest {
             dev.crossEntropy(good, n, c, badLabels, CrossEntropyOptions.defaults(), out, null, null);
             e = assertThrows(IllegalArgumentException.class, dev::synchronize);
             assertTrue(e.getMessage().contains("labels[2] = 12 is outside [0, 10)"), e.getMessage());
+
+            // An array call between the bad device-resident call and its synchronize: the array
+            // call, whose inputs are good, answers for itself; the device caller hears of its own
+            // bad labels at its synchronize (it had been the other way round).
+            CUdeviceptr lossOut = mem.alloc(Float.BYTES);
+            dev.crossEntropy(good, n, c, badLabels, CrossEntropyOptions.defaults(), null, null, lossOut);
+            LossResult fine = sx.crossEntropy(new float[n * c], n, c, new int[] {0, 1, 2, 3},
+                    CrossEntropyOptions.defaults());
+            assertEquals(Math.log(c), fine.loss(), 1e-6);
+            e = assertThrows(IllegalArgumentException.class, dev::synchronize);
+            assertTrue(e.getMessage().contains("labels[2] = 12 is outside [0, 10)"), e.getMessage());
+            dev.synchronize(); // reported once
+            assertEquals(Math.log(c), sx.crossEntropy(new float[n * c], n, c, new int[] {0, 1, 2, 3},
+                    CrossEntropyOptions.defaults()).loss(), 1e-6);
         }
     }
 
@@ -390,6 +404,17 @@ class DeviceResidentTest extends EngineTest {
                     e.getMessage());
             assertThrows(NullPointerException.class, () -> dev.softmax(null, 4, 10, enough));
             assertThrows(IllegalArgumentException.class, () -> dev.softmax(enough, 0, 10, enough));
+            // A pointer between two floats: refused before any kernel meets it (a misaligned access
+            // is a fault that no engine of the process survives), and the engine works afterwards.
+            CUdeviceptr roomy = mem.alloc(41 * Float.BYTES);
+            IllegalArgumentException a = assertThrows(IllegalArgumentException.class,
+                    () -> dev.softmax(roomy.withByteOffset(2), 4, 10, enough));
+            assertTrue(a.getMessage().contains("logits points 2 bytes into its allocation, not a multiple of 4"),
+                    a.getMessage());
+            a = assertThrows(IllegalArgumentException.class, () -> dev.softmax(enough, 4, 10, roomy.withByteOffset(6)));
+            assertTrue(a.getMessage().startsWith("out points 6 bytes"), a.getMessage());
+            dev.softmax(mem.of(new float[40]), 4, 10, roomy.withByteOffset(4));
+            dev.synchronize();
         }
     }
 

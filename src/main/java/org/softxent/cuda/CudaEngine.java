@@ -378,7 +378,7 @@ final class CudaEngine implements Backend {
                 transfers.download((CUdeviceptr) pairs[i], (float[]) pairs[i + 1], s);
             }
         }
-        status.drain();
+        status.drain(false);
     }
 
     // =============================================================================================

@@ -44,9 +44,11 @@ final class DeviceApi implements OnDevice {
      */
     private void queue(java.util.function.Consumer<CUstream> work) {
         CUstream s = engine.cuda.enter(stream);
+        engine.status.resident(true); // this API's calls: their bad data is reported to this API
         try {
             work.accept(s);
         } catch (RuntimeException e) {
+            engine.status.resident(false);
             try {
                 engine.cuda.leave(s); // what was queued before the failure is still ordered
             } catch (RuntimeException also) {
@@ -54,6 +56,7 @@ final class DeviceApi implements OnDevice {
             }
             throw e;
         }
+        engine.status.resident(false);
         engine.cuda.leave(s);
     }
 
@@ -67,7 +70,7 @@ final class DeviceApi implements OnDevice {
         synchronized (engine) {
             engine.begin();
             engine.cuda.synchronizeAll(); // the uploads beside the calls too
-            engine.status.drain();
+            engine.status.drain(true);
         }
     }
 
@@ -112,7 +115,7 @@ final class DeviceApi implements OnDevice {
                     targets == null ? null : floats("targetProbs", targets), o, floats("gradOut", grad),
                     floats("probsOut", probs));
             boolean none = o.reduction() == Reduction.NONE;
-            optional(floats("lossOut", lossOut), none ? rows : 1, none ? "length rows = " + rows : "hold 1 float");
+            optional(floats("lossOut", lossOut), none ? rows : 1, none ? "hold rows = " + rows + " floats" : "hold 1 float");
             queue(s -> engine.ops.crossEntropy(call, logits, rows, cols, labels, targets, o, grad, probs,
                     none ? lossOut : null, none ? null : lossOut, s));
         }
@@ -343,7 +346,7 @@ final class DeviceApi implements OnDevice {
             engine.begin();
             from.require(count, "hold the array's " + count + " " + what);
             queue(s -> engine.cuda.check(cuMemcpyDtoHAsync(dst, src, (long) count * bytes, s), "cuMemcpyDtoHAsync"));
-            engine.status.drain();
+            engine.status.drain(true);
         }
     }
 
@@ -440,7 +443,15 @@ final class DeviceApi implements OnDevice {
                 throw new IllegalArgumentException(name + " is not device memory of this engine's context ("
                         + CUresult.stringFor(result) + ")");
             }
-            long available = DevicePointers.address(base) + size[0] - DevicePointers.address(pointer);
+            long address = DevicePointers.address(pointer);
+            if (address % elementBytes != 0) {
+                // A kernel's misaligned access is a fault the context does not survive (nor, sharing
+                // the device's primary context, any other engine of the process): refused here.
+                throw new IllegalArgumentException(name + " points " + (address - DevicePointers.address(base))
+                        + " bytes into its allocation, not a multiple of " + elementBytes + ": a pointer to "
+                        + elementBytes + "-byte elements must be aligned to one (an offset of whole elements)");
+            }
+            long available = DevicePointers.address(base) + size[0] - address;
             long bytes = count * elementBytes;
             if (available < bytes) {
                 throw new ShapeMismatchException(name + " must " + shape + " (" + bytes + " bytes from its pointer on),"

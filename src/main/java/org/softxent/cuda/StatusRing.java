@@ -60,7 +60,8 @@ final class StatusRing implements AutoCloseable {
     record Slot(int index, CUdeviceptr status) {
     }
 
-    private record Pending(Slot slot, String call, List<Operand> operands, int order) {
+    /** A call whose status is still to be read; {@code resident}: queued through the device-resident API. */
+    private record Pending(Slot slot, String call, List<Operand> operands, int order, boolean resident) {
     }
 
     private final CudaContext cuda;
@@ -71,6 +72,14 @@ final class StatusRing implements AutoCloseable {
     private int next;
     private int calls;
     private int drained;
+    /** Whether the calls now taking slots come through the device-resident API ({@link #resident}). */
+    private boolean queuingResident;
+    /**
+     * A device-resident call's bad data found while an array call drained the ring: held for that
+     * API's next synchronize or download, the caller who sent the data, instead of thrown at an
+     * array call whose own inputs were good.
+     */
+    private IllegalArgumentException deferred;
 
     StatusRing(MemoryTracker tracker) {
         this.cuda = tracker.cuda();
@@ -94,13 +103,13 @@ final class StatusRing implements AutoCloseable {
             throw new IllegalArgumentException(call + " has more operands than a Status block tells apart");
         }
         if (pending.size() == SLOTS) {
-            drain();
+            drain(queuingResident);
         }
         int i = next;
         next = (next + 1) % SLOTS;
         Slot slot = new Slot(i, device.pointer().withByteOffset((long) i * SLOT_BYTES));
         cuda.check(cuMemsetD32Async(slot.status(), 0, SLOT_BYTES / Integer.BYTES, stream), "cuMemsetD32Async");
-        pending.add(new Pending(slot, call, List.copyOf(operands), ++calls));
+        pending.add(new Pending(slot, call, List.copyOf(operands), ++calls, queuingResident));
         return slot;
     }
 
@@ -116,29 +125,55 @@ final class StatusRing implements AutoCloseable {
         return mirror.getDouble(slot.index() * SLOT_BYTES + Contract.STATUS_LOSS);
     }
 
+    /** Marks the calls taking slots from now on as the device-resident API's (true) or the array API's. */
+    void resident(boolean on) {
+        queuingResident = on;
+    }
+
     /**
      * Waits for the calls' work (not for uploads beside it, which report nothing), then throws for
      * the first pending call that met bad data (the calls after it are dropped too: their inputs
-     * may depend on its outputs).
+     * may depend on its outputs). Each API answers for its own calls: drained for an array call
+     * ({@code resident} false), a device-resident call's bad data is held for that API's next
+     * drain, and the array calls are still read; drained for the device-resident API, what was held
+     * is thrown first.
      *
      * @throws IllegalArgumentException naming the call and the first bad entry
      */
-    void drain() {
+    void drain(boolean resident) {
         cuda.synchronizeChain();
         int before = drained;
         int count = calls - before;
         drained = calls;
+        if (resident && deferred != null) {
+            IllegalArgumentException e = deferred;
+            deferred = null;
+            pending.clear();
+            throw e;
+        }
+        boolean residentDropped = false;
         while (!pending.isEmpty()) {
             Pending p = pending.removeFirst();
+            if (residentDropped && p.resident()) {
+                continue; // after a bad device-resident call, its API's later calls are not read
+            }
             int at = p.slot().index() * SLOT_BYTES;
             long bad = mirror.getLong(at + Contract.STATUS_BAD);
             if (bad != 0) {
-                pending.clear();
                 int k = Long.numberOfTrailingZeros(bad);
                 long first = ~mirror.getLong(at + Contract.STATUS_FIRST + 8 * k);
                 String where = count > 1 ? " (in " + p.call() + ", call " + (p.order() - before) + " of the " + count
                         + " since the last synchronize)" : "";
-                throw error(p.operands().get(k), first, where);
+                IllegalArgumentException e = error(p.operands().get(k), first, where);
+                if (!resident && p.resident()) {
+                    if (deferred == null) {
+                        deferred = e;
+                    }
+                    residentDropped = true;
+                    continue;
+                }
+                pending.clear();
+                throw e;
             }
         }
     }
@@ -151,6 +186,7 @@ final class StatusRing implements AutoCloseable {
     /** Forgets the pending calls without reading them (after the context failed). */
     void abandon() {
         pending.clear();
+        deferred = null;
         drained = calls;
     }
 
