@@ -54,7 +54,6 @@ final class Lbfgs {
         double[] sNew = new double[n];
         double[] yNew = new double[n];
         double[] xLow = new double[n];
-        double[] gLow = new double[n];
         for (int k = 1; k <= maxIterations; k++) {
             // d = −H·g by the two-loop recursion, H0 = γ·I with γ = s·y / y·y of the newest pair
             System.arraycopy(g, 0, d, 0, n);
@@ -104,7 +103,6 @@ final class Lbfgs {
                     lowest = fNew;
                     lowestStep = step;
                     System.arraycopy(xNew, 0, xLow, 0, n);
-                    System.arraycopy(gNew, 0, gLow, 0, n);
                 }
                 // Past the halvings, a step whose objective is still above fx by more than rounding
                 // (or infinite) is orders of magnitude too long, not lost in rounding: features of
@@ -113,14 +111,15 @@ final class Lbfgs {
                 boolean above = !(fNew <= fx + ABOVE * Math.max(1, Math.abs(fx)));
                 if (++halvings > MAX_HALVINGS && (!above || halvings > MAX_HALVINGS + MAX_SHRINKS)) {
                     if (lowestStep > 0) { // the lowest trial, though short of the Armijo condition
-                        System.arraycopy(xLow, 0, xNew, 0, n);
-                        System.arraycopy(gLow, 0, gNew, 0, n);
-                        fNew = lowest;
+                        // Evaluated again, so that the last evaluation is the accepted point's, as
+                        // after an Armijo step (the caller may keep what it computed there).
                         step = lowestStep;
+                        System.arraycopy(xLow, 0, xNew, 0, n);
+                        fNew = f.value(xNew, gNew);
                         break;
                     }
                     return "converged: no step along the search direction lowers the objective"
-                            + (k == 1 ? " (from the start: there the objective is flat within its rounding)" : "");
+                            + (k == 1 ? " from the start" : "");
                 }
                 step *= halvings > MAX_HALVINGS ? SHRINK : 0.5;
             }

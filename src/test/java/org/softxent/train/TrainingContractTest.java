@@ -112,7 +112,10 @@ public abstract class TrainingContractTest extends EngineTest {
         for (int c : new int[] {3, 2}) {
             int[] y = rng.labels(n, c);
             float[] x = rng.separable(y, c, f, 1.5);
-            TrainingOptions o = TrainingOptions.defaults().withStandardize(false).withValidationFraction(0);
+            // No L2 term: its strength would mean another thing at each magnitude of the features, and
+            // the unpenalised optimum scales with them, so each magnitude has the same model to find.
+            TrainingOptions o = TrainingOptions.defaults().withStandardize(false).withValidationFraction(0)
+                    .withL2(0);
             double plain = fit(o, c, x, y, n, f).model().evaluate(x, y, n).accuracy();
             for (double magnitude : new double[] {1e15, 1e22, 1e30, 1e37}) {
                 float[] big = new float[x.length];
@@ -125,6 +128,17 @@ public abstract class TrainingContractTest extends EngineTest {
                         + accuracy + " against " + plain + " at × 1, " + rng;
                 assertTrue(!r.history().isEmpty(), what);
                 assertTrue(accuracy >= plain - 0.03, what);
+                // Each epoch's training loss is the pass at its own iterate: objective = loss + l2·ΣW².
+                for (Epoch e : r.history()) {
+                    assertTrue(e.objective() >= e.trainLoss() - 1e-12 * Math.abs(e.objective()), e + " " + what);
+                }
+                Epoch last = r.history().get(r.history().size() - 1);
+                double squares = 0;
+                for (float v : r.model().w()) {
+                    squares += (double) v * v;
+                }
+                assertEquals(last.objective(), last.trainLoss() + o.l2() * squares, 1e-9 * Math.abs(last.objective()),
+                        "the last epoch's loss and objective at one point: " + last + " " + what);
             }
         }
     }
