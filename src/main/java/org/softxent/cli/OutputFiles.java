@@ -145,9 +145,11 @@ final class OutputFiles implements AutoCloseable {
     }
 
     /**
-     * Renames every staged output onto its name, once each name has been checked again. Only a
-     * change to a folder while the command runs can make a rename fail; the outputs already renamed
-     * then stay, the others are removed on {@link #close()}, and the error names the file.
+     * Renames every staged output onto its name, once each name has been checked again; the
+     * {@link #seal} (its old version removed before the first rename) last. Only a change to a
+     * folder while the command runs can make a rename fail; the outputs already renamed then stay
+     * (and the seal is absent), the others are removed on {@link #close()}, and the error names the
+     * file.
      */
     void commit() throws IOException {
         for (Path file : staged.keySet()) {

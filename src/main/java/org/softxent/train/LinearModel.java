@@ -703,38 +703,41 @@ public final class LinearModel {
     }
 
     /**
-     * Writes the model into dir (created if need be): each file is written aside under a name of
-     * its own and renamed onto its name, so none is ever half-written; model.json comes last. Saves
-     * into one folder from several threads of this JVM take turns, so the folder then holds one of
-     * the models whole. The old model.json is removed first: a save stopped midway leaves a folder
-     * that {@link #load} refuses (no model.json), not a mix of two models' files; saves into one
-     * folder from several processes at once are not covered (save each model into a folder of its
-     * own, and rename the folder into place where others read it).
+     * Writes the model into dir (created if need be). Every file is written aside under a name of
+     * its own, then renamed onto its name, so none is ever half-written; the old model.json is
+     * removed just before the renames and the new one renamed last. A save that fails while writing
+     * leaves the old model as it was; one stopped between two renames leaves a folder that
+     * {@link #load} refuses (no model.json), never a mix of two models' files. Saves into one folder
+     * from several threads of this JVM take turns, so the folder then holds one of the models whole;
+     * saves into one folder from several processes at once are not covered (save each model into a
+     * folder of its own, and rename the folder into place where others read it).
      */
     public void save(Path dir) throws IOException {
         Files.createDirectories(dir);
         Object turn = SAVES.computeIfAbsent(dir.toRealPath(), k -> new Object());
         synchronized (turn) {
-            // model.json goes first and comes back last: a save stopped midway leaves no model.json
-            // (no model), not the new w.npy beside an older model's other files.
-            Files.deleteIfExists(dir.resolve("model.json"));
-            for (java.util.Map.Entry<String, NpyArray> e : arrays().entrySet()) {
-                Path tmp = aside(dir, e.getKey() + ".npy");
-                try {
+            // Every file written aside first; then model.json goes and comes back last: a save that
+            // fails while writing leaves the old model whole, one stopped between two renames
+            // leaves no model.json (no model), never the new w.npy beside an older model's files.
+            java.util.Map<Path, Path> aside = new java.util.LinkedHashMap<>();
+            try {
+                for (java.util.Map.Entry<String, NpyArray> e : arrays().entrySet()) {
+                    Path tmp = aside(dir, e.getKey() + ".npy");
+                    aside.put(dir.resolve(e.getKey() + ".npy"), tmp);
                     Npy.write(tmp, e.getValue());
-                    Files.move(tmp, dir.resolve(e.getKey() + ".npy"), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                }
+                Path json = aside(dir, "model.json");
+                aside.put(dir.resolve("model.json"), json);
+                Files.writeString(json, metadata(), StandardCharsets.UTF_8);
+                Files.deleteIfExists(dir.resolve("model.json"));
+                for (java.util.Map.Entry<Path, Path> e : aside.entrySet()) { // model.json is the last
+                    Files.move(e.getValue(), e.getKey(), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
                             java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-                } finally {
+                }
+            } finally {
+                for (Path tmp : aside.values()) {
                     Files.deleteIfExists(tmp);
                 }
-            }
-            Path tmp = aside(dir, "model.json");
-            try {
-                Files.writeString(tmp, metadata(), StandardCharsets.UTF_8);
-                Files.move(tmp, dir.resolve("model.json"), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-                        java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-            } finally {
-                Files.deleteIfExists(tmp);
             }
         }
     }
