@@ -293,9 +293,14 @@ record Scaling(float[] mean, float[] scale, int[] constant) {
             if (bytes) { // uint8 values: converted and scaled in one pass, the same bits
                 byte[] raw = BYTES.atLeast((end - start) * features);
                 x.gatherBytes(indices, start, end, raw);
-                if (ScaleRows.scaleBytes(raw, 0, out, at0, end - start, features, mean, scale)) {
-                    return;
+                if (!ScaleRows.scaleBytes(raw, 0, out, at0, end - start, features, mean, scale)) {
+                    for (int i = 0; i < (end - start) * features; i += features) {
+                        for (int q = 0; q < features; q++) {
+                            out[at0 + i + q] = (float) (((double) (raw[i + q] & 0xff) - mean[q]) / scale[q]);
+                        }
+                    }
                 }
+                return;
             }
             x.gather(indices, start, end, out, at0);
             if (ScaleRows.scale(out, at0, out, at0, end - start, features, mean, scale)) {
