@@ -94,9 +94,10 @@ final class Block implements Serializable {
             }
             double relative = weight / setup.weightScale;
             if (!(relative <= Float.MAX_VALUE)) {
-                throw new IllegalArgumentException("a row's weight " + weight + (setup.classWeights != null
-                        ? " (its weightCol value times its class weight)" : "") + " is " + relative
-                        + " times the mean weight, beyond float's range, which softxent's engines compute in");
+                throw new IllegalArgumentException("a row's weight " + weight + (!setup.multinomial
+                        && setup.classWeights != null ? " (its weightCol value times its class weight)" : "") + " is "
+                        + relative + " times the mean weight, beyond float's range, which softxent's engines "
+                        + "compute in");
             }
             weight = relative;
             if (weight != 1.0 && weights == null) {

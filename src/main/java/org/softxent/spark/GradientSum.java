@@ -13,7 +13,7 @@ import org.softxent.Softxent;
  * computed (their descriptions), so that a fit can say where it ran.
  */
 final class GradientSum implements Serializable {
-    private static final long serialVersionUID = 1L;
+    private static final long serialVersionUID = 2L;
 
     double loss;
     /** Null until a block is added: the zero value travels with every task, so it stays small. */

@@ -300,6 +300,14 @@ public class SoftxentLogisticRegression
             return constantModel(numClasses, multinomial, features, histogram);
         }
 
+        if (!Double.isFinite(stats.weightSum) || !Double.isFinite(stats.weightSquareSum)) {
+            // Σw² is in the unbiased variance's divisor: infinite, it would make every std 0 and
+            // every feature vanish from the fit.
+            throw new IllegalArgumentException((weightName != null ? "weightCol '" + weightName + "'" : "classWeights")
+                    + ": the weights' " + (Double.isFinite(
+                    stats.weightSum) ? "squares" : "sum") + " overflow a double (weights of about 1e154 and more): "
+                    + "divide them by a common factor (the fit does not change)");
+        }
         double[] mean = stats.mean;
         double[] std = stats.std();
         for (int j = 0; j < features; j++) {
@@ -307,8 +315,9 @@ public class SoftxentLogisticRegression
                 // Its variance overflowed a double (values near 1e155 and beyond): standardised, the
                 // feature would be 0 in every row, and the model would silently ignore it.
                 throw new IllegalArgumentException("featuresCol '" + featuresName + "': feature " + j + "'s "
-                        + (Double.isFinite(mean[j]) ? "variance" : "mean") + " overflows a double (its values reach "
-                        + "beyond 1e154): scale the feature down");
+                        + (Double.isFinite(mean[j]) ? "variance" : "mean") + " overflows a double (its values, "
+                        + "weighted, reach beyond about 1e154): scale the feature" + (weightName != null
+                        ? " or the weights" : "") + " down");
             }
         }
         double[] inverseStd = new double[features];

@@ -246,6 +246,12 @@ class SparkContractTest {
                 SparkTestData.row(0, 1, new double[] {-1e160, 3}), SparkTestData.row(0, 1, new double[] {0, 1})),
                 SparkTestData.SCHEMA), lr);
         assertTrue(m.contains("feature 0") && m.contains("overflows"), m);
+        // Weights whose squares overflow a double (Σw² is in the unbiased variance): refused, not
+        // every std 0 and a fit of intercepts only.
+        m = fails(spark.createDataFrame(List.of(SparkTestData.row(1, 1e200, new double[] {1, 2}),
+                SparkTestData.row(0, 2e200, new double[] {3, 1}), SparkTestData.row(0, 1e200, new double[] {0, 1})),
+                SparkTestData.SCHEMA), lr.copy(new org.apache.spark.ml.param.ParamMap()).setWeightCol("weight"));
+        assertTrue(m.contains("weightCol 'weight'") && m.contains("squares overflow"), m);
     }
 
     /**
