@@ -483,17 +483,24 @@ public final class NpyFile implements AutoCloseable {
     private record Mapped(Path path, long end) {
     }
 
-    /** The files this JVM mapped whose data now ends past the file's end: cut short since they were mapped. */
+    /**
+     * The files this JVM mapped (open, or closed after they were cut short) whose data now ends past
+     * the file's end: cut short since they were mapped. Each is named once: forgotten as it is told.
+     */
     public static java.util.List<Path> cutShort() {
         java.util.List<Path> shorter = new java.util.ArrayList<>();
         synchronized (MAPPED) {
-            for (Mapped m : MAPPED.values()) {
+            for (java.util.Iterator<Mapped> it = MAPPED.values().iterator(); it.hasNext(); ) {
+                Mapped m = it.next();
+                boolean cut;
                 try {
-                    if (Files.size(m.path()) < m.end()) {
-                        shorter.add(m.path());
-                    }
+                    cut = Files.size(m.path()) < m.end();
                 } catch (IOException gone) {
-                    shorter.add(m.path()); // removed meanwhile: its pages are gone too
+                    cut = true; // removed meanwhile: its pages are gone too
+                }
+                if (cut) {
+                    shorter.add(m.path());
+                    it.remove();
                 }
             }
         }
@@ -537,6 +544,19 @@ public final class NpyFile implements AutoCloseable {
     @Override
     public synchronized void close() throws IOException {
         closed = true;
+        if (maps != null) {
+            // Forgotten by cutShort() unless cut short already: a fault of a read before this close
+            // may still be reported, a later change to the file (deleted, rewritten) is not this one's.
+            Path key = path.toAbsolutePath();
+            Mapped m = MAPPED.get(key);
+            try {
+                if (m != null && Files.size(path) >= m.end()) {
+                    MAPPED.remove(key, m);
+                }
+            } catch (IOException gone) {
+                // removed meanwhile: kept, for the fault it may have caused
+            }
+        }
         maps = null; // unmapped when collected
         channel.close();
     }

@@ -33,6 +33,7 @@ class MappedReadFaultTest {
         @Override
         public Integer call() throws Exception {
             Rng rng = Rng.fresh();
+            NpyFile.cutShort(); // what other tests of this JVM cut short on purpose, told once already
             Path file = dir.resolve("rows.npy");
             Npy.write(file, NpyArray.ofFloats(rng.normal(4096 * 8, 1), 4096, 8));
             try (NpyFile f = NpyFile.open(file)) {
@@ -40,8 +41,8 @@ class MappedReadFaultTest {
                 try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
                     raf.setLength(1000);
                 }
-                assertEquals(List.of(file), NpyFile.cutShort(), rng.toString());
             }
+            // Closed after it was cut short: still named (once), where the fault surfaces later.
             RuntimeException rethrown = new RuntimeException("a task failed");
             rethrown.addSuppressed(new InternalError(
                     "a fault occurred in a recent unsafe memory access operation in compiled Java code"));
@@ -55,6 +56,19 @@ class MappedReadFaultTest {
         public Integer call() {
             throw new InternalError("something else");
         }
+    }
+
+    /** A file mapped, read whole and closed, then deleted or rewritten shorter, is not blamed later. */
+    @Test
+    void aFileClosedWholeIsNotBlamedLater() throws Exception {
+        Rng rng = Rng.fresh();
+        Path file = dir.resolve("whole.npy");
+        Npy.write(file, NpyArray.ofFloats(rng.normal(4096 * 8, 1), 4096, 8));
+        try (NpyFile f = NpyFile.open(file)) {
+            assertTrue(f.mapIfItFits(), "mapped");
+        }
+        java.nio.file.Files.delete(file);
+        assertFalse(NpyFile.cutShort().contains(file), rng.toString());
     }
 
     @Test
