@@ -14,7 +14,10 @@ import jcuda.driver.CUstream;
  * options at once, and that each buffer's allocation holds the bytes the shape needs, then queues
  * the work on {@link #stream()} and returns without waiting ({@link #uploadRows uploadRows} queues
  * its copy on the engine's upload stream instead, and may wait for a pinned buffer). Outputs may
- * be null (not computed); an output may overwrite its operation's logits in place.
+ * be null (not computed); an output may overwrite its operation's logits in place, exactly, and
+ * must otherwise share no byte with an input or another output of its call (refused). Device
+ * pointers must be aligned to their 4-byte elements (refused otherwise: a misaligned access would
+ * fault the context every engine of the process shares).
  *
  * <p>What only the data can show (NaN or +inf logits, labels out of range) is found on the device
  * and reported by {@link #synchronize()}, which waits for the queued work and throws for the first

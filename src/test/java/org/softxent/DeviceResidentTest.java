@@ -418,6 +418,46 @@ class DeviceResidentTest extends EngineTest {
         }
     }
 
+    /**
+     * Outputs that share device memory with an input or another output are refused before any
+     * work, as the array API refuses the same arrays (a hostile trial: gradOut == probsOut had left
+     * the probabilities in the gradient, gradOut over the labels had overwritten them); an output
+     * exactly over the logits is the documented in-place use.
+     */
+    @Test
+    void outputsOverlappingOtherBuffersAreRefused() {
+        OnDevice dev = sx.onDevice();
+        int n = 4;
+        int c = 5;
+        try (DeviceArrays mem = new DeviceArrays()) {
+            CUdeviceptr z = mem.of(new float[n * c]);
+            CUdeviceptr y = mem.of(new int[] {0, 1, 2, 3});
+            CUdeviceptr g = mem.alloc(4L * n * c + 4);
+            CrossEntropyOptions o = CrossEntropyOptions.defaults();
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> dev.crossEntropy(z, n, c, y, o, g, g, null));
+            assertTrue(e.getMessage().startsWith("gradOut and probsOut share device memory"), e.getMessage());
+            CUdeviceptr roomyLabels = mem.of(new int[] {0, 1, 2, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0});
+            e = assertThrows(IllegalArgumentException.class,
+                    () -> dev.crossEntropy(z, n, c, roomyLabels, o, roomyLabels, null, null));
+            assertTrue(e.getMessage().contains("gradOut and labels share"), e.getMessage());
+            e = assertThrows(IllegalArgumentException.class,
+                    () -> dev.crossEntropy(z, n, c, y, o, g, null, g.withByteOffset(8)));
+            assertTrue(e.getMessage().contains("gradOut and lossOut share"), e.getMessage());
+            e = assertThrows(IllegalArgumentException.class,
+                    () -> dev.gatherRows(z, n, c, y, 2, z.withByteOffset(4L * c)));
+            assertTrue(e.getMessage().contains("dst and src share"), e.getMessage());
+            e = assertThrows(IllegalArgumentException.class, () -> dev.sgdUpdate(g, g, null, 3, 0.1f, 0f));
+            assertTrue(e.getMessage().contains("param and grad share"), e.getMessage());
+            e = assertThrows(IllegalArgumentException.class, () -> dev.softmax(g.withByteOffset(4), n, c, g));
+            assertTrue(e.getMessage().contains("logits itself, in place"), e.getMessage());
+            // The logits overwritten in place, and outputs side by side in one allocation: accepted.
+            dev.crossEntropy(z, n, c, y, o, z, null, g.withByteOffset(4L * n * c));
+            dev.synchronize();
+            assertEquals(Math.log(c), DeviceArrays.read(g.withByteOffset(4L * n * c), 1)[0], 1e-6);
+        }
+    }
+
     @Test
     void theCpuEngineHasNoDeviceApi() {
         IllegalStateException e = assertThrows(IllegalStateException.class, cpu::onDevice);

@@ -88,6 +88,8 @@ final class DeviceApi implements OnDevice {
         synchronized (engine) {
             engine.begin();
             Rules.softmax(rows, cols, floats("logits", logits), floats("out", out));
+            long n = 4L * rows * cols;
+            apart("logits", in("logits", logits, n), out("out", out, n));
             queue(s -> engine.ops.softmax(call, log, logits, rows, cols, out, s));
         }
     }
@@ -116,6 +118,9 @@ final class DeviceApi implements OnDevice {
                     floats("probsOut", probs));
             boolean none = o.reduction() == Reduction.NONE;
             optional(floats("lossOut", lossOut), none ? rows : 1, none ? "hold rows = " + rows + " floats" : "hold 1 float");
+            long n = 4L * rows * cols;
+            apart("logits", in("logits", logits, n), in("labels", labels, 4L * rows), in("targetProbs", targets, n),
+                    out("gradOut", grad, n), out("probsOut", probs, n), out("lossOut", lossOut, none ? 4L * rows : 4));
             queue(s -> engine.ops.crossEntropy(call, logits, rows, cols, labels, targets, o, grad, probs,
                     none ? lossOut : null, none ? null : lossOut, s));
         }
@@ -126,6 +131,8 @@ final class DeviceApi implements OnDevice {
         synchronized (engine) {
             engine.begin();
             Rules.softmaxBackward(rows, cols, floats("probs", probs), floats("gradProbs", gradProbs), floats("out", out));
+            long n = 4L * rows * cols;
+            apart(null, in("probs", probs, n), in("gradProbs", gradProbs, n), out("out", out, n));
             queue(s -> engine.ops.softmaxBackward(probs, gradProbs, rows, cols, out, s));
         }
     }
@@ -135,6 +142,7 @@ final class DeviceApi implements OnDevice {
         synchronized (engine) {
             engine.begin();
             Rules.softmaxJacobian(rows, cols, floats("logits", logits), floats("out", out));
+            apart(null, in("logits", logits, 4L * rows * cols), out("out", out, 4L * rows * cols * cols));
             queue(s -> engine.ops.softmaxJacobian(logits, rows, cols, out, s));
         }
     }
@@ -150,6 +158,8 @@ final class DeviceApi implements OnDevice {
             boolean none = o.reduction() == Reduction.NONE;
             long n = (long) rows * cols;
             optional(floats("lossOut", lossOut), none ? n : 1, none ? "hold rows × cols = " + n + " floats" : "hold 1 float");
+            apart("logits", in("logits", logits, 4 * n), in("targets", targets, 4 * n), out("gradOut", gradOut, 4 * n),
+                    out("probsOut", probsOut, 4 * n), out("lossOut", lossOut, none ? 4 * n : 4));
             queue(s -> engine.ops.binaryCrossEntropy(logits, targets, rows, cols, o, gradOut, probsOut,
                     none ? lossOut : null, none ? null : lossOut, s));
         }
@@ -173,6 +183,10 @@ final class DeviceApi implements OnDevice {
                     floats("gradX", gradX), ints("predicted", predicted));
             optional(floats("lossOut", lossOut), 1, "hold 1 float");
             optional(ints("correct", correct), 1, "hold 1 int");
+            apart(null, in("x", x, 4L * rows * features), in("w", w, 4L * features * classes), in("b", b, 4L * classes),
+                    in("labels", labels, 4L * rows), out("gradW", gradW, 4L * features * classes),
+                    out("gradB", gradB, 4L * classes), out("gradX", gradX, 4L * rows * features),
+                    out("lossOut", lossOut, 4), out("predicted", predicted, 4L * rows), out("correct", correct, 4));
             queue(s -> engine.ops.classifier(x, w, b, labels, null, rows, features, classes, options, gradW, gradB,
                     gradX, lossOut, predicted, correct, s));
         }
@@ -185,6 +199,8 @@ final class DeviceApi implements OnDevice {
             engine.begin();
             Rules.linearSoftmax(rows, features, classes, floats("x", x), floats("w", w), floats("b", b),
                     floats("probsOut", probsOut), ints("predictedOut", predictedOut));
+            apart(null, in("x", x, 4L * rows * features), in("w", w, 4L * features * classes), in("b", b, 4L * classes),
+                    out("probsOut", probsOut, 4L * rows * classes), out("predictedOut", predictedOut, 4L * rows));
             queue(s -> engine.ops.linearSoftmax(x, w, b, rows, features, classes, probsOut, predictedOut, s));
         }
     }
@@ -208,6 +224,11 @@ final class DeviceApi implements OnDevice {
                     floats("gradX", gradX), ints("predicted", predicted));
             optional(floats("lossOut", lossOut), 1, "hold 1 float");
             optional(ints("correct", correct), 1, "hold 1 int");
+            apart(null, in("x", x, 4L * rows * features), in("w", w, 4L * features * outputs), in("b", b, 4L * outputs),
+                    in("targets", targets, 4L * rows * outputs), out("gradW", gradW, 4L * features * outputs),
+                    out("gradB", gradB, 4L * outputs), out("gradX", gradX, 4L * rows * features),
+                    out("lossOut", lossOut, 4), out("predicted", predicted, 4L * rows * outputs),
+                    out("correct", correct, 4));
             queue(s -> engine.ops.binaryClassifier(x, w, b, targets, null, rows, rows, features, outputs, options, gradW,
                     gradB, gradX, lossOut, predicted, correct, s));
         }
@@ -361,6 +382,8 @@ final class DeviceApi implements OnDevice {
             ints("indices", indices).require(count, "hold count = " + count + " ints");
             ints("src", src).require(srcRows * cols, "hold srcRows × cols = " + srcRows + " × " + cols + " words");
             ints("dst", dst).require((long) count * cols, "hold count × cols = " + count + " × " + cols + " words");
+            apart(null, in("src", src, 4L * srcRows * cols), in("indices", indices, 4L * count),
+                    out("dst", dst, 4L * count * cols));
             queue(s -> engine.ops.gatherRows(src, srcRows, cols, indices, count, dst, s));
         }
     }
@@ -380,6 +403,7 @@ final class DeviceApi implements OnDevice {
             floats("param", param).require(n, shape);
             floats("grad", grad).require(n, shape);
             optional(floats("velocity", velocity), n, shape);
+            apart(null, in("grad", grad, 4 * n), out("param", param, 4 * n), out("velocity", velocity, 4 * n));
             queue(s -> engine.ops.sgdUpdate(param, grad, velocity, n, lr, momentum, s));
         }
     }
@@ -409,6 +433,49 @@ final class DeviceApi implements OnDevice {
     }
 
     // ---------------------------------------------------------------------------------------------
+
+    /** A buffer's bytes as a call uses them, for {@link #apart}; {@code output}: written by the call. */
+    private record Range(String name, CUdeviceptr pointer, long bytes, boolean output) {
+    }
+
+    private static Range in(String name, CUdeviceptr p, long bytes) {
+        return new Range(name, p, bytes, false);
+    }
+
+    private static Range out(String name, CUdeviceptr p, long bytes) {
+        return new Range(name, p, bytes, true);
+    }
+
+    /**
+     * Refuses an output whose bytes overlap another buffer of the call, as the array API refuses an
+     * output that is an input or another output: the kernels read and write them in no order that
+     * would make such a call mean anything. {@code inPlace} names the input an output may be
+     * exactly (the logits, which the operations may overwrite in place), or is null.
+     */
+    private static void apart(String inPlace, Range... ranges) {
+        for (int i = 0; i < ranges.length; i++) {
+            Range a = ranges[i];
+            if (!a.output() || a.pointer() == null) {
+                continue;
+            }
+            long from = DevicePointers.address(a.pointer());
+            for (int j = 0; j < ranges.length; j++) {
+                Range b = ranges[j];
+                if (j == i || b.pointer() == null || (b.output() && j < i)) {
+                    continue; // two outputs are looked at once
+                }
+                long start = DevicePointers.address(b.pointer());
+                if (from < start + b.bytes() && start < from + a.bytes()) {
+                    if (b.name().equals(inPlace) && from == start && a.bytes() == b.bytes()) {
+                        continue;
+                    }
+                    throw new IllegalArgumentException(a.name() + " and " + b.name() + " share device memory: an "
+                            + "output must not overlap an input or another output"
+                            + (inPlace != null ? " (it may be " + inPlace + " itself, in place)" : ""));
+                }
+            }
+        }
+    }
 
     private Operand floats(String name, CUdeviceptr p) {
         return new Span(name, p, Float.BYTES);
