@@ -93,6 +93,40 @@ class GpuVersusCpuTest {
         return o; // smoothing is swept separately: with masks it makes the loss +inf on both sides
     }
 
+    /**
+     * Finite inputs whose float products overflow (x of 3e37, w of ±10), and a NaN in rows given as
+     * trusted: the GPU's classifiers compute such a call again in double, as the CPU engines do, so
+     * the three agree (the GPU had refused it, naming logits the caller never gave, after writing
+     * gradW); every output is the call's.
+     */
+    @Test
+    void logitsPastFloatsRangeAreComputedInDoubleAsOnTheCpu() {
+        float[] x = {3e37f, 3e37f, 1f, 2f};
+        float[] w = {10f, -10f, 10f, -10f};
+        int[] y = {0, 1};
+        float[] gw = {7, 7, 7, 7};
+        float[] gwRef = new float[4];
+        double loss = gpu.classifier(x, w, null, y, 2, 2, 2, ClassifierOptions.defaults(), gw, null, null).loss();
+        double want = cpu.classifier(x, w, null, y, 2, 2, 2, ClassifierOptions.defaults(), gwRef, null, null).loss();
+        assertEquals(want, loss, 1e-12 * Math.max(1, Math.abs(want)));
+        assertTrue(Arrays.equals(gwRef, gw), Arrays.toString(gw) + " against " + Arrays.toString(gwRef));
+        float[] probs = gpu.linearSoftmax(x, w, null, 2, 2, 2, new float[4], null);
+        assertTrue(Arrays.equals(cpu.linearSoftmax(x, w, null, 2, 2, 2, new float[4], null), probs),
+                Arrays.toString(probs));
+        float[] t = {1, 0};
+        float[] w1 = {20f, 20f};
+        double bce = gpu.binaryClassifier(x, w1, null, t, 2, 2, 1, BinaryClassifierOptions.defaults()).loss();
+        assertEquals(cpu.binaryClassifier(x, w1, null, t, 2, 2, 1, BinaryClassifierOptions.defaults()).loss(), bce,
+                1e-12 * Math.max(1, Math.abs(bce)));
+        float[] nan = {Float.NaN, 1f, 1f, 2f};
+        ClassifierOptions trusted = ClassifierOptions.defaults().withTrustedX(true);
+        assertTrue(Double.isNaN(gpu.classifier(nan, w, null, y, 2, 2, 2, trusted).loss()),
+                "trusted rows with a NaN: a NaN loss, as the javadoc and the CPU engines say");
+        // The engine is usable afterwards.
+        assertEquals(cpu.classifier(new float[4], w, null, y, 2, 2, 2, ClassifierOptions.defaults()).loss(),
+                gpu.classifier(new float[4], w, null, y, 2, 2, 2, ClassifierOptions.defaults()).loss(), 1e-6);
+    }
+
     @Test
     void theArrayApiMatchesTheCpuOverTheSweep() {
         Rng rng = Rng.fresh();

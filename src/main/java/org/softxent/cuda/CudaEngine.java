@@ -277,8 +277,44 @@ final class CudaEngine implements Backend {
         return p.options().reduction() == Reduction.NONE ? Double.NaN : status.loss(slot);
     }
 
+    /**
+     * The classifiers' array calls whose logits the float products left NaN or infinite (finite
+     * inputs past float's range, or a NaN in rows given as trusted) are computed again by the CPU
+     * reference, in double, as the fast CPU engine does: the same result on every engine (a loss, or
+     * NaN where the inputs hold one), every output written by that computation. The device-resident
+     * calls report such logits instead (their data never leaves the device).
+     */
+    private static final org.softxent.cpu.CpuBackend IN_DOUBLE = org.softxent.cpu.CpuBackend.reference();
+
     @Override
-    public synchronized double classifier(ClassifierProblem p) {
+    public double classifier(ClassifierProblem p) {
+        try {
+            return classifierOnDevice(p);
+        } catch (StatusRing.IntermediateNotFinite e) {
+            return IN_DOUBLE.classifier(p);
+        }
+    }
+
+    @Override
+    public void linearSoftmax(float[] xs, float[] ws, float[] bs, int n, int d, int c, float[] probsOut,
+                              int[] predictedOut) {
+        try {
+            linearSoftmaxOnDevice(xs, ws, bs, n, d, c, probsOut, predictedOut);
+        } catch (StatusRing.IntermediateNotFinite e) {
+            IN_DOUBLE.linearSoftmax(xs, ws, bs, n, d, c, probsOut, predictedOut);
+        }
+    }
+
+    @Override
+    public double binaryClassifier(BinaryClassifierProblem p) {
+        try {
+            return binaryClassifierOnDevice(p);
+        } catch (StatusRing.IntermediateNotFinite e) {
+            return IN_DOUBLE.binaryClassifier(p);
+        }
+    }
+
+    private synchronized double classifierOnDevice(ClassifierProblem p) {
         CUstream s = enter();
         int n = p.rows();
         int d = p.features();
@@ -304,9 +340,8 @@ final class CudaEngine implements Backend {
         return status.loss(slot);
     }
 
-    @Override
-    public synchronized void linearSoftmax(float[] xs, float[] ws, float[] bs, int n, int d, int c, float[] probsOut,
-                                           int[] predictedOut) {
+    private synchronized void linearSoftmaxOnDevice(float[] xs, float[] ws, float[] bs, int n, int d, int c,
+                                                    float[] probsOut, int[] predictedOut) {
         CUstream s = enter();
         String call = "linearSoftmax of " + n + " × " + d + " inputs and " + c + " classes";
         cublas(); // says why not before anything is uploaded
@@ -322,8 +357,7 @@ final class CudaEngine implements Backend {
         finish(s, probs, probsOut);
     }
 
-    @Override
-    public synchronized double binaryClassifier(BinaryClassifierProblem p) {
+    private synchronized double binaryClassifierOnDevice(BinaryClassifierProblem p) {
         CUstream s = enter();
         int n = p.rows();
         int d = p.features();

@@ -200,7 +200,7 @@ final class StatusRing implements AutoCloseable {
                     + where);
         }
         if (o.buffer() == null) {  // an intermediate (the classifier's logits): its value is gone
-            return new IllegalArgumentException(o.name() + "[" + index / o.cols() + ", " + index % o.cols()
+            return new IntermediateNotFinite(o.name() + "[" + index / o.cols() + ", " + index % o.cols()
                     + "] is NaN or infinite" + where);
         }
         float[] value = new float[1];
@@ -208,6 +208,19 @@ final class StatusRing implements AutoCloseable {
         IllegalArgumentException e = Checks.nonFinite(o.name(), index, o.cols(), result == 0 ? value[0] : Float.NaN,
                 o.maskAllowed());
         return where.isEmpty() ? e : new IllegalArgumentException(e.getMessage() + where);
+    }
+
+    /**
+     * A value a call computed on the device (the classifiers' logits X·W + b), not one it was given,
+     * found NaN or infinite: finite inputs whose float products overflow, or a NaN in rows the caller
+     * said were finite (trustedX).
+     */
+    static final class IntermediateNotFinite extends IllegalArgumentException {
+        private static final long serialVersionUID = 1L;
+
+        IntermediateNotFinite(String message) {
+            super(message);
+        }
     }
 
     @Override
