@@ -48,15 +48,15 @@ final class DeviceApi implements OnDevice {
         try {
             work.accept(s);
         } catch (RuntimeException e) {
-            engine.status.resident(false);
             try {
                 engine.cuda.leave(s); // what was queued before the failure is still ordered
             } catch (RuntimeException also) {
                 e.addSuppressed(also);
             }
             throw e;
+        } finally {
+            engine.status.resident(false); // an Error too: later array calls must not count as this API's
         }
-        engine.status.resident(false);
         engine.cuda.leave(s);
     }
 
@@ -519,7 +519,13 @@ final class DeviceApi implements OnDevice {
                         + elementBytes + "-byte elements must be aligned to one (an offset of whole elements)");
             }
             long available = DevicePointers.address(base) + size[0] - address;
-            long bytes = count * elementBytes;
+            long bytes;
+            try {
+                bytes = Math.multiplyExact(count, (long) elementBytes);
+            } catch (ArithmeticException e) {
+                // Wrapped, the size would pass the check and a kernel would run past the buffer.
+                throw new ShapeMismatchException(name + " must " + shape + ", more bytes than a 64-bit size holds");
+            }
             if (available < bytes) {
                 throw new ShapeMismatchException(name + " must " + shape + " (" + bytes + " bytes from its pointer on),"
                         + " but its allocation holds " + available);

@@ -17,7 +17,7 @@ import org.softxent.backend.Checks;
  * Where each queued call's kernels record what they found, and its loss: a ring of Status blocks
  * (see cuda/softxent.cu) on the device, each mirrored to pinned host memory by an asynchronous copy
  * queued after the call's work. {@link #take} hands a call its slot and queues the slot's reset
- * (zeros) ahead of the call's kernels; {@link #end} queues the copy back; {@link #drain()} waits
+ * (zeros) ahead of the call's kernels; {@link #end} queues the copy back; {@link #drain(boolean)} waits
  * for the engine's work and reports the first call that met bad data, in call order, so that a
  * caller of the device API learns which call and which entry was wrong.
  */
@@ -75,9 +75,10 @@ final class StatusRing implements AutoCloseable {
     /** Whether the calls now taking slots come through the device-resident API ({@link #resident}). */
     private boolean queuingResident;
     /**
-     * A device-resident call's bad data found while an array call drained the ring: held for that
-     * API's next synchronize or download, the caller who sent the data, instead of thrown at an
-     * array call whose own inputs were good.
+     * A device-resident call's bad data found while an array call drained the ring: held for the
+     * device-resident API's next synchronize or download on this engine (its calls' caller, or
+     * another device-resident caller of the same engine, as before), instead of thrown at an array
+     * call whose own inputs were good. Forgotten if the engine closes first.
      */
     private IllegalArgumentException deferred;
 
@@ -120,7 +121,7 @@ final class StatusRing implements AutoCloseable {
                 stream), "cuMemcpyDtoHAsync");
     }
 
-    /** The loss a slot received (valid after {@link #drain()}). */
+    /** The loss a slot received (valid after {@link #drain(boolean)}). */
     double loss(Slot slot) {
         return mirror.getDouble(slot.index() * SLOT_BYTES + Contract.STATUS_LOSS);
     }

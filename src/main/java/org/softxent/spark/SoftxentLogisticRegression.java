@@ -296,18 +296,20 @@ public class SoftxentLogisticRegression
         boolean fit = getFitIntercept();
 
         long constant = java.util.Arrays.stream(histogram).filter(h -> h != 0).count();
+        if (!Double.isFinite(stats.weightSum) || !Double.isFinite(stats.weightSquareSum)) {
+            // Σw² is in the unbiased variance's divisor: infinite, it would make every std 0 and
+            // every feature vanish from the fit.
+            boolean sum = !Double.isFinite(stats.weightSum);
+            String who = weightName == null ? "classWeights" : "weightCol '" + weightName + "'"
+                    + (givenClassWeights != null ? " (times classWeights)" : "");
+            throw new IllegalArgumentException(who + ": the weights' " + (sum ? "sum" : "squares")
+                    + " overflow a double (" + (sum ? "weights summing past about 1.8e308" : "weights of about 1e154 "
+                    + "and more") + "): divide them by a common factor (the fit does not change)");
+        }
         if (fit && constant == 1 && getLabelSmoothing() == 0) {
             return constantModel(numClasses, multinomial, features, histogram);
         }
 
-        if (!Double.isFinite(stats.weightSum) || !Double.isFinite(stats.weightSquareSum)) {
-            // Σw² is in the unbiased variance's divisor: infinite, it would make every std 0 and
-            // every feature vanish from the fit.
-            throw new IllegalArgumentException((weightName != null ? "weightCol '" + weightName + "'" : "classWeights")
-                    + ": the weights' " + (Double.isFinite(
-                    stats.weightSum) ? "squares" : "sum") + " overflow a double (weights of about 1e154 and more): "
-                    + "divide them by a common factor (the fit does not change)");
-        }
         double[] mean = stats.mean;
         double[] std = stats.std();
         for (int j = 0; j < features; j++) {
