@@ -238,18 +238,49 @@ record Scaling(float[] mean, float[] scale, int[] constant) {
         IntStream.range(0, blocks).parallel().forEach(k -> {
             int start = k * per;
             int end = Math.min(rows, start + per);
-            int at0 = start * features;
-            // Element by element, each value read before it is written: safe on one array.
-            if (ScaleRows.scale(x, at0, x, at0, end - start, features, mean, scale)) {
-                return;
-            }
-            for (int i = start; i < end; i++) {
-                int at = i * features;
-                for (int q = 0; q < features; q++) {
-                    x[at + q] = (float) (((double) x[at + q] - mean[q]) / scale[q]);
-                }
-            }
+            scaleInPlace(x, start * features, end - start, features);
         });
+    }
+
+    /**
+     * v[at0, at0 + rows·features) ← (v − mean) / scale, element by element, each value read before
+     * it is written: vectorised where the native library loads, else the Java loop, the same bits.
+     */
+    private void scaleInPlace(float[] v, int at0, int rows, int features) {
+        if (ScaleRows.scale(v, at0, v, at0, rows, features, mean, scale)) {
+            return;
+        }
+        for (int at = at0; at < at0 + rows * features; at += features) {
+            for (int q = 0; q < features; q++) {
+                // In double: x − mean of two floats near ±3.4e38 overflows a float.
+                v[at + q] = (float) (((double) v[at + q] - mean[q]) / scale[q]);
+            }
+        }
+    }
+
+    /**
+     * The rows indices[from, to) of x, scaled, into out from at0: uint8 values (bytes true) read as
+     * their bytes and converted and scaled in one pass, others read into their place and scaled
+     * there (the block in a core's cache once, not twice); the same bits either way.
+     */
+    private void readScaled(RowSource x, int[] indices, int from, int to, float[] out, int at0, boolean bytes) {
+        int features = x.features();
+        int rows = to - from;
+        if (!bytes) {
+            x.gather(indices, from, to, out, at0);
+            scaleInPlace(out, at0, rows, features);
+            return;
+        }
+        byte[] raw = BYTES.atLeast(rows * features);
+        x.gatherBytes(indices, from, to, raw);
+        if (ScaleRows.scaleBytes(raw, 0, out, at0, rows, features, mean, scale)) {
+            return;
+        }
+        for (int i = 0; i < rows * features; i += features) {
+            for (int q = 0; q < features; q++) {
+                out[at0 + i + q] = (float) (((double) (raw[i + q] & 0xff) - mean[q]) / scale[q]);
+            }
+        }
     }
 
     /** (x − mean) / scale for x [rows, features], in a new array. */
@@ -288,30 +319,7 @@ record Scaling(float[] mean, float[] scale, int[] constant) {
         int blocks = (to - from + per - 1) / per;
         IntStream.range(0, blocks).parallel().forEach(k -> {
             int start = from + k * per;
-            int end = Math.min(to, start + per);
-            int at0 = (start - from) * features;
-            if (bytes) { // uint8 values: converted and scaled in one pass, the same bits
-                byte[] raw = BYTES.atLeast((end - start) * features);
-                x.gatherBytes(indices, start, end, raw);
-                if (!ScaleRows.scaleBytes(raw, 0, out, at0, end - start, features, mean, scale)) {
-                    for (int i = 0; i < (end - start) * features; i += features) {
-                        for (int q = 0; q < features; q++) {
-                            out[at0 + i + q] = (float) (((double) (raw[i + q] & 0xff) - mean[q]) / scale[q]);
-                        }
-                    }
-                }
-                return;
-            }
-            x.gather(indices, start, end, out, at0);
-            if (ScaleRows.scale(out, at0, out, at0, end - start, features, mean, scale)) {
-                return; // vectorised, the same bits
-            }
-            for (int at = at0; at < at0 + (end - start) * features; at += features) {
-                for (int q = 0; q < features; q++) {
-                    // In double: x − mean of two floats near ±3.4e38 overflows a float.
-                    out[at + q] = (float) (((double) out[at + q] - mean[q]) / scale[q]);
-                }
-            }
+            readScaled(x, indices, start, Math.min(to, start + per), out, (start - from) * features, bytes);
         });
     }
 
@@ -341,30 +349,7 @@ record Scaling(float[] mean, float[] scale, int[] constant) {
                 int from = Math.toIntExact(first);
                 java.util.Objects.checkFromIndexSize(from, count, indices.length);
                 java.util.Objects.checkFromIndexSize(offset, Math.multiplyExact(count, features), dst.length);
-                if (uint8) { // uint8 values (a file's pixels): converted and scaled in one pass, the same bits
-                    byte[] raw = BYTES.atLeast(count * features);
-                    x.gatherBytes(indices, from, from + count, raw);
-                    if (!ScaleRows.scaleBytes(raw, 0, dst, offset, count, features, mean, scale)) {
-                        for (int i = 0; i < count; i++) {
-                            int at = offset + i * features;
-                            for (int q = 0; q < features; q++) {
-                                dst[at + q] = (float) (((double) (raw[i * features + q] & 0xff) - mean[q]) / scale[q]);
-                            }
-                        }
-                    }
-                    return;
-                }
-                // Read into dst and scaled there: the block and its buffer in a core's cache once, not twice.
-                x.gather(indices, from, from + count, dst, offset);
-                if (ScaleRows.scale(dst, offset, dst, offset, count, features, mean, scale)) {
-                    return;
-                }
-                for (int i = 0; i < count; i++) {
-                    int at = offset + i * features;
-                    for (int q = 0; q < features; q++) {
-                        dst[at + q] = (float) (((double) dst[at + q] - mean[q]) / scale[q]);
-                    }
-                }
+                readScaled(x, indices, from, from + count, dst, offset, uint8);
             }
 
             @Override
