@@ -17,8 +17,12 @@ import org.softxent.util.PerThreadArray;
  * mean and sum of squared deviations from it (in slices that stay in cache, so no Σx² − n·m²
  * cancellation), the blocks combined in order by Chan et al.'s update: the same bits whatever the
  * thread count. The same pass checks every row finite, kept or held out.
+ *
+ * <p>rowMean and rowVariance are the kept rows' own mean and population variance per feature (in
+ * double), whether or not the scaling uses them: L-BFGS on rows left unstandardised is
+ * preconditioned with them (Trainer).
  */
-record Scaling(float[] mean, float[] scale, int[] constant) {
+record Scaling(float[] mean, float[] scale, int[] constant, double[] rowMean, double[] rowVariance) {
     /** The most rows read at once: a slice that stays in cache for its second loop. */
     static final int SLICE_ROWS = 256;
     /** The fewest rows of a block of the pass (larger sets take larger blocks: at most about 256). */
@@ -83,7 +87,12 @@ record Scaling(float[] mean, float[] scale, int[] constant) {
             throw new IllegalArgumentException("every feature is constant over the " + kept.length
                     + " training rows: there is nothing to learn from");
         }
-        return new Scaling(mean, scale, constant.stream().mapToInt(Integer::intValue).toArray());
+        double[] variance = new double[features];
+        for (int q = 0; q < features; q++) {
+            variance[q] = all.squares[q] / all.n;
+        }
+        return new Scaling(mean, scale, constant.stream().mapToInt(Integer::intValue).toArray(), all.mean.clone(),
+                variance);
     }
 
     /** Rows per slice: at most {@link #SLICE_ROWS}, and about 1 MB of floats. */

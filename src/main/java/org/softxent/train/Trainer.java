@@ -365,7 +365,16 @@ final class Trainer {
             float[] gb = new float[outputs];
             double[] params = new double[size + outputs];
             best = toFloats(params);
-            String reason = Lbfgs.minimize((at, grad) -> {
+            // Rows left unstandardised: L-BFGS moves variables in which they look standardised.
+            Preconditioning shape = Preconditioning.of(scaling, o.standardize(), o.l2(), outputs);
+            double[] theta = shape == null ? null : new double[size + outputs];
+            double[] g = shape == null ? null : new double[size + outputs];
+            String reason = Lbfgs.minimize((z, grad) -> {
+                double[] at = z;
+                if (shape != null) {
+                    shape.parameters(z, theta);
+                    at = theta;
+                }
                 for (int i = 0; i < size; i++) {
                     w[i] = (float) at[i];
                 }
@@ -382,14 +391,25 @@ final class Trainer {
                     }
                     return Double.POSITIVE_INFINITY;
                 }
+                double[] into = shape == null ? grad : g;
                 for (int i = 0; i < size; i++) {
-                    grad[i] = gw[i];
+                    into[i] = gw[i];
                 }
                 for (int j = 0; j < outputs; j++) {
-                    grad[size + j] = gb[j];
+                    into[size + j] = gb[j];
+                }
+                if (shape != null) {
+                    shape.gradient(g, grad);
                 }
                 return f;
-            }, params, o.epochs(), o.tolerance(), (k, f, step, at) -> record(k, f, lastObjective, step, toFloats(at)));
+            }, params, o.epochs(), o.tolerance(), (k, f, step, z) -> {
+                if (shape == null) {
+                    return record(k, f, lastObjective, step, toFloats(z));
+                }
+                double[] at = new double[size + outputs];
+                shape.parameters(z, at);
+                return record(k, f, lastObjective, step, toFloats(at));
+            });
             return reason != null ? reason : "stopped early: the validation loss did not improve for "
                     + o.patience() + " iterations (the best weights, of iteration " + bestEpoch + ", are kept)";
         }

@@ -307,8 +307,9 @@ public final class TrainingOptions {
     }
 
     /**
-     * Convergence: L-BFGS stops when the objective falls by less than tolerance·max(1, |f|) in an
-     * iteration; a validation loss counts as better only when lower by more than this, relatively.
+     * Convergence: L-BFGS stops when the objective falls by at most tolerance·|f| over its last 5
+     * iterations together; a validation loss counts as better only when lower by more than this,
+     * relatively.
      */
     public TrainingOptions withTolerance(double tolerance) {
         if (!(tolerance >= 0 && tolerance < 1)) {

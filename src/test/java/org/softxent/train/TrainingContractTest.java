@@ -143,6 +143,64 @@ public abstract class TrainingContractTest extends EngineTest {
         }
     }
 
+    /**
+     * Features left unstandardised, of spreads 1e-2 to 1e3 around 50: without an L2 term the
+     * objective does not change under an affine map of the features, so the fit on the rows as
+     * given must reach the standardised fit's minimum (it stopped "converged" 31 % above it).
+     */
+    @Test
+    void unstandardisedFeaturesFarApartReachTheOptimum() {
+        Rng rng = Rng.fresh();
+        int n = 1500;
+        int f = 5;
+        double[] spread = {1e-2, 1, 10, 100, 1e3};
+        for (int c : new int[] {3, 2}) {
+            int[] y = rng.labels(n, c);
+            float[] x = rng.separable(y, c, f, 1.0);
+            for (int i = 0; i < x.length; i++) {
+                x[i] = (float) (x[i] * spread[i % f] + 50);
+            }
+            TrainingOptions o = TrainingOptions.defaults().withValidationFraction(0).withL2(0).withEpochs(300);
+            double standardised = last(fit(o, c, x, y, n, f)).objective();
+            TrainingResult r = fit(o.withStandardize(false), c, x, y, n, f);
+            String what = c + " classes: " + r.stopReason() + ", objective " + last(r).objective() + " against "
+                    + standardised + " standardised, " + rng;
+            assertTrue(last(r).objective() <= standardised * (1 + 1e-4) + 1e-7, what);
+            assertTrue(r.stopReason().startsWith("converged"), what);
+        }
+    }
+
+    /**
+     * An objective far below 1 (rows that the classes tell apart, the L2 term most of it) is not
+     * judged by an absolute tolerance: with the default tolerance the fit lands where a much
+     * tighter one does (it had stopped after 2 iterations at twice the minimum).
+     */
+    @Test
+    void aSmallObjectiveIsNotStoppedByAnAbsoluteTolerance() {
+        Rng rng = Rng.fresh();
+        int n = 200;
+        int f = 3000;
+        int c = 3;
+        int[] y = rng.labels(n, c);
+        float[] centres = rng.normal(c * f, 0.4);
+        float[] x = rng.normal(n * f, 2);
+        for (int r = 0; r < n; r++) {
+            for (int q = 0; q < f; q++) {
+                x[r * f + q] += centres[y[r] * f + q];
+            }
+        }
+        TrainingOptions o = TrainingOptions.defaults().withValidationFraction(0);
+        TrainingResult byDefault = fit(o, c, x, y, n, f);
+        TrainingResult tight = fit(o.withTolerance(1e-10).withEpochs(400), c, x, y, n, f);
+        String what = "default: " + byDefault.stopReason() + " at " + last(byDefault).objective() + "; tolerance "
+                + "1e-10: " + tight.stopReason() + " at " + last(tight).objective() + ", " + rng;
+        assertTrue(last(byDefault).objective() <= last(tight).objective() * (1 + 1e-4), what);
+    }
+
+    private static Epoch last(TrainingResult r) {
+        return r.history().get(r.history().size() - 1);
+    }
+
     private TrainingResult fit(TrainingOptions o, int classes, float[] x, int[] y, int n, int f) {
         return classes == 2 ? new LogisticRegression(o).fit(sx, x, y, n, f) : new SoftmaxRegression(o).fit(sx, x, y, n, f);
     }

@@ -1,0 +1,74 @@
+package org.softxent.train;
+
+/**
+ * The variables L-BFGS moves when the rows are left unstandardised: z, with the weights
+ * W[q][c] = s_q·z[q][c] and the intercepts b[c] = z_b[c] − Σ_q m_q·W[q][c], where m_q is feature q's
+ * mean over the training rows and s_q = 1 / √(v_q + 8·l2) from its variance v_q. In z the problem
+ * is shaped as if the rows were centred and scaled, without a copy of them and without changing the
+ * objective: the engine still computes it on the rows as given, at the (W, b) of each z, and the L2
+ * term stays on W, the model's own weights.
+ *
+ * <p>Why: a feature far from 0 (a mean of 50, a spread of 0.015) is nearly the intercept's own
+ * column, and features of spreads 1e-2 to 1e3 side by side give curvatures 1e10 apart; on such
+ * rows L-BFGS crawled, and stopped 31 % above the optimum of a 3-class fit of 5 features. In z
+ * both are undone: m_q·W moves into the intercept, and s_q brings each feature's curvature (about
+ * v_q/4 of a logistic loss, plus 2·l2) near the intercept's (1/4). A linear change of variables
+ * is the same as starting L-BFGS's inverse Hessian at a matrix other than the identity: the
+ * minimum, and the model at it, are those of the documented objective.
+ *
+ * <p>Parameters are [W (features × outputs, row-major), b (outputs)], as the trainer's.
+ */
+final class Preconditioning {
+    private final int features;
+    private final int outputs;
+    private final double[] mean;
+    private final double[] spread;
+
+    private Preconditioning(int features, int outputs, double[] mean, double[] spread) {
+        this.features = features;
+        this.outputs = outputs;
+        this.mean = mean;
+        this.spread = spread;
+    }
+
+    /** For rows left as they are: from the kept rows' mean and variance; null where standardised. */
+    static Preconditioning of(Scaling scaling, boolean standardize, double l2, int outputs) {
+        if (standardize) {
+            return null; // the rows are centred and scaled already
+        }
+        int features = scaling.rowMean().length;
+        double[] spread = new double[features];
+        for (int q = 0; q < features; q++) {
+            double c = scaling.rowVariance()[q] + 8 * l2;
+            spread[q] = c > 0 && Double.isFinite(1 / Math.sqrt(c)) ? 1 / Math.sqrt(c) : 1;
+        }
+        return new Preconditioning(features, outputs, scaling.rowMean().clone(), spread);
+    }
+
+    /** theta ← the parameters [W, b] at z. */
+    void parameters(double[] z, double[] theta) {
+        int size = features * outputs;
+        for (int c = 0; c < outputs; c++) {
+            theta[size + c] = z[size + c];
+        }
+        for (int q = 0; q < features; q++) {
+            for (int c = 0; c < outputs; c++) {
+                int i = q * outputs + c;
+                theta[i] = spread[q] * z[i];
+                theta[size + c] -= mean[q] * theta[i];
+            }
+        }
+    }
+
+    /** gz ← the gradient in z of a function whose gradient in [W, b] is g (the chain rule). */
+    void gradient(double[] g, double[] gz) {
+        int size = features * outputs;
+        for (int q = 0; q < features; q++) {
+            for (int c = 0; c < outputs; c++) {
+                int i = q * outputs + c;
+                gz[i] = spread[q] * (g[i] - mean[q] * g[size + c]);
+            }
+        }
+        System.arraycopy(g, size, gz, size, outputs);
+    }
+}
