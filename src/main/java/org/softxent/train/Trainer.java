@@ -86,6 +86,19 @@ final class Trainer {
         for (int count : counts) {
             present += count > 0 ? 1 : 0;
         }
+        if (n != rows) {
+            // A class whose every row the split drew (one row, at a fraction of 0.5 or more) would be
+            // a class of the model that no training row taught: refused, as the command line's test split.
+            int[] inAll = Labels.counts(labels, classCount);
+            for (int c = 0; c < classCount; c++) {
+                if (inAll[c] > 0 && counts[c] == 0) {
+                    throw new IllegalArgumentException("validationFraction " + o.validationFraction() + " draws every "
+                            + "row of class " + classes.values()[c] + " (" + inAll[c] + " of the " + rows + " rows) for "
+                            + "validation: the model could not learn it (lower validationFraction, or give validation "
+                            + "rows apart)");
+                }
+            }
+        }
         if (present < 2) {
             throw new IllegalArgumentException("the validation split leaves " + present + " class among the "
                     + n + " training rows: a classifier needs at least two (lower validationFraction)");

@@ -197,6 +197,23 @@ public abstract class TrainingContractTest extends EngineTest {
         assertTrue(last(byDefault).objective() <= last(tight).objective() * (1 + 1e-4), what);
     }
 
+    /** A validation split that would draw a class's every row is refused; a smaller one keeps the row. */
+    @Test
+    void aValidationSplitThatTakesAClassWholeIsRefused() {
+        Rng rng = Rng.fresh();
+        int n = 400;
+        int f = 3;
+        int[] y = rng.labels(n, 2);
+        y[rng.nextInt(0, n)] = 7; // a class of one row
+        float[] x = rng.normal(n * f, 1);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new SoftmaxRegression(
+                TrainingOptions.defaults().withValidationFraction(0.5)).fit(sx, x, y, n, f), rng::toString);
+        assertTrue(e.getMessage().contains("class 7 (1 of the 400 rows)"), e.getMessage() + " " + rng);
+        TrainingResult kept = new SoftmaxRegression(TrainingOptions.defaults().withValidationFraction(0.2)
+                .withEpochs(3)).fit(sx, x, y, n, f);
+        assertEquals(3, kept.model().labels().length, rng.toString());
+    }
+
     private static Epoch last(TrainingResult r) {
         return r.history().get(r.history().size() - 1);
     }
