@@ -22,9 +22,11 @@
 
 #ifdef __CUDACC__
 #define SX_INF __int_as_float(0x7f800000)
+#define SX_NAN_D __longlong_as_double(0x7ff8000000000000LL)
 #else
 #include "emu/cuda_emu.h"
 #define SX_INF INFINITY
+#define SX_NAN_D ((double) NAN)
 #endif
 
 #define WARP 32
@@ -820,6 +822,7 @@ extern "C" __global__ void sx_rows_stream_p4(const RowArgs a) { streamed_rows<4>
 // labels outside [0, cols) that are not the ignore index.
 extern "C" __global__ void sx_divisor(const DivisorArgs a) {
     double sum = 0.0;
+    double size = 0.0;  // Σ |weight|: 0 when the rows not ignored all weigh 0 (or there are none)
     unsigned long long bad = NONE;
     int rounds = (a.rows + blockDim.x - 1) / blockDim.x;
     for (int k = 0; k < rounds; ++k) {
@@ -832,11 +835,17 @@ extern "C" __global__ void sx_divisor(const DivisorArgs a) {
             continue;
         }
         double w = a.weights ? (double) ld(a.weights + y) : 1.0;
-        sum += a.row_weights ? w * (double) ld(a.row_weights + i) : w;
+        double term = a.row_weights ? w * (double) ld(a.row_weights + i) : w;
+        sum += term;
+        size += fabs(term);
     }
     report(a.status, a.labels_operand, bad);
     sum = block_sum(sum);
+    size = block_sum(size);
     if (threadIdx.x == 0) {
+        // Rows that all weigh 0: the mean is PyTorch's 0/0, NaN, and so is each kept row's gradient,
+        // even where label smoothing's term (a sum of its own over the same divisor) is not 0.
+        if (a.reduction == SX_REDUCE_MEAN && size == 0.0) sum = SX_NAN_D;
         st(&a.status->divisor, sum);
         st(&a.status->scale, a.reduction == SX_REDUCE_MEAN ? (float) (1.0 / sum) : 1.0f);
     }

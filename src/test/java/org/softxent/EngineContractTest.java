@@ -357,6 +357,39 @@ public abstract class EngineContractTest extends EngineTest {
                     .withReduction(Reduction.SUM)).loss());
         }
 
+        /**
+         * Rows not ignored that all weigh 0: PyTorch's mean is 0/0, NaN, with NaN in each such row's
+         * gradient, with label smoothing too (whose own term over the same divisor gave ±∞), and the
+         * classifier alike; an ignored row's gradient stays 0.
+         */
+        @Test
+        void aMeanOverRowsThatAllWeighNothingIsNaNWithSmoothingToo() {
+            Rng rng = Rng.fresh();
+            int n = 4;
+            int c = 3;
+            float[] z = rng.normal(n * c, 1);
+            int[] y = {0, 0, -100, 0};
+            float[] w = {0, 1, 2};
+            for (double eps : new double[] {0, 0.2, 1}) {
+                CrossEntropyOptions o = CrossEntropyOptions.defaults().withClassWeights(w).withLabelSmoothing(eps);
+                LossResult mean = sx.crossEntropy(z, n, c, y, o, poisoned(n * c), null);
+                String what = "smoothing " + eps + ", " + rng;
+                assertTrue(Double.isNaN(mean.loss()), "0/0 mean, " + what + ": " + mean.loss());
+                for (int r = 0; r < n; r++) {
+                    for (int j = 0; j < c; j++) {
+                        float g = mean.gradLogits()[r * c + j];
+                        assertTrue(r == 2 ? g == 0 : Float.isNaN(g), "row " + r + " class " + j + ": " + g + ", " + what);
+                    }
+                }
+                // The sum stays a sum: finite.
+                assertTrue(Double.isFinite(sx.crossEntropy(z, n, c, y, o.withReduction(Reduction.SUM)).loss()), what);
+                float[] eye = {1, 0, 0, 0, 1, 0, 0, 0, 1};
+                ClassifierResult linear = sx.classifier(z, eye, null, y, n, c, c,
+                        ClassifierOptions.defaults().withCrossEntropy(o));
+                assertTrue(Double.isNaN(linear.loss()), "the classifier's 0/0 mean, " + what + ": " + linear.loss());
+            }
+        }
+
         @Test
         void gradientsAgreeWithTheNumericalCheck() {
             Rng rng = Rng.fresh();

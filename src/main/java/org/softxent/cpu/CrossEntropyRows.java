@@ -17,7 +17,9 @@ import org.softxent.Reduction;
  * </ul>
  * The mean divides the sum by Σ w_y over the rows not ignored (labels) or by N (targets). With row
  * weights r (labels), row i's q is r_i·q and the mean's divisor Σ r_i·w_y: a row of weight k counts
- * as k copies of it.
+ * as k copies of it. Where the rows not ignored all weigh 0, the mean is NaN and so is the
+ * gradient of each of them, as PyTorch's 0/0 (label smoothing's term, a sum of its own over the
+ * same divisor, would otherwise make it ±∞).
  */
 final class CrossEntropyRows {
     private final int cols;
@@ -31,6 +33,15 @@ final class CrossEntropyRows {
     private final Reduction reduction;
 
     private CrossEntropyRows(int cols, CrossEntropyOptions options, double divisor) {
+        this(cols, options, divisor, false);
+    }
+
+    /**
+     * @param weightless the rows not ignored all weigh 0 (or there are none): the mean is then
+     *                   PyTorch's 0/0, NaN, with its gradient NaN in every row not ignored, even where
+     *                   label smoothing's term (its own sum over the same divisor) is not 0
+     */
+    private CrossEntropyRows(int cols, CrossEntropyOptions options, double divisor, boolean weightless) {
         this.cols = cols;
         float[] w = options.classWeights();
         this.weights = w == null ? null : toDoubles(w);
@@ -46,8 +57,8 @@ final class CrossEntropyRows {
         this.keep = 1.0 - options.labelSmoothing();
         this.uniform = options.labelSmoothing() / cols;
         this.reduction = options.reduction();
-        this.divisor = divisor;
-        this.gradScale = reduction == Reduction.MEAN ? 1.0 / divisor : 1.0;
+        this.divisor = weightless && reduction == Reduction.MEAN ? Double.NaN : divisor;
+        this.gradScale = reduction == Reduction.MEAN ? 1.0 / this.divisor : 1.0;
     }
 
     /**
@@ -57,14 +68,17 @@ final class CrossEntropyRows {
     static CrossEntropyRows forLabels(int[] labels, float[] rowWeights, int cols, CrossEntropyOptions options) {
         float[] w = options.classWeights();
         double divisor = 0.0;
+        boolean weightless = true;
         for (int i = 0; i < labels.length; i++) {
             int y = labels[i];
             if (y != options.ignoreIndex()) {
                 double classWeight = w == null ? 1.0 : w[y];
-                divisor += rowWeights == null ? classWeight : rowWeights[i] * classWeight;
+                double weight = rowWeights == null ? classWeight : rowWeights[i] * classWeight;
+                divisor += weight;
+                weightless &= weight == 0.0;
             }
         }
-        return new CrossEntropyRows(cols, options, divisor);
+        return new CrossEntropyRows(cols, options, divisor, weightless);
     }
 
     /** For integer labels [rows], every row of weight 1. */
