@@ -295,6 +295,14 @@ class StreamedTrainingTest extends EngineTest {
                 assertTrue(r.device().contains("the training set streamed, as the device cannot hold it"), r.device());
                 double accuracy = r.model().evaluate(data.xTest(), data.yTest(), data.yTest().length).accuracy();
                 assertTrue(accuracy >= 0.95, o.optimizer() + ": accuracy " + accuracy + " (" + r.device() + ")");
+                // The CPU reference's model from the same seed, within the README's 1e-3 in every probability.
+                try (Softxent cpu = Softxent.openReference()) {
+                    LinearModel reference = new SoftmaxRegression(o).fit(cpu, data.x(), data.y(), n, 64).model();
+                    double worst = TrainingContractTest.worstDifference(r.model().predictProba(data.xTest(),
+                            data.yTest().length), reference.predictProba(data.xTest(), data.yTest().length));
+                    assertTrue(worst <= 1e-3, o.optimizer() + ": probabilities differ from the CPU reference's by "
+                            + worst + " (" + r.device() + ")");
+                }
             }
         } finally {
             SimulatedDevice.setMemoryBytes(total);

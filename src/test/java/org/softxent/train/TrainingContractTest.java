@@ -339,7 +339,7 @@ public abstract class TrainingContractTest extends EngineTest {
     }
 
     /** The largest |p − q| of two arrays of probabilities. */
-    private static double worstDifference(float[] p, float[] q) {
+    static double worstDifference(float[] p, float[] q) {
         double worst = 0;
         for (int i = 0; i < p.length; i++) {
             worst = Math.max(worst, Math.abs(p[i] - q[i]));
