@@ -41,14 +41,12 @@ final class LargeImages {
         Npy.write(y, NpyArray.ofLongs(all, ROWS));
     }
 
-    /** A version 1.0 .npy header of dtype {@code descr}, C order, padded to a multiple of 64 bytes. */
-    private static byte[] header(String descr, long... shape) {
-        StringBuilder tuple = new StringBuilder();
-        for (long d : shape) {
-            tuple.append(d).append(", ");
-        }
-        String dict = "{'descr': '" + descr + "', 'fortran_order': False, 'shape': (" + tuple.substring(0,
-                tuple.length() - 2) + "), }";
+    /**
+     * A version 1.0 .npy header of dtype {@code descr} and shape (rows, cols), C order, padded to a
+     * multiple of 64 bytes ({@link Npy#header} writes the dtypes softxent's arrays hold, not uint8).
+     */
+    private static byte[] header(String descr, long rows, long cols) {
+        String dict = "{'descr': '" + descr + "', 'fortran_order': False, 'shape': (" + rows + ", " + cols + "), }";
         int unpadded = 6 + 2 + 2 + dict.length() + 1;
         String text = dict + " ".repeat((64 - unpadded % 64) % 64) + "\n";
         byte[] head = new byte[10 + text.length()];

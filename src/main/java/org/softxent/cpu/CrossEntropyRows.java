@@ -17,7 +17,8 @@ import org.softxent.Reduction;
  * </ul>
  * The mean divides the sum by Σ w_y over the rows not ignored (labels) or by N (targets). With row
  * weights r (labels), row i's q is r_i·q and the mean's divisor Σ r_i·w_y: a row of weight k counts
- * as k copies of it. Where the rows not ignored all weigh 0, the mean is NaN and so is the
+ * as k copies of it. Where the rows not ignored all weigh 0 (their class weights, or a row weight;
+ * the API refuses row weights that are all 0), the mean is NaN and so is the
  * gradient of each of them, as PyTorch's 0/0 (label smoothing's term, a sum of its own over the
  * same divisor, would otherwise make it ±∞).
  */

@@ -3,7 +3,8 @@ package org.softxent.train;
 /**
  * The variables L-BFGS moves when the rows are left unstandardised: z, with the weights
  * W[q][c] = s_q·z[q][c] and the intercepts b[c] = z_b[c] − Σ_q m_q·W[q][c], where m_q is feature q's
- * mean over the training rows and s_q = 1 / √(v_q + 8·l2) from its variance v_q. In z the problem
+ * mean over the training rows and s_q = 1 / √(v_q + 8·l2) from its variance v_q (0 for a constant
+ * feature: its weight stays 0). In z the problem
  * is shaped as if the rows were centred and scaled, without a copy of them and without changing the
  * objective: the engine still computes it on the rows as given, at the (W, b) of each z, and the L2
  * term stays on W, the model's own weights.
@@ -39,8 +40,14 @@ final class Preconditioning {
         int features = scaling.rowMean().length;
         double[] spread = new double[features];
         for (int q = 0; q < features; q++) {
-            double c = scaling.rowVariance()[q] + 8 * l2;
-            spread[q] = c > 0 && Double.isFinite(1 / Math.sqrt(c)) ? 1 / Math.sqrt(c) : 1;
+            // At most 1e15: a feature of subnormal values without an L2 term would take 1e161.
+            spread[q] = 1 / Math.sqrt(Math.max(scaling.rowVariance()[q] + 8 * l2, 1e-30));
+        }
+        for (int q : scaling.constant()) {
+            // A constant feature is the intercept's own column: its weight moves nothing but b, which
+            // the L2 term keeps at 0 (and without one, no prediction). Held at 0, so that float noise
+            // in its gradient (exactly 0 otherwise) is no step, and mean·W no overflow.
+            spread[q] = 0;
         }
         return new Preconditioning(features, outputs, scaling.rowMean().clone(), spread);
     }

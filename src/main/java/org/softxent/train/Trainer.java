@@ -81,11 +81,7 @@ final class Trainer {
                 : new Split(identity(rows), new int[0]);
         int n = split.kept().length;
         int[] y = Split.rows(labels, split.kept());
-        int present = 0;
         int[] counts = Labels.counts(y, classCount);
-        for (int count : counts) {
-            present += count > 0 ? 1 : 0;
-        }
         if (n != rows) {
             // A class whose every row the split drew (one row, at a fraction of 0.5 or more) would be
             // a class of the model that no training row taught: refused, as the command line's test split.
@@ -98,10 +94,6 @@ final class Trainer {
                             + "rows apart)");
                 }
             }
-        }
-        if (present < 2) {
-            throw new IllegalArgumentException("the validation split leaves " + present + " class among the "
-                    + n + " training rows: a classifier needs at least two (lower validationFraction)");
         }
         RowSource validationSource = validation != null ? validation.source() : x;
         int[] validationRows = validation != null ? identity(validation.rows()) : split.heldOut();
@@ -382,6 +374,7 @@ final class Trainer {
             Preconditioning shape = Preconditioning.of(scaling, o.standardize(), o.l2(), outputs);
             double[] theta = shape == null ? null : new double[size + outputs];
             double[] g = shape == null ? null : new double[size + outputs];
+            double[] accepted = shape == null ? null : new double[size + outputs];
             String reason = Lbfgs.minimize((z, grad) -> {
                 double[] at = z;
                 if (shape != null) {
@@ -419,9 +412,8 @@ final class Trainer {
                 if (shape == null) {
                     return record(k, f, lastObjective, step, toFloats(z));
                 }
-                double[] at = new double[size + outputs];
-                shape.parameters(z, at);
-                return record(k, f, lastObjective, step, toFloats(at));
+                shape.parameters(z, accepted);
+                return record(k, f, lastObjective, step, toFloats(accepted));
             });
             return reason != null ? reason : "stopped early: the validation loss did not improve for "
                     + o.patience() + " iterations (the best weights, of iteration " + bestEpoch + ", are kept)";

@@ -307,9 +307,10 @@ public final class TrainingOptions {
     }
 
     /**
-     * Convergence: L-BFGS stops when the objective falls by at most tolerance·|f| over its last 5
-     * iterations together; a validation loss counts as better only when lower by more than this,
-     * relatively.
+     * Convergence: L-BFGS stops when the objective falls by at most 2·tolerance·max(|f|, 1e-4·|f₀|)
+     * over its last 2 iterations together, tolerance·max(...) an iteration on average (f₀ the
+     * starting objective; with 1 epoch, never by this rule); a validation loss counts as better only
+     * when lower by more than tolerance, relatively.
      */
     public TrainingOptions withTolerance(double tolerance) {
         if (!(tolerance >= 0 && tolerance < 1)) {
