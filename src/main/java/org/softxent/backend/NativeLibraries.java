@@ -31,7 +31,7 @@ public final class NativeLibraries {
             if (in == null) {
                 return null;
             }
-            Path dir = Files.createTempDirectory("softxent-native");
+            Path dir = org.softxent.util.FreshPaths.privateFolder("softxent-native");
             // Removed at exit in the reverse order of these calls: the file first, then its folder.
             dir.toFile().deleteOnExit();
             Path file = dir.resolve(resource.substring(resource.lastIndexOf('/') + 1));

@@ -86,7 +86,7 @@ final class OutputFiles implements AutoCloseable {
         // Asked of the system, which gives its reason (permission denied, a read-only file system,
         // a virtual one such as /proc), rather than of the permission bits.
         try {
-            Path probe = Files.createTempFile(existing, ".softxent-probe-", ".tmp");
+            Path probe = org.softxent.util.FreshPaths.file(existing, ".softxent-probe-", ".tmp");
             Files.delete(probe);
         } catch (IOException e) {
             throw new InputException(flag + ": cannot write in " + existing + ": " + reason(e));
