@@ -17,7 +17,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ForkJoinPool;
 import java.util.function.Consumer;
-import java.util.zip.GZIPInputStream;
 
 /**
  * A labelled data set from a CSV file: numeric features and an integer label in one column (the
@@ -1172,9 +1171,19 @@ public final class Csv {
             InputStream raw = new BufferedInputStream(Files.newInputStream(file), 1 << 16);
             try {
                 if (got >= 2 && (head[0] & 0xff) == 0x1f && (head[1] & 0xff) == 0x8b) {
-                    InputStream gz = new BufferedInputStream(new GZIPInputStream(raw, 1 << 16), 1 << 16);
+                    InputStream gz;
+                    try {
+                        gz = new BufferedInputStream(new GzipMembers(raw), 1 << 16);
+                    } catch (java.io.EOFException | java.util.zip.ZipException e) {
+                        throw damaged(file, e);
+                    }
                     gz.mark(8);
-                    byte[] inner = gz.readNBytes(6);
+                    byte[] inner;
+                    try {
+                        inner = gz.readNBytes(6);
+                    } catch (java.io.EOFException | java.util.zip.ZipException e) {
+                        throw damaged(file, e);
+                    }
                     gz.reset();
                     if (isNpy(inner, inner.length)) {
                         throw new DataFileException(file, "", "a gzip-compressed .npy file: softxent maps .npy "
@@ -1244,9 +1253,13 @@ public final class Csv {
             try {
                 return in.read(b, off, len);
             } catch (java.io.EOFException | java.util.zip.ZipException e) {
-                throw new DataFileException(file, "", "the gzip stream ends early or is damaged: a truncated "
-                        + "download? (" + e.getMessage() + ")");
+                throw damaged(file, e);
             }
+        }
+
+        private static DataFileException damaged(Path file, IOException e) {
+            return new DataFileException(file, "", "the gzip stream ends early or is damaged: a truncated download? ("
+                    + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()) + ")");
         }
 
         @Override
