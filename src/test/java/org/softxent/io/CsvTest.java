@@ -311,4 +311,39 @@ class CsvTest {
         Files.writeString(p, text);
         return p;
     }
+
+    /**
+     * pandas' index (a first column named "" or "Unnamed: 0" that holds 0, 1, 2, …) is refused as a
+     * feature, by parse and by convert; a column that names itself, or numbers not the rows', is data.
+     */
+    @Test
+    void pandasIndexColumnIsRefused() throws IOException {
+        Rng rng = Rng.fresh();
+        Csv.Options o = new Csv.Options(Csv.LAST, true, true);
+        for (String name : new String[] {"", "Unnamed: 0", "id"}) {
+            for (boolean shuffled : new boolean[] {false, true}) {
+                StringBuilder b = new StringBuilder(name + ",a,b,label\n");
+                for (int i = 0; i < 300; i++) {
+                    int number = shuffled && i == 150 ? 151 : shuffled && i == 151 ? 150 : i;
+                    b.append(number).append(',').append((float) rng.nextGaussian()).append(',')
+                            .append((float) rng.nextGaussian()).append(',').append(i % 2).append('\n');
+                }
+                Path p = dir.resolve("pd.csv");
+                Files.writeString(p, b.toString());
+                String what = "name '" + name + "', shuffled " + shuffled + ", " + rng;
+                if (!name.equals("id") && !shuffled) {
+                    DataFileException e = assertThrows(DataFileException.class, () -> Csv.read(p, o), what);
+                    assertTrue(e.getMessage().contains("the index pandas writes"), e.getMessage());
+                    Path npy = dir.resolve("pd.npy");
+                    try (java.nio.channels.FileChannel out = java.nio.channels.FileChannel.open(npy,
+                            java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE,
+                            java.nio.file.StandardOpenOption.TRUNCATE_EXISTING)) {
+                        assertThrows(DataFileException.class, () -> Csv.convert(p, o, out), "convert, " + what);
+                    }
+                } else {
+                    assertEquals(300, Csv.read(p, o).rows(), what);
+                }
+            }
+        }
+    }
 }
