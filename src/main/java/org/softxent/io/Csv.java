@@ -626,6 +626,13 @@ public final class Csv {
                                 + "does not close on its line: quote each name on one line (a name with a line "
                                 + "break in it is not read)");
                     }
+                    try { // names are matched between files: one read in another encoding would not match
+                        java.nio.charset.StandardCharsets.UTF_8.newDecoder().decode(
+                                ByteBuffer.wrap(buf, pos, trimCr(buf, pos, end) - pos));
+                    } catch (java.nio.charset.CharacterCodingException e) {
+                        throw new DataFileException(file, "line " + line, "the header line is not UTF-8 text (its "
+                                + "names read " + cells + "; Latin-1 or Windows-1252?): save the file as UTF-8");
+                    }
                     names = List.copyOf(cells);
                     headerLine = line;
                     headerSkipped = true;

@@ -11,6 +11,7 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.Test;
@@ -345,5 +346,18 @@ class CsvTest {
                 }
             }
         }
+    }
+
+    /** Header names not in UTF-8 (Latin-1's café) are refused, not stored as replacement characters. */
+    @Test
+    void aHeaderNotInUtf8IsRefused() throws IOException {
+        Path p = dir.resolve("latin1.csv");
+        byte[] latin1 = "caf\u00e9,b\u00e4r,y\n1,2,0\n3,4,1\n".getBytes(StandardCharsets.ISO_8859_1);
+        Files.write(p, latin1);
+        Csv.Options o = new Csv.Options(Csv.LAST, true, true);
+        DataFileException e = assertThrows(DataFileException.class, () -> Csv.read(p, o));
+        assertTrue(e.getMessage().contains("not UTF-8"), e.getMessage());
+        Files.write(p, "caf\u00e9,b\u00e4r,y\n1,2,0\n3,4,1\n".getBytes(StandardCharsets.UTF_8));
+        assertEquals(List.of("caf\u00e9", "b\u00e4r", "y"), Csv.parse(p, o).names());
     }
 }
