@@ -429,6 +429,12 @@ public final class Csv {
         private long next;
         private boolean numbers = true;
         private int features = -1;
+        /** The first row, and its line and label; whether a later row is whole numbers only; its label's count. */
+        private float[] first;
+        private int firstLine;
+        private Integer firstLabel;
+        private boolean laterWhole;
+        private long firstLabelCount;
 
         RowNumbers(Consumer<Block> sink) {
             this.sink = sink;
@@ -436,18 +442,69 @@ public final class Csv {
 
         @Override
         public void accept(Block b) {
-            if (numbers && b.rows > 0 && b.features > 0) {
+            if (b.rows > 0 && b.features > 0) {
                 int f = b.features;
                 features = f;
                 for (int i = 0; i < b.rows && numbers; i++) {
                     numbers = b.x[i * f] == next + i;
+                }
+                int from = 0;
+                if (first == null) {
+                    first = java.util.Arrays.copyOf(b.x, f);
+                    firstLine = b.lines[0];
+                    firstLabel = b.labels == null ? null : b.labels[0];
+                    from = 1;
+                }
+                for (int i = from; i < b.rows; i++) {
+                    if (!laterWhole) {
+                        laterWhole = whole(b.x, i * f, f);
+                    }
+                    if (firstLabel != null && b.labels[i] == firstLabel) {
+                        firstLabelCount++;
+                    }
                 }
             }
             next += b.rows;
             sink.accept(b);
         }
 
+        private static boolean whole(float[] x, int from, int count) {
+            for (int q = from; q < from + count; q++) {
+                if (x[q] != Math.rint(x[q])) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        /**
+         * A first line read as data, though nobody said whether there is a header, that looks like a
+         * header of numbers (wavelengths, years: a hostile trial's "400,410,…,450" became a row and
+         * its last cell a class): whole numbers in increasing order, at least three, where no other
+         * row is whole numbers only or its label is a class no other row has. Said, not guessed.
+         */
+        void refuseHeaderOfNumbers(Path file, Options options) throws DataFileException {
+            if (!options.headerUnsaid() || first == null || first.length < 3 || next < 3) {
+                return;
+            }
+            for (int q = 0; q < first.length; q++) {
+                if (first[q] != Math.rint(first[q]) || q > 0 && !(first[q] > first[q - 1])) {
+                    return;
+                }
+            }
+            boolean lone = firstLabel != null && firstLabelCount == 0;
+            if (laterWhole && !lone) {
+                return;
+            }
+            throw new DataFileException(file, "line " + firstLine, "the first line holds whole numbers in increasing "
+                    + "order (" + (long) first[0] + ", " + (long) first[1] + ", …) " + (lone ? "and its label, "
+                    + firstLabel + ", is a class no other row has" : "where no other row is whole numbers only")
+                    + ": a header of numbers (wavelengths, years)? Say which it is: --header (a header, skipped) "
+                    + "or --header=false (a row of data)");
+        }
+
         void refuse(Path file, Options options, Layout layout) throws DataFileException {
+            refuseHeaderOfNumbers(file, options);
             List<String> names = layout.names();
             int label = options.labelColumn() == LAST ? layout.columns() - 1 : options.labelColumn();
             if (names == null || names.isEmpty() || label == 0 || features < 1 || next < 2 || !numbers) {

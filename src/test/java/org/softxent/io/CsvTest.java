@@ -360,4 +360,35 @@ class CsvTest {
         Files.write(p, "caf\u00e9,b\u00e4r,y\n1,2,0\n3,4,1\n".getBytes(StandardCharsets.UTF_8));
         assertEquals(List.of("caf\u00e9", "b\u00e4r", "y"), Csv.parse(p, o).names());
     }
+
+    /**
+     * A first line of whole numbers in increasing order above rows of fractions (a header of
+     * wavelengths), read as data only when nobody said whether there is a header, is refused and
+     * asked about; said to be data, it is data; rows of whole numbers are data.
+     */
+    @Test
+    void aHeaderOfNumbersIsAskedAbout() throws IOException {
+        Rng rng = Rng.fresh();
+        for (String label : new String[] {"450", "1"}) {
+            StringBuilder b = new StringBuilder("400,410,420,430," + label + "\n");
+            StringBuilder whole = new StringBuilder("1,2,3,4,0\n");
+            for (int i = 0; i < 200; i++) {
+                b.append(String.format(Locale.ROOT, "%.4f,%.4f,%.4f,%.4f,%d%n", rng.nextGaussian(), rng.nextGaussian(),
+                        rng.nextGaussian(), rng.nextGaussian(), i % 2));
+                whole.append(rng.nextInt(0, 256)).append(',').append(rng.nextInt(0, 256)).append(',')
+                        .append(rng.nextInt(0, 256)).append(',').append(rng.nextInt(0, 256)).append(',').append(i % 2)
+                        .append('\n');
+            }
+            Path p = dir.resolve("wavelengths.csv");
+            Files.writeString(p, b.toString());
+            Csv.Options unsaid = new Csv.Options(Csv.LAST, false, true, true);
+            DataFileException e = assertThrows(DataFileException.class, () -> Csv.read(p, unsaid), label + " " + rng);
+            assertTrue(e.getMessage().contains("a header of numbers") && e.getMessage().contains("line 1"),
+                    e.getMessage());
+            assertEquals(201, Csv.read(p, new Csv.Options(Csv.LAST, false, true, false)).rows(), "said: data");
+            Path q = dir.resolve("pixels.csv");
+            Files.writeString(q, whole.toString());
+            assertEquals(201, Csv.read(q, unsaid).rows(), "whole numbers throughout: data, " + rng);
+        }
+    }
 }
