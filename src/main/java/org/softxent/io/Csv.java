@@ -417,17 +417,18 @@ public final class Csv {
 
     // ---------------------------------------------------------------------------------------------
 
-    /** Rows parsed from one block of lines. */
     /**
-     * Watches the blocks go by for a first column that holds the rows' numbers 0, 1, 2, … under a
-     * header name that is empty or "Unnamed: 0": the index pandas writes with df.to_csv(), which
-     * a model would take for a feature (a hostile trial's file sorted by class scored 0.986 on its
+     * Watches the blocks go by for a first column that holds the rows' numbers under a header name
+     * that is empty or "Unnamed: 0": the index pandas writes with df.to_csv() (0, 1, 2, …, or those
+     * of the rows a split or a sample kept, in any order: distinct whole numbers from 0), which a
+     * model would take for a feature (a hostile trial's file sorted by class scored 0.986 on its
      * own held-out rows and 0.565 on new ones). Refused, with the line that leaves it out.
      */
     private static final class RowNumbers implements Consumer<Block> {
         private final Consumer<Block> sink;
         private long next;
         private boolean numbers = true;
+        private final java.util.BitSet seen = new java.util.BitSet();
         private int features = -1;
         /** The first row, and its line and label; whether a later row is whole numbers only; its label's count. */
         private float[] first;
@@ -446,7 +447,11 @@ public final class Csv {
                 int f = b.features;
                 features = f;
                 for (int i = 0; i < b.rows && numbers; i++) {
-                    numbers = b.x[i * f] == next + i;
+                    float v = b.x[i * f];
+                    numbers = v >= 0 && v < Integer.MAX_VALUE && v == Math.rint(v) && !seen.get((int) v);
+                    if (numbers) {
+                        seen.set((int) v);
+                    }
                 }
                 int from = 0;
                 if (first == null) {
@@ -480,8 +485,8 @@ public final class Csv {
         /**
          * A first line read as data, though nobody said whether there is a header, that looks like a
          * header of numbers (wavelengths, years: a hostile trial's "400,410,…,450" became a row and
-         * its last cell a class): whole numbers in increasing order, at least three, where no other
-         * row is whole numbers only or its label is a class no other row has. Said, not guessed.
+         * its last cell a class): whole numbers in increasing order, at least three, above rows none
+         * of which is whole numbers only. Said, not guessed.
          */
         void refuseHeaderOfNumbers(Path file, Options options) throws DataFileException {
             if (!options.headerUnsaid() || first == null || first.length < 3 || next < 3) {
@@ -492,10 +497,10 @@ public final class Csv {
                     return;
                 }
             }
-            boolean lone = firstLabel != null && firstLabelCount == 0;
-            if (laterWhole && !lone) {
+            if (laterWhole) { // rows of whole numbers (counts, pixels): a first row of them is data
                 return;
             }
+            boolean lone = firstLabel != null && firstLabelCount == 0;
             throw new DataFileException(file, "line " + firstLine, "the first line holds whole numbers in increasing "
                     + "order (" + (long) first[0] + ", " + (long) first[1] + ", …) " + (lone ? "and its label, "
                     + firstLabel + ", is a class no other row has" : "where no other row is whole numbers only")
@@ -513,14 +518,15 @@ public final class Csv {
             String name = names.get(0);
             if (name.isEmpty() || name.equals("Unnamed: 0")) {
                 throw new DataFileException(file, "column 0", "the column " + (name.isEmpty() ? "with no name"
-                        : "named \"" + name + "\"") + " holds the rows' numbers 0, 1, 2, …, " + (next - 1)
-                        + ": the index pandas writes with df.to_csv(), not a feature; write the file with "
+                        : "named \"" + name + "\"") + " holds " + next + " distinct row numbers from 0 up: the "
+                        + "index pandas writes with df.to_csv(), not a feature; write the file with "
                         + "df.to_csv(path, index=False), or rewrite it with pd.read_csv(path, index_col=0)"
                         + ".to_csv(path, index=False)");
             }
         }
     }
 
+    /** Rows parsed from one block of lines. */
     static final class Block {
         int rows;
         /** Features a row: x holds rows × features of them first (its length may be larger). */
@@ -1294,19 +1300,24 @@ public final class Csv {
                     } catch (java.io.EOFException | java.util.zip.ZipException e) {
                         throw damaged(file, e);
                     }
-                    gz.mark(8);
-                    byte[] inner;
                     try {
-                        inner = gz.readNBytes(6);
-                    } catch (java.io.EOFException | java.util.zip.ZipException e) {
-                        throw damaged(file, e);
+                        gz.mark(8);
+                        byte[] inner;
+                        try {
+                            inner = gz.readNBytes(6);
+                        } catch (java.io.EOFException | java.util.zip.ZipException e) {
+                            throw damaged(file, e);
+                        }
+                        gz.reset();
+                        if (isNpy(inner, inner.length)) {
+                            throw new DataFileException(file, "", "a gzip-compressed .npy file: softxent maps .npy "
+                                    + "files uncompressed (gunzip it first)");
+                        }
+                        return skipBom(file, gz);
+                    } catch (IOException | RuntimeException e) {
+                        gz.close(); // the inflater's native memory too
+                        throw e;
                     }
-                    gz.reset();
-                    if (isNpy(inner, inner.length)) {
-                        throw new DataFileException(file, "", "a gzip-compressed .npy file: softxent maps .npy "
-                                + "files uncompressed (gunzip it first)");
-                    }
-                    return skipBom(file, gz);
                 }
                 if (isNpy(head, got)) {
                     throw new DataFileException(file, "", "a .npy file, not a CSV: name it .npy");

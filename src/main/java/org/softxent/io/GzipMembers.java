@@ -10,8 +10,9 @@ import java.util.zip.ZipException;
 
 /**
  * The text of a gzip file of one member or several (`cat a.gz b.gz`, pigz, bgzip), each member's
- * CRC-32 and length checked, and nothing after the last but zero bytes (the padding some tools
- * write). {@link java.util.zip.GZIPInputStream} ends at a member followed by anything else — a
+ * CRC-32 and length checked (and its header's CRC-16 where it has one), and nothing after the
+ * last but zero bytes (the padding some tools write; zeros between members are skipped, as Python's
+ * gzip module skips them). {@link java.util.zip.GZIPInputStream} ends at a member followed by anything else — a
  * member whose header is cut or damaged — as if the file ended there: a damaged file of two members
  * read as its first, every later row lost without a word (a hostile trial's finding). Here that is
  * a {@link ZipException}, as gzip -t and Python's gzip module say.
@@ -37,7 +38,12 @@ final class GzipMembers extends InputStream {
     /** Reads the first member's header; in is read from its first byte. */
     GzipMembers(InputStream in) throws IOException {
         this.in = in;
-        header();
+        try {
+            header();
+        } catch (IOException | RuntimeException e) {
+            inflater.end();
+            throw e;
+        }
     }
 
     @Override
@@ -101,8 +107,16 @@ final class GzipMembers extends InputStream {
             throw new EOFException("the file ends inside the header or trailer of member " + members
                     + " of the gzip stream");
         }
-        return buffer[position++] & 0xff;
+        int b = buffer[position++] & 0xff;
+        if (inHeader) {
+            headerCrc.update(b);
+        }
+        return b;
     }
+
+    /** While a header is read: its bytes, for the CRC-16 a header may end with (FHCRC). */
+    private boolean inHeader;
+    private final CRC32 headerCrc = new CRC32();
 
     private int readShort() throws IOException {
         return readByte() | readByte() << 8;
@@ -115,6 +129,8 @@ final class GzipMembers extends InputStream {
     /** A member's header (RFC 1952 §2.3), its magic bytes included. */
     private void header() throws IOException {
         members++;
+        headerCrc.reset();
+        inHeader = true;
         if (readByte() != 0x1f || readByte() != 0x8b) {
             throw new ZipException(members == 1 ? "not a gzip stream"
                     : "bytes after member " + (members - 1) + " of the gzip stream begin no other member");
@@ -145,8 +161,10 @@ final class GzipMembers extends InputStream {
                 // the comment, zero-terminated
             }
         }
-        if ((flags & FHCRC) != 0) {
-            readShort();
+        inHeader = false;
+        if ((flags & FHCRC) != 0 && readShort() != (int) (headerCrc.getValue() & 0xffff)) {
+            throw new ZipException("member " + members + " of the gzip stream fails its header's CRC-16 check: "
+                    + "damaged");
         }
         inflater.reset();
         crc.reset();

@@ -314,25 +314,28 @@ class CsvTest {
     }
 
     /**
-     * pandas' index (a first column named "" or "Unnamed: 0" that holds 0, 1, 2, …) is refused as a
-     * feature, by parse and by convert; a column that names itself, or numbers not the rows', is data.
+     * pandas' index (a first column named "" or "Unnamed: 0" that holds distinct row numbers from 0,
+     * in order or not) is refused as a feature, by parse and by convert; a column that names itself,
+     * or numbers that repeat, is data.
      */
     @Test
     void pandasIndexColumnIsRefused() throws IOException {
         Rng rng = Rng.fresh();
         Csv.Options o = new Csv.Options(Csv.LAST, true, true);
         for (String name : new String[] {"", "Unnamed: 0", "id"}) {
-            for (boolean shuffled : new boolean[] {false, true}) {
+            for (int order = 0; order < 3; order++) { // 0, 1, 2, …; two swapped (a split's rows); one repeated
+                boolean repeated = order == 2;
                 StringBuilder b = new StringBuilder(name + ",a,b,label\n");
                 for (int i = 0; i < 300; i++) {
-                    int number = shuffled && i == 150 ? 151 : shuffled && i == 151 ? 150 : i;
+                    int number = order == 1 && i == 150 ? 151 : order == 1 && i == 151 ? 150
+                            : repeated && i == 151 ? 150 : i;
                     b.append(number).append(',').append((float) rng.nextGaussian()).append(',')
                             .append((float) rng.nextGaussian()).append(',').append(i % 2).append('\n');
                 }
                 Path p = dir.resolve("pd.csv");
                 Files.writeString(p, b.toString());
-                String what = "name '" + name + "', shuffled " + shuffled + ", " + rng;
-                if (!name.equals("id") && !shuffled) {
+                String what = "name '" + name + "', order " + order + ", " + rng;
+                if (!name.equals("id") && !repeated) {
                     DataFileException e = assertThrows(DataFileException.class, () -> Csv.read(p, o), what);
                     assertTrue(e.getMessage().contains("the index pandas writes"), e.getMessage());
                     Path npy = dir.resolve("pd.npy");

@@ -78,4 +78,48 @@ class GzipMembersTest {
                     && !e.getMessage().contains("null"), f + ": " + e.getMessage());
         }
     }
+
+    /**
+     * A member whose header names its file and ends with its CRC-16 (gzip -n is not the default:
+     * `gzip file.csv` writes the name) is read, and one whose header CRC is wrong refused.
+     */
+    @Test
+    void aHeaderWithANameAndItsCrcIsReadAndAWrongCrcRefused() throws IOException {
+        byte[] text = "1,0\n2,1\n3,0\n".getBytes(StandardCharsets.US_ASCII);
+        java.util.zip.Deflater deflater = new java.util.zip.Deflater(java.util.zip.Deflater.DEFAULT_COMPRESSION, true);
+        deflater.setInput(text);
+        deflater.finish();
+        byte[] deflated = new byte[256];
+        int n = deflater.deflate(deflated);
+        deflater.end();
+        ByteArrayOutputStream header = new ByteArrayOutputStream();
+        header.write(new byte[] {0x1f, (byte) 0x8b, 8, 8 | 2, 0, 0, 0, 0, 0, 3});
+        header.write("rows.csv\0".getBytes(StandardCharsets.US_ASCII));
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        crc.update(header.toByteArray());
+        for (int wrong = 0; wrong < 2; wrong++) {
+            ByteArrayOutputStream member = new ByteArrayOutputStream();
+            member.write(header.toByteArray());
+            int crc16 = (int) (crc.getValue() & 0xffff) ^ wrong;
+            member.write(crc16 & 0xff);
+            member.write(crc16 >> 8);
+            member.write(deflated, 0, n);
+            java.util.zip.CRC32 body = new java.util.zip.CRC32();
+            body.update(text);
+            for (long v : new long[] {body.getValue(), text.length}) {
+                for (int k = 0; k < 4; k++) {
+                    member.write((int) (v >> (8 * k)) & 0xff);
+                }
+            }
+            Path f = file("named" + wrong + ".csv.gz", member.toByteArray());
+            if (wrong == 0) {
+                Csv.Table t = Csv.read(f, Csv.Options.labelIn(Csv.LAST));
+                assertArrayEquals(new float[] {1, 2, 3}, t.x());
+            } else {
+                DataFileException e = assertThrows(DataFileException.class,
+                        () -> Csv.read(f, Csv.Options.labelIn(Csv.LAST)));
+                assertTrue(e.getMessage().contains("CRC-16"), e.getMessage());
+            }
+        }
+    }
 }

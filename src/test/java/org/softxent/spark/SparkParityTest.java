@@ -269,11 +269,11 @@ class SparkParityTest {
             Dataset<Row> train = SparkTestData.frame(spark, parts.get(0), 2);
             Dataset<Row> test = SparkTestData.frame(spark, parts.get(1), 1);
             String what = classes + " classes, offset 1e5, no intercept " + rng;
-            if (classes == 2) {
-                compare(what + ", exact", softxent(1e-3).setFitIntercept(false), mllib(1e-3).setFitIntercept(false),
-                        train, test);
-            }
-            LogisticRegressionModel ml = mllib(1e-3).setFitIntercept(false).fit(train);
+            // So ill-conditioned that MLlib's own L-BFGS may use all its 500 iterations at tol 1e-12
+            // without converging (seed -7046032021858813063; the fits then took six minutes of CI):
+            // softxent must reach MLlib's objective, and its coefficients where MLlib converged.
+            LogisticRegressionModel ml = mllib(1e-3).setFitIntercept(false).setMaxIter(200).fit(train);
+            boolean mlConverged = ml.summary().totalIterations() < 200;
             double mlLoss = last(ml.summary().objectiveHistory());
             for (String precision : new String[] {"exact", "float"}) {
                 SoftxentLogisticRegressionModel m = softxent(1e-3).setFitIntercept(false).setPrecision(precision)
@@ -285,7 +285,7 @@ class SparkParityTest {
                 // along the offset) to about 2e-3 of its objective with three classes (README).
                 assertTrue(loss <= mlLoss * (1 + (classes == 3 && precision.equals("float") ? 1e-2 : 1e-6)), at);
                 assertEquals(accuracy(ml.transform(test)), accuracy(m.transform(test)), 0.01, at);
-                if (classes == 2) {
+                if (classes == 2 && mlConverged) {
                     double rel = coefficientDifference(m, ml);
                     assertTrue(rel <= 1e-3, at + ": coefficients " + rel + " relative from MLlib's");
                 }
