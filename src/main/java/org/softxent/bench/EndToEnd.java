@@ -19,6 +19,7 @@ import org.softxent.io.Npy;
 import org.softxent.io.NpyFile;
 import org.softxent.io.RowSource;
 import org.softxent.train.LinearModel;
+import org.softxent.train.TrainingResult;
 
 /**
  * Time to a trained model, as a user waits for it: the {@link SyntheticImages} set (60,000 ×
@@ -44,8 +45,6 @@ final class EndToEnd {
     static final String LARGE_IN_MEMORY = "iteration, uint8 in memory";
     static final String LARGE_STREAMED = "iteration, uint8 --stream";
     static final String EVALUATE = "evaluate (after load)";
-    /** What train prints when its rows are read from their source chunk by chunk, not held whole. */
-    static final String READ_FROM_SOURCE = "the rows read from their source";
     static final String PREDICT = "predict (after load)";
 
     private final Softxent sx;
@@ -139,14 +138,14 @@ final class EndToEnd {
                 double[] streamedLargeMs = new double[2];
                 for (int i = 0; i < 2 && !Double.isInfinite(largeRatio[0]); i++) {
                     String report = train(large, List.of());
-                    if (report.contains(READ_FROM_SOURCE)) { // the heap cannot hold the scaled copy: no pair
+                    if (report.contains(TrainingResult.READ_FROM_SOURCE)) { // the heap cannot hold the scaled copy: no pair
                         largeRatio[0] = Double.POSITIVE_INFINITY;
                         break;
                     }
                     inMemoryMs[i] = number(report, "\\(the optimizer ([0-9.]+) s\\)") * 1e3
                             / number(report, "([0-9]+) epochs, best");
                     report = train(large, List.of("--stream"));
-                    if (!report.contains(READ_FROM_SOURCE)) {
+                    if (!report.contains(TrainingResult.READ_FROM_SOURCE)) {
                         throw new IllegalStateException("train --stream did not read the rows from their file: "
                                 + report);
                     }

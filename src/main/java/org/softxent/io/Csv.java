@@ -448,7 +448,8 @@ public final class Csv {
                 features = f;
                 for (int i = 0; i < b.rows && numbers; i++) {
                     float v = b.x[i * f];
-                    numbers = v >= 0 && v < Integer.MAX_VALUE && v == Math.rint(v) && !seen.get((int) v);
+                    // Below 2²⁶ (a set of 8 MiB at most): a column of large ids is no row number to track.
+                    numbers = v >= 0 && v < (1 << 26) && v == Math.rint(v) && !seen.get((int) v);
                     if (numbers) {
                         seen.set((int) v);
                     }

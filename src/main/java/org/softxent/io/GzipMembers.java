@@ -34,6 +34,7 @@ final class GzipMembers extends InputStream {
     private long size;
     private int members;
     private boolean done;
+    private final byte[] one = new byte[1];
 
     /** Reads the first member's header; in is read from its first byte. */
     GzipMembers(InputStream in) throws IOException {
@@ -48,7 +49,6 @@ final class GzipMembers extends InputStream {
 
     @Override
     public int read() throws IOException {
-        byte[] one = new byte[1];
         int n = read(one, 0, 1);
         return n < 0 ? -1 : one[0] & 0xff;
     }

@@ -174,7 +174,7 @@ final class Lbfgs {
             if (fall <= WINDOW * tolerance * scale) {
                 return "converged: the objective fell by " + String.format(java.util.Locale.ROOT, "%.3g", fall)
                         + (scale > 0 ? " (" + String.format(java.util.Locale.ROOT, "%.2g", fall / scale) + " of "
-                        + (scale > Math.abs(fx) ? "1e-4 of its start" : "it") + ")" : "") + " over "
+                        + (scale > Math.abs(fx) ? FLOOR + " of its start" : "it") + ")" : "") + " over "
                         + WINDOW + " iterations, within the tolerance";
             }
         }

@@ -371,7 +371,7 @@ final class SourceSteps implements Steps {
 
     @Override
     public String description() {
-        return sx.description() + "; the rows read from their source " + chunkRows + " at a time"
+        return sx.description() + "; " + TrainingResult.READ_FROM_SOURCE + " " + chunkRows + " at a time"
                 + (reader != null ? " for SGD, block by block by the engine for L-BFGS and validation" : "");
     }
 

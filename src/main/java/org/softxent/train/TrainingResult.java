@@ -10,6 +10,12 @@ import java.util.List;
  */
 public record TrainingResult(LinearModel model, List<Epoch> history, String stopReason, int bestEpoch,
                              int[] constantFeatures, String device, int trainingRows, int validationRows) {
+    /**
+     * What {@link #device()} says when the training rows were read from their source chunk by
+     * chunk on the CPU rather than held whole (the benchmark tells its two runs apart by it).
+     */
+    public static final String READ_FROM_SOURCE = "the rows read from their source";
+
     public TrainingResult {
         history = List.copyOf(history);
         constantFeatures = constantFeatures.clone();
