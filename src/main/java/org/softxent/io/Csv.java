@@ -1186,12 +1186,13 @@ public final class Csv {
             }
         }
         String cell = new String(b, s, e - s, java.nio.charset.StandardCharsets.UTF_8);
-        double v;
+        // Exactly, not through a double: "1e-999" or "0.99999999999999999" must not round to a class.
+        java.math.BigDecimal v;
         try {
             if (!decimal(b, s, e)) {
                 throw new NumberFormatException();
             }
-            v = Double.parseDouble(cell);
+            v = new java.math.BigDecimal(cell);
         } catch (NumberFormatException notANumber) {
             if (cell.matches("[+-]?\\d+")) {
                 fail(out, line, column, beyondInt(shorten(cell), cell.startsWith("-")));
@@ -1201,14 +1202,20 @@ public final class Csv {
             }
             return 0;
         }
-        if (v != Math.rint(v)) {
+        if (v.signum() != 0 && v.stripTrailingZeros().scale() > 0) {
             fail(out, line, column, "the label '" + shorten(cell) + "' is not an integer: labels are the class "
                     + "values, integers");
-        } else if (v < Integer.MIN_VALUE || v > Integer.MAX_VALUE) {
-            fail(out, line, column, beyondInt(shorten(cell), v < 0));
+            return 0;
         }
-        return (long) v;
+        if (v.compareTo(INT_MIN) < 0 || v.compareTo(INT_MAX) > 0) {
+            fail(out, line, column, beyondInt(shorten(cell), v.signum() < 0));
+            return 0;
+        }
+        return v.intValue();
     }
+
+    private static final java.math.BigDecimal INT_MIN = java.math.BigDecimal.valueOf(Integer.MIN_VALUE);
+    private static final java.math.BigDecimal INT_MAX = java.math.BigDecimal.valueOf(Integer.MAX_VALUE);
 
     /** The problem of a label beyond an int's range, as {@code shown}. */
     private static String beyondInt(String shown, boolean negative) {

@@ -183,6 +183,12 @@ class CsvTest {
         assertRefused("1,2,-2147483649\n", "line 1 column 2", "the label -2147483649 is too small");
         assertRefused("1,2,-1e12\n", "line 1 column 2", "the label -1e12 is too small");
         assertRefused("1,2,x\n", "line 1 column 2", "the label 'x' is not a number");
+        // Judged exactly, not through a double, which rounds these to a class.
+        assertRefused("1,2,1\n1,2,1e-999\n", "line 2 column 2", "the label '1e-999' is not an integer");
+        assertRefused("1,2,0.99999999999999999\n", "line 1 column 2",
+                "the label '0.99999999999999999' is not an integer");
+        assertRefused("1,2,2147483647.0000000001\n", "line 1 column 2", "is not an integer");
+        assertRefused("1,2,1e999\n", "line 1 column 2", "the label 1e999 is too large");
         // A quote that opens a cell and does not close on its line (a line break inside it?), on the
         // first line or a later one; a quote inside a cell; a properly quoted row of another width.
         assertRefused("\"1,2,0\n3,4,1\n", "line 1", "a quote (\") opens a cell and does not close on its line");
@@ -200,6 +206,17 @@ class CsvTest {
         assertRefused("\"1,5\",2,0\n", "line 1 column 0", "'1,5' is not a number (a decimal comma?");
         assertRefused("\n  \n", "", "no data rows");
         assertRefused("5\n", "line 1", "a row needs at least one feature and a label");
+    }
+
+    @Test
+    void labelsWrittenAsWholeDecimalsAreTheirIntegers() throws IOException {
+        Path p = dir.resolve("whole.csv");
+        Files.writeString(p, "1,2.000\n1,3e0\n1,-0.0\n1,1.5e1\n1,-2147483648.00\n1,0e-99999\n1,12E-1\n");
+        DataFileException e = assertThrows(DataFileException.class, () -> Csv.read(p, Csv.Options.labelIn(Csv.LAST)));
+        assertEquals("line 7 column 1", e.place(), e.getMessage());
+        Files.writeString(p, "1,2.000\n1,3e0\n1,-0.0\n1,1.5e1\n1,-2147483648.00\n1,0e-99999\n1,120E-1\n");
+        assertArrayEquals(new int[] {2, 3, 0, 15, Integer.MIN_VALUE, 0, 12},
+                Csv.read(p, Csv.Options.labelIn(Csv.LAST)).labels());
     }
 
     private void assertRefused(String text, String place, String problem) throws IOException {
