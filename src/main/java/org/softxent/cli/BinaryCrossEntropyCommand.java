@@ -20,7 +20,8 @@ final class BinaryCrossEntropyCommand extends OperationCommand {
     @Option(names = "--targets", required = true, paramLabel = "FILE", description = "targets, the logits' shape, float32.")
     Path targets;
 
-    @Option(names = "--pos-weight", paramLabel = "FILE", description = "weight of positive examples [K], float32.")
+    @Option(names = "--pos-weight", paramLabel = "FILE",
+            description = "weight of positive examples [K], or one value for every column (shape (1,) or ()), float32.")
     Path posWeight;
 
     @Option(names = "--reduction", paramLabel = "mean|sum|none", defaultValue = "mean",

@@ -146,6 +146,23 @@ final class Inputs {
         return a.floats();
     }
 
+    /**
+     * A float32 vector [length], or one value (shape (1,) or ()) repeated to that length, as
+     * PyTorch broadcasts a {@code pos_weight} of one element over every column.
+     */
+    float[] broadcastVector(String name, int length, String what) {
+        NpyArray a = float32(name);
+        if (a.ndim() <= 1 && a.floats().length == 1 && length != 1) {
+            float[] v = new float[length];
+            java.util.Arrays.fill(v, a.floats()[0]);
+            return v;
+        }
+        if (a.ndim() != 1 || a.dim(0) != length) {
+            throw bad(name, "expected shape (" + what + ",) = (" + length + ",) or one value, got " + a.shapeString());
+        }
+        return a.floats();
+    }
+
     /** Integer labels [rows] from int64 or int32. */
     int[] labels(String name, int rows) {
         NpyArray a = require(name);

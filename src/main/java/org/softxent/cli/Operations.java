@@ -144,7 +144,7 @@ final class Operations {
         Matrix z = in.matrixOrVector("logits");
         float[] t = in.sameShape("targets", z, "logits");
         if (in.has("pos_weight")) {
-            options = options.withPosWeight(in.vector("pos_weight", z.cols(), "K"));
+            options = options.withPosWeight(in.broadcastVector("pos_weight", z.cols(), "K"));
         }
         float[] grad = new float[z.data().length];
         float[] probs = new float[z.data().length];

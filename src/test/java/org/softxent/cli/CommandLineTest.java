@@ -214,6 +214,45 @@ class CommandLineTest {
         assertEquals((float) Math.log(0.75), Npy.read(tmp.resolve("log_probs.npy")).floats()[1], 1e-7f);
     }
 
+    /** A pos_weight of one value, shape (1,) or (), weighs every column, as PyTorch broadcasts it. */
+    @Test
+    void aPosWeightOfOneValueWeighsEveryColumn() throws IOException {
+        long seed = new java.util.Random().nextLong();
+        java.util.Random r = new java.util.Random(seed);
+        float[] z = new float[12];
+        float[] t = new float[12];
+        for (int i = 0; i < z.length; i++) {
+            z[i] = (float) (3 * r.nextGaussian());
+            t[i] = r.nextFloat();
+        }
+        float w = 0.5f + 3 * r.nextFloat();
+        Npy.write(tmp.resolve("z.npy"), NpyArray.ofFloats(z, 4, 3));
+        Npy.write(tmp.resolve("t.npy"), NpyArray.ofFloats(t, 4, 3));
+        Npy.write(tmp.resolve("all.npy"), NpyArray.ofFloats(new float[] {w, w, w}, 3));
+        Npy.write(tmp.resolve("one.npy"), NpyArray.ofFloats(new float[] {w}, 1));
+        Npy.write(tmp.resolve("scalar.npy"), NpyArray.scalar(w));
+        float[][] grads = new float[3][];
+        String[] files = {"all.npy", "one.npy", "scalar.npy"};
+        for (int k = 0; k < 3; k++) {
+            Path out = tmp.resolve("out" + k);
+            Run run = run("binary-cross-entropy", "--logits", tmp.resolve("z.npy").toString(), "--targets",
+                    tmp.resolve("t.npy").toString(), "--pos-weight", tmp.resolve(files[k]).toString(), "--reduction",
+                    "none", "--out", out.toString(), "--device", "cpu");
+            assertEquals(0, run.status(), run.err() + " seed=" + seed);
+            grads[k] = Npy.read(out.resolve("grad_logits.npy")).floats();
+        }
+        assertArrayEquals(grads[0], grads[1], "seed=" + seed);
+        assertArrayEquals(grads[0], grads[2], "seed=" + seed);
+        // (Against the weights it stands for: 1 is not w.)
+        Npy.write(tmp.resolve("unit.npy"), NpyArray.ofFloats(new float[] {1}, 1));
+        Path out = tmp.resolve("unit");
+        assertEquals(0, run("binary-cross-entropy", "--logits", tmp.resolve("z.npy").toString(), "--targets",
+                tmp.resolve("t.npy").toString(), "--pos-weight", tmp.resolve("unit.npy").toString(), "--out",
+                out.toString(), "--device", "cpu").status());
+        assertFalse(java.util.Arrays.equals(grads[0], Npy.read(out.resolve("grad_logits.npy")).floats()),
+                "seed=" + seed);
+    }
+
     // Bad input: exit status 2, one line on standard error naming the argument, no stack trace. The
     // catalogue of bad input, on every device, is BadInputCommandLineTest.
 
