@@ -870,6 +870,24 @@ public final class Csv {
                     + "pd.read_csv(f, sep=" + (semicolons ? "';'" : "'\\t'") + (decimalComma ? ", decimal=','" : "")
                     + ", header=None).to_csv(g, header=False, index=False))");
         }
+        if (indexOf(b, from, to, (byte) ',') < 0) { // one column: fine alone, unless another separator split it
+            boolean pipes = indexOf(b, from, to, (byte) '|') >= 0;
+            int a = from;
+            int z = to;
+            while (a < z && b[a] == ' ') {
+                a++;
+            }
+            while (z > a && b[z - 1] == ' ') {
+                z--;
+            }
+            boolean spaces = indexOf(b, a, z, (byte) ' ') >= 0;
+            if (pipes || spaces) {
+                throw new DataFileException(file, "line " + line, "'" + text.strip() + "' holds values separated by "
+                        + (pipes ? "'|'" : "spaces") + ": softxent reads comma-separated values (pandas: "
+                        + "pd.read_csv(f, sep=" + (pipes ? "'|'" : "r'\\s+'")
+                        + ", header=None).to_csv(g, header=False, index=False))");
+            }
+        }
     }
 
     private static void checkLayout(Path file, First first, Options options) throws IOException {
@@ -1157,8 +1175,15 @@ public final class Csv {
         if (firstLine && cell.matches(".*[A-Za-z_].*")) {
             return " (a header line? the header option skips it: --header)";
         }
+        if (MISSING.contains(cell.strip().toLowerCase(java.util.Locale.ROOT))) {
+            return " (a missing value? fill or drop the rows that have one first)";
+        }
         return "";
     }
+
+    /** How data sets write a missing value (pandas, R, SQL exports, spreadsheets). */
+    private static final java.util.Set<String> MISSING = java.util.Set.of("na", "n/a", "null", "none", "nil", "?",
+            "-", "#n/a", "missing", "<na>", "nat");
 
     private static long parseLabel(byte[] b, int s, int e, Block out, int line, int column, boolean firstLine) {
         if (s == e) {

@@ -203,9 +203,21 @@ class CsvTest {
         assertRefused("1;2;0\n", "line 1", "separated by ';'");
         assertRefused("0,5;1,5;0\n", "line 1", "separated by ';' with decimal commas");
         assertRefused("1\t2\t0\n", "line 1", "separated by tabs");
+        assertRefused("1|2|0\n", "line 1", "separated by '|'");
+        assertRefused(" 1 2  0 \n", "line 1", "separated by spaces");
+        assertRefused("1,2,0\n3,NA,1\n", "line 2 column 1", "'NA' is not a number (a missing value?");
+        assertRefused("1,2,0\n3,4,?\n", "line 2 column 2", "the label '?' is not a number: labels are integers "
+                + "(the class values) (a missing value?");
         assertRefused("\"1,5\",2,0\n", "line 1 column 0", "'1,5' is not a number (a decimal comma?");
         assertRefused("\n  \n", "", "no data rows");
         assertRefused("5\n", "line 1", "a row needs at least one feature and a label");
+    }
+
+    @Test
+    void oneColumnWithSpacesAroundItIsOneColumn() throws IOException {
+        Path p = dir.resolve("one.csv");
+        Files.writeString(p, "  3.5 \n4\n 5\n");
+        assertArrayEquals(new float[] {3.5f, 4, 5}, Csv.read(p, new Csv.Options(Csv.NO_LABEL, false, true)).x());
     }
 
     @Test
