@@ -946,6 +946,37 @@ public abstract class EngineContractTest extends EngineTest {
             }
         }
 
+        /**
+         * Logits past float's range in the float products: the predictions alone are those of the
+         * logits in double (the largest, never the first of equal infinities), on every engine.
+         */
+        @Test
+        void predictionsFromLogitsPastFloatsRangeAreTheExactArgmax() {
+            Rng rng = Rng.fresh();
+            int n = 3;
+            int d = 2;
+            int c = 4;
+            float scale = 1e19f * (1 + rng.uniform(1, 0, 1)[0]);
+            float[] w = new float[d * c];
+            for (int k = 0; k < c; k++) {
+                w[k] = (k + 1) * scale;          // row 0 of W: x·w beyond float's range for a large x
+                w[c + k] = (float) rng.normal(1, 1)[0];
+            }
+            // Row 0: every logit +inf in float, class 3 the largest; row 1: every one −inf, class 0
+            // the largest; row 2: finite, class 3.
+            float[] x = {1e20f, 0f, -1e20f, 0f, 1f, 0f};
+            int[] expected = {3, 0, 3};
+            int[] predicted = new int[n];
+            Arrays.fill(predicted, -1);
+            sx.linearSoftmax(x, w, null, n, d, c, null, predicted);
+            assertArrayEquals(expected, predicted, "predictions alone " + rng);
+            Arrays.fill(predicted, -1);
+            float[] probs = sx.linearSoftmax(x, w, null, n, d, c, new float[n * c], predicted);
+            assertArrayEquals(expected, predicted, "with the probabilities " + rng);
+            assertEquals(1f, probs[3], 0f, rng.toString());
+            assertEquals(1f, probs[c], 0f, rng.toString());
+        }
+
         @Test
         void predictionOutputsOfTheWrongSizeAreRefused() {
             float[] x = new float[6];

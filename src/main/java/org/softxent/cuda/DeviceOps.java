@@ -284,9 +284,10 @@ final class DeviceOps {
                        CUdeviceptr predicted, CUstream s) {
         String call = "linearSoftmax of " + n + " × " + d + " inputs and " + c + " classes";
         Cublas products = cublas.get();
-        long squaresBlocks = SquaresKernel.blocks(module, Math.max((long) n * d, (long) d * c));
-        CUdeviceptr partial = workspace.get(Use.PARTIAL, squaresBlocks * Double.BYTES, call).pointer();
         long chunkRows = Math.max(1, Math.min(n, chunkBytes() / ((long) c * Float.BYTES)));
+        long squaresBlocks = SquaresKernel.blocks(module, Math.max(Math.max((long) n * d, (long) d * c),
+                chunkRows * c));
+        CUdeviceptr partial = workspace.get(Use.PARTIAL, squaresBlocks * Double.BYTES, call).pointer();
         CUdeviceptr logits = workspace.get(Use.CHUNK_LOGITS, chunkRows * c * Float.BYTES, call).pointer();
         List<Operand> operands = List.of(Operand.values("x", x, d, false), Operand.values("w", w, c, false),
                 Operand.values("b", b, c, false), Operand.values("logits x·w + b", null, c, false));
@@ -300,6 +301,12 @@ final class DeviceOps {
             for (long r0 = 0; r0 < n; r0 += chunkRows) {
                 int m = (int) Math.min(chunkRows, n - r0);
                 products.logits(x.withByteOffset(r0 * d * Float.BYTES), w, logits, m, d, c);
+                if (probs == null) {
+                    // The softmax's kernel reports logits past float's range; without it, this does
+                    // (operand 3), so that the engine computes them again in double rather than
+                    // predicting from an infinity.
+                    new SquaresKernel((long) m * c, 3, 0, 0, logits, partial, slot.status()).launch(module, s);
+                }
                 if (predicted != null) {
                     new ArgmaxKernel(m, c, 0, 0, logits, b, null, null, predicted.withByteOffset(r0 * Integer.BYTES),
                             null).launch(module, s);
