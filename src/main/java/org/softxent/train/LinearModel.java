@@ -392,9 +392,23 @@ public final class LinearModel {
      * W'[q, j] = W[q, j] / scale[q], b'[j] = b[j] − Σ_q mean[q]·W'[q, j] (in double, then rounded). A
      * logistic model becomes a softmax over two columns, [0, z]: softmax([0, z]) = [σ(−z), σ(z)], and
      * its cross-entropy is the binary one, so one engine path serves both kinds.
+     *
+     * <p>Folding the mean into b' makes the float products add x·W' and then cancel most of it
+     * against b': a feature far from zero next to its spread (a year, a timestamp, a sensor's
+     * offset) would leave the logits only the float rounding of x·W' (at 1e6 ± 1, whole units).
+     * Where some feature's |mean| exceeds {@value #CENTRE_RATIO} of its scale, {@code centre} is
+     * the mean and b' leaves it out: each batch's rows are centred (x − mean, in float, exact for x
+     * near mean) before the products, as training centred them.
      */
-    private record Folded(float[] w, float[] b, int columns, boolean finite) {
+    private record Folded(float[] w, float[] b, int columns, boolean finite, float[] centre) {
     }
+
+    /**
+     * The largest |mean| / scale of a feature whose weights are not all 0 that the folded products
+     * take; beyond it their float rounding grows with the ratio (the logits' error with the mean
+     * folded in is about (1 + ratio)× that with the rows centred), and the rows are centred.
+     */
+    static final double CENTRE_RATIO = 8;
 
     private volatile Folded folded;
 
@@ -404,6 +418,14 @@ public final class LinearModel {
             int k = outputs();
             int columns = kind == Kind.SOFTMAX ? k : 2;
             int shift = columns - k; // logistic: column 0 stays 0
+            boolean centre = false;
+            for (int q = 0; q < features && !centre; q++) {
+                boolean weighs = false;
+                for (int j = 0; j < k; j++) {
+                    weighs |= w[q * k + j] != 0;
+                }
+                centre = weighs && Math.abs((double) mean[q]) > CENTRE_RATIO * scale[q];
+            }
             float[] fw = new float[features * columns];
             double[] fb = new double[columns];
             for (int j = 0; j < k; j++) {
@@ -413,7 +435,9 @@ public final class LinearModel {
                 for (int j = 0; j < k; j++) {
                     double v = (double) w[q * k + j] / scale[q];
                     fw[q * columns + shift + j] = (float) v;
-                    fb[shift + j] -= mean[q] * v;
+                    if (!centre) {
+                        fb[shift + j] -= mean[q] * v;
+                    }
                 }
             }
             float[] bf = new float[columns];
@@ -427,7 +451,7 @@ public final class LinearModel {
             for (float v : bf) {
                 finite &= Float.isFinite(v);
             }
-            f = new Folded(fw, bf, columns, finite);
+            f = new Folded(fw, bf, columns, finite, centre ? mean : null);
             folded = f;
         }
         return f;
@@ -444,8 +468,10 @@ public final class LinearModel {
     /**
      * {@link #predictBoth(float[], int)} through {@code sx}: the probabilities and the predicted
      * class values from one forward pass on the engine. Agrees with the double reference to the
-     * products' float rounding (relative to |x|·|W / scale|); a model whose logits pass float's
-     * range is computed by the double reference instead.
+     * products' float rounding, relative to |x|·|W / scale|, or to |x − mean|·|W / scale| for a
+     * model with a feature whose mean is far from zero next to its scale (the rows are then centred
+     * before the products); a model whose logits pass float's range is computed by the double
+     * reference instead.
      */
     public Predictions predictBoth(org.softxent.Softxent sx, float[] x, int rows) {
         checkRows(x, rows);
@@ -483,7 +509,7 @@ public final class LinearModel {
         Objects.requireNonNull(sink, "sink must not be null");
         rowsOf(x);
         Folded f = folded();
-        batches(x, (batch, first, m) -> {
+        batches(x, f.centre(), (batch, first, m) -> {
             Predictions part = null;
             if (f.finite()) {
                 float[] p = new float[m * f.columns()];
@@ -501,8 +527,7 @@ public final class LinearModel {
                 }
             }
             if (part == null) { // logits beyond float: the double reference, exact at any magnitude
-                part = predictBoth(m * features == batch.length ? batch : java.util.Arrays.copyOf(batch, m * features),
-                        m);
+                part = predictBoth(raw(x, f, batch, first, m), m);
             }
             sink.accept(first, m, part.probabilities(), part.classes());
         });
@@ -544,7 +569,7 @@ public final class LinearModel {
         int[] right = {0};
         org.softxent.ClassifierOptions sum = org.softxent.ClassifierOptions.defaults().withCrossEntropy(
                 org.softxent.CrossEntropyOptions.defaults().withReduction(org.softxent.Reduction.SUM));
-        batches(x, (batch, first, m) -> {
+        batches(x, f.centre(), (batch, first, m) -> {
             int[] yb = java.util.Arrays.copyOfRange(y, first, first + m);
             int[] predicted = null;
             if (f.finite()) {
@@ -560,8 +585,7 @@ public final class LinearModel {
                 }
             }
             if (predicted == null) { // logits beyond float: the double reference, exact at any magnitude
-                float[] xb = m * features == batch.length ? batch : java.util.Arrays.copyOf(batch, m * features);
-                double[] z = logits(xb, m);
+                double[] z = logits(raw(x, f, batch, first, m), m);
                 predicted = new int[m];
                 for (int r = 0; r < m; r++) {
                     predicted[r] = predicted(z, r);
@@ -593,21 +617,59 @@ public final class LinearModel {
         void accept(float[] batch, int first, int m);
     }
 
-    /** The rows of x in batches of at most {@link #BATCH_FLOATS} floats (all of them when x is one array). */
-    private void batches(org.softxent.io.RowSource x, Batch each) {
+    /**
+     * The rows of x in batches of at most {@link #BATCH_FLOATS} floats (all of them at once when x
+     * is one array and there is no centre), less {@code centre} when it is not null: each batch
+     * read and centred in pieces of {@value #CENTRE_ROWS} rows on the fork/join pool, each piece
+     * centred while it is in the core's cache.
+     */
+    private void batches(org.softxent.io.RowSource x, float[] centre, Batch each) {
         int rows = (int) x.rows();
-        if (x.array() != null) {
+        if (x.array() != null && centre == null) {
             each.accept(x.array(), 0, rows);
             return;
         }
-        int per = Math.max(1, BATCH_FLOATS / features);
+        int per = Math.max(1, (centre == null ? BATCH_FLOATS : CENTRED_BATCH_FLOATS) / features);
         float[] buffer = new float[Math.min(rows, per) * features];
         for (int first = 0; first < rows; first += per) {
             int m = Math.min(per, rows - first);
             float[] batch = m * features == buffer.length ? buffer : new float[m * features];
-            x.read(first, m, batch, 0);
+            if (centre == null) {
+                x.read(first, m, batch, 0);
+            } else {
+                int at = first;
+                java.util.stream.IntStream.range(0, (m + CENTRE_ROWS - 1) / CENTRE_ROWS).parallel().forEach(k -> {
+                    int r0 = k * CENTRE_ROWS;
+                    int count = Math.min(CENTRE_ROWS, m - r0);
+                    x.read(at + r0, count, batch, r0 * features);
+                    for (int i = r0 * features; i < (r0 + count) * features; i += features) {
+                        for (int q = 0; q < features; q++) {
+                            batch[i + q] -= centre[q];
+                        }
+                    }
+                });
+            }
             each.accept(batch, first, m);
         }
+    }
+
+    /** Floats of a centred batch: written, then read by the products, while they are in cache. */
+    static final int CENTRED_BATCH_FLOATS = 1 << 20;
+
+    /** Rows a piece of a centred batch reads and centres at a time. */
+    private static final int CENTRE_ROWS = 64;
+
+    /**
+     * The rows [first, first + m) of x as they are, [m, features], for the double reference: the
+     * batch itself, or read again where the batch was centred.
+     */
+    private float[] raw(org.softxent.io.RowSource x, Folded f, float[] batch, int first, int m) {
+        if (f.centre() != null) {
+            float[] rows = new float[m * features];
+            x.read(first, m, rows, 0);
+            return rows;
+        }
+        return m * features == batch.length ? batch : java.util.Arrays.copyOf(batch, m * features);
     }
 
     /** Each label's class index. @throws IllegalArgumentException for a value the model does not have */

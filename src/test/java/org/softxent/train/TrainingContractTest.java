@@ -10,6 +10,8 @@ import java.io.IOException;
 import java.nio.file.Path;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.softxent.Device;
 import org.softxent.Softxent;
 import org.softxent.io.Csv;
@@ -435,15 +437,26 @@ public abstract class TrainingContractTest extends EngineTest {
         assertArrayEquals(new int[] {-7, 3, 13}, r.model().labels());
     }
 
-    /** predict, predictProba and evaluate through this engine give the double reference's answers. */
-    @Test
-    void theModelThroughTheEngineAgreesWithTheDoubleReference() {
+    /**
+     * predict, predictProba and evaluate through this engine give the double reference's answers:
+     * with means near zero (the scaling folded into W and b), and with features far from zero next
+     * to their spread (a year, a timestamp: 1e4 to 3e7 ± a few units), where folding the mean into b
+     * would leave the float products' rounding of x·W' as the logits.
+     */
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void theModelThroughTheEngineAgreesWithTheDoubleReference(boolean farFromZero) {
         Rng rng = Rng.fresh();
         for (LinearModel.Kind kind : LinearModel.Kind.values()) {
             int f = 23;
             int[] labels = kind == LinearModel.Kind.SOFTMAX ? new int[] {-3, 0, 4, 9, 100} : new int[] {2, 5};
             int k = kind == LinearModel.Kind.SOFTMAX ? labels.length : 1;
             float[] mean = rng.normal(f, 5);
+            if (farFromZero) {
+                for (int q = 0; q < f; q += 3) {
+                    mean[q] = (float) ((q % 2 == 0 ? 1 : -1) * Math.pow(10, 4 + 3.5 * rng.uniform(1, 0, 1)[0]));
+                }
+            }
             float[] scale = rng.uniform(f, 0.2, 3);
             LinearModel m = new LinearModel(kind, f, labels, rng.normal(f * k, 0.5), rng.normal(k, 0.5), mean, scale);
             int n = 700;
@@ -457,7 +470,12 @@ public abstract class TrainingContractTest extends EngineTest {
             }
             LinearModel.Predictions want = m.predictBoth(x, n);
             LinearModel.Predictions got = m.predictBoth(sx, x, n);
-            String where = kind + " " + rng;
+            String where = kind + (farFromZero ? ", features far from zero " : " ") + rng;
+            // Rows read from a source in batches, as from a file, give the same.
+            int[] every = java.util.stream.IntStream.range(0, n).toArray();
+            LinearModel.Predictions read = m.predictBoth(sx, org.softxent.io.RowSource.select(
+                    org.softxent.io.RowSource.of(x, n, f), every));
+            org.junit.jupiter.api.Assertions.assertArrayEquals(got.probabilities(), read.probabilities(), where);
             assertClose(want.probabilities(), got.probabilities(), 1e-4, "probabilities " + where);
             int differ = 0;
             for (int i = 0; i < n; i++) {
