@@ -305,8 +305,18 @@ final class TrainCommand implements Callable<Integer> {
                         + r.trainingRows() + " training rows, " + r.validationRows() + " validation"
                         + validationShare);
                 if (r.constantFeatures().length > 0) {
-                    stdout.println("note: " + r.constantFeatures().length + " features are constant over the training "
-                            + "rows (columns " + abbreviate(r.constantFeatures()) + "): they do not inform the model");
+                    int k = r.constantFeatures().length;
+                    stdout.println("note: " + (k == 1 ? "1 feature is" : k + " features are") + " constant over the "
+                            + "training rows (columns " + abbreviate(r.constantFeatures()) + "): they do not inform "
+                            + "the model");
+                }
+                if (r.coarseFeatures().length > 0) {
+                    int k = r.coarseFeatures().length;
+                    stdout.println("note: " + (k == 1 ? "1 feature varies" : k + " features vary") + " by few of "
+                            + "float32's steps (columns " + abbreviate(r.coarseFeatures()) + "): float32, which "
+                            + "softxent computes with, blurs their differences (a timestamp near 1.7e9 is rounded to "
+                            + "steps of 128); subtract an offset (a timestamp less the first), or rescale them, before "
+                            + "training");
                 }
                 stdout.println("wrote " + out.resolve("model.json") + ", its .npy arrays, curves.png, history.csv and "
                         + "confusion.csv");

@@ -84,8 +84,14 @@ record Scaling(float[] mean, float[] scale, int[] constant, double[] rowMean, do
             scale[q] = standardize && !same && sd > 0 && Float.isFinite(sd) ? sd : 1f;
         }
         if (constant.size() == features) {
+            boolean large = false;
+            for (int q = 0; q < features; q++) {
+                large |= Math.abs(all.mean[q]) >= 1 << 24;
+            }
             throw new IllegalArgumentException("every feature is constant over the " + kept.length
-                    + " training rows: there is nothing to learn from");
+                    + " training rows: there is nothing to learn from" + (large ? " (as float32, which softxent "
+                    + "computes with: values of 2^24 and more are rounded to steps of 2 and more, so values that "
+                    + "differ by less are equal; subtract an offset from such features first)" : ""));
         }
         double[] variance = new double[features];
         for (int q = 0; q < features; q++) {
@@ -203,6 +209,29 @@ record Scaling(float[] mean, float[] scale, int[] constant, double[] rowMean, do
     private static final PerThreadArray<float[]> BUFFER = PerThreadArray.floats();
 
     private static final PerThreadArray<byte[]> BYTES = PerThreadArray.bytes();
+
+    /**
+     * Float32 steps per standard deviation below which a feature is called coarse: its values, as
+     * the float32 softxent computes with, hold less than this many distinct levels per standard
+     * deviation (at 1.7e9, float32's step is 128).
+     */
+    static final int COARSE_STEPS = 16;
+
+    /**
+     * The features, not constant, whose float32 values are coarse next to their spread: float32's
+     * step at their magnitude (|mean| + 3 standard deviations) is more than 1/{@value #COARSE_STEPS}
+     * of their standard deviation.
+     */
+    int[] coarse() {
+        List<Integer> coarse = new ArrayList<>();
+        for (int q = 0; q < rowMean.length; q++) {
+            double sd = Math.sqrt(rowVariance[q]);
+            if (sd > 0 && (double) Math.ulp((float) (Math.abs(rowMean[q]) + 3 * sd)) * COARSE_STEPS > sd) {
+                coarse.add(q);
+            }
+        }
+        return coarse.stream().mapToInt(Integer::intValue).toArray();
+    }
 
     /** Whether the scaling leaves every value as it is: mean 0 and scale 1 for every feature. */
     boolean identity() {

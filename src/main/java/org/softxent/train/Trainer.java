@@ -201,7 +201,7 @@ final class Trainer {
                         + "holds the standardised rows now (inPlace): train again from the original rows" : ""), e);
             }
             return new TrainingResult(loop.model(loop.best, classes.values()), loop.history, reason, loop.bestEpoch,
-                    scaling.constant(), steps.description(), n, yv.length);
+                    scaling.constant(), scaling.coarse(), steps.description(), n, yv.length);
         }
     }
 

@@ -725,6 +725,15 @@ class TrainingInputTest {
             bad("--seed where nothing is drawn (L-BFGS, --test-data, no validation split)", f -> f.train("--data",
                     f.file("train.csv"), "--test-data", f.file("train.csv"), "--validation-fraction", "0", "--seed",
                     "5"), "--seed", "nothing is drawn", "--test-data", "--validation-fraction 0"),
+            good("a timestamp feature, blurred by float32's steps: said", f -> {
+                StringBuilder stamped = new StringBuilder();
+                String[] lines = f.text("train.csv").split("\n");
+                for (int i = 0; i < lines.length; i++) {
+                    stamped.append(1_700_000_000L + 10L * i).append(',').append(lines[i]).append('\n');
+                }
+                return f.train("--data", f.write("stamped.csv", stamped.toString()));
+            }, (r, f) -> assertTrue(r.out().contains("note: 1 feature varies by few of float32's steps (columns 0)"),
+                    r.out())),
             good("--test-data that is --data's own file: said", f -> f.train("--data", f.file("train.csv"),
                     "--test-data", f.file("train.csv")), (r, f) -> assertTrue(r.out().contains(
                     "note: --test-data is --data's own file"), r.out())),

@@ -102,6 +102,36 @@ public abstract class TrainingContractTest extends EngineTest {
     }
 
     /**
+     * Features whose float32 values are few steps apart next to their spread (a timestamp near
+     * 1.7e9, steps of 128; values near 1e-45, steps of 1.4e-45) are named in the result, others not;
+     * features all equal once rounded to float32 (2^40 + k·1000) are said to be so.
+     */
+    @Test
+    void featuresFloat32RoundsCoarselyAreNamed() {
+        Rng rng = Rng.fresh();
+        int n = 200;
+        int f = 4;
+        float[] x = new float[n * f];
+        int[] y = new int[n];
+        for (int i = 0; i < n; i++) {
+            y[i] = i % 2;
+            x[i * f] = (float) (1.7e9 + 10.0 * rng.nextInt(0, 200));      // a timestamp: coarse
+            x[i * f + 1] = (float) rng.normal(1, 1)[0] + 3 * y[i];          // fine
+            x[i * f + 2] = y[i] == 1 ? Float.MIN_VALUE : 0f;                // below float's normal range: coarse
+            x[i * f + 3] = (float) (255 * rng.uniform(1, 0, 1)[0]);         // a pixel: fine
+        }
+        TrainingResult r = new SoftmaxRegression(TrainingOptions.defaults().withEpochs(5)).fit(sx, x, y, n, f);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(new int[] {0, 2}, r.coarseFeatures(), rng.toString());
+        float[] flat = new float[n * 2];
+        for (int i = 0; i < n; i++) {
+            flat[2 * i] = (float) (Math.pow(2, 40) + 1000.0 * rng.nextInt(0, 60));
+            flat[2 * i + 1] = (float) (Math.pow(2, 40) + 1000.0 * rng.nextInt(0, 60));
+        }
+        assertMessage(IllegalArgumentException.class, () -> new SoftmaxRegression(TrainingOptions.defaults())
+                .fit(sx, flat, y, n, 2), "values of 2^24 and more are rounded to steps of 2 and more");
+    }
+
+    /**
      * Features left unscaled at magnitudes of 1e15 to 1e37: L-BFGS must take steps of 1e-30 and
      * less (features of 1e20 with a gradient of 1e40 had left it at the zero model, reported as
      * converged), and then learns what it learns from the same rows at magnitude 1.
