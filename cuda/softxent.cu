@@ -563,7 +563,9 @@ __device__ __forceinline__ float epilogue(const RowArgs& a, const RowState& r, i
             // The target mass off this element: the smoothing of the others, or all of sum_q - q.
             float q_rest = is_label ? a.uniform * (a.weight_sum - w) : r.sum_q - q;
             float g = gradient(r, r.unique && z[e] == r.m, p[e], q, q_rest);
-            out[e] = ignored ? 0.0f : r.scale * g;
+            // An ignored row's gradient is 0, or NaN where its softmax is (a row of -inf), as
+            // PyTorch's log-softmax backward makes it: g - exp(out) * sum(g) with g = 0.
+            out[e] = ignored ? 0.0f * p[e] : r.scale * g;
             // Only with smoothing: -log p of every class, weighted (a masked class makes it +inf).
             if (!ignored && a.uniform > 0.0f) loss += a.uniform * w * neg_log_p(r, z[e]);
         }

@@ -265,6 +265,44 @@ public abstract class EngineContractTest extends EngineTest {
             }
         }
 
+        /**
+         * An ignored row of −inf logits: its softmax is NaN, and so is its gradient, as PyTorch's
+         * log-softmax backward (g − exp(out)·Σg, g = 0) makes it; other ignored rows' gradients are 0,
+         * and the loss is that of the rows not ignored.
+         */
+        @Test
+        void anIgnoredRowOfMinusInfinityHasTheNaNGradientPyTorchGives() {
+            Rng rng = Rng.fresh();
+            int n = 6;
+            int c = 4 + rng.nextInt(0, 40);
+            float[] z = rng.normal(n * c, 2);
+            int[] y = rng.labels(n, c);
+            int masked = rng.nextInt(0, n);
+            int other = (masked + 1) % n;
+            Arrays.fill(z, masked * c, masked * c + c, Float.NEGATIVE_INFINITY);
+            y[masked] = -100;
+            y[other] = -100;
+            for (double eps : new double[] {0.0, 0.2}) {
+                for (Reduction red : Reduction.values()) {
+                    String what = "smoothing " + eps + ", " + red + ", row " + masked + " " + rng;
+                    LossResult r = sx.crossEntropy(z, n, c, y, CrossEntropyOptions.defaults().withLabelSmoothing(eps)
+                            .withReduction(red), new float[n * c], new float[n * c]);
+                    for (int j = 0; j < c; j++) {
+                        assertTrue(Float.isNaN(r.probs()[masked * c + j]), "probs " + what);
+                        assertTrue(Float.isNaN(r.gradLogits()[masked * c + j]), "gradient " + what);
+                        assertEquals(0f, r.gradLogits()[other * c + j], 0f, "the other ignored row " + what);
+                    }
+                    float[] kept = z.clone();
+                    Arrays.fill(kept, masked * c, masked * c + c, 0f);
+                    LossResult plain = sx.crossEntropy(kept, n, c, y, CrossEntropyOptions.defaults()
+                            .withLabelSmoothing(eps).withReduction(red));
+                    if (red != Reduction.NONE) {
+                        assertEquals(plain.loss(), r.loss(), 1e-6 * Math.abs(plain.loss()), "loss " + what);
+                    }
+                }
+            }
+        }
+
         @Test
         void sumIsTheDivisorTimesTheMeanAndNoneAddsUpToSum() {
             Rng rng = Rng.fresh();

@@ -113,7 +113,8 @@ final class CrossEntropyRows {
      * A row of logits {@code logits[off, off + cols)} with integer label {@code label}: writes its
      * softmax into {@code probsOut} and its gradient (already scaled for the reduction) into
      * {@code gradOut}, both at {@code outOff} and either of which may be null, and returns its
-     * unreduced loss. An ignored row writes a zero gradient and returns 0.
+     * unreduced loss. An ignored row writes a zero gradient (NaN where its softmax is NaN, a row of
+     * −inf, as PyTorch) and returns 0.
      *
      * @param row the calling thread's row softmax for rows of at least cols
      */
@@ -129,7 +130,11 @@ final class CrossEntropyRows {
         writeProbs(p, probsOut, outOff);
         if (label == ignoreIndex) {
             if (gradOut != null) {
-                java.util.Arrays.fill(gradOut, outOff, outOff + cols, 0.0f);
+                // 0, or NaN where the softmax is NaN (a row of −inf), as PyTorch's log-softmax
+                // backward gives it: g − exp(out)·Σg with g = 0.
+                for (int j = 0; j < cols; j++) {
+                    gradOut[outOff + j] = (float) (0.0 * p[j]);
+                }
             }
             return 0.0;
         }
