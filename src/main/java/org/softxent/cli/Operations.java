@@ -125,10 +125,17 @@ final class Operations {
         Runtime heap = Runtime.getRuntime();
         long free = heap.maxMemory() - (heap.totalMemory() - heap.freeMemory());
         if (elements <= Integer.MAX_VALUE - 8 && 4 * elements > free) {
-            throw new InputException(String.format(java.util.Locale.ROOT, "--logits [%d, %d]: the Jacobian "
+            throw in.bad("logits", String.format(java.util.Locale.ROOT, "[%d, %d]: the Jacobian "
                     + "[%d, %d, %d] takes %.0f MiB, more than the %d MiB this JVM's heap has free (for larger "
-                    + "heaps: SOFTXENT_JAVA_OPTS=-Xmx... with target/softxent, java -Xmx... -jar otherwise)",
+                    + "heaps: SOFTXENT_JAVA_OPTS=-Xmx... with target/softxent, java -Xmx... -jar otherwise; for a "
+                    + "product with it, softmax-backward computes one without it)",
                     z.rows(), z.cols(), z.rows(), z.cols(), z.cols(), 4 * elements / 1048576, free >> 20));
+        }
+        if (elements > Integer.MAX_VALUE - 8) {
+            throw in.bad("logits", String.format(java.util.Locale.ROOT, "[%d, %d]: the Jacobian [%d, %d, %d] has "
+                    + "%.0f entries, more than one Java array holds; it is meant for small C: for its product with a "
+                    + "gradient, softmax-backward computes it without the Jacobian", z.rows(), z.cols(), z.rows(),
+                    z.cols(), z.cols(), elements));
         }
         float[] j = sx.softmaxJacobian(z.data(), z.rows(), z.cols());
         Map<String, NpyArray> outputs = new LinkedHashMap<>();

@@ -50,8 +50,16 @@ record NpyHeader(String descr, String code, String dtypeName, int itemBytes, Byt
     static NpyHeader read(FileChannel channel) throws IOException {
         long fileSize = channel.size();
         ByteBuffer preamble = readFully(channel, 0, (int) Math.min(12, fileSize));
-        if (preamble.remaining() < 10 || !startsWithMagic(preamble)) {
-            throw new NpyFormatException("not a .npy file (no \\x93NUMPY magic at the start)");
+        int magic = magicBytes(preamble);
+        if (magic == preamble.limit() && magic > 0 || magic == Npy.MAGIC.length && preamble.limit() < 10) {
+            throw new NpyFormatException("truncated .npy file: " + fileSize + " bytes, the start of its magic or its "
+                    + "magic and no header after it (cut short while copied or written?)");
+        }
+        if (preamble.limit() < 10 || magic < Npy.MAGIC.length) {
+            boolean zip = preamble.limit() >= 4 && preamble.get(0) == 'P' && preamble.get(1) == 'K'
+                    && preamble.get(2) == 3 && preamble.get(3) == 4;
+            throw new NpyFormatException(zip ? "a zip archive, not a .npy file (an .npz? take the array from it: "
+                    + "np.save('x.npy', np.load(f)['name'])" : "not a .npy file (no \\x93NUMPY magic at the start)");
         }
         int major = preamble.get(6) & 0xff;
         int headerLength;
@@ -153,13 +161,13 @@ record NpyHeader(String descr, String code, String dtypeName, int itemBytes, Byt
         return new NpyHeader(descr, m.group(2) + m.group(3), name, bytes, order, dims.clone(), elements, dataStart);
     }
 
-    private static boolean startsWithMagic(ByteBuffer b) {
-        for (int i = 0; i < Npy.MAGIC.length; i++) {
-            if (b.get(i) != Npy.MAGIC[i]) {
-                return false;
-            }
+    /** How many of the magic's bytes b starts with (all of them: {@code Npy.MAGIC.length}). */
+    private static int magicBytes(ByteBuffer b) {
+        int i = 0;
+        while (i < Npy.MAGIC.length && i < b.limit() && b.get(i) == Npy.MAGIC[i]) {
+            i++;
         }
-        return true;
+        return i;
     }
 
     static ByteBuffer readFully(FileChannel channel, long position, int length) throws IOException {
@@ -312,6 +320,11 @@ record NpyHeader(String descr, String code, String dtypeName, int itemBytes, Byt
         }
 
         private NpyFormatException unreadable() {
+            if (text.matches("(?s).*['\"]descr['\"]\\s*:\\s*\\[.*")) {
+                return new NpyFormatException("a structured dtype (named fields, a record array) is not supported: "
+                        + "save the fields as one plain numeric array (numpy.lib.recfunctions.structured_to_unstructured"
+                        + "): " + text.strip());
+            }
             return new NpyFormatException("unreadable .npy header: " + text.strip());
         }
     }

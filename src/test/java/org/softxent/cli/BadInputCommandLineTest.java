@@ -241,7 +241,8 @@ class BadInputCommandLineTest {
                     f.logits, "--grad-probs", f.write("g", NpyArray.ofFloats(new float[6], 6))), "--grad-probs",
                     "the shape of --logits"),
             bad("softmax-jacobian: logits too wide for a Jacobian", f -> f.cmd("softmax-jacobian", "--logits",
-                    f.write("wide", NpyArray.ofFloats(new float[46_341], 1, 46_341))), "--logits", "Jacobian"));
+                    f.write("wide", NpyArray.ofFloats(new float[46_341], 1, 46_341))), "--logits", "wide", "Jacobian",
+                    "softmax-backward computes it"));
     }
 
     /** Values the operations refuse, reported under the flag that passed them. */

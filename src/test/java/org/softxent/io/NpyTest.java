@@ -230,6 +230,14 @@ class NpyTest {
         rejects("needs 48 bytes of data, the file holds 49", file(1, "{'descr': '<f4', 'fortran_order': False, "
                 + "'shape': (3, 4), }", new byte[49]));
         rejects("has no 'descr'", file(1, "{'shape': (3,), 'fortran_order': False}", new byte[12]));
+        // Said for what they are: a file cut short after (or within) its magic, an .npz's zip
+        // archive, a structured dtype.
+        rejects("truncated .npy file: 6 bytes", new byte[] {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y'});
+        rejects("truncated .npy file: 9 bytes", new byte[] {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, 70});
+        rejects("truncated .npy file: 3 bytes", new byte[] {(byte) 0x93, 'N', 'U'});
+        rejects("a zip archive, not a .npy file (an .npz?", new byte[] {'P', 'K', 3, 4, 20, 0, 0, 0, 8, 0, 0, 0});
+        rejects("a structured dtype (named fields, a record array) is not supported", file(1, "{'descr': [('a', "
+                + "'<f4'), ('b', '<i4')], 'fortran_order': False, 'shape': (1,), }", new byte[8]));
         assertThrows(java.nio.file.NoSuchFileException.class, () -> Npy.read(dir.resolve("missing.npy")));
     }
 
