@@ -168,11 +168,13 @@ public final class Softxent implements AutoCloseable {
      * @return a new [rows, cols] array
      */
     public float[] softmax(float[] logits, int rows, int cols) {
+        requireOpen();
         return softmax(logits, rows, cols, new float[checkedSize(rows, cols)]);
     }
 
     /** As {@link #softmax(float[], int, int)}, into {@code out} [rows, cols]; returns {@code out}. */
     public float[] softmax(float[] logits, int rows, int cols, float[] out) {
+        requireOpen();
         checkRowOp("logits", logits, rows, cols, out);
         backend().softmax(logits, rows, cols, false, out);
         return out;
@@ -184,11 +186,13 @@ public final class Softxent implements AutoCloseable {
      * @return a new [rows, cols] array
      */
     public float[] logSoftmax(float[] logits, int rows, int cols) {
+        requireOpen();
         return logSoftmax(logits, rows, cols, new float[checkedSize(rows, cols)]);
     }
 
     /** As {@link #logSoftmax(float[], int, int)}, into {@code out} [rows, cols]; returns {@code out}. */
     public float[] logSoftmax(float[] logits, int rows, int cols, float[] out) {
+        requireOpen();
         checkRowOp("logits", logits, rows, cols, out);
         backend().softmax(logits, rows, cols, true, out);
         return out;
@@ -207,6 +211,7 @@ public final class Softxent implements AutoCloseable {
      * @return the loss and a new gradient [rows, cols] (probabilities not computed)
      */
     public LossResult crossEntropy(float[] logits, int rows, int cols, int[] labels, CrossEntropyOptions options) {
+        requireOpen();
         return crossEntropy(logits, rows, cols, labels, options, new float[checkedSize(rows, cols)], null);
     }
 
@@ -220,6 +225,7 @@ public final class Softxent implements AutoCloseable {
      */
     public LossResult crossEntropy(float[] logits, int rows, int cols, int[] labels, CrossEntropyOptions options,
                                    float[] gradOut, float[] probsOut) {
+        requireOpen();
         checkedSize(rows, cols);
         Rules.crossEntropy(rows, cols, Operand.of("logits", logits), Operand.of("labels", labels), null, options,
                 Operand.of("gradOut", gradOut), Operand.of("probsOut", probsOut));
@@ -238,6 +244,7 @@ public final class Softxent implements AutoCloseable {
      */
     public LossResult crossEntropyWithTargets(float[] logits, int rows, int cols, float[] targetProbs,
                                               CrossEntropyOptions options) {
+        requireOpen();
         return crossEntropyWithTargets(logits, rows, cols, targetProbs, options,
                 new float[checkedSize(rows, cols)], null);
     }
@@ -245,6 +252,7 @@ public final class Softxent implements AutoCloseable {
     /** As {@link #crossEntropyWithTargets(float[], int, int, float[], CrossEntropyOptions)}, into the caller's arrays (null: not computed). */
     public LossResult crossEntropyWithTargets(float[] logits, int rows, int cols, float[] targetProbs,
                                               CrossEntropyOptions options, float[] gradOut, float[] probsOut) {
+        requireOpen();
         checkedSize(rows, cols);
         Rules.crossEntropy(rows, cols, Operand.of("logits", logits), null, Operand.of("targetProbs", targetProbs),
                 options, Operand.of("gradOut", gradOut), Operand.of("probsOut", probsOut));
@@ -273,11 +281,13 @@ public final class Softxent implements AutoCloseable {
      * @return a new [rows, cols] array dZ, the gradient with respect to the logits
      */
     public float[] softmaxBackward(float[] probs, float[] gradProbs, int rows, int cols) {
+        requireOpen();
         return softmaxBackward(probs, gradProbs, rows, cols, new float[checkedSize(rows, cols)]);
     }
 
     /** As {@link #softmaxBackward(float[], float[], int, int)}, into {@code out} [rows, cols]; returns {@code out}. */
     public float[] softmaxBackward(float[] probs, float[] gradProbs, int rows, int cols, float[] out) {
+        requireOpen();
         checkedSize(rows, cols);
         Rules.softmaxBackward(rows, cols, Operand.of("probs", probs), Operand.of("gradProbs", gradProbs),
                 Operand.of("out", out));
@@ -295,12 +305,14 @@ public final class Softxent implements AutoCloseable {
      * @throws IllegalArgumentException when rows·cols·cols exceeds what a Java array holds
      */
     public float[] softmaxJacobian(float[] logits, int rows, int cols) {
+        requireOpen();
         checkLogits(logits, rows, cols);
         return softmaxJacobian(logits, rows, cols, new float[jacobianSize(rows, cols)]);
     }
 
     /** As {@link #softmaxJacobian(float[], int, int)}, into {@code out} [rows, cols, cols]; returns {@code out}. */
     public float[] softmaxJacobian(float[] logits, int rows, int cols, float[] out) {
+        requireOpen();
         jacobianSize(rows, cols);
         Rules.softmaxJacobian(rows, cols, Operand.of("logits", logits), Operand.of("out", out));
         requireDistinct(new String[] {"logits", "out"}, new Object[] {logits, out}, 1);
@@ -322,6 +334,7 @@ public final class Softxent implements AutoCloseable {
      */
     public LossResult binaryCrossEntropy(float[] logits, float[] targets, int rows, int cols,
                                          BinaryCrossEntropyOptions options) {
+        requireOpen();
         return binaryCrossEntropy(logits, targets, rows, cols, options, new float[checkedSize(rows, cols)], null);
     }
 
@@ -334,6 +347,7 @@ public final class Softxent implements AutoCloseable {
      */
     public LossResult binaryCrossEntropy(float[] logits, float[] targets, int rows, int cols,
                                          BinaryCrossEntropyOptions options, float[] gradOut, float[] probsOut) {
+        requireOpen();
         checkedSize(rows, cols);
         Rules.binaryCrossEntropy(rows, cols, Operand.of("logits", logits), Operand.of("targets", targets), options,
                 Operand.of("gradOut", gradOut), Operand.of("probsOut", probsOut));
@@ -359,6 +373,7 @@ public final class Softxent implements AutoCloseable {
      */
     public ClassifierResult classifier(float[] x, float[] w, float[] b, int[] labels, int rows, int features,
                                        int classes, ClassifierOptions options) {
+        requireOpen();
         float[] gradW = new float[checkedSize("features", features, "classes", classes)];
         float[] gradB = b == null ? null : new float[classes];
         return classifier(x, w, b, labels, rows, features, classes, options, gradW, gradB, null);
@@ -375,6 +390,7 @@ public final class Softxent implements AutoCloseable {
     public ClassifierResult classifier(float[] x, float[] w, float[] b, int[] labels, int rows, int features,
                                        int classes, ClassifierOptions options,
                                        float[] gradW, float[] gradB, float[] gradX) {
+        requireOpen();
         return classifier(x, w, b, labels, rows, features, classes, options, gradW, gradB, gradX, null);
     }
 
@@ -388,6 +404,7 @@ public final class Softxent implements AutoCloseable {
     public ClassifierResult classifier(float[] x, float[] w, float[] b, int[] labels, int rows, int features,
                                        int classes, ClassifierOptions options,
                                        float[] gradW, float[] gradB, float[] gradX, int[] predictedOut) {
+        requireOpen();
         return classifier(x, w, b, labels, null, rows, features, classes, options, gradW, gradB, gradX, predictedOut);
     }
 
@@ -402,6 +419,7 @@ public final class Softxent implements AutoCloseable {
     public ClassifierResult classifier(float[] x, float[] w, float[] b, int[] labels, float[] rowWeights, int rows,
                                        int features, int classes, ClassifierOptions options,
                                        float[] gradW, float[] gradB, float[] gradX, int[] predictedOut) {
+        requireOpen();
         checkedSize("rows", rows, "features", features);
         checkedSize("features", features, "classes", classes);
         checkedSize("rows", rows, "classes", classes);
@@ -432,6 +450,7 @@ public final class Softxent implements AutoCloseable {
      */
     public float[] linearSoftmax(float[] x, float[] w, float[] b, int rows, int features, int classes,
                                  float[] probsOut, int[] predictedOut) {
+        requireOpen();
         checkedSize("rows", rows, "features", features);
         checkedSize("features", features, "classes", classes);
         checkedSize("rows", rows, "classes", classes);
@@ -459,6 +478,7 @@ public final class Softxent implements AutoCloseable {
      */
     public ClassifierResult binaryClassifier(float[] x, float[] w, float[] b, float[] targets, int rows, int features,
                                              int outputs, BinaryClassifierOptions options) {
+        requireOpen();
         float[] gradW = new float[checkedSize("features", features, "outputs", outputs)];
         float[] gradB = b == null ? null : new float[outputs];
         return binaryClassifier(x, w, b, targets, rows, features, outputs, options, gradW, gradB, null);
@@ -475,6 +495,7 @@ public final class Softxent implements AutoCloseable {
     public ClassifierResult binaryClassifier(float[] x, float[] w, float[] b, float[] targets, int rows, int features,
                                              int outputs, BinaryClassifierOptions options,
                                              float[] gradW, float[] gradB, float[] gradX) {
+        requireOpen();
         return binaryClassifier(x, w, b, targets, rows, features, outputs, options, gradW, gradB, gradX, null);
     }
 
@@ -486,6 +507,7 @@ public final class Softxent implements AutoCloseable {
     public ClassifierResult binaryClassifier(float[] x, float[] w, float[] b, float[] targets, int rows, int features,
                                              int outputs, BinaryClassifierOptions options,
                                              float[] gradW, float[] gradB, float[] gradX, int[] predictedOut) {
+        requireOpen();
         return binaryClassifier(x, w, b, targets, null, rows, features, outputs, options, gradW, gradB, gradX,
                 predictedOut);
     }
@@ -500,6 +522,7 @@ public final class Softxent implements AutoCloseable {
     public ClassifierResult binaryClassifier(float[] x, float[] w, float[] b, float[] targets, float[] rowWeights,
                                              int rows, int features, int outputs, BinaryClassifierOptions options,
                                              float[] gradW, float[] gradB, float[] gradX, int[] predictedOut) {
+        requireOpen();
         checkedSize("rows", rows, "features", features);
         checkedSize("features", features, "outputs", outputs);
         checkedSize("rows", rows, "outputs", outputs);
@@ -531,6 +554,13 @@ public final class Softxent implements AutoCloseable {
     }
 
     // ---------------------------------------------------------------------------------------------
+
+    /** Before any check of a call's arguments: a closed engine says so first, whatever it is given. */
+    private void requireOpen() {
+        if (closed) {
+            throw new IllegalStateException("this Softxent engine is closed");
+        }
+    }
 
     private Backend backend() {
         if (closed) {

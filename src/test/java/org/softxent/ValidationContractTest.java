@@ -343,6 +343,17 @@ public abstract class ValidationContractTest extends EngineTest {
                 Softxent closed = Softxent.open(sx.device());
                 closed.close();
                 closed.softmax(a.logits(), N, C, a.out(N * C));
+            }, "closed"),
+            // Closed says so first, before any check of what the call was given.
+            refused("a closed engine given bad arguments", IllegalStateException.class, a -> {
+                Softxent closed = Softxent.open(sx.device());
+                closed.close();
+                closed.crossEntropy(null, -1, 0, null, null);
+            }, "closed"),
+            refused("a closed engine asked for a Jacobian too large", IllegalStateException.class, a -> {
+                Softxent closed = Softxent.open(sx.device());
+                closed.close();
+                closed.softmaxJacobian(a.logits(), 1, 100_000);
             }, "closed"));
     }
 
