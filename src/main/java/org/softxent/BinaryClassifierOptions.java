@@ -111,6 +111,6 @@ public final class BinaryClassifierOptions {
     @Override
     public String toString() {
         return "BinaryClassifierOptions[reg=" + reg + ", binaryCrossEntropy=" + binaryCrossEntropy + ", tf32=" + tf32
-                + "]";
+                + (trustedX ? ", trustedX" : "") + "]";
     }
 }

@@ -115,6 +115,7 @@ public final class ClassifierOptions {
 
     @Override
     public String toString() {
-        return "ClassifierOptions[reg=" + reg + ", crossEntropy=" + crossEntropy + ", tf32=" + tf32 + (trustedX ? ", trustedX" : "") + "]";
+        return "ClassifierOptions[reg=" + reg + ", crossEntropy=" + crossEntropy + ", tf32=" + tf32
+                + (trustedX ? ", trustedX" : "") + "]";
     }
 }

@@ -288,7 +288,10 @@ public final class TrainingOptions {
     /**
      * The share of the rows held out (stratified, drawn from the seed) to watch for early stopping
      * and to draw the validation curves, in [0, 0.5]; 0 trains on every row and stops only by
-     * tolerance or epochs.
+     * tolerance or epochs. Stratified per class, rounded: each class of at least two rows gives at
+     * least one to the validation and keeps at least one, so a set of few rows per class holds out
+     * more than the share asked (10 classes of 2 rows: half); {@link TrainingResult#validationRows}
+     * says how many were held out, and the train command prints the share when it differs.
      */
     public TrainingOptions withValidationFraction(double validationFraction) {
         if (!(validationFraction >= 0 && validationFraction <= 0.5)) {
