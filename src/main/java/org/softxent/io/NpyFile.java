@@ -246,6 +246,55 @@ public final class NpyFile implements AutoCloseable {
     }
 
     /**
+     * Whether the elements hold values float32 may round (float64, and integers of 4 and 8 bytes),
+     * which {@link #readDoubles} reads exactly (or, for 64-bit integers beyond 2⁵³, to nearest).
+     */
+    public boolean isWide() {
+        char kind = header.code().charAt(0);
+        return kind != 'b' && header.itemBytes() >= (kind == 'f' ? 8 : 4);
+    }
+
+    /**
+     * Reads elements [first, first + count) in C order as doubles into dst[offset, offset + count):
+     * float64 and integers of up to 53 bits exactly, wider integers to nearest.
+     *
+     * @throws IllegalStateException when the elements are not {@link #isWide}
+     * @throws NpyFormatException    when the file was cut short while it was read (mapped)
+     */
+    public void readDoubles(long first, int count, double[] dst, int offset) throws IOException {
+        if (!isWide()) {
+            throw new IllegalStateException(path + " holds " + dtype() + ", which readFloats reads exactly");
+        }
+        check(first, count, dst.length, offset);
+        try {
+            int item = header.itemBytes();
+            char kind = header.code().charAt(0);
+            long done = 0;
+            while (done < count) {
+                int n = piece(first + done, count - done, item);
+                ByteBuffer b = map(first + done, n);
+                int at = offset + (int) done;
+                if (kind == 'f') {
+                    b.asDoubleBuffer().get(dst, at, n);
+                } else if (item == 4) {
+                    for (int i = 0; i < n; i++) {
+                        dst[at + i] = kind == 'i' ? b.getInt(i * 4) : b.getInt(i * 4) & 0xffffffffL;
+                    }
+                } else {
+                    for (int i = 0; i < n; i++) {
+                        long v = b.getLong(i * 8);
+                        // uint64 beyond 2^63: its halves, exact to the double's rounding
+                        dst[at + i] = kind == 'i' || v >= 0 ? v : (double) (v >>> 1) * 2.0 + (v & 1);
+                    }
+                }
+                done += n;
+            }
+        } catch (InternalError e) {
+            throw new NpyFormatException(path + " ended while being read: was it cut short meanwhile?");
+        }
+    }
+
+    /**
      * Reads elements [first, first + count) as longs: integers as they are (uint64 above 2⁶³ − 1
      * is refused), floats when they are whole numbers.
      *

@@ -64,6 +64,32 @@ public interface RowSource extends AutoCloseable {
         throw new UnsupportedOperationException("the rows are not stored as uint8");
     }
 
+    /**
+     * Whether the source holds values float32 may round (a .npy of float64, int32/64 or
+     * uint32/64: timestamps, large counts), which {@link #readDoubles} reads as they are: for a
+     * reader that standardises them before they become float32, so that values far from zero next
+     * to their spread keep what tells them apart.
+     */
+    default boolean holdsDoubles() {
+        return false;
+    }
+
+    /**
+     * Reads rows [first, first + count) as doubles, as they are stored, into dst[offset, offset +
+     * count × features).
+     *
+     * @throws UnsupportedOperationException where the source does not {@link #holdsDoubles}
+     */
+    default void readDoubles(long first, int count, double[] dst, int offset) {
+        throw new UnsupportedOperationException("the rows are not stored wider than float32");
+    }
+
+    /** {@link #gather} of the doubles a source that {@link #holdsDoubles} stores. */
+    default void gatherDoubles(int[] indices, int from, int to, double[] dst) {
+        int features = features();
+        Runs.each(indices, from, to, (row, count, at) -> readDoubles(row, count, dst, at * features));
+    }
+
     /** This source, vouched for as finite (its maker scanned it). */
     static RowSource checked(RowSource source) {
         return new RowSource() {
@@ -90,6 +116,16 @@ public interface RowSource extends AutoCloseable {
             @Override
             public void readBytes(long first, int count, byte[] dst, int offset) {
                 source.readBytes(first, count, dst, offset);
+            }
+
+            @Override
+            public boolean holdsDoubles() {
+                return source.holdsDoubles();
+            }
+
+            @Override
+            public void readDoubles(long first, int count, double[] dst, int offset) {
+                source.readDoubles(first, count, dst, offset);
             }
 
             @Override
@@ -154,6 +190,19 @@ public interface RowSource extends AutoCloseable {
                 int from = (int) first;
                 Runs.each(rows, from, from + count,
                         (row, m, at) -> source.readBytes(row, m, dst, offset + at * features));
+            }
+
+            @Override
+            public boolean holdsDoubles() {
+                return source.holdsDoubles();
+            }
+
+            @Override
+            public void readDoubles(long first, int count, double[] dst, int offset) {
+                int features = source.features();
+                int from = (int) first;
+                Runs.each(rows, from, from + count,
+                        (row, m, at) -> source.readDoubles(row, m, dst, offset + at * features));
             }
 
             @Override
@@ -287,6 +336,20 @@ public interface RowSource extends AutoCloseable {
                 }
                 try {
                     file.readBytes(first * features, Math.multiplyExact(count, features), dst, offset);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }
+
+            @Override
+            public boolean holdsDoubles() {
+                return file.isWide();
+            }
+
+            @Override
+            public void readDoubles(long first, int count, double[] dst, int offset) {
+                try {
+                    file.readDoubles(first * features, Math.multiplyExact(count, features), dst, offset);
                 } catch (IOException e) {
                     throw new UncheckedIOException(e);
                 }

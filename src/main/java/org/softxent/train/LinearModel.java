@@ -638,9 +638,20 @@ public final class LinearModel {
                 x.read(first, m, batch, 0);
             } else {
                 int at = first;
+                boolean wide = x.holdsDoubles();
                 java.util.stream.IntStream.range(0, (m + CENTRE_ROWS - 1) / CENTRE_ROWS).parallel().forEach(k -> {
                     int r0 = k * CENTRE_ROWS;
                     int count = Math.min(CENTRE_ROWS, m - r0);
+                    if (wide) { // centred from the values as stored, before float32 rounds them
+                        double[] v = CENTRING.atLeast(count * features);
+                        x.readDoubles(at + r0, count, v, 0);
+                        for (int i = 0; i < count * features; i += features) {
+                            for (int q = 0; q < features; q++) {
+                                batch[r0 * features + i + q] = (float) (v[i + q] - centre[q]);
+                            }
+                        }
+                        return;
+                    }
                     x.read(at + r0, count, batch, r0 * features);
                     for (int i = r0 * features; i < (r0 + count) * features; i += features) {
                         for (int q = 0; q < features; q++) {
@@ -655,6 +666,10 @@ public final class LinearModel {
 
     /** Floats of a centred batch: written, then read by the products, while they are in cache. */
     static final int CENTRED_BATCH_FLOATS = 1 << 20;
+
+    /** Each thread's buffer of a piece's values as stored, for a source that holds doubles. */
+    private static final org.softxent.util.PerThreadArray<double[]> CENTRING =
+            org.softxent.util.PerThreadArray.doubles();
 
     /** Rows a piece of a centred batch reads and centres at a time. */
     private static final int CENTRE_ROWS = 64;

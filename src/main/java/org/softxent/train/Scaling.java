@@ -22,7 +22,8 @@ import org.softxent.util.PerThreadArray;
  * double), whether or not the scaling uses them: L-BFGS on rows left unstandardised is
  * preconditioned with them (Trainer).
  */
-record Scaling(float[] mean, float[] scale, int[] constant, double[] rowMean, double[] rowVariance) {
+record Scaling(float[] mean, float[] scale, int[] constant, double[] rowMean, double[] rowVariance,
+               boolean fromDoubles) {
     /** The most rows read at once: a slice that stays in cache for its second loop. */
     static final int SLICE_ROWS = 256;
     /** The fewest rows of a block of the pass (larger sets take larger blocks: at most about 256). */
@@ -97,8 +98,9 @@ record Scaling(float[] mean, float[] scale, int[] constant, double[] rowMean, do
         for (int q = 0; q < features; q++) {
             variance[q] = all.squares[q] / all.n;
         }
+        // Standardised from the values as stored (fromDoubles): float32 rounds only the standardised ones.
         return new Scaling(mean, scale, constant.stream().mapToInt(Integer::intValue).toArray(), all.mean.clone(),
-                variance);
+                variance, x.holdsDoubles() && standardize);
     }
 
     /** Rows per slice: at most {@link #SLICE_ROWS}, and about 1 MB of floats. */
@@ -121,6 +123,9 @@ record Scaling(float[] mean, float[] scale, int[] constant, double[] rowMean, do
 
         /** The moments of rows [from, end) of x that {@code keep} keeps (null: all). */
         static Moments of(RowSource x, boolean[] keep, int from, int end, int sliceRows) {
+            if (x.holdsDoubles()) {
+                return ofDoubles(x, keep, from, end, sliceRows);
+            }
             int features = x.features();
             Moments block = new Moments(features);
             Moments slice = new Moments(features);
@@ -189,6 +194,57 @@ record Scaling(float[] mean, float[] scale, int[] constant, double[] rowMean, do
             return block;
         }
 
+        /**
+         * {@link #of} for a source that {@link RowSource#holdsDoubles}: its values as they are
+         * stored, before float32 rounds them. A value beyond float32's range counts as not finite,
+         * as it does when read as float32 (what the engines and predictions read).
+         */
+        private static Moments ofDoubles(RowSource x, boolean[] keep, int from, int end, int sliceRows) {
+            int features = x.features();
+            Moments block = new Moments(features);
+            Moments slice = new Moments(features);
+            double[] v = DOUBLES.atLeast(sliceRows * features);
+            boolean finite = true;
+            for (int s = from; s < end; s += sliceRows) {
+                int m = Math.min(sliceRows, end - s);
+                x.readDoubles(s, m, v, 0);
+                double[] sum = slice.mean;
+                java.util.Arrays.fill(sum, 0);
+                java.util.Arrays.fill(slice.squares, 0);
+                int n = 0;
+                for (int i = 0; i < m; i++) {
+                    int base = i * features;
+                    boolean kept = keep == null || keep[s + i];
+                    n += kept ? 1 : 0;
+                    for (int q = 0; q < features; q++) {
+                        finite &= Float.isFinite((float) v[base + q]);
+                        if (kept) {
+                            sum[q] += v[base + q];
+                        }
+                    }
+                }
+                if (n == 0) {
+                    continue;
+                }
+                for (int q = 0; q < features; q++) {
+                    sum[q] /= n; // now the slice's mean
+                }
+                for (int i = 0; i < m; i++) {
+                    if (keep == null || keep[s + i]) {
+                        int base = i * features;
+                        for (int q = 0; q < features; q++) {
+                            double d = v[base + q] - sum[q];
+                            slice.squares[q] += d * d;
+                        }
+                    }
+                }
+                slice.n = n;
+                block.add(slice);
+            }
+            block.heldOutFinite = finite;
+            return block;
+        }
+
         /** Adds another's rows: the pairwise update of Chan, Golub and LeVeque. */
         void add(Moments other) {
             if (other.n == 0) {
@@ -210,6 +266,8 @@ record Scaling(float[] mean, float[] scale, int[] constant, double[] rowMean, do
 
     private static final PerThreadArray<byte[]> BYTES = PerThreadArray.bytes();
 
+    private static final PerThreadArray<double[]> DOUBLES = PerThreadArray.doubles();
+
     /**
      * Float32 steps per standard deviation below which a feature is called coarse: its values, as
      * the float32 softxent computes with, hold less than this many distinct levels per standard
@@ -220,10 +278,14 @@ record Scaling(float[] mean, float[] scale, int[] constant, double[] rowMean, do
     /**
      * The features, not constant, whose float32 values are coarse next to their spread: float32's
      * step at their magnitude (|mean| + 3 standard deviations) is more than 1/{@value #COARSE_STEPS}
-     * of their standard deviation.
+     * of their standard deviation. None where the rows were standardised from the wider values
+     * they are stored as ({@link RowSource#holdsDoubles}), before float32 rounded them.
      */
     int[] coarse() {
         List<Integer> coarse = new ArrayList<>();
+        if (fromDoubles) {
+            return new int[0];
+        }
         for (int q = 0; q < rowMean.length; q++) {
             double sd = Math.sqrt(rowVariance[q]);
             if (sd > 0 && (double) Math.ulp((float) (Math.abs(rowMean[q]) + 3 * sd)) * COARSE_STEPS > sd) {
@@ -304,6 +366,16 @@ record Scaling(float[] mean, float[] scale, int[] constant, double[] rowMean, do
     private void readScaled(RowSource x, int[] indices, int from, int to, float[] out, int at0, boolean bytes) {
         int features = x.features();
         int rows = to - from;
+        if (x.holdsDoubles()) { // standardised before float32 rounds them (a timestamp near 1.7e9 ± 600)
+            double[] raw = DOUBLES.atLeast(rows * features);
+            x.gatherDoubles(indices, from, to, raw);
+            for (int i = 0; i < rows * features; i += features) {
+                for (int q = 0; q < features; q++) {
+                    out[at0 + i + q] = (float) ((raw[i + q] - mean[q]) / scale[q]);
+                }
+            }
+            return;
+        }
         if (!bytes) {
             x.gather(indices, from, to, out, at0);
             scaleInPlace(out, at0, rows, features);

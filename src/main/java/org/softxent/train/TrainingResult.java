@@ -13,7 +13,8 @@ import java.util.List;
  *                       than {@value Scaling#COARSE_STEPS} of float32's steps apart per standard
  *                       deviation: values far from zero next to their spread (a timestamp of 1.7e9
  *                       ± 600 is rounded to steps of 128), which lose most of what tells them apart
- *                       before training sees them; subtracting an offset first keeps it
+ *                       before training sees them; subtracting an offset first keeps it. None for
+ *                       rows standardised from wider values as stored (a float64 or int64 .npy)
  */
 public record TrainingResult(LinearModel model, List<Epoch> history, String stopReason, int bestEpoch,
                              int[] constantFeatures, int[] coarseFeatures, String device, int trainingRows,

@@ -35,6 +35,10 @@ public final class PerThreadArray<A> {
         return of(byte[]::new, a -> a.length);
     }
 
+    public static PerThreadArray<double[]> doubles() {
+        return of(double[]::new, a -> a.length);
+    }
+
     public static PerThreadArray<short[]> shorts() {
         return of(short[]::new, a -> a.length);
     }

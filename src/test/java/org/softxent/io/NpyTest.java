@@ -241,6 +241,38 @@ class NpyTest {
         assertThrows(java.nio.file.NoSuchFileException.class, () -> Npy.read(dir.resolve("missing.npy")));
     }
 
+    /** Wide dtypes read as doubles as they are stored; float32 and narrower say they are not wide. */
+    @Test
+    void wideDtypesAreReadAsDoublesExactly() throws IOException {
+        long big = (1L << 53) - 7;
+        Path p = dir.resolve("wide.npy");
+        Npy.write(p, NpyArray.ofLongs(new long[] {big, -big, 1_700_000_013L, 0}, 4));
+        double[] d = new double[6];
+        try (NpyFile f = NpyFile.open(p)) {
+            assertTrue(f.isWide());
+            f.readDoubles(0, 4, d, 1);
+        }
+        org.junit.jupiter.api.Assertions.assertArrayEquals(new double[] {0, big, -big, 1_700_000_013L, 0, 0}, d);
+        Npy.write(p, NpyArray.ofDoubles(new double[] {1.7e9 + 0.25, -3e300}, 2));
+        try (NpyFile f = NpyFile.open(p)) {
+            f.readDoubles(0, 2, d, 0);
+        }
+        assertEquals(1.7e9 + 0.25, d[0], 0.0);
+        assertEquals(-3e300, d[1], 0.0);
+        Npy.write(p, NpyArray.ofInts(new int[] {Integer.MIN_VALUE, 16_777_217}, 2));
+        try (NpyFile f = NpyFile.open(p)) {
+            assertTrue(f.isWide());
+            f.readDoubles(0, 2, d, 0);
+        }
+        assertEquals(Integer.MIN_VALUE, d[0], 0.0);
+        assertEquals(16_777_217, d[1], 0.0);
+        Npy.write(p, NpyArray.ofFloats(new float[] {1, 2}, 2));
+        try (NpyFile f = NpyFile.open(p)) {
+            assertFalse(f.isWide());
+            assertThrows(IllegalStateException.class, () -> f.readDoubles(0, 2, new double[2], 0));
+        }
+    }
+
     /** Headers NumPy refuses (numpy.lib.format), and a repeated key, whose meaning NumPy leaves to chance. */
     @Test
     void readsHeadersAsStrictlyAsNumPy() throws IOException {

@@ -132,6 +132,50 @@ public abstract class TrainingContractTest extends EngineTest {
     }
 
     /**
+     * A .npy of float64 or int64 features is standardised from the values as stored, before
+     * float32 rounds them: timestamps near 1.7e9, ten seconds apart, separable by one threshold,
+     * are learnt exactly (as float32 they fall into steps of 128 and merge), through training,
+     * through predictions read from the file, and without a coarse-feature note.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"float64", "int64"})
+    void wideNpyFeaturesAreStandardisedBeforeFloat32RoundsThem(String dtype,
+            @org.junit.jupiter.api.io.TempDir Path dir) throws IOException {
+        Rng rng = Rng.fresh();
+        int n = 400;
+        int f = 2;
+        long start = 1_700_000_000L + rng.nextInt(0, 1000);
+        long[] stamps = new long[n * f];
+        int[] y = new int[n];
+        int cut = 100 + rng.nextInt(0, 200);
+        for (int i = 0; i < n; i++) {
+            stamps[i * f] = start + 10L * i;
+            stamps[i * f + 1] = start + 10L * rng.nextInt(0, n); // noise
+            y[i] = i >= cut ? 1 : 0;
+        }
+        Path file = dir.resolve("stamps.npy");
+        if (dtype.equals("int64")) {
+            org.softxent.io.Npy.write(file, org.softxent.io.NpyArray.ofLongs(stamps, n, f));
+        } else {
+            double[] d = new double[n * f];
+            for (int i = 0; i < d.length; i++) {
+                d[i] = stamps[i];
+            }
+            org.softxent.io.Npy.write(file, org.softxent.io.NpyArray.ofDoubles(d, n, f));
+        }
+        String where = dtype + ", cut at row " + cut + " " + rng;
+        try (org.softxent.io.NpyFile npy = org.softxent.io.NpyFile.open(file)) {
+            org.softxent.io.RowSource x = org.softxent.io.RowSource.of(npy);
+            assertTrue(x.holdsDoubles(), where);
+            TrainingResult r = new LogisticRegression(TrainingOptions.defaults().withL2(1e-8).withEpochs(300)
+                    .withValidationFraction(0)).fit(sx, new Rows(x, y), null, null);
+            assertEquals(0, r.coarseFeatures().length, where);
+            Evaluation e = r.model().evaluate(sx, x, y);
+            assertEquals(1.0, e.accuracy(), 0.0, "through the engine, " + where + ": " + e);
+        }
+    }
+
+    /**
      * Features left unscaled at magnitudes of 1e15 to 1e37: L-BFGS must take steps of 1e-30 and
      * less (features of 1e20 with a gradient of 1e40 had left it at the zero model, reported as
      * converged), and then learns what it learns from the same rows at magnitude 1.
