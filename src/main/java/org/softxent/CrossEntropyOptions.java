@@ -63,8 +63,9 @@ public final class CrossEntropyOptions {
     }
 
     /**
-     * The label that marks a row to ignore: it contributes nothing to the loss, the gradient or the
-     * divisor of the mean. Applies to integer labels only. It may lie inside [0, C), in which case
+     * The label that marks a row to ignore: it contributes nothing to the loss or the divisor of
+     * the mean, and its gradient is 0 (NaN where its softmax is NaN, a row of logits all −inf, as
+     * PyTorch gives it). Applies to integer labels only. It may lie inside [0, C), in which case
      * that class is never a target.
      */
     public CrossEntropyOptions withIgnoreIndex(int ignoreIndex) {

@@ -152,7 +152,7 @@ final class Inputs {
      */
     float[] broadcastVector(String name, int length, String what) {
         NpyArray a = float32(name);
-        if (a.ndim() <= 1 && a.floats().length == 1 && length != 1) {
+        if (a.ndim() <= 1 && a.floats().length == 1) {
             float[] v = new float[length];
             java.util.Arrays.fill(v, a.floats()[0]);
             return v;

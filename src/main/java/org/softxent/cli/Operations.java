@@ -119,8 +119,9 @@ final class Operations {
     /** Input logits [N, C]; output jacobian [N, C, C]. */
     static Map<String, NpyArray> softmaxJacobian(Softxent sx, Inputs in) {
         Matrix z = in.matrix("logits");
-        // C² floats a row: refused with the shapes before the heap runs out, not after (one larger
-        // than a Java array is the engine's to refuse, with its own advice).
+        // C² floats a row: refused with the shapes and the file before the heap runs out, not after,
+        // and before the engine's own refusal of one larger than a Java array (whose advice names
+        // the API's softmaxBackward, not the command).
         double elements = (double) z.rows() * z.cols() * z.cols();
         Runtime heap = Runtime.getRuntime();
         long free = heap.maxMemory() - (heap.totalMemory() - heap.freeMemory());

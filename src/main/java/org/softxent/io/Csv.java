@@ -871,23 +871,29 @@ public final class Csv {
                     + ", header=None).to_csv(g, header=False, index=False))");
         }
         if (indexOf(b, from, to, (byte) ',') < 0) { // one column: fine alone, unless another separator split it
-            boolean pipes = indexOf(b, from, to, (byte) '|') >= 0;
-            int a = from;
-            int z = to;
-            while (a < z && b[a] == ' ') {
-                a++;
-            }
-            while (z > a && b[z - 1] == ' ') {
-                z--;
-            }
-            boolean spaces = indexOf(b, a, z, (byte) ' ') >= 0;
-            if (pipes || spaces) {
+            String line1 = new String(b, from, to - from, java.nio.charset.StandardCharsets.UTF_8).strip();
+            boolean pipes = numbersApart(line1, "\\|");
+            if (pipes || numbersApart(line1, " +")) {
                 throw new DataFileException(file, "line " + line, "'" + text.strip() + "' holds values separated by "
                         + (pipes ? "'|'" : "spaces") + ": softxent reads comma-separated values (pandas: "
                         + "pd.read_csv(f, sep=" + (pipes ? "'|'" : "r'\\s+'")
                         + ", header=None).to_csv(g, header=False, index=False))");
             }
         }
+    }
+
+    /** Whether {@code line} splits at {@code separator} into two cells or more, each a number. */
+    private static boolean numbersApart(String line, String separator) {
+        String[] cells = line.split(separator, -1);
+        if (cells.length < 2) {
+            return false;
+        }
+        for (String cell : cells) {
+            if (!decimal(cell.strip())) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static void checkLayout(Path file, First first, Options options) throws IOException {
@@ -1183,7 +1189,7 @@ public final class Csv {
 
     /** How data sets write a missing value (pandas, R, SQL exports, spreadsheets). */
     private static final java.util.Set<String> MISSING = java.util.Set.of("na", "n/a", "null", "none", "nil", "?",
-            "-", "#n/a", "missing", "<na>", "nat");
+            "-", "#n/a", "missing", "<na>", "nat", "nan");
 
     private static long parseLabel(byte[] b, int s, int e, Block out, int line, int column, boolean firstLine) {
         if (s == e) {
@@ -1211,36 +1217,104 @@ public final class Csv {
             }
         }
         String cell = new String(b, s, e - s, java.nio.charset.StandardCharsets.UTF_8);
-        // Exactly, not through a double: "1e-999" or "0.99999999999999999" must not round to a class.
-        java.math.BigDecimal v;
-        try {
-            if (!decimal(b, s, e)) {
-                throw new NumberFormatException();
-            }
-            v = new java.math.BigDecimal(cell);
-        } catch (NumberFormatException notANumber) {
-            if (cell.matches("[+-]?\\d+")) {
-                fail(out, line, column, beyondInt(shorten(cell), cell.startsWith("-")));
-            } else {
-                fail(out, line, column, "the label '" + shorten(cell) + "' is not a number: labels are integers "
-                        + "(the class values)" + hint(cell, firstLine));
-            }
+        if (!decimal(b, s, e)) {
+            fail(out, line, column, "the label '" + shorten(cell) + "' is not a number: labels are integers "
+                    + "(the class values)" + hint(cell, firstLine));
             return 0;
         }
-        if (v.signum() != 0 && v.stripTrailingZeros().scale() > 0) {
+        // Exactly, from the text, not through a double: "1e-999" or "0.99999999999999999" must not
+        // round to a class, and "1e2147483648" is too large, not a number that breaks the parser.
+        long v = exactInteger(b, s, e);
+        if (v == NOT_INTEGER) {
             fail(out, line, column, "the label '" + shorten(cell) + "' is not an integer: labels are the class "
                     + "values, integers");
             return 0;
         }
-        if (v.compareTo(INT_MIN) < 0 || v.compareTo(INT_MAX) > 0) {
-            fail(out, line, column, beyondInt(shorten(cell), v.signum() < 0));
+        if (v == BEYOND_INT || v < Integer.MIN_VALUE || v > Integer.MAX_VALUE) {
+            fail(out, line, column, beyondInt(shorten(cell), b[s] == '-'));
             return 0;
         }
-        return v.intValue();
+        return v;
     }
 
-    private static final java.math.BigDecimal INT_MIN = java.math.BigDecimal.valueOf(Integer.MIN_VALUE);
-    private static final java.math.BigDecimal INT_MAX = java.math.BigDecimal.valueOf(Integer.MAX_VALUE);
+    /** {@link #exactInteger}'s answer for a number that is not an integer. */
+    private static final long NOT_INTEGER = Long.MIN_VALUE;
+    /** {@link #exactInteger}'s answer for an integer of 10 digits or more (beyond an int). */
+    private static final long BEYOND_INT = Long.MAX_VALUE;
+
+    /**
+     * The integer the decimal text b[s, e) writes ({@link #decimal} true: [+-]digits[.digits]
+     * [e[+-]digits]), judged exactly from its digits, in time linear in its length whatever its
+     * exponent: {@link #NOT_INTEGER} when some nonzero digit stands below the units,
+     * {@link #BEYOND_INT} when one stands at 10¹⁰ or above, else the value.
+     */
+    static long exactInteger(byte[] b, int s, int e) {
+        int i = s;
+        boolean negative = b[i] == '-';
+        if (b[i] == '-' || b[i] == '+') {
+            i++;
+        }
+        int intStart = i;
+        while (i < e && b[i] >= '0' && b[i] <= '9') {
+            i++;
+        }
+        int intEnd = i;
+        int fracStart = i;
+        int fracEnd = i;
+        if (i < e && b[i] == '.') {
+            fracStart = ++i;
+            while (i < e && b[i] >= '0' && b[i] <= '9') {
+                i++;
+            }
+            fracEnd = i;
+        }
+        long exponent = 0;
+        if (i < e && (b[i] == 'e' || b[i] == 'E')) {
+            i++;
+            boolean down = b[i] == '-';
+            if (b[i] == '-' || b[i] == '+') {
+                i++;
+            }
+            while (i < e) {
+                exponent = Math.min(exponent * 10 + (b[i++] - '0'), 1_000_000_000_000L); // clamped: no overflow
+            }
+            exponent = down ? -exponent : exponent;
+        }
+        // Each nonzero digit's power of ten, the exponent added: the lowest must be at the units or
+        // above, the highest below 10^10.
+        long high = Long.MIN_VALUE;
+        long low = Long.MAX_VALUE;
+        for (int k = intStart; k < fracEnd; k++) {
+            if (k == intEnd || b[k] == '0') {
+                continue;
+            }
+            long power = (k < intEnd ? intEnd - 1 - k : -(k - fracStart + 1)) + exponent;
+            high = Math.max(high, power);
+            low = Math.min(low, power);
+        }
+        if (high == Long.MIN_VALUE) {
+            return 0; // every digit 0
+        }
+        if (low < 0) {
+            return NOT_INTEGER;
+        }
+        if (high >= 10) {
+            return BEYOND_INT;
+        }
+        long value = 0;
+        for (int k = intStart; k < fracEnd; k++) {
+            if (k == intEnd || b[k] == '0') {
+                continue;
+            }
+            long power = (k < intEnd ? intEnd - 1 - k : -(k - fracStart + 1)) + exponent;
+            long digit = b[k] - '0';
+            for (long p = 0; p < power; p++) {
+                digit *= 10;
+            }
+            value += digit;
+        }
+        return negative ? -value : value;
+    }
 
     /** The problem of a label beyond an int's range, as {@code shown}. */
     private static String beyondInt(String shown, boolean negative) {

@@ -52,14 +52,15 @@ record NpyHeader(String descr, String code, String dtypeName, int itemBytes, Byt
         ByteBuffer preamble = readFully(channel, 0, (int) Math.min(12, fileSize));
         int magic = magicBytes(preamble);
         if (magic == preamble.limit() && magic > 0 || magic == Npy.MAGIC.length && preamble.limit() < 10) {
-            throw new NpyFormatException("truncated .npy file: " + fileSize + " bytes, the start of its magic or its "
+            throw new NpyFormatException("truncated .npy file: " + fileSize + (fileSize == 1 ? " byte" : " bytes")
+                    + ", the start of its magic or its "
                     + "magic and no header after it (cut short while copied or written?)");
         }
         if (preamble.limit() < 10 || magic < Npy.MAGIC.length) {
             boolean zip = preamble.limit() >= 4 && preamble.get(0) == 'P' && preamble.get(1) == 'K'
                     && preamble.get(2) == 3 && preamble.get(3) == 4;
             throw new NpyFormatException(zip ? "a zip archive, not a .npy file (an .npz? take the array from it: "
-                    + "np.save('x.npy', np.load(f)['name'])" : "not a .npy file (no \\x93NUMPY magic at the start)");
+                    + "np.save('x.npy', np.load(f)['name']))" : "not a .npy file (no \\x93NUMPY magic at the start)");
         }
         int major = preamble.get(6) & 0xff;
         int headerLength;

@@ -247,10 +247,24 @@ class CommandLineTest {
         Npy.write(tmp.resolve("unit.npy"), NpyArray.ofFloats(new float[] {1}, 1));
         Path out = tmp.resolve("unit");
         assertEquals(0, run("binary-cross-entropy", "--logits", tmp.resolve("z.npy").toString(), "--targets",
-                tmp.resolve("t.npy").toString(), "--pos-weight", tmp.resolve("unit.npy").toString(), "--out",
-                out.toString(), "--device", "cpu").status());
+                tmp.resolve("t.npy").toString(), "--pos-weight", tmp.resolve("unit.npy").toString(), "--reduction",
+                "none", "--out", out.toString(), "--device", "cpu").status());
         assertFalse(java.util.Arrays.equals(grads[0], Npy.read(out.resolve("grad_logits.npy")).floats()),
                 "seed=" + seed);
+        // One column, one value: shape () as (1,).
+        Npy.write(tmp.resolve("z1.npy"), NpyArray.ofFloats(java.util.Arrays.copyOf(z, 4), 4));
+        Npy.write(tmp.resolve("t1.npy"), NpyArray.ofFloats(java.util.Arrays.copyOf(t, 4), 4));
+        float[][] single = new float[2][];
+        String[] weights = {"one.npy", "scalar.npy"};
+        for (int k = 0; k < 2; k++) {
+            Path o = tmp.resolve("single" + k);
+            Run run = run("binary-cross-entropy", "--logits", tmp.resolve("z1.npy").toString(), "--targets",
+                    tmp.resolve("t1.npy").toString(), "--pos-weight", tmp.resolve(weights[k]).toString(), "--out",
+                    o.toString(), "--device", "cpu");
+            assertEquals(0, run.status(), run.err() + " seed=" + seed);
+            single[k] = Npy.read(o.resolve("grad_logits.npy")).floats();
+        }
+        assertArrayEquals(single[0], single[1], "seed=" + seed);
     }
 
     // Bad input: exit status 2, one line on standard error naming the argument, no stack trace. The

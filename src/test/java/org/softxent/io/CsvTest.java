@@ -189,6 +189,15 @@ class CsvTest {
                 "the label '0.99999999999999999' is not an integer");
         assertRefused("1,2,2147483647.0000000001\n", "line 1 column 2", "is not an integer");
         assertRefused("1,2,1e999\n", "line 1 column 2", "the label 1e999 is too large");
+        // Exponents beyond an int's, and cells of many digits: judged from the text, at once.
+        assertRefused("1,2,100e2147483647\n", "line 1 column 2", "the label 100e2147483647 is too large");
+        assertRefused("1,2,-1e2147483648\n", "line 1 column 2", "the label -1e2147483648 is too small");
+        assertRefused("1,2,1.0e-2147483647\n", "line 1 column 2", "is not an integer");
+        assertRefused("1,2,1" + "0".repeat(100_000) + "\n", "line 1 column 2", "is too large");
+        assertRefused("1,2,0." + "0".repeat(100_000) + "1\n", "line 1 column 2", "is not an integer");
+        assertRefused("1,2,12345678901.5\n", "line 1 column 2", "is not an integer");
+        assertRefused("1,2,2147483648.000\n", "line 1 column 2", "is too large");
+        assertRefused("1,2,0\n1,2,nan\n", "line 2 column 2", "(a missing value?");
         // A quote that opens a cell and does not close on its line (a line break inside it?), on the
         // first line or a later one; a quote inside a cell; a properly quoted row of another width.
         assertRefused("\"1,2,0\n3,4,1\n", "line 1", "a quote (\") opens a cell and does not close on its line");
@@ -213,6 +222,16 @@ class CsvTest {
         assertRefused("5\n", "line 1", "a row needs at least one feature and a label");
     }
 
+    /** A one-column file's header of words with a space in them is taken for a header, not for spaces apart. */
+    @Test
+    void aOneColumnHeaderWithASpaceIsAskedAboutAsAHeader() throws IOException {
+        Path p = dir.resolve("named.csv");
+        Files.writeString(p, "sepal length\n3.5\n4\n");
+        DataFileException e = assertThrows(DataFileException.class, () -> Csv.read(p, new Csv.Options(Csv.NO_LABEL,
+                false, true)));
+        assertTrue(e.problem().contains("a header line?"), e.problem());
+    }
+
     @Test
     void oneColumnWithSpacesAroundItIsOneColumn() throws IOException {
         Path p = dir.resolve("one.csv");
@@ -226,8 +245,9 @@ class CsvTest {
         Files.writeString(p, "1,2.000\n1,3e0\n1,-0.0\n1,1.5e1\n1,-2147483648.00\n1,0e-99999\n1,12E-1\n");
         DataFileException e = assertThrows(DataFileException.class, () -> Csv.read(p, Csv.Options.labelIn(Csv.LAST)));
         assertEquals("line 7 column 1", e.place(), e.getMessage());
-        Files.writeString(p, "1,2.000\n1,3e0\n1,-0.0\n1,1.5e1\n1,-2147483648.00\n1,0e-99999\n1,120E-1\n");
-        assertArrayEquals(new int[] {2, 3, 0, 15, Integer.MIN_VALUE, 0, 12},
+        Files.writeString(p, "1,2.000\n1,3e0\n1,-0.0\n1,1.5e1\n1,-2147483648.00\n1,0e-99999\n1,120E-1\n"
+                + "1,0e9999999999\n1,+3.\n1,.7e1\n1,0000000000000000000000000000042\n1,21474836.47e2\n1,-0.00\n");
+        assertArrayEquals(new int[] {2, 3, 0, 15, Integer.MIN_VALUE, 0, 12, 0, 3, 7, 42, Integer.MAX_VALUE, 0},
                 Csv.read(p, Csv.Options.labelIn(Csv.LAST)).labels());
     }
 
