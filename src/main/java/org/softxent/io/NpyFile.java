@@ -116,14 +116,31 @@ public final class NpyFile implements AutoCloseable {
             throw new IllegalStateException(path + " holds " + dtype() + ", not uint8");
         }
         check(first, count, dst.length, offset);
+        pieces(first, count, 1, offset, (b, done, at, n) -> b.get(0, dst, at, n));
+    }
+
+    /** What a read does with one mapped piece: b holds its elements [first + done, first + done + n), for dst from at. */
+    private interface Piece {
+        void accept(ByteBuffer b, long done, int at, int n) throws IOException;
+    }
+
+    /**
+     * Elements [first, first + count) of {@code item} bytes each, handed to {@code each} piece by
+     * piece, the pieces' destinations from {@code offset}.
+     *
+     * @throws NpyFormatException when the file was cut short while it was read (mapped)
+     */
+    private void pieces(long first, int count, int item, int offset, Piece each) throws IOException {
         try {
             long done = 0;
             while (done < count) {
-                int n = piece(first + done, count - done, 1);
-                map(first + done, n).get(0, dst, offset + (int) done, n);
+                int n = piece(first + done, count - done, item);
+                each.accept(map(first + done, n), done, offset + (int) done, n);
                 done += n;
             }
         } catch (InternalError e) {
+            // A mapped file cut short under the map: the JVM reports the fault of the read as this
+            // (a positional read has no such fault: it sees the end of the file).
             throw new NpyFormatException(path + " ended while being read: was it cut short meanwhile?");
         }
     }
@@ -152,97 +169,86 @@ public final class NpyFile implements AutoCloseable {
      */
     public void readFloats(long first, int count, float[] dst, int offset) throws IOException {
         check(first, count, dst.length, offset);
-        try {
-            int item = header.itemBytes();
-            char kind = header.code().charAt(0);
-            long done = 0;
-            while (done < count) {
-                int n = piece(first + done, count - done, item);
-                ByteBuffer b = map(first + done, n);
-                int at = offset + (int) done;
-                switch (kind) {
-                    case 'f' -> {
-                        if (item == 4) {
-                            b.asFloatBuffer().get(dst, at, n);
-                        } else if (item == 8) {
-                            for (int i = 0; i < n; i++) {
-                                dst[at + i] = (float) b.getDouble(i * 8);
-                            }
-                        } else {
-                            for (int i = 0; i < n; i++) {
-                                dst[at + i] = Half.TABLE[b.getShort(i * 2) & 0xffff];
-                            }
+        int item = header.itemBytes();
+        char kind = header.code().charAt(0);
+        pieces(first, count, item, offset, (b, done, at, n) -> {
+            switch (kind) {
+                case 'f' -> {
+                    if (item == 4) {
+                        b.asFloatBuffer().get(dst, at, n);
+                    } else if (item == 8) {
+                        for (int i = 0; i < n; i++) {
+                            dst[at + i] = (float) b.getDouble(i * 8);
+                        }
+                    } else {
+                        for (int i = 0; i < n; i++) {
+                            dst[at + i] = Half.TABLE[b.getShort(i * 2) & 0xffff];
                         }
                     }
-                    case 'u', 'b' -> {
-                        switch (item) {
-                            case 1 -> {
-                                byte[] v = bytes(b, n);
-                                if (!ScaleRows.widen(v, 0, dst, at, n, true)) {
-                                    for (int i = 0; i < n; i++) {
-                                        dst[at + i] = v[i] & 0xff;
-                                    }
-                                }
-                            }
-                            case 2 -> {
-                                short[] v = shorts(b, n);
-                                if (!ScaleRows.widen(v, 0, dst, at, n, true)) {
-                                    for (int i = 0; i < n; i++) {
-                                        dst[at + i] = v[i] & 0xffff;
-                                    }
-                                }
-                            }
-                            case 4 -> {
+                }
+                case 'u', 'b' -> {
+                    switch (item) {
+                        case 1 -> {
+                            byte[] v = bytes(b, n);
+                            if (!ScaleRows.widen(v, 0, dst, at, n, true)) {
                                 for (int i = 0; i < n; i++) {
-                                    dst[at + i] = b.getInt(i * 4) & 0xffffffffL;
-                                }
-                            }
-                            default -> {
-                                for (int i = 0; i < n; i++) {
-                                    long v = b.getLong(i * 8);
-                                    dst[at + i] = v >= 0 ? v : (float) (v >>> 1) * 2f; // uint64 beyond 2^63
+                                    dst[at + i] = v[i] & 0xff;
                                 }
                             }
                         }
-                    }
-                    default -> {
-                        switch (item) {
-                            case 1 -> {
-                                byte[] v = bytes(b, n);
-                                if (!ScaleRows.widen(v, 0, dst, at, n, false)) {
-                                    for (int i = 0; i < n; i++) {
-                                        dst[at + i] = v[i];
-                                    }
-                                }
-                            }
-                            case 2 -> {
-                                short[] v = shorts(b, n);
-                                if (!ScaleRows.widen(v, 0, dst, at, n, false)) {
-                                    for (int i = 0; i < n; i++) {
-                                        dst[at + i] = v[i];
-                                    }
-                                }
-                            }
-                            case 4 -> {
+                        case 2 -> {
+                            short[] v = shorts(b, n);
+                            if (!ScaleRows.widen(v, 0, dst, at, n, true)) {
                                 for (int i = 0; i < n; i++) {
-                                    dst[at + i] = b.getInt(i * 4);
+                                    dst[at + i] = v[i] & 0xffff;
                                 }
                             }
-                            default -> {
-                                for (int i = 0; i < n; i++) {
-                                    dst[at + i] = b.getLong(i * 8);
-                                }
+                        }
+                        case 4 -> {
+                            for (int i = 0; i < n; i++) {
+                                dst[at + i] = b.getInt(i * 4) & 0xffffffffL;
+                            }
+                        }
+                        default -> {
+                            for (int i = 0; i < n; i++) {
+                                long v = b.getLong(i * 8);
+                                dst[at + i] = v >= 0 ? v : (float) (v >>> 1) * 2f; // uint64 beyond 2^63
                             }
                         }
                     }
                 }
-                done += n;
+                default -> {
+                    switch (item) {
+                        case 1 -> {
+                            byte[] v = bytes(b, n);
+                            if (!ScaleRows.widen(v, 0, dst, at, n, false)) {
+                                for (int i = 0; i < n; i++) {
+                                    dst[at + i] = v[i];
+                                }
+                            }
+                        }
+                        case 2 -> {
+                            short[] v = shorts(b, n);
+                            if (!ScaleRows.widen(v, 0, dst, at, n, false)) {
+                                for (int i = 0; i < n; i++) {
+                                    dst[at + i] = v[i];
+                                }
+                            }
+                        }
+                        case 4 -> {
+                            for (int i = 0; i < n; i++) {
+                                dst[at + i] = b.getInt(i * 4);
+                            }
+                        }
+                        default -> {
+                            for (int i = 0; i < n; i++) {
+                                dst[at + i] = b.getLong(i * 8);
+                            }
+                        }
+                    }
+                }
             }
-        } catch (InternalError e) {
-            // A mapped file cut short under the map: the JVM reports the fault of the read as this
-            // (a positional read has no such fault: it sees the end of the file).
-            throw new NpyFormatException(path + " ended while being read: was it cut short meanwhile?");
-        }
+        });
     }
 
     /**
@@ -266,32 +272,23 @@ public final class NpyFile implements AutoCloseable {
             throw new IllegalStateException(path + " holds " + dtype() + ", which readFloats reads exactly");
         }
         check(first, count, dst.length, offset);
-        try {
-            int item = header.itemBytes();
-            char kind = header.code().charAt(0);
-            long done = 0;
-            while (done < count) {
-                int n = piece(first + done, count - done, item);
-                ByteBuffer b = map(first + done, n);
-                int at = offset + (int) done;
-                if (kind == 'f') {
-                    b.asDoubleBuffer().get(dst, at, n);
-                } else if (item == 4) {
-                    for (int i = 0; i < n; i++) {
-                        dst[at + i] = kind == 'i' ? b.getInt(i * 4) : b.getInt(i * 4) & 0xffffffffL;
-                    }
-                } else {
-                    for (int i = 0; i < n; i++) {
-                        long v = b.getLong(i * 8);
-                        // uint64 beyond 2^63: its halves, exact to the double's rounding
-                        dst[at + i] = kind == 'i' || v >= 0 ? v : (double) (v >>> 1) * 2.0 + (v & 1);
-                    }
+        int item = header.itemBytes();
+        char kind = header.code().charAt(0);
+        pieces(first, count, item, offset, (b, done, at, n) -> {
+            if (kind == 'f') {
+                b.asDoubleBuffer().get(dst, at, n);
+            } else if (item == 4) {
+                for (int i = 0; i < n; i++) {
+                    dst[at + i] = kind == 'i' ? b.getInt(i * 4) : b.getInt(i * 4) & 0xffffffffL;
                 }
-                done += n;
+            } else {
+                for (int i = 0; i < n; i++) {
+                    long v = b.getLong(i * 8);
+                    // uint64 beyond 2^63: its halves, exact to the double's rounding
+                    dst[at + i] = kind == 'i' || v >= 0 ? v : (double) (v >>> 1) * 2.0 + (v & 1);
+                }
             }
-        } catch (InternalError e) {
-            throw new NpyFormatException(path + " ended while being read: was it cut short meanwhile?");
-        }
+        });
     }
 
     /**
@@ -304,15 +301,10 @@ public final class NpyFile implements AutoCloseable {
         check(first, count, dst.length, offset);
         int item = header.itemBytes();
         char kind = header.code().charAt(0);
-        long done = 0;
-        while (done < count) {
-            int n = piece(first + done, count - done, item);
-            ByteBuffer b = map(first + done, n);
-            int at = offset + (int) done;
+        pieces(first, count, item, offset, (b, done, at, n) -> {
             if (kind == 'i' && item == 8) {
                 b.asLongBuffer().get(dst, at, n); // int64, the usual labels: a bulk copy
-                done += n;
-                continue;
+                return;
             }
             for (int i = 0; i < n; i++) {
                 long v;
@@ -339,8 +331,7 @@ public final class NpyFile implements AutoCloseable {
                 }
                 dst[at + i] = v;
             }
-            done += n;
-        }
+        });
     }
 
     /** Element {@code element} as a double, exactly as stored (float64 beyond float32's range included). */

@@ -155,39 +155,12 @@ record Scaling(float[] mean, float[] scale, int[] constant, double[] rowMean, do
                     block.add(slice);
                     continue;
                 }
-                java.util.Arrays.fill(sum, 0);
-                java.util.Arrays.fill(slice.squares, 0);
-                int n = 0;
-                for (int i = 0; i < m; i++) {
-                    int base = offset + i * features;
-                    if (keep == null || keep[s + i]) {
-                        n++;
-                        for (int q = 0; q < features; q++) {
-                            sum[q] += v[base + q];
-                        }
-                    } else {
-                        for (int q = 0; q < features; q++) {
-                            check += v[base + q];
-                        }
-                    }
+                // Without the native library: the slice widened to double (exactly), the loop below.
+                double[] wide = DOUBLES.atLeast(m * features);
+                for (int i = 0; i < m * features; i++) {
+                    wide[i] = v[offset + i];
                 }
-                if (n == 0) {
-                    continue;
-                }
-                for (int q = 0; q < features; q++) {
-                    sum[q] /= n; // now the slice's mean
-                }
-                for (int i = 0; i < m; i++) {
-                    if (keep == null || keep[s + i]) {
-                        int base = offset + i * features;
-                        for (int q = 0; q < features; q++) {
-                            double d = v[base + q] - sum[q];
-                            slice.squares[q] += d * d;
-                        }
-                    }
-                }
-                slice.n = n;
-                block.add(slice);
+                check += slice.addSlice(wide, m, features, keep, s, block) ? 0 : Double.NaN;
             }
             // A float's sum in double cannot overflow: it is not finite only when a value is not.
             block.heldOutFinite = Double.isFinite(check) && Double.isFinite(checked[0]);
@@ -208,41 +181,53 @@ record Scaling(float[] mean, float[] scale, int[] constant, double[] rowMean, do
             for (int s = from; s < end; s += sliceRows) {
                 int m = Math.min(sliceRows, end - s);
                 x.readDoubles(s, m, v, 0);
-                double[] sum = slice.mean;
-                java.util.Arrays.fill(sum, 0);
-                java.util.Arrays.fill(slice.squares, 0);
-                int n = 0;
-                for (int i = 0; i < m; i++) {
-                    int base = i * features;
-                    boolean kept = keep == null || keep[s + i];
-                    n += kept ? 1 : 0;
-                    for (int q = 0; q < features; q++) {
-                        finite &= Float.isFinite((float) v[base + q]);
-                        if (kept) {
-                            sum[q] += v[base + q];
-                        }
-                    }
-                }
-                if (n == 0) {
-                    continue;
-                }
-                for (int q = 0; q < features; q++) {
-                    sum[q] /= n; // now the slice's mean
-                }
-                for (int i = 0; i < m; i++) {
-                    if (keep == null || keep[s + i]) {
-                        int base = i * features;
-                        for (int q = 0; q < features; q++) {
-                            double d = v[base + q] - sum[q];
-                            slice.squares[q] += d * d;
-                        }
-                    }
-                }
-                slice.n = n;
-                block.add(slice);
+                finite &= slice.addSlice(v, m, features, keep, s, block);
             }
             block.heldOutFinite = finite;
             return block;
+        }
+
+        /**
+         * This (a slice's scratch) ← the moments of the rows of v [m, features] (row i is x's row
+         * s + i) that {@code keep} keeps (null: all), added to {@code block}: the mean, then the
+         * squared deviations from it, each in row order. Returns whether every value, kept or not,
+         * is finite as float32.
+         */
+        boolean addSlice(double[] v, int m, int features, boolean[] keep, int s, Moments block) {
+            double[] sum = mean;
+            java.util.Arrays.fill(sum, 0);
+            java.util.Arrays.fill(squares, 0);
+            boolean finite = true;
+            int n = 0;
+            for (int i = 0; i < m; i++) {
+                int base = i * features;
+                boolean kept = keep == null || keep[s + i];
+                n += kept ? 1 : 0;
+                for (int q = 0; q < features; q++) {
+                    finite &= Float.isFinite((float) v[base + q]);
+                    if (kept) {
+                        sum[q] += v[base + q];
+                    }
+                }
+            }
+            if (n == 0) {
+                return finite;
+            }
+            for (int q = 0; q < features; q++) {
+                sum[q] /= n; // now the slice's mean
+            }
+            for (int i = 0; i < m; i++) {
+                if (keep == null || keep[s + i]) {
+                    int base = i * features;
+                    for (int q = 0; q < features; q++) {
+                        double d = v[base + q] - sum[q];
+                        squares[q] += d * d;
+                    }
+                }
+            }
+            this.n = n;
+            block.add(this);
+            return finite;
         }
 
         /** Adds another's rows: the pairwise update of Chan, Golub and LeVeque. */
