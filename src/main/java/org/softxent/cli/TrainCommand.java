@@ -315,8 +315,10 @@ final class TrainCommand implements Callable<Integer> {
                     stdout.println("note: " + (k == 1 ? "1 feature varies" : k + " features vary") + " by few of "
                             + "float32's steps (columns " + abbreviate(r.coarseFeatures()) + "): float32, which "
                             + "softxent computes with, blurs their differences (a timestamp near 1.7e9 is rounded to "
-                            + "steps of 128); subtract an offset (a timestamp less the first) before training, or "
-                            + "give them as a float64 or int64 .npy, which is standardised before float32 rounds it");
+                            + "steps of 128); subtract an offset (a timestamp less the first) before training"
+                            + (options.standardize() ? ", or give them as a float64 or int64 .npy, which is "
+                            + "standardised before float32 rounds it" : ", or train without --no-standardize from "
+                            + "a float64 or int64 .npy, which is then standardised before float32 rounds it"));
                 }
                 stdout.println("wrote " + out.resolve("model.json") + ", its .npy arrays, curves.png, history.csv and "
                         + "confusion.csv");

@@ -280,6 +280,40 @@ record Scaling(float[] mean, float[] scale, int[] constant, double[] rowMean, do
         return coarse.stream().mapToInt(Integer::intValue).toArray();
     }
 
+    /**
+     * The intercepts b [outputs] of weights w [features, outputs] learnt on these rows, for the
+     * model's float32 mean: rows stored wide are centred on their exact mean (in double, {@code
+     * rowMean}), which float32 may miss by more than their spread (1e6 + 0.03 ± 1e-4: the mean's
+     * float32 is 0.03 away, 300 standard deviations; centred on it, the rows would sit 300 from 0
+     * and the optimizer all but stall); a model centres on its float32 mean, so b absorbs the
+     * difference: b + Σ_q w[q]·(float mean[q] − exact mean[q]) / scale[q], in double (a row at the
+     * exact mean has z = 0 in training and z = (exact − float mean) / scale in the model). b as it
+     * is for other rows.
+     */
+    float[] intercepts(float[] w, float[] b) {
+        if (!fromDoubles) {
+            return b;
+        }
+        int outputs = b.length;
+        double[] shifted = new double[outputs];
+        for (int j = 0; j < outputs; j++) {
+            shifted[j] = b[j];
+        }
+        for (int q = 0; q < mean.length; q++) {
+            double offset = ((double) mean[q] - rowMean[q]) / scale[q];
+            if (offset != 0) {
+                for (int j = 0; j < outputs; j++) {
+                    shifted[j] += w[q * outputs + j] * offset;
+                }
+            }
+        }
+        float[] out = new float[outputs];
+        for (int j = 0; j < outputs; j++) {
+            out[j] = (float) shifted[j];
+        }
+        return out;
+    }
+
     /** Whether the scaling leaves every value as it is: mean 0 and scale 1 for every feature. */
     boolean identity() {
         for (int q = 0; q < mean.length; q++) {
@@ -354,9 +388,10 @@ record Scaling(float[] mean, float[] scale, int[] constant, double[] rowMean, do
         if (x.holdsDoubles()) { // standardised before float32 rounds them (a timestamp near 1.7e9 ± 600)
             double[] raw = DOUBLES.atLeast(rows * features);
             x.gatherDoubles(indices, from, to, raw);
+            double[] centre = fromDoubles ? rowMean : null;
             for (int i = 0; i < rows * features; i += features) {
                 for (int q = 0; q < features; q++) {
-                    out[at0 + i + q] = (float) ((raw[i + q] - mean[q]) / scale[q]);
+                    out[at0 + i + q] = (float) ((raw[i + q] - (centre != null ? centre[q] : mean[q])) / scale[q]);
                 }
             }
             return;

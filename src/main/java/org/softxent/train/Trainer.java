@@ -318,8 +318,10 @@ final class Trainer {
         /** The model of parameters [W (features × outputs), b (outputs)], on the original features. */
         LinearModel model(float[] params, int[] labels) {
             int size = features * outputs;
-            return new LinearModel(kind, features, labels, Arrays.copyOf(params, size),
-                    Arrays.copyOfRange(params, size, size + outputs), scaling.mean(), scaling.scale());
+            float[] w = Arrays.copyOf(params, size);
+            return new LinearModel(kind, features, labels, w,
+                    scaling.intercepts(w, Arrays.copyOfRange(params, size, size + outputs)), scaling.mean(),
+                    scaling.scale());
         }
 
         /**

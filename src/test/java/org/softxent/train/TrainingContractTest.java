@@ -176,6 +176,46 @@ public abstract class TrainingContractTest extends EngineTest {
     }
 
     /**
+     * A float64 feature whose spread is below float32's step at its magnitude (1e6 + 0.03 ± 1e-4,
+     * float32's step 0.0625): the rows are centred on the exact mean, and the model's intercepts
+     * absorb the float32 mean's miss (300 standard deviations), so it learns what the same values
+     * centred near 0 teach, and predicts it from the file.
+     */
+    @Test
+    void aWideFeatureBelowFloat32sStepLearnsWhatItsCentredValuesTeach(@org.junit.jupiter.api.io.TempDir Path dir)
+            throws IOException {
+        Rng rng = Rng.fresh();
+        int n = 2000;
+        double[] offset = new double[n * 2];
+        double[] centred = new double[n * 2];
+        int[] y = new int[n];
+        for (int i = 0; i < n; i++) {
+            double z = rng.normal(1, 1)[0];
+            double o = rng.normal(1, 1)[0];
+            centred[2 * i] = 1e-4 * z;
+            offset[2 * i] = 1e6 + 0.03 + 1e-4 * z;
+            centred[2 * i + 1] = o;
+            offset[2 * i + 1] = o;
+            y[i] = z + 0.3 * o + 0.3 * rng.normal(1, 1)[0] > 0 ? 1 : 0;
+        }
+        double[] accuracy = new double[2];
+        double[][] sets = {centred, offset};
+        for (int k = 0; k < 2; k++) {
+            Path file = dir.resolve("x" + k + ".npy");
+            org.softxent.io.Npy.write(file, org.softxent.io.NpyArray.ofDoubles(sets[k], n, 2));
+            try (org.softxent.io.NpyFile npy = org.softxent.io.NpyFile.open(file)) {
+                org.softxent.io.RowSource x = org.softxent.io.RowSource.of(npy);
+                TrainingResult r = new LogisticRegression(TrainingOptions.defaults().withValidationFraction(0))
+                        .fit(sx, new Rows(x, y), null, null);
+                accuracy[k] = r.model().evaluate(sx, x, y).accuracy();
+                assertTrue(r.history().size() > 3, "it trains: " + r.stopReason() + " " + rng);
+            }
+        }
+        assertEquals(accuracy[0], accuracy[1], 0.005, "centred near 0 and at 1e6 + 0.03 " + rng);
+        assertTrue(accuracy[0] > 0.8, accuracy[0] + " " + rng);
+    }
+
+    /**
      * Features left unscaled at magnitudes of 1e15 to 1e37: L-BFGS must take steps of 1e-30 and
      * less (features of 1e20 with a gradient of 1e40 had left it at the zero model, reported as
      * converged), and then learns what it learns from the same rows at magnitude 1.
