@@ -901,8 +901,8 @@ public final class Csv {
         if (label != NO_LABEL && first.columns < 2) {
             throw new DataFileException(file, "line " + first.line, "a row needs at least one feature and a label, "
                     + "got 1 column (no comma: softxent reads comma-separated values; a header line over values "
-                    + "separated by spaces or '|'? pandas converts them: pd.read_csv(f, sep=r'\\s+').to_csv(g, "
-                    + "index=False))");
+                    + "separated by spaces or '|'? pandas converts them: pd.read_csv(f, sep=r'\\s+' or sep='|')"
+                    + ".to_csv(g, index=False))");
         }
         if (label >= first.columns) {
             throw new DataFileException(file, "line " + first.line, first.columns + " columns: there is no column "

@@ -212,7 +212,7 @@ public final class NpyFile implements AutoCloseable {
                         default -> {
                             for (int i = 0; i < n; i++) {
                                 long v = b.getLong(i * 8);
-                                dst[at + i] = v >= 0 ? v : (float) (v >>> 1) * 2f; // uint64 beyond 2^63
+                                dst[at + i] = v >= 0 ? v : (float) ((v >>> 1) | (v & 1)) * 2f; // uint64 beyond 2^63 (sticky bit)
                             }
                         }
                     }
@@ -284,8 +284,9 @@ public final class NpyFile implements AutoCloseable {
             } else {
                 for (int i = 0; i < n; i++) {
                     long v = b.getLong(i * 8);
-                    // uint64 beyond 2^63: its halves, exact to the double's rounding
-                    dst[at + i] = kind == 'i' || v >= 0 ? v : (double) (v >>> 1) * 2.0 + (v & 1);
+                    // uint64 beyond 2^63: halved with its last bit kept (sticky), so that the one
+                    // rounding to double is the correct one
+                    dst[at + i] = kind == 'i' || v >= 0 ? v : (double) ((v >>> 1) | (v & 1)) * 2.0;
                 }
             }
         });

@@ -73,6 +73,14 @@ record Scaling(float[] mean, float[] scale, int[] constant, double[] rowMean, do
         }
         float[] mean = new float[features];
         float[] scale = new float[features];
+        if (all.low != null) { // rows stored wide: a feature of equal values is that value, exactly
+            for (int q = 0; q < features; q++) {
+                if (all.low[q] == all.high[q]) {
+                    all.mean[q] = all.low[q];
+                    all.squares[q] = 0;
+                }
+            }
+        }
         List<Integer> constant = new ArrayList<>();
         for (int q = 0; q < features; q++) {
             // Every value of a constant feature is its mean, exactly: its squares sum to 0, and only its.
@@ -113,6 +121,13 @@ record Scaling(float[] mean, float[] scale, int[] constant, double[] rowMean, do
         long n;
         final double[] mean;
         final double[] squares;
+        /**
+         * Rows stored wide: each feature's least and greatest kept value, which say exactly whether
+         * it is constant (the mean of equal doubles such as 0.1 need not be 0.1, nor their squared
+         * deviations 0); null for float rows, whose slices sum exactly in double.
+         */
+        double[] low;
+        double[] high;
         /** Whether the rows not kept, which only need checking, are finite. */
         boolean heldOutFinite = true;
 
@@ -177,11 +192,23 @@ record Scaling(float[] mean, float[] scale, int[] constant, double[] rowMean, do
             Moments block = new Moments(features);
             Moments slice = new Moments(features);
             double[] v = DOUBLES.atLeast(sliceRows * features);
+            block.low = new double[features];
+            block.high = new double[features];
+            java.util.Arrays.fill(block.low, Double.POSITIVE_INFINITY);
+            java.util.Arrays.fill(block.high, Double.NEGATIVE_INFINITY);
             boolean finite = true;
             for (int s = from; s < end; s += sliceRows) {
                 int m = Math.min(sliceRows, end - s);
                 x.readDoubles(s, m, v, 0);
                 finite &= slice.addSlice(v, m, features, keep, s, block);
+                for (int i = 0; i < m; i++) {
+                    if (keep == null || keep[s + i]) {
+                        for (int q = 0; q < features; q++) {
+                            block.low[q] = Math.min(block.low[q], v[i * features + q]);
+                            block.high[q] = Math.max(block.high[q], v[i * features + q]);
+                        }
+                    }
+                }
             }
             block.heldOutFinite = finite;
             return block;
@@ -232,6 +259,17 @@ record Scaling(float[] mean, float[] scale, int[] constant, double[] rowMean, do
 
         /** Adds another's rows: the pairwise update of Chan, Golub and LeVeque. */
         void add(Moments other) {
+            if (other.low != null) {
+                if (low == null) {
+                    low = other.low.clone();
+                    high = other.high.clone();
+                } else {
+                    for (int q = 0; q < low.length; q++) {
+                        low[q] = Math.min(low[q], other.low[q]);
+                        high[q] = Math.max(high[q], other.high[q]);
+                    }
+                }
+            }
             if (other.n == 0) {
                 return;
             }
@@ -366,15 +404,21 @@ record Scaling(float[] mean, float[] scale, int[] constant, double[] rowMean, do
      * it is written: vectorised where the native library loads, else the Java loop, the same bits.
      */
     private void scaleInPlace(float[] v, int at0, int rows, int features) {
-        if (ScaleRows.scale(v, at0, v, at0, rows, features, mean, scale)) {
+        if (!fromDoubles && ScaleRows.scale(v, at0, v, at0, rows, features, mean, scale)) {
             return;
         }
         for (int at = at0; at < at0 + rows * features; at += features) {
             for (int q = 0; q < features; q++) {
-                // In double: x − mean of two floats near ±3.4e38 overflows a float.
-                v[at + q] = (float) (((double) v[at + q] - mean[q]) / scale[q]);
+                // In double: x − mean of two floats near ±3.4e38 overflows a float. Centred where
+                // the training rows were: on their exact mean when they are stored wide.
+                v[at + q] = (float) (((double) v[at + q] - centre(q)) / scale[q]);
             }
         }
+    }
+
+    /** Where feature q is centred: the exact mean of rows stored wide ({@link #intercepts}), else the model's. */
+    private double centre(int q) {
+        return fromDoubles ? rowMean[q] : mean[q];
     }
 
     /**
@@ -385,18 +429,19 @@ record Scaling(float[] mean, float[] scale, int[] constant, double[] rowMean, do
     private void readScaled(RowSource x, int[] indices, int from, int to, float[] out, int at0, boolean bytes) {
         int features = x.features();
         int rows = to - from;
-        if (x.holdsDoubles()) { // standardised before float32 rounds them (a timestamp near 1.7e9 ± 600)
+        if (fromDoubles && x.holdsDoubles()) { // standardised before float32 rounds them (1.7e9 ± 600)
             double[] raw = DOUBLES.atLeast(rows * features);
             x.gatherDoubles(indices, from, to, raw);
-            double[] centre = fromDoubles ? rowMean : null;
             for (int i = 0; i < rows * features; i += features) {
                 for (int q = 0; q < features; q++) {
-                    out[at0 + i + q] = (float) ((raw[i + q] - (centre != null ? centre[q] : mean[q])) / scale[q]);
+                    out[at0 + i + q] = (float) ((raw[i + q] - rowMean[q]) / scale[q]);
                 }
             }
             return;
         }
-        if (!bytes) {
+        // Bytes beside wide training rows (validation rows given apart) are read as floats, and
+        // centred where the training rows were.
+        if (!bytes || fromDoubles) {
             x.gather(indices, from, to, out, at0);
             scaleInPlace(out, at0, rows, features);
             return;

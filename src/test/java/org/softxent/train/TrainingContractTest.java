@@ -216,6 +216,57 @@ public abstract class TrainingContractTest extends EngineTest {
     }
 
     /**
+     * Rows stored wide: a float64 column of equal values (0.1, whose mean in double need not be 0.1)
+     * is constant, weightless and unshifted; validation rows given apart as float32 are centred where
+     * the training rows were, so the history's validation loss is the model's.
+     */
+    @Test
+    void wideRowsKnowTheirConstantsAndTheirValidationRowsAgree(@org.junit.jupiter.api.io.TempDir Path dir)
+            throws IOException {
+        Rng rng = Rng.fresh();
+        int n = 300;
+        double[] x = new double[n * 3];
+        int[] y = new int[n];
+        int nv = 200;
+        float[] xv = new float[nv * 3];
+        int[] yv = new int[nv];
+        for (int i = 0; i < n + nv; i++) {
+            double z = rng.normal(1, 1)[0];
+            double o = rng.normal(1, 1)[0];
+            int label = z + 0.3 * o + 0.5 * rng.normal(1, 1)[0] > 0 ? 1 : 0;
+            double[] row = {0.1, 1e6 + 0.03 + 1e-2 * z, o};
+            for (int q = 0; q < 3; q++) {
+                if (i < n) {
+                    x[i * 3 + q] = row[q];
+                } else {
+                    xv[(i - n) * 3 + q] = (float) row[q];
+                }
+            }
+            if (i < n) {
+                y[i] = label;
+            } else {
+                yv[i - n] = label;
+            }
+        }
+        Path file = dir.resolve("wide.npy");
+        org.softxent.io.Npy.write(file, org.softxent.io.NpyArray.ofDoubles(x, n, 3));
+        try (org.softxent.io.NpyFile npy = org.softxent.io.NpyFile.open(file)) {
+            TrainingResult r = new LogisticRegression(TrainingOptions.defaults().withEpochs(30)).fit(sx,
+                    new Rows(org.softxent.io.RowSource.of(npy), y), new Rows(xv, yv, nv, 3), null);
+            assertArrayEquals(new int[] {0}, r.constantFeatures(), rng.toString());
+            LinearModel m = r.model();
+            float[] shifted = xv.clone();
+            for (int i = 0; i < nv; i++) {
+                shifted[i * 3] = 0.7f;
+            }
+            assertArrayEquals(m.predictProba(xv, nv), m.predictProba(shifted, nv), "column 0 weighs nothing " + rng);
+            double want = m.evaluate(xv, yv, nv).logLoss();
+            double got = r.history().get(r.bestEpoch() - 1).validationLoss();
+            assertEquals(want, got, 1e-3 * want, "the best epoch's validation loss is the model's " + rng);
+        }
+    }
+
+    /**
      * Features left unscaled at magnitudes of 1e15 to 1e37: L-BFGS must take steps of 1e-30 and
      * less (features of 1e20 with a gradient of 1e40 had left it at the zero model, reported as
      * converged), and then learns what it learns from the same rows at magnitude 1.
