@@ -664,7 +664,10 @@ public final class LinearModel {
         }
     }
 
-    /** Floats of a centred batch: written, then read by the products, while they are in cache. */
+    /**
+     * Floats of a centred batch (4 MiB): a bounded copy however large x is; batches of 256 KiB to
+     * 16 MiB timed alike on this project's machine (60,000 × 784: 60–115 ms each way).
+     */
     static final int CENTRED_BATCH_FLOATS = 1 << 20;
 
     /** Each thread's buffer of a piece's values as stored, for a source that holds doubles. */

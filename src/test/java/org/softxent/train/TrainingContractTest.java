@@ -201,9 +201,7 @@ public abstract class TrainingContractTest extends EngineTest {
         double[] accuracy = new double[2];
         double[][] sets = {centred, offset};
         for (int k = 0; k < 2; k++) {
-            Path file = dir.resolve("x" + k + ".npy");
-            org.softxent.io.Npy.write(file, org.softxent.io.NpyArray.ofDoubles(sets[k], n, 2));
-            try (org.softxent.io.NpyFile npy = org.softxent.io.NpyFile.open(file)) {
+            try (org.softxent.io.NpyFile npy = float64Npy(dir, "x" + k + ".npy", sets[k], n, 2)) {
                 org.softxent.io.RowSource x = org.softxent.io.RowSource.of(npy);
                 TrainingResult r = new LogisticRegression(TrainingOptions.defaults().withValidationFraction(0))
                         .fit(sx, new Rows(x, y), null, null);
@@ -248,9 +246,7 @@ public abstract class TrainingContractTest extends EngineTest {
                 yv[i - n] = label;
             }
         }
-        Path file = dir.resolve("wide.npy");
-        org.softxent.io.Npy.write(file, org.softxent.io.NpyArray.ofDoubles(x, n, 3));
-        try (org.softxent.io.NpyFile npy = org.softxent.io.NpyFile.open(file)) {
+        try (org.softxent.io.NpyFile npy = float64Npy(dir, "wide.npy", x, n, 3)) {
             TrainingResult r = new LogisticRegression(TrainingOptions.defaults().withEpochs(30)).fit(sx,
                     new Rows(org.softxent.io.RowSource.of(npy), y), new Rows(xv, yv, nv, 3), null);
             assertArrayEquals(new int[] {0}, r.constantFeatures(), rng.toString());
@@ -264,6 +260,14 @@ public abstract class TrainingContractTest extends EngineTest {
             double got = r.history().get(r.bestEpoch() - 1).validationLoss();
             assertEquals(want, got, 1e-3 * want, "the best epoch's validation loss is the model's " + rng);
         }
+    }
+
+    /** x [n, f] written into dir as a float64 .npy, and opened. */
+    private static org.softxent.io.NpyFile float64Npy(Path dir, String name, double[] x, int n, int f)
+            throws IOException {
+        Path file = dir.resolve(name);
+        org.softxent.io.Npy.write(file, org.softxent.io.NpyArray.ofDoubles(x, n, f));
+        return org.softxent.io.NpyFile.open(file);
     }
 
     /**
