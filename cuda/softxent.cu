@@ -191,6 +191,9 @@ struct ArgmaxArgs {
     const float* targets;  // [rows, cols] (binary; right when (target >= 0.5) is the prediction), or null
     int* predicted;        // [rows] (softmax) or [rows, cols] (binary), or null
     unsigned* correct;     // += the rows (elements) predicted right, or null
+    long long row_offset;  // added to the rows a bad value is reported at (the classifier's chunks)
+    Status* status;        // a logit plus its bias past float's range is reported here, or null
+    int logits_operand;    // as this Status operand (SX_PRODUCT_LOGITS)
 };
 
 // A momentum SGD step over n parameters: v = momentum * v + g, param -= lr * v.
@@ -271,6 +274,11 @@ constexpr unsigned long long NONE = ~0ull;  // "no bad value" as a flat index
 __device__ __forceinline__ bool bad_logit(float v) {  // -inf is a masked class; NaN and +inf are errors
     return v != v || v == SX_INF;
 }
+
+// The Status operand of the classifiers' logits, x·w + b: their X, W and b are checked finite, so
+// no value there is a masked class, and every non-finite one (-inf too) is the float products
+// overflowing, which the host computes again in double (org.softxent.cuda.DeviceOps).
+constexpr int SX_PRODUCT_LOGITS = 3;
 
 __device__ __forceinline__ bool non_finite(float v) {
     return v != v || v == SX_INF || v == -SX_INF;
@@ -494,6 +502,12 @@ __device__ __forceinline__ float bias_of(const RowArgs& a, int j) {
     return a.bias ? ld(a.bias + j) : 0.0f;
 }
 
+// A bad value of a row kernel's logits (the bias added): NaN or +inf, and -inf too where the
+// logits are the classifiers' products (SX_PRODUCT_LOGITS), which mask no class.
+__device__ __forceinline__ bool bad_value(const RowArgs& a, float z) {
+    return bad_logit(z) || (z == -SX_INF && a.logits_operand == SX_PRODUCT_LOGITS);
+}
+
 __device__ __forceinline__ RowLabel row_label(const RowArgs& a, long long row, long long base) {
     RowLabel l = {-1, false, 0.0f, 0.0f};
     if (a.op != SX_OP_CE_LABELS) return l;
@@ -670,14 +684,6 @@ __device__ void cached_rows(const RowArgs& a) {
                 for (int e = 0; e < PACK; ++e) v[k * PACK + e] = -SX_INF;
             }
         }
-        // Only now, with every load issued: the first bad value, as its place in v (VPT: none).
-        int first_bad = VPT;
-#pragma unroll
-        for (int i = VPT - 1; i >= 0; --i) {
-            if (bad_logit(v[i])) first_bad = i;  // the padding is -inf, never bad
-        }
-        report(a.status, a.logits_operand,
-               first_bad == VPT ? NONE : reported(a, base, ((first_bad / PACK) * group + lane) * PACK + first_bad % PACK));
         if (a.bias) {
 #pragma unroll
             for (int k = 0; k < VPT / PACK; ++k) {
@@ -686,6 +692,15 @@ __device__ void cached_rows(const RowArgs& a) {
                     for (int e = 0; e < PACK; ++e) v[k * PACK + e] += ld(a.bias + j + e);
             }
         }
+        // Only now, with every load issued: the first bad value (with the bias: a sum past float's
+        // range is the products' overflow too), as its place in v (VPT: none). The padding is -inf.
+        int first_bad = VPT;
+#pragma unroll
+        for (int i = VPT - 1; i >= 0; --i) {
+            if (bad_value(a, v[i]) && ((i / PACK) * group + lane) * PACK < a.cols) first_bad = i;
+        }
+        report(a.status, a.logits_operand,
+               first_bad == VPT ? NONE : reported(a, base, ((first_bad / PACK) * group + lane) * PACK + first_bad % PACK));
         float m = -SX_INF;
 #pragma unroll
         for (int k = 0; k < VPT; ++k) m = fmaxf(m, v[k]);
@@ -742,8 +757,9 @@ __device__ void streamed_rows(const RowArgs& a) {
             float v[PACK];
             load_pack<PACK>(a.logits + base + j, v);
             for (int e = 0; e < PACK; ++e) {
-                if (bad_logit(v[e]) && bad == NONE) bad = reported(a, base, j + e);
-                online_add(m, c, rest, v[e] + bias_of(a, j + e));
+                const float z = v[e] + bias_of(a, j + e);
+                if (bad_value(a, z) && bad == NONE) bad = reported(a, base, j + e);
+                online_add(m, c, rest, z);
             }
         }
         report(a.status, a.logits_operand, bad);
@@ -1046,12 +1062,16 @@ extern "C" __global__ void sx_gather_rows(const GatherArgs a) {
 extern "C" __global__ void sx_argmax_rows(const ArgmaxArgs a) {
     const int lane = threadIdx.x % WARP;
     unsigned right = 0;
+    // Logits x·w (checked finite by the products' kernels or not) whose sum with the bias leaves
+    // float's range: reported, so that the host predicts from them in double, not from infinities.
+    unsigned long long bad = NONE;
     if (a.binary) {
         const long long n = a.rows * a.cols;
         const long long stride = (long long) gridDim.x * blockDim.x;
         for (long long e = (long long) blockIdx.x * blockDim.x + threadIdx.x; e < n; e += stride) {
             const int j = (int) (e % a.cols);
             const float z = ld(a.logits + e) + (a.bias ? ld(a.bias + j) : 0.0f);
+            if (non_finite(z) && bad == NONE) bad = (unsigned long long) (e + a.row_offset * a.cols);
             const int p = z > 0.0f ? 1 : 0;
             if (a.predicted) st(a.predicted + e, p);
             if (a.targets) right += p == (ld(a.targets + e) >= 0.5f ? 1 : 0) ? 1u : 0u;
@@ -1063,6 +1083,7 @@ extern "C" __global__ void sx_argmax_rows(const ArgmaxArgs a) {
             int at = 0x7fffffff;  // no element yet
             for (int j = lane; j < a.cols; j += WARP) {
                 const float z = ld(a.logits + row * a.cols + j) + (a.bias ? ld(a.bias + j) : 0.0f);
+                if (non_finite(z) && bad == NONE) bad = (unsigned long long) ((row + a.row_offset) * a.cols + j);
                 if (z > best || at == 0x7fffffff) {
                     best = z;
                     at = j;
@@ -1085,6 +1106,7 @@ extern "C" __global__ void sx_argmax_rows(const ArgmaxArgs a) {
             }
         }
     }
+    if (a.status) report(a.status, a.logits_operand, bad);  // every thread of the warp, after its loop
     if (a.correct) {
         right = warp_sum(right);
         if (lane == 0 && right) atomicAdd(a.correct, right);

@@ -1015,6 +1015,54 @@ public abstract class EngineContractTest extends EngineTest {
             assertEquals(1f, probs[c], 0f, rng.toString());
         }
 
+        /**
+         * Logits whose x·w is within float's range but whose x·w + b is not (row 0: classes 0 and 1
+         * both past it, class 1 the larger in double), and x·w past it below (row 1: class 0's
+         * −inf in float is an overflow, not a masked class): every engine gives the double
+         * answer (the predictions, the probabilities, and a finite loss where the label's logit is
+         * the overflowed one), not the first of equal infinities or a masked class.
+         */
+        @Test
+        void logitsPastFloatsRangeOnlyWithTheBiasAreTheExactOnes() {
+            Rng rng = Rng.fresh();
+            int n = 2;
+            int d = 1;
+            int c = 3;
+            float jitter = 1 + rng.uniform(1, 0, 0.1f)[0];
+            float[] w = {2.0e38f * jitter, 2.5e38f * jitter, 1f};
+            float[] b = {1.5e38f, 2.0e38f, 0f};
+            float[] x = {1f, -1f};
+            // Row 0: x·w + b = 2e38·j + 1.5e38 and 2.5e38·j + 2e38 in double, both past float's
+            // range (class 1); row 1: about −0.5e38, −0.5e38 and −1, all finite (class 2).
+            int[] expected = {1, 2};
+            int[] predicted = new int[n];
+            Arrays.fill(predicted, -1);
+            sx.linearSoftmax(x, w, b, n, d, c, null, predicted);
+            assertArrayEquals(expected, predicted, "predictions alone " + rng);
+            Arrays.fill(predicted, -1);
+            float[] probs = sx.linearSoftmax(x, w, b, n, d, c, new float[n * c], predicted);
+            assertArrayEquals(expected, predicted, "with the probabilities " + rng);
+            assertEquals(1f, probs[1], 0f, "row 0's probabilities " + Arrays.toString(probs) + " " + rng);
+            assertEquals(0f, probs[0], 0f, "row 0's probabilities " + Arrays.toString(probs) + " " + rng);
+
+            // The loss with row 0's label at class 0, e^(−(4.5 − 3.5)e38·j): a loss of 1e38·j
+            // in double, not infinite or NaN.
+            ClassifierResult r = sx.classifier(x, w, b, new int[] {0, 2}, n, d, c, ClassifierOptions.defaults());
+            double exact = ((2.5e38 - 2.0e38) * jitter + (2.0e38 - 1.5e38)) / 2; // row 1's loss is ~0
+            assertEquals(exact, r.loss(), exact * 1e-5, "loss " + rng);
+            for (float g : r.gradW()) {
+                assertTrue(Float.isFinite(g), "dW " + Arrays.toString(r.gradW()) + " " + rng);
+            }
+
+            // No bias, x·w past float's range below for one class only: an overflow, not a mask.
+            float[] x2 = {2f};
+            float[] w2 = {-2.0e38f * jitter, 1f, 0f};
+            ClassifierResult masked = sx.classifier(x2, w2, null, new int[] {0}, 1, 1, c,
+                    ClassifierOptions.defaults());
+            double exact2 = 4.0e38 * jitter + 2 + Math.log1p(Math.exp(-2));
+            assertEquals(exact2, masked.loss(), exact2 * 1e-5, "no bias: loss " + rng);
+        }
+
         @Test
         void predictionOutputsOfTheWrongSizeAreRefused() {
             float[] x = new float[6];

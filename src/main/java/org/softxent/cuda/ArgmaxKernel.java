@@ -9,7 +9,8 @@ import jcuda.driver.CUstream;
  * right answers added to *correct. Mirrors ArgmaxArgs of cuda/softxent.cu.
  */
 record ArgmaxKernel(long rows, int cols, int binary, int ignoreIndex, CUdeviceptr logits, CUdeviceptr bias,
-                    CUdeviceptr labels, CUdeviceptr targets, CUdeviceptr predicted, CUdeviceptr correct) {
+                    CUdeviceptr labels, CUdeviceptr targets, CUdeviceptr predicted, CUdeviceptr correct,
+                    long rowOffset, CUdeviceptr status, int logitsOperand) {
     static final int THREADS = 256;
     static final int MAX_BLOCKS = 4096;
 

@@ -213,10 +213,10 @@ final class DeviceOps {
         double eps = ce.labelSmoothing();
         Linear linear = new Linear(call, "classifier", n, d, c, options.reg(), options.tf32(), options.trustedX(),
                 reduction, Operand.labels("labels", labels, c, ce.ignoreIndex()), false, 0);
-        ChunkPredict predict = predicted == null && correct == null ? null : (logits, r0, m) ->
+        ChunkPredict predict = predicted == null && correct == null ? null : (slot, logits, r0, m) ->
                 new ArgmaxKernel(m, c, 0, ce.ignoreIndex(), logits, b, labels.withByteOffset(r0 * Integer.BYTES), null,
-                        predicted == null ? null : predicted.withByteOffset(r0 * Integer.BYTES), correct)
-                        .launch(module, s);
+                        predicted == null ? null : predicted.withByteOffset(r0 * Integer.BYTES), correct, r0,
+                        slot.status(), 3).launch(module, s);
         return run(linear, x, w, b, gradW, gradB, gradX, lossOut, s, predict,
                 slot -> new DivisorKernel(n, c, ce.ignoreIndex(), reduction, labels, weights, rowWeights, slot.status(), 4)
                         .launch(module, s),
@@ -248,10 +248,10 @@ final class DeviceOps {
                 options.trustedX(), reduction, Operand.values("targets", targets, k, false), true, elements);
         // Each chunk's element losses are summed into the status block as soon as they are written,
         // so they need a chunk's room, not n·k floats.
-        ChunkPredict predict = predicted == null && correct == null ? null : (logits, r0, m) ->
+        ChunkPredict predict = predicted == null && correct == null ? null : (slot, logits, r0, m) ->
                 new ArgmaxKernel(m, k, 1, 0, logits, b, null, targets.withByteOffset(r0 * k * Float.BYTES),
-                        predicted == null ? null : predicted.withByteOffset(r0 * k * Integer.BYTES), correct)
-                        .launch(module, s);
+                        predicted == null ? null : predicted.withByteOffset(r0 * k * Integer.BYTES), correct, r0,
+                        slot.status(), 3).launch(module, s);
         return run(linear, x, w, b, gradW, gradB, gradX, lossOut, s, predict, slot -> { },
                 (slot, logits, r0, m, elementLoss) -> {
                     new BceKernel((long) m * k, k, reduction, logits, b, targets.withByteOffset(r0 * k * Float.BYTES),
@@ -273,7 +273,7 @@ final class DeviceOps {
 
     /** The predictions of one chunk of rows [r0, r0 + m) from its logits, before dS overwrites them. */
     private interface ChunkPredict {
-        void launch(CUdeviceptr logits, long r0, int m);
+        void launch(Slot slot, CUdeviceptr logits, long r0, int m);
     }
 
     /**
@@ -285,8 +285,7 @@ final class DeviceOps {
         String call = "linearSoftmax of " + n + " × " + d + " inputs and " + c + " classes";
         Cublas products = cublas.get();
         long chunkRows = Math.max(1, Math.min(n, chunkBytes() / ((long) c * Float.BYTES)));
-        long squaresBlocks = SquaresKernel.blocks(module, Math.max(Math.max((long) n * d, (long) d * c),
-                chunkRows * c));
+        long squaresBlocks = SquaresKernel.blocks(module, Math.max((long) n * d, (long) d * c));
         CUdeviceptr partial = workspace.get(Use.PARTIAL, squaresBlocks * Double.BYTES, call).pointer();
         CUdeviceptr logits = workspace.get(Use.CHUNK_LOGITS, chunkRows * c * Float.BYTES, call).pointer();
         List<Operand> operands = List.of(Operand.values("x", x, d, false), Operand.values("w", w, c, false),
@@ -301,15 +300,12 @@ final class DeviceOps {
             for (long r0 = 0; r0 < n; r0 += chunkRows) {
                 int m = (int) Math.min(chunkRows, n - r0);
                 products.logits(x.withByteOffset(r0 * d * Float.BYTES), w, logits, m, d, c);
-                if (probs == null) {
-                    // The softmax's kernel reports logits past float's range; without it, this does
-                    // (operand 3), so that the engine computes them again in double rather than
-                    // predicting from an infinity.
-                    new SquaresKernel((long) m * c, 3, 0, 0, logits, partial, slot.status()).launch(module, s);
-                }
                 if (predicted != null) {
+                    // Logits past float's range, with the bias or without, are reported (operand 3)
+                    // by this kernel and the softmax's, so that the engine computes them again in
+                    // double rather than predicting from an infinity.
                     new ArgmaxKernel(m, c, 0, 0, logits, b, null, null, predicted.withByteOffset(r0 * Integer.BYTES),
-                            null).launch(module, s);
+                            null, r0, slot.status(), 3).launch(module, s);
                 }
                 if (probs != null) {
                     CUdeviceptr out = probs.withByteOffset(r0 * c * Float.BYTES);
@@ -367,7 +363,7 @@ final class DeviceOps {
                     CUdeviceptr xChunk = x.withByteOffset(r0 * d * Float.BYTES);
                     products.logits(xChunk, w, logits, m, d, c);
                     if (predict != null) {
-                        predict.launch(logits, r0, m);
+                        predict.launch(slot, logits, r0, m);
                     }
                     loss.launch(slot, logits, r0, m, losses);
                     if (gradW != null) {

@@ -412,7 +412,7 @@ class KernelsTest {
             }
             CUdeviceptr predicted = mem.of(new int[rows]);
             CUdeviceptr correct = mem.of(new int[] {3});
-            new ArgmaxKernel(rows, cols, 0, -100, mem.of(z), mem.of(bias), mem.of(labels), null, predicted, correct)
+            new ArgmaxKernel(rows, cols, 0, -100, mem.of(z), mem.of(bias), mem.of(labels), null, predicted, correct, 0, null, 3)
                     .launch(engine.module, stream);
             assertArrayEquals(want, DeviceArrays.readInts(predicted, rows), cols + " columns " + rng);
             assertEquals(3 + right, DeviceArrays.readInts(correct, 1)[0], "the count, added " + rng);
@@ -429,7 +429,7 @@ class KernelsTest {
         }
         CUdeviceptr predicted = mem.of(new int[n * k]);
         CUdeviceptr correct = mem.of(new int[1]);
-        new ArgmaxKernel(n, k, 1, 0, mem.of(z), null, null, mem.of(t), predicted, correct).launch(engine.module, stream);
+        new ArgmaxKernel(n, k, 1, 0, mem.of(z), null, null, mem.of(t), predicted, correct, 0, null, 3).launch(engine.module, stream);
         assertArrayEquals(want, DeviceArrays.readInts(predicted, n * k), "binary " + rng);
         assertEquals(right, DeviceArrays.readInts(correct, 1)[0], "binary count " + rng);
     }
