@@ -23,8 +23,9 @@ import java.util.function.ToDoubleFunction;
  * of order h⁴ rather than h². Each difference divides by the distance between the float values
  * actually evaluated. The relative error is |a − n| / max(|a|, |n|, floor), where the floor (by
  * default 1e-6 of the largest |analytic| component) keeps components that are negligible next to
- * the gradient's scale from dominating. Coordinates at −∞ (masked logits) are skipped, a NaN or +∞
- * one is refused; a point with nothing left to check gives a result that says so and passes no
+ * the gradient's scale from dominating. Near ±{@link Float#MAX_VALUE} the step shrinks so that
+ * x_i ± h stays finite. Coordinates at −∞ (masked logits) are skipped, a NaN or +∞
+ * one is refused, and so is one within four float steps of ±{@link Float#MAX_VALUE}; a point with nothing left to check gives a result that says so and passes no
  * tolerance. A NaN in the analytic gradient is the worst error, at its coordinate.
  * Use an objective computed in double (the CPU reference's losses are: {@link Softxent#openReference()}): a float32 objective's rounding
  * would swamp the differences.
@@ -202,7 +203,7 @@ public final class GradientCheck {
         double[] errors = new double[coords.length];
         for (int k = 0; k < coords.length; k++) {
             int i = coords[k];
-            double h = options.step * Math.max(1.0, Math.abs(x[i]));
+            double h = step(x, i, options.step);
             double wide = centralDifference(objective, x, i, h);
             double narrow = centralDifference(objective, x, i, h / 2);
             analytic[k] = analyticGradient[i];
@@ -213,6 +214,29 @@ public final class GradientCheck {
         }
         return new Result(point.length, coords, analytic, numeric, errors);
     }
+
+    /**
+     * The step h at coordinate i: step·max(1, |x_i|), or less near float's largest value, so that
+     * x_i ± h stays a finite float (the objective would be handed an infinity otherwise). A
+     * coordinate within {@value #FLOAT_STEPS} float steps of ±{@link Float#MAX_VALUE} leaves no
+     * room for a central difference and is refused.
+     */
+    private static double step(float[] x, int i, double step) {
+        double h = step * Math.max(1.0, Math.abs(x[i]));
+        double room = Float.MAX_VALUE - Math.abs((double) x[i]); // how far x_i may move away from 0
+        if (h > room) {
+            if (room < FLOAT_STEPS * Math.ulp(x[i])) {
+                throw new IllegalArgumentException("point[" + i + "] is " + x[i] + ", within " + FLOAT_STEPS
+                        + " float steps of Float.MAX_VALUE: x ± h would leave float's range, and no central "
+                        + "difference fits around it");
+            }
+            h = room;
+        }
+        return h;
+    }
+
+    /** The fewest float steps between a coordinate and float's largest value that a difference needs. */
+    private static final int FLOAT_STEPS = 4;
 
     /** (f(x + h·e_i) − f(x − h·e_i)) over the distance between the float values evaluated; x is restored. */
     private static double centralDifference(ToDoubleFunction<float[]> objective, float[] x, int i, double h) {

@@ -45,6 +45,49 @@ class GradientCheckTest {
         }
     }
 
+    /**
+     * Near float's largest value the step shrinks so that x ± h stays finite (the objective here,
+     * a linear function that refuses an infinity as the library's operations do, would otherwise
+     * be handed one), and the check still holds; a coordinate at Float.MAX_VALUE itself has no
+     * room and is refused, naming it.
+     */
+    @Test
+    void pointsNearFloatsLargestValueAreCheckedWithinFloatsRange() {
+        Rng rng = Rng.fresh();
+        int n = 6;
+        float[] a = rng.uniform(n, -1, 1);
+        ToDoubleFunction<float[]> linear = v -> {
+            double sum = 0;
+            for (int i = 0; i < n; i++) {
+                if (!Float.isFinite(v[i])) {
+                    throw new IllegalArgumentException("v[" + i + "] is " + v[i]);
+                }
+                sum += (double) a[i] * v[i];
+            }
+            return sum;
+        };
+        float[] z = new float[n];
+        for (int i = 0; i < n; i++) {
+            // From a few float steps (at least 4) to a few thousand below ±Float.MAX_VALUE.
+            int steps = 4 + rng.nextInt(0, 4000);
+            float top = Float.MAX_VALUE;
+            for (int k = 0; k < steps; k++) {
+                top = Math.nextDown(top);
+            }
+            z[i] = i % 2 == 0 ? top : -top;
+        }
+        GradientCheck.Result check = GradientCheck.of(linear, z, a, GradientCheck.Options.all());
+        assertEquals(n, check.coordinates().length, check + " " + rng);
+        assertTrue(check.worstRelativeError() < 1e-6, check + " " + rng);
+
+        float[] at = z.clone();
+        at[3] = -Float.MAX_VALUE;
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> GradientCheck.of(linear, at, a, GradientCheck.Options.all()));
+        assertTrue(e.getMessage().contains("point[3]") && e.getMessage().contains("Float.MAX_VALUE"),
+                e.getMessage());
+    }
+
     /** f(x) = Σ sin(x_i)·x_i², whose gradient is known in closed form. */
     private static final ToDoubleFunction<float[]> F = x -> {
         double s = 0;
