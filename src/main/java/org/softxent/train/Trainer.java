@@ -88,10 +88,12 @@ final class Trainer {
             int[] inAll = Labels.counts(labels, classCount);
             for (int c = 0; c < classCount; c++) {
                 if (inAll[c] > 0 && counts[c] == 0) {
-                    throw new IllegalArgumentException("validationFraction " + o.validationFraction() + " draws every "
-                            + "row of class " + classes.values()[c] + " (" + inAll[c] + " of the " + rows + " rows) for "
-                            + "validation: the model could not learn it (lower validationFraction, or give validation "
-                            + "rows apart)");
+                    // In the API's words and the command line's (whose own checks cannot see this
+                    // split, drawn here from the rows the test left).
+                    throw new IllegalArgumentException("validationFraction (--validation-fraction) "
+                            + o.validationFraction() + " draws every row of class " + classes.values()[c] + " ("
+                            + inAll[c] + " of the " + rows + " rows) for validation: the model could not learn it "
+                            + "(lower it, or give validation rows apart: --validation-data)");
                 }
             }
         }
@@ -194,7 +196,8 @@ final class Trainer {
                 if (!fromTheWeights(e)) {
                     throw e;
                 }
-                // The data was checked above: a non-finite W, b or logit comes from the optimizer.
+                // The data was checked above: a non-finite W, b or logit comes from the optimizer. (An
+                // L2 term that alone makes SGD diverge was refused with the options.)
                 throw new IllegalArgumentException("training diverged after " + loop.history.size() + " epochs ("
                         + e.getMessage() + "): lower the learning rate or raise l2" + (xt != null && xt == x.array()
                         && !scaling.identity() ? "; x (and validation rows given apart in an array of their own) "

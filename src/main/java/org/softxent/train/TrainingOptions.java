@@ -274,8 +274,10 @@ public final class TrainingOptions {
      * data set. Logistic regression only.
      */
     public TrainingOptions withPositiveWeight(double positiveWeight) {
-        if (!(positiveWeight > 0 && positiveWeight < Double.POSITIVE_INFINITY)) {
-            throw new IllegalArgumentException("positiveWeight must be finite and > 0, got " + positiveWeight);
+        float asFloat = (float) positiveWeight; // the engines weigh the loss by it as a float
+        if (!(positiveWeight > 0 && asFloat > 0 && asFloat < Float.POSITIVE_INFINITY)) {
+            throw new IllegalArgumentException("positiveWeight must be > 0 and a float (from 1.4e-45 to 3.4e38), got "
+                    + positiveWeight);
         }
         return with(Field.POSITIVE_WEIGHT, v -> v.positiveWeight = positiveWeight);
     }
@@ -503,10 +505,26 @@ public final class TrainingOptions {
             throw new IllegalArgumentException("patience applies to early stopping, which watches validation rows; "
                     + "there are none (validationFraction is 0)");
         }
+        if (optimizer == Optimizer.SGD && sgdOvershoots()) {
+            throw new IllegalArgumentException(String.format(java.util.Locale.ROOT, "learningRate %s with l2 %s: "
+                    + "SGD's L2 term alone scales W by 1 − learningRate·2·l2 = %.3g a step, past the %.3g that "
+                    + "momentum %s withstands, and every fit would diverge: lower learningRate below %.3g, or l2",
+                    learningRate, l2, 1 - 2 * learningRate * l2, -1 - 2 * momentum, momentum,
+                    (1 + momentum) / l2));
+        }
         if (!validation && optimizer == Optimizer.SGD && isSet(Field.TOLERANCE)) {
             throw new IllegalArgumentException("tolerance with SGD is the least improvement early stopping counts, "
                     + "and early stopping watches validation rows; there are none (validationFraction is 0)");
         }
+    }
+
+    /**
+     * Whether SGD's L2 term alone makes its steps diverge: on the quadratic 2·l2·W, momentum SGD
+     * (heavy ball, momentum μ) is stable only while learningRate·2·l2 < 2·(1 + μ), whatever the data
+     * add to the curvature (they add, never take away). The schedule starts at learningRate.
+     */
+    boolean sgdOvershoots() {
+        return learningRate * 2 * l2 >= 2 * (1 + momentum);
     }
 
     /** The learning rate of step {@code step} of {@code steps}. */

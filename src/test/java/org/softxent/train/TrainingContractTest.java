@@ -342,6 +342,48 @@ public abstract class TrainingContractTest extends EngineTest {
     }
 
     /**
+     * An L2 term so strong that the weights stay near 0 still leaves the intercepts, which it does
+     * not penalise, to be fitted: the optimum is b = the classes' log shares (centred for softmax,
+     * log(n₁/n₀) for the logistic model). With l2 of 1e5 and more the curvatures of W and b were
+     * 1e5 and more apart, and L-BFGS "converged" after two iterations of tiny steps at b ≈ 0 (or
+     * took no step at all from 1e16 on).
+     */
+    @Test
+    void aVeryStrongL2StillFitsTheIntercepts() {
+        Rng rng = Rng.fresh();
+        int n = 600;
+        int f = 5;
+        for (int c : new int[] {3, 2}) {
+            int[] y = new int[n];
+            int[] counts = new int[c];
+            for (int r = 0; r < n; r++) {
+                y[r] = r < n / 10 ? 0 : r < n / 2 || c == 2 ? 1 : 2; // 60, 240 and 300 rows (60 and 540)
+                counts[y[r]]++;
+            }
+            float[] x = rng.normal(n * f, 3);
+            for (int r = 0; r < n; r++) {
+                x[r * f] += 2 * y[r]; // a feature the classes move: W would be far from 0 without L2
+            }
+            double meanLog = 0;
+            for (int k = 0; k < c; k++) {
+                meanLog += Math.log(counts[k]) / c;
+            }
+            for (double l2 : new double[] {1e5, 1e16, 1e37}) {
+                TrainingResult r = fit(TrainingOptions.defaults().withValidationFraction(0).withL2(l2), c, x, y, n, f);
+                float[] b = r.model().b();
+                String what = c + " classes, l2 " + l2 + ": " + r.stopReason() + ", b " + java.util.Arrays.toString(b) + ", "
+                        + rng;
+                for (int k = 0; k < b.length; k++) {
+                    double want = c == 2 ? Math.log((double) counts[1] / counts[0])
+                            : Math.log(counts[k]) - meanLog;
+                    assertEquals(want, b[k], 2e-3, what);
+                }
+                assertTrue(r.stopReason().startsWith("converged"), what);
+            }
+        }
+    }
+
+    /**
      * An objective far below 1 (rows that the classes tell apart, the L2 term most of it) is not
      * judged by an absolute tolerance: with the default tolerance the fit lands where a much
      * tighter one does (it had stopped after 2 iterations at twice the minimum).
@@ -379,7 +421,8 @@ public abstract class TrainingContractTest extends EngineTest {
         float[] x = rng.normal(n * f, 1);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new SoftmaxRegression(
                 TrainingOptions.defaults().withValidationFraction(0.5)).fit(sx, x, y, n, f), rng::toString);
-        assertTrue(e.getMessage().contains("class 7 (1 of the 400 rows)"), e.getMessage() + " " + rng);
+        assertTrue(e.getMessage().contains("class 7 (1 of the 400 rows)")
+                && e.getMessage().contains("--validation-fraction"), e.getMessage() + " " + rng);
         TrainingResult kept = new SoftmaxRegression(TrainingOptions.defaults().withValidationFraction(0.2)
                 .withEpochs(3)).fit(sx, x, y, n, f);
         assertEquals(3, kept.model().labels().length, rng.toString());
@@ -556,7 +599,20 @@ public abstract class TrainingContractTest extends EngineTest {
         assertMessage(org.softxent.ShapeMismatchException.class, () -> softmax.fit(sx, x, y, n, f + 1), "x must hold");
         assertMessage(IllegalArgumentException.class, () -> new SoftmaxRegression(TrainingOptions.defaults()
                 .withOptimizer(TrainingOptions.Optimizer.SGD).withLearningRate(1e38).withEpochs(3))
-                .fit(sx, x, y, n, f), "diverged");
+                .fit(sx, x, y, n, f), "every fit would diverge");
+        // An L2 term that alone makes every SGD step overshoot (it had trained a model of weights
+        // 1e10 in a few steps, with no error, where more steps overflowed and said "raise l2"):
+        // refused before any step, with momentum and without.
+        assertMessage(IllegalArgumentException.class, () -> new SoftmaxRegression(TrainingOptions.defaults()
+                .withOptimizer(TrainingOptions.Optimizer.SGD).withL2(1e5).withEpochs(3))
+                .fit(sx, x, y, n, f), "lower learningRate below 1.90e-05");
+        int[] two = new int[n];
+        for (int r = 0; r < n; r++) {
+            two[r] = r % 2;
+        }
+        assertMessage(IllegalArgumentException.class, () -> new LogisticRegression(TrainingOptions.defaults()
+                .withOptimizer(TrainingOptions.Optimizer.SGD).withMomentum(0).withL2(10).withLearningRate(0.1))
+                .fit(sx, x, two, n, f), "every fit would diverge");
         // and the engine still works
         assertTrue(softmax.fit(sx, x, y, n, f).history().size() > 0);
     }
