@@ -24,6 +24,7 @@ import org.apache.spark.ml.param.IntParam;
 import org.apache.spark.ml.param.Param;
 import org.apache.spark.ml.param.ParamMap;
 import org.apache.spark.ml.param.ParamValidators;
+import org.apache.spark.ml.param.shared.HasWeightCol;
 import org.apache.spark.ml.util.Identifiable$;
 import org.apache.spark.ml.util.MLWritable;
 import org.apache.spark.ml.util.MLWriter;
@@ -58,7 +59,7 @@ import scala.Tuple2;
  */
 public class SoftxentLogisticRegression
         extends ProbabilisticClassifier<Vector, SoftxentLogisticRegression, SoftxentLogisticRegressionModel>
-        implements MLWritable {
+        implements MLWritable, HasWeightCol {
     private static final long serialVersionUID = 1L;
     /** The most bytes of features one packed block holds. */
     private static final long BLOCK_BYTES = 64L << 20;
@@ -145,6 +146,17 @@ public class SoftxentLogisticRegression
     public BooleanParam standardization() { return standardization; }
     public Param<String> family() { return family; }
     public Param<String> weightCol() { return weightCol; }
+
+    /**
+     * HasWeightCol (Spark's shared param, which OneVsRest, Predictor.fit and the tuning tools look
+     * for before they hand an estimator a weight column: without it OneVsRest fitted unweighted,
+     * with only a warning in its log) creates its param through this setter; the estimator keeps
+     * the one it made, of the same name, so this is never called.
+     */
+    @Override
+    public void org$apache$spark$ml$param$shared$HasWeightCol$_setter_$weightCol_$eq(Param<String> param) {
+        // the param is weightCol, created in the constructor
+    }
     public DoubleArrayParam classWeights() { return classWeights; }
     public DoubleParam labelSmoothing() { return labelSmoothing; }
     public Param<String> device() { return device; }
@@ -285,6 +297,12 @@ public class SoftxentLogisticRegression
         boolean multinomial = multinomial(numClasses);
         int features = stats.features;
         int outputs = multinomial ? numClasses : 1;
+        if (isDefined(thresholds()) && getThresholds().length != (multinomial ? numClasses : 2)) {
+            // As MLlib, before the fit: the model's transform would refuse them only after it.
+            throw new IllegalArgumentException("thresholds has length " + getThresholds().length + ", but the model "
+                    + "has " + (multinomial ? numClasses : 2) + " classes (labelCol '" + labelName + "'"
+                    + (multinomial ? "" : ", binomial") + "): give one threshold per class");
+        }
         if (!multinomial && isDefined(classWeights) && getLabelSmoothing() > 0) {
             // Folded into the row weights, class weights would weight a smoothed binomial target as
             // a whole, not its two parts as PyTorch's weighted, smoothed cross-entropy does.
@@ -375,7 +393,7 @@ public class SoftxentLogisticRegression
             for (int k = 0; k < numClasses; k++) {
                 initial[features * outputs + k] -= sum / numClasses;
             }
-        } else if (fit && histogram[0] > 0 && histogram[1] > 0) {
+        } else if (fit && histogram.length > 1 && histogram[0] > 0 && histogram[1] > 0) {
             initial[features] = Math.log(histogram[1] / histogram[0]);
         }  // one class only (with label smoothing, which makes the optimum finite): start at 0
 

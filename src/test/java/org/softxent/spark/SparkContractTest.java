@@ -228,7 +228,8 @@ class SparkContractTest {
                 .setPrecision("exact"));
         assertTrue(m.contains("precision = exact") && m.contains("device = gpu"), m);
         assertThrows(IllegalArgumentException.class, () -> lr.setPrecision("half"));
-        // A weight column of words is refused as MLlib refuses it, not cast.
+        // A weight column of words is refused as MLlib refuses it (by Spark's Predictor.fit, in its
+        // words, now that the estimator is a HasWeightCol), not cast.
         StructType words = new StructType(new StructField[] {
             DataTypes.createStructField("label", DataTypes.DoubleType, false),
             DataTypes.createStructField("weight", DataTypes.StringType, false),
@@ -237,7 +238,7 @@ class SparkContractTest {
                 RowFactory.create(1.0, "3", org.apache.spark.ml.linalg.Vectors.dense(1, 2)),
                 RowFactory.create(0.0, "1", org.apache.spark.ml.linalg.Vectors.dense(0, 0))), words);
         m = fails(wordWeights, lr.copy(new org.apache.spark.ml.param.ParamMap()).setWeightCol("weight"));
-        assertTrue(m.contains("weightCol 'weight'") && m.contains("numeric") && m.contains("string"), m);
+        assertTrue(m.contains("weight") && m.contains("numeric") && m.contains("string"), m);
         // A label past the class limit is named with the limit.
         m = fails(rows(2_000_000, 1, 1, 2), lr);
         assertTrue(m.contains("2000000") && m.contains(String.valueOf((1 << 20) - 1)), m);
@@ -286,6 +287,64 @@ class SparkContractTest {
         for (Row r : smoothed.transform(SparkTestData.frame(spark, ones, 2)).select("prediction").collectAsList()) {
             assertEquals(1.0, r.getDouble(0), 0.0, rng + ": " + r);
         }
+        // Every label 0 (no metadata: one class seen), binomial by default, smoothed: the mirror image,
+        // b = log(0.05 / 0.95) (it had thrown ArrayIndexOutOfBoundsException choosing its start).
+        List<Row> zeros = new java.util.ArrayList<>();
+        for (Row r : ones) {
+            zeros.add(SparkTestData.row(0, 1, ((org.apache.spark.ml.linalg.Vector) r.get(2)).toArray()));
+        }
+        SoftxentLogisticRegressionModel none = new SoftxentLogisticRegression().setDevice("cpu").setLabelSmoothing(0.1)
+                .fit(SparkTestData.frame(spark, zeros, 2));
+        assertEquals(Math.log(0.05 / 0.95), none.intercept(), 1e-3, rng.toString());
+        assertEquals(-smoothed.intercept(), none.intercept(), 1e-3, rng.toString());
+    }
+
+    /**
+     * The estimator is a HasWeightCol, as MLlib's: OneVsRest hands it the weight column (it had
+     * fitted unweighted, saying so only in its log), and its class-0 model is softxent's own
+     * weighted fit of class 0 against the rest.
+     */
+    @Test
+    void oneVsRestWeighsItsRows() {
+        Rng rng = Rng.fresh();
+        List<Row> rows = new ArrayList<>();
+        for (Row r : sample(rng, 300)) {
+            double label = Math.min(2, r.getDouble(0) % 3);
+            rows.add(SparkTestData.row(label, 0.1 + 3 * rng.nextDouble(), ((Vector) r.get(2)).toArray()));
+        }
+        Dataset<Row> train = SparkTestData.frame(spark, rows, 2);
+        SoftxentLogisticRegression base = new SoftxentLogisticRegression().setDevice("cpu").setPrecision("exact")
+                .setRegParam(0.1).setMaxIter(30);
+        assertTrue(base instanceof org.apache.spark.ml.param.shared.HasWeightCol);
+        org.apache.spark.ml.classification.OneVsRestModel weighted = new org.apache.spark.ml.classification.OneVsRest()
+                .setClassifier(base).setWeightCol("weight").fit(train);
+        List<Row> zeroVsRest = new ArrayList<>();
+        for (Row r : rows) {
+            zeroVsRest.add(SparkTestData.row(r.getDouble(0) == 0 ? 1 : 0, r.getDouble(1),
+                    ((Vector) r.get(2)).toArray()));
+        }
+        SoftxentLogisticRegressionModel own = base.copy(new org.apache.spark.ml.param.ParamMap())
+                .setWeightCol("weight").fit(SparkTestData.frame(spark, zeroVsRest, 2));
+        org.apache.spark.ml.linalg.Vector got = ((SoftxentLogisticRegressionModel) weighted.models()[0]).coefficients();
+        for (int j = 0; j < got.size(); j++) {
+            assertEquals(own.coefficients().apply(j), got.apply(j), 1e-6 * (1 + Math.abs(own.coefficients().apply(j))),
+                    rng + ": coefficient " + j);
+        }
+    }
+
+    /** Thresholds of the wrong length are refused by fit, as MLlib's, not only by transform after it. */
+    @Test
+    void thresholdsOfTheWrongLengthAreRefusedByFit() {
+        Rng rng = Rng.fresh();
+        List<Row> rows = new ArrayList<>();
+        for (Row r : sample(rng, 60)) {
+            rows.add(SparkTestData.row(r.getDouble(0) % 2, 1, ((Vector) r.get(2)).toArray()));
+        }
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> new SoftxentLogisticRegression().setDevice("cpu").setThresholds(new double[] {0.2, 0.3, 0.5})
+                        .fit(SparkTestData.frame(spark, rows, 2)));
+        assertTrue(e.getMessage().contains("thresholds has length 3") && e.getMessage().contains("2 classes"),
+                e.getMessage());
     }
 
     @Test
