@@ -13,8 +13,9 @@ import java.util.Map;
 
 /**
  * Reads and writes NumPy's .npy format (versions 1.0, 2.0 and 3.0): float32, float64, int32 and
- * int64, either byte order, C order, any number of dimensions. Writes version 1.0, little-endian,
- * with the header padded to 64 bytes as NumPy does.
+ * int64, either byte order, any number of dimensions, C order or Fortran order (read into C
+ * order). Writes version 1.0, little-endian, C order, with the header padded to 64 bytes as NumPy
+ * does.
  *
  * @see <a href="https://numpy.org/doc/stable/reference/generated/numpy.lib.format.html">the format</a>
  */
@@ -54,7 +55,7 @@ public final class Npy {
                 }
                 shape[i] = (int) h.shape()[i];
             }
-            return decode(new Header(dtype, h.order(), shape, h.elements()), channel, h.dataStart());
+            return decode(new Header(dtype, h.order(), shape, h.elements(), h.fortran()), channel, h.dataStart());
         }
     }
 
@@ -113,7 +114,7 @@ public final class Npy {
         return head.array();
     }
 
-    private record Header(NpyArray.DType dtype, ByteOrder order, int[] shape, long elements) {
+    private record Header(NpyArray.DType dtype, ByteOrder order, int[] shape, long elements, boolean fortran) {
     }
 
     /** Bytes handled per step: files and arrays beyond 2 GiB are read and written in pieces. */
@@ -155,6 +156,9 @@ public final class Npy {
                     bytes.asLongBuffer().get((long[]) data, first, count);
             }
         }
+        if (h.fortran) {
+            data = toCOrder(data, h.shape);
+        }
         switch (h.dtype) {
             case FLOAT32:
                 return NpyArray.ofFloats((float[]) data, h.shape);
@@ -165,6 +169,36 @@ public final class Npy {
             default:
                 return NpyArray.ofLongs((long[]) data, h.shape);
         }
+    }
+
+    /**
+     * The elements of a Fortran-ordered array (the first index varying fastest), in C order (the
+     * last fastest), in a new array of the same type.
+     */
+    static Object toCOrder(Object fortran, int[] shape) {
+        int n = java.lang.reflect.Array.getLength(fortran);
+        Object c = java.lang.reflect.Array.newInstance(fortran.getClass().getComponentType(), n);
+        int dims = shape.length;
+        long[] stride = new long[dims]; // the Fortran offset of a step along each dimension
+        long step = 1;
+        for (int k = 0; k < dims; k++) {
+            stride[k] = step;
+            step *= shape[k];
+        }
+        int[] index = new int[dims];
+        long from = 0;
+        for (int e = 0; e < n; e++) { // e walks C order: the last index fastest
+            System.arraycopy(fortran, (int) from, c, e, 1);
+            for (int k = dims - 1; k >= 0; k--) {
+                if (++index[k] < shape[k]) {
+                    from += stride[k];
+                    break;
+                }
+                from -= stride[k] * (shape[k] - 1);
+                index[k] = 0;
+            }
+        }
+        return c;
     }
 
     private static void encode(NpyArray array, OutputStream out) throws IOException {

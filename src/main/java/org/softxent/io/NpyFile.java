@@ -80,6 +80,10 @@ public final class NpyFile implements AutoCloseable {
                         + "read" : " is not one softxent reads") + ": features are float16/32/64, integers or bool, "
                         + "labels integers");
             }
+            if (h.fortran() && h.shape().length != 2) {
+                throw new NpyFormatException("a Fortran-ordered array of shape " + h.shapeString() + ": softxent reads "
+                        + "Fortran order for 2-D arrays; save numpy.ascontiguousarray(a)");
+            }
             return new NpyFile(path, channel, h);
         } catch (IOException | RuntimeException e) {
             channel.close();
@@ -135,7 +139,8 @@ public final class NpyFile implements AutoCloseable {
             long done = 0;
             while (done < count) {
                 int n = piece(first + done, count - done, item);
-                each.accept(map(first + done, n), done, offset + (int) done, n);
+                each.accept(header.fortran() ? gathered(first + done, n, item) : map(first + done, n), done,
+                        offset + (int) done, n);
                 done += n;
             }
         } catch (InternalError e) {
@@ -143,6 +148,48 @@ public final class NpyFile implements AutoCloseable {
             // (a positional read has no such fault: it sees the end of the file).
             throw new NpyFormatException(path + " ended while being read: was it cut short meanwhile?");
         }
+    }
+
+    /**
+     * The bytes of elements [e0, e0 + n) in C order (at most a window) of a Fortran-ordered [rows,
+     * cols] file, whose element (r, c) is stored at c·rows + r: for each column, the run of its rows
+     * the range holds is read in one piece (contiguous in the file) and spread into place, in this
+     * thread's buffer.
+     */
+    private ByteBuffer gathered(long e0, int n, int item) throws IOException {
+        long rows = header.shape()[0];
+        long cols = header.shape()[1];
+        ByteBuffer t = GATHERED.get();
+        byte[] into = t.array();
+        for (long c = 0; c < cols; c++) {
+            long rStart = Math.floorDiv(e0 - c + cols - 1, cols); // the rows r with e0 <= r·cols + c < e0 + n
+            long rEnd = Math.floorDiv(e0 + n - 1 - c, cols);
+            if (rEnd < rStart) {
+                continue;
+            }
+            int k = (int) (rEnd - rStart + 1);
+            ByteBuffer column = map(c * rows + rStart, k);
+            int at = (int) ((rStart * cols + c - e0) * item);
+            int stride = (int) (cols * item);
+            for (int i = 0; i < k; i++) {
+                column.get(i * item, into, at + i * stride, item);
+            }
+        }
+        t.clear().limit(n * item);
+        return t.order(item == 1 ? ByteOrder.nativeOrder() : header.order());
+    }
+
+    /** Each thread's buffer for {@link #gathered}: a window. */
+    private static final PerThread<ByteBuffer> GATHERED = PerThread.withInitial(() -> ByteBuffer.allocate((int) WINDOW));
+
+    /** Where element {@code e} (in C order) is stored: itself, or in a Fortran-ordered file its column's place. */
+    private long stored(long e) {
+        if (!header.fortran()) {
+            return e;
+        }
+        long rows = header.shape()[0];
+        long cols = header.shape()[1];
+        return (e % cols) * rows + e / cols;
     }
 
     /** A copy of the shape. */
@@ -340,7 +387,7 @@ public final class NpyFile implements AutoCloseable {
         if (element < 0 || element >= header.elements()) {
             throw new IndexOutOfBoundsException("element " + element + " of " + header.elements());
         }
-        ByteBuffer b = map(element, 1);
+        ByteBuffer b = map(stored(element), 1);
         char kind = header.code().charAt(0);
         int item = header.itemBytes();
         if (kind == 'f') {

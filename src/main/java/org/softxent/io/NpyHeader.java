@@ -29,7 +29,7 @@ import java.util.stream.Collectors;
  * @param dataStart the offset of the first element in the file
  */
 record NpyHeader(String descr, String code, String dtypeName, int itemBytes, ByteOrder order, long[] shape,
-                 long elements, long dataStart) {
+                 long elements, long dataStart, boolean fortran) {
     /** A dtype descriptor: byte order (optional, as NumPy allows) and type code. */
     private static final Pattern DESCR = Pattern.compile("([<>|=]?)([a-zA-Z])(\\d+)");
     /** NumPy's default limit on the header (numpy.lib.format's max_header_size). */
@@ -119,10 +119,6 @@ record NpyHeader(String descr, String code, String dtypeName, int itemBytes, Byt
         if (!(dict.get("shape") instanceof long[] dims)) {
             throw new NpyFormatException("'shape' in the .npy header is not a tuple of integers: " + header.strip());
         }
-        if (fortran) {
-            throw new NpyFormatException("Fortran-ordered arrays are not supported: save a C-ordered copy "
-                    + "(numpy.ascontiguousarray)");
-        }
         Matcher m = DESCR.matcher(descr);
         if (!m.matches()) {
             throw new NpyFormatException("dtype '" + descr + "' is not supported (softxent reads numbers: float16/32/64, "
@@ -159,7 +155,12 @@ record NpyHeader(String descr, String code, String dtypeName, int itemBytes, Byt
             }
             elements *= d;
         }
-        return new NpyHeader(descr, m.group(2) + m.group(3), name, bytes, order, dims.clone(), elements, dataStart);
+        // Fortran order (np.save of a transposed array, coef_.T, or of what pandas' to_numpy returns)
+        // differs from C order only where two or more dimensions exceed 1: a row or column vector is
+        // the same bytes either way.
+        long wide = Arrays.stream(dims).filter(d -> d > 1).count();
+        return new NpyHeader(descr, m.group(2) + m.group(3), name, bytes, order, dims.clone(), elements, dataStart,
+                fortran && wide > 1);
     }
 
     /** How many of the magic's bytes b starts with (all of them: {@code Npy.MAGIC.length}). */

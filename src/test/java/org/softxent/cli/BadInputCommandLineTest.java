@@ -201,8 +201,6 @@ class BadInputCommandLineTest {
             bad("--logits has a repeated key in its header", f -> f.cmd("softmax", "--logits", f.raw("repeated",
                     "{'descr': '<f4', 'descr': '<f8', 'fortran_order': False, 'shape': (2, 3), }")),
                     "--logits", "repeated key 'descr'"),
-            bad("--logits is Fortran-ordered", f -> f.cmd("softmax", "--logits", f.raw("fortran",
-                    "{'descr': '<f4', 'fortran_order': True, 'shape': (2, 3), }")), "--logits", "Fortran"),
             bad("--logits is float64", f -> f.cmd("softmax", "--logits", f.write("doubles",
                     NpyArray.ofDoubles(new double[6], 2, 3))), "--logits", "float32"),
             bad("--logits is float16: the message says what --logits takes", f -> f.cmd("softmax", "--logits",
