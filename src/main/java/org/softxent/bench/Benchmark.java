@@ -465,7 +465,8 @@ public final class Benchmark {
             rows.add(o);
         }
         json.add("results", rows);
-        return new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create().toJson(json);
+        return new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().disableHtmlEscaping()
+                .create().toJson(json);
     }
 
     private float[] floats(int n, float scale) {

@@ -2,6 +2,7 @@ package org.softxent.cli;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -53,6 +54,15 @@ final class CheckCommand implements Callable<Integer> {
                 if (other != null) {
                     throw new InputException("--out: the cases " + other + " and " + dir + " would both write to "
                             + out.resolve(dir.getFileName().toString()));
+                }
+                // Before any case runs: a case's outputs written into its own folder would go over
+                // its inputs and its references (found otherwise only after the first cases ran).
+                Path target = out.resolve(dir.getFileName().toString());
+                if (target.toAbsolutePath().normalize().equals(dir.toAbsolutePath().normalize())
+                        || Files.exists(target) && Files.isSameFile(target, dir)) {
+                    throw new InputException("--out (" + out + "): case " + dir.getFileName() + "'s outputs would go "
+                            + "into its own folder " + dir + ", over its inputs and references: give --out a folder "
+                            + "of its own");
                 }
             }
         }

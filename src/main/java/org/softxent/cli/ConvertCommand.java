@@ -53,6 +53,12 @@ final class ConvertCommand implements Callable<Integer> {
                 // the input's own faults named as --data's, before any output
                 Csv.layout(data, options.header(), options.headerUnsaid(), options.headerOfNumbers());
             } catch (DataFileException e) {
+                if (e.problem().startsWith(Csv.NPY_NOT_CSV)) {
+                    // Already what convert makes: nothing to convert.
+                    throw new InputException("--data (" + e.file() + ") is a .npy file already: train, predict and "
+                            + "evaluate read it as it is (its labels in a .npy of their own, --labels); convert "
+                            + "turns a CSV into x.npy and y.npy");
+                }
                 throw new InputException("--data (" + e.file() + ")" + (e.place().isEmpty() ? "" : " " + e.place())
                         + ": " + e.problem());
             } catch (java.io.IOException e) {

@@ -100,6 +100,9 @@ public final class Csv {
     }
 
     /** How the problem of a header line of numbers (no header: data) begins. */
+    /** The start of the refusal of a .npy file read as a CSV. */
+    public static final String NPY_NOT_CSV = "a .npy file, not a CSV";
+
     public static final String HEADER_OF_NUMBERS = "the header line holds only numbers";
 
     /**
@@ -1429,7 +1432,9 @@ public final class Csv {
                     }
                 }
                 if (isNpy(head, got)) {
-                    throw new DataFileException(file, "", "a .npy file, not a CSV: name it .npy");
+                    boolean named = file.getFileName() != null
+                            && file.getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(".npy");
+                    throw new DataFileException(file, "", NPY_NOT_CSV + (named ? "" : ": name it .npy"));
                 }
                 String packed = compression(head, got);
                 if (packed != null) {

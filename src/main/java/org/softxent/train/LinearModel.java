@@ -778,7 +778,7 @@ public final class LinearModel {
         json.addProperty("probabilities", kind == Kind.SOFTMAX
                 ? "softmax(((x - mean) / scale) @ w + b), column j for class labels[j]"
                 : "p(labels[1]) = sigmoid(((x - mean) / scale) @ w + b)");
-        Gson gson = new GsonBuilder().setPrettyPrinting().create();
+        Gson gson = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create();
         return gson.toJson(json) + "\n";
     }
 

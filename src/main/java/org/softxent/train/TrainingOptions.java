@@ -228,7 +228,8 @@ public final class TrainingOptions {
             throw new IllegalArgumentException("l2 must be >= 0 and at most " + org.softxent.ClassifierOptions.MAX_REG
                     + " (the gradient's 2·l2·W is a float), got " + l2);
         }
-        return with(Field.L2, v -> v.l2 = l2);
+        double positive = l2 + 0.0; // -0 is 0 (printed and saved as 0.0)
+        return with(Field.L2, v -> v.l2 = positive);
     }
 
     /**

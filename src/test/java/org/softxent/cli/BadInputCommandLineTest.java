@@ -61,11 +61,6 @@ class BadInputCommandLineTest {
         return new Case(name, Main.EXIT_BAD_INPUT, true, setup, mustName);
     }
 
-    /** Bad input found once some work is done (check has printed some cases). */
-    static Case badAfterWork(String name, Setup setup, String... mustName) {
-        return new Case(name, Main.EXIT_BAD_INPUT, false, setup, mustName);
-    }
-
     @TestFactory
     Stream<DynamicNode> everyBadCommandLineOnEveryDevice() {
         return Arrays.stream(DEVICES).map(device -> DynamicContainer.dynamicContainer("--device " + device,
@@ -347,18 +342,19 @@ class BadInputCommandLineTest {
                 Files.createDirectory(f.out.resolve("probs.npy"));
                 return f.cmd("cross-entropy", "--logits", f.logits, "--labels", f.labels);
             }, "--out", "probs.npy", "directory"),
-            badAfterWork("check --out over the cases' own references", f -> {
+            // Refused before any case runs (it had been found once the cases ran, the first ones printed).
+            bad("check --out over the cases' own references", f -> {
                 Path cases = f.root.resolve("cases");
                 return f.command(List.of("check", f.copyOfGoldenCase("ce_basic", cases).toString(), "--out",
                         cases.toString()), false);
-            }, "--out", "would replace the reference"),
-            badAfterWork("check --out: an earlier case's outputs go when a later case's are refused", f -> {
-                // The second case lies where --out would put its own outputs: its references are in the way.
+            }, "--out", "its own folder", "over its inputs and references"),
+            bad("check --out: a later case's own folder is where its outputs would go", f -> {
+                // The second case lies where --out would put its own outputs: nothing is run or written.
                 Path first = f.copyOfGoldenCase("ce_sum", f.root.resolve("cases"));
                 Path second = f.copyOfGoldenCase("ce_basic", f.fresh);
                 return f.command(List.of("check", first.toString(), second.toString(), "--out", f.fresh.toString()),
                         false);
-            }, "--out", "ce_basic", "would replace the reference"),
+            }, "--out", "ce_basic", "its own folder"),
             bad("check --out with two cases of one name", f -> {
                 Path a = f.copyOfGoldenCase("ce_basic", f.root.resolve("cases"));
                 Path b = f.copyOfGoldenCase("ce_basic", f.root.resolve("more"));

@@ -98,5 +98,12 @@ class ConvertCommandTest {
         assertEquals(2, r.status());
         assertTrue(r.err().contains("--label-column -2"), r.err());
         assertFalse(Files.exists(out), "nothing written");
+        // A .npy already: said as such, not "name it .npy" of a file named .npy.
+        Path npy = dir.resolve("x.npy");
+        org.softxent.io.Npy.write(npy, org.softxent.io.NpyArray.ofFloats(new float[] {1, 2, 3, 4}, 2, 2));
+        r = CommandLineTest.run("convert", "--data", npy.toString(), "--out", out.toString());
+        assertEquals(2, r.status());
+        assertTrue(r.err().contains("is a .npy file already") && !r.err().contains("name it"), r.err());
+        assertFalse(Files.exists(out), "nothing written");
     }
 }
