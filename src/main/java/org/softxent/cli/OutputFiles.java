@@ -158,20 +158,31 @@ final class OutputFiles implements AutoCloseable {
         // The seal goes first and comes back last: a command stopped between two renames (a kill,
         // a power cut) leaves a folder without it, which reads as no model, not as one that mixes
         // the new files with the old.
+        boolean sealRemoved = false;
         if (seal != null) {
             try {
-                Files.deleteIfExists(seal);
+                sealRemoved = Files.deleteIfExists(seal);
             } catch (IOException x) {
                 throw cannotWrite(seal, x);
             }
         }
-        for (Map.Entry<Path, Path> e : staged.entrySet()) {
-            if (!e.getKey().equals(seal)) {
-                move(e.getValue(), e.getKey());
+        try {
+            for (Map.Entry<Path, Path> e : staged.entrySet()) {
+                if (!e.getKey().equals(seal)) {
+                    move(e.getValue(), e.getKey());
+                }
             }
-        }
-        if (seal != null) {
-            move(staged.get(seal), seal);
+            if (seal != null) {
+                move(staged.get(seal), seal);
+            }
+        } catch (InputException e) {
+            if (!sealRemoved) {
+                throw e;
+            }
+            // Say what the folder holds now: its old seal is gone, so it reads as holding no set at all.
+            throw new InputException(e.getMessage() + "; " + seal.getParent() + " holds no complete set now: its "
+                    + "old " + seal.getFileName() + " was removed before the renames, so that old and new files are "
+                    + "never read together, and comes back when a run completes");
         }
         committed = true;
     }
