@@ -195,6 +195,19 @@ public class SoftxentLogisticRegression
     public SoftxentLogisticRegression setStandardization(boolean value) { set(standardization, value); return this; }
     public SoftxentLogisticRegression setFamily(String value) { set(family, value.toLowerCase(Locale.ROOT)); return this; }
     public SoftxentLogisticRegression setWeightCol(String value) { set(weightCol, value); return this; }
+
+    /**
+     * MLlib's binomial threshold t, for code written against its LogisticRegression: a row is
+     * predicted positive when p(1) > t. Sets thresholds to [1 − t, t], which predict the same.
+     */
+    public SoftxentLogisticRegression setThreshold(double value) {
+        return setThresholds(Thresholds.of(value));
+    }
+
+    /** The binomial threshold as MLlib gives it: 1 / (1 + t₀ / t₁) from thresholds [t₀, t₁], 0.5 when unset. */
+    public double getThreshold() {
+        return Thresholds.threshold(isDefined(thresholds()) ? getThresholds() : null);
+    }
     public SoftxentLogisticRegression setClassWeights(double[] value) { set(classWeights, value); return this; }
     public SoftxentLogisticRegression setLabelSmoothing(double value) { set(labelSmoothing, value); return this; }
     public SoftxentLogisticRegression setDevice(String value) { set(device, value.toLowerCase(Locale.ROOT)); return this; }

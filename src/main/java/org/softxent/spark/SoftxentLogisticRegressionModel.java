@@ -187,6 +187,16 @@ public class SoftxentLogisticRegressionModel
         return super.findSummaryModel();
     }
 
+    /** As {@link SoftxentLogisticRegression#setThreshold}: p(1) > t predicts the positive class (binomial). */
+    public SoftxentLogisticRegressionModel setThreshold(double value) {
+        return setThresholds(Thresholds.of(value));
+    }
+
+    /** As {@link SoftxentLogisticRegression#getThreshold}. */
+    public double getThreshold() {
+        return Thresholds.threshold(isDefined(thresholds()) ? getThresholds() : null);
+    }
+
     @Override
     public SoftxentLogisticRegressionModel copy(ParamMap extra) {
         SoftxentLogisticRegressionModel copy = new SoftxentLogisticRegressionModel(uid, coefficientMatrix,

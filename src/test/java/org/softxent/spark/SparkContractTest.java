@@ -332,6 +332,34 @@ class SparkContractTest {
         }
     }
 
+    /**
+     * MLlib's binomial threshold, for code written against its LogisticRegression: setThreshold(t)
+     * predicts the positive class where p(1) > t, on the estimator and the model alike.
+     */
+    @Test
+    void theBinomialThresholdPredictsAsMllibs() {
+        Rng rng = Rng.fresh();
+        List<Row> rows = new ArrayList<>();
+        for (Row r : sample(rng, 200)) {
+            rows.add(SparkTestData.row(r.getDouble(0) % 2, 1, ((Vector) r.get(2)).toArray()));
+        }
+        Dataset<Row> train = SparkTestData.frame(spark, rows, 2);
+        double t = 0.2 + 0.6 * rng.nextDouble();
+        SoftxentLogisticRegression lr = new SoftxentLogisticRegression().setDevice("cpu").setMaxIter(20);
+        assertEquals(0.5, lr.getThreshold(), 0.0);
+        SoftxentLogisticRegressionModel model = lr.setThreshold(t).fit(train);
+        assertEquals(t, model.getThreshold(), 1e-12, rng.toString());
+        int positive = 0;
+        for (Row r : model.transform(train).select("probability", "prediction").collectAsList()) {
+            double p1 = ((Vector) r.get(0)).apply(1);
+            assertEquals(p1 > t ? 1.0 : 0.0, r.getDouble(1), 0.0, rng + ": p(1) = " + p1 + ", threshold " + t);
+            positive += p1 > t ? 1 : 0;
+        }
+        assertTrue(positive > 0 && positive < rows.size(), rng + ": " + positive + " of " + rows.size());
+        assertEquals(0.9, model.setThreshold(0.9).getThreshold(), 1e-12);
+        assertThrows(IllegalArgumentException.class, () -> lr.setThreshold(1.5));
+    }
+
     /** Thresholds of the wrong length are refused by fit, as MLlib's, not only by transform after it. */
     @Test
     void thresholdsOfTheWrongLengthAreRefusedByFit() {
