@@ -534,15 +534,6 @@ final class TrainCommand implements Callable<Integer> {
                 }
             }
         }
-        if (options.optimizer() == TrainingOptions.Optimizer.SGD
-                && options.learningRate() * 2 * options.l2() >= 2 * (1 + options.momentum())) {
-            // As TrainingOptions refuses it: SGD's L2 term alone would diverge (heavy-ball stability).
-            throw new InputException(String.format(Locale.ROOT, "--learning-rate %s with --l2 %s: SGD's L2 term "
-                    + "alone scales the weights by 1 − rate·2·l2 = %.3g a step, past the %.3g that --momentum %s "
-                    + "withstands, and the fit would diverge: give --learning-rate below %.3g, or a smaller --l2",
-                    options.learningRate(), options.l2(), 1 - 2 * options.learningRate() * options.l2(),
-                    -1 - 2 * options.momentum(), options.momentum(), (1 + options.momentum()) / options.l2()));
-        }
         if (kind == LinearModel.Kind.SOFTMAX && positiveWeight != null) {
             throw new InputException("--positive-weight applies to --kind logistic; softmax regression weighs classes "
                     + "by --class-weights");

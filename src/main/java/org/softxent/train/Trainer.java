@@ -80,6 +80,15 @@ final class Trainer {
                 ? Split.stratified(labels, classCount, o.validationFraction(), o.seed())
                 : new Split(identity(rows), new int[0]);
         int n = split.kept().length;
+        if (o.optimizer() == TrainingOptions.Optimizer.SGD) {
+            // Before any work: an L2 term that alone would make these steps diverge (n, and so the
+            // steps, known now: as sgd() counts them).
+            long batch = Math.min(o.batchSize(), Math.max(1, n));
+            String why = o.sgdDiverges((Math.max(1, n) + batch - 1) / batch * o.epochs());
+            if (why != null) {
+                throw new IllegalArgumentException(why);
+            }
+        }
         int[] y = Split.rows(labels, split.kept());
         int[] counts = Labels.counts(y, classCount);
         if (n != rows) {

@@ -506,26 +506,55 @@ public final class TrainingOptions {
             throw new IllegalArgumentException("patience applies to early stopping, which watches validation rows; "
                     + "there are none (validationFraction is 0)");
         }
-        if (optimizer == Optimizer.SGD && sgdOvershoots()) {
-            throw new IllegalArgumentException(String.format(java.util.Locale.ROOT, "learningRate %s with l2 %s: "
-                    + "SGD's L2 term alone scales W by 1 − learningRate·2·l2 = %.3g a step, past the %.3g that "
-                    + "momentum %s withstands, and every fit would diverge: lower learningRate below %.3g, or l2",
-                    learningRate, l2, 1 - 2 * learningRate * l2, -1 - 2 * momentum, momentum,
-                    (1 + momentum) / l2));
-        }
         if (!validation && optimizer == Optimizer.SGD && isSet(Field.TOLERANCE)) {
             throw new IllegalArgumentException("tolerance with SGD is the least improvement early stopping counts, "
                     + "and early stopping watches validation rows; there are none (validationFraction is 0)");
         }
     }
 
+    /** The most steps {@link #sgdDiverges} follows one by one; past them, the constant-rate bound decides. */
+    private static final long MOST_STEPS_FOLLOWED = 10_000_000L;
+
     /**
-     * Whether SGD's L2 term alone makes its steps diverge: on the quadratic 2·l2·W, momentum SGD
-     * (heavy ball, momentum μ) is stable only while learningRate·2·l2 < 2·(1 + μ), whatever the data
-     * add to the curvature (they add, never take away). The schedule starts at learningRate.
+     * Why SGD over {@code steps} steps would diverge on its L2 term alone, whatever the data, or
+     * null. The L2 term is in the gradient (2·l2·W), so on each weight it runs the heavy-ball
+     * recurrence v ← μ·v + 2·l2·w, w ← w − lr_t·v, stable at a constant rate only while
+     * lr·2·l2 < 2·(1 + μ). Followed from w = 1 over this schedule's rates: refused where it would
+     * leave the weights larger than it found them, or carry them past 1e30 on the way (a cosine
+     * schedule that starts a little above the bound comes back under it and shrinks them again:
+     * such a fit is not refused). Past {@value #MOST_STEPS_FOLLOWED} steps, where any excess
+     * compounds past 1e30, the constant-rate bound decides.
      */
-    boolean sgdOvershoots() {
-        return learningRate * 2 * l2 >= 2 * (1 + momentum);
+    String sgdDiverges(long steps) {
+        if (optimizer != Optimizer.SGD || !(l2 > 0) || steps < 1) {
+            return null;
+        }
+        double bound = (1 + momentum) / l2; // the largest stable constant rate
+        double w = 1;
+        double most = 1;
+        if (steps > MOST_STEPS_FOLLOWED) {
+            if (learningRate <= bound) {
+                return null;
+            }
+            most = Double.POSITIVE_INFINITY;
+        } else {
+            double v = 0;
+            for (long t = 0; t < steps && most < 1e30; t++) {
+                v = momentum * v + 2 * l2 * w;
+                w -= learningRate(t, steps) * v;
+                most = Math.max(most, Math.abs(w));
+            }
+            if (!(Math.abs(w) > 1) && most < 1e30) {
+                return null;
+            }
+        }
+        return String.format(java.util.Locale.ROOT, "learningRate (--learning-rate) %s with l2 (--l2) %s: over "
+                + "this fit's %d SGD steps (%s schedule) the L2 term alone would scale the weights by %s, whatever "
+                + "the data, and the fit would diverge: give a learning rate below %.3g (where learningRate·2·l2 < "
+                + "2·(1 + momentum %s)), or a smaller l2", learningRate, l2, steps,
+                schedule.name().toLowerCase(java.util.Locale.ROOT),
+                most >= 1e30 ? "more than 1e30" : String.format(java.util.Locale.ROOT, "%.3g", Math.abs(w)),
+                bound, momentum);
     }
 
     /** The learning rate of step {@code step} of {@code steps}. */

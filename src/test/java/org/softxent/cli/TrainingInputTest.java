@@ -409,8 +409,8 @@ class TrainingInputTest {
         cases.add(bad("--positive-weight beyond float's range", f -> f.train("--data", f.file("train2.csv"), "--kind",
                 "logistic", "--positive-weight", "1e39"), "--positive-weight must be > 0 and a float"));
         cases.add(bad("--l2 that alone makes SGD diverge", f -> f.train("--data", f.file("train.csv"), "--optimizer",
-                "sgd", "--l2", "1e5"), "--learning-rate 0.1 with --l2 100000.0", "diverge",
-                "give --learning-rate below 1.90e-05"));
+                "sgd", "--l2", "1e5"), "(--learning-rate) 0.1 with l2 (--l2) 100000.0", "the fit would diverge",
+                "give a learning rate below 1.90e-05"));
         cases.add(bad("--class-weights with logistic", f -> f.train("--data", f.file("train2.csv"), "--kind",
                 "logistic", "--class-weights", "1,2"), "--class-weights applies to --kind softmax"));
         cases.add(bad("--class-weights all zero", f -> f.train("--data", f.file("train.csv"), "--class-weights",

@@ -599,20 +599,25 @@ public abstract class TrainingContractTest extends EngineTest {
         assertMessage(org.softxent.ShapeMismatchException.class, () -> softmax.fit(sx, x, y, n, f + 1), "x must hold");
         assertMessage(IllegalArgumentException.class, () -> new SoftmaxRegression(TrainingOptions.defaults()
                 .withOptimizer(TrainingOptions.Optimizer.SGD).withLearningRate(1e38).withEpochs(3))
-                .fit(sx, x, y, n, f), "every fit would diverge");
-        // An L2 term that alone makes every SGD step overshoot (it had trained a model of weights
-        // 1e10 in a few steps, with no error, where more steps overflowed and said "raise l2"):
-        // refused before any step, with momentum and without.
+                .fit(sx, x, y, n, f), "the fit would diverge");
+        // An L2 term that alone makes SGD's steps diverge (it had trained a model of weights 1e10
+        // in a few steps, with no error, where more steps overflowed and said "raise l2"): refused
+        // before any step, with momentum and without, at a constant rate and a cosine schedule.
         assertMessage(IllegalArgumentException.class, () -> new SoftmaxRegression(TrainingOptions.defaults()
                 .withOptimizer(TrainingOptions.Optimizer.SGD).withL2(1e5).withEpochs(3))
-                .fit(sx, x, y, n, f), "lower learningRate below 1.90e-05");
+                .fit(sx, x, y, n, f), "give a learning rate below 1.90e-05");
         int[] two = new int[n];
         for (int r = 0; r < n; r++) {
             two[r] = r % 2;
         }
         assertMessage(IllegalArgumentException.class, () -> new LogisticRegression(TrainingOptions.defaults()
-                .withOptimizer(TrainingOptions.Optimizer.SGD).withMomentum(0).withL2(10).withLearningRate(0.1))
-                .fit(sx, x, two, n, f), "every fit would diverge");
+                .withOptimizer(TrainingOptions.Optimizer.SGD).withMomentum(0).withL2(10).withLearningRate(0.5)
+                .withSchedule(TrainingOptions.Schedule.CONSTANT)).fit(sx, x, two, n, f), "the fit would diverge");
+        // A cosine schedule that starts a little above the constant-rate bound comes back under it
+        // and shrinks the weights again: not refused (momentum 0.9, l2 1: the bound is a rate of 1.9).
+        TrainingResult near = new SoftmaxRegression(TrainingOptions.defaults().withOptimizer(
+                TrainingOptions.Optimizer.SGD).withL2(1).withLearningRate(1.95).withEpochs(20)).fit(sx, x, y, n, f);
+        assertTrue(near.history().size() > 0);
         // and the engine still works
         assertTrue(softmax.fit(sx, x, y, n, f).history().size() > 0);
     }
