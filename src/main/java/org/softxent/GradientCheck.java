@@ -25,7 +25,8 @@ import java.util.function.ToDoubleFunction;
  * default 1e-6 of the largest |analytic| component) keeps components that are negligible next to
  * the gradient's scale from dominating. Near ±{@link Float#MAX_VALUE} the step shrinks so that
  * x_i ± h stays finite. Coordinates at −∞ (masked logits) are skipped, a NaN or +∞
- * one is refused, and so is one within four float steps of ±{@link Float#MAX_VALUE}; a point with nothing left to check gives a result that says so and passes no
+ * one is refused, and so is one whose step would pass ±{@link Float#MAX_VALUE} with less than four
+ * float steps of room; a point with nothing left to check gives a result that says so and passes no
  * tolerance. A NaN in the analytic gradient is the worst error, at its coordinate.
  * Use an objective computed in double (the CPU reference's losses are: {@link Softxent#openReference()}): a float32 objective's rounding
  * would swamp the differences.
@@ -217,9 +218,10 @@ public final class GradientCheck {
 
     /**
      * The step h at coordinate i: step·max(1, |x_i|), or less near float's largest value, so that
-     * x_i ± h stays a finite float (the objective would be handed an infinity otherwise). A
-     * coordinate within {@value #FLOAT_STEPS} float steps of ±{@link Float#MAX_VALUE} leaves no
-     * room for a central difference and is refused.
+     * x_i ± h stays a finite float (the objective would be handed an infinity otherwise). Where
+     * that room is under {@value #FLOAT_STEPS} float steps (a coordinate that close to
+     * ±{@link Float#MAX_VALUE}, whose step would pass it) no central difference fits, and the
+     * coordinate is refused.
      */
     private static double step(float[] x, int i, double step) {
         double h = step * Math.max(1.0, Math.abs(x[i]));
@@ -227,8 +229,8 @@ public final class GradientCheck {
         if (h > room) {
             if (room < FLOAT_STEPS * Math.ulp(x[i])) {
                 throw new IllegalArgumentException("point[" + i + "] is " + x[i] + ", within " + FLOAT_STEPS
-                        + " float steps of Float.MAX_VALUE: x ± h would leave float's range, and no central "
-                        + "difference fits around it");
+                        + " float steps of " + (x[i] < 0 ? "-" : "") + "Float.MAX_VALUE: x ± h would leave float's "
+                        + "range, and no central difference fits around it");
             }
             h = room;
         }

@@ -99,10 +99,10 @@ public final class Csv {
     public record Table(float[] x, int[] labels, int rows, int features, int[] lines) {
     }
 
-    /** How the problem of a header line of numbers (no header: data) begins. */
     /** The start of the refusal of a .npy file read as a CSV. */
     public static final String NPY_NOT_CSV = "a .npy file, not a CSV";
 
+    /** How the problem of a header line of numbers (no header: data) begins. */
     public static final String HEADER_OF_NUMBERS = "the header line holds only numbers";
 
     /**

@@ -81,8 +81,8 @@ public final class NpyFile implements AutoCloseable {
                         + "labels integers");
             }
             if (h.fortran() && h.shape().length != 2) {
-                throw new NpyFormatException("a Fortran-ordered array of shape " + h.shapeString() + ": softxent reads "
-                        + "Fortran order for 2-D arrays; save numpy.ascontiguousarray(a)");
+                throw new NpyFormatException("shape " + h.shapeString() + " in Fortran order: data files are [N, D] "
+                        + "(or labels [N]), which softxent reads in either order");
             }
             return new NpyFile(path, channel, h);
         } catch (IOException | RuntimeException e) {

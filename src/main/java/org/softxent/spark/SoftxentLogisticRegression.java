@@ -247,7 +247,9 @@ public class SoftxentLogisticRegression
         String featuresName = getFeaturesCol();
         if (isDefined(weightCol) && !getWeightCol().isEmpty()) {
             // As MLlib's estimators check theirs: a column of words or booleans cast to numbers
-            // would weigh rows by whatever the cast makes of them.
+            // would weigh rows by whatever the cast makes of them. (Through fit, Spark's
+            // Predictor checks it first, the estimator being a HasWeightCol; this serves a direct
+            // call of train, which is public.)
             org.apache.spark.sql.types.DataType type = dataset.schema().apply(getWeightCol()).dataType();
             if (!(type instanceof org.apache.spark.sql.types.NumericType)) {
                 throw new IllegalArgumentException("weightCol '" + getWeightCol() + "' must be of a numeric type, "
