@@ -35,8 +35,8 @@ final class Preconditioning {
 
     /**
      * Standardised rows need no change of variables while 8·l2 is at most this: the weights'
-     * curvature (about 1/4 + 2·l2) then stays within 5 times the intercepts' (1/4), which L-BFGS
-     * takes in its stride, and the usual fits (l2 of 1e-3 and less) keep their iterates.
+     * curvature (at most about 1/4 + 2·l2) then stays within twice the intercepts' (1/4), which
+     * L-BFGS takes in its stride, and the usual fits (l2 of 1e-3 and less) keep their iterates.
      */
     static final double STRONG_L2 = 1.0;
 
@@ -50,7 +50,7 @@ final class Preconditioning {
     static Preconditioning of(Scaling scaling, boolean standardize, double l2, int outputs) {
         if (standardize) {
             if (!(8 * l2 > STRONG_L2)) {
-                return null; // the rows are centred and scaled already, and the weights' curvature near the intercepts'
+                return null; // centred and scaled already, the weights' curvature near the intercepts'
             }
             int features = scaling.rowMean().length;
             double[] spread = new double[features];
