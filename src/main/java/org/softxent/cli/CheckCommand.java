@@ -64,6 +64,17 @@ final class CheckCommand implements Callable<Integer> {
                             + "into its own folder " + dir + ", over its inputs and references: give --out a folder "
                             + "of its own");
                 }
+                // Nor into any other case's folder (the same case in another copy of the golden set,
+                // or one a link leads to): its references would be replaced by these outputs.
+                if (Files.exists(target.resolve("case.json"))) {
+                    throw new InputException("--out (" + out + "): " + target + " is a case folder (it holds "
+                            + "case.json): case " + dir.getFileName() + "'s outputs would replace its references; "
+                            + "give --out a folder of its own");
+                }
+            }
+            if (Files.exists(out.resolve("case.json"))) {
+                throw new InputException("--out (" + out + ") is a case folder (it holds case.json): give --out a "
+                        + "folder of its own");
             }
         }
         PrintWriter stdout = spec.commandLine().getOut();

@@ -314,9 +314,11 @@ public class SoftxentLogisticRegression
         int outputs = multinomial ? numClasses : 1;
         if (isDefined(thresholds()) && getThresholds().length != (multinomial ? numClasses : 2)) {
             // As MLlib, before the fit: the model's transform would refuse them only after it.
-            throw new IllegalArgumentException("thresholds has length " + getThresholds().length + ", but the model "
-                    + "has " + (multinomial ? numClasses : 2) + " classes (labelCol '" + labelName + "'"
-                    + (multinomial ? "" : ", binomial") + "): give one threshold per class");
+            throw new IllegalArgumentException("thresholds has length " + getThresholds().length
+                    + (getThresholds().length == 2 ? " (as setThreshold makes them, for two classes)" : "")
+                    + ", but the model has " + (multinomial ? numClasses : 2) + " classes (labelCol '" + labelName
+                    + "'" + (multinomial ? "" : ", binomial") + "): give one threshold per class (setThresholds), "
+                    + "or none");
         }
         if (!multinomial && isDefined(classWeights) && getLabelSmoothing() > 0) {
             // Folded into the row weights, class weights would weight a smoothed binomial target as

@@ -355,6 +355,16 @@ class BadInputCommandLineTest {
                 return f.command(List.of("check", first.toString(), second.toString(), "--out", f.fresh.toString()),
                         false);
             }, "--out", "ce_basic", "its own folder"),
+            bad("check --out where the same case of another copy of the set lies (its references would go)", f -> {
+                f.copyOfGoldenCase("ce_basic", f.fresh);
+                Path mine = f.copyOfGoldenCase("ce_basic", f.root.resolve("cases"));
+                return f.command(List.of("check", mine.toString(), "--out", f.fresh.toString()), false);
+            }, "--out", "is a case folder (it holds case.json)", "would replace its references"),
+            bad("check --out into a case folder", f -> {
+                Path mine = f.copyOfGoldenCase("ce_sum", f.root.resolve("cases"));
+                Path other = f.copyOfGoldenCase("ce_basic", f.fresh);
+                return f.command(List.of("check", mine.toString(), "--out", other.toString()), false);
+            }, "--out", "is a case folder"),
             bad("check --out with two cases of one name", f -> {
                 Path a = f.copyOfGoldenCase("ce_basic", f.root.resolve("cases"));
                 Path b = f.copyOfGoldenCase("ce_basic", f.root.resolve("more"));

@@ -618,6 +618,12 @@ public abstract class TrainingContractTest extends EngineTest {
         TrainingResult near = new SoftmaxRegression(TrainingOptions.defaults().withOptimizer(
                 TrainingOptions.Optimizer.SGD).withL2(1).withLearningRate(1.95).withEpochs(20)).fit(sx, x, y, n, f);
         assertTrue(near.history().size() > 0);
+        // A stable constant rate (learningRate·2·l2 = 3.6 < 2·(1 + 0.9)) whose heavy ball overshoots
+        // before it settles, over a few steps: not refused (a first rule had called that divergence).
+        TrainingResult settling = new SoftmaxRegression(TrainingOptions.defaults().withOptimizer(
+                TrainingOptions.Optimizer.SGD).withSchedule(TrainingOptions.Schedule.CONSTANT).withL2(18)
+                .withLearningRate(0.1).withEpochs(5)).fit(sx, x, y, n, f);
+        assertTrue(settling.history().size() > 0);
         // and the engine still works
         assertTrue(softmax.fit(sx, x, y, n, f).history().size() > 0);
     }
