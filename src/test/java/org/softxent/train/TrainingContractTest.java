@@ -613,6 +613,11 @@ public abstract class TrainingContractTest extends EngineTest {
         assertMessage(IllegalArgumentException.class, () -> new LogisticRegression(TrainingOptions.defaults()
                 .withOptimizer(TrainingOptions.Optimizer.SGD).withMomentum(0).withL2(10).withLearningRate(0.5)
                 .withSchedule(TrainingOptions.Schedule.CONSTANT)).fit(sx, x, two, n, f), "the fit would diverge");
+        // A cosine schedule well above the bound (lr 0.1 against 0.082 at l2 23.18) over 100 steps:
+        // the weights end 8.7e5 times larger (a rule that forgave up to 1e6 had let it pass).
+        assertMessage(IllegalArgumentException.class, () -> new SoftmaxRegression(TrainingOptions.defaults()
+                .withOptimizer(TrainingOptions.Optimizer.SGD).withL2(23.18).withEpochs(100))
+                .fit(sx, x, y, n, f), "the fit would diverge");
         // A cosine schedule that starts a little above the constant-rate bound comes back under it
         // and shrinks the weights again: not refused (momentum 0.9, l2 1: the bound is a rate of 1.9).
         TrainingResult near = new SoftmaxRegression(TrainingOptions.defaults().withOptimizer(
