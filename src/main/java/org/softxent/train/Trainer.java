@@ -438,7 +438,8 @@ final class Trainer {
             float[] w = new float[size];
             float[] b = new float[outputs];
             steps.start(w, b);
-            long perEpoch = (n + Math.min(o.batchSize(), n) - 1) / Math.min(o.batchSize(), n);
+            // In long: n + batch − 1 passes an int near 2^31 rows.
+            long perEpoch = ((long) n + Math.min(o.batchSize(), n) - 1) / Math.min(o.batchSize(), n);
             long total = perEpoch * o.epochs();
             int[] order = identity(n);
             for (int epoch = 1; epoch <= o.epochs(); epoch++) {
