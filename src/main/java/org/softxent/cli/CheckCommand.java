@@ -39,6 +39,14 @@ final class CheckCommand implements Callable<Integer> {
                     + "nothing.")
     Path out;
 
+    private static boolean sameFile(Path a, Path b) {
+        try {
+            return Files.isSameFile(a, b);
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     @Override
     public Integer call() throws IOException {
         List<Path> cases = new ArrayList<>();
@@ -55,21 +63,16 @@ final class CheckCommand implements Callable<Integer> {
                     throw new InputException("--out: the cases " + other + " and " + dir + " would both write to "
                             + out.resolve(dir.getFileName().toString()));
                 }
-                // Before any case runs: a case's outputs written into its own folder would go over
-                // its inputs and its references (found otherwise only after the first cases ran).
+                // Before any case runs (it had been found only after the first cases ran): outputs
+                // written into a case folder, the case's own or the same case's in another copy of the
+                // golden set (or one a link leads to), would go over its inputs and references.
                 Path target = out.resolve(dir.getFileName().toString());
-                if (target.toAbsolutePath().normalize().equals(dir.toAbsolutePath().normalize())
-                        || Files.exists(target) && Files.isSameFile(target, dir)) {
-                    throw new InputException("--out (" + out + "): case " + dir.getFileName() + "'s outputs would go "
-                            + "into its own folder " + dir + ", over its inputs and references: give --out a folder "
-                            + "of its own");
-                }
-                // Nor into any other case's folder (the same case in another copy of the golden set,
-                // or one a link leads to): its references would be replaced by these outputs.
                 if (Files.exists(target.resolve("case.json"))) {
-                    throw new InputException("--out (" + out + "): " + target + " is a case folder (it holds "
-                            + "case.json): case " + dir.getFileName() + "'s outputs would replace its references; "
-                            + "give --out a folder of its own");
+                    throw new InputException("--out (" + out + "): " + target + " is a case folder (it holds case.json)"
+                            + (sameFile(target, dir) ? ", its own folder for case " + dir.getFileName() + ": its "
+                            + "outputs would go over its inputs and references"
+                            : ": case " + dir.getFileName() + "'s outputs would replace its references")
+                            + "; give --out a folder of its own");
                 }
             }
             if (Files.exists(out.resolve("case.json"))) {

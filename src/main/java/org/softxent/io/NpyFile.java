@@ -161,7 +161,9 @@ public final class NpyFile implements AutoCloseable {
         long cols = header.shape()[1];
         ByteBuffer t = GATHERED.get();
         byte[] into = t.array();
-        for (long c = 0; c < cols; c++) {
+        // Only the columns the range touches: n consecutive elements cover min(n, cols) of them.
+        for (long j = 0; j < Math.min(n, cols); j++) {
+            long c = (e0 + j) % cols;
             long rStart = Math.floorDiv(e0 - c + cols - 1, cols); // the rows r with e0 <= r·cols + c < e0 + n
             long rEnd = Math.floorDiv(e0 + n - 1 - c, cols);
             if (rEnd < rStart) {

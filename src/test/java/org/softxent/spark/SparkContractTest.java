@@ -315,7 +315,6 @@ class SparkContractTest {
         Dataset<Row> train = SparkTestData.frame(spark, rows, 2);
         SoftxentLogisticRegression base = new SoftxentLogisticRegression().setDevice("cpu").setPrecision("exact")
                 .setRegParam(0.1).setMaxIter(30);
-        assertTrue(base instanceof org.apache.spark.ml.param.shared.HasWeightCol);
         org.apache.spark.ml.classification.OneVsRestModel weighted = new org.apache.spark.ml.classification.OneVsRest()
                 .setClassifier(base).setWeightCol("weight").fit(train);
         List<Row> zeroVsRest = new ArrayList<>();
