@@ -37,7 +37,7 @@ final class CurvesPicture {
         Thread warm = new Thread(() -> {
             try {
                 png(List.of(new Epoch(1, 1, 1, 0.5, 1, 0.5, 0, 0), new Epoch(2, 0.5, 0.5, 0.75, 0.5, 0.75, 0, 0)),
-                        "warm-up", 2);
+                        "warm-up", 2, "mean log loss");
             } catch (Throwable e) { // Java2D without fonts throws Errors of several kinds
                 // nothing printed here: the real picture says what is wrong
             }
@@ -46,7 +46,11 @@ final class CurvesPicture {
         warm.start();
     }
 
-    static byte[] png(List<Epoch> history, String title, int bestEpoch) throws IOException {
+    /**
+     * The picture of {@code history}: {@code lossName} names the loss panel (the loss trained, drawn
+     * for the training and the validation rows alike); {@code bestEpoch} is marked (0: none).
+     */
+    static byte[] png(List<Epoch> history, String title, int bestEpoch, String lossName) throws IOException {
         BufferedImage image = new BufferedImage(2 * PANEL_W, PANEL_H + 40, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = image.createGraphics();
         g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
@@ -57,7 +61,7 @@ final class CurvesPicture {
         g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 14));
         g.drawString(title, 20, 24);
         boolean validated = history.stream().anyMatch(e -> Double.isFinite(e.validationLoss()));
-        panel(g, 0, history, "mean log loss", Epoch::trainLoss, Epoch::validationLoss, bestEpoch, validated);
+        panel(g, 0, history, lossName, Epoch::trainLoss, Epoch::validationLoss, bestEpoch, validated);
         panel(g, PANEL_W, history, "accuracy", Epoch::trainAccuracy, Epoch::validationAccuracy, bestEpoch, validated);
         g.dispose();
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();

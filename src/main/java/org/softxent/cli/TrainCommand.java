@@ -284,7 +284,7 @@ final class TrainCommand implements Callable<Integer> {
                 String title = (kind == LinearModel.Kind.LOGISTIC ? "logistic" : "softmax") + " regression on "
                         + all.file().getFileName() + ": " + r.trainingRows() + " training rows, " + r.validationRows()
                         + " validation; test accuracy " + String.format(Locale.ROOT, "%.4f", result.accuracy());
-                byte[] png = CurvesPicture.png(r.history(), title, r.bestEpoch());
+                byte[] png = CurvesPicture.png(r.history(), title, r.bestEpoch(), lossName(options));
                 files.stage(out.resolve("curves.png"), o -> o.write(png));
                 files.stage(out.resolve("history.csv"), o -> o.write(history(r).getBytes(StandardCharsets.UTF_8)));
                 files.stage(out.resolve("confusion.csv"),
@@ -576,6 +576,25 @@ final class TrainCommand implements Callable<Integer> {
 
     private static String s(Object o) {
         return o == null ? null : o.toString();
+    }
+
+    /**
+     * The curves' loss panel: the loss the model was trained on, on both the training and the
+     * validation rows (the L2 term left out): the mean log loss, unless weights or smoothing make it
+     * another loss, which the name then says.
+     */
+    static String lossName(TrainingOptions o) {
+        List<String> what = new java.util.ArrayList<>();
+        if (o.classWeights() != null) {
+            what.add("class weights");
+        }
+        if (o.positiveWeight() > 0) {
+            what.add("positive weight");
+        }
+        if (o.labelSmoothing() > 0) {
+            what.add("label smoothing");
+        }
+        return what.isEmpty() ? "mean log loss" : "mean loss with " + String.join(", ", what);
     }
 
     private TrainingOptions options() {

@@ -7,9 +7,7 @@ import java.util.SplittableRandom;
 import java.util.function.LongToDoubleFunction;
 import jcuda.driver.CUdeviceptr;
 import org.softxent.BinaryClassifierOptions;
-import org.softxent.BinaryCrossEntropyOptions;
 import org.softxent.ClassifierOptions;
-import org.softxent.CrossEntropyOptions;
 import org.softxent.DeviceBuffer;
 import org.softxent.DeviceOutOfMemoryException;
 import org.softxent.OnDevice;
@@ -297,10 +295,8 @@ final class DeviceSteps implements Steps {
         dev.upload(hw, w);
         dev.upload(hb, b);
         dev.upload(ZERO, correct);
-        ClassifierOptions o = ClassifierOptions.defaults().withTrustedX(true).withCrossEntropy(
-                CrossEntropyOptions.defaults().withReduction(Reduction.SUM));
-        BinaryClassifierOptions bo = BinaryClassifierOptions.defaults().withTrustedX(true).withBinaryCrossEntropy(
-                BinaryCrossEntropyOptions.defaults().withReduction(Reduction.SUM));
+        ClassifierOptions o = p.logistic() ? null : p.validationOptions();
+        BinaryClassifierOptions bo = p.logistic() ? p.validationBinaryOptions() : null;
         int count = 1;
         if (chunkRows == 0) {
             run(xv, yv, n, null, null, validationLosses, o, bo);
@@ -322,7 +318,7 @@ final class DeviceSteps implements Steps {
         for (float v : sums) {
             loss += v;
         }
-        return new Pass(loss / n, count());
+        return new Pass(loss / p.validationDivisor(), count());
     }
 
     /** Queues the upload of the validation rows [first, first + chunkRows) into chunk buffer {@code into}. */

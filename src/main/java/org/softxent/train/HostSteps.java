@@ -23,6 +23,9 @@ final class HostSteps implements Steps {
     private final int[] predicted;
     private final int[] validationPredicted;
     private final float[] validationTargets;
+    private final ClassifierOptions validationOptions;
+    private final BinaryClassifierOptions validationBinary;
+    private final double validationDivisor;
     private float[] tail;
     private int[] tailY;
     private float[] tailT;
@@ -41,6 +44,9 @@ final class HostSteps implements Steps {
         predicted = new int[p.rows()];
         validationPredicted = new int[p.validationRows()];
         validationTargets = p.logistic() && p.validationRows() > 0 ? p.validationTargets() : null;
+        validationOptions = p.logistic() ? null : p.validationOptions();
+        validationBinary = p.logistic() ? p.validationBinaryOptions() : null;
+        validationDivisor = p.validationDivisor();
     }
 
     @Override
@@ -120,11 +126,11 @@ final class HostSteps implements Steps {
         }
         int[] out = validationPredicted;
         double loss = p.logistic()
-                ? sx.binaryClassifier(p.xv(), w, b, validationTargets, n, p.features(), 1,
-                        BinaryClassifierOptions.defaults().withTrustedX(true), null, null, null, out).loss()
-                : sx.classifier(p.xv(), w, b, p.yv(), n, p.features(), p.outputs(), ClassifierOptions.defaults()
-                        .withTrustedX(true), null, null, null, out).loss();
-        return new Pass(loss, Problem.correct(out, p.yv(), 0, n));
+                ? sx.binaryClassifier(p.xv(), w, b, validationTargets, n, p.features(), 1, validationBinary, null, null,
+                        null, out).loss()
+                : sx.classifier(p.xv(), w, b, p.yv(), n, p.features(), p.outputs(), validationOptions, null, null, null,
+                        out).loss();
+        return new Pass(loss / validationDivisor, Problem.correct(out, p.yv(), 0, n));
     }
 
     @Override

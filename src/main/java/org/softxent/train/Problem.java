@@ -4,16 +4,18 @@ import org.softxent.BinaryClassifierOptions;
 import org.softxent.BinaryCrossEntropyOptions;
 import org.softxent.ClassifierOptions;
 import org.softxent.CrossEntropyOptions;
+import org.softxent.Reduction;
 
 /**
  * The training rows as the engines see them: x [rows, features] standardised, and integer labels
  * (class indices; for logistic regression 0 and 1) with, for logistic regression, float targets
  * [rows] (the label, smoothed when asked), with the loss's options; and the validation rows the
- * same way, or none (validationRows 0).
+ * same way, or none (validationRows 0). {@code labelSmoothing} is the options' ε (logistic
+ * regression's targets carry it).
  */
 record Problem(float[] x, int[] labels, float[] targets, int rows, int features, int outputs, boolean logistic,
                ClassifierOptions options, BinaryClassifierOptions binaryOptions, float[] xv, int[] yv,
-               int validationRows) {
+               int validationRows, double labelSmoothing) {
 
     static Problem of(LinearModel.Kind kind, float[] x, int[] labels, int rows, int features, int classes,
                       TrainingOptions o, float[] xv, int[] yv) {
@@ -31,23 +33,67 @@ record Problem(float[] x, int[] labels, float[] targets, int rows, int features,
             // The rows were checked once, before training: the engine need not scan them at every pass.
             return new Problem(x, labels, t, rows, features, 1, true, null,
                     BinaryClassifierOptions.defaults().withReg(o.l2()).withBinaryCrossEntropy(bce).withTrustedX(true),
-                    xv, yv, nv);
+                    xv, yv, nv, eps);
         }
         CrossEntropyOptions ce = CrossEntropyOptions.defaults().withLabelSmoothing(o.labelSmoothing());
         if (o.classWeights() != null) {
             ce = ce.withClassWeights(o.classWeights());
         }
         return new Problem(x, labels, null, rows, features, classes, false,
-                ClassifierOptions.defaults().withReg(o.l2()).withCrossEntropy(ce).withTrustedX(true), null, xv, yv, nv);
+                ClassifierOptions.defaults().withReg(o.l2()).withCrossEntropy(ce).withTrustedX(true), null, xv, yv, nv,
+                o.labelSmoothing());
     }
 
-    /** The validation rows' targets for the binary classifier: their labels, 0 or 1, unsmoothed. */
+    /*
+     * The validation loss is the training loss's data term on the validation rows: the same class
+     * weights, positive weight and label smoothing, no L2 term. Early stopping watches it, so that it
+     * keeps the weights best by the loss the user asked to minimise (a plain log loss would prefer
+     * the early, unweighted-looking iterates that a class weight is there to move away from), and
+     * the curves draw it beside the training rows' loss, the same quantity. Its sum is formed by the
+     * engine (Reduction.SUM, chunk by chunk where the rows come in chunks) and divided once by
+     * validationDivisor(), as the mean the engine forms for the training rows.
+     */
+
+    /** The validation rows' targets for the binary classifier: their labels 0 or 1, smoothed as the training rows'. */
     float[] validationTargets() {
         float[] t = new float[validationRows];
         for (int r = 0; r < validationRows; r++) {
-            t[r] = yv[r];
+            t[r] = (float) ((1 - labelSmoothing) * yv[r] + labelSmoothing / 2);
         }
         return t;
+    }
+
+    /** The loss's options for the validation rows' sum: the training loss's, without L2, reduced by SUM. */
+    ClassifierOptions validationOptions() {
+        return options.withReg(0).withCrossEntropy(options.crossEntropy().withReduction(Reduction.SUM));
+    }
+
+    /** As {@link #validationOptions()}, for logistic regression. */
+    BinaryClassifierOptions validationBinaryOptions() {
+        return binaryOptions.withReg(0).withBinaryCrossEntropy(
+                binaryOptions.binaryCrossEntropy().withReduction(Reduction.SUM));
+    }
+
+    /**
+     * What the validation sum is divided by to make the mean the training loss is: the validation
+     * rows' class weights summed (PyTorch's weighted mean), else the rows (logistic regression's
+     * positive weight is no divisor, as in PyTorch's BCE).
+     */
+    double validationDivisor() {
+        float[] weights = logistic ? null : options.crossEntropy().classWeights();
+        return weightSum(weights, yv, validationRows);
+    }
+
+    /** Σ weights[labels[r]] over the first {@code count} labels, or {@code count} without weights. */
+    static double weightSum(float[] weights, int[] labels, int count) {
+        if (weights == null) {
+            return count;
+        }
+        double sum = 0;
+        for (int r = 0; r < count; r++) {
+            sum += weights[labels[r]];
+        }
+        return sum;
     }
 
     /** How many of the labels (or 0/1 targets) the predictions get right. */

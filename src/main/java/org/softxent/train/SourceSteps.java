@@ -74,6 +74,10 @@ final class SourceSteps implements Steps {
     private final int[] predicted;
     private final int[] validationPredicted;
     private final float[] validationTargets;
+    /** The validation rows' loss options and what their sum is divided by (Problem#validationDivisor). */
+    private final ClassifierOptions validation;
+    private final BinaryClassifierOptions validationBinary;
+    private final double validationDivisor;
 
     /**
      * @param p               the labels (and targets) of the kept rows, the options; its x is not used
@@ -135,7 +139,10 @@ final class SourceSteps implements Steps {
                 : scaling.view(validationSource, validationRows);
         this.predicted = reader == null ? null : new int[p.rows()];
         this.validationPredicted = validationView == null ? null : new int[validationRows.length];
-        this.validationTargets = validationView == null || !p.logistic() ? null : p.validationTargets();
+        this.validationTargets = p.logistic() && validationRows.length > 0 ? p.validationTargets() : null;
+        this.validation = p.logistic() ? null : p.validationOptions();
+        this.validationBinary = p.logistic() ? p.validationBinaryOptions() : null;
+        this.validationDivisor = p.validationDivisor();
     }
 
     /** m rows' arrays, exactly m long: x [m, features], labels, targets (binary only), predictions. */
@@ -335,10 +342,10 @@ final class SourceSteps implements Steps {
         if (validationView != null) {
             double loss = p.logistic()
                     ? reader.binaryClassifierFrom(new BinaryClassifierProblem(null, w, b, validationTargets, null, n,
-                            p.features(), 1, VALIDATION_BINARY, null, null, null, validationPredicted), validationView)
+                            p.features(), 1, validationBinary, null, null, null, validationPredicted), validationView)
                     : reader.classifierFrom(new ClassifierProblem(null, w, b, p.yv(), null, n, p.features(),
-                            p.outputs(), VALIDATION, null, null, null, validationPredicted), validationView);
-            return new Pass(loss / n, Problem.correct(validationPredicted, p.yv(), 0, n));
+                            p.outputs(), validation, null, null, null, validationPredicted), validationView);
+            return new Pass(loss / validationDivisor, Problem.correct(validationPredicted, p.yv(), 0, n));
         }
         double loss = 0;
         long right = 0;
@@ -348,26 +355,17 @@ final class SourceSteps implements Steps {
             scaling.applyInto(validationSource, validationRows, from, from + m, c.x());
             System.arraycopy(p.yv(), from, c.labels(), 0, m);
             if (p.logistic()) {
-                for (int i = 0; i < m; i++) {
-                    c.targets()[i] = c.labels()[i];
-                }
-                loss += sx.binaryClassifier(c.x(), w, b, c.targets(), m, p.features(), 1, VALIDATION_BINARY, null,
+                System.arraycopy(validationTargets, from, c.targets(), 0, m);
+                loss += sx.binaryClassifier(c.x(), w, b, c.targets(), m, p.features(), 1, validationBinary, null,
                         null, null, c.predicted()).loss();
             } else {
-                loss += sx.classifier(c.x(), w, b, c.labels(), m, p.features(), p.outputs(), VALIDATION, null, null,
+                loss += sx.classifier(c.x(), w, b, c.labels(), m, p.features(), p.outputs(), validation, null, null,
                         null, c.predicted()).loss();
             }
             right += Problem.correct(c.predicted(), c.labels(), 0, m);
         }
-        return new Pass(loss / n, right);
+        return new Pass(loss / validationDivisor, right);
     }
-
-    /** The validation loss: scikit-learn's log loss, summed here and divided by the rows at the end. */
-    private static final ClassifierOptions VALIDATION = ClassifierOptions.defaults().withTrustedX(true)
-            .withCrossEntropy(org.softxent.CrossEntropyOptions.defaults().withReduction(Reduction.SUM));
-    private static final BinaryClassifierOptions VALIDATION_BINARY = BinaryClassifierOptions.defaults()
-            .withTrustedX(true).withBinaryCrossEntropy(org.softxent.BinaryCrossEntropyOptions.defaults()
-                    .withReduction(Reduction.SUM));
 
     @Override
     public String description() {

@@ -43,8 +43,9 @@ interface Steps extends AutoCloseable {
     void weights(float[] w, float[] b);
 
     /**
-     * The validation rows' mean log loss (no L2, smoothing or weights: what scikit-learn's
-     * {@code log_loss} gives) and the rows predicted right at (w, b); null without validation rows.
+     * The validation rows' loss as the training rows' is formed (their class weights or positive
+     * weight and label smoothing, their weighted mean; no L2 term: see Problem), and the rows
+     * predicted right at (w, b); null without validation rows.
      */
     Pass validate(float[] w, float[] b);
 

@@ -181,6 +181,12 @@ final class Trainer {
         if (validation == null) {
             yv = Split.rows(labels, split.heldOut());
         }
+        if (yv.length > 0 && Problem.weightSum(o.classWeights(), yv, yv.length) == 0) {
+            // Early stopping watches the validation rows' loss, weighted as the training rows' (Problem).
+            throw new IllegalArgumentException("classWeights (--class-weights) weigh 0 every class of the "
+                    + yv.length + " validation rows: their loss, which early stopping watches, is 0/0 "
+                    + "(give validation rows of a weighted class, or no validation rows)");
+        }
         // One pass: the kept rows' statistics, every row of x checked finite; then, held whole, the
         // rows scaled into copies, or in the caller's arrays where the options allow it. The
         // validation rows first: drawn from x, they are copied before x might be overwritten.

@@ -50,8 +50,8 @@ class CurvesPictureTest {
             h.add(new Epoch(i, loss, loss, 1 - loss / 2, loss + 0.01, 1 - loss / 2 - 0.01, 0.1, i * 0.01));
         }
         int best = 1 + r.nextInt(n);
-        BufferedImage with = ImageIO.read(new ByteArrayInputStream(CurvesPicture.png(h, "t", best)));
-        BufferedImage without = ImageIO.read(new ByteArrayInputStream(CurvesPicture.png(h, "t", 0)));
+        BufferedImage with = ImageIO.read(new ByteArrayInputStream(CurvesPicture.png(h, "t", best, "mean log loss")));
+        BufferedImage without = ImageIO.read(new ByteArrayInputStream(CurvesPicture.png(h, "t", 0, "mean log loss")));
         assertEquals(920, with.getWidth(), "seed " + seed);
         int differing = 0;
         for (int y = 0; y < with.getHeight(); y++) {

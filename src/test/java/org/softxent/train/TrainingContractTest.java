@@ -262,6 +262,55 @@ public abstract class TrainingContractTest extends EngineTest {
         }
     }
 
+    /**
+     * The validation loss (which early stopping watches and the curves draw) is the loss trained:
+     * with the training rows themselves given as validation rows, each L-BFGS iteration's validation
+     * loss equals its training loss (the objective without L2), class weights or positive weight and
+     * label smoothing included. A plain log loss there kept, under a strong weight, an early iterate
+     * far from the weighted minimum (a hostile trial: SGD's "best 5" of 60, 20 % above it).
+     */
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void theValidationLossIsTheLossTrained(boolean logistic) {
+        Rng rng = Rng.fresh();
+        int n = 500;
+        int f = 6;
+        int c = logistic ? 2 : 3;
+        int[] y = rng.labels(n, c);
+        float[] x = rng.separable(y, c, f, 0.7);
+        TrainingOptions o = TrainingOptions.defaults().withValidationFraction(0).withEpochs(15).withSeed(rng.seed())
+                .withLabelSmoothing(0.2);
+        o = logistic ? o.withPositiveWeight(7) : o.withClassWeights(new float[] {0.2f, 6f, 1f});
+        Rows train = new Rows(x, y, n, f);
+        Rows validation = new Rows(x.clone(), y.clone(), n, f);
+        TrainingResult r = logistic ? new LogisticRegression(o).fit(sx, train, validation, null)
+                : new SoftmaxRegression(o).fit(sx, train, validation, null);
+        assertTrue(r.history().size() >= 3, r.stopReason() + " " + rng);
+        for (Epoch e : r.history()) {
+            assertEquals(e.trainLoss(), e.validationLoss(), 1e-5 * e.trainLoss(),
+                    "epoch " + e.epoch() + ": the validation rows' loss is the training rows' " + rng);
+            assertEquals(e.trainAccuracy(), e.validationAccuracy(), 1e-12, "epoch " + e.epoch() + " " + rng);
+        }
+    }
+
+    /** Class weights of 0 for every class the validation rows hold leave their loss 0/0: refused before training. */
+    @Test
+    void validationRowsWeighedNothingAreRefused() {
+        Rng rng = Rng.fresh();
+        int n = 90;
+        int f = 3;
+        int[] y = rng.labels(n, 3);
+        y[0] = 0;
+        y[1] = 1;
+        y[2] = 2;
+        float[] x = rng.separable(y, 3, f, 1);
+        int[] yv = new int[20]; // every validation row of class 0, weighted 0
+        TrainingOptions o = TrainingOptions.defaults().withValidationFraction(0).withClassWeights(new float[] {0, 1, 1});
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new SoftmaxRegression(o)
+                .fit(sx, new Rows(x, y, n, f), new Rows(rng.normal(20 * f, 1), yv, 20, f), null), rng::toString);
+        assertTrue(e.getMessage().contains("classWeights") && e.getMessage().contains("validation"), e.getMessage());
+    }
+
     /** x [n, f] written into dir as a float64 .npy, and opened. */
     private static org.softxent.io.NpyFile float64Npy(Path dir, String name, double[] x, int n, int f)
             throws IOException {
