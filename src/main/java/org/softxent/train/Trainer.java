@@ -214,13 +214,27 @@ final class Trainer {
                 // The data was checked above: a non-finite W, b or logit comes from the optimizer. (An
                 // L2 term that alone makes SGD diverge was refused with the options.)
                 throw new IllegalArgumentException("training diverged after " + loop.history.size() + " epochs ("
-                        + e.getMessage() + "): lower the learning rate or raise l2" + (xt != null && xt == x.array()
+                        + e.getMessage() + ")" + (o.optimizer() == TrainingOptions.Optimizer.SGD
+                        ? ": lower the learning rate" + weighted(o) : "") + (xt != null && xt == x.array()
                         && !scaling.identity() ? "; x (and validation rows given apart in an array of their own) "
                         + "holds the standardised rows now (inPlace): train again from the original rows" : ""), e);
             }
             return new TrainingResult(loop.model(loop.best, classes.values()), loop.history, reason, loop.bestEpoch,
                     scaling.constant(), scaling.coarse(), steps.description(), n, yv.length);
         }
+    }
+
+    /** The advice a diverged fit adds where the loss's weights scale its gradient. */
+    private static String weighted(TrainingOptions o) {
+        double most = o.positiveWeight();
+        if (o.classWeights() != null) {
+            for (float w : o.classWeights()) {
+                most = Math.max(most, w);
+            }
+        }
+        return most > 1 ? String.format(java.util.Locale.ROOT, " (the %s weight of %.6g scales the gradient of its "
+                + "rows as much: the rate must be lower in proportion)", o.classWeights() != null ? "largest class"
+                : "positive", most) : "";
     }
 
     /** Whether an engine refused a non-finite W, b or logit (what a diverging optimizer makes). */
