@@ -21,7 +21,8 @@ final class BinaryCrossEntropyCommand extends OperationCommand {
     Path targets;
 
     @Option(names = "--pos-weight", paramLabel = "FILE",
-            description = "weight of positive examples [K], or one value for every column (shape (1,) or ()), float32.")
+            description = "weight of positive examples [K] (for logits [N]: [N], one per element), or one value for "
+                    + "every column (shape (1,) or ()), float32.")
     Path posWeight;
 
     @Option(names = "--reduction", paramLabel = "mean|sum|none", defaultValue = "mean",

@@ -145,12 +145,19 @@ final class Operations {
     }
 
     /**
-     * Inputs logits and targets ([N, K] or [N]), optional pos_weight [K]; outputs loss (scalar, or
+     * Inputs logits and targets ([N, K] or [N]), optional pos_weight [K] (for logits [N]: [N], one per
+     * element, or one value, as PyTorch broadcasts it); outputs loss (scalar, or
      * the logits' shape for none), grad_logits and probs (the logits' shape).
      */
     static Map<String, NpyArray> binaryCrossEntropy(Softxent sx, Inputs in, BinaryCrossEntropyOptions options) {
         Matrix z = in.matrixOrVector("logits");
         float[] t = in.sameShape("targets", z, "logits");
+        if (z.shape().length == 1 && z.rows() > 1 && in.has("pos_weight") && in.length("pos_weight") == z.rows()) {
+            // PyTorch broadcasts pos_weight along the last dimension, which for logits [N] is N itself:
+            // a pos_weight [N] weighs each element. Viewed as one row of N columns, each column has its
+            // own (the losses are elementwise, so mean, sum and none are the same in either view).
+            z = new Matrix(z.data(), 1, z.rows(), z.shape());
+        }
         if (in.has("pos_weight")) {
             options = options.withPosWeight(in.broadcastVector("pos_weight", z.cols(), "K"));
         }

@@ -104,7 +104,7 @@ final class TrainCommand implements Callable<Integer> {
     /** --class-weights parsed (null when not given): every comma separates two weights, none empty. */
     private float[] classWeights;
 
-    @Option(names = "--label-smoothing", paramLabel = "EPS", description = "label smoothing in [0, 1] (0).")
+    @Option(names = "--label-smoothing", paramLabel = "EPS", description = "label smoothing in [0, 1) (0).")
     Double labelSmoothing;
 
     @Option(names = "--positive-weight", paramLabel = "PW",

@@ -267,6 +267,45 @@ class CommandLineTest {
         assertArrayEquals(single[0], single[1], "seed=" + seed);
     }
 
+    /**
+     * Logits [N] with a pos_weight [N]: PyTorch broadcasts it along the last dimension, N itself, so
+     * each element has its own weight. Checked against the formula in double: loss ℓ = −(p·t·log σ(z)
+     * + (1 − t)·log(1 − σ(z))), its gradient (p·t + 1 − t)·σ(z) − p·t, per element (reduction none).
+     */
+    @Test
+    void aPosWeightOfOneValuePerElementOfOneDimensionalLogits() throws IOException {
+        long seed = new java.util.Random().nextLong();
+        java.util.Random r = new java.util.Random(seed);
+        int n = 7;
+        float[] z = new float[n];
+        float[] t = new float[n];
+        float[] p = new float[n];
+        for (int i = 0; i < n; i++) {
+            z[i] = (float) (3 * r.nextGaussian());
+            t[i] = r.nextFloat();
+            p[i] = 0.1f + 5 * r.nextFloat();
+        }
+        Npy.write(tmp.resolve("z.npy"), NpyArray.ofFloats(z, n));
+        Npy.write(tmp.resolve("t.npy"), NpyArray.ofFloats(t, n));
+        Npy.write(tmp.resolve("p.npy"), NpyArray.ofFloats(p, n));
+        Path out = tmp.resolve("each");
+        Run run = run("binary-cross-entropy", "--logits", tmp.resolve("z.npy").toString(), "--targets",
+                tmp.resolve("t.npy").toString(), "--pos-weight", tmp.resolve("p.npy").toString(), "--reduction", "none",
+                "--out", out.toString(), "--device", "cpu");
+        assertEquals(0, run.status(), run.err() + " seed=" + seed);
+        NpyArray loss = Npy.read(out.resolve("loss.npy"));
+        NpyArray grad = Npy.read(out.resolve("grad_logits.npy"));
+        assertArrayEquals(new int[] {n}, loss.shape(), "seed=" + seed);
+        assertArrayEquals(new int[] {n}, grad.shape(), "seed=" + seed);
+        for (int i = 0; i < n; i++) {
+            double s = 1 / (1 + Math.exp(-z[i]));
+            double want = -(p[i] * t[i] * Math.log(s) + (1 - t[i]) * Math.log1p(-s));
+            double wantGrad = (p[i] * t[i] + 1 - t[i]) * s - p[i] * t[i];
+            assertEquals(want, loss.floats()[i], 1e-5 * (1 + Math.abs(want)), "loss[" + i + "] seed=" + seed);
+            assertEquals(wantGrad, grad.floats()[i], 1e-5 * (1 + Math.abs(wantGrad)), "grad[" + i + "] seed=" + seed);
+        }
+    }
+
     // Bad input: exit status 2, one line on standard error naming the argument, no stack trace. The
     // catalogue of bad input, on every device, is BadInputCommandLineTest.
 
