@@ -304,6 +304,13 @@ final class TrainCommand implements Callable<Integer> {
                 stdout.println(r.stopReason() + "; " + r.history().size() + " epochs, best " + r.bestEpoch() + "; "
                         + r.trainingRows() + " training rows, " + r.validationRows() + " validation"
                         + validationShare);
+                if (options.l2() == 0 && options.labelSmoothing() == 0 && r.bestEpoch() > 0
+                        && r.history().get(r.bestEpoch() - 1).trainAccuracy() == 1) {
+                    stdout.println("note: the model tells every training row's class apart and l2 is 0: the loss then "
+                            + "has no minimum (it falls towards 0 as the weights grow), so the fit stopped where its "
+                            + "rule stopped it, and a longer one would give larger weights; --l2 above 0 gives one "
+                            + "model whatever the stopping rule");
+                }
                 if (r.constantFeatures().length > 0) {
                     int k = r.constantFeatures().length;
                     stdout.println("note: " + (k == 1 ? "1 feature is" : k + " features are") + " constant over the "

@@ -739,6 +739,11 @@ class TrainingInputTest {
                 return f.train("--data", f.write("stamped.csv", stamped.toString()));
             }, (r, f) -> assertTrue(r.out().contains("note: 1 feature varies by few of float32's steps (columns 0)"),
                     r.out())),
+            good("rows the model tells apart with --l2 0: said that the loss has no minimum", f -> f.train("--data",
+                    f.write("apart.csv", manyClasses(f.seed, 3)), "--l2", "0"), (r, f) -> assertTrue(r.out().contains(
+                    "note: the model tells every training row's class apart and l2 is 0"), r.out())),
+            good("the same rows with --l2 above 0: nothing said", f -> f.train("--data", f.write("apart.csv",
+                    manyClasses(f.seed, 3)), "--l2", "1e-3"), (r, f) -> assertFalse(r.out().contains("l2 is 0"), r.out())),
             good("--test-data that is --data's own file: said", f -> f.train("--data", f.file("train.csv"),
                     "--test-data", f.file("train.csv")), (r, f) -> assertTrue(r.out().contains(
                     "note: --test-data is --data's own file"), r.out())),
