@@ -407,11 +407,11 @@ final class TrainCommand implements Callable<Integer> {
      * class), as "3" or "3, 7" (at most ten named); "" for none.
      */
     static String untested(Evaluation e) {
-        int[][] confusion = e.confusion();
+        int[] rowsOf = e.classCounts();
         int[] classes = e.labels();
         java.util.List<String> missing = new java.util.ArrayList<>();
         for (int k = 0; k < classes.length; k++) {
-            if (java.util.Arrays.stream(confusion[k]).sum() == 0) {
+            if (rowsOf[k] == 0) {
                 missing.add(Integer.toString(classes[k]));
             }
         }

@@ -370,17 +370,13 @@ public final class LinearModel {
         }
         int[] y = indices(labels);
         double[] z = logits(x, rows);
-        int classes = classes();
-        int[][] confusion = new int[classes][classes];
+        int[] predicted = new int[rows];
         double loss = 0;
-        int right = 0;
         for (int r = 0; r < rows; r++) {
-            int p = predicted(z, r);
-            confusion[y[r]][p]++;
-            right += p == y[r] ? 1 : 0;
+            predicted[r] = predicted(z, r);
             loss += rowLoss(z, r, y[r]);
         }
-        return new Evaluation(rows, (double) right / rows, loss / rows, confusion, this.labels);
+        return Evaluation.of(rows, loss / rows, y, predicted, this.labels);
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -563,10 +559,8 @@ public final class LinearModel {
         }
         int[] y = indices(labels);
         Folded f = folded();
-        int classes = classes();
-        int[][] confusion = new int[classes][classes];
+        int[] predictedAll = new int[rows];
         double[] loss = {0};
-        int[] right = {0};
         org.softxent.ClassifierOptions sum = org.softxent.ClassifierOptions.defaults().withCrossEntropy(
                 org.softxent.CrossEntropyOptions.defaults().withReduction(org.softxent.Reduction.SUM));
         batches(x, f.centre(), (batch, first, m) -> {
@@ -592,12 +586,9 @@ public final class LinearModel {
                     loss[0] += rowLoss(z, r, yb[r]);
                 }
             }
-            for (int r = 0; r < m; r++) {
-                confusion[yb[r]][predicted[r]]++;
-                right[0] += predicted[r] == yb[r] ? 1 : 0;
-            }
+            System.arraycopy(predicted, 0, predictedAll, first, m);
         });
-        return new Evaluation(rows, (double) right[0] / rows, loss[0] / rows, confusion, this.labels);
+        return Evaluation.of(rows, loss[0] / rows, y, predictedAll, this.labels);
     }
 
     private int rowsOf(org.softxent.io.RowSource x) {
