@@ -87,7 +87,7 @@ public interface RowSource extends AutoCloseable {
     /** {@link #gather} of the doubles a source that {@link #holdsDoubles} stores. */
     default void gatherDoubles(int[] indices, int from, int to, double[] dst) {
         int features = features();
-        Runs.each(indices, from, to, (row, count, at) -> readDoubles(row, count, dst, at * features));
+        Runs.gather(indices, from, to, features, dst, 0, (row, count, d, at) -> readDoubles(row, count, (double[]) d, at));
     }
 
     /** This source, vouched for as finite (its maker scanned it). */
@@ -176,7 +176,8 @@ public interface RowSource extends AutoCloseable {
             public void read(long first, int count, float[] dst, int offset) {
                 int features = source.features();
                 int from = (int) first;
-                Runs.each(rows, from, from + count, (row, m, at) -> source.read(row, m, dst, offset + at * features));
+                Runs.gather(rows, from, from + count, features, dst, offset,
+                        (row, m, d, at) -> source.read(row, m, (float[]) d, at));
             }
 
             @Override
@@ -188,8 +189,8 @@ public interface RowSource extends AutoCloseable {
             public void readBytes(long first, int count, byte[] dst, int offset) {
                 int features = source.features();
                 int from = (int) first;
-                Runs.each(rows, from, from + count,
-                        (row, m, at) -> source.readBytes(row, m, dst, offset + at * features));
+                Runs.gather(rows, from, from + count, features, dst, offset,
+                        (row, m, d, at) -> source.readBytes(row, m, (byte[]) d, at));
             }
 
             @Override
@@ -201,8 +202,8 @@ public interface RowSource extends AutoCloseable {
             public void readDoubles(long first, int count, double[] dst, int offset) {
                 int features = source.features();
                 int from = (int) first;
-                Runs.each(rows, from, from + count,
-                        (row, m, at) -> source.readDoubles(row, m, dst, offset + at * features));
+                Runs.gather(rows, from, from + count, features, dst, offset,
+                        (row, m, d, at) -> source.readDoubles(row, m, (double[]) d, at));
             }
 
             @Override
@@ -233,13 +234,13 @@ public interface RowSource extends AutoCloseable {
     /** {@link #gather(int[], int, int, float[])} into dst from {@code offset}. */
     default void gather(int[] indices, int from, int to, float[] dst, int offset) {
         int features = features();
-        Runs.each(indices, from, to, (row, count, at) -> read(row, count, dst, offset + at * features));
+        Runs.gather(indices, from, to, features, dst, offset, (row, count, d, at) -> read(row, count, (float[]) d, at));
     }
 
     /** {@link #gather} of the bytes a source that {@link #holdsBytes} stores. */
     default void gatherBytes(int[] indices, int from, int to, byte[] dst) {
         int features = features();
-        Runs.each(indices, from, to, (row, count, at) -> readBytes(row, count, dst, at * features));
+        Runs.gather(indices, from, to, features, dst, 0, (row, count, d, at) -> readBytes(row, count, (byte[]) d, at));
     }
 
     /**

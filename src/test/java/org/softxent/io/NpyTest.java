@@ -53,6 +53,88 @@ class NpyTest {
     }
 
     /**
+     * A selection of narrow rows (a random split's runs of a few rows, and longer gaps) read through
+     * spans (Runs.gather) gives each row's own values, for float32, uint8 and float64 files, through
+     * gather, a selected source's reads from any row, and their byte and double forms.
+     */
+    @Test
+    void narrowRowsPickedFromSpansAreEachRowsOwn() throws IOException {
+        Rng rng = Rng.fresh();
+        int rows = 20_000;
+        int d = 3;
+        float[] v = rng.normal(rows * d, 1);
+        byte[] bytes = new byte[rows * d];
+        double[] wide = new double[rows * d];
+        for (int i = 0; i < v.length; i++) {
+            bytes[i] = (byte) rng.nextInt(0, 256);
+            wide[i] = v[i] * 1e-3 + i;
+        }
+        java.util.List<Integer> picked = new java.util.ArrayList<>();
+        for (int r = 0; r < rows; r++) {
+            if (r % 5000 > 4000 ? rng.nextInt(0, 50) == 0 : rng.nextInt(0, 10) < 7) {
+                picked.add(r);
+            }
+        }
+        int[] idx = picked.stream().mapToInt(Integer::intValue).toArray();
+        Npy.write(dir.resolve("f.npy"), NpyArray.ofFloats(v, rows, d));
+        writeUint8(dir.resolve("b.npy"), bytes, rows, d);
+        Npy.write(dir.resolve("w.npy"), NpyArray.ofDoubles(wide, rows, d));
+        try (NpyFile ff = NpyFile.open(dir.resolve("f.npy")); NpyFile bf = NpyFile.open(dir.resolve("b.npy"));
+             NpyFile wf = NpyFile.open(dir.resolve("w.npy"))) {
+            RowSource f = RowSource.of(ff);
+            RowSource b = RowSource.of(bf);
+            RowSource w = RowSource.of(wf);
+            int from = 17;
+            int to = idx.length - 3;
+            float[] got = new float[(to - from) * d + 5];
+            f.gather(idx, from, to, got, 5);
+            byte[] gotBytes = new byte[(to - from) * d];
+            b.gatherBytes(idx, from, to, gotBytes);
+            double[] gotDoubles = new double[(to - from) * d];
+            w.gatherDoubles(idx, from, to, gotDoubles);
+            RowSource sf = RowSource.select(f, idx);
+            float[] sel = new float[(to - from) * d];
+            sf.read(from, to - from, sel, 0);
+            byte[] selBytes = new byte[(to - from) * d];
+            RowSource.select(b, idx).readBytes(from, to - from, selBytes, 0);
+            double[] selDoubles = new double[(to - from) * d];
+            RowSource.select(w, idx).readDoubles(from, to - from, selDoubles, 0);
+            float[] asFloats = new float[(to - from) * d];
+            RowSource.select(b, idx).read(from, to - from, asFloats, 0);
+            for (int i = from; i < to; i++) {
+                for (int q = 0; q < d; q++) {
+                    int at = (i - from) * d + q;
+                    int src = idx[i] * d + q;
+                    String where = "picked row " + i + " (row " + idx[i] + "), column " + q + " " + rng;
+                    assertEquals(v[src], got[5 + at], 0, where);
+                    assertEquals(v[src], sel[at], 0, where);
+                    assertEquals(bytes[src], gotBytes[at], where);
+                    assertEquals(bytes[src], selBytes[at], where);
+                    assertEquals(bytes[src] & 0xff, asFloats[at], 0, where);
+                    assertEquals(wide[src], gotDoubles[at], 0, where);
+                    assertEquals(wide[src], selDoubles[at], 0, where);
+                }
+            }
+        }
+    }
+
+    /** bytes [rows, d] as a uint8 .npy (format 1.0). */
+    private static void writeUint8(Path p, byte[] bytes, int rows, int d) throws IOException {
+        StringBuilder h = new StringBuilder("{'descr': '|u1', 'fortran_order': False, 'shape': (" + rows + ", " + d
+                + "), }");
+        while ((10 + h.length() + 1) % 64 != 0) {
+            h.append(' ');
+        }
+        h.append('\n');
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        out.write(new byte[] {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, (byte) (h.length() & 0xff),
+            (byte) (h.length() >> 8)});
+        out.write(h.toString().getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        out.write(bytes);
+        java.nio.file.Files.write(p, out.toByteArray());
+    }
+
+    /**
      * Reads of mapped data (maps starting every 64 KiB here, so that reads cross from one map's
      * stride into the next) give what positional reads give, for every width of dtype; a closed
      * file's reads fail as before.

@@ -2,6 +2,7 @@ package org.softxent.train;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.util.SplittableRandom;
@@ -142,7 +143,8 @@ class ScalingTest {
                         "value " + i + " of rows [" + range[0] + ", +" + range[1] + "), seed " + seed);
             }
         }
-        assertEquals(indices.length + 1 + 250, bytesRead[0], "every row read as bytes, seed " + seed);
+        // (At least the rows picked: narrow rows a few apart are read through their gap, in one span.)
+        assertTrue(bytesRead[0] >= indices.length + 1 + 250, "every row read as bytes, seed " + seed);
         // Scaled into a new array (the rows a training holds in memory): from the bytes in one pass,
         // from the floats read into place and scaled there; both the formula's bits, value by value.
         float[] expected = new float[indices.length * features];
@@ -152,8 +154,9 @@ class ScalingTest {
                         / scaling.scale()[q]);
             }
         }
+        int before = bytesRead[0];
         float[] applied = scaling.apply(bytes, indices);
-        assertEquals(indices.length + 1 + 250 + indices.length, bytesRead[0], "apply read bytes, seed " + seed);
+        assertTrue(bytesRead[0] - before >= indices.length, "apply read bytes, seed " + seed);
         float[] appliedFloats = scaling.apply(sliced(x, rows, features), indices);
         float[] viewed = new float[expected.length + 5];
         fromFloats.read(0, indices.length, viewed, 5);
