@@ -146,15 +146,15 @@ final class Inputs {
         return a.floats();
     }
 
-    /**
-     * A float32 vector [length], or one value (shape (1,) or ()) repeated to that length, as
-     * PyTorch broadcasts a {@code pos_weight} of one element over every column.
-     */
     /** How many values the (float32) array {@code name} holds. */
     int length(String name) {
         return float32(name).floats().length;
     }
 
+    /**
+     * A float32 vector [length], or one value (shape (1,) or ()) repeated to that length, as
+     * PyTorch broadcasts a {@code pos_weight} of one element over every column.
+     */
     float[] broadcastVector(String name, int length, String what) {
         NpyArray a = float32(name);
         if (a.ndim() <= 1 && a.floats().length == 1) {

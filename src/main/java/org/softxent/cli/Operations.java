@@ -159,7 +159,11 @@ final class Operations {
             z = new Matrix(z.data(), 1, z.rows(), z.shape());
         }
         if (in.has("pos_weight")) {
-            options = options.withPosWeight(in.broadcastVector("pos_weight", z.cols(), "K"));
+            boolean oneD = z.shape().length == 1;
+            if (oneD && z.cols() == 1 && in.length("pos_weight") != 1) {
+                in.broadcastVector("pos_weight", z.rows(), "N"); // refused: neither one value nor one per element
+            }
+            options = options.withPosWeight(in.broadcastVector("pos_weight", z.cols(), oneD ? "N" : "K"));
         }
         float[] grad = new float[z.data().length];
         float[] probs = new float[z.data().length];

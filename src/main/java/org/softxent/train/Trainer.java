@@ -185,7 +185,7 @@ final class Trainer {
             // Early stopping watches the validation rows' loss, weighted as the training rows' (Problem).
             throw new IllegalArgumentException("classWeights (--class-weights) weigh 0 every class of the "
                     + yv.length + " validation rows: their loss, which early stopping watches, is 0/0 "
-                    + "(give validation rows of a weighted class, or no validation rows)");
+                    + "(give validation rows of a weighted class, or none: --validation-fraction 0)");
         }
         // One pass: the kept rows' statistics, every row of x checked finite; then, held whole, the
         // rows scaled into copies, or in the caller's arrays where the options allow it. The
@@ -224,17 +224,14 @@ final class Trainer {
         }
     }
 
-    /** The advice a diverged fit adds where the loss's weights scale its gradient. */
+    /**
+     * The advice a diverged fit adds where a positive weight scales its gradient (BCE's mean divides
+     * by the rows, so a weight pw makes the positive rows' gradient pw times larger; class weights
+     * enter a weighted mean, whose scale they leave alone).
+     */
     private static String weighted(TrainingOptions o) {
-        double most = o.positiveWeight();
-        if (o.classWeights() != null) {
-            for (float w : o.classWeights()) {
-                most = Math.max(most, w);
-            }
-        }
-        return most > 1 ? String.format(java.util.Locale.ROOT, " (the %s weight of %.6g scales the gradient of its "
-                + "rows as much: the rate must be lower in proportion)", o.classWeights() != null ? "largest class"
-                : "positive", most) : "";
+        return o.positiveWeight() > 1 ? String.format(java.util.Locale.ROOT, " (the positive weight of %.4g scales "
+                + "the positive rows' gradient as much: the rate must be lower in proportion)", o.positiveWeight()) : "";
     }
 
     /** Whether an engine refused a non-finite W, b or logit (what a diverging optimizer makes). */

@@ -230,6 +230,12 @@ class BadInputCommandLineTest {
             bad("binary-cross-entropy: --pos-weight of the wrong length", f -> f.cmd("binary-cross-entropy",
                     "--logits", f.logits, "--targets", f.logits, "--pos-weight",
                     f.write("pw", NpyArray.ofFloats(new float[2], 2))), "--pos-weight", "(K,) = (3,)"),
+            bad("binary-cross-entropy: logits [N] and a --pos-weight neither one value nor [N]", f -> {
+                java.nio.file.Path z = f.write("z1", NpyArray.ofFloats(new float[] {0.5f, -1f, 2f}, 3));
+                return f.cmd("binary-cross-entropy", "--logits", z, "--targets", f.write("t1", NpyArray.ofFloats(
+                        new float[] {1, 0, 1}, 3)), "--pos-weight", f.write("pw2", NpyArray.ofFloats(new float[] {2, 3},
+                        2)));
+            }, "--pos-weight", "(N,) = (3,) or one value"),
             bad("softmax-backward: --grad-probs of the wrong shape", f -> f.cmd("softmax-backward", "--logits",
                     f.logits, "--grad-probs", f.write("g", NpyArray.ofFloats(new float[6], 6))), "--grad-probs",
                     "the shape of --logits"),
