@@ -228,17 +228,71 @@ final class OutputFiles implements AutoCloseable {
         }
     }
 
+    /**
+     * Who writes a staging file, in its name: this machine's host name and this process's id. A
+     * command killed by SIGKILL (the kernel's out-of-memory killer sends it) leaves its staging files
+     * behind, as large as its outputs; the next command that writes the same output in the same
+     * folder removes them ({@link #sweepStale}).
+     */
+    private static final String OWNER = hostName() + "-" + ProcessHandle.current().pid();
+
+    /** A staging file untouched this long, of a process gone, is stale. */
+    private static final long STALE_MILLIS = 60_000;
+
+    /**
+     * Removes the staging files of {@code name} in {@code folder} that a process of this machine left
+     * when it died: its id is in the file's name, no process has it now, and the file has not been
+     * written for a minute. Files of another machine (a shared folder), of a live process, or named
+     * otherwise are left. Nothing here fails the command.
+     */
+    private static void sweepStale(Path folder, String name) {
+        String prefix = "." + name + "." + hostName() + "-";
+        try (java.nio.file.DirectoryStream<Path> stale = Files.newDirectoryStream(folder,
+                p -> p.getFileName().toString().startsWith(prefix) && p.getFileName().toString().endsWith(".tmp"))) {
+            for (Path p : stale) {
+                String rest = p.getFileName().toString().substring(prefix.length());
+                int dash = rest.indexOf('-');
+                long pid;
+                try {
+                    pid = Long.parseLong(rest.substring(0, Math.max(0, dash)));
+                } catch (NumberFormatException notOurs) {
+                    continue;
+                }
+                BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+                if (pid != ProcessHandle.current().pid() && ProcessHandle.of(pid).isEmpty() && a.isRegularFile()
+                        && System.currentTimeMillis() - a.lastModifiedTime().toMillis() > STALE_MILLIS) {
+                    Files.deleteIfExists(p);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // best effort: a folder that cannot be listed, a file gone meanwhile
+        }
+    }
+
+    /** This machine's host name as the kernel gives it (no name service asked), letters, digits, '.' and '_' kept. */
+    static String hostName() {
+        String host;
+        try {
+            host = Files.readString(Path.of("/proc/sys/kernel/hostname")).trim();
+        } catch (IOException | RuntimeException e) {
+            host = String.valueOf(System.getenv("HOSTNAME"));
+        }
+        String kept = host.replaceAll("[^A-Za-z0-9._]", "_");
+        return kept.isEmpty() ? "host" : kept;
+    }
+
     private void write(Path file, ChannelContent content) throws IOException {
         if (staged.containsKey(file)) {
             throw new IllegalStateException(file + " is staged twice");
         }
         Path folder = folderOf(file);
         createFolders(folder);
+        sweepStale(folder, file.getFileName().toString());
         Path temporary = null;
         try {
             FileChannel opened = null;
             for (int attempt = 0; opened == null; attempt++) {
-                Path candidate = folder.resolve("." + file.getFileName() + "."
+                Path candidate = folder.resolve("." + file.getFileName() + "." + OWNER + "-"
                         + Long.toHexString(ThreadLocalRandom.current().nextLong()) + ".tmp");
                 try { // a name taken is tried again; what the content throws is not
                     opened = FileChannel.open(candidate, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,

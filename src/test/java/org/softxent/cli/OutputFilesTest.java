@@ -3,6 +3,7 @@ package org.softxent.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -16,6 +17,42 @@ import org.junit.jupiter.api.io.TempDir;
 class OutputFilesTest {
     @TempDir
     Path dir;
+
+    /**
+     * Staging files a killed process left (SIGKILL cannot be caught) are removed by the next command
+     * that writes the same output there: only those of a process gone, of this machine, untouched
+     * for a minute; a live process's, a fresh one's and another machine's stay.
+     */
+    @Test
+    void aKilledCommandsStagingFilesAreSweptByTheNext() throws Exception {
+        Process gone = new ProcessBuilder("true").start();
+        gone.waitFor();
+        long dead = gone.pid();
+        org.junit.jupiter.api.Assumptions.assumeTrue(ProcessHandle.of(dead).isEmpty(), "pid " + dead + " reused");
+        String host = OutputFiles.hostName();
+        Path stale = dir.resolve(".loss.npy." + host + "-" + dead + "-1f2e.tmp");
+        Path fresh = dir.resolve(".loss.npy." + host + "-" + dead + "-3a4b.tmp");
+        Path live = dir.resolve(".loss.npy." + host + "-" + ProcessHandle.current().pid() + "-5c6d.tmp");
+        Path elsewhere = dir.resolve(".loss.npy.another_host-" + dead + "-7e8f.tmp");
+        Path other = dir.resolve(".probs.npy." + host + "-" + dead + "-9a0b.tmp");
+        java.nio.file.attribute.FileTime old = java.nio.file.attribute.FileTime.fromMillis(
+                System.currentTimeMillis() - 3_600_000);
+        for (Path p : new Path[] {stale, fresh, live, elsewhere, other}) {
+            Files.writeString(p, "partial");
+            if (p != fresh) {
+                Files.setLastModifiedTime(p, old);
+            }
+        }
+        try (OutputFiles files = new OutputFiles("--out")) {
+            files.stage(dir.resolve("loss.npy"), o -> o.write("new".getBytes(StandardCharsets.UTF_8)));
+            files.commit();
+        }
+        assertFalse(Files.exists(stale), "the dead process's stale staging file is removed");
+        for (Path p : new Path[] {fresh, live, elsewhere, other}) {
+            assertTrue(Files.exists(p), p + " stays");
+        }
+        assertEquals("new", Files.readString(dir.resolve("loss.npy")));
+    }
 
     /**
      * A commit that stops between two renames (here the second rename fails; a kill does the same)
