@@ -514,8 +514,8 @@ final class DataFlags {
         } catch (OutOfMemoryError e) {
             throw new InputException(flag + " (" + file + "): the data does not fit the Java heap ("
                     + (Runtime.getRuntime().maxMemory() >> 20) + " MiB): give java more (SOFTXENT_JAVA_OPTS=-Xmx8g "
-                    + "with target/softxent, java -Xmx8g -jar otherwise; train --stream holds the training rows a "
-                    + "block at a time)");
+                    + "with target/softxent, java -Xmx8g -jar otherwise; softxent convert writes a CSV of any size "
+                    + "as .npy, which train --stream reads a block at a time)");
         }
     }
 

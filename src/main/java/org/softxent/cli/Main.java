@@ -145,8 +145,8 @@ public final class Main implements Runnable {
             err.println(oneLine("softxent" + command + ": out of memory: the inputs and outputs need more than this "
                     + "JVM's heap of " + (Runtime.getRuntime().maxMemory() >> 20) + " MiB (give it more: "
                     + "SOFTXENT_JAVA_OPTS=-Xmx8g with target/softxent, java -Xmx8g -jar otherwise"
-                    + (command.equals(" train") ? "; or train --stream, which holds the training rows a block at a "
-                    + "time, a CSV's too" : "") + ")"));
+                    + (command.equals(" train") ? "; or train --stream, which keeps no scaled copy of the training "
+                    + "rows and reads a .npy a block at a time (softxent convert writes one from a CSV)" : "") + ")"));
             return EXIT_BAD_INPUT;
         } finally {
             out.flush();

@@ -236,8 +236,13 @@ final class OutputFiles implements AutoCloseable {
      */
     private static final String OWNER = hostName() + "-" + ProcessHandle.current().pid();
 
-    /** A staging file untouched this long, of a process gone, is stale. */
-    private static final long STALE_MILLIS = 60_000;
+    /**
+     * A staging file untouched this long, of a process this machine no longer has, is stale: a
+     * command writes its staging files as it stages them and renames them at its end, within
+     * minutes. (The hour also covers what the process id alone cannot tell: a process of another
+     * PID namespace of the same host name, another user's hidden by /proc's hidepid.)
+     */
+    private static final long STALE_MILLIS = 3_600_000;
 
     /**
      * Removes the staging files of {@code name} in {@code folder} that a process of this machine left
@@ -246,6 +251,9 @@ final class OutputFiles implements AutoCloseable {
      * otherwise are left. Nothing here fails the command.
      */
     private static void sweepStale(Path folder, String name) {
+        if (hostName().equals(UNKNOWN_HOST)) {
+            return; // no host name to tell this machine's files from another's in a shared folder
+        }
         String prefix = "." + name + "." + hostName() + "-";
         try (java.nio.file.DirectoryStream<Path> stale = Files.newDirectoryStream(folder,
                 p -> p.getFileName().toString().startsWith(prefix) && p.getFileName().toString().endsWith(".tmp"))) {
@@ -269,16 +277,21 @@ final class OutputFiles implements AutoCloseable {
         }
     }
 
-    /** This machine's host name as the kernel gives it (no name service asked), letters, digits, '.' and '_' kept. */
+    /** The host part of staging names where the machine's name is unknown: such files are never swept. */
+    private static final String UNKNOWN_HOST = "unknown";
+
+    /**
+     * This machine's host name as Linux's kernel gives it (no name service asked), letters, digits,
+     * '.' and '_' kept; {@value #UNKNOWN_HOST} elsewhere.
+     */
     static String hostName() {
-        String host;
         try {
-            host = Files.readString(Path.of("/proc/sys/kernel/hostname")).trim();
+            String kept = Files.readString(Path.of("/proc/sys/kernel/hostname")).trim().replaceAll("[^A-Za-z0-9._]",
+                    "_");
+            return kept.isEmpty() ? UNKNOWN_HOST : kept;
         } catch (IOException | RuntimeException e) {
-            host = String.valueOf(System.getenv("HOSTNAME"));
+            return UNKNOWN_HOST;
         }
-        String kept = host.replaceAll("[^A-Za-z0-9._]", "_");
-        return kept.isEmpty() ? "host" : kept;
     }
 
     private void write(Path file, ChannelContent content) throws IOException {

@@ -23,12 +23,13 @@ final class Runs {
     static final int SPAN_ELEMENTS = 1 << 16;
 
     /**
-     * The rows indices[from, to) (ascending) of {@code features} elements each into dst, row i at
+     * The rows indices[from, to) of {@code features} elements each into dst, row i at
      * {@code offset + (i − from) · features}. Runs of consecutive rows are read as one piece, and
      * where the rows are narrow, runs a few rows apart are read as one span through a buffer and
      * their rows copied out: a random split of rows of 4 features leaves runs of 1 to 4 rows, whose
      * reads (a positional read or a slice of the file each) cost microseconds for 16 to 64 bytes,
-     * where reading the few rows between them costs nanoseconds. The same values either way.
+     * where reading the few rows between them costs nanoseconds. The same values either way. Any
+     * order is read right; only ascending indices gain.
      */
     static void gather(int[] indices, int from, int to, int features, Object dst, int offset, Reader reader) {
         int gap = GAP_ELEMENTS / Math.max(1, features);
@@ -42,7 +43,9 @@ final class Runs {
         while (i < to) {
             int first = indices[i];
             int j = i + 1;
-            while (j < to && indices[j] - indices[j - 1] - 1 <= gap && indices[j] - first < spanRows) {
+            // Only ascending indices join a span (a repeated or earlier index starts a new one).
+            while (j < to && indices[j] > indices[j - 1] && indices[j] - indices[j - 1] - 1 <= gap
+                    && indices[j] - first < spanRows) {
                 j++;
             }
             int span = indices[j - 1] - first + 1;
@@ -50,8 +53,12 @@ final class Runs {
                 reader.read(first, span, dst, offset + (i - from) * features);
             } else {
                 if (buffer == null) {
+                    long most = (long) indices[to - 1] - first + 1; // (ascending: no span passes it)
                     buffer = java.lang.reflect.Array.newInstance(dst.getClass().getComponentType(),
-                            spanRows * features);
+                            (int) Math.max(1, Math.min(spanRows, most)) * features);
+                }
+                if (java.lang.reflect.Array.getLength(buffer) < span * features) {
+                    buffer = java.lang.reflect.Array.newInstance(dst.getClass().getComponentType(), span * features);
                 }
                 reader.read(first, span, buffer, 0);
                 for (int k = i; k < j; k++) {

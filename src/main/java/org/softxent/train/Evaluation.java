@@ -22,7 +22,10 @@ public final class Evaluation {
      */
     public static final int DENSE_CSV_CLASSES = 1000;
 
-    /** Up to this many cells a matrix is counted densely (4 MiB of ints), past it by sorting the rows' cells. */
+    /**
+     * Up to this many cells (4 MiB of ints), or twice the rows (the sort's keys' memory), a matrix is
+     * counted densely; past it by sorting the rows' cells.
+     */
     private static final long DENSE_COUNT_CELLS = 1L << 20;
 
     private final int rows;
@@ -91,7 +94,7 @@ public final class Evaluation {
         }
         long[] cells;
         int[] counts;
-        if ((long) classes * classes <= DENSE_COUNT_CELLS) {
+        if ((long) classes * classes <= Math.max(DENSE_COUNT_CELLS, 2L * rows)) { // no more memory than the sort's keys
             int[] dense = new int[classes * classes];
             for (int r = 0; r < rows; r++) {
                 dense[truth[r] * classes + predicted[r]]++;

@@ -21,7 +21,7 @@ class OutputFilesTest {
     /**
      * Staging files a killed process left (SIGKILL cannot be caught) are removed by the next command
      * that writes the same output there: only those of a process gone, of this machine, untouched
-     * for a minute; a live process's, a fresh one's and another machine's stay.
+     * for an hour; a live process's, a fresh one's and another machine's stay.
      */
     @Test
     void aKilledCommandsStagingFilesAreSweptByTheNext() throws Exception {
@@ -30,18 +30,18 @@ class OutputFilesTest {
         long dead = gone.pid();
         org.junit.jupiter.api.Assumptions.assumeTrue(ProcessHandle.of(dead).isEmpty(), "pid " + dead + " reused");
         String host = OutputFiles.hostName();
+        org.junit.jupiter.api.Assumptions.assumeFalse(host.equals("unknown"), "no host name: nothing is swept");
         Path stale = dir.resolve(".loss.npy." + host + "-" + dead + "-1f2e.tmp");
-        Path fresh = dir.resolve(".loss.npy." + host + "-" + dead + "-3a4b.tmp");
+        Path fresh = dir.resolve(".loss.npy." + host + "-" + dead + "-3a4b.tmp"); // 10 minutes old
         Path live = dir.resolve(".loss.npy." + host + "-" + ProcessHandle.current().pid() + "-5c6d.tmp");
         Path elsewhere = dir.resolve(".loss.npy.another_host-" + dead + "-7e8f.tmp");
         Path other = dir.resolve(".probs.npy." + host + "-" + dead + "-9a0b.tmp");
         java.nio.file.attribute.FileTime old = java.nio.file.attribute.FileTime.fromMillis(
-                System.currentTimeMillis() - 3_600_000);
+                System.currentTimeMillis() - 7_200_000);
         for (Path p : new Path[] {stale, fresh, live, elsewhere, other}) {
             Files.writeString(p, "partial");
-            if (p != fresh) {
-                Files.setLastModifiedTime(p, old);
-            }
+            Files.setLastModifiedTime(p, p == fresh ? java.nio.file.attribute.FileTime.fromMillis(
+                    System.currentTimeMillis() - 600_000) : old);
         }
         try (OutputFiles files = new OutputFiles("--out")) {
             files.stage(dir.resolve("loss.npy"), o -> o.write("new".getBytes(StandardCharsets.UTF_8)));

@@ -115,6 +115,15 @@ class NpyTest {
                     assertEquals(wide[src], selDoubles[at], 0, where);
                 }
             }
+            // Any order, repeats included, is read right (only ascending indices join a span).
+            int[] mixed = {5, 7, 7, 3, 4, 4, 100, 9, 11, 10, 19_999, 0};
+            float[] m = new float[mixed.length * d];
+            f.gather(mixed, 0, mixed.length, m, 0);
+            for (int i = 0; i < mixed.length; i++) {
+                for (int q = 0; q < d; q++) {
+                    assertEquals(v[mixed[i] * d + q], m[i * d + q], 0, "mixed[" + i + "] = " + mixed[i] + " " + rng);
+                }
+            }
         }
     }
 
