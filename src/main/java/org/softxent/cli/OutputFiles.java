@@ -234,7 +234,8 @@ final class OutputFiles implements AutoCloseable {
      * behind, as large as its outputs; the next command that writes the same output in the same
      * folder removes them ({@link #sweepStale}).
      */
-    private static final String OWNER = hostName() + "-" + ProcessHandle.current().pid();
+    private static final String HOST = hostName();
+    private static final String OWNER = HOST + "-" + ProcessHandle.current().pid();
 
     /**
      * A staging file untouched this long, of a process this machine no longer has, is stale: a
@@ -251,10 +252,10 @@ final class OutputFiles implements AutoCloseable {
      * otherwise are left. Nothing here fails the command.
      */
     private static void sweepStale(Path folder, String name) {
-        if (hostName().equals(UNKNOWN_HOST)) {
+        if (HOST.equals(UNKNOWN_HOST)) {
             return; // no host name to tell this machine's files from another's in a shared folder
         }
-        String prefix = "." + name + "." + hostName() + "-";
+        String prefix = "." + name + "." + HOST + "-";
         try (java.nio.file.DirectoryStream<Path> stale = Files.newDirectoryStream(folder,
                 p -> p.getFileName().toString().startsWith(prefix) && p.getFileName().toString().endsWith(".tmp"))) {
             for (Path p : stale) {

@@ -11,7 +11,6 @@ import org.softxent.ClassifierOptions;
 import org.softxent.DeviceBuffer;
 import org.softxent.DeviceOutOfMemoryException;
 import org.softxent.OnDevice;
-import org.softxent.Reduction;
 import org.softxent.io.RowSource;
 
 /**
@@ -70,7 +69,6 @@ final class DeviceSteps implements Steps {
     private CUdeviceptr xv;
     private CUdeviceptr yv;
     private CUdeviceptr validationLosses;
-    private final float[] validationTargets;
     // Resident: the set, a minibatch gathered from it, the epoch's order.
     private CUdeviceptr x;
     private CUdeviceptr y;
@@ -197,15 +195,14 @@ final class DeviceSteps implements Steps {
             close();
             throw e;
         }
-        validationTargets = p.logistic() && p.validationRows() > 0 ? p.validationTargets() : null;
         if (yv != null) {
             if (p.logistic()) {
-                dev.upload(validationTargets, yv);
+                dev.upload(p.validationTargets(), yv);
             } else {
                 dev.upload(p.yv(), yv);
             }
         }
-        divisor = divisor(p);
+        divisor = p.divisor();
         long mib = owned.stream().mapToLong(DeviceBuffer::bytes).sum() >> 20;
         description = engine + (chunkRows == 0 ? " (device-resident: " + mib + " MiB on the device)"
                 : " (the training set streamed" + (rowsFrom != null ? " from its source" : "")
@@ -240,10 +237,8 @@ final class DeviceSteps implements Steps {
         }
         // Sums over the chunks (reduction SUM, no L2), then the mean and the L2 term here, as the
         // classifier would add them: loss / divisor + reg·ΣW², dW / divisor + 2·reg·W, db / divisor.
-        ClassifierOptions o = p.logistic() ? null : p.options().withReg(0)
-                .withCrossEntropy(p.options().crossEntropy().withReduction(Reduction.SUM));
-        BinaryClassifierOptions bo = p.logistic() ? p.binaryOptions().withReg(0)
-                .withBinaryCrossEntropy(p.binaryOptions().binaryCrossEntropy().withReduction(Reduction.SUM)) : null;
+        ClassifierOptions o = p.logistic() ? null : p.sumOptions();
+        BinaryClassifierOptions bo = p.logistic() ? p.binarySumOptions() : null;
         int count = chunks(p.rows());
         upload(null, 0, 0);
         for (int c = 0; c < count; c++) {
@@ -295,8 +290,8 @@ final class DeviceSteps implements Steps {
         dev.upload(hw, w);
         dev.upload(hb, b);
         dev.upload(ZERO, correct);
-        ClassifierOptions o = p.logistic() ? null : p.validationOptions();
-        BinaryClassifierOptions bo = p.logistic() ? p.validationBinaryOptions() : null;
+        ClassifierOptions o = p.logistic() ? null : p.sumOptions();
+        BinaryClassifierOptions bo = p.logistic() ? p.binarySumOptions() : null;
         int count = 1;
         if (chunkRows == 0) {
             run(xv, yv, n, null, null, validationLosses, o, bo);
@@ -332,29 +327,10 @@ final class DeviceSteps implements Steps {
             dev.uploadRows(p.xv(), p.features(), null, first, m, xc[into]);
         }
         if (p.logistic()) {
-            dev.uploadRows(validationTargets, 1, null, first, m, yc[into]);
+            dev.uploadRows(p.validationTargets(), 1, null, first, m, yc[into]);
         } else {
             dev.uploadRows(p.yv(), 1, null, first, m, yc[into]);
         }
-    }
-
-    /**
-     * The mean's divisor, as the classifiers': the elements (rows × outputs) for the binary
-     * cross-entropy; the rows' class weights summed (PyTorch's), else the rows, for the softmax one.
-     */
-    private static double divisor(Problem p) {
-        if (p.logistic()) {
-            return (double) p.rows() * p.outputs();
-        }
-        float[] weights = p.options().crossEntropy().classWeights();
-        if (weights == null) {
-            return p.rows();
-        }
-        double sum = 0;
-        for (int label : p.labels()) {
-            sum += weights[label];
-        }
-        return sum;
     }
 
     /** dst += src over n floats: an SGD step of rate −1 without momentum (exact: −1·g is exact). */

@@ -1,8 +1,6 @@
 package org.softxent.train;
 
 import java.util.function.LongToDoubleFunction;
-import org.softxent.BinaryClassifierOptions;
-import org.softxent.ClassifierOptions;
 import org.softxent.Softxent;
 
 /**
@@ -22,10 +20,6 @@ final class HostSteps implements Steps {
     private final float[] tb;
     private final int[] predicted;
     private final int[] validationPredicted;
-    private final float[] validationTargets;
-    private final ClassifierOptions validationOptions;
-    private final BinaryClassifierOptions validationBinary;
-    private final double validationDivisor;
     private float[] tail;
     private int[] tailY;
     private float[] tailT;
@@ -43,10 +37,6 @@ final class HostSteps implements Steps {
         tb = p.logistic() ? new float[this.batch] : null;
         predicted = new int[p.rows()];
         validationPredicted = new int[p.validationRows()];
-        validationTargets = p.logistic() && p.validationRows() > 0 ? p.validationTargets() : null;
-        validationOptions = p.logistic() ? null : p.validationOptions();
-        validationBinary = p.logistic() ? p.validationBinaryOptions() : null;
-        validationDivisor = p.validationDivisor();
     }
 
     @Override
@@ -126,11 +116,11 @@ final class HostSteps implements Steps {
         }
         int[] out = validationPredicted;
         double loss = p.logistic()
-                ? sx.binaryClassifier(p.xv(), w, b, validationTargets, n, p.features(), 1, validationBinary, null, null,
-                        null, out).loss()
-                : sx.classifier(p.xv(), w, b, p.yv(), n, p.features(), p.outputs(), validationOptions, null, null, null,
-                        out).loss();
-        return new Pass(loss / validationDivisor, Problem.correct(out, p.yv(), 0, n));
+                ? sx.binaryClassifier(p.xv(), w, b, p.validationTargets(), n, p.features(), 1,
+                        p.binarySumOptions(), null, null, null, out).loss()
+                : sx.classifier(p.xv(), w, b, p.yv(), n, p.features(), p.outputs(), p.sumOptions(), null, null,
+                        null, out).loss();
+        return new Pass(loss / p.validationDivisor(), Problem.correct(out, p.yv(), 0, n));
     }
 
     @Override

@@ -5,7 +5,6 @@ import java.util.SplittableRandom;
 import java.util.function.LongToDoubleFunction;
 import org.softxent.BinaryClassifierOptions;
 import org.softxent.ClassifierOptions;
-import org.softxent.Reduction;
 import org.softxent.Softxent;
 import org.softxent.backend.Backend;
 import org.softxent.backend.BackendAccess;
@@ -73,11 +72,6 @@ final class SourceSteps implements Steps {
     private final RowSource validationView;
     private final int[] predicted;
     private final int[] validationPredicted;
-    private final float[] validationTargets;
-    /** The validation rows' loss options and what their sum is divided by (Problem#validationDivisor). */
-    private final ClassifierOptions validation;
-    private final BinaryClassifierOptions validationBinary;
-    private final double validationDivisor;
 
     /**
      * @param p               the labels (and targets) of the kept rows, the options; its x is not used
@@ -113,22 +107,9 @@ final class SourceSteps implements Steps {
         this.cgb = new float[p.outputs()];
         this.sumW = new double[size];
         this.sumB = new double[p.outputs()];
-        if (p.logistic()) {
-            this.divisor = p.rows();
-            this.sumOptions = null;
-            this.binarySumOptions = p.binaryOptions().withReg(0).withBinaryCrossEntropy(
-                    p.binaryOptions().binaryCrossEntropy().withReduction(Reduction.SUM));
-        } else {
-            float[] weights = p.options().crossEntropy().classWeights();
-            double sum = 0;
-            for (int label : p.labels()) {
-                sum += weights == null ? 1.0 : weights[label];
-            }
-            this.divisor = sum;
-            this.sumOptions = p.options().withReg(0).withCrossEntropy(
-                    p.options().crossEntropy().withReduction(Reduction.SUM));
-            this.binarySumOptions = null;
-        }
+        this.divisor = p.divisor();
+        this.sumOptions = p.logistic() ? null : p.sumOptions();
+        this.binarySumOptions = p.logistic() ? p.binarySumOptions() : null;
         this.batch = Math.min(batch, Math.max(1, p.rows()));
         this.sgd = new SgdWeights(size, p.outputs(), momentum);
         this.minibatch = new Chunk(this.batch, d, p.logistic());
@@ -139,10 +120,6 @@ final class SourceSteps implements Steps {
                 : scaling.view(validationSource, validationRows);
         this.predicted = reader == null ? null : new int[p.rows()];
         this.validationPredicted = validationView == null ? null : new int[validationRows.length];
-        this.validationTargets = p.logistic() && validationRows.length > 0 ? p.validationTargets() : null;
-        this.validation = p.logistic() ? null : p.validationOptions();
-        this.validationBinary = p.logistic() ? p.validationBinaryOptions() : null;
-        this.validationDivisor = p.validationDivisor();
     }
 
     /** m rows' arrays, exactly m long: x [m, features], labels, targets (binary only), predictions. */
@@ -341,11 +318,11 @@ final class SourceSteps implements Steps {
         }
         if (validationView != null) {
             double loss = p.logistic()
-                    ? reader.binaryClassifierFrom(new BinaryClassifierProblem(null, w, b, validationTargets, null, n,
-                            p.features(), 1, validationBinary, null, null, null, validationPredicted), validationView)
+                    ? reader.binaryClassifierFrom(new BinaryClassifierProblem(null, w, b, p.validationTargets(), null,
+                            n, p.features(), 1, binarySumOptions, null, null, null, validationPredicted), validationView)
                     : reader.classifierFrom(new ClassifierProblem(null, w, b, p.yv(), null, n, p.features(),
-                            p.outputs(), validation, null, null, null, validationPredicted), validationView);
-            return new Pass(loss / validationDivisor, Problem.correct(validationPredicted, p.yv(), 0, n));
+                            p.outputs(), sumOptions, null, null, null, validationPredicted), validationView);
+            return new Pass(loss / p.validationDivisor(), Problem.correct(validationPredicted, p.yv(), 0, n));
         }
         double loss = 0;
         long right = 0;
@@ -355,16 +332,16 @@ final class SourceSteps implements Steps {
             scaling.applyInto(validationSource, validationRows, from, from + m, c.x());
             System.arraycopy(p.yv(), from, c.labels(), 0, m);
             if (p.logistic()) {
-                System.arraycopy(validationTargets, from, c.targets(), 0, m);
-                loss += sx.binaryClassifier(c.x(), w, b, c.targets(), m, p.features(), 1, validationBinary, null,
+                System.arraycopy(p.validationTargets(), from, c.targets(), 0, m);
+                loss += sx.binaryClassifier(c.x(), w, b, c.targets(), m, p.features(), 1, binarySumOptions, null,
                         null, null, c.predicted()).loss();
             } else {
-                loss += sx.classifier(c.x(), w, b, c.labels(), m, p.features(), p.outputs(), validation, null, null,
+                loss += sx.classifier(c.x(), w, b, c.labels(), m, p.features(), p.outputs(), sumOptions, null, null,
                         null, c.predicted()).loss();
             }
             right += Problem.correct(c.predicted(), c.labels(), 0, m);
         }
-        return new Pass(loss / validationDivisor, right);
+        return new Pass(loss / p.validationDivisor(), right);
     }
 
     @Override
