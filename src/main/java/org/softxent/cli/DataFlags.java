@@ -515,7 +515,7 @@ final class DataFlags {
             throw new InputException(flag + " (" + file + "): the data does not fit the Java heap ("
                     + (Runtime.getRuntime().maxMemory() >> 20) + " MiB): give java more (SOFTXENT_JAVA_OPTS=-Xmx8g "
                     + "with target/softxent, java -Xmx8g -jar otherwise; softxent convert writes a CSV of any size "
-                    + "as .npy, which train --stream reads a block at a time)");
+                    + "as .npy, which predict, evaluate and train --stream read a block at a time)");
         }
     }
 
