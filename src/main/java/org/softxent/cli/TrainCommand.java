@@ -595,7 +595,7 @@ final class TrainCommand implements Callable<Integer> {
         if (o.classWeights() != null) {
             what.add("class weights");
         }
-        if (o.positiveWeight() > 0) {
+        if (o.positiveWeight() > 0 && o.positiveWeight() != 1) { // 1 (or unset) weighs nothing
             what.add("positive weight");
         }
         if (o.labelSmoothing() > 0) {

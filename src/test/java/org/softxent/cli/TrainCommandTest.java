@@ -26,6 +26,16 @@ class TrainCommandTest {
     }
 
     @Test
+    void theLossPanelNamesOnlyTheOptionsThatWeigh() {
+        org.softxent.train.TrainingOptions o = org.softxent.train.TrainingOptions.defaults();
+        assertEquals("mean log loss", TrainCommand.lossName(o));
+        assertEquals("mean log loss", TrainCommand.lossName(o.withPositiveWeight(1)), "a weight of 1 weighs nothing");
+        assertEquals("mean loss with positive weight", TrainCommand.lossName(o.withPositiveWeight(3)));
+        assertEquals("mean loss with class weights, label smoothing",
+                TrainCommand.lossName(o.withClassWeights(new float[] {1, 2}).withLabelSmoothing(0.1)));
+    }
+
+    @Test
     void trainsPredictsAndEvaluatesTheDigits() throws Exception {
         Path model = dir.resolve("model");
         CommandLineTest.Run r = CommandLineTest.run("train", "--data", DIGITS, "--out", model.toString(),
