@@ -269,7 +269,15 @@ final class TrainCommand implements Callable<Integer> {
                             ? new LogisticRegression(options).fit(sx, train, validationRows, progress)
                             : new SoftmaxRegression(options).fit(sx, train, validationRows, progress);
                 } catch (NonFiniteFeatureException e) {
-                    all.requireFinite(); // the file's own words: its row, its column, the value stored
+                    try {
+                        all.requireFinite(); // the file's own words: its row, its column, the value stored
+                    } catch (InputException inFile) {
+                        if (e.changedDuringTraining()) {
+                            throw new InputException(inFile.getMessage() + "; it was finite when the rows were "
+                                    + "checked before training: the file changed while training read it");
+                        }
+                        throw inFile;
+                    }
                     throw e;
                 } finally {
                     progress.finish();

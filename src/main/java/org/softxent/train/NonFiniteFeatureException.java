@@ -2,8 +2,10 @@ package org.softxent.train;
 
 /**
  * A training or validation row holds a NaN or an infinity: training refuses it before its first
- * step. {@link #row()} and {@link #column()} say where, counted in the rows the estimator was
- * given; {@link #where()} says it as the rows' source does ("line 12" of a CSV, "row 11" of a .npy).
+ * step, or stops where rows checked finite then turn out not to be while it reads them
+ * ({@link #changedDuringTraining()}). {@link #row()} and {@link #column()} say where, counted in the
+ * rows the estimator was given; {@link #where()} says it as the rows' source does ("line 12" of a
+ * CSV, "row 11" of a .npy).
  */
 public final class NonFiniteFeatureException extends IllegalArgumentException {
     private static final long serialVersionUID = 1L;
@@ -11,9 +13,20 @@ public final class NonFiniteFeatureException extends IllegalArgumentException {
     private final long row;
     private final int column;
     private final String where;
+    private final boolean changed;
 
     NonFiniteFeatureException(String name, long row, int column, float value, String where) {
-        super(name + "[" + row + ", " + column + "] = " + value + ": features must be finite (" + where + ")");
+        this(name, row, column, value, where, null);
+    }
+
+    /**
+     * A row that was finite when checked before training and is not now: {@code changed} says how
+     * (after the usual words, from "; ..."); null for a row refused before the work.
+     */
+    NonFiniteFeatureException(String name, long row, int column, float value, String where, String changed) {
+        super(name + "[" + row + ", " + column + "] = " + value + ": features must be finite (" + where + ")"
+                + (changed == null ? "" : changed));
+        this.changed = changed != null;
         this.row = row;
         this.column = column;
         this.where = where;
@@ -27,6 +40,15 @@ public final class NonFiniteFeatureException extends IllegalArgumentException {
     /** The feature, from 0. */
     public int column() {
         return column;
+    }
+
+    /**
+     * Whether the row was finite when the rows were checked before training and turned out not to
+     * be while training read them (a file rewritten meanwhile, a source that reads differently each
+     * time, an array changed by another thread); false for a row refused before the work.
+     */
+    public boolean changedDuringTraining() {
+        return changed;
     }
 
     /** Where the row came from, as its source names it. */

@@ -207,9 +207,33 @@ final class Trainer {
             String reason;
             try {
                 reason = o.optimizer() == TrainingOptions.Optimizer.LBFGS ? loop.lbfgs(steps) : loop.sgd(steps, n, random);
+                if (loop.refusedTrials && reason.startsWith("converged: no step")) {
+                    // Trial points the engine refused may have been rows turned NaN (a logit of a NaN
+                    // is refused as one past float's range is), not steps too long.
+                    NonFiniteFeatureException changed = changedRows(x, split.kept(), xt, validationSource,
+                            validationRows, xv);
+                    if (changed != null) {
+                        throw changed;
+                    }
+                }
+            } catch (Lbfgs.NotFinite e) {
+                // The rows were checked finite before the work: one that is not now changed meanwhile.
+                NonFiniteFeatureException changed = changedRows(x, split.kept(), xt, validationSource,
+                        validationRows, xv);
+                if (changed != null) {
+                    throw changed;
+                }
+                throw new IllegalArgumentException("training stopped: " + e.getMessage() + ", with finite rows "
+                        + "and weights (a product past float32's range: features of extreme magnitude left "
+                        + "unstandardised; standardise them, or scale them down)", e);
             } catch (IllegalArgumentException e) {
                 if (!fromTheWeights(e)) {
                     throw e;
+                }
+                NonFiniteFeatureException changed = changedRows(x, split.kept(), xt, validationSource,
+                        validationRows, xv);
+                if (changed != null) {
+                    throw changed;
                 }
                 // The data was checked above: a non-finite W, b or logit comes from the optimizer. (An
                 // L2 term that alone makes SGD diverge was refused with the options.)
@@ -222,6 +246,64 @@ final class Trainer {
             return new TrainingResult(loop.model(loop.best, classes.values()), loop.history, reason, loop.bestEpoch,
                     scaling.constant(), scaling.coarse(), steps.description(), n, yv.length);
         }
+    }
+
+    /**
+     * The first non-finite value the training or validation rows hold now, as the optimizer read
+     * them (the scaled copies where there are some, else the sources), as the exception to throw;
+     * null when they are all finite. They were checked before the work: such a value means the
+     * rows changed while training read them (a file rewritten meanwhile, a source that reads
+     * differently each time, or an array changed by another thread).
+     */
+    private static NonFiniteFeatureException changedRows(RowSource x, int[] kept, float[] xt, RowSource validationSource,
+                                                         int[] validationRows, float[] xv) {
+        String more = "; the rows were finite when they were checked before training: they changed while "
+                + "training read them (a file rewritten meanwhile, a source that reads differently each time, "
+                + "an array changed by another thread)";
+        NonFiniteFeatureException e = changedRows("x", x, kept, xt, more);
+        if (e == null && validationRows.length > 0 && (xv != null || validationSource != x)) {
+            e = changedRows(validationSource == x ? "x" : "validation x", validationSource, validationRows, xv, more);
+        }
+        return e;
+    }
+
+    private static NonFiniteFeatureException changedRows(String name, RowSource source, int[] rows, float[] copy,
+                                                         String more) {
+        int features = source.features();
+        if (copy != null) {
+            for (int i = 0; i < copy.length; i++) {
+                if (!Float.isFinite(copy[i])) {
+                    int row = rows[i / features];
+                    return new NonFiniteFeatureException(name, row, i % features, copy[i], source.where(row), more);
+                }
+            }
+            return null;
+        }
+        // Read again whatever the source says of itself (one that says it holds no NaN may be wrong now).
+        long bad = RowSource.firstNonFinite(new RowSource() {
+            @Override
+            public long rows() {
+                return source.rows();
+            }
+
+            @Override
+            public int features() {
+                return features;
+            }
+
+            @Override
+            public void read(long first, int count, float[] dst, int offset) {
+                source.read(first, count, dst, offset);
+            }
+        });
+        if (bad < 0) {
+            return null;
+        }
+        long row = bad / features;
+        int column = (int) (bad % features);
+        float[] one = new float[features];
+        source.read(row, 1, one, 0);
+        return new NonFiniteFeatureException(name, row, column, one[column], source.where(row), more);
     }
 
     /**
@@ -329,6 +411,8 @@ final class Trainer {
         float[] best;
         int bestEpoch;
         double bestLoss = Double.POSITIVE_INFINITY;
+        /** Whether an engine refused a trial point of L-BFGS's (its logits past float's range, or NaN). */
+        boolean refusedTrials;
         /** The training rows' pass at the point the optimizer last accepted (L-BFGS). */
         Steps.Pass lastObjective;
 
@@ -365,6 +449,9 @@ final class Trainer {
             float[] w = Arrays.copyOf(params, size);
             float[] b = Arrays.copyOfRange(params, size, size + outputs);
             Steps.Pass val = steps.validate(w, b);
+            if (val != null && Double.isNaN(val.loss())) { // finite rows and weights never give it
+                throw new Lbfgs.NotFinite("the validation loss is NaN", epoch);
+            }
             double squares = 0;
             for (float v : w) {
                 squares += (double) v * v;
@@ -426,6 +513,7 @@ final class Trainer {
                     if (!fromTheWeights(tooFar)) {
                         throw tooFar;
                     }
+                    refusedTrials = true;
                     return Double.POSITIVE_INFINITY;
                 }
                 double[] into = shape == null ? grad : g;

@@ -311,6 +311,101 @@ public abstract class TrainingContractTest extends EngineTest {
         assertTrue(e.getMessage().contains("classWeights") && e.getMessage().contains("validation"), e.getMessage());
     }
 
+    /**
+     * Rows in memory that read one value as NaN from a moment on: once {@link #poison} is called, or
+     * from the {@code reads}-th read of that row (a file rewritten while training reads it).
+     */
+    private static final class TurningRows implements org.softxent.io.RowSource {
+        final float[] x;
+        final int n;
+        final int f;
+        final int row;
+        final int column;
+        final int reads;
+        final java.util.concurrent.atomic.AtomicInteger readsOfRow = new java.util.concurrent.atomic.AtomicInteger();
+        volatile boolean poisoned;
+
+        TurningRows(float[] x, int n, int f, int row, int column, int reads) {
+            this.x = x;
+            this.n = n;
+            this.f = f;
+            this.row = row;
+            this.column = column;
+            this.reads = reads;
+        }
+
+        void poison() {
+            poisoned = true;
+        }
+
+        @Override
+        public long rows() {
+            return n;
+        }
+
+        @Override
+        public int features() {
+            return f;
+        }
+
+        @Override
+        public void read(long first, int count, float[] dst, int offset) {
+            System.arraycopy(x, (int) first * f, dst, offset, count * f);
+            if (row >= first && row < first + count
+                    && (readsOfRow.incrementAndGet() >= reads || poisoned)) {
+                dst[offset + (int) (row - first) * f + column] = Float.NaN;
+            }
+        }
+    }
+
+    /**
+     * Rows checked finite before training that turn NaN while it reads them: named (row, column,
+     * that they changed), never a fit "converged: the gradient is zero" on a zero model (L-BFGS),
+     * nor a learning rate to lower (SGD).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"LBFGS streamed", "SGD streamed", "LBFGS copied", "SGD copied", "LBFGS streamed later",
+                            "SGD streamed later"})
+    void rowsThatTurnNonFiniteWhileTrainingAreNamed(String how) {
+        Rng rng = Rng.fresh();
+        int n = 300;
+        int f = 4;
+        int[] y = rng.labels(n, 3);
+        float[] x = rng.separable(y, 3, f, 1);
+        int row = 1 + rng.labels(1, n - 1)[0];
+        int column = rng.labels(1, f)[0];
+        boolean streamed = how.contains("streamed");
+        boolean later = how.endsWith("later");
+        // Streamed: NaN once training has started, or after its second iteration or epoch (L-BFGS's
+        // line search then sees its trial points refused). Copied: NaN from the row's second read on
+        // (the first is the check, the second the scaled copy the optimizer reads).
+        TurningRows rows = new TurningRows(x, n, f, row, column, streamed ? Integer.MAX_VALUE : 2);
+        TrainingOptions o = TrainingOptions.defaults().withValidationFraction(0).withStream(streamed)
+                .withOptimizer(how.startsWith("SGD") ? TrainingOptions.Optimizer.SGD : TrainingOptions.Optimizer.LBFGS)
+                .withEpochs(5);
+        TrainingListener poisonAtStart = new TrainingListener() {
+            @Override
+            public void started(String description) {
+                if (streamed && !later) {
+                    rows.poison();
+                }
+            }
+
+            @Override
+            public void epoch(Epoch e, int epochs) {
+                if (later && e.epoch() == 2) {
+                    rows.poison();
+                }
+            }
+        };
+        NonFiniteFeatureException e = assertThrows(NonFiniteFeatureException.class, () -> new SoftmaxRegression(o)
+                .fit(sx, new Rows(rows, y), null, poisonAtStart), () -> how + ", " + rng);
+        assertEquals(row, e.row(), e.getMessage());
+        assertEquals(column, e.column(), e.getMessage());
+        assertTrue(e.getMessage().contains("changed while training read them") && e.changedDuringTraining(),
+                e.getMessage());
+    }
+
     /** x [n, f] written into dir as a float64 .npy, and opened. */
     private static org.softxent.io.NpyFile float64Npy(Path dir, String name, double[] x, int n, int f)
             throws IOException {
