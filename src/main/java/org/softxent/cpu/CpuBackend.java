@@ -296,7 +296,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void close() {
-        // Nothing held.
+        Scratch.release(); // the pooled classifier workspaces (each thread's row buffers stay with it)
     }
 
     /**

@@ -3,8 +3,10 @@ package org.softxent.cpu;
 import org.softxent.util.PerThread;
 
 /**
- * Per-thread row buffers, grown on demand and never shrunk, so that row loops allocate nothing
- * per row. Each slot is one buffer; a caller uses distinct slots for buffers it holds at once.
+ * Per-thread row buffers, grown on demand, so that row loops allocate nothing per row. Each slot is
+ * one buffer; a caller uses distinct slots for buffers it holds at once. A thread keeps a slot's
+ * buffer up to {@link #KEPT_BYTES}; a larger one is made for the call and left to the collector,
+ * so that a server's many request threads do not each keep the largest buffer any call asked for.
  */
 final class Scratch {
     /** The slot of rows of logits widened to double (one or a block). */
@@ -28,50 +30,83 @@ final class Scratch {
     private static final PerThread<double[][]> BUFFERS = PerThread.withInitial(() -> new double[5][0]);
     private static final PerThread<float[][]> FLOATS = PerThread.withInitial(() -> new float[3][0]);
 
+    /**
+     * The most a thread keeps in one slot between uses (8 MiB): the classifier's blocks of logits
+     * (about 2^18 values) and a row of a million classes fit; a row of two million is made per call.
+     */
+    static final int KEPT_BYTES = 8 << 20;
+
     private Scratch() {
     }
 
     /** The buffer of {@code slot}, at least {@code length} doubles, with unspecified contents. */
     static double[] doubles(int slot, int length) {
         double[][] buffers = BUFFERS.get();
-        if (buffers[slot].length < length) {
-            buffers[slot] = new double[length];
+        if (buffers[slot].length >= length) {
+            return buffers[slot];
         }
-        return buffers[slot];
+        double[] b = new double[length];
+        if ((long) length * Double.BYTES <= KEPT_BYTES) {
+            buffers[slot] = b;
+        }
+        return b;
     }
 
     /** The float buffer of {@code slot}, at least {@code length} floats, with unspecified contents. */
     static float[] floats(int slot, int length) {
         float[][] buffers = FLOATS.get();
-        if (buffers[slot].length < length) {
-            buffers[slot] = new float[length];
+        if (buffers[slot].length >= length) {
+            return buffers[slot];
         }
-        return buffers[slot];
+        float[] b = new float[length];
+        if ((long) length * Float.BYTES <= KEPT_BYTES) {
+            buffers[slot] = b;
+        }
+        return b;
     }
 
-    private static final PerThread<Workspace> WORKSPACES = PerThread.withInitial(Workspace::new);
+    /** Workspaces no call holds, the last one closed first; at most {@link #POOLED}. */
+    private static final java.util.concurrent.ConcurrentLinkedDeque<Workspace> POOL =
+            new java.util.concurrent.ConcurrentLinkedDeque<>();
+    private static final java.util.concurrent.atomic.AtomicInteger POOL_SIZE =
+            new java.util.concurrent.atomic.AtomicInteger();
+    /** As many workspaces kept as calls can run at full speed at once: one per core. */
+    static final int POOLED = Math.max(1, Runtime.getRuntime().availableProcessors());
 
     /**
-     * This thread's buffers for one classifier call, held across the call's parallel phases (dW's
-     * sums and partials, Wᵀ), kept for the thread's next call: arrays of a weight matrix's size
+     * Buffers for one classifier call, held across the call's parallel phases (dW's sums and
+     * partials, Wᵀ), from a pool kept for the next calls: arrays of a weight matrix's size
      * allocated per call cost more than the products of a minibatch on this project's VM, where a
      * fresh page of heap costs microseconds to touch (a 256 × 256 × 10 classifier step spent about
-     * 90 µs of its 250 µs allocating 30 KB). A call made on a thread whose workspace is held (a
-     * fork/join worker that runs another call's task while it waits) gets a fresh one. Close it
-     * when the call is done.
+     * 90 µs of its 250 µs allocating 30 KB). The pool keeps at most one workspace per core, the
+     * last closed handed out first (a thread calling again gets its own back): threads beyond that
+     * (a server's request threads) make their own, which the collector takes after the call.
+     * Close it when the call is done.
      */
     static Workspace workspace() {
-        Workspace w = WORKSPACES.get();
-        if (w.held) {
+        Workspace w = POOL.pollFirst();
+        if (w == null) {
             return new Workspace();
         }
-        w.held = true;
+        POOL_SIZE.decrementAndGet();
         return w;
+    }
+
+    /** Empties the pool of workspaces (an engine closed): their buffers go to the collector. */
+    static void release() {
+        Workspace w;
+        while ((w = POOL.pollFirst()) != null) {
+            POOL_SIZE.decrementAndGet();
+        }
+    }
+
+    /** How many workspaces the pool keeps now. */
+    static int pooled() {
+        return POOL_SIZE.get();
     }
 
     /** One call's buffers: each grown on demand, contents unspecified unless said. */
     static final class Workspace implements AutoCloseable {
-        private boolean held;
         private double[] sums = new double[0];
         private double[] sumsT = new double[0];
         private float[] weightsT = new float[0];
@@ -122,9 +157,14 @@ final class Scratch {
             return partials;
         }
 
+        /** Back to the pool, unless it holds {@link #POOLED} already. Once per workspace handed out. */
         @Override
         public void close() {
-            held = false;
+            if (POOL_SIZE.incrementAndGet() <= POOLED) {
+                POOL.offerFirst(this);
+            } else {
+                POOL_SIZE.decrementAndGet();
+            }
         }
     }
 

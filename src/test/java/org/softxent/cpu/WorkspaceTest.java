@@ -14,10 +14,10 @@ import org.softxent.Softxent;
 import org.softxent.testing.Rng;
 
 /**
- * The per-thread buffers a classifier call holds across its parallel phases: a thread's second
- * call while the first holds them gets its own, and calls made at once from the fork/join pool's
- * threads (which run each other's tasks while they wait) give the bits of the same calls made one
- * at a time.
+ * The buffers a classifier call holds across its parallel phases: a thread's second call while the
+ * first holds them gets its own, calls made at once from the fork/join pool's threads (which run
+ * each other's tasks while they wait) give the bits of the same calls made one at a time, and what
+ * is kept between calls is bounded whatever the number of calling threads.
  */
 class WorkspaceTest {
     @Test
@@ -28,7 +28,7 @@ class WorkspaceTest {
         inner.close();
         outer.close();
         try (Scratch.Workspace again = Scratch.workspace()) {
-            assertSame(outer, again, "the thread's workspace serves its next call");
+            assertSame(outer, again, "the last workspace closed serves the next call");
         }
         // A workspace of its own: the thread's may hold larger buffers from other tests' calls.
         Scratch.Workspace fresh = new Scratch.Workspace();
@@ -40,6 +40,56 @@ class WorkspaceTest {
         double[] sums = fresh.zeroSums(40);
         sums[39] = 7;
         assertEquals(0.0, fresh.zeroSums(40)[39], "zeroed for each call");
+    }
+
+    @Test
+    void thePoolKeepsOneWorkspacePerCoreWhateverTheThreads() throws Exception {
+        Scratch.release();
+        int threads = Scratch.POOLED + 6;
+        Scratch.Workspace[] held = new Scratch.Workspace[threads];
+        java.util.concurrent.CountDownLatch allHold = new java.util.concurrent.CountDownLatch(threads);
+        java.util.concurrent.CountDownLatch letGo = new java.util.concurrent.CountDownLatch(1);
+        Thread[] t = new Thread[threads];
+        for (int i = 0; i < threads; i++) {
+            int k = i;
+            t[i] = new Thread(() -> {
+                held[k] = Scratch.workspace();
+                held[k].zeroSums(1000);
+                allHold.countDown();
+                try {
+                    letGo.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                held[k].close();
+            });
+            t[i].start();
+        }
+        allHold.await();
+        assertEquals(threads, java.util.Arrays.stream(held).distinct().count(), "each call at once holds its own");
+        letGo.countDown();
+        for (Thread thread : t) {
+            thread.join();
+        }
+        assertEquals(Scratch.POOLED, Scratch.pooled(), "one kept per core, the others left to the collector");
+        try (Softxent sx = Softxent.open(Device.CPU)) {
+            assertEquals(Scratch.POOLED, Scratch.pooled());
+        }
+        assertEquals(0, Scratch.pooled(), "an engine closed empties the pool");
+    }
+
+    @Test
+    void aThreadKeepsRowBuffersUpToABound() {
+        int small = Scratch.KEPT_BYTES / Double.BYTES;
+        assertSame(Scratch.doubles(Scratch.ROWS, small), Scratch.doubles(Scratch.ROWS, small), "kept");
+        double[] large = Scratch.doubles(Scratch.ROWS, small + 1);
+        assertTrue(large.length >= small + 1);
+        assertNotSame(large, Scratch.doubles(Scratch.ROWS, small + 1), "made for each call, not kept");
+        assertTrue(Scratch.doubles(Scratch.ROWS, 1).length <= small, "the thread still holds the bounded one");
+        int smallFloats = Scratch.KEPT_BYTES / Float.BYTES;
+        assertSame(Scratch.floats(Scratch.FLOAT_DS, smallFloats), Scratch.floats(Scratch.FLOAT_DS, smallFloats));
+        assertNotSame(Scratch.floats(Scratch.FLOAT_DS, smallFloats + 1), Scratch.floats(Scratch.FLOAT_DS,
+                smallFloats + 1));
     }
 
     @Test
