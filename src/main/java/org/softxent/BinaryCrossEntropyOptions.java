@@ -73,6 +73,6 @@ public final class BinaryCrossEntropyOptions {
     @Override
     public String toString() {
         return "BinaryCrossEntropyOptions[reduction=" + reduction
-                + ", posWeight=" + (posWeight == null ? "none" : "[" + posWeight.length + "]") + "]";
+                + ", posWeight=" + org.softxent.util.Abbreviated.floats(posWeight) + "]";
     }
 }

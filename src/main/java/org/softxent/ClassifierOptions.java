@@ -43,7 +43,7 @@ public final class ClassifierOptions {
             throw new IllegalArgumentException("reg must be >= 0 and at most " + MAX_REG + " (the gradient's 2·reg·w "
                     + "is a float: a larger reg makes it infinite, or NaN where w is 0), got " + reg);
         }
-        return new ClassifierOptions(reg, crossEntropy, tf32, trustedX);
+        return new ClassifierOptions(reg + 0.0, crossEntropy, tf32, trustedX); // −0 is 0
     }
 
     /**

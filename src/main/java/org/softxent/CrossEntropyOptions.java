@@ -83,7 +83,8 @@ public final class CrossEntropyOptions {
         if (!(labelSmoothing >= 0.0 && labelSmoothing <= 1.0)) {
             throw new IllegalArgumentException("labelSmoothing must be in [0, 1], got " + labelSmoothing);
         }
-        return new CrossEntropyOptions(reduction, classWeights, ignoreIndex, labelSmoothing);
+        // −0 is 0 (equal to the default, printed as it): the same smoothing.
+        return new CrossEntropyOptions(reduction, classWeights, ignoreIndex, labelSmoothing + 0.0);
     }
 
     public Reduction reduction() {
@@ -130,7 +131,7 @@ public final class CrossEntropyOptions {
     @Override
     public String toString() {
         return "CrossEntropyOptions[reduction=" + reduction
-                + ", classWeights=" + (classWeights == null ? "none" : "[" + classWeights.length + "]")
+                + ", classWeights=" + org.softxent.util.Abbreviated.floats(classWeights)
                 + ", ignoreIndex=" + ignoreIndex
                 + ", labelSmoothing=" + labelSmoothing + "]";
     }

@@ -784,6 +784,10 @@ public final class LinearModel {
      * folder of its own, and rename the folder into place where others read it).
      */
     public void save(Path dir) throws IOException {
+        if (Files.exists(dir) && !Files.isDirectory(dir)) {
+            throw new java.nio.file.FileAlreadyExistsException(dir.toString(), null,
+                    "a model is saved into a folder, and this is a file");
+        }
         Files.createDirectories(dir);
         Object turn = SAVES.computeIfAbsent(dir.toRealPath(), k -> new Object());
         synchronized (turn) {

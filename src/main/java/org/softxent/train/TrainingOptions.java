@@ -156,6 +156,24 @@ public final class TrainingOptions {
     }
 
     /** A copy with {@code field} changed by {@code change} and marked as set by the caller. */
+    /**
+     * The options a fit refuses, or treats apart, for having been set at all, whatever the value
+     * (SGD's under L-BFGS, positiveWeight with softmax regression, patience and tolerance without
+     * validation rows, chunkMemory with the rows in memory, validationFraction beside validation
+     * rows given apart): two options of equal values differ if one set such an option.
+     */
+    private static final long BEHAVES = mask(Field.BATCH_SIZE, Field.LEARNING_RATE, Field.MOMENTUM, Field.SCHEDULE,
+            Field.LOSS_EVERY, Field.POSITIVE_WEIGHT, Field.PATIENCE, Field.TOLERANCE, Field.CHUNK_MEMORY,
+            Field.VALIDATION_FRACTION);
+
+    private static long mask(Field... fields) {
+        long m = 0;
+        for (Field f : fields) {
+            m |= 1L << f.ordinal();
+        }
+        return m;
+    }
+
     private TrainingOptions with(Field field, java.util.function.Consumer<Values> change) {
         Values v = values();
         change.accept(v);
@@ -165,7 +183,9 @@ public final class TrainingOptions {
 
     /**
      * Whether the caller set {@code field} (to any value, the default's too): what
-     * {@link #checkApplies} looks at. Equality is by value and does not look at it.
+     * {@link #checkApplies} looks at. Equality is by value and, for the options whose setting
+     * alone changes what a fit does ({@link #BEHAVES}: refused where they cannot apply), by whether
+     * they were set.
      */
     boolean isSet(Field field) {
         return (set & (1L << field.ordinal())) != 0;
@@ -240,6 +260,9 @@ public final class TrainingOptions {
         float[] copy = null;
         if (classWeights != null) {
             copy = classWeights.clone();
+            if (copy.length == 0) {
+                throw new IllegalArgumentException("classWeights is empty: give one weight per class, or null for none");
+            }
             boolean any = false;
             for (int i = 0; i < copy.length; i++) {
                 if (!(copy[i] >= 0 && copy[i] < Float.POSITIVE_INFINITY)) {
@@ -577,28 +600,35 @@ public final class TrainingOptions {
                 && Double.compare(positiveWeight, t.positiveWeight) == 0 && standardize == t.standardize
                 && Double.compare(validationFraction, t.validationFraction) == 0 && patience == t.patience
                 && Double.compare(tolerance, t.tolerance) == 0 && seed == t.seed && lossEvery == t.lossEvery
-                && stream == t.stream && chunkMemory == t.chunkMemory && inPlace == t.inPlace;
+                && stream == t.stream && chunkMemory == t.chunkMemory && inPlace == t.inPlace
+                && (set & BEHAVES) == (t.set & BEHAVES);
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(optimizer, epochs, batchSize, learningRate, momentum, schedule, l2,
                 Arrays.hashCode(classWeights), labelSmoothing, positiveWeight, standardize, validationFraction,
-                patience, tolerance, seed, lossEvery, stream, chunkMemory, inPlace);
+                patience, tolerance, seed, lossEvery, stream, chunkMemory, inPlace, set & BEHAVES);
     }
 
     @Override
     public String toString() {
         String common = "l2=" + l2 + ", standardize=" + standardize + ", validationFraction=" + validationFraction
                 + ", patience=" + patience + ", tolerance=" + tolerance + ", seed=" + seed
-                + (classWeights != null ? ", classWeights=" + Arrays.toString(classWeights) : "")
+                + (classWeights != null ? ", classWeights=" + org.softxent.util.Abbreviated.floats(classWeights) : "")
                 + (labelSmoothing > 0 ? ", labelSmoothing=" + labelSmoothing : "")
                 + (positiveWeight > 0 ? ", positiveWeight=" + positiveWeight : "")
                 + (stream ? ", stream=true" : "")
                 + (isSet(Field.CHUNK_MEMORY) ? ", chunkMemory=" + chunkMemory : "")
                 + (inPlace ? ", inPlace=true" : "");
+        // SGD's options given to L-BFGS (refused by checkApplies, and part of equals): said.
+        String sgdGiven = (isSet(Field.BATCH_SIZE) ? ", batchSize=" + batchSize : "")
+                + (isSet(Field.LEARNING_RATE) ? ", learningRate=" + learningRate : "")
+                + (isSet(Field.MOMENTUM) ? ", momentum=" + momentum : "")
+                + (isSet(Field.SCHEDULE) ? ", schedule=" + schedule : "")
+                + (isSet(Field.LOSS_EVERY) ? ", lossEvery=" + lossEvery : "");
         return optimizer == Optimizer.LBFGS
-                ? "TrainingOptions[L-BFGS, iterations=" + epochs + ", " + common + "]"
+                ? "TrainingOptions[L-BFGS, iterations=" + epochs + ", " + common + sgdGiven + "]"
                 : "TrainingOptions[SGD, epochs=" + epochs + ", batchSize=" + batchSize + ", learningRate=" + learningRate
                         + ", momentum=" + momentum + ", schedule=" + schedule + ", " + common + "]";
     }

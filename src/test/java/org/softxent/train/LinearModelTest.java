@@ -104,6 +104,16 @@ class LinearModelTest {
      * at the end are one model's files, never a mix, and nothing is left aside.
      */
     @Test
+    void savingOntoAFileSaysAModelIsAFolder() throws Exception {
+        Path file = Files.writeString(dir.resolve("afile"), "not a model");
+        LinearModel m = model(Rng.fresh(), LinearModel.Kind.SOFTMAX, 4, 3);
+        java.nio.file.FileAlreadyExistsException e = assertThrows(java.nio.file.FileAlreadyExistsException.class,
+                () -> m.save(file));
+        assertTrue(e.getMessage().contains("a model is saved into a folder"), e.getMessage());
+        assertEquals("not a model", Files.readString(file), "the file is left as it was");
+    }
+
+    @Test
     void savesIntoOneFolderAtOnceLeaveOneModelWhole() throws Exception {
         Rng rng = Rng.fresh();
         LinearModel a = model(rng, LinearModel.Kind.SOFTMAX, 7, 3);
