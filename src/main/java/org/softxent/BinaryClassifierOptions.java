@@ -44,7 +44,7 @@ public final class BinaryClassifierOptions {
             throw new IllegalArgumentException("reg must be >= 0 and at most " + MAX_REG + " (the gradient's 2·reg·w "
                     + "is a float: a larger reg makes it infinite, or NaN where w is 0), got " + reg);
         }
-        return new BinaryClassifierOptions(reg, binaryCrossEntropy, tf32, trustedX);
+        return new BinaryClassifierOptions(reg + 0.0, binaryCrossEntropy, tf32, trustedX);
     }
 
     /**

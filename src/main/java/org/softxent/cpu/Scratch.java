@@ -1,12 +1,14 @@
 package org.softxent.cpu;
 
+import java.lang.ref.SoftReference;
 import org.softxent.util.PerThread;
 
 /**
  * Per-thread row buffers, grown on demand, so that row loops allocate nothing per row. Each slot is
  * one buffer; a caller uses distinct slots for buffers it holds at once. A thread keeps a slot's
- * buffer up to {@link #KEPT_BYTES}; a larger one is made for the call and left to the collector,
- * so that a server's many request threads do not each keep the largest buffer any call asked for.
+ * buffer up to {@link #KEPT_BYTES}; a larger one only softly, so that a server's many request
+ * threads, each of which once made a call of many classes, do not hold on to those buffers when
+ * memory runs short (the collector clears soft references before it gives up).
  */
 final class Scratch {
     /** The slot of rows of logits widened to double (one or a block). */
@@ -31,10 +33,18 @@ final class Scratch {
     private static final PerThread<float[][]> FLOATS = PerThread.withInitial(() -> new float[3][0]);
 
     /**
-     * The most a thread keeps in one slot between uses (8 MiB): the classifier's blocks of logits
-     * (about 2^18 values) and a row of a million classes fit; a row of two million is made per call.
+     * The most a thread keeps in one slot between uses (4 MiB): the classifier's blocks of logits
+     * (2^18 values in double, up to 16,384 classes) and rows of up to half a million classes fit;
+     * larger ones are held softly.
      */
-    static final int KEPT_BYTES = 8 << 20;
+    static final int KEPT_BYTES = 4 << 20;
+
+    @SuppressWarnings("unchecked")
+    private static final PerThread<SoftReference<double[]>[]> LARGE_DOUBLES =
+            PerThread.withInitial(() -> (SoftReference<double[]>[]) new SoftReference<?>[5]);
+    @SuppressWarnings("unchecked")
+    private static final PerThread<SoftReference<float[]>[]> LARGE_FLOATS =
+            PerThread.withInitial(() -> (SoftReference<float[]>[]) new SoftReference<?>[3]);
 
     private Scratch() {
     }
@@ -45,9 +55,15 @@ final class Scratch {
         if (buffers[slot].length >= length) {
             return buffers[slot];
         }
-        double[] b = new double[length];
         if ((long) length * Double.BYTES <= KEPT_BYTES) {
-            buffers[slot] = b;
+            buffers[slot] = new double[length];
+            return buffers[slot];
+        }
+        SoftReference<double[]>[] large = LARGE_DOUBLES.get();
+        double[] b = large[slot] == null ? null : large[slot].get();
+        if (b == null || b.length < length) {
+            b = new double[length];
+            large[slot] = new SoftReference<>(b);
         }
         return b;
     }
@@ -58,9 +74,15 @@ final class Scratch {
         if (buffers[slot].length >= length) {
             return buffers[slot];
         }
-        float[] b = new float[length];
         if ((long) length * Float.BYTES <= KEPT_BYTES) {
-            buffers[slot] = b;
+            buffers[slot] = new float[length];
+            return buffers[slot];
+        }
+        SoftReference<float[]>[] large = LARGE_FLOATS.get();
+        float[] b = large[slot] == null ? null : large[slot].get();
+        if (b == null || b.length < length) {
+            b = new float[length];
+            large[slot] = new SoftReference<>(b);
         }
         return b;
     }
@@ -86,13 +108,18 @@ final class Scratch {
     static Workspace workspace() {
         Workspace w = POOL.pollFirst();
         if (w == null) {
-            return new Workspace();
+            w = new Workspace();
+        } else {
+            POOL_SIZE.decrementAndGet();
         }
-        POOL_SIZE.decrementAndGet();
+        w.held.set(true);
         return w;
     }
 
-    /** Empties the pool of workspaces (an engine closed): their buffers go to the collector. */
+    /**
+     * Empties the pool of workspaces, which every engine of this JVM shares (an engine closed):
+     * their buffers go to the collector, and the next calls make new ones.
+     */
     static void release() {
         Workspace w;
         while ((w = POOL.pollFirst()) != null) {
@@ -107,6 +134,8 @@ final class Scratch {
 
     /** One call's buffers: each grown on demand, contents unspecified unless said. */
     static final class Workspace implements AutoCloseable {
+        /** Whether a call holds it (from {@link #workspace} to its close): a second close is a no-op. */
+        private final java.util.concurrent.atomic.AtomicBoolean held = new java.util.concurrent.atomic.AtomicBoolean();
         private double[] sums = new double[0];
         private double[] sumsT = new double[0];
         private float[] weightsT = new float[0];
@@ -160,6 +189,9 @@ final class Scratch {
         /** Back to the pool, unless it holds {@link #POOLED} already. Once per workspace handed out. */
         @Override
         public void close() {
+            if (!held.compareAndSet(true, false)) {
+                return; // closed already (or never handed out)
+            }
             if (POOL_SIZE.incrementAndGet() <= POOLED) {
                 POOL.offerFirst(this);
             } else {

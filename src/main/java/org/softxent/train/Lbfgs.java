@@ -65,7 +65,12 @@ final class Lbfgs {
         final int iteration;
 
         NotFinite(String what, int iteration) {
-            super(what + (iteration == 0 ? " at the start" : " at iteration " + iteration));
+            this(what, iteration, "iteration");
+        }
+
+        /** {@code unit}: what the count counts ("iteration", "epoch"). */
+        NotFinite(String what, int iteration, String unit) {
+            super(what + (iteration == 0 ? " at the start" : " at " + unit + " " + iteration));
             this.iteration = iteration;
         }
     }

@@ -499,6 +499,44 @@ record Scaling(float[] mean, float[] scale, int[] constant, double[] rowMean, do
     }
 
     /**
+     * The first value of the rows {@code indices} (ascending) of x that, scaled as {@link #apply}
+     * scales it, passes float32's range: its flat index (i × features + q, i counted in indices),
+     * or −1. Only rows other than those the statistics came from can (a value far outside their
+     * range, on a feature of tiny spread): validation rows.
+     */
+    long firstOverflow(RowSource x, int[] indices) {
+        if (identity() && !fromDoubles) {
+            return -1;
+        }
+        int features = x.features();
+        boolean bytes = x.holdsBytes();
+        int per = Math.max(1, Math.min(BLOCK_ROWS, (1 << 16) / features));
+        int blocks = (indices.length + per - 1) / per;
+        return IntStream.range(0, blocks).parallel().mapToLong(k -> {
+            int start = k * per;
+            int end = Math.min(indices.length, start + per);
+            float[] out = new float[(end - start) * features];
+            readScaled(x, indices, start, end, out, 0, bytes);
+            for (int i = 0; i < out.length; i++) {
+                if (!Float.isFinite(out[i])) {
+                    return (long) start * features + i;
+                }
+            }
+            return Long.MAX_VALUE;
+        }).filter(i -> i != Long.MAX_VALUE).min().orElse(-1);
+    }
+
+    /** The mean this scaling subtracts from feature q (the exact one of rows stored wide). */
+    double centreOf(int q) {
+        return centre(q);
+    }
+
+    /** The standard deviation this scaling divides feature q by. */
+    float scaleOf(int q) {
+        return scale[q];
+    }
+
+    /**
      * The rows {@code indices} (ascending) of x, scaled as they are read: a source [indices.length,
      * features] that reads x only when asked, each read on the caller's thread into the caller's
      * array (safe from several threads at once), as {@link #applyInto} computes them. For an engine

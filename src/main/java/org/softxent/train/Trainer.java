@@ -191,6 +191,22 @@ final class Trainer {
         // rows scaled into copies, or in the caller's arrays where the options allow it. The
         // validation rows first: drawn from x, they are copied before x might be overwritten.
         Scaling scaling = Scaling.of(x, split.kept(), o.standardize());
+        if (validationRows.length > 0) {
+            // Before any copy (validation rows given apart may be scaled in the caller's array).
+            long over = scaling.firstOverflow(validationSource, validationRows);
+            if (over >= 0) {
+                int row = validationRows[(int) (over / features)];
+                int q = (int) (over % features);
+                float[] one = new float[features];
+                validationSource.read(row, 1, one, 0);
+                throw new IllegalArgumentException(String.format(java.util.Locale.ROOT, "%s[%d, %d] = %s, a "
+                        + "validation row (%s), lies so far outside the training rows' values of feature %d (mean "
+                        + "%.6g, standard deviation %.6g) that standardised it passes float32's range: give "
+                        + "validation rows like the training rows, or train without standardisation (standardize "
+                        + "false)", validationSource == x ? "x" : "validation x", row, q, one[q],
+                        validationSource.where(row), q, scaling.centreOf(q), scaling.scaleOf(q)));
+            }
+        }
         float[] xv = fromSource ? null : scaling.scaled(validationSource, validationRows, validationInPlace);
         float[] xt = fromSource ? null : scaling.scaled(x, split.kept(), inPlace);
         SplittableRandom random = new SplittableRandom(o.seed() ^ 0x5DEECE66DL);
@@ -273,8 +289,13 @@ final class Trainer {
         if (copy != null) {
             for (int i = 0; i < copy.length; i++) {
                 if (!Float.isFinite(copy[i])) {
+                    // The copy's value and the source's now: a source finite there did not change (a
+                    // copy made past float's range would be another fault, which the caller reports).
                     int row = rows[i / features];
-                    return new NonFiniteFeatureException(name, row, i % features, copy[i], source.where(row), more);
+                    float[] one = new float[features];
+                    source.read(row, 1, one, 0);
+                    return Float.isFinite(one[i % features]) ? null
+                            : new NonFiniteFeatureException(name, row, i % features, copy[i], source.where(row), more);
                 }
             }
             return null;
@@ -450,7 +471,8 @@ final class Trainer {
             float[] b = Arrays.copyOfRange(params, size, size + outputs);
             Steps.Pass val = steps.validate(w, b);
             if (val != null && Double.isNaN(val.loss())) { // finite rows and weights never give it
-                throw new Lbfgs.NotFinite("the validation loss is NaN", epoch);
+                throw new Lbfgs.NotFinite("the validation loss is NaN", epoch,
+                        o.optimizer() == TrainingOptions.Optimizer.SGD ? "epoch" : "iteration");
             }
             double squares = 0;
             for (float v : w) {

@@ -155,16 +155,23 @@ public final class TrainingOptions {
         return v;
     }
 
-    /** A copy with {@code field} changed by {@code change} and marked as set by the caller. */
     /**
      * The options a fit refuses, or treats apart, for having been set at all, whatever the value
-     * (SGD's under L-BFGS, positiveWeight with softmax regression, patience and tolerance without
-     * validation rows, chunkMemory with the rows in memory, validationFraction beside validation
-     * rows given apart): two options of equal values differ if one set such an option.
+     * (positiveWeight with softmax regression, patience and tolerance without validation rows,
+     * chunkMemory with the rows in memory, validationFraction beside validation rows given apart;
+     * and under L-BFGS, SGD's, {@link #SGD_ONLY}): two options of equal values differ if one set
+     * such an option.
      */
-    private static final long BEHAVES = mask(Field.BATCH_SIZE, Field.LEARNING_RATE, Field.MOMENTUM, Field.SCHEDULE,
-            Field.LOSS_EVERY, Field.POSITIVE_WEIGHT, Field.PATIENCE, Field.TOLERANCE, Field.CHUNK_MEMORY,
-            Field.VALIDATION_FRACTION);
+    private static final long BEHAVES = mask(Field.POSITIVE_WEIGHT, Field.PATIENCE, Field.TOLERANCE,
+            Field.CHUNK_MEMORY, Field.VALIDATION_FRACTION);
+    /** SGD's options: refused under L-BFGS, whatever their value. */
+    private static final long SGD_ONLY = mask(Field.BATCH_SIZE, Field.LEARNING_RATE, Field.MOMENTUM, Field.SCHEDULE,
+            Field.LOSS_EVERY);
+
+    /** Which of the options set count for equality ({@link #BEHAVES}). */
+    private long setThatBehaves() {
+        return set & (optimizer == Optimizer.LBFGS ? BEHAVES | SGD_ONLY : BEHAVES);
+    }
 
     private static long mask(Field... fields) {
         long m = 0;
@@ -174,6 +181,7 @@ public final class TrainingOptions {
         return m;
     }
 
+    /** A copy with {@code field} changed by {@code change} and marked as set by the caller. */
     private TrainingOptions with(Field field, java.util.function.Consumer<Values> change) {
         Values v = values();
         change.accept(v);
@@ -230,7 +238,7 @@ public final class TrainingOptions {
         if (!(momentum >= 0 && momentum < 1)) {
             throw new IllegalArgumentException("momentum must be in [0, 1), got " + momentum);
         }
-        return with(Field.MOMENTUM, v -> v.momentum = momentum);
+        return with(Field.MOMENTUM, v -> v.momentum = momentum + 0.0);
     }
 
     /** SGD's learning-rate schedule (SGD only). */
@@ -289,7 +297,7 @@ public final class TrainingOptions {
                     + (labelSmoothing == 1 ? ": at 1 every target is uniform, whatever the label, and nothing is "
                     + "learnt" : ""));
         }
-        return with(Field.LABEL_SMOOTHING, v -> v.labelSmoothing = labelSmoothing);
+        return with(Field.LABEL_SMOOTHING, v -> v.labelSmoothing = labelSmoothing + 0.0);
     }
 
     /**
@@ -323,7 +331,7 @@ public final class TrainingOptions {
         if (!(validationFraction >= 0 && validationFraction <= 0.5)) {
             throw new IllegalArgumentException("validationFraction must be in [0, 0.5], got " + validationFraction);
         }
-        return with(Field.VALIDATION_FRACTION, v -> v.validationFraction = validationFraction);
+        return with(Field.VALIDATION_FRACTION, v -> v.validationFraction = validationFraction + 0.0);
     }
 
     /**
@@ -345,7 +353,7 @@ public final class TrainingOptions {
         if (!(tolerance >= 0 && tolerance < 1)) {
             throw new IllegalArgumentException("tolerance must be in [0, 1), got " + tolerance);
         }
-        return with(Field.TOLERANCE, v -> v.tolerance = tolerance);
+        return with(Field.TOLERANCE, v -> v.tolerance = tolerance + 0.0);
     }
 
     /** The seed of the validation split, the initial weights and SGD's shuffles. */
@@ -601,14 +609,14 @@ public final class TrainingOptions {
                 && Double.compare(validationFraction, t.validationFraction) == 0 && patience == t.patience
                 && Double.compare(tolerance, t.tolerance) == 0 && seed == t.seed && lossEvery == t.lossEvery
                 && stream == t.stream && chunkMemory == t.chunkMemory && inPlace == t.inPlace
-                && (set & BEHAVES) == (t.set & BEHAVES);
+                && setThatBehaves() == t.setThatBehaves();
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(optimizer, epochs, batchSize, learningRate, momentum, schedule, l2,
                 Arrays.hashCode(classWeights), labelSmoothing, positiveWeight, standardize, validationFraction,
-                patience, tolerance, seed, lossEvery, stream, chunkMemory, inPlace, set & BEHAVES);
+                patience, tolerance, seed, lossEvery, stream, chunkMemory, inPlace, setThatBehaves());
     }
 
     @Override

@@ -79,17 +79,32 @@ class WorkspaceTest {
     }
 
     @Test
-    void aThreadKeepsRowBuffersUpToABound() {
+    void aThreadKeepsRowBuffersUpToABoundAndLargerOnesSoftly() {
         int small = Scratch.KEPT_BYTES / Double.BYTES;
         assertSame(Scratch.doubles(Scratch.ROWS, small), Scratch.doubles(Scratch.ROWS, small), "kept");
         double[] large = Scratch.doubles(Scratch.ROWS, small + 1);
         assertTrue(large.length >= small + 1);
-        assertNotSame(large, Scratch.doubles(Scratch.ROWS, small + 1), "made for each call, not kept");
-        assertTrue(Scratch.doubles(Scratch.ROWS, 1).length <= small, "the thread still holds the bounded one");
+        assertSame(large, Scratch.doubles(Scratch.ROWS, small + 1), "held softly: the same while it lives");
+        assertTrue(Scratch.doubles(Scratch.ROWS, 1).length <= small, "the slot's kept buffer stays bounded");
         int smallFloats = Scratch.KEPT_BYTES / Float.BYTES;
         assertSame(Scratch.floats(Scratch.FLOAT_DS, smallFloats), Scratch.floats(Scratch.FLOAT_DS, smallFloats));
-        assertNotSame(Scratch.floats(Scratch.FLOAT_DS, smallFloats + 1), Scratch.floats(Scratch.FLOAT_DS,
-                smallFloats + 1));
+        float[] largeFloats = Scratch.floats(Scratch.FLOAT_DS, smallFloats + 1);
+        assertSame(largeFloats, Scratch.floats(Scratch.FLOAT_DS, smallFloats + 1));
+        assertTrue(Scratch.floats(Scratch.FLOAT_DS, 1).length <= smallFloats);
+    }
+
+    @Test
+    void aWorkspaceClosedTwiceIsPooledOnce() {
+        Scratch.release();
+        Scratch.Workspace w = Scratch.workspace();
+        w.close();
+        w.close();
+        assertEquals(1, Scratch.pooled(), "a second close is a no-op");
+        Scratch.Workspace a = Scratch.workspace();
+        Scratch.Workspace b = Scratch.workspace();
+        assertNotSame(a, b, "never handed out to two calls at once");
+        a.close();
+        b.close();
     }
 
     @Test

@@ -406,6 +406,37 @@ public abstract class TrainingContractTest extends EngineTest {
                 e.getMessage());
     }
 
+    /**
+     * A validation value so far outside the training rows' values of a feature of tiny spread that
+     * standardised it passes float's range: refused before the work, naming the row and the feature
+     * (it trained with a NaN validation loss, then was taken for rows changed during training).
+     */
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void aValidationValueStandardisedPastFloatsRangeIsRefused(boolean streamed) {
+        Rng rng = Rng.fresh();
+        int n = 90;
+        int f = 3;
+        int[] y = rng.labels(n, 3);
+        y[0] = 0;
+        y[1] = 1;
+        y[2] = 2;
+        float[] x = rng.separable(y, 3, f, 1);
+        for (int i = 0; i < n; i++) {
+            x[i * f] = i % 2 == 0 ? 0f : 1e-37f; // feature 0: a spread of about 5e-38
+        }
+        int nv = 20;
+        float[] xv = rng.normal(nv * f, 1);
+        int bad = rng.labels(1, nv)[0];
+        xv[bad * f] = 100f;
+        int[] yv = rng.labels(nv, 3);
+        TrainingOptions o = TrainingOptions.defaults().withValidationFraction(0).withStream(streamed);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new SoftmaxRegression(o)
+                .fit(sx, new Rows(x, y, n, f), new Rows(xv, yv, nv, f), null), rng::toString);
+        assertTrue(e.getMessage().startsWith("validation x[" + bad + ", 0] = 100.0, a validation row")
+                && e.getMessage().contains("outside the training rows' values of feature 0"), e.getMessage());
+    }
+
     /** x [n, f] written into dir as a float64 .npy, and opened. */
     private static org.softxent.io.NpyFile float64Npy(Path dir, String name, double[] x, int n, int f)
             throws IOException {

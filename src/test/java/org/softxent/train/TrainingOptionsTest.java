@@ -17,7 +17,14 @@ class TrainingOptionsTest {
         assertTrue(given.toString().contains("batchSize=" + defaults.batchSize()), given.toString());
         assertEquals(given, defaults.withBatchSize(defaults.batchSize()));
         assertEquals(given.hashCode(), defaults.withBatchSize(defaults.batchSize()).hashCode());
-        // Options whose setting alone changes nothing stay equal by value.
+        // Options whose setting alone changes nothing stay equal by value: SGD's under SGD, l2, the optimizer.
+        TrainingOptions sgd = defaults.withOptimizer(TrainingOptions.Optimizer.SGD);
+        assertEquals(sgd, sgd.withBatchSize(sgd.batchSize()));
+        assertEquals(sgd.hashCode(), sgd.withBatchSize(sgd.batchSize()).hashCode());
+        assertEquals(defaults, defaults.withLabelSmoothing(-0.0), "-0 is 0");
+        assertEquals(defaults.toString(), defaults.withLabelSmoothing(-0.0).toString());
+        assertNotEquals(defaults, defaults.withPatience(defaults.patience()),
+                "patience given is refused without validation rows");
         assertEquals(defaults, defaults.withL2(defaults.l2()).withOptimizer(TrainingOptions.Optimizer.LBFGS));
         assertEquals(defaults.hashCode(), defaults.withL2(defaults.l2()).hashCode());
     }
