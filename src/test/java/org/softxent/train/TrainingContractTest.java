@@ -299,10 +299,7 @@ public abstract class TrainingContractTest extends EngineTest {
         Rng rng = Rng.fresh();
         int n = 90;
         int f = 3;
-        int[] y = rng.labels(n, 3);
-        y[0] = 0;
-        y[1] = 1;
-        y[2] = 2;
+        int[] y = everyClass(rng, n, 3);
         float[] x = rng.separable(y, 3, f, 1);
         int[] yv = new int[20]; // every validation row of class 0, weighted 0
         TrainingOptions o = TrainingOptions.defaults().withValidationFraction(0).withClassWeights(new float[] {0, 1, 1});
@@ -417,10 +414,7 @@ public abstract class TrainingContractTest extends EngineTest {
         Rng rng = Rng.fresh();
         int n = 90;
         int f = 3;
-        int[] y = rng.labels(n, 3);
-        y[0] = 0;
-        y[1] = 1;
-        y[2] = 2;
+        int[] y = everyClass(rng, n, 3);
         float[] x = rng.separable(y, 3, f, 1);
         for (int i = 0; i < n; i++) {
             x[i * f] = i % 2 == 0 ? 0f : 1e-37f; // feature 0: a spread of about 5e-38
@@ -435,6 +429,15 @@ public abstract class TrainingContractTest extends EngineTest {
                 .fit(sx, new Rows(x, y, n, f), new Rows(xv, yv, nv, f), null), rng::toString);
         assertTrue(e.getMessage().startsWith("validation x[" + bad + ", 0] = 100.0, a validation row")
                 && e.getMessage().contains("outside the training rows' values of feature 0"), e.getMessage());
+    }
+
+    /** n random labels of {@code classes} classes, the first rows one of each (so every class is there). */
+    private static int[] everyClass(Rng rng, int n, int classes) {
+        int[] y = rng.labels(n, classes);
+        for (int c = 0; c < classes; c++) {
+            y[c] = c;
+        }
+        return y;
     }
 
     /** x [n, f] written into dir as a float64 .npy, and opened. */
@@ -815,10 +818,7 @@ public abstract class TrainingContractTest extends EngineTest {
         int n = 60;
         int f = 3;
         float[] x = rng.normal(n * f, 1);
-        int[] y = rng.labels(n, 3);
-        y[0] = 0;
-        y[1] = 1;
-        y[2] = 2;
+        int[] y = everyClass(rng, n, 3);
         TrainingOptions lbfgs = TrainingOptions.defaults();
         assertMessage(IllegalArgumentException.class, () -> new SoftmaxRegression(lbfgs.withLearningRate(0.5))
                 .fit(sx, x, y, n, f), "learningRate applies to SGD");
