@@ -41,6 +41,9 @@ public final class BinaryCrossEntropyOptions {
         if (posWeight != null) {
             copy = posWeight.clone();
             Checks.requireFinite("posWeight", copy);
+            for (int i = 0; i < copy.length; i++) {
+                copy[i] += 0f; // −0 is 0
+            }
         }
         return new BinaryCrossEntropyOptions(reduction, copy);
     }

@@ -58,6 +58,9 @@ public final class CrossEntropyOptions {
         if (classWeights != null) {
             copy = classWeights.clone();
             Checks.requireFinite("classWeights", copy);
+            for (int i = 0; i < copy.length; i++) {
+                copy[i] += 0f; // −0 is 0
+            }
         }
         return new CrossEntropyOptions(reduction, copy, ignoreIndex, labelSmoothing);
     }

@@ -18,6 +18,12 @@ class OptionsTest {
         assertEquals(ClassifierOptions.defaults(), reg);
         assertEquals(0.0, reg.reg());
         assertEquals(Double.doubleToRawLongBits(0.0), Double.doubleToRawLongBits(reg.reg()));
+        assertEquals(CrossEntropyOptions.defaults().withClassWeights(new float[] {0, 1}),
+                CrossEntropyOptions.defaults().withClassWeights(new float[] {-0f, 1}));
+        assertEquals(BinaryCrossEntropyOptions.defaults().withPosWeight(new float[] {0, 1}),
+                BinaryCrossEntropyOptions.defaults().withPosWeight(new float[] {-0f, 1}));
+        assertEquals(org.softxent.train.TrainingOptions.defaults().withClassWeights(new float[] {0, 1}),
+                org.softxent.train.TrainingOptions.defaults().withClassWeights(new float[] {-0f, 1}));
     }
 
     @Test

@@ -88,7 +88,7 @@ final class Scratch {
     }
 
     /** Workspaces no call holds, the last one closed first; at most {@link #POOLED}. */
-    private static final java.util.concurrent.ConcurrentLinkedDeque<Workspace> POOL =
+    private static final java.util.concurrent.ConcurrentLinkedDeque<Buffers> POOL =
             new java.util.concurrent.ConcurrentLinkedDeque<>();
     private static final java.util.concurrent.atomic.AtomicInteger POOL_SIZE =
             new java.util.concurrent.atomic.AtomicInteger();
@@ -106,14 +106,13 @@ final class Scratch {
      * Close it when the call is done.
      */
     static Workspace workspace() {
-        Workspace w = POOL.pollFirst();
-        if (w == null) {
-            w = new Workspace();
+        Buffers b = POOL.pollFirst();
+        if (b == null) {
+            b = new Buffers();
         } else {
             POOL_SIZE.decrementAndGet();
         }
-        w.held.set(true);
-        return w;
+        return new Workspace(b);
     }
 
     /**
@@ -121,8 +120,7 @@ final class Scratch {
      * their buffers go to the collector, and the next calls make new ones.
      */
     static void release() {
-        Workspace w;
-        while ((w = POOL.pollFirst()) != null) {
+        while (POOL.pollFirst() != null) {
             POOL_SIZE.decrementAndGet();
         }
     }
@@ -132,10 +130,8 @@ final class Scratch {
         return POOL_SIZE.get();
     }
 
-    /** One call's buffers: each grown on demand, contents unspecified unless said. */
-    static final class Workspace implements AutoCloseable {
-        /** Whether a call holds it (from {@link #workspace} to its close): a second close is a no-op. */
-        private final java.util.concurrent.atomic.AtomicBoolean held = new java.util.concurrent.atomic.AtomicBoolean();
+    /** The buffers a workspace lends: each grown on demand, contents unspecified unless said. */
+    static final class Buffers {
         private double[] sums = new double[0];
         private double[] sumsT = new double[0];
         private float[] weightsT = new float[0];
@@ -185,18 +181,70 @@ final class Scratch {
             }
             return partials;
         }
+    }
 
-        /** Back to the pool, unless it holds {@link #POOLED} already. Once per workspace handed out. */
+    /**
+     * One call's hold on pooled buffers: a lease, so that a close after the buffers went to another
+     * call (a second close) cannot pool them twice. Created by {@link #workspace}, or with
+     * {@code new} for buffers of its own that are never pooled.
+     */
+    static final class Workspace implements AutoCloseable {
+        private final Buffers buffers;
+        private final boolean pooled;
+        private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+
+        /** A workspace of buffers of its own, which its close does not pool. */
+        Workspace() {
+            this.buffers = new Buffers();
+            this.pooled = false;
+        }
+
+        private Workspace(Buffers buffers) {
+            this.buffers = buffers;
+            this.pooled = true;
+        }
+
+        /** At least {@code length} doubles, the first {@code length} zero: a call's dW sums. */
+        double[] zeroSums(int length) {
+            return buffers.zeroSums(length);
+        }
+
+        /** At least {@code length} doubles: the sums transposed. */
+        double[] sumsT(int length) {
+            return buffers.sumsT(length);
+        }
+
+        /** At least {@code length} floats: W transposed. */
+        float[] weightsT(int length) {
+            return buffers.weightsT(length);
+        }
+
+        /** At least {@code length} floats: one block's partial dW. */
+        float[] partial(int length) {
+            return buffers.partial(length);
+        }
+
+        /** At least {@code count} arrays of at least {@code length} floats: the tasks' partial dW. */
+        float[][] partials(int count, int length) {
+            return buffers.partials(count, length);
+        }
+
+        /** The buffers back to the pool, unless it holds {@link #POOLED} already; later closes do nothing. */
         @Override
         public void close() {
-            if (!held.compareAndSet(true, false)) {
-                return; // closed already (or never handed out)
+            if (!pooled || !closed.compareAndSet(false, true)) {
+                return;
             }
             if (POOL_SIZE.incrementAndGet() <= POOLED) {
-                POOL.offerFirst(this);
+                POOL.offerFirst(buffers);
             } else {
                 POOL_SIZE.decrementAndGet();
             }
+        }
+
+        /** Whether this workspace lends the same buffers as {@code other} (for the tests). */
+        boolean sharesBuffersWith(Workspace other) {
+            return buffers == other.buffers;
         }
     }
 

@@ -290,6 +290,7 @@ record Scaling(float[] mean, float[] scale, int[] constant, double[] rowMean, do
     private static final PerThreadArray<byte[]> BYTES = PerThreadArray.bytes();
 
     private static final PerThreadArray<double[]> DOUBLES = PerThreadArray.doubles();
+    private static final PerThreadArray<float[]> FLOATS = PerThreadArray.floats();
 
     /**
      * Float32 steps per standard deviation below which a feature is called coarse: its values, as
@@ -515,9 +516,10 @@ record Scaling(float[] mean, float[] scale, int[] constant, double[] rowMean, do
         return IntStream.range(0, blocks).parallel().mapToLong(k -> {
             int start = k * per;
             int end = Math.min(indices.length, start + per);
-            float[] out = new float[(end - start) * features];
+            int values = (end - start) * features;
+            float[] out = FLOATS.atLeast(values);
             readScaled(x, indices, start, end, out, 0, bytes);
-            for (int i = 0; i < out.length; i++) {
+            for (int i = 0; i < values; i++) {
                 if (!Float.isFinite(out[i])) {
                     return (long) start * features + i;
                 }

@@ -199,12 +199,14 @@ final class Trainer {
                 int q = (int) (over % features);
                 float[] one = new float[features];
                 validationSource.read(row, 1, one, 0);
+                boolean constant = java.util.Arrays.stream(scaling.constant()).anyMatch(c -> c == q);
                 throw new IllegalArgumentException(String.format(java.util.Locale.ROOT, "%s[%d, %d] = %s, a "
-                        + "validation row (%s), lies so far outside the training rows' values of feature %d (mean "
-                        + "%.6g, standard deviation %.6g) that standardised it passes float32's range: give "
-                        + "validation rows like the training rows, or train without standardisation (standardize "
-                        + "false)", validationSource == x ? "x" : "validation x", row, q, one[q],
-                        validationSource.where(row), q, scaling.centreOf(q), scaling.scaleOf(q)));
+                        + "validation row (%s), lies so far outside the training rows' values of feature %d (%s) "
+                        + "that standardised, (x − %.6g) / %.6g, it passes float32's range: give validation rows "
+                        + "like the training rows, or train without standardisation (standardize false)",
+                        validationSource == x ? "x" : "validation x", row, q, one[q], validationSource.where(row), q,
+                        constant ? "constant over them" : "of a small spread", scaling.centreOf(q),
+                        scaling.scaleOf(q)));
             }
         }
         float[] xv = fromSource ? null : scaling.scaled(validationSource, validationRows, validationInPlace);
@@ -289,13 +291,14 @@ final class Trainer {
         if (copy != null) {
             for (int i = 0; i < copy.length; i++) {
                 if (!Float.isFinite(copy[i])) {
-                    // The copy's value and the source's now: a source finite there did not change (a
-                    // copy made past float's range would be another fault, which the caller reports).
+                    // The copy's value and the source's now: a source finite there did not change there
+                    // (a copy made past float's range would be another fault, which the caller reports).
                     int row = rows[i / features];
                     float[] one = new float[features];
                     source.read(row, 1, one, 0);
-                    return Float.isFinite(one[i % features]) ? null
-                            : new NonFiniteFeatureException(name, row, i % features, copy[i], source.where(row), more);
+                    if (!Float.isFinite(one[i % features])) {
+                        return new NonFiniteFeatureException(name, row, i % features, copy[i], source.where(row), more);
+                    }
                 }
             }
             return null;

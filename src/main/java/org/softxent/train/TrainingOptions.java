@@ -268,6 +268,9 @@ public final class TrainingOptions {
         float[] copy = null;
         if (classWeights != null) {
             copy = classWeights.clone();
+            for (int i = 0; i < copy.length; i++) {
+                copy[i] += 0f; // −0 is 0 (NaN stays NaN, refused below)
+            }
             if (copy.length == 0) {
                 throw new IllegalArgumentException("classWeights is empty: give one weight per class, or null for none");
             }

@@ -2,7 +2,7 @@ package org.softxent.cpu;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -24,11 +24,11 @@ class WorkspaceTest {
     void aHeldWorkspaceIsNotHandedOutAgain() {
         Scratch.Workspace outer = Scratch.workspace();
         Scratch.Workspace inner = Scratch.workspace();
-        assertNotSame(outer, inner, "a nested call on the same thread gets buffers of its own");
+        assertFalse(outer.sharesBuffersWith(inner), "a nested call on the same thread gets buffers of its own");
         inner.close();
         outer.close();
         try (Scratch.Workspace again = Scratch.workspace()) {
-            assertSame(outer, again, "the last workspace closed serves the next call");
+            assertTrue(outer.sharesBuffersWith(again), "the last workspace closed serves the next call");
         }
         // A workspace of its own: the thread's may hold larger buffers from other tests' calls.
         Scratch.Workspace fresh = new Scratch.Workspace();
@@ -66,7 +66,11 @@ class WorkspaceTest {
             t[i].start();
         }
         allHold.await();
-        assertEquals(threads, java.util.Arrays.stream(held).distinct().count(), "each call at once holds its own");
+        for (int i = 0; i < threads; i++) {
+            for (int j = i + 1; j < threads; j++) {
+                assertFalse(held[i].sharesBuffersWith(held[j]), "each call at once holds its own buffers");
+            }
+        }
         letGo.countDown();
         for (Thread thread : t) {
             thread.join();
@@ -100,11 +104,17 @@ class WorkspaceTest {
         w.close();
         w.close();
         assertEquals(1, Scratch.pooled(), "a second close is a no-op");
-        Scratch.Workspace a = Scratch.workspace();
         Scratch.Workspace b = Scratch.workspace();
-        assertNotSame(a, b, "never handed out to two calls at once");
-        a.close();
+        assertTrue(w.sharesBuffersWith(b), "the buffers serve the next call");
+        w.close(); // late, while b holds the buffers
+        assertEquals(0, Scratch.pooled(), "a stale close does not pool buffers another call holds");
+        Scratch.Workspace c = Scratch.workspace();
+        assertFalse(b.sharesBuffersWith(c), "never lent to two calls at once");
         b.close();
+        c.close();
+        Scratch.Workspace own = new Scratch.Workspace();
+        own.close();
+        assertEquals(2, Scratch.pooled(), "a workspace of its own is not pooled");
     }
 
     @Test
