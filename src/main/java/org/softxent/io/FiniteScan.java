@@ -11,11 +11,13 @@ final class FiniteScan {
     private FiniteScan() {
     }
 
-    /** The flat index of the first NaN or infinity of x, or −1. */
+    /** The flat index of the first NaN or infinity of x, or −1 (at once for a source known finite). */
     static long first(RowSource x) {
-        if (x.knownFinite()) {
-            return -1;
-        }
+        return x.knownFinite() ? -1 : scan(x);
+    }
+
+    /** As {@link #first}, reading every value whatever the source says of itself. */
+    static long scan(RowSource x) {
         int features = x.features();
         long rows = x.rows();
         int block = Math.max(1, (1 << 18) / features);

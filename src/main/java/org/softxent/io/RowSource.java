@@ -251,6 +251,14 @@ public interface RowSource extends AutoCloseable {
         return FiniteScan.first(x);
     }
 
+    /**
+     * As {@link #firstNonFinite}, reading every value even of a source that says it is finite (to
+     * tell whether one changed since it was checked).
+     */
+    static long firstNonFiniteRead(RowSource x) {
+        return FiniteScan.scan(x);
+    }
+
     /** The whole source as one array [rows, features] when it is one already (no copy), else null. */
     default float[] array() {
         return null;

@@ -51,6 +51,9 @@ final class Lbfgs {
     static final int WINDOW = 2;
     static final double FLOOR = 1e-4;
 
+    /** How a search that found no lower point along its direction ends (the stop reason's start). */
+    static final String NO_STEP = "converged: no step along the search direction lowers the objective";
+
     private Lbfgs() {
     }
 
@@ -164,7 +167,7 @@ final class Lbfgs {
                         fNew = f.value(xNew, gNew);
                         break;
                     }
-                    return "converged: no step along the search direction lowers the objective"
+                    return NO_STEP
                             + (k == 1 ? " from the start" : "");
                 }
                 step *= halvings > MAX_HALVINGS ? SHRINK : 0.5;

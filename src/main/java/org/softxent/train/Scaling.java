@@ -592,8 +592,13 @@ record Scaling(float[] mean, float[] scale, int[] constant, double[] rowMean, do
         int features = x.features();
         long row = bad / features;
         int column = (int) (bad % features);
-        float[] one = new float[features];
+        throw new NonFiniteFeatureException(name, row, column, valueAt(x, row, column), x.where(row));
+    }
+
+    /** x's value at (row, column), as the source reads it now. */
+    static float valueAt(RowSource x, long row, int column) {
+        float[] one = new float[x.features()];
         x.read(row, 1, one, 0);
-        throw new NonFiniteFeatureException(name, row, column, one[column], x.where(row));
+        return one[column];
     }
 }

@@ -197,14 +197,13 @@ final class Trainer {
             if (over >= 0) {
                 int row = validationRows[(int) (over / features)];
                 int q = (int) (over % features);
-                float[] one = new float[features];
-                validationSource.read(row, 1, one, 0);
                 boolean constant = java.util.Arrays.stream(scaling.constant()).anyMatch(c -> c == q);
                 throw new IllegalArgumentException(String.format(java.util.Locale.ROOT, "%s[%d, %d] = %s, a "
                         + "validation row (%s), lies so far outside the training rows' values of feature %d (%s) "
                         + "that standardised, (x − %.6g) / %.6g, it passes float32's range: give validation rows "
                         + "like the training rows, or train without standardisation (standardize false)",
-                        validationSource == x ? "x" : "validation x", row, q, one[q], validationSource.where(row), q,
+                        validationSource == x ? "x" : "validation x", row, q, Scaling.valueAt(validationSource, row, q),
+                        validationSource.where(row), q,
                         constant ? "constant over them" : "of a small spread", scaling.centreOf(q),
                         scaling.scaleOf(q)));
             }
@@ -225,22 +224,14 @@ final class Trainer {
             String reason;
             try {
                 reason = o.optimizer() == TrainingOptions.Optimizer.LBFGS ? loop.lbfgs(steps) : loop.sgd(steps, n, random);
-                if (loop.refusedTrials && reason.startsWith("converged: no step")) {
+                if (loop.refusedTrials && reason.startsWith(Lbfgs.NO_STEP)) {
                     // Trial points the engine refused may have been rows turned NaN (a logit of a NaN
                     // is refused as one past float's range is), not steps too long.
-                    NonFiniteFeatureException changed = changedRows(x, split.kept(), xt, validationSource,
-                            validationRows, xv);
-                    if (changed != null) {
-                        throw changed;
-                    }
+                    requireUnchanged(x, split.kept(), xt, validationSource, validationRows, xv);
                 }
             } catch (Lbfgs.NotFinite e) {
                 // The rows were checked finite before the work: one that is not now changed meanwhile.
-                NonFiniteFeatureException changed = changedRows(x, split.kept(), xt, validationSource,
-                        validationRows, xv);
-                if (changed != null) {
-                    throw changed;
-                }
+                requireUnchanged(x, split.kept(), xt, validationSource, validationRows, xv);
                 throw new IllegalArgumentException("training stopped: " + e.getMessage() + ", with finite rows "
                         + "and weights (a product past float32's range: features of extreme magnitude left "
                         + "unstandardised; standardise them, or scale them down)", e);
@@ -248,11 +239,7 @@ final class Trainer {
                 if (!fromTheWeights(e)) {
                     throw e;
                 }
-                NonFiniteFeatureException changed = changedRows(x, split.kept(), xt, validationSource,
-                        validationRows, xv);
-                if (changed != null) {
-                    throw changed;
-                }
+                requireUnchanged(x, split.kept(), xt, validationSource, validationRows, xv);
                 // The data was checked above: a non-finite W, b or logit comes from the optimizer. (An
                 // L2 term that alone makes SGD diverge was refused with the options.)
                 throw new IllegalArgumentException("training diverged after " + loop.history.size() + " epochs ("
@@ -267,67 +254,44 @@ final class Trainer {
     }
 
     /**
-     * The first non-finite value the training or validation rows hold now, as the optimizer read
-     * them (the scaled copies where there are some, else the sources), as the exception to throw;
-     * null when they are all finite. They were checked before the work: such a value means the
-     * rows changed while training read them (a file rewritten meanwhile, a source that reads
-     * differently each time, or an array changed by another thread).
+     * Throws {@link NonFiniteFeatureException} (changedDuringTraining) for the first non-finite
+     * value the training or validation rows hold now, as the optimizer read them (the scaled copies
+     * where there are some, else the sources); returns when they are all finite. They were checked
+     * before the work: such a value means the rows changed while training read them (a file
+     * rewritten meanwhile, a source that reads differently each time, or an array changed by
+     * another thread).
      */
-    private static NonFiniteFeatureException changedRows(RowSource x, int[] kept, float[] xt, RowSource validationSource,
-                                                         int[] validationRows, float[] xv) {
+    private static void requireUnchanged(RowSource x, int[] kept, float[] xt, RowSource validationSource,
+                                         int[] validationRows, float[] xv) {
         String more = "; the rows were finite when they were checked before training: they changed while "
                 + "training read them (a file rewritten meanwhile, a source that reads differently each time, "
                 + "an array changed by another thread)";
-        NonFiniteFeatureException e = changedRows("x", x, kept, xt, more);
-        if (e == null && validationRows.length > 0 && (xv != null || validationSource != x)) {
-            e = changedRows(validationSource == x ? "x" : "validation x", validationSource, validationRows, xv, more);
+        requireUnchanged("x", x, kept, xt, more);
+        if (validationRows.length > 0 && (xv != null || validationSource != x)) {
+            requireUnchanged(validationSource == x ? "x" : "validation x", validationSource, validationRows, xv, more);
         }
-        return e;
     }
 
-    private static NonFiniteFeatureException changedRows(String name, RowSource source, int[] rows, float[] copy,
-                                                         String more) {
+    private static void requireUnchanged(String name, RowSource source, int[] rows, float[] copy, String more) {
         int features = source.features();
         if (copy != null) {
             for (int i = 0; i < copy.length; i++) {
-                if (!Float.isFinite(copy[i])) {
-                    // The copy's value and the source's now: a source finite there did not change there
-                    // (a copy made past float's range would be another fault, which the caller reports).
+                // The copy's value and the source's now: a source finite there did not change there
+                // (a copy made past float's range would be another fault, which the caller reports).
+                if (!Float.isFinite(copy[i]) && !Float.isFinite(Scaling.valueAt(source, rows[i / features], i % features))) {
                     int row = rows[i / features];
-                    float[] one = new float[features];
-                    source.read(row, 1, one, 0);
-                    if (!Float.isFinite(one[i % features])) {
-                        return new NonFiniteFeatureException(name, row, i % features, copy[i], source.where(row), more);
-                    }
+                    throw new NonFiniteFeatureException(name, row, i % features, copy[i], source.where(row), more);
                 }
             }
-            return null;
+            return;
         }
-        // Read again whatever the source says of itself (one that says it holds no NaN may be wrong now).
-        long bad = RowSource.firstNonFinite(new RowSource() {
-            @Override
-            public long rows() {
-                return source.rows();
-            }
-
-            @Override
-            public int features() {
-                return features;
-            }
-
-            @Override
-            public void read(long first, int count, float[] dst, int offset) {
-                source.read(first, count, dst, offset);
-            }
-        });
-        if (bad < 0) {
-            return null;
+        long bad = RowSource.firstNonFiniteRead(source); // even a source that says it is finite
+        if (bad >= 0) {
+            long row = bad / features;
+            int column = (int) (bad % features);
+            throw new NonFiniteFeatureException(name, row, column, Scaling.valueAt(source, row, column), source.where(row),
+                    more);
         }
-        long row = bad / features;
-        int column = (int) (bad % features);
-        float[] one = new float[features];
-        source.read(row, 1, one, 0);
-        return new NonFiniteFeatureException(name, row, column, one[column], source.where(row), more);
     }
 
     /**
